@@ -1,0 +1,57 @@
+#pragma once
+
+#include "message.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+namespace rtlab {
+
+// What a client sends to publish a chat message: {"type":"chat","from":...,"text":...[,"clientTs":N]}
+struct PublishRequest
+{
+    QString from;
+    QString text;
+    QJsonValue clientTs { QJsonValue::Undefined }; // undefined if absent
+};
+
+struct PublishLimits
+{
+    qsizetype maxTextBytes = 16 * 1024; // UTF-8 bytes
+    qsizetype maxFromChars = 64;
+};
+
+// The JSON codec of the wire contract. I/O-free; all functions are pure.
+class MessageCodec
+{
+public:
+    enum class Error {
+        None,
+        InvalidJson,
+        NotAnObject,
+        WrongType,
+        MissingFrom,
+        FromTooLong,
+        MissingText,
+        TextTooLong,
+        BadClientTs,
+    };
+
+    // One message as compact UTF-8 JSON (no newline inside: JSON escapes control characters).
+    static QByteArray encode(const Message &message);
+    static QJsonObject toJsonObject(const Message &message);
+    static std::optional<Message> decode(QByteArrayView json, QString *errorString = nullptr);
+    static std::optional<Message> fromJsonObject(const QJsonObject &object, QString *errorString = nullptr);
+
+    static QByteArray encodePublish(const PublishRequest &request);
+    static Error decodePublish(QByteArrayView json, const PublishLimits &limits, PublishRequest *request,
+                               QString *errorString = nullptr);
+    // The HTTP status that answers a publish error: 413 for a text over the limit, else 400.
+    static int httpStatus(Error error);
+
+    // The SSE event id carries the epoch and the message id: "<epoch>:<id>".
+    static QString eventId(const QString &epoch, quint64 id);
+    static bool parseEventId(QStringView eventId, QString *epoch, quint64 *id);
+};
+
+} // namespace rtlab

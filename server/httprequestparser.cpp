@@ -1,0 +1,228 @@
+#include "httprequestparser.h"
+
+#include <QUrl>
+
+#include <http_parser.h>
+
+namespace rtlab {
+
+QByteArray HttpRequest::header(QByteArrayView lowerName) const
+{
+    for (const auto &[name, value] : headers) {
+        if (name == lowerName)
+            return value;
+    }
+    return {};
+}
+
+bool HttpRequest::hasHeader(QByteArrayView lowerName) const
+{
+    for (const auto &header : headers) {
+        if (header.first == lowerName)
+            return true;
+    }
+    return false;
+}
+
+static bool headerHasToken(const QByteArray &value, QByteArrayView token)
+{
+    for (const QByteArray &part : value.split(',')) {
+        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool HttpRequest::isWebSocketUpgrade() const
+{
+    return method == "GET" && headerHasToken(header("upgrade"), "websocket")
+            && headerHasToken(header("connection"), "upgrade");
+}
+
+struct HttpParserCallbacks
+{
+    static HttpRequestParser *self(http_parser *p) { return static_cast<HttpRequestParser *>(p->data); }
+
+    static int onMessageBegin(http_parser *) { return 0; }
+    static int onUrl(http_parser *p, const char *at, size_t length)
+    {
+        self(p)->m_request.target.append(at, qsizetype(length));
+        return 0;
+    }
+    static int onHeaderField(http_parser *p, const char *at, size_t length)
+    {
+        HttpRequestParser *s = self(p);
+        if (s->m_inValue)
+            s->finishHeader();
+        s->m_headerName.append(at, qsizetype(length));
+        return 0;
+    }
+    static int onHeaderValue(http_parser *p, const char *at, size_t length)
+    {
+        HttpRequestParser *s = self(p);
+        s->m_inValue = true;
+        s->m_headerValue.append(at, qsizetype(length));
+        return 0;
+    }
+    static int onHeadersComplete(http_parser *p) { return self(p)->onHeadersComplete(); }
+    static int onBody(http_parser *p, const char *at, size_t length)
+    {
+        HttpRequestParser *s = self(p);
+        if (s->m_request.body.size() + qsizetype(length) > s->m_limits.maxBodyBytes)
+            return s->fail(413, QStringLiteral("request body is larger than %1 bytes").arg(s->m_limits.maxBodyBytes));
+        s->m_request.body.append(at, qsizetype(length));
+        return 0;
+    }
+    static int onMessageComplete(http_parser *p)
+    {
+        HttpRequestParser *s = self(p);
+        s->m_state = HttpRequestParser::State::Complete;
+        // Stop here: whatever follows is the next request, for the caller to keep.
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    static const http_parser_settings &settings()
+    {
+        static const http_parser_settings s = [] {
+            http_parser_settings v {};
+            v.on_message_begin = onMessageBegin;
+            v.on_url = onUrl;
+            v.on_header_field = onHeaderField;
+            v.on_header_value = onHeaderValue;
+            v.on_headers_complete = onHeadersComplete;
+            v.on_body = onBody;
+            v.on_message_complete = onMessageComplete;
+            return v;
+        }();
+        return s;
+    }
+};
+
+HttpRequestParser::HttpRequestParser() : HttpRequestParser(Limits {}) { }
+
+HttpRequestParser::HttpRequestParser(Limits limits) : m_limits(limits), m_parser(std::make_unique<http_parser>())
+{
+    reset();
+}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+void HttpRequestParser::reset()
+{
+    http_parser_init(m_parser.get(), HTTP_REQUEST);
+    m_parser->data = this;
+    m_request = HttpRequest();
+    m_headerName.clear();
+    m_headerValue.clear();
+    m_inValue = false;
+    m_headComplete = false;
+    m_headBytes = 0;
+    m_contentLengthCount = 0;
+    m_hasTransferEncoding = false;
+    m_state = State::NeedMore;
+    m_errorStatus = 0;
+    m_errorString.clear();
+}
+
+int HttpRequestParser::fail(int status, const QString &why)
+{
+    if (m_state != State::Error) {
+        m_state = State::Error;
+        m_errorStatus = status;
+        m_errorString = why;
+    }
+    return -1;
+}
+
+void HttpRequestParser::finishHeader()
+{
+    QByteArray name = m_headerName.toLower();
+    if (name == "content-length")
+        ++m_contentLengthCount;
+    else if (name == "transfer-encoding")
+        m_hasTransferEncoding = true;
+    m_request.headers.append({ std::move(name), m_headerValue.trimmed() });
+    m_headerName.clear();
+    m_headerValue.clear();
+    m_inValue = false;
+}
+
+int HttpRequestParser::onHeadersComplete()
+{
+    if (m_inValue || !m_headerName.isEmpty())
+        finishHeader();
+    // RFC 9112 §6.3: a request with both, or with conflicting lengths, is a framing error
+    // that a server must not guess at (request smuggling); answer 400 and close.
+    if (m_hasTransferEncoding && m_contentLengthCount > 0)
+        return fail(400, QStringLiteral("both Content-Length and Transfer-Encoding"));
+    if (m_contentLengthCount > 1)
+        return fail(400, QStringLiteral("more than one Content-Length"));
+    if (m_parser->content_length != ULLONG_MAX && m_parser->content_length > quint64(m_limits.maxBodyBytes))
+        return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
+
+    m_request.method = http_method_str(http_method(m_parser->method));
+    m_request.versionMajor = m_parser->http_major;
+    m_request.versionMinor = m_parser->http_minor;
+    m_request.keepAlive = http_should_keep_alive(m_parser.get()) != 0;
+    const QUrl url = QUrl::fromEncoded(m_request.target);
+    m_request.path = url.path(QUrl::FullyDecoded).toUtf8();
+    m_request.query = QUrlQuery(url);
+    m_headComplete = true;
+    if (m_state == State::NeedMore)
+        m_state = State::HeadComplete;
+    return 0;
+}
+
+qsizetype HttpRequestParser::feed(QByteArrayView bytes)
+{
+    qsizetype consumed = 0;
+    while (consumed < bytes.size() && m_state != State::Complete && m_state != State::Error) {
+        const qsizetype n = feedSome(bytes.sliced(consumed));
+        consumed += n;
+        if (n == 0)
+            break;
+    }
+    return consumed;
+}
+
+qsizetype HttpRequestParser::feedSome(QByteArrayView bytes)
+{
+    qsizetype input = bytes.size();
+    if (!m_headComplete) {
+        // The head limit counts every byte up to the end of the headers. http_parser
+        // tells us where the head ends only through a callback, so bound the input first:
+        // a head that has not ended within maxHeadBytes is too large.
+        const qsizetype room = m_limits.maxHeadBytes - m_headBytes;
+        input = qMin(input, qMax<qsizetype>(room, 0));
+    }
+    const bool headWasComplete = m_headComplete;
+    const size_t parsed = http_parser_execute(m_parser.get(), &HttpParserCallbacks::settings(), bytes.data(),
+                                              size_t(input));
+    if (!headWasComplete && !m_headComplete)
+        m_headBytes += qsizetype(parsed);
+    const http_errno err = HTTP_PARSER_ERRNO(m_parser.get());
+    if (m_state == State::Error)
+        return qsizetype(parsed);
+    if (err == HPE_PAUSED)
+        http_parser_pause(m_parser.get(), 0);
+    else if (err != HPE_OK) {
+        if (err == HPE_HEADER_OVERFLOW)
+            fail(431, QStringLiteral("request line and headers are larger than %1 bytes").arg(m_limits.maxHeadBytes));
+        else if (err == HPE_UNEXPECTED_CONTENT_LENGTH)
+            fail(400, QStringLiteral("conflicting Content-Length or Transfer-Encoding"));
+        else
+            fail(400, QStringLiteral("malformed request: %1").arg(QLatin1String(http_errno_description(err))));
+        return qsizetype(parsed);
+    }
+    if (m_parser->upgrade && m_state == State::Complete) {
+        // http_parser stops after an Upgrade request (and its body, if it has one); what
+        // follows belongs to the new protocol.
+        m_request.upgrade = true;
+        return qsizetype(parsed);
+    }
+    if (!m_headComplete && m_headBytes >= m_limits.maxHeadBytes)
+        fail(431, QStringLiteral("request line and headers are larger than %1 bytes").arg(m_limits.maxHeadBytes));
+    return qsizetype(parsed);
+}
+
+} // namespace rtlab

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+
+#include <utility>
+
+namespace rtlab {
+
+// An HTTP/1.1 response head and body. I/O-free: encode() gives the bytes to write.
+struct HttpResponse
+{
+    int status = 200;
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+    // A streamed response (SSE) has no Content-Length: its body ends when the connection closes.
+    bool streamed = false;
+    bool closeConnection = false;
+    bool omitBody = false; // an answer to HEAD: the head says the length, no body follows
+
+    HttpResponse &setHeader(const QByteArray &name, const QByteArray &value);
+    QByteArray encode() const; // head (and body, unless streamed)
+
+    static HttpResponse json(int status, const QJsonObject &body);
+    static HttpResponse jsonBytes(int status, const QByteArray &body);
+    // {"error": why, "status": status}
+    static HttpResponse error(int status, const QString &why);
+    static QByteArray reasonPhrase(int status);
+};
+
+} // namespace rtlab

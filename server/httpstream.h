@@ -1,0 +1,66 @@
+#pragma once
+
+#include "httpresponse.h"
+
+namespace rtlab {
+
+// The connection layer's side of one HTTP exchange, as the protocol sessions see it. The
+// sessions (long poll, SSE) talk only to this interface, so the connection layer beneath
+// (QTcpSocket today, an epoll core later) can change without them.
+class HttpStream
+{
+public:
+    // What the session hears back from the connection.
+    class Observer
+    {
+    public:
+        virtual ~Observer() = default;
+        // The bytes written so far have left the process (pendingBytes() went down).
+        virtual void streamDrained() { }
+        // The peer went away or the connection was cut. The stream must not be used after.
+        virtual void streamClosed() = 0;
+    };
+
+    virtual ~HttpStream() = default;
+    virtual void setObserver(Observer *observer) = 0;
+
+    // One complete response: the exchange ends and the observer is released.
+    virtual void respond(const HttpResponse &response) = 0;
+    // A streamed response: its head now, its body through write(), until end().
+    virtual void beginStream(const HttpResponse &head) = 0;
+    virtual void write(const QByteArray &bytes) = 0;
+    virtual void end() = 0;
+    // Cuts the connection at once (a slow reader): nothing more is written.
+    virtual void abort() = 0;
+    // Bytes accepted by write() that have not left the process yet.
+    virtual qint64 pendingBytes() const = 0;
+};
+
+// The connection layer's side of one WebSocket, as the session sees it.
+class WsChannel
+{
+public:
+    class Observer
+    {
+    public:
+        virtual ~Observer() = default;
+        virtual void channelTextReceived(const QByteArray &utf8) = 0;
+        virtual void channelBinaryReceived() = 0;
+        virtual void channelPongReceived() = 0;
+        virtual void channelDrained() { }
+        virtual void channelClosed() = 0;
+    };
+
+    virtual ~WsChannel() = default;
+    virtual void setObserver(Observer *observer) = 0;
+    virtual void sendText(const QByteArray &utf8) = 0;
+    virtual void ping() = 0;
+    // RFC 6455 §7.4 close codes.
+    virtual void close(quint16 code, const QString &reason) = 0;
+    virtual void abort() = 0;
+    virtual qint64 pendingBytes() const = 0;
+    // The request URL of the opening handshake.
+    virtual QByteArray requestTarget() const = 0;
+};
+
+} // namespace rtlab

@@ -1,0 +1,516 @@
+#include "hub.h"
+
+#include "pollsession.h"
+#include "processinfo.h"
+#include "ssesession.h"
+#include "wssession.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcHub, "rtlab.server.hub")
+
+namespace rtlab {
+
+QString transportKey(Transport transport)
+{
+    switch (transport) {
+    case Transport::LongPoll: return QStringLiteral("lp");
+    case Transport::Sse: return QStringLiteral("sse");
+    case Transport::WebSocket: return QStringLiteral("ws");
+    case Transport::Other: return QStringLiteral("other");
+    }
+    return {};
+}
+
+Hub::Hub(const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs })
+{
+    m_clock.start();
+    connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
+
+    m_heartbeatTimer.setInterval(int(m_config.heartbeatMs));
+    connect(&m_heartbeatTimer, &QTimer::timeout, this, &Hub::sweepHeartbeats);
+    m_heartbeatTimer.start();
+
+    m_pollTimer.setSingleShot(true);
+    m_pollTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_pollTimer, &QTimer::timeout, this, &Hub::firePollDeadlines);
+
+    m_expireTimer.setInterval(1000);
+    connect(&m_expireTimer, &QTimer::timeout, &m_log, &MessageLog::expire);
+    m_expireTimer.start();
+
+    if (m_config.tickRate > 0) {
+        m_tickTimer.setInterval(qMax(1, int(std::lround(1000.0 / m_config.tickRate))));
+        m_tickTimer.setTimerType(Qt::PreciseTimer);
+        connect(&m_tickTimer, &QTimer::timeout, this, &Hub::publishTick);
+        m_tickTimer.start();
+    }
+}
+
+// Sessions are children: the server deletes its connections (which releases them) first.
+Hub::~Hub() = default;
+
+int Hub::sessionCount() const
+{
+    return int(m_streams.size() + m_polls.size());
+}
+
+void Hub::detach(StreamSession *session)
+{
+    if (m_streams.remove(session))
+        m_stats.at(session->transport()).connections--;
+    checkDrained();
+}
+
+void Hub::detach(PollSession *session)
+{
+    m_polls.remove(session);
+    for (auto it = m_pollDeadlines.begin(); it != m_pollDeadlines.end(); ++it) {
+        if (it->second == session) {
+            m_pollDeadlines.erase(it);
+            break;
+        }
+    }
+    checkDrained();
+}
+
+void Hub::checkDrained()
+{
+    if (m_shuttingDown && m_streams.isEmpty() && m_polls.isEmpty())
+        emit drained();
+}
+
+void Hub::holdPoll(PollSession *session, qint64 deadlineMs)
+{
+    m_polls.insert(session);
+    m_pollDeadlines.emplace(deadlineMs, session);
+    armPollTimer();
+}
+
+void Hub::armPollTimer()
+{
+    if (m_pollDeadlines.empty()) {
+        m_pollTimer.stop();
+        return;
+    }
+    const qint64 wait = qMax<qint64>(0, m_pollDeadlines.begin()->first - nowMs());
+    m_pollTimer.start(int(qMin<qint64>(wait, 24 * 3600 * 1000)));
+}
+
+void Hub::firePollDeadlines()
+{
+    const qint64 now = nowMs();
+    while (!m_pollDeadlines.empty() && m_pollDeadlines.begin()->first <= now) {
+        PollSession *session = m_pollDeadlines.begin()->second;
+        m_pollDeadlines.erase(m_pollDeadlines.begin());
+        session->timeOut(); // detaches itself
+    }
+    armPollTimer();
+}
+
+void Hub::onAppended(const LogEntryPtr &entry)
+{
+    // Fan-out: the same prepared bytes go to every subscriber. Copies, because a session may
+    // leave (a slow reader cut off) while we go through them.
+    const QList<StreamSession *> streams = m_streams.values();
+    for (StreamSession *s : streams)
+        s->pump();
+    if (m_polls.isEmpty())
+        return;
+    // Every poll woken at the live end gets the same answer: build it once.
+    const quint64 before = entry->message.id - 1;
+    QByteArray shared;
+    const QList<PollSession *> polls = m_polls.values();
+    for (PollSession *p : polls) {
+        if (p->cursor() == before) {
+            if (shared.isEmpty()) {
+                ResumeResult r;
+                r.cursor = before;
+                shared = PollSession::answer(m_log, r, m_config.maxPollMessages);
+            }
+            p->wake(shared);
+        } else {
+            p->wake();
+        }
+    }
+}
+
+void Hub::sweepHeartbeats()
+{
+    const qint64 now = nowMs();
+    const QList<StreamSession *> streams = m_streams.values();
+    for (StreamSession *s : streams)
+        s->heartbeat(now);
+}
+
+QJsonObject Hub::tickData()
+{
+    const qint64 now = nowMs();
+    m_rateSamples.emplace_back(now, m_log.lastId());
+    while (m_rateSamples.size() > 2 && now - m_rateSamples[1].first >= 1000)
+        m_rateSamples.pop_front();
+    double rate = 0;
+    if (m_rateSamples.size() >= 2) {
+        const auto &[t0, id0] = m_rateSamples.front();
+        if (now > t0)
+            rate = double(m_log.lastId() - id0) * 1000.0 / double(now - t0);
+    }
+    QJsonObject connections, bytes, held;
+    for (Transport t : { Transport::LongPoll, Transport::Sse, Transport::WebSocket }) {
+        connections.insert(transportKey(t), m_stats.at(t).connections);
+        bytes.insert(transportKey(t), m_stats.at(t).bytesOut);
+    }
+    held.insert(QLatin1String("lp"), m_stats.at(Transport::LongPoll).held);
+    QJsonObject data;
+    data.insert(QLatin1String("connections"), connections);
+    data.insert(QLatin1String("held"), held);
+    data.insert(QLatin1String("messagesPerSec"), std::round(rate * 10) / 10);
+    data.insert(QLatin1String("bytesOut"), bytes);
+    data.insert(QLatin1String("rss"), ProcessInfo::residentBytes());
+    return data;
+}
+
+void Hub::publishTick()
+{
+    if (m_shuttingDown)
+        return;
+    Message m;
+    m.type = MessageType::Tick;
+    m.data = tickData();
+    m_log.append(std::move(m));
+}
+
+LogEntryPtr Hub::publish(const PublishRequest &request)
+{
+    Message m;
+    m.type = MessageType::Chat;
+    m.from = request.from;
+    m.text = request.text;
+    m.clientTs = request.clientTs;
+    m_stats.published++;
+    return m_log.append(std::move(m));
+}
+
+QJsonObject Hub::statsJson() const
+{
+    QJsonObject transports;
+    for (int i = 0; i < TransportCount; ++i) {
+        const TransportCounters &c = m_stats.transports[size_t(i)];
+        QJsonObject o;
+        o.insert(QLatin1String("connections"), c.connections);
+        o.insert(QLatin1String("connectionsTotal"), c.connectionsTotal);
+        o.insert(QLatin1String("requests"), c.requests);
+        o.insert(QLatin1String("messages"), c.messages);
+        o.insert(QLatin1String("bytesOut"), c.bytesOut);
+        if (Transport(i) == Transport::LongPoll)
+            o.insert(QLatin1String("held"), c.held);
+        transports.insert(transportKey(Transport(i)), o);
+    }
+    QJsonObject history;
+    history.insert(QLatin1String("count"), m_log.size());
+    history.insert(QLatin1String("firstId"), qint64(m_log.firstId()));
+    history.insert(QLatin1String("lastId"), qint64(m_log.lastId()));
+    history.insert(QLatin1String("maxCount"), m_log.limits().maxCount);
+    history.insert(QLatin1String("maxAgeMs"), m_log.limits().maxAgeMs);
+    QJsonObject o;
+    o.insert(QLatin1String("epoch"), m_log.epoch());
+    o.insert(QLatin1String("uptimeMs"), nowMs());
+    o.insert(QLatin1String("rss"), ProcessInfo::residentBytes());
+    o.insert(QLatin1String("cpuMicros"), ProcessInfo::cpuMicros());
+    o.insert(QLatin1String("history"), history);
+    o.insert(QLatin1String("transports"), transports);
+    o.insert(QLatin1String("published"), m_stats.published);
+    o.insert(QLatin1String("rejectedOrigin"), m_stats.rejectedOrigin);
+    o.insert(QLatin1String("badRequests"), m_stats.badRequests);
+    o.insert(QLatin1String("slowReadersCut"), m_stats.slowReadersCut);
+    o.insert(QLatin1String("heartbeatTimeouts"), m_stats.heartbeatTimeouts);
+    o.insert(QLatin1String("pollTimeouts"), m_stats.pollTimeouts);
+    return o;
+}
+
+Hub::OriginVerdict Hub::checkOrigin(const HttpRequest &request) const
+{
+    if (!request.hasHeader("origin"))
+        return OriginVerdict::Absent;
+    const QByteArray origin = request.header("origin");
+    const QByteArray host = request.header("host");
+    if (!host.isEmpty() && origin.compare("http://" + host, Qt::CaseInsensitive) == 0)
+        return OriginVerdict::SameOrigin;
+    for (const QString &allowed : m_config.allowOrigins) {
+        if (allowed == u"*" || origin.compare(allowed.toUtf8(), Qt::CaseInsensitive) == 0)
+            return OriginVerdict::Allowed;
+    }
+    return OriginVerdict::Foreign;
+}
+
+HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
+{
+    if (checkOrigin(request) == OriginVerdict::Allowed) {
+        response.setHeader("Access-Control-Allow-Origin", request.header("origin"));
+        response.setHeader("Vary", "Origin");
+    }
+    return response;
+}
+
+static HttpResponse methodNotAllowed(const QByteArray &allow)
+{
+    HttpResponse r = HttpResponse::error(405, QStringLiteral("method not allowed; use %1").arg(QLatin1String(allow)));
+    r.setHeader("Allow", allow);
+    return r;
+}
+
+static const char landingPage[] =
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>rtlab-server</title>"
+        "<h1>rtlab-server</h1><p>Long Polling, Server-Sent Events and WebSockets on one port.</p><ul>"
+        "<li><code>GET /events</code> &mdash; Server-Sent Events</li>"
+        "<li><code>GET /poll?after=N&amp;epoch=E</code> &mdash; long poll</li>"
+        "<li><code>POST /send</code> &mdash; publish <code>{\"type\":\"chat\",\"from\":...,\"text\":...}</code></li>"
+        "<li><code>GET /ws</code> &mdash; WebSocket</li>"
+        "<li><a href=\"/stats\"><code>GET /stats</code></a> &mdash; the server's figures</li>"
+        "<li><a href=\"/healthz\"><code>GET /healthz</code></a></li></ul></html>\n";
+
+Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
+{
+    const QByteArray &path = request.path;
+    const QByteArray &method = request.method;
+    const bool get = method == "GET" || method == "HEAD";
+    auto answer = [&](HttpResponse r) {
+        r.omitBody = method == "HEAD";
+        stream->respond(cors(request, std::move(r)));
+    };
+
+    if (m_shuttingDown) {
+        HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
+        r.closeConnection = true;
+        answer(r);
+        return Transport::Other;
+    }
+    const bool known = path == "/" || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
+            || path == "/stats" || path == "/healthz";
+    if (!known) {
+        answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
+        return Transport::Other;
+    }
+    if (method == "OPTIONS") {
+        // CORS preflight (Fetch standard): only for origins we would serve.
+        if (checkOrigin(request) == OriginVerdict::Foreign) {
+            m_stats.rejectedOrigin++;
+            answer(HttpResponse::error(403, QStringLiteral("origin not allowed")));
+            return Transport::Other;
+        }
+        HttpResponse r;
+        r.status = 204;
+        r.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        r.setHeader("Access-Control-Allow-Headers", "Content-Type, Last-Event-ID");
+        r.setHeader("Access-Control-Max-Age", "600");
+        r.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
+        answer(r);
+        return Transport::Other;
+    }
+
+    if (path == "/send") {
+        if (method != "POST") {
+            answer(methodNotAllowed("POST, OPTIONS"));
+            return Transport::Other;
+        }
+        handleSend(request, stream);
+        return Transport::Other;
+    }
+    if (!get) {
+        answer(methodNotAllowed("GET, HEAD, OPTIONS"));
+        return Transport::Other;
+    }
+    if (path == "/events") {
+        handleEvents(request, stream);
+        return Transport::Sse;
+    }
+    if (path == "/poll") {
+        handlePoll(request, stream);
+        return Transport::LongPoll;
+    }
+    if (path == "/ws") {
+        // A plain GET: the connection layer hands real upgrades to the WebSocket server.
+        HttpResponse r = HttpResponse::error(426, QStringLiteral("/ws needs a WebSocket upgrade"));
+        r.setHeader("Upgrade", "websocket");
+        r.setHeader("Connection", "Upgrade");
+        answer(r);
+        return Transport::Other;
+    }
+    if (path == "/stats") {
+        answer(HttpResponse::json(200, statsJson()));
+        return Transport::Other;
+    }
+    if (path == "/healthz") {
+        QJsonObject o;
+        o.insert(QLatin1String("status"), QLatin1String("ok"));
+        o.insert(QLatin1String("epoch"), m_log.epoch());
+        o.insert(QLatin1String("lastId"), qint64(m_log.lastId()));
+        answer(HttpResponse::json(200, o));
+        return Transport::Other;
+    }
+    HttpResponse r;
+    r.setHeader("Content-Type", "text/html; charset=utf-8");
+    r.body = QByteArray(landingPage);
+    answer(r);
+    return Transport::Other;
+}
+
+bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const
+{
+    const QUrlQuery &q = request.query;
+    if (q.hasQueryItem(QStringLiteral("after"))) {
+        bool ok = false;
+        const quint64 after = q.queryItemValue(QStringLiteral("after")).toULongLong(&ok);
+        if (!ok) {
+            *why = QStringLiteral("\"after\" must be a message id (an unsigned integer)");
+            return false;
+        }
+        point->after = after;
+    }
+    point->epoch = q.queryItemValue(QStringLiteral("epoch"));
+    return true;
+}
+
+void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
+{
+    m_stats.at(Transport::Other).requests++;
+    if (checkOrigin(request) == OriginVerdict::Foreign) {
+        // A page from a foreign origin could post here without any preflight (a "simple"
+        // text/plain request): refuse it rather than let any site publish as our users.
+        m_stats.rejectedOrigin++;
+        stream->respond(HttpResponse::error(403, QStringLiteral("origin not allowed to publish")));
+        return;
+    }
+    PublishRequest publishRequest;
+    QString why;
+    const auto error = MessageCodec::decodePublish(request.body, PublishLimits { m_config.maxTextBytes, 64 },
+                                                   &publishRequest, &why);
+    if (error != MessageCodec::Error::None) {
+        m_stats.badRequests++;
+        stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
+        return;
+    }
+    const LogEntryPtr entry = publish(publishRequest);
+    QJsonObject o;
+    o.insert(QLatin1String("id"), qint64(entry->message.id));
+    o.insert(QLatin1String("epoch"), m_log.epoch());
+    stream->respond(cors(request, HttpResponse::json(202, o)));
+}
+
+void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
+{
+    m_stats.at(Transport::Sse).requests++;
+    // The browser's own reconnect sends Last-Event-ID; a page that reopens the stream itself
+    // names it in the query. The header is the newer of the two.
+    QString lastEventId = QString::fromUtf8(request.header("last-event-id"));
+    if (!request.hasHeader("last-event-id"))
+        lastEventId = request.query.queryItemValue(QStringLiteral("lastEventId"), QUrl::FullyDecoded);
+    ResumePoint point;
+    if (!lastEventId.isEmpty()) {
+        quint64 id = 0;
+        QString epoch;
+        bool ok = false;
+        if (MessageCodec::parseEventId(lastEventId, &epoch, &id)) {
+            point.after = id;
+            point.epoch = epoch;
+        } else if (id = lastEventId.toULongLong(&ok); ok) {
+            point.after = id;
+        } else {
+            m_stats.badRequests++;
+            stream->respond(cors(request, HttpResponse::error(400, QStringLiteral("Last-Event-ID must be "
+                                                                                  "\"<epoch>:<id>\""))));
+            return;
+        }
+    }
+    HttpResponse head;
+    head.streamed = true;
+    head.setHeader("Content-Type", "text/event-stream");
+    head.setHeader("Cache-Control", "no-cache");
+    // Tells a buffering reverse proxy (nginx) to pass events through as they come.
+    head.setHeader("X-Accel-Buffering", "no");
+    auto *session = new SseSession(this, stream, cors(request, head));
+    session->setParent(this);
+    m_streams.insert(session);
+    m_stats.at(Transport::Sse).connections++;
+    m_stats.at(Transport::Sse).connectionsTotal++;
+    session->start(m_log.resume(point));
+}
+
+void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
+{
+    m_stats.at(Transport::LongPoll).requests++;
+    ResumePoint point;
+    QString why;
+    if (!parseResume(request, &point, &why)) {
+        m_stats.badRequests++;
+        stream->respond(cors(request, HttpResponse::error(400, why)));
+        return;
+    }
+    qint64 holdMs = m_config.pollTimeoutMs;
+    if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
+        bool ok = false;
+        const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
+        if (!ok || !std::isfinite(seconds) || seconds < 0) {
+            m_stats.badRequests++;
+            stream->respond(cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
+            return;
+        }
+        holdMs = qMin(holdMs, qint64(std::llround(seconds * 1000)));
+    }
+    const QByteArray corsOrigin = checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin")
+                                                                                   : QByteArray();
+    const ResumeResult resume = m_log.resume(point);
+    // No id named: answer at once with the live end, so the client learns where to start.
+    if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
+        m_stats.at(Transport::LongPoll).messages += qint64(qMin<quint64>(m_log.lastId() - resume.cursor,
+                                                                         quint64(m_config.maxPollMessages)));
+        stream->respond(PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages),
+                                              corsOrigin));
+        return;
+    }
+    auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);
+    session->setParent(this);
+    holdPoll(session, nowMs() + holdMs);
+}
+
+void Hub::openWebSocket(WsChannel *channel)
+{
+    m_stats.at(Transport::WebSocket).requests++;
+    ResumePoint point;
+    QString why;
+    HttpRequest request;
+    request.query = QUrlQuery(QUrl::fromEncoded(channel->requestTarget()));
+    if (!parseResume(request, &point, &why)) {
+        // The handshake is done; the close frame carries the reason (1008: policy violation).
+        m_stats.badRequests++;
+        channel->close(1008, why);
+        return;
+    }
+    auto *session = new WsSession(this, channel);
+    session->setParent(this);
+    m_streams.insert(session);
+    m_stats.at(Transport::WebSocket).connections++;
+    m_stats.at(Transport::WebSocket).connectionsTotal++;
+    session->start(m_log.resume(point));
+}
+
+void Hub::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_tickTimer.stop();
+    const QList<PollSession *> polls = m_polls.values();
+    for (PollSession *p : polls)
+        p->shutdown();
+    const QList<StreamSession *> streams = m_streams.values();
+    for (StreamSession *s : streams)
+        s->shutdown();
+    checkDrained();
+}
+
+} // namespace rtlab

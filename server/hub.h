@@ -1,0 +1,96 @@
+#pragma once
+
+#include "httprequest.h"
+#include "httpstream.h"
+#include "messagecodec.h"
+#include "messagelog.h"
+#include "serverconfig.h"
+#include "serverstats.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <deque>
+#include <map>
+
+namespace rtlab {
+
+class PollSession;
+class StreamSession;
+
+// The protocol side of the server, independent of sockets: routes HTTP requests, runs the
+// long poll, SSE and WebSocket sessions over the one message log, publishes, keeps the
+// figures, sends heartbeats and ticks. The connection layer hands it HttpStreams and WsChannels.
+class Hub : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Hub(const ServerConfig &config, QObject *parent = nullptr);
+    ~Hub() override;
+
+    const ServerConfig &config() const { return m_config; }
+    MessageLog &log() { return m_log; }
+    ServerStats &stats() { return m_stats; }
+    QJsonObject statsJson() const;
+
+    // Answers one HTTP request on the stream (some answer later: held polls, SSE).
+    // Returns the transport the request belongs to, for the connection's figures.
+    Transport handleRequest(const HttpRequest &request, HttpStream *stream);
+    // A WebSocket whose handshake the connection layer accepted.
+    void openWebSocket(WsChannel *channel);
+
+    enum class OriginVerdict { Absent, SameOrigin, Allowed, Foreign };
+    OriginVerdict checkOrigin(const HttpRequest &request) const;
+
+    // Publishes a chat message to every transport. Returns the entry.
+    LogEntryPtr publish(const PublishRequest &request);
+    // The dashboard sample of the server's own state, published as a tick message.
+    QJsonObject tickData();
+
+    // Ends every stream politely: held polls are answered, SSE streams end, WebSockets close
+    // with 1001. New requests get 503. Emits drained() once no session is left.
+    void shutdown();
+    bool isShuttingDown() const { return m_shuttingDown; }
+    int sessionCount() const;
+
+    // Called by sessions.
+    void detach(StreamSession *session);
+    void detach(PollSession *session);
+    void holdPoll(PollSession *session, qint64 deadlineMs);
+    qint64 nowMs() const { return m_clock.elapsed(); }
+
+signals:
+    void drained();
+
+private:
+    void onAppended(const LogEntryPtr &entry);
+    void sweepHeartbeats();
+    void firePollDeadlines();
+    void armPollTimer();
+    void publishTick();
+    void checkDrained();
+
+    HttpResponse cors(const HttpRequest &request, HttpResponse response) const;
+    void handlePoll(const HttpRequest &request, HttpStream *stream);
+    void handleEvents(const HttpRequest &request, HttpStream *stream);
+    void handleSend(const HttpRequest &request, HttpStream *stream);
+    bool parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const;
+
+    ServerConfig m_config;
+    MessageLog m_log;
+    ServerStats m_stats;
+    QElapsedTimer m_clock;
+    QSet<StreamSession *> m_streams;
+    QSet<PollSession *> m_polls;
+    std::multimap<qint64, PollSession *> m_pollDeadlines;
+    QTimer m_heartbeatTimer;
+    QTimer m_pollTimer;
+    QTimer m_tickTimer;
+    QTimer m_expireTimer;
+    std::deque<std::pair<qint64, quint64>> m_rateSamples; // (ms, lastId) for messages/s
+    bool m_shuttingDown = false;
+};
+
+} // namespace rtlab

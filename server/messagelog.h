@@ -1,0 +1,87 @@
+#pragma once
+
+#include "message.h"
+
+#include <QObject>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace rtlab {
+
+// One message of the log, encoded once for every transport: fan-out writes these bytes.
+struct LogEntry
+{
+    Message message;
+    QByteArray json; // the message as compact JSON (long poll, WebSocket)
+    QByteArray sse;  // the whole SSE event: id, event, data lines, blank line
+    qint64 appendedMs = 0;
+};
+using LogEntryPtr = std::shared_ptr<const LogEntry>;
+
+// Where a client resumes, and what it is told (the resume rule of docs/protocol.md).
+struct ResumePoint
+{
+    std::optional<quint64> after; // the last id the client has
+    QString epoch;                // the epoch of that id; empty if the client did not name one
+};
+
+struct ResumeResult
+{
+    bool reset = false;
+    qint64 lost = 0;    // with reset: how many messages are gone, -1 if unknown
+    quint64 cursor = 0; // the client goes on after this id
+    LogEntryPtr resetEntry;
+};
+
+// The ordered, bounded, resumable history shared by every transport. Ids are +1 per
+// message; the epoch is random per instance. Bounded by count and by age.
+class MessageLog : public QObject
+{
+    Q_OBJECT
+public:
+    struct Limits
+    {
+        qsizetype maxCount = 10000;
+        qint64 maxAgeMs = 300000;
+    };
+    using Clock = std::function<qint64()>; // milliseconds; injectable for tests
+
+    explicit MessageLog(Limits limits, QObject *parent = nullptr);
+    MessageLog(Limits limits, QString epoch, Clock clock, QObject *parent = nullptr);
+
+    QString epoch() const { return m_epoch; }
+    // The id of the newest message (0 before the first).
+    quint64 lastId() const { return m_nextId - 1; }
+    // The id of the oldest kept message (lastId() + 1 when nothing is kept).
+    quint64 firstId() const;
+    qsizetype size() const { return qsizetype(m_entries.size()); }
+    Limits limits() const { return m_limits; }
+
+    // Assigns id, epoch and ts, encodes, keeps, announces. Returns the entry.
+    LogEntryPtr append(Message message);
+    // The entry with this id, or null if it is not (or no longer) kept.
+    LogEntryPtr entry(quint64 id) const;
+
+    // Applies the resume rule: where the client goes on and whether it must be told of a reset.
+    ResumeResult resume(const ResumePoint &point) const;
+
+    // Drops messages older than the age limit. append() does it too; a timer calls it when idle.
+    void expire();
+
+    static QString newEpoch();
+    static LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor);
+
+signals:
+    void appended(const rtlab::LogEntryPtr &entry);
+
+private:
+    Limits m_limits;
+    QString m_epoch;
+    Clock m_clock;
+    quint64 m_nextId = 1;
+    std::deque<LogEntryPtr> m_entries;
+};
+
+} // namespace rtlab

@@ -1,0 +1,112 @@
+#include "pollsession.h"
+
+#include "hub.h"
+
+namespace rtlab {
+
+PollSession::PollSession(Hub *hub, HttpStream *stream, quint64 cursor, QByteArray corsOrigin)
+    : m_hub(hub), m_stream(stream), m_cursor(cursor), m_corsOrigin(std::move(corsOrigin))
+{
+    m_stream->setObserver(this);
+    m_hub->stats().at(Transport::LongPoll).held++;
+}
+
+PollSession::~PollSession()
+{
+    if (m_stream)
+        m_stream->setObserver(nullptr);
+}
+
+QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume, int maxMessages)
+{
+    QByteArray out;
+    out.reserve(128);
+    out.append("{\"epoch\":\"");
+    out.append(log.epoch().toLatin1());
+    out.append("\",\"messages\":[");
+    quint64 cursor = resume.cursor;
+    bool first = true;
+    if (resume.reset) {
+        out.append(resume.resetEntry->json);
+        first = false;
+    }
+    for (int n = 0; n < maxMessages && cursor < log.lastId(); ++n) {
+        const LogEntryPtr entry = log.entry(cursor + 1);
+        if (!entry)
+            break;
+        if (!first)
+            out.append(',');
+        out.append(entry->json);
+        first = false;
+        cursor = entry->message.id;
+    }
+    out.append("],\"cursor\":");
+    out.append(QByteArray::number(cursor));
+    out.append('}');
+    return out;
+}
+
+HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin)
+{
+    HttpResponse r = HttpResponse::jsonBytes(200, body);
+    if (!corsOrigin.isEmpty()) {
+        r.setHeader("Access-Control-Allow-Origin", corsOrigin);
+        r.setHeader("Vary", "Origin");
+    }
+    return r;
+}
+
+void PollSession::respond(QByteArray body, bool close)
+{
+    if (!m_stream)
+        return;
+    HttpStream *stream = std::exchange(m_stream, nullptr);
+    stream->setObserver(nullptr);
+    HttpResponse r = response(std::move(body), m_corsOrigin);
+    r.closeConnection = close;
+    m_hub->stats().at(Transport::LongPoll).held--;
+    m_hub->detach(this);
+    stream->respond(r);
+    deleteLater();
+}
+
+void PollSession::wake(QByteArray body)
+{
+    if (!m_stream)
+        return;
+    const MessageLog &log = m_hub->log();
+    ResumeResult resume;
+    resume.cursor = m_cursor;
+    if (body.isEmpty())
+        body = answer(log, resume, m_hub->config().maxPollMessages);
+    m_hub->stats().at(Transport::LongPoll).messages
+            += qint64(qMin<quint64>(log.lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
+    respond(std::move(body), false);
+}
+
+void PollSession::timeOut()
+{
+    if (!m_stream)
+        return;
+    m_hub->stats().pollTimeouts++;
+    ResumeResult resume;
+    resume.cursor = m_cursor;
+    respond(answer(m_hub->log(), resume, 0), false);
+}
+
+void PollSession::shutdown()
+{
+    ResumeResult resume;
+    resume.cursor = m_cursor;
+    respond(answer(m_hub->log(), resume, 0), true);
+}
+
+void PollSession::streamClosed()
+{
+    m_stream = nullptr;
+    m_hub->stats().at(Transport::LongPoll).held--;
+    m_hub->detach(this);
+    deleteLater();
+}
+
+} // namespace rtlab

@@ -1,0 +1,136 @@
+#include "serverconfig.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cmath>
+#include <cstdio>
+
+namespace rtlab {
+
+static bool parseSeconds(const QString &text, double min, qint64 *ms)
+{
+    bool ok = false;
+    const double seconds = text.toDouble(&ok);
+    if (!ok || !std::isfinite(seconds) || seconds < min || seconds > 86400.0 * 365)
+        return false;
+    *ms = qint64(std::llround(seconds * 1000));
+    return true;
+}
+
+bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *config, QString *errorString,
+                                 bool *helpShown)
+{
+    const ServerConfig d;
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+            "rtlab-server: Long Polling, Server-Sent Events and WebSockets on one port, over one "
+            "ordered, resumable message log.\n"
+            "Endpoints: GET / · GET /events (SSE) · GET /poll (long poll) · POST /send · "
+            "GET /ws (WebSocket) · GET /stats · GET /healthz"));
+    const QCommandLineOption help = p.addHelpOption();
+    const QCommandLineOption version = p.addVersionOption();
+    const QCommandLineOption host({ QStringLiteral("host") },
+                                  QStringLiteral("Address to listen on (default %1).").arg(d.host),
+                                  QStringLiteral("address"), d.host);
+    const QCommandLineOption port({ QStringLiteral("port") },
+                                  QStringLiteral("TCP port; 0 takes a free one (default %1).").arg(d.port),
+                                  QStringLiteral("port"), QString::number(d.port));
+    const QCommandLineOption history({ QStringLiteral("history") },
+                                     QStringLiteral("Messages kept for resume (default %1).").arg(d.historyCount),
+                                     QStringLiteral("count"), QString::number(d.historyCount));
+    const QCommandLineOption historyAge({ QStringLiteral("history-age") },
+                                        QStringLiteral("Seconds a message is kept for resume (default %1).")
+                                                .arg(d.historyAgeMs / 1000),
+                                        QStringLiteral("seconds"), QString::number(d.historyAgeMs / 1000));
+    const QCommandLineOption pollTimeout({ QStringLiteral("poll-timeout") },
+                                         QStringLiteral("Seconds a long poll is held before it answers with no "
+                                                        "messages (default %1).")
+                                                 .arg(d.pollTimeoutMs / 1000),
+                                         QStringLiteral("seconds"), QString::number(d.pollTimeoutMs / 1000));
+    const QCommandLineOption heartbeat({ QStringLiteral("heartbeat") },
+                                       QStringLiteral("Seconds between SSE comment heartbeats and WebSocket pings; "
+                                                      "a WebSocket peer that misses two pings is closed "
+                                                      "(default %1).")
+                                               .arg(d.heartbeatMs / 1000),
+                                       QStringLiteral("seconds"), QString::number(d.heartbeatMs / 1000));
+    const QCommandLineOption tickRate({ QStringLiteral("tick-rate") },
+                                      QStringLiteral("Dashboard tick messages per second; 0 turns them off "
+                                                     "(default %1).")
+                                              .arg(d.tickRate),
+                                      QStringLiteral("per-second"), QString::number(d.tickRate));
+    const QCommandLineOption allowOrigin({ QStringLiteral("allow-origin") },
+                                         QStringLiteral("A foreign Origin allowed to open WebSockets, publish and "
+                                                        "read with CORS (repeatable; \"*\" allows any). Same-origin "
+                                                        "and Origin-less clients are always allowed."),
+                                         QStringLiteral("origin"));
+    const QCommandLineOption sseRetry({ QStringLiteral("sse-retry") },
+                                      QStringLiteral("Reconnection delay sent to SSE clients as \"retry:\", in "
+                                                     "seconds (default %1).")
+                                              .arg(double(d.sseRetryMs) / 1000),
+                                      QStringLiteral("seconds"), QString::number(double(d.sseRetryMs) / 1000));
+    const QCommandLineOption maxPending({ QStringLiteral("max-pending") },
+                                        QStringLiteral("Unsent KiB per connection before a slow reader is cut off "
+                                                       "(it can resume) (default %1).")
+                                                .arg(d.maxPendingBytes / 1024),
+                                        QStringLiteral("KiB"), QString::number(d.maxPendingBytes / 1024));
+    p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry,
+                   maxPending });
+
+    auto failed = [&](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    if (!p.parse(arguments))
+        return failed(p.errorText());
+    if (p.isSet(help) || p.isSet(version)) {
+        if (helpShown)
+            *helpShown = true;
+        const QString text = p.isSet(help)
+                ? p.helpText()
+                : QCoreApplication::applicationName() + QLatin1Char(' ') + QCoreApplication::applicationVersion()
+                        + QLatin1Char('\n');
+        std::fputs(qPrintable(text), stdout);
+        return true;
+    }
+    if (!p.positionalArguments().isEmpty())
+        return failed(QStringLiteral("unexpected argument: %1").arg(p.positionalArguments().constFirst()));
+
+    ServerConfig c;
+    c.host = p.value(host);
+    if (QHostAddress(c.host).isNull() && c.host != u"localhost")
+        return failed(QStringLiteral("--host: not an IP address: %1").arg(c.host));
+    bool ok = false;
+    const uint portValue = p.value(port).toUInt(&ok);
+    if (!ok || portValue > 65535)
+        return failed(QStringLiteral("--port: expected 0-65535, got %1").arg(p.value(port)));
+    c.port = quint16(portValue);
+    c.historyCount = p.value(history).toLongLong(&ok);
+    if (!ok || c.historyCount < 1 || c.historyCount > 10000000)
+        return failed(QStringLiteral("--history: expected 1-10000000, got %1").arg(p.value(history)));
+    if (!parseSeconds(p.value(historyAge), 0.001, &c.historyAgeMs))
+        return failed(QStringLiteral("--history-age: expected seconds > 0, got %1").arg(p.value(historyAge)));
+    if (!parseSeconds(p.value(pollTimeout), 0, &c.pollTimeoutMs))
+        return failed(QStringLiteral("--poll-timeout: expected seconds >= 0, got %1").arg(p.value(pollTimeout)));
+    if (!parseSeconds(p.value(heartbeat), 0.01, &c.heartbeatMs))
+        return failed(QStringLiteral("--heartbeat: expected seconds >= 0.01, got %1").arg(p.value(heartbeat)));
+    c.tickRate = p.value(tickRate).toDouble(&ok);
+    if (!ok || !std::isfinite(c.tickRate) || c.tickRate < 0 || c.tickRate > 1000)
+        return failed(QStringLiteral("--tick-rate: expected 0-1000, got %1").arg(p.value(tickRate)));
+    if (!parseSeconds(p.value(sseRetry), 0, &c.sseRetryMs))
+        return failed(QStringLiteral("--sse-retry: expected seconds >= 0, got %1").arg(p.value(sseRetry)));
+    const qint64 pendingKiB = p.value(maxPending).toLongLong(&ok);
+    if (!ok || pendingKiB < 16 || pendingKiB > 1024 * 1024)
+        return failed(QStringLiteral("--max-pending: expected 16-1048576 KiB, got %1").arg(p.value(maxPending)));
+    c.maxPendingBytes = pendingKiB * 1024;
+    c.allowOrigins = p.values(allowOrigin);
+    for (const QString &origin : std::as_const(c.allowOrigins)) {
+        if (origin != u"*" && !origin.startsWith(u"http://") && !origin.startsWith(u"https://"))
+            return failed(QStringLiteral("--allow-origin: expected \"*\" or scheme://host[:port], got %1").arg(origin));
+    }
+    *config = c;
+    return true;
+}
+
+} // namespace rtlab

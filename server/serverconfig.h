@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QStringList>
+
+namespace rtlab {
+
+// Everything rtlab-server can be told on its command line (docs/protocol.md gives the defaults).
+struct ServerConfig
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 8080;
+    qsizetype historyCount = 10000;
+    qint64 historyAgeMs = 300000;
+    qint64 pollTimeoutMs = 25000;  // the longest a poll is held
+    qint64 heartbeatMs = 15000;
+    double tickRate = 5;           // tick messages per second; 0 = off
+    qint64 sseRetryMs = 1000;      // the "retry:" an SSE stream starts with
+    QStringList allowOrigins;      // "*" allows any
+    qsizetype maxHeadBytes = 16 * 1024;
+    qsizetype maxBodyBytes = 64 * 1024;
+    qsizetype maxTextBytes = 16 * 1024;
+    qint64 maxPendingBytes = 1024 * 1024; // unsent bytes per connection before a slow reader is cut
+    int maxPollMessages = 1000;    // messages in one poll answer; the cursor says where to go on
+
+    // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
+    // --help and --version are handled by the caller through the parser it is given.
+    static bool fromArguments(const QStringList &arguments, ServerConfig *config, QString *errorString,
+                              bool *helpShown = nullptr);
+};
+
+} // namespace rtlab

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "messagelog.h"
+#include "serverstats.h"
+
+#include <QObject>
+
+namespace rtlab {
+
+class Hub;
+
+// A subscriber that is sent every log message after its cursor, in order: the common part of
+// the SSE and WebSocket sessions. A resume replays from the history as the connection drains
+// (so a replay of the whole history never piles up in memory); once caught up it is live and
+// each new message is written at once. A live reader whose unsent bytes pass the bound is cut
+// off: it can come back and resume.
+class StreamSession : public QObject
+{
+    Q_OBJECT
+public:
+    StreamSession(Hub *hub, Transport transport);
+    ~StreamSession() override;
+
+    Transport transport() const { return m_transport; }
+    quint64 cursor() const { return m_cursor; }
+    bool isLive() const { return m_live; }
+
+    void start(const ResumeResult &resume);
+    // Writes what the log holds past the cursor.
+    void pump();
+    virtual void heartbeat(qint64 nowMs) = 0;
+    virtual void shutdown() = 0;
+
+protected:
+    // Write one message (or a reset) to the connection.
+    virtual void deliver(const LogEntry &entry) = 0;
+    virtual qint64 pendingBytes() const = 0;
+    virtual void cutOff() = 0;
+    // Leave the hub; the session is deleted later. Safe to call more than once.
+    void finish();
+    bool isFinished() const { return m_finished; }
+    void noteWrite();
+
+    Hub *m_hub;
+    qint64 m_lastWriteMs = 0;
+
+private:
+    Transport m_transport;
+    quint64 m_cursor = 0;
+    bool m_live = false;
+    bool m_finished = false;
+    bool m_pumping = false;
+};
+
+} // namespace rtlab

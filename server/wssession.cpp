@@ -1,0 +1,124 @@
+#include "wssession.h"
+
+#include "hub.h"
+
+#include <QJsonDocument>
+
+namespace rtlab {
+
+// RFC 6455 §7.4.1
+enum : quint16 {
+    CloseGoingAway = 1001,
+    CloseUnsupportedData = 1003,
+    CloseTooBig = 1009,
+};
+
+WsSession::WsSession(Hub *hub, WsChannel *channel) : StreamSession(hub, Transport::WebSocket), m_channel(channel)
+{
+    m_channel->setObserver(this);
+}
+
+WsSession::~WsSession()
+{
+    if (m_channel)
+        m_channel->setObserver(nullptr);
+}
+
+void WsSession::deliver(const LogEntry &entry)
+{
+    m_channel->sendText(entry.json);
+    noteWrite();
+}
+
+qint64 WsSession::pendingBytes() const
+{
+    return m_channel ? m_channel->pendingBytes() : 0;
+}
+
+void WsSession::heartbeat(qint64)
+{
+    if (!m_channel)
+        return;
+    if (m_unansweredPings >= 2) {
+        // Two pings unanswered: the peer (or the path to it) is dead; a close frame would
+        // wait for an answer that is not coming.
+        m_hub->stats().heartbeatTimeouts++;
+        cutOff();
+        return;
+    }
+    ++m_unansweredPings;
+    m_channel->ping();
+}
+
+void WsSession::close(quint16 code, const QString &reason)
+{
+    if (!m_channel)
+        return;
+    WsChannel *channel = std::exchange(m_channel, nullptr);
+    channel->setObserver(nullptr);
+    channel->close(code, reason);
+    finish();
+}
+
+void WsSession::shutdown()
+{
+    close(CloseGoingAway, QStringLiteral("server shutting down"));
+}
+
+void WsSession::cutOff()
+{
+    WsChannel *channel = std::exchange(m_channel, nullptr);
+    channel->setObserver(nullptr);
+    channel->abort();
+    finish();
+}
+
+void WsSession::channelTextReceived(const QByteArray &utf8)
+{
+    m_unansweredPings = 0;
+    PublishRequest request;
+    QString why;
+    const auto error = MessageCodec::decodePublish(utf8, PublishLimits { m_hub->config().maxTextBytes, 64 },
+                                                   &request, &why);
+    if (error == MessageCodec::Error::TextTooLong) {
+        m_hub->stats().badRequests++;
+        close(CloseTooBig, why);
+        return;
+    }
+    if (error != MessageCodec::Error::None) {
+        // A bad message costs the client nothing already accepted: it is told why, and stays.
+        m_hub->stats().badRequests++;
+        QJsonObject o;
+        o.insert(QLatin1String("type"), QLatin1String("error"));
+        o.insert(QLatin1String("status"), MessageCodec::httpStatus(error));
+        o.insert(QLatin1String("error"), why);
+        m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
+        return;
+    }
+    // The answer is the message itself, arriving through the log like every other.
+    m_hub->publish(request);
+}
+
+void WsSession::channelBinaryReceived()
+{
+    m_unansweredPings = 0;
+    close(CloseUnsupportedData, QStringLiteral("binary frames are not supported; send JSON text"));
+}
+
+void WsSession::channelPongReceived()
+{
+    m_unansweredPings = 0;
+}
+
+void WsSession::channelDrained()
+{
+    pump();
+}
+
+void WsSession::channelClosed()
+{
+    m_channel = nullptr;
+    finish();
+}
+
+} // namespace rtlab

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "httpstream.h"
+#include "streamsession.h"
+
+namespace rtlab {
+
+// GET /ws: every log message after the resume point as one JSON text frame; text frames from
+// the client publish. Pings every heartbeat; a peer that misses two is closed.
+class WsSession : public StreamSession, private WsChannel::Observer
+{
+    Q_OBJECT
+public:
+    WsSession(Hub *hub, WsChannel *channel);
+    ~WsSession() override;
+
+    void heartbeat(qint64 nowMs) override;
+    void shutdown() override;
+
+private:
+    void deliver(const LogEntry &entry) override;
+    qint64 pendingBytes() const override;
+    void cutOff() override;
+    void close(quint16 code, const QString &reason);
+    void channelTextReceived(const QByteArray &utf8) override;
+    void channelBinaryReceived() override;
+    void channelPongReceived() override;
+    void channelDrained() override;
+    void channelClosed() override;
+
+    WsChannel *m_channel;
+    int m_unansweredPings = 0;
+};
+
+} // namespace rtlab

@@ -1,0 +1,250 @@
+#include "serverconfig.h"
+
+#include <QTest>
+
+using rtlab::ServerConfig;
+
+Q_DECLARE_METATYPE(rtlab::ServerConfig)
+
+namespace {
+
+QStringList args(std::initializer_list<const char *> list)
+{
+    QStringList out { QStringLiteral("rtlab-server") };
+    for (const char *a : list)
+        out.append(QString::fromUtf8(a));
+    return out;
+}
+
+// Empty if the two configurations agree on every field; otherwise the first that differs.
+QString difference(const ServerConfig &a, const ServerConfig &b)
+{
+    auto field = [](const char *name, const auto &x, const auto &y) {
+        return x == y ? QString() : QStringLiteral("%1: %2 vs %3").arg(QLatin1String(name)).arg(x).arg(y);
+    };
+    const QString diffs[] = {
+        a.host == b.host ? QString() : QStringLiteral("host: %1 vs %2").arg(a.host, b.host),
+        field("port", a.port, b.port),
+        field("historyCount", a.historyCount, b.historyCount),
+        field("historyAgeMs", a.historyAgeMs, b.historyAgeMs),
+        field("pollTimeoutMs", a.pollTimeoutMs, b.pollTimeoutMs),
+        field("heartbeatMs", a.heartbeatMs, b.heartbeatMs),
+        field("tickRate", a.tickRate, b.tickRate),
+        field("sseRetryMs", a.sseRetryMs, b.sseRetryMs),
+        a.allowOrigins == b.allowOrigins
+            ? QString()
+            : QStringLiteral("allowOrigins: [%1] vs [%2]")
+                  .arg(a.allowOrigins.join(QLatin1Char(' ')), b.allowOrigins.join(QLatin1Char(' '))),
+        field("maxHeadBytes", a.maxHeadBytes, b.maxHeadBytes),
+        field("maxBodyBytes", a.maxBodyBytes, b.maxBodyBytes),
+        field("maxTextBytes", a.maxTextBytes, b.maxTextBytes),
+        field("maxPendingBytes", a.maxPendingBytes, b.maxPendingBytes),
+        field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
+    };
+    for (const QString &d : diffs) {
+        if (!d.isEmpty())
+            return d;
+    }
+    return {};
+}
+
+} // namespace
+
+class tst_ServerConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void defaults();
+    void options_data();
+    void options();
+    void errors_data();
+    void errors();
+};
+
+void tst_ServerConfig::defaults()
+{
+    // The documented defaults (DESIGN.md, docs/protocol.md).
+    const ServerConfig d;
+    QCOMPARE(d.host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(d.port, quint16(8080));
+    QCOMPARE(d.historyCount, 10000);
+    QCOMPARE(d.historyAgeMs, 300000);
+    QCOMPARE(d.pollTimeoutMs, 25000);
+    QCOMPARE(d.heartbeatMs, 15000);
+    QCOMPARE(d.tickRate, 5.0);
+    QCOMPARE(d.maxHeadBytes, 16 * 1024);
+    QCOMPARE(d.maxBodyBytes, 64 * 1024);
+    QCOMPARE(d.maxTextBytes, 16 * 1024);
+    QVERIFY(d.allowOrigins.isEmpty());
+
+    // No arguments give the same, through the option defaults of the parser.
+    ServerConfig parsed;
+    parsed.port = 1;
+    parsed.allowOrigins = QStringList { QStringLiteral("*") };
+    QString error;
+    bool helpShown = false;
+    QVERIFY2(ServerConfig::fromArguments(args({}), &parsed, &error, &helpShown), qPrintable(error));
+    QVERIFY(!helpShown);
+    const QString diff = difference(parsed, d);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_ServerConfig::options_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<ServerConfig>("expected");
+
+    auto row = [](const char *name, const QStringList &arguments, auto change) {
+        ServerConfig expected;
+        change(expected);
+        QTest::newRow(name) << arguments << expected;
+    };
+
+    row("no arguments", args({}), [](ServerConfig &) {});
+    row("--host 0.0.0.0", args({ "--host", "0.0.0.0" }),
+        [](ServerConfig &c) { c.host = QStringLiteral("0.0.0.0"); });
+    row("--host ::1", args({ "--host", "::1" }), [](ServerConfig &c) { c.host = QStringLiteral("::1"); });
+    row("--host localhost", args({ "--host", "localhost" }),
+        [](ServerConfig &c) { c.host = QStringLiteral("localhost"); });
+    row("--host=10.1.2.3", args({ "--host=10.1.2.3" }),
+        [](ServerConfig &c) { c.host = QStringLiteral("10.1.2.3"); });
+    row("--port 0 (any free port)", args({ "--port", "0" }), [](ServerConfig &c) { c.port = 0; });
+    row("--port 65535", args({ "--port", "65535" }), [](ServerConfig &c) { c.port = 65535; });
+    row("--port=9000", args({ "--port=9000" }), [](ServerConfig &c) { c.port = 9000; });
+    row("repeated --port: the last wins", args({ "--port", "1", "--port", "2" }),
+        [](ServerConfig &c) { c.port = 2; });
+    row("--history 1", args({ "--history", "1" }), [](ServerConfig &c) { c.historyCount = 1; });
+    row("--history 10000000", args({ "--history", "10000000" }),
+        [](ServerConfig &c) { c.historyCount = 10000000; });
+    row("--history-age 60", args({ "--history-age", "60" }), [](ServerConfig &c) { c.historyAgeMs = 60000; });
+    row("--history-age 0.5", args({ "--history-age", "0.5" }), [](ServerConfig &c) { c.historyAgeMs = 500; });
+    row("--history-age 0.001", args({ "--history-age", "0.001" }),
+        [](ServerConfig &c) { c.historyAgeMs = 1; });
+    row("--poll-timeout 0", args({ "--poll-timeout", "0" }), [](ServerConfig &c) { c.pollTimeoutMs = 0; });
+    row("--poll-timeout 2.5", args({ "--poll-timeout", "2.5" }),
+        [](ServerConfig &c) { c.pollTimeoutMs = 2500; });
+    row("--heartbeat 0.5", args({ "--heartbeat", "0.5" }), [](ServerConfig &c) { c.heartbeatMs = 500; });
+    row("--heartbeat 0.01", args({ "--heartbeat", "0.01" }), [](ServerConfig &c) { c.heartbeatMs = 10; });
+    row("--heartbeat 30", args({ "--heartbeat", "30" }), [](ServerConfig &c) { c.heartbeatMs = 30000; });
+    row("--tick-rate 0 (off)", args({ "--tick-rate", "0" }), [](ServerConfig &c) { c.tickRate = 0; });
+    row("--tick-rate 0.5", args({ "--tick-rate", "0.5" }), [](ServerConfig &c) { c.tickRate = 0.5; });
+    row("--tick-rate 1000", args({ "--tick-rate", "1000" }), [](ServerConfig &c) { c.tickRate = 1000; });
+    row("--sse-retry 0", args({ "--sse-retry", "0" }), [](ServerConfig &c) { c.sseRetryMs = 0; });
+    row("--sse-retry 2.5", args({ "--sse-retry", "2.5" }), [](ServerConfig &c) { c.sseRetryMs = 2500; });
+    row("--max-pending 16", args({ "--max-pending", "16" }),
+        [](ServerConfig &c) { c.maxPendingBytes = 16 * 1024; });
+    row("--max-pending 2048", args({ "--max-pending", "2048" }),
+        [](ServerConfig &c) { c.maxPendingBytes = 2048 * 1024; });
+    row("--allow-origin *", args({ "--allow-origin", "*" }),
+        [](ServerConfig &c) { c.allowOrigins = QStringList { QStringLiteral("*") }; });
+    row("repeated --allow-origin",
+        args({ "--allow-origin", "https://a.example", "--allow-origin", "http://b.example:8080" }),
+        [](ServerConfig &c) {
+            c.allowOrigins = QStringList { QStringLiteral("https://a.example"),
+                QStringLiteral("http://b.example:8080") };
+        });
+    row("every option at once",
+        args({ "--host", "0.0.0.0", "--port", "9999", "--history", "50", "--history-age", "1.5",
+            "--poll-timeout", "10", "--heartbeat", "0.25", "--tick-rate", "20", "--sse-retry", "0.75",
+            "--max-pending", "64", "--allow-origin", "http://localhost:3000" }),
+        [](ServerConfig &c) {
+            c.host = QStringLiteral("0.0.0.0");
+            c.port = 9999;
+            c.historyCount = 50;
+            c.historyAgeMs = 1500;
+            c.pollTimeoutMs = 10000;
+            c.heartbeatMs = 250;
+            c.tickRate = 20;
+            c.sseRetryMs = 750;
+            c.maxPendingBytes = 64 * 1024;
+            c.allowOrigins = QStringList { QStringLiteral("http://localhost:3000") };
+        });
+}
+
+void tst_ServerConfig::options()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(ServerConfig, expected);
+
+    ServerConfig config;
+    config.port = 1; // overwritten: the result starts from the defaults, not from what was there
+    QString error;
+    bool helpShown = false;
+    QVERIFY2(ServerConfig::fromArguments(arguments, &config, &error, &helpShown), qPrintable(error));
+    QVERIFY(error.isEmpty());
+    QVERIFY(!helpShown);
+    const QString diff = difference(config, expected);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_ServerConfig::errors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QStringList>("mentions"); // what a readable message names
+
+    auto row
+        = [](const char *name, const QStringList &arguments, std::initializer_list<const char *> mentions) {
+              QStringList m;
+              for (const char *s : mentions)
+                  m.append(QString::fromUtf8(s));
+              QTest::newRow(name) << arguments << m;
+          };
+
+    row("bad port 70000", args({ "--port", "70000" }), { "--port", "70000" });
+    row("port not a number", args({ "--port", "http" }), { "--port", "http" });
+    row("negative port", args({ "--port=-1" }), { "--port", "-1" });
+    row("port missing its value", args({ "--port" }), { "port" });
+    row("negative history", args({ "--history", "-5" }), { "--history", "-5" });
+    row("--history 0", args({ "--history", "0" }), { "--history", "0" });
+    row("history not a number", args({ "--history", "lots" }), { "--history", "lots" });
+    row("--history-age 0", args({ "--history-age", "0" }), { "--history-age", "0" });
+    row("negative history-age", args({ "--history-age", "-1" }), { "--history-age", "-1" });
+    row("--history-age inf", args({ "--history-age", "inf" }), { "--history-age", "inf" });
+    row("history-age with a unit", args({ "--history-age", "5m" }), { "--history-age", "5m" });
+    row("negative poll-timeout", args({ "--poll-timeout", "-1" }), { "--poll-timeout", "-1" });
+    row("--heartbeat 0", args({ "--heartbeat", "0" }), { "--heartbeat", "0" });
+    row("--heartbeat below 10 ms", args({ "--heartbeat", "0.001" }), { "--heartbeat", "0.001" });
+    row("--heartbeat nan", args({ "--heartbeat", "nan" }), { "--heartbeat", "nan" });
+    row("--tick-rate -1", args({ "--tick-rate", "-1" }), { "--tick-rate", "-1" });
+    row("--tick-rate over 1000", args({ "--tick-rate", "1001" }), { "--tick-rate", "1001" });
+    row("--tick-rate nan", args({ "--tick-rate", "nan" }), { "--tick-rate", "nan" });
+    row("negative sse-retry", args({ "--sse-retry", "-0.5" }), { "--sse-retry", "-0.5" });
+    row("--max-pending below 16 KiB", args({ "--max-pending", "15" }), { "--max-pending", "15" });
+    row("--allow-origin without scheme", args({ "--allow-origin", "example.com" }),
+        { "--allow-origin", "example.com" });
+    row("--allow-origin with another scheme", args({ "--allow-origin", "ftp://example.com" }),
+        { "--allow-origin", "ftp://example.com" });
+    row("one bad --allow-origin among good ones",
+        args({ "--allow-origin", "https://ok.example", "--allow-origin", "bad.example" }),
+        { "--allow-origin", "bad.example" });
+    row("--host not an address", args({ "--host", "example.com" }), { "--host", "example.com" });
+    row("unknown option", args({ "--bogus" }), { "bogus" });
+    row("unknown short option", args({ "-x" }), { "x" });
+    row("positional argument", args({ "extra" }), { "extra" });
+    row("positional argument after options", args({ "--port", "1", "8080" }), { "8080" });
+}
+
+void tst_ServerConfig::errors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QStringList, mentions);
+
+    ServerConfig config;
+    config.port = 4321; // a failed parse leaves the caller's configuration alone
+    QString error;
+    bool helpShown = false;
+    QVERIFY(!ServerConfig::fromArguments(arguments, &config, &error, &helpShown));
+    QVERIFY(!helpShown);
+    QVERIFY(!error.isEmpty());
+    for (const QString &m : std::as_const(mentions))
+        QVERIFY2(
+            error.contains(m), qPrintable(QStringLiteral("\"%1\" does not mention \"%2\"").arg(error, m)));
+    QCOMPARE(config.port, quint16(4321));
+
+    // The error text is optional.
+    QVERIFY(!ServerConfig::fromArguments(arguments, &config, nullptr));
+}
+
+QTEST_GUILESS_MAIN(tst_ServerConfig)
+#include "tst_serverconfig.moc"
