@@ -9,18 +9,7 @@
 
 #include <memory>
 
-namespace rtlab {
-
-// QCOMPARE on QList<SseEvent> prints the first differing element through this (found by ADL).
-char *toString(const SseEvent &e)
-{
-    const auto pretty
-        = [](const QString &s) { return QByteArray(std::unique_ptr<char[]>(QTest::toString(s)).get()); };
-    return qstrdup("{type " + pretty(e.type) + ", data " + pretty(e.data) + ", lastEventId "
-        + pretty(e.lastEventId) + "}");
-}
-
-} // namespace rtlab
+#include "testprinters.h"
 
 using rtlab::SseEvent;
 using rtlab::SseParser;
