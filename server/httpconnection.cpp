@@ -203,6 +203,12 @@ void HttpConnection::abort()
     m_socket->abort();
 }
 
+void HttpConnection::drop()
+{
+    if (m_socket)
+        m_socket->abort(); // disconnected() tells the observer
+}
+
 void HttpConnection::closeIdle()
 {
     if (m_socket && m_state == State::Reading) {

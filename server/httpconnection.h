@@ -28,6 +28,8 @@ public:
     qint64 lastActivityMs() const { return m_lastActivityMs; }
     // Closes a connection that sits between requests (shutdown, keep-alive timeout).
     void closeIdle();
+    // Cuts the connection as a network fault would: the session hears of it like any close.
+    void drop();
 
     // HttpStream
     void setObserver(Observer *observer) override { m_observer = observer; }

@@ -27,6 +27,8 @@ public:
     void abort() override;
     qint64 pendingBytes() const override;
     QByteArray requestTarget() const override { return m_requestTarget; }
+    // Cuts the connection as a network fault would: the session hears of it like any close.
+    void drop() { m_socket->abort(); }
 
 signals:
     void finished();

@@ -141,6 +141,16 @@ void Server::sweep()
     }
 }
 
+void Server::dropConnections()
+{
+    const auto connections = m_connections;
+    for (HttpConnection *c : connections)
+        c->drop();
+    const auto channels = m_channels;
+    for (QtWsChannel *c : channels)
+        c->drop();
+}
+
 void Server::shutdown()
 {
     if (m_shuttingDown)

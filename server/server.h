@@ -35,6 +35,9 @@ public:
     // Stops accepting, ends every stream politely (docs/protocol.md, "Shutdown"), then emits
     // finished() once the connections are gone (or after a grace period).
     void shutdown();
+    // Cuts every open connection at once, as a crash or a network fault would; clients must
+    // reconnect and resume. (The lab's fault panel and the tests use it.)
+    void dropConnections();
 
 signals:
     void finished();

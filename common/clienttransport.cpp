@@ -1,0 +1,179 @@
+#include "clienttransport.h"
+
+#include "longpolltransport.h"
+#include "ssetransport.h"
+#include "websockettransport.h"
+
+#include <QDateTime>
+
+namespace rtlab {
+
+ClientTransport::ClientTransport(TransportKind kind, Options options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_kind(kind)
+{
+    qRegisterMetaType<rtlab::Message>();
+    qRegisterMetaType<rtlab::ConnectionEvent>();
+    if (!m_options.clock)
+        m_options.clock = std::make_shared<ClockOffset>();
+    if (!m_options.stats)
+        m_options.stats = std::make_shared<TransportStats>();
+    m_stats = m_options.stats;
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &ClientTransport::reconnect);
+    m_watchdog.setSingleShot(true);
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        emitEvent(ConnectionEvent::Type::DeadPeer,
+                  QStringLiteral("nothing heard for %1 ms").arg(2 * m_options.heartbeatMs));
+        connectionLost(QStringLiteral("dead peer: no bytes for two heartbeats"));
+    });
+}
+
+ClientTransport::~ClientTransport() = default;
+
+ClientTransport *ClientTransport::create(TransportKind kind, const Options &options, QObject *parent)
+{
+    switch (kind) {
+    case TransportKind::LongPoll: return new LongPollTransport(options, parent);
+    case TransportKind::Sse: return new SseTransport(options, parent);
+    case TransportKind::WebSocket: return new WebSocketTransport(options, parent);
+    }
+    return nullptr;
+}
+
+void ClientTransport::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+void ClientTransport::emitEvent(ConnectionEvent::Type type, const QString &detail, qint64 delayMs, qint64 lost,
+                                int closeCode)
+{
+    ConnectionEvent e;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.transport = m_kind;
+    e.type = type;
+    e.detail = detail;
+    e.delayMs = delayMs;
+    e.lost = lost;
+    e.closeCode = closeCode;
+    emit eventOccurred(e);
+}
+
+void ClientTransport::start(const StreamPosition &from)
+{
+    m_position = from;
+    m_stopped = false;
+    m_attempt = 0;
+    setState(State::Connecting);
+    emitEvent(ConnectionEvent::Type::Connecting);
+    connectNow();
+}
+
+void ClientTransport::stop(const QString &reason)
+{
+    if (m_stopped)
+        return;
+    m_stopped = true;
+    m_retryTimer.stop();
+    m_watchdog.stop();
+    const bool wasConnected = m_state == State::Open || m_state == State::Connecting;
+    disconnectNow();
+    if (wasConnected)
+        emitEvent(ConnectionEvent::Type::Closed, reason);
+    setState(State::Closed);
+}
+
+std::optional<int> ClientTransport::retryDelay(int attempt)
+{
+    return m_options.policy.nextDelay(attempt);
+}
+
+void ClientTransport::attemptOpened()
+{
+    m_attempt = 0;
+    m_everOpened = true;
+    m_stats->opens++;
+    setState(State::Open);
+    emitEvent(ConnectionEvent::Type::Opened);
+    noteAlive();
+}
+
+void ClientTransport::noteAlive()
+{
+    if (m_watchdogEnabled && m_options.heartbeatMs > 0 && m_state == State::Open)
+        m_watchdog.start(int(qMin<qint64>(2 * m_options.heartbeatMs + 1000, 24 * 3600 * 1000)));
+}
+
+void ClientTransport::connectionLost(const QString &reason, int closeCode, bool retry)
+{
+    if (m_stopped)
+        return;
+    m_watchdog.stop();
+    disconnectNow();
+    emitEvent(ConnectionEvent::Type::Closed, reason, 0, 0, closeCode);
+    const std::optional<int> delay = retry ? retryDelay(++m_attempt) : std::nullopt;
+    if (!delay) {
+        m_stopped = true;
+        emitEvent(ConnectionEvent::Type::GaveUp,
+                  retry ? QStringLiteral("the reconnect policy gave up") : QStringLiteral("not retrying: %1").arg(reason));
+        setState(State::Closed);
+        return;
+    }
+    setState(State::Reconnecting);
+    emitEvent(ConnectionEvent::Type::RetryScheduled, {}, *delay);
+    m_retryTimer.start(*delay);
+}
+
+void ClientTransport::reconnect()
+{
+    if (m_stopped)
+        return;
+    m_stats->reconnects++;
+    setState(State::Connecting);
+    emitEvent(ConnectionEvent::Type::Connecting);
+    connectNow();
+}
+
+bool ClientTransport::deliverJson(QByteArrayView json)
+{
+    QString why;
+    const std::optional<Message> m = MessageCodec::decode(json, &why);
+    if (!m)
+        return false;
+    deliver(*m);
+    return true;
+}
+
+void ClientTransport::deliver(const Message &m)
+{
+    if (m.type == MessageType::Reset) {
+        // Already where the reset puts us (another connection told us first): nothing to do.
+        if (m.epoch == m_position.epoch && m_position.lastId && m.cursor <= *m_position.lastId)
+            return;
+        m_stats->resets++;
+        m_position = { m.epoch, m.cursor };
+        emitEvent(ConnectionEvent::Type::Reset,
+                  m.lost < 0 ? QStringLiteral("unknown loss (new epoch %1)").arg(m.epoch)
+                             : QStringLiteral("%1 messages older than the history").arg(m.lost),
+                  0, m.lost);
+        emit messageReceived(m);
+        return;
+    }
+    if (m.epoch == m_position.epoch && m_position.lastId && m.id <= *m_position.lastId) {
+        m_stats->duplicates++;
+        return;
+    }
+    m_position = { m.epoch, m.id };
+    m_stats->messages++;
+    if (m.ts > 0) {
+        // One-way latency: our receive time against the server's send time, in the server's clock.
+        const qint64 latency = nowMicros() + m_options.clock->offsetUs() - m.ts;
+        m_stats->latency.add(qMax<qint64>(0, latency));
+    }
+    emit messageReceived(m);
+}
+
+} // namespace rtlab

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+namespace rtlab {
+
+// The three transports, as the clients name them.
+enum class TransportKind { LongPoll, Sse, WebSocket };
+inline constexpr int TransportKindCount = 3;
+QString transportKindKey(TransportKind kind);   // "lp", "sse", "ws"
+QString transportKindLabel(TransportKind kind); // "Long Polling", "SSE", "WebSocket"
+bool transportKindFromKey(QStringView key, TransportKind *kind);
+
+// One thing that happened to a connection: what the GUI timeline draws and the CLI prints.
+struct ConnectionEvent
+{
+    enum class Type {
+        Connecting,     // an attempt starts (detail: the URL)
+        Opened,         // the transport delivers
+        Closed,         // with the reason (and the WebSocket close code)
+        RetryScheduled, // delayMs until the next attempt
+        GaveUp,         // the reconnect policy says stop
+        Reset,          // the server could not resume us: lost messages (-1 unknown)
+        HoldTimeout,    // a long poll came back empty after the server's hold time
+        Heartbeat,      // an SSE comment or a WebSocket pong arrived
+        DeadPeer,       // nothing heard for two heartbeats: dropped to reconnect
+        Switched,       // the client moved to this transport (detail: from which)
+        FellBack,       // auto mode gave up on a transport (detail: why)
+        Error,          // a request or publish failed (detail: why)
+    };
+    qint64 timeMs = 0; // milliseconds since the Unix epoch
+    TransportKind transport = TransportKind::WebSocket;
+    Type type = Type::Connecting;
+    QString detail;
+    qint64 delayMs = 0;
+    qint64 lost = 0;
+    int closeCode = 0;
+
+    static QString typeName(Type type);
+};
+
+} // namespace rtlab
+
+Q_DECLARE_METATYPE(rtlab::ConnectionEvent)

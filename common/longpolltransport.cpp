@@ -1,0 +1,121 @@
+#include "longpolltransport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace rtlab {
+
+static constexpr int ClientMarginMs = 5000;
+static constexpr qsizetype MaxPollBody = 8 * 1024 * 1024;
+
+LongPollTransport::LongPollTransport(const Options &options, QObject *parent)
+    : ClientTransport(TransportKind::LongPoll, options, parent), m_publisher(options.server, options.stats, this)
+{
+    // A held poll is silent by design: the client timeout below is its watchdog.
+    setWatchdogEnabled(false);
+    m_connection.setServer(options.server);
+    m_clientTimeout.setSingleShot(true);
+    connect(&m_clientTimeout, &QTimer::timeout, this, [this] {
+        connectionLost(QStringLiteral("no answer within the hold time + %1 ms").arg(ClientMarginMs));
+    });
+    connect(&m_connection, &HttpClientConnection::requestWritten, this,
+            [this](qint64 n) { stats().headerBytes += n; });
+    connect(&m_connection, &HttpClientConnection::responseHeadReceived, this,
+            [this] { stats().headerBytes += m_connection.response().headBytes(); });
+    connect(&m_connection, &HttpClientConnection::bodyReceived, this, [this](const QByteArray &b) {
+        if (m_body.size() + b.size() > MaxPollBody) {
+            connectionLost(QStringLiteral("a poll answer over %1 bytes").arg(MaxPollBody));
+            return;
+        }
+        m_body += b;
+    });
+    connect(&m_connection, &HttpClientConnection::responseFinished, this, &LongPollTransport::onFinished);
+    connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
+    connect(&m_publisher, &HttpPublisher::failed, this,
+            [this](const QString &why) { emitEvent(ConnectionEvent::Type::Error, why); });
+}
+
+void LongPollTransport::publish(const PublishRequest &request)
+{
+    m_publisher.publish(request);
+}
+
+void LongPollTransport::connectNow()
+{
+    m_opened = false;
+    poll();
+}
+
+void LongPollTransport::disconnectNow()
+{
+    m_clientTimeout.stop();
+    m_connection.abort();
+    m_body.clear();
+}
+
+void LongPollTransport::poll()
+{
+    HttpClientConnection::Request r;
+    r.target = "/poll";
+    if (m_position.lastId) {
+        r.target += "?after=" + QByteArray::number(*m_position.lastId);
+        if (!m_position.epoch.isEmpty())
+            r.target += "&epoch=" + QUrl::toPercentEncoding(m_position.epoch);
+        // The first poll of a connection asks for an answer at once, so that the transport
+        // knows it is through (and a live switch need not wait out a hold); the rest are held.
+        const double hold = m_opened ? double(options().pollHoldMs) / 1000.0 : 0.0;
+        r.target += "&timeout=" + QByteArray::number(hold);
+    }
+    m_body.clear();
+    stats().httpRequests++;
+    m_clientTimeout.start(int(options().pollHoldMs) + ClientMarginMs);
+    m_connection.send(r);
+}
+
+void LongPollTransport::onFinished()
+{
+    m_clientTimeout.stop();
+    const int status = m_connection.response().status();
+    if (status != 200) {
+        // 5xx (a server shutting down, a proxy) is worth retrying; a 4xx will not get better.
+        connectionLost(QStringLiteral("HTTP status %1").arg(status), 0, status >= 500);
+        return;
+    }
+    const QJsonObject answer = QJsonDocument::fromJson(m_body).object();
+    const QJsonValue cursor = answer.value(QLatin1String("cursor"));
+    if (!cursor.isDouble()) {
+        connectionLost(QStringLiteral("a poll answer without a cursor"), 0, false);
+        return;
+    }
+    const bool firstAnswer = !m_opened;
+    if (firstAnswer) {
+        m_opened = true;
+        attemptOpened();
+    }
+    const QJsonArray messages = answer.value(QLatin1String("messages")).toArray();
+    // The server writes each message as compact JSON; re-encoding gives its exact size. The
+    // rest of the body (epoch, cursor, brackets, commas) is the envelope: framing.
+    qint64 payload = 0;
+    for (const QJsonValue &v : messages)
+        payload += QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact).size();
+    stats().payloadBytes += payload;
+    stats().framingBytes += m_connection.response().bodyBytes() + m_connection.response().framingBytes() - payload;
+    for (const QJsonValue &v : messages) {
+        if (auto m = MessageCodec::fromJsonObject(v.toObject()))
+            deliver(*m);
+        if (state() != State::Open)
+            return;
+    }
+    const QString epoch = answer.value(QLatin1String("epoch")).toString();
+    const quint64 next = quint64(cursor.toInteger());
+    if (messages.isEmpty() && m_position.lastId && !firstAnswer) {
+        stats().holdTimeouts++;
+        emitEvent(ConnectionEvent::Type::HoldTimeout, QStringLiteral("empty answer: poll again"));
+    }
+    // The cursor is where the next poll goes on (a reset moves it; an empty answer keeps it).
+    if (!m_position.lastId || epoch != m_position.epoch || next > *m_position.lastId)
+        m_position = { epoch, next };
+    poll();
+}
+
+} // namespace rtlab

@@ -1,0 +1,281 @@
+#include "realtimeclient.h"
+
+#include <QDateTime>
+
+namespace rtlab {
+
+static constexpr qsizetype MaxPendingSends = 1024;
+
+RealtimeClient::RealtimeClient(QObject *parent) : QObject(parent), m_clock(std::make_shared<ClockOffset>())
+{
+    for (auto &s : m_stats)
+        s = std::make_shared<TransportStats>();
+    m_probeTimer.setSingleShot(true);
+    connect(&m_probeTimer, &QTimer::timeout, this, &RealtimeClient::probeUp);
+}
+
+RealtimeClient::~RealtimeClient()
+{
+    stop();
+}
+
+QString RealtimeClient::modeKey(Mode mode)
+{
+    switch (mode) {
+    case Mode::LongPoll: return QStringLiteral("lp");
+    case Mode::Sse: return QStringLiteral("sse");
+    case Mode::WebSocket: return QStringLiteral("ws");
+    case Mode::Auto: return QStringLiteral("auto");
+    }
+    return {};
+}
+
+bool RealtimeClient::modeFromKey(QStringView key, Mode *mode)
+{
+    if (key == u"auto") {
+        *mode = Mode::Auto;
+        return true;
+    }
+    TransportKind kind;
+    if (!transportKindFromKey(key, &kind))
+        return false;
+    *mode = Mode(int(kind));
+    return true;
+}
+
+static TransportKind kindFor(RealtimeClient::Mode mode)
+{
+    return mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
+}
+
+void RealtimeClient::setServerUrl(const QUrl &url)
+{
+    m_server = url;
+}
+
+std::optional<TransportKind> RealtimeClient::activeTransport() const
+{
+    if (!m_active)
+        return std::nullopt;
+    return m_active->kind();
+}
+
+ClientTransport::State RealtimeClient::state() const
+{
+    return m_active ? m_active->state() : ClientTransport::State::Closed;
+}
+
+ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
+{
+    ClientTransport::Options o;
+    o.server = m_server;
+    o.policy = m_policy;
+    o.heartbeatMs = m_heartbeatMs;
+    o.pollHoldMs = m_pollHoldMs;
+    o.clock = m_clock;
+    o.stats = m_stats[size_t(kind)];
+    ClientTransport *t = ClientTransport::create(kind, o, this);
+    connect(t, &ClientTransport::messageReceived, this, [this, t](const Message &m) { onMessage(t, m); });
+    connect(t, &ClientTransport::eventOccurred, this, [this, t](const ConnectionEvent &e) { onEvent(t, e); });
+    connect(t, &ClientTransport::stateChanged, this, [this, t](ClientTransport::State s) {
+        if (t == m_active)
+            emit stateChanged(s);
+    });
+    return t;
+}
+
+void RealtimeClient::start(Mode mode, const StreamPosition &from)
+{
+    stop();
+    m_mode = mode;
+    m_position = from;
+    begin(kindFor(mode));
+}
+
+void RealtimeClient::begin(TransportKind kind)
+{
+    m_active = makeTransport(kind);
+    emit activeTransportChanged(kind);
+    m_active->start(m_position);
+}
+
+void RealtimeClient::stop()
+{
+    m_probeTimer.stop();
+    if (m_pending)
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("client stopped"));
+    if (m_active)
+        retire(std::exchange(m_active, nullptr), QStringLiteral("client stopped"));
+    emit stateChanged(ClientTransport::State::Closed);
+}
+
+void RealtimeClient::switchTo(Mode mode)
+{
+    if (!m_active) {
+        start(mode, m_position);
+        return;
+    }
+    m_mode = mode;
+    m_probeTimer.stop();
+    const TransportKind target = kindFor(mode);
+    if (m_pending && m_pending->kind() != target)
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("switch cancelled"));
+    if (m_active->kind() == target || m_pending)
+        return;
+    // Make before break: the new transport opens from our last id; the old one keeps
+    // delivering until then, and duplicates from the overlap are dropped by id.
+    m_pending = makeTransport(target);
+    m_pending->start(m_position);
+}
+
+void RealtimeClient::retire(ClientTransport *t, const QString &reason)
+{
+    m_failures.remove(t);
+    t->disconnect(this);
+    const bool wasConnected = t->state() == ClientTransport::State::Open || t->state() == ClientTransport::State::Connecting;
+    t->stop(reason);
+    if (wasConnected)
+        emitClientEvent(t->kind(), ConnectionEvent::Type::Closed, reason);
+    t->deleteLater();
+}
+
+void RealtimeClient::promote(ClientTransport *t)
+{
+    ClientTransport *old = std::exchange(m_active, t);
+    m_pending = nullptr;
+    if (old) {
+        retire(old, QStringLiteral("switched to %1").arg(transportKindLabel(t->kind())));
+        emitClientEvent(t->kind(), ConnectionEvent::Type::Switched,
+                        QStringLiteral("from %1").arg(transportKindLabel(old->kind())));
+    }
+    emit activeTransportChanged(t->kind());
+    emit stateChanged(t->state());
+    if (m_mode == Mode::Auto && t->kind() != TransportKind::WebSocket)
+        m_probeTimer.start(m_probeIntervalMs);
+}
+
+void RealtimeClient::emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail)
+{
+    ConnectionEvent e;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.transport = kind;
+    e.type = type;
+    e.detail = detail;
+    emit eventOccurred(e);
+}
+
+void RealtimeClient::fallBack(const QString &why)
+{
+    if (!m_active || m_active->kind() == TransportKind::LongPoll)
+        return; // nothing below long polling: it keeps trying by its policy
+    const TransportKind from = m_active->kind();
+    const TransportKind to = from == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
+    emitClientEvent(from, ConnectionEvent::Type::FellBack,
+                    QStringLiteral("%1 → %2: %3").arg(transportKindLabel(from), transportKindLabel(to), why));
+    // The failing transport is down already: break, then make.
+    retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"));
+    if (m_pending)
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("auto mode falls back"));
+    begin(to);
+    m_probeTimer.start(m_probeIntervalMs);
+}
+
+void RealtimeClient::probeUp()
+{
+    if (m_mode != Mode::Auto || !m_active || m_pending || m_active->kind() == TransportKind::WebSocket)
+        return;
+    const TransportKind up = m_active->kind() == TransportKind::LongPoll ? TransportKind::Sse : TransportKind::WebSocket;
+    m_pending = makeTransport(up);
+    m_pending->start(m_position);
+}
+
+void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
+{
+    emit eventOccurred(e);
+    if (e.type == ConnectionEvent::Type::Opened) {
+        m_failures[from] = 0;
+        if (from == m_pending)
+            promote(from);
+        return;
+    }
+    if (e.type == ConnectionEvent::Type::GaveUp && from == m_pending && m_mode != Mode::Auto) {
+        // The transport we were switching to will not open: stay on the one that works.
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("switch failed: %1").arg(e.detail));
+        return;
+    }
+    if (e.type != ConnectionEvent::Type::Closed && e.type != ConnectionEvent::Type::GaveUp)
+        return;
+    if (m_mode != Mode::Auto)
+        return;
+    const int failures = ++m_failures[from];
+    // A transport that never got through falls back at once; one that worked gets a second try.
+    const int threshold = from->hasEverOpened() ? 2 : 1;
+    if (failures < threshold && e.type != ConnectionEvent::Type::GaveUp)
+        return;
+    if (from == m_pending) {
+        // A probe up did not get through: stay, and try again later.
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("probe failed: %1").arg(e.detail));
+        m_probeTimer.start(m_probeIntervalMs);
+    } else if (from == m_active) {
+        fallBack(e.detail);
+    }
+}
+
+void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
+{
+    const bool sameEpoch = m.epoch == m_position.epoch && m_position.lastId.has_value();
+    if (m.type == MessageType::Reset) {
+        if (sameEpoch && m.cursor <= *m_position.lastId) {
+            m_continuity.dropped++;
+            return;
+        }
+        m_continuity.resets++;
+        m_position = { m.epoch, m.cursor };
+        emit messageReceived(m, from->kind());
+        return;
+    }
+    if (sameEpoch && m.id <= *m_position.lastId) {
+        m_continuity.dropped++;
+        return;
+    }
+    if (sameEpoch && m.id != *m_position.lastId + 1)
+        m_continuity.gaps++;
+    else if (!sameEpoch && m_position.lastId && !m_position.epoch.isEmpty())
+        m_continuity.gaps++; // a new epoch without the reset that must announce it
+    m_position = { m.epoch, m.id };
+    m_continuity.delivered++;
+    if (m.type == MessageType::Chat && m.clientTs.isDouble()) {
+        const qint64 sent = m.clientTs.toInteger();
+        auto it = m_pendingSends.find(sent);
+        if (it != m_pendingSends.end()) {
+            const qint64 now = nowMicros();
+            stats(from->kind()).roundTrip.add(now - sent);
+            m_clock->addRoundTrip(sent, m.ts, now);
+            m_pendingSends.erase(it);
+        }
+    }
+    emit messageReceived(m, from->kind());
+}
+
+bool RealtimeClient::publish(const QString &from, const QString &text)
+{
+    if (!m_active)
+        return false;
+    PublishRequest r;
+    r.from = from;
+    r.text = text;
+    qint64 stamp = nowMicros();
+    while (m_pendingSends.contains(stamp))
+        ++stamp; // unique: it is how we recognise our own message coming back
+    r.clientTs = QJsonValue(stamp);
+    m_pendingSends.insert(stamp, m_active->kind());
+    m_pendingOrder.emplace_back(stamp, m_active->kind());
+    while (qsizetype(m_pendingOrder.size()) > MaxPendingSends) {
+        m_pendingSends.remove(m_pendingOrder.front().first);
+        m_pendingOrder.pop_front();
+    }
+    m_active->publish(r);
+    return true;
+}
+
+} // namespace rtlab

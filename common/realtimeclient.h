@@ -1,0 +1,100 @@
+#pragma once
+
+#include "clienttransport.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <array>
+#include <deque>
+
+namespace rtlab {
+
+// The client side of rtlab as one object: a chosen transport (or Auto), a live switch that
+// opens the new transport from the last id before closing the old one, duplicate-free in-order
+// delivery across switches and reconnects, a continuity check that proves it, and the figures
+// of each transport. The desktop client and rtlab-cli both use it.
+class RealtimeClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Mode { LongPoll, Sse, WebSocket, Auto };
+    Q_ENUM(Mode)
+
+    struct Continuity
+    {
+        qint64 delivered = 0;  // messages passed on
+        qint64 gaps = 0;       // an id skipped without a reset: must stay 0
+        qint64 duplicates = 0; // an id passed on twice: 0 by construction, checked anyway
+        qint64 dropped = 0;    // duplicates dropped (normal while two transports overlap)
+        qint64 resets = 0;     // resets passed on (loss the server admitted)
+    };
+
+    explicit RealtimeClient(QObject *parent = nullptr);
+    ~RealtimeClient() override;
+
+    void setServerUrl(const QUrl &url);
+    QUrl serverUrl() const { return m_server; }
+    void setReconnectPolicy(const ReconnectPolicy &policy) { m_policy = policy; }
+    void setHeartbeatMs(qint64 ms) { m_heartbeatMs = ms; }
+    void setPollHoldMs(qint64 ms) { m_pollHoldMs = ms; }
+    // Auto mode: how often to try a better transport again after falling back.
+    void setProbeIntervalMs(int ms) { m_probeIntervalMs = ms; }
+
+    Mode mode() const { return m_mode; }
+    // The transport delivering now (in Auto, the one Auto chose).
+    std::optional<TransportKind> activeTransport() const;
+    ClientTransport::State state() const;
+    StreamPosition position() const { return m_position; }
+    const Continuity &continuity() const { return m_continuity; }
+    TransportStats &stats(TransportKind kind) { return *m_stats[size_t(kind)]; }
+    ClockOffset &clock() { return *m_clock; }
+
+    void start(Mode mode, const StreamPosition &from = {});
+    // Live switch: make before break.
+    void switchTo(Mode mode);
+    void stop();
+    // Publishes over the active transport, stamped with clientTs for the round trip.
+    bool publish(const QString &from, const QString &text);
+
+    static QString modeKey(Mode mode); // "lp", "sse", "ws", "auto"
+    static bool modeFromKey(QStringView key, Mode *mode);
+
+signals:
+    void messageReceived(const rtlab::Message &message, rtlab::TransportKind via);
+    void eventOccurred(const rtlab::ConnectionEvent &event);
+    void stateChanged(rtlab::ClientTransport::State state);
+    void activeTransportChanged(rtlab::TransportKind kind);
+
+private:
+    ClientTransport *makeTransport(TransportKind kind);
+    void begin(TransportKind kind);
+    void onMessage(ClientTransport *from, const Message &message);
+    void onEvent(ClientTransport *from, const ConnectionEvent &event);
+    void promote(ClientTransport *transport);
+    void retire(ClientTransport *transport, const QString &reason);
+    void fallBack(const QString &why);
+    void probeUp();
+    void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail);
+
+    QUrl m_server;
+    ReconnectPolicy m_policy;
+    qint64 m_heartbeatMs = 15000;
+    qint64 m_pollHoldMs = 25000;
+    int m_probeIntervalMs = 30000;
+    Mode m_mode = Mode::Auto;
+    ClientTransport *m_active = nullptr;
+    ClientTransport *m_pending = nullptr; // being opened: replaces m_active once open
+    StreamPosition m_position;
+    Continuity m_continuity;
+    std::shared_ptr<ClockOffset> m_clock;
+    std::array<std::shared_ptr<TransportStats>, TransportKindCount> m_stats;
+    QHash<ClientTransport *, int> m_failures; // consecutive failed attempts, for Auto
+    QTimer m_probeTimer;
+    // clientTs of our own messages still on their way back → local send time (µs). Bounded.
+    std::deque<std::pair<qint64, TransportKind>> m_pendingOrder;
+    QHash<qint64, TransportKind> m_pendingSends;
+};
+
+} // namespace rtlab

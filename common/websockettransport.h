@@ -1,0 +1,37 @@
+#pragma once
+
+#include "clienttransport.h"
+
+#include <QWebSocket>
+
+namespace rtlab {
+
+// WebSocket: QWebSocket to /ws?after=N&epoch=E; every message one text frame; publishes as
+// text frames on the same socket. Pings every heartbeat (the pong proves the peer alive and
+// gives the round trip); close codes are reported.
+class WebSocketTransport : public ClientTransport
+{
+    Q_OBJECT
+public:
+    explicit WebSocketTransport(const Options &options, QObject *parent = nullptr);
+    ~WebSocketTransport() override;
+
+    void publish(const PublishRequest &request) override;
+    bool upstreamOnSameConnection() const override { return true; }
+
+    // RFC 6455 §5.2: the frame header a message of this size needs (client frames add a 4-byte mask).
+    static qint64 frameHeaderBytes(qint64 payload, bool masked);
+
+protected:
+    void connectNow() override;
+    void disconnectNow() override;
+
+private:
+    void onText(const QString &text);
+
+    QWebSocket *m_socket = nullptr;
+    QTimer m_pingTimer;
+    bool m_closing = false;
+};
+
+} // namespace rtlab

@@ -1,0 +1,318 @@
+// The client transports and RealtimeClient against the real server, in-process on 127.0.0.1.
+#include "testsupport.h"
+
+#include "realtimeclient.h"
+#include "tcprelay.h"
+
+using namespace rtlab;
+using namespace rtlab::test;
+
+Q_DECLARE_METATYPE(rtlab::RealtimeClient::Mode)
+
+class tst_ClientTransports : public QObject
+{
+    Q_OBJECT
+private slots:
+    void receiveAndPublish_data();
+    void receiveAndPublish();
+    void reconnectAndResume_data();
+    void reconnectAndResume();
+    void resetIsSurfaced_data();
+    void resetIsSurfaced();
+    void liveSwitchDeliversEveryIdOnce();
+    void autoFallsBackAndGoesBackUp();
+    void sseStopsOnNon200();
+    void giveUpWithPolicyNone();
+};
+
+// Records what a RealtimeClient passes on.
+struct Recorder : QObject
+{
+    explicit Recorder(RealtimeClient &client)
+    {
+        QObject::connect(&client, &RealtimeClient::messageReceived, this,
+                         [this](const Message &m, TransportKind via) {
+                             messages.append(m);
+                             vias.append(via);
+                         });
+        QObject::connect(&client, &RealtimeClient::eventOccurred, this,
+                         [this](const ConnectionEvent &e) { events.append(e); });
+    }
+    qsizetype count(ConnectionEvent::Type type, std::optional<TransportKind> kind = {}) const
+    {
+        return std::count_if(events.begin(), events.end(), [&](const ConnectionEvent &e) {
+            return e.type == type && (!kind || e.transport == *kind);
+        });
+    }
+    QList<quint64> chatIds() const { return ids(messages); }
+    bool waitChats(qsizetype n) const
+    {
+        return QTest::qWaitFor([&] { return chatIds().size() >= n; }, WaitMs);
+    }
+    QList<Message> messages;
+    QList<TransportKind> vias;
+    QList<ConnectionEvent> events;
+};
+
+static QList<quint64> range(quint64 from, quint64 to)
+{
+    QList<quint64> out;
+    for (quint64 i = from; i <= to; ++i)
+        out.append(i);
+    return out;
+}
+
+static QUrl urlOf(quint16 port)
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+}
+
+static ReconnectPolicy fastPolicy()
+{
+    return ReconnectPolicy::exponential(20, 200, 0.5);
+}
+
+static void addModes()
+{
+    QTest::addColumn<RealtimeClient::Mode>("mode");
+    QTest::newRow("long polling") << RealtimeClient::Mode::LongPoll;
+    QTest::newRow("sse") << RealtimeClient::Mode::Sse;
+    QTest::newRow("websocket") << RealtimeClient::Mode::WebSocket;
+}
+
+static bool waitOpen(RealtimeClient &client)
+{
+    return QTest::qWaitFor([&] { return client.state() == ClientTransport::State::Open; }, WaitMs);
+}
+
+void tst_ClientTransports::receiveAndPublish_data()
+{
+    addModes();
+}
+
+void tst_ClientTransports::receiveAndPublish()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    const TransportKind kind = *client.activeTransport();
+
+    QVERIFY(client.publish(QStringLiteral("me"), QStringLiteral("from the client")));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(publish(server->port(), QStringLiteral("from outside")), 2u);
+    QVERIFY(rec.waitChats(2));
+    QCOMPARE(rec.chatIds(), (QList<quint64> { 1, 2 }));
+    QCOMPARE(rec.messages[0].text, QStringLiteral("from the client"));
+    QVERIFY(rec.messages[0].clientTs.isDouble());
+    QCOMPARE(rec.messages[1].from, QStringLiteral("test"));
+
+    const TransportStats &s = client.stats(kind);
+    QCOMPARE(s.messages, 2);
+    QCOMPARE(s.roundTrip.count(), 1);      // our own message came back
+    QCOMPARE(s.latency.count(), 2);
+    QVERIFY(s.payloadBytes >= rec.messages[0].text.size() * 2);
+    QVERIFY(s.headerBytes > 0);
+    QVERIFY(s.httpRequests >= 1);
+    QCOMPARE(s.publishes, 1);
+    QVERIFY(s.upstreamBytes > 0);
+    QCOMPARE(client.continuity().gaps, 0);
+    // Each transport's own cost shape: long polling pays a request per answer.
+    if (kind == TransportKind::LongPoll)
+        QVERIFY(s.httpRequests >= 3);
+    if (kind == TransportKind::WebSocket)
+        QCOMPARE(s.httpRequests, 1); // the handshake; the publish went over the same socket
+}
+
+void tst_ClientTransports::reconnectAndResume_data()
+{
+    addModes();
+}
+
+void tst_ClientTransports::reconnectAndResume()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    for (int i = 0; i < 3; ++i)
+        publish(server->port(), QStringLiteral("before %1").arg(i));
+    QVERIFY(rec.waitChats(3));
+
+    // The server cuts every connection; messages published meanwhile must not be lost.
+    server->dropConnections();
+    for (int i = 0; i < 3; ++i)
+        server->hub()->publish({ QStringLiteral("server"), QStringLiteral("while away %1").arg(i), {} });
+    QVERIFY(rec.waitChats(6));
+    QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::Opened) >= 2; }, WaitMs));
+    publish(server->port(), QStringLiteral("after"));
+    QVERIFY(rec.waitChats(7));
+    QCOMPARE(rec.chatIds(), range(1, 7));
+    QCOMPARE(client.continuity().gaps, 0);
+    QCOMPARE(client.continuity().resets, 0);
+    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+    QVERIFY(rec.count(ConnectionEvent::Type::RetryScheduled) >= 1);
+}
+
+void tst_ClientTransports::resetIsSurfaced_data()
+{
+    addModes();
+}
+
+void tst_ClientTransports::resetIsSurfaced()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    RealtimeClient client;
+    client.setServerUrl(urlOf(port));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    publish(port, QStringLiteral("first life"));
+    QVERIFY(rec.waitChats(1));
+    const QString oldEpoch = server->hub()->log().epoch();
+
+    // A restart: a new log, a new epoch, on the same port.
+    server.reset();
+    ServerConfig config = quietConfig();
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = port;
+    server = std::make_unique<Server>(config);
+    QVERIFY(QTest::qWaitFor([&] { return server->listen(); }, WaitMs));
+    server->hub()->publish({ QStringLiteral("server"), QStringLiteral("second life"), {} });
+
+    QVERIFY(QTest::qWaitFor([&] { return client.continuity().resets == 1 && rec.chatIds().size() == 2; }, WaitMs));
+    const auto reset = std::find_if(rec.messages.begin(), rec.messages.end(),
+                                    [](const Message &m) { return m.type == MessageType::Reset; });
+    QVERIFY(reset != rec.messages.end());
+    QCOMPARE(reset->lost, -1);
+    QCOMPARE(reset->epoch, server->hub()->log().epoch());
+    QVERIFY(reset->epoch != oldEpoch);
+    QCOMPARE(rec.messages.last().text, QStringLiteral("second life"));
+    QCOMPARE(rec.count(ConnectionEvent::Type::Reset), 1);
+    QCOMPARE(client.continuity().gaps, 0);
+}
+
+void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
+{
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::LongPoll);
+    QVERIFY(waitOpen(client));
+
+    // A steady stream, and a switch every 150 ms through all three transports.
+    const int total = 600;
+    int published = 0;
+    QTimer publisher;
+    publisher.setInterval(2);
+    QObject::connect(&publisher, &QTimer::timeout, &client, [&] {
+        for (int i = 0; i < 2 && published < total; ++i, ++published)
+            server->hub()->publish({ QStringLiteral("stream"), QString::number(published), {} });
+    });
+    const QList<RealtimeClient::Mode> cycle { RealtimeClient::Mode::Sse, RealtimeClient::Mode::WebSocket,
+                                              RealtimeClient::Mode::LongPoll };
+    int switches = 0;
+    QTimer switcher;
+    switcher.setInterval(150);
+    QObject::connect(&switcher, &QTimer::timeout, &client,
+                     [&] { client.switchTo(cycle.at(switches++ % cycle.size())); });
+    publisher.start();
+    switcher.start();
+    QVERIFY(QTest::qWaitFor([&] { return published == total && switches >= 6; }, 60000));
+    switcher.stop();
+    QVERIFY(rec.waitChats(total));
+    QCOMPARE(rec.chatIds(), range(1, total));
+    QCOMPARE(client.continuity().gaps, 0);
+    QCOMPARE(client.continuity().duplicates, 0);
+    QVERIFY(rec.count(ConnectionEvent::Type::Switched) >= 5);
+    // Every transport carried part of the stream.
+    for (TransportKind k : { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket })
+        QVERIFY2(rec.vias.contains(k), qPrintable(transportKindKey(k)));
+}
+
+void tst_ClientTransports::autoFallsBackAndGoesBackUp()
+{
+    auto server = startServer(quietConfig());
+    TcpRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    relay.setRefuseUpgrades(true);
+    RealtimeClient client;
+    client.setServerUrl(urlOf(relay.port()));
+    client.setReconnectPolicy(fastPolicy());
+    client.setProbeIntervalMs(200);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::Auto);
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); }, WaitMs));
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::WebSocket), 1);
+    QVERIFY(relay.refusedUpgrades() >= 1);
+    publish(server->port(), QStringLiteral("over sse"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::Sse);
+
+    // The proxy lets WebSockets through again: Auto goes back up by itself.
+    relay.setRefuseUpgrades(false);
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::WebSocket; }, WaitMs));
+    publish(server->port(), QStringLiteral("over ws"));
+    QVERIFY(rec.waitChats(2));
+    QCOMPARE(rec.vias.last(), TransportKind::WebSocket);
+    QCOMPARE(rec.chatIds(), (QList<quint64> { 1, 2 }));
+    QVERIFY(rec.count(ConnectionEvent::Type::Switched, TransportKind::WebSocket) >= 1);
+}
+
+void tst_ClientTransports::sseStopsOnNon200()
+{
+    auto server = startServer(quietConfig());
+    ClientTransport::Options o;
+    // Not an event stream: 200 but JSON. EventSource fails the connection and does not retry.
+    o.rawUrl = QUrl(QStringLiteral("http://127.0.0.1:%1/healthz").arg(server->port()));
+    o.policy = fastPolicy();
+    std::unique_ptr<ClientTransport> t(ClientTransport::create(TransportKind::Sse, o));
+    QList<ConnectionEvent> events;
+    connect(t.get(), &ClientTransport::eventOccurred, this, [&](const ConnectionEvent &e) { events.append(e); });
+    t->start();
+    QVERIFY(QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Closed; }, WaitMs));
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const ConnectionEvent &e) {
+        return e.type == ConnectionEvent::Type::GaveUp && e.detail.contains(QLatin1String("text/event-stream"));
+    }));
+    QCOMPARE(t->stats().reconnects, 0);
+    // A 404 stops it too.
+    o.rawUrl = QUrl(QStringLiteral("http://127.0.0.1:%1/nothing-here").arg(server->port()));
+    t.reset(ClientTransport::create(TransportKind::Sse, o));
+    t->start();
+    QVERIFY(QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Closed; }, WaitMs));
+    QCOMPARE(t->stats().reconnects, 0);
+}
+
+void tst_ClientTransports::giveUpWithPolicyNone()
+{
+    // A port with nothing behind it.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    RealtimeClient client;
+    client.setServerUrl(urlOf(port));
+    client.setReconnectPolicy(ReconnectPolicy::none());
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::WebSocket);
+    QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::GaveUp) == 1; }, WaitMs));
+    QCOMPARE(client.state(), ClientTransport::State::Closed);
+    QCOMPARE(rec.count(ConnectionEvent::Type::RetryScheduled), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_ClientTransports)
+#include "tst_clienttransports.moc"

@@ -1,0 +1,253 @@
+// rtlab-cli end to end: the real executable against the in-process server (and a foreign
+// SSE endpoint for --raw).
+#include "testsupport.h"
+
+#include <QProcess>
+#include <QTcpServer>
+
+using namespace rtlab;
+using namespace rtlab::test;
+
+class tst_RtlabCli : public QObject
+{
+    Q_OBJECT
+private slots:
+    void sendAndReceive_data();
+    void sendAndReceive();
+    void countAndResume();
+    void afterWithoutEpoch_data();
+    void afterWithoutEpoch();
+    void cycleUnderStreamDeliversEveryIdOnce();
+    void neverConnectsExitsNonZero();
+    void rawReadsForeignSse();
+    void rawReadsWebSocket();
+    void badArguments();
+};
+
+struct Run
+{
+    int exitCode = -1;
+    QList<QJsonObject> out;
+    QList<QJsonObject> err;
+    QByteArray errText;
+};
+
+// Starts rtlab-cli and runs the event loop (the server lives in this process) until it exits.
+static Run runCli(const QStringList &arguments, const std::function<void()> &whileRunning = {})
+{
+    QProcess p;
+    p.start(QStringLiteral(RTLAB_CLI_BINARY), arguments);
+    Run r;
+    if (!p.waitForStarted(WaitMs))
+        return r;
+    if (whileRunning)
+        whileRunning();
+    if (!QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning; }, 60000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    for (const QByteArray &line : p.readAllStandardOutput().split('\n'))
+        if (!line.isEmpty())
+            r.out.append(QJsonDocument::fromJson(line).object());
+    r.errText = p.readAllStandardError();
+    for (const QByteArray &line : r.errText.split('\n'))
+        if (line.startsWith('{'))
+            r.err.append(QJsonDocument::fromJson(line).object());
+    return r;
+}
+
+static QString url(quint16 port)
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(port);
+}
+
+void tst_RtlabCli::sendAndReceive_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::newRow("lp") << QStringLiteral("lp");
+    QTest::newRow("sse") << QStringLiteral("sse");
+    QTest::newRow("ws") << QStringLiteral("ws");
+    QTest::newRow("auto") << QStringLiteral("auto");
+}
+
+void tst_RtlabCli::sendAndReceive()
+{
+    QFETCH(QString, transport);
+    auto server = startServer(quietConfig());
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), transport,
+                           QStringLiteral("--send"), QStringLiteral("hello from the cli"), QStringLiteral("--from"),
+                           QStringLiteral("cli"), QStringLiteral("--stats") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 2); // the message, then {"stats": ...}
+    const QJsonObject m = r.out[0];
+    QCOMPARE(m.value(QLatin1String("text")).toString(), QStringLiteral("hello from the cli"));
+    QCOMPARE(m.value(QLatin1String("from")).toString(), QStringLiteral("cli"));
+    QCOMPARE(m.value(QLatin1String("id")).toInteger(), 1);
+    QCOMPARE(m.value(QLatin1String("epoch")).toString(), server->hub()->log().epoch());
+    // Printed as received: the server's own JSON for that message.
+    QCOMPARE(QJsonDocument(m).toJson(QJsonDocument::Compact), server->hub()->log().entry(1)->json);
+    const QJsonObject stats = r.out[1].value(QLatin1String("stats")).toObject();
+    const QString key = transport == u"auto" ? QStringLiteral("ws") : transport;
+    const QJsonObject t = stats.value(QLatin1String("transports")).toObject().value(key).toObject();
+    QCOMPARE(t.value(QLatin1String("messages")).toInteger(), 1);
+    QCOMPARE(t.value(QLatin1String("roundTripUs")).toObject().value(QLatin1String("count")).toInteger(), 1);
+    QVERIFY(t.value(QLatin1String("bytes")).toObject().value(QLatin1String("payload")).toInteger() > 0);
+    QCOMPARE(stats.value(QLatin1String("continuity")).toObject().value(QLatin1String("gaps")).toInteger(), 0);
+    // Connection events on stderr, as JSON lines.
+    QVERIFY(std::any_of(r.err.begin(), r.err.end(), [&](const QJsonObject &e) {
+        return e.value(QLatin1String("event")).toString() == u"opened"
+                && e.value(QLatin1String("transport")).toString() == key;
+    }));
+}
+
+void tst_RtlabCli::countAndResume()
+{
+    auto server = startServer(quietConfig());
+    for (int i = 1; i <= 5; ++i)
+        publish(server->port(), QStringLiteral("m%1").arg(i));
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+                           QStringLiteral("sse"), QStringLiteral("--after"), QStringLiteral("2"), QStringLiteral("--epoch"),
+                           server->hub()->log().epoch(), QStringLiteral("--count"), QStringLiteral("3") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(r.out[i].value(QLatin1String("id")).toInteger(), i + 3);
+}
+
+void tst_RtlabCli::afterWithoutEpoch_data()
+{
+    sendAndReceive_data();
+}
+
+// A bare --after N (no epoch) is a place in the current log on every transport.
+void tst_RtlabCli::afterWithoutEpoch()
+{
+    QFETCH(QString, transport);
+    auto server = startServer(quietConfig());
+    for (int i = 1; i <= 3; ++i)
+        publish(server->port(), QStringLiteral("m%1").arg(i));
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), transport,
+                           QStringLiteral("--after"), QStringLiteral("1"), QStringLiteral("--count"), QStringLiteral("2") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 2);
+    QCOMPARE(r.out[0].value(QLatin1String("id")).toInteger(), 2);
+    QCOMPARE(r.out[1].value(QLatin1String("id")).toInteger(), 3);
+}
+
+void tst_RtlabCli::cycleUnderStreamDeliversEveryIdOnce()
+{
+    auto server = startServer(quietConfig());
+    const int total = 1000;
+    int published = 0;
+    QTimer publisher;
+    publisher.setInterval(1);
+    connect(&publisher, &QTimer::timeout, this, [&] {
+        // About 1,000 messages per second while the CLI switches every 100 ms.
+        for (int i = 0; i < 2 && published < total; ++i, ++published)
+            server->hub()->publish({ QStringLiteral("stream"), QString::number(published), {} });
+    });
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--cycle"),
+                           QStringLiteral("lp,sse,ws"), QStringLiteral("--cycle-every"), QStringLiteral("100"),
+                           QStringLiteral("--after"), QStringLiteral("0"), QStringLiteral("--count"),
+                           QString::number(total), QStringLiteral("--stats") },
+                         [&] {
+                             // Start the stream once the CLI is connected.
+                             static_cast<void>(QTest::qWaitFor([&] { return server->hub()->sessionCount() > 0
+                                                           || server->hub()->stats().at(Transport::LongPoll).requests > 0; },
+                                             WaitMs));
+                             publisher.start();
+                         });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), total + 1);
+    for (int i = 0; i < total; ++i)
+        QCOMPARE(r.out[i].value(QLatin1String("id")).toInteger(), i + 1);
+    const QJsonObject stats = r.out.last().value(QLatin1String("stats")).toObject();
+    QCOMPARE(stats.value(QLatin1String("continuity")).toObject().value(QLatin1String("gaps")).toInteger(), 0);
+    // It really did switch.
+    const qsizetype switched = std::count_if(r.err.begin(), r.err.end(), [](const QJsonObject &e) {
+        return e.value(QLatin1String("event")).toString() == u"switched";
+    });
+    QVERIFY2(switched >= 2, r.errText.right(2000).constData());
+}
+
+void tst_RtlabCli::neverConnectsExitsNonZero()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    const Run r = runCli({ QStringLiteral("--url"), url(port), QStringLiteral("--transport"), QStringLiteral("ws"),
+                           QStringLiteral("--connect-timeout"), QStringLiteral("0.5") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.errText.contains("could not connect"), r.errText.constData());
+}
+
+// A foreign SSE server: chunked encoding, CRLF line ends, a BOM, multi-line data, a comment,
+// an event type, an id that persists, and an event without data that dispatches nothing.
+void tst_RtlabCli::rawReadsForeignSse()
+{
+    QTcpServer foreign;
+    QVERIFY(foreign.listen(QHostAddress::LocalHost, 0));
+    connect(&foreign, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *s = foreign.nextPendingConnection();
+        connect(s, &QTcpSocket::readyRead, s, [s] {
+            if (!s->readAll().contains("\r\n\r\n"))
+                return;
+            const QByteArray body = "\xEF\xBB\xBF: hello\r\nevent: greeting\r\nid: 7\r\ndata: line one\r\ndata: line two"
+                                    "\r\n\r\ndata: plain\r\n\r\nevent: empty\r\n\r\nid\r\ndata: no id\r\n\r\n";
+            QByteArray chunked;
+            for (qsizetype i = 0; i < body.size(); i += 10) {
+                const QByteArray part = body.mid(i, 10);
+                chunked += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n";
+            }
+            s->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n" + chunked);
+        });
+    });
+    const Run r = runCli({ QStringLiteral("--raw"), QStringLiteral("--url"),
+                           QStringLiteral("http://127.0.0.1:%1/stream").arg(foreign.serverPort()), QStringLiteral("--count"),
+                           QStringLiteral("3") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 3);
+    auto event = [](const char *type, const char *id, const char *data) {
+        QJsonObject o;
+        o.insert(QLatin1String("event"), QLatin1String(type));
+        o.insert(QLatin1String("id"), QLatin1String(id));
+        o.insert(QLatin1String("data"), QLatin1String(data));
+        return o;
+    };
+    QCOMPARE(r.out[0], event("greeting", "7", "line one\nline two"));
+    QCOMPARE(r.out[1], event("message", "7", "plain"));
+    QCOMPARE(r.out[2], event("message", "", "no id"));
+}
+
+void tst_RtlabCli::rawReadsWebSocket()
+{
+    auto server = startServer(quietConfig());
+    publish(server->port(), QStringLiteral("raw one"));
+    publish(server->port(), QStringLiteral("raw two"));
+    const Run r = runCli({ QStringLiteral("--raw"), QStringLiteral("--url"),
+                           QStringLiteral("ws://127.0.0.1:%1/ws?after=0").arg(server->port()), QStringLiteral("--count"),
+                           QStringLiteral("2") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 2);
+    QCOMPARE(r.out[0].keys(), QStringList { QStringLiteral("data") });
+    QCOMPARE(r.out[0].value(QLatin1String("data")).toString().toUtf8(), server->hub()->log().entry(1)->json);
+    QCOMPARE(r.out[1].value(QLatin1String("data")).toString().toUtf8(), server->hub()->log().entry(2)->json);
+}
+
+void tst_RtlabCli::badArguments()
+{
+    const Run r = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--transport"),
+                           QStringLiteral("carrier-pigeon") });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.errText.contains("--transport"));
+    QCOMPARE(runCli({ QStringLiteral("--transport"), QStringLiteral("ws") }).exitCode, 2); // no --url
+}
+
+QTEST_GUILESS_MAIN(tst_RtlabCli)
+#include "tst_rtlabcli.moc"

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "realtimeclient.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace rtlab {
+
+// rtlab-cli's whole behaviour: what to connect to, what to print, when to stop.
+class CliRunner : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QUrl url;
+        RealtimeClient::Mode mode = RealtimeClient::Mode::Auto;
+        StreamPosition after;
+        qint64 count = -1;       // stop after this many printed messages
+        double durationS = -1;   // stop after this long
+        double connectTimeoutS = 10;
+        QString send;
+        QString from = QStringLiteral("rtlab-cli");
+        QList<RealtimeClient::Mode> cycle;
+        int cycleEveryMs = 1000;
+        bool raw = false;
+        bool stats = false;
+        QSet<QString> onlyTypes; // empty: every type
+        ReconnectPolicy policy;
+        qint64 heartbeatMs = 15000;
+    };
+
+    explicit CliRunner(const Options &options, QObject *parent = nullptr);
+    void start();
+
+    // Parses the command line; on error returns false with the message.
+    static bool parse(const QStringList &arguments, Options *options, QString *error, bool *exitNow);
+
+signals:
+    void finished(int exitCode);
+
+private:
+    void startRaw();
+    void onMessage(const Message &message, TransportKind via);
+    void onEvent(const ConnectionEvent &event);
+    void printLine(FILE *stream, const QJsonObject &object);
+    void finish(int code, const QString &why = {});
+
+    Options m_options;
+    RealtimeClient m_client;
+    ClientTransport *m_raw = nullptr;
+    QTimer m_durationTimer;
+    QTimer m_connectTimer;
+    QTimer m_cycleTimer;
+    QElapsedTimer m_elapsed;
+    qint64 m_printed = 0;
+    int m_cycleIndex = 0;
+    bool m_everOpened = false;
+    bool m_sent = false;
+    bool m_done = false;
+    qint64 m_sentStamp = 0;
+};
+
+} // namespace rtlab
