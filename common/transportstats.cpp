@@ -1,5 +1,7 @@
 #include "transportstats.h"
 
+#include <QJsonArray>
+
 #include <cmath>
 
 namespace rtlab {
@@ -13,6 +15,11 @@ QJsonObject latencyToJson(const LatencyStats &l)
     o.insert(QLatin1String("p99"), l.percentile(99));
     o.insert(QLatin1String("min"), l.minimum());
     o.insert(QLatin1String("max"), l.maximum());
+    // Log-scale histogram: counts below 100 µs, 200 µs, 400 µs, … and the rest.
+    QJsonArray histogram;
+    for (qint64 n : l.histogram())
+        histogram.append(n);
+    o.insert(QLatin1String("histogram"), histogram);
     return o;
 }
 
