@@ -5,6 +5,7 @@
 #include "ssesession.h"
 #include "wssession.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
 
@@ -263,15 +264,33 @@ static HttpResponse methodNotAllowed(const QByteArray &allow)
     return r;
 }
 
-static const char landingPage[] =
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>rtlab-server</title>"
-        "<h1>rtlab-server</h1><p>Long Polling, Server-Sent Events and WebSockets on one port.</p><ul>"
-        "<li><code>GET /events</code> &mdash; Server-Sent Events</li>"
-        "<li><code>GET /poll?after=N&amp;epoch=E</code> &mdash; long poll</li>"
-        "<li><code>POST /send</code> &mdash; publish <code>{\"type\":\"chat\",\"from\":...,\"text\":...}</code></li>"
-        "<li><code>GET /ws</code> &mdash; WebSocket</li>"
-        "<li><a href=\"/stats\"><code>GET /stats</code></a> &mdash; the server's figures</li>"
-        "<li><a href=\"/healthz\"><code>GET /healthz</code></a></li></ul></html>\n";
+// The browser page: resources/web, compiled in as the Qt resource :/web. Only a name directly
+// below it is served, so no path reaches other resources; the type comes from the extension.
+static QString pageResource(const QByteArray &path, QByteArray *contentType)
+{
+    static const std::pair<QByteArrayView, QByteArrayView> types[] = {
+        { ".html", "text/html; charset=utf-8" },
+        { ".js", "text/javascript; charset=utf-8" },
+        { ".css", "text/css; charset=utf-8" },
+        { ".svg", "image/svg+xml" },
+    };
+    const QByteArray name = path == "/" ? QByteArray("/index.html") : path;
+    if (!name.startsWith('/') || name.indexOf('/', 1) >= 0 || name.startsWith("/."))
+        return {};
+    const QString resource = QStringLiteral(":/web") + QString::fromUtf8(name);
+    for (const auto &[extension, type] : types) {
+        if (name.endsWith(extension) && QFile::exists(resource)) {
+            *contentType = type.toByteArray();
+            return resource;
+        }
+    }
+    return {};
+}
+
+// Only the page's own scripts and styles, connections to its own origin (CSP Level 3 matches
+// ws: to an http: page's 'self'), and no framing: message text can never become markup or code.
+static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                                 "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 {
@@ -289,7 +308,9 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         answer(r);
         return Transport::Other;
     }
-    const bool known = path == "/" || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
+    QByteArray pageType;
+    const QString page = pageResource(path, &pageType);
+    const bool known = !page.isEmpty() || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
             || path == "/stats" || path == "/healthz";
     if (!known) {
         answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
@@ -352,9 +373,16 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         answer(HttpResponse::json(200, o));
         return Transport::Other;
     }
+    QFile file(page);
+    if (!file.open(QIODevice::ReadOnly)) {
+        answer(HttpResponse::error(500, QStringLiteral("cannot read %1").arg(page)));
+        return Transport::Other;
+    }
     HttpResponse r;
-    r.setHeader("Content-Type", "text/html; charset=utf-8");
-    r.body = QByteArray(landingPage);
+    r.setHeader("Content-Type", pageType);
+    r.setHeader("Cache-Control", "no-cache");
+    r.setHeader("Content-Security-Policy", pagePolicy);
+    r.body = file.readAll();
     answer(r);
     return Transport::Other;
 }

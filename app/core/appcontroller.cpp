@@ -1,0 +1,268 @@
+#include "appcontroller.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QSettings>
+
+#include <cstdio>
+#include <functional>
+
+namespace rtlab {
+
+AppController::AppController(QObject *parent) : QObject(parent)
+{
+    for (auto [s, name] : std::initializer_list<std::pair<Series, const char *>> {
+                 { Series::ConnectionsLp, "long polling" }, { Series::ConnectionsSse, "SSE" },
+                 { Series::ConnectionsWs, "WebSocket" }, { Series::HeldPolls, "held polls" },
+                 { Series::MessagesPerSec, "messages/s" }, { Series::BytesLp, "long polling" },
+                 { Series::BytesSse, "SSE" }, { Series::BytesWs, "WebSocket" },
+                 { Series::ClientLatency, "this client" }, { Series::Rss, "server RSS" } })
+        m_series.emplace(s, TimeSeries(QString::fromLatin1(name), 1200));
+    for (int i = 0; i < TransportKindCount; ++i)
+        m_laneLatency[size_t(i)] = TimeSeries(transportKindLabel(TransportKind(i)), 1200);
+
+    connect(&m_client, &RealtimeClient::messageReceived, this, &AppController::onMessage);
+    connect(&m_client, &RealtimeClient::eventOccurred, this,
+            [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("client")); });
+    connect(&m_server, &ServerProcess::started, this, [this](const QUrl &url) {
+        // Say where it is, so that curl, rtlab-cli or a browser can join in.
+        std::printf("rtlab: bundled server listening on %s\n", qPrintable(url.toString()));
+        std::fflush(stdout);
+        if (m_bundled)
+            connectClient(url);
+    });
+    connect(&m_server, &ServerProcess::errorOccurred, this, &AppController::errorOccurred);
+    m_refreshTimer.setInterval(250);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &AppController::refreshed);
+    m_refreshTimer.start();
+}
+
+AppController::~AppController()
+{
+    stopLanes();
+    m_client.stop();
+    m_server.stopAndWait();
+}
+
+void AppController::start()
+{
+    QSettings s;
+    m_nickname = s.value(QStringLiteral("nickname"), qEnvironmentVariable("USER", QStringLiteral("guest"))).toString();
+    RealtimeClient::Mode mode = RealtimeClient::Mode::WebSocket;
+    RealtimeClient::modeFromKey(s.value(QStringLiteral("transport"), QStringLiteral("ws")).toString(), &mode);
+    m_mode = mode;
+    m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
+                       .value_or(ReconnectPolicy::Preset::Exponential);
+    const QUrl saved = s.value(QStringLiteral("serverUrl")).toUrl();
+    if (saved.isValid() && !saved.isEmpty())
+        connectTo(saved);
+    else
+        useBundledServer();
+}
+
+void AppController::saveSettings()
+{
+    QSettings s;
+    s.setValue(QStringLiteral("nickname"), m_nickname);
+    s.setValue(QStringLiteral("transport"), RealtimeClient::modeKey(m_mode));
+    s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
+    s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
+}
+
+void AppController::setNickname(const QString &nickname)
+{
+    const QString n = nickname.trimmed().left(64);
+    if (n.isEmpty() || n == m_nickname)
+        return;
+    m_nickname = n;
+    emit nicknameChanged(n);
+}
+
+void AppController::setMode(RealtimeClient::Mode mode)
+{
+    if (mode == m_mode)
+        return;
+    m_mode = mode;
+    // Live, make before break: the new transport opens from our last id before the old closes.
+    m_client.switchTo(mode);
+    emit modeChanged(mode);
+}
+
+void AppController::setReconnectPreset(ReconnectPolicy::Preset preset)
+{
+    m_preset = preset;
+    m_client.setReconnectPolicy(ReconnectPolicy::preset(preset));
+}
+
+RealtimeClient *AppController::makeClient(const QString &source)
+{
+    auto *c = new RealtimeClient;
+    c->setReconnectPolicy(ReconnectPolicy::preset(m_preset));
+    connect(c, &RealtimeClient::eventOccurred, this, [this, source](const ConnectionEvent &e) { m_events.append(e, source); });
+    return c;
+}
+
+void AppController::connectClient(const QUrl &url)
+{
+    const bool changed = url != m_url;
+    m_url = url;
+    m_client.setServerUrl(url);
+    m_client.setReconnectPolicy(ReconnectPolicy::preset(m_preset));
+    if (changed || m_client.state() == ClientTransport::State::Closed) {
+        m_client.start(m_mode, changed ? StreamPosition {} : m_client.position());
+        emit serverUrlChanged(url);
+    }
+    if (m_compare && changed)
+        startLanes();
+}
+
+void AppController::connectTo(const QUrl &url)
+{
+    m_bundled = false;
+    m_server.stop();
+    connectClient(url);
+}
+
+void AppController::useBundledServer()
+{
+    m_bundled = true;
+    if (m_server.state() == ServerProcess::State::Running)
+        connectClient(m_server.url());
+    else
+        m_server.start();
+}
+
+void AppController::restartServer()
+{
+    if (!m_bundled) {
+        useBundledServer();
+        return;
+    }
+    // The clients stay: they reconnect to the new server at the same URL and are told of the
+    // new epoch with a reset.
+    m_server.restart();
+}
+
+void AppController::stopServer()
+{
+    m_server.stop();
+}
+
+bool AppController::sendChat(const QString &text)
+{
+    const QString t = text.trimmed().isEmpty() ? QString() : text;
+    if (t.isEmpty() || !m_client.publish(m_nickname, t))
+        return false;
+    ++m_sent;
+    return true;
+}
+
+void AppController::runTour(int stepMs)
+{
+    using M = RealtimeClient::Mode;
+    const QList<std::function<void()>> steps {
+        [this] { setMode(M::LongPoll); }, [this] { setMode(M::Sse); }, [this] { setMode(M::WebSocket); },
+        [this] { restartServer(); },      [this] { setMode(M::Auto); },
+    };
+    for (int i = 0; i < steps.size(); ++i)
+        QTimer::singleShot(stepMs * i, this, steps[i]);
+}
+
+void AppController::setCompareEnabled(bool enabled)
+{
+    if (enabled == m_compare)
+        return;
+    m_compare = enabled;
+    if (enabled)
+        startLanes();
+    else
+        stopLanes();
+    emit compareEnabledChanged(enabled);
+}
+
+void AppController::startLanes()
+{
+    stopLanes();
+    if (!m_url.isValid())
+        return;
+    for (int i = 0; i < TransportKindCount; ++i) {
+        const TransportKind kind = TransportKind(i);
+        RealtimeClient *lane = makeClient(QStringLiteral("lane"));
+        m_lanes[size_t(i)].reset(lane);
+        m_laneLatency[size_t(i)].clear();
+        connect(lane, &RealtimeClient::messageReceived, this, [this, kind](const Message &m, TransportKind) {
+            if (m.type == MessageType::Reset || m.ts <= 0)
+                return;
+            const qint64 now = nowMicros();
+            RealtimeClient *l = this->lane(kind);
+            const double ms = double(now + l->clock().offsetUs() - m.ts) / 1000.0;
+            m_laneLatency[size_t(kind)].append(now / 1000, qMax(0.0, ms));
+        });
+        lane->setServerUrl(m_url);
+        lane->start(RealtimeClient::Mode(int(kind)), m_client.position());
+    }
+}
+
+void AppController::stopLanes()
+{
+    for (auto &lane : m_lanes)
+        lane.reset();
+}
+
+void AppController::onMessage(const Message &m, TransportKind via)
+{
+    const qint64 now = nowMicros();
+    const qint64 latency = m.ts > 0 ? qMax<qint64>(0, now + m_client.clock().offsetUs() - m.ts) : -1;
+    if (latency >= 0 && m.type != MessageType::Reset)
+        m_series.at(Series::ClientLatency).append(now / 1000, double(latency) / 1000.0);
+    if (m.type == MessageType::Tick) {
+        onTick(m);
+        return;
+    }
+    ChatModel::Row row;
+    row.id = m.id;
+    row.type = m.type;
+    row.from = m.from;
+    row.text = m.text;
+    row.ts = m.ts;
+    row.via = via;
+    row.latencyUs = latency;
+    row.own = m.type == MessageType::Chat && m.from == m_nickname && m.clientTs.isDouble();
+    if (m.type == MessageType::Reset) {
+        row.from = QStringLiteral("server");
+        row.text = m.lost < 0 ? tr("New server epoch %1: the server restarted; what was missed cannot be known. "
+                                   "Going on from #%2.")
+                                        .arg(m.epoch)
+                                        .arg(m.cursor)
+                              : tr("%1 messages were older than the server's history and are lost. Going on from #%2.")
+                                        .arg(m.lost)
+                                        .arg(m.cursor);
+    }
+    m_chat.append(row);
+}
+
+void AppController::onTick(const Message &m)
+{
+    const qint64 t = m.ts / 1000;
+    const QJsonObject c = m.data.value(QLatin1String("connections")).toObject();
+    m_series.at(Series::ConnectionsLp).append(t, c.value(QLatin1String("lp")).toDouble());
+    m_series.at(Series::ConnectionsSse).append(t, c.value(QLatin1String("sse")).toDouble());
+    m_series.at(Series::ConnectionsWs).append(t, c.value(QLatin1String("ws")).toDouble());
+    m_series.at(Series::HeldPolls).append(
+            t, m.data.value(QLatin1String("held")).toObject().value(QLatin1String("lp")).toDouble());
+    m_series.at(Series::MessagesPerSec).append(t, m.data.value(QLatin1String("messagesPerSec")).toDouble());
+    m_series.at(Series::Rss).append(t, m.data.value(QLatin1String("rss")).toDouble() / (1024.0 * 1024.0));
+    const QJsonObject bytes = m.data.value(QLatin1String("bytesOut")).toObject();
+    const std::array<std::pair<const char *, Series>, 3> keys { { { "lp", Series::BytesLp },
+                                                                   { "sse", Series::BytesSse },
+                                                                   { "ws", Series::BytesWs } } };
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const qint64 total = bytes.value(QLatin1String(keys[i].first)).toInteger();
+        if (m_lastTickMs > 0 && t > m_lastTickMs && total >= m_lastBytes[i])
+            m_series.at(keys[i].second).append(t, double(total - m_lastBytes[i]) * 1000.0 / double(t - m_lastTickMs));
+        m_lastBytes[i] = total;
+    }
+    m_lastTickMs = t;
+}
+
+} // namespace rtlab

@@ -1,0 +1,105 @@
+#pragma once
+
+#include "chatmodel.h"
+#include "eventlogmodel.h"
+#include "realtimeclient.h"
+#include "serverprocess.h"
+#include "timeseries.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <array>
+#include <map>
+
+namespace rtlab {
+
+// The desktop client's logic, free of widgets: the bundled server, the chat client and its
+// transport, the compare lanes, the dashboard series, the event log, the settings. Widgets
+// show what it holds and forward what the user does.
+class AppController : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Series {
+        ConnectionsLp, ConnectionsSse, ConnectionsWs, HeldPolls, MessagesPerSec, BytesLp, BytesSse, BytesWs,
+        ClientLatency, Rss,
+    };
+
+    explicit AppController(QObject *parent = nullptr);
+    ~AppController() override;
+
+    // Loads the settings and connects: to the bundled server unless a server URL was saved.
+    void start();
+    void saveSettings();
+
+    ServerProcess *server() { return &m_server; }
+    RealtimeClient *client() { return &m_client; }
+    ChatModel *chat() { return &m_chat; }
+    EventLogModel *events() { return &m_events; }
+    RealtimeClient *lane(TransportKind kind) { return m_lanes[size_t(kind)].get(); }
+    TimeSeries &series(Series s) { return m_series.at(s); }
+    TimeSeries &laneLatency(TransportKind kind) { return m_laneLatency[size_t(kind)]; }
+
+    QString nickname() const { return m_nickname; }
+    void setNickname(const QString &nickname);
+    RealtimeClient::Mode mode() const { return m_mode; }
+    void setMode(RealtimeClient::Mode mode);
+    ReconnectPolicy::Preset reconnectPreset() const { return m_preset; }
+    void setReconnectPreset(ReconnectPolicy::Preset preset);
+
+    bool usingBundledServer() const { return m_bundled; }
+    QUrl serverUrl() const { return m_url; }
+    void connectTo(const QUrl &url);
+    void useBundledServer();
+    void restartServer();
+    void stopServer();
+
+    bool sendChat(const QString &text);
+    qint64 ownMessagesSent() const { return m_sent; }
+
+    // A short guided tour for a class: long polling, SSE, WebSocket a few seconds each, a server
+    // restart (watch the reset), then Auto. Each step shows in the timeline.
+    void runTour(int stepMs = 3000);
+
+    bool compareEnabled() const { return m_compare; }
+    void setCompareEnabled(bool enabled);
+
+signals:
+    void serverUrlChanged(const QUrl &url);
+    void modeChanged(rtlab::RealtimeClient::Mode mode);
+    void compareEnabledChanged(bool enabled);
+    void nicknameChanged(const QString &nickname);
+    void errorOccurred(const QString &message);
+    // A few times a second: figures moved; views re-read them.
+    void refreshed();
+
+private:
+    void connectClient(const QUrl &url);
+    void startLanes();
+    void stopLanes();
+    void onMessage(const Message &m, TransportKind via);
+    void onTick(const Message &m);
+    RealtimeClient *makeClient(const QString &source);
+
+    ServerProcess m_server;
+    RealtimeClient m_client;
+    std::array<std::unique_ptr<RealtimeClient>, TransportKindCount> m_lanes;
+    ChatModel m_chat;
+    EventLogModel m_events;
+    std::map<Series, TimeSeries> m_series;
+    std::array<TimeSeries, TransportKindCount> m_laneLatency;
+    QTimer m_refreshTimer;
+    QString m_nickname;
+    RealtimeClient::Mode m_mode = RealtimeClient::Mode::WebSocket;
+    ReconnectPolicy::Preset m_preset = ReconnectPolicy::Preset::Exponential;
+    QUrl m_url;
+    bool m_bundled = true;
+    bool m_compare = false;
+    qint64 m_sent = 0;
+    // The previous tick's cumulative bytes, for rates.
+    qint64 m_lastTickMs = 0;
+    std::array<qint64, TransportKindCount> m_lastBytes {};
+};
+
+} // namespace rtlab

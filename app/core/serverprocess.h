@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QObject>
+#include <QProcess>
+#include <QTimer>
+#include <QUrl>
+
+namespace rtlab {
+
+// The bundled rtlab-server: started as a child process on a free loopback port, its URL read
+// from the line it prints when listening; stopped with SIGTERM (the server's graceful
+// shutdown) and killed if it does not go. A restart keeps the port, so clients find the new
+// server (with a new epoch) where the old one was.
+class ServerProcess : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Stopped, Starting, Running, Stopping, Failed };
+    Q_ENUM(State)
+
+    explicit ServerProcess(QObject *parent = nullptr);
+    ~ServerProcess() override;
+
+    // rtlab-server next to this executable (installed or in the build tree).
+    static QString defaultProgram();
+    void setProgram(const QString &program) { m_program = program; }
+    QString program() const { return m_program; }
+    void setExtraArguments(const QStringList &arguments) { m_extra = arguments; }
+
+    State state() const { return m_state; }
+    QUrl url() const { return m_url; }
+    QString errorString() const { return m_error; }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+
+    void start();
+    void stop();
+    void restart();
+    // Stops and waits (bounded): for the application's exit.
+    void stopAndWait(int timeoutMs = 3000);
+
+    static QString stateName(State state);
+
+signals:
+    void stateChanged(rtlab::ServerProcess::State state);
+    void started(const QUrl &url);
+    void stopped();
+    void errorOccurred(const QString &message);
+
+private:
+    void setState(State state);
+    void onReadyRead();
+    void onFinished(int exitCode, QProcess::ExitStatus status);
+    void fail(const QString &message);
+
+    QString m_program;
+    QStringList m_extra;
+    QProcess *m_process = nullptr;
+    QTimer m_startTimeout;
+    QTimer m_killTimer;
+    State m_state = State::Stopped;
+    QUrl m_url;
+    quint16 m_port = 0;
+    QString m_error;
+    QByteArray m_stdout;
+    bool m_restartPending = false;
+};
+
+} // namespace rtlab
