@@ -44,9 +44,7 @@ int main(int argc, char *argv[])
     p.process(app);
 
     rtlab::AppController controller;
-    controller.start();
-    if (p.isSet(server))
-        controller.connectTo(QUrl::fromUserInput(p.value(server)));
+    controller.start(p.isSet(server) ? QUrl::fromUserInput(p.value(server)) : QUrl());
     rtlab::MainWindow window(&controller);
     if (p.isSet(tab))
         window.showTab(p.value(tab));

@@ -44,7 +44,7 @@ AppController::~AppController()
     m_server.stopAndWait();
 }
 
-void AppController::start()
+void AppController::start(const QUrl &server)
 {
     QSettings s;
     m_nickname = s.value(QStringLiteral("nickname"), qEnvironmentVariable("USER", QStringLiteral("guest"))).toString();
@@ -53,7 +53,7 @@ void AppController::start()
     m_mode = mode;
     m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
                        .value_or(ReconnectPolicy::Preset::Exponential);
-    const QUrl saved = s.value(QStringLiteral("serverUrl")).toUrl();
+    const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
     if (saved.isValid() && !saved.isEmpty())
         connectTo(saved);
     else

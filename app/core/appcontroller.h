@@ -29,8 +29,9 @@ public:
     explicit AppController(QObject *parent = nullptr);
     ~AppController() override;
 
-    // Loads the settings and connects: to the bundled server unless a server URL was saved.
-    void start();
+    // Loads the settings and connects: to `server` if given, else to a saved server URL, else
+    // to the bundled server.
+    void start(const QUrl &server = {});
     void saveSettings();
 
     ServerProcess *server() { return &m_server; }

@@ -20,7 +20,8 @@ void HistogramChart::setStats(const LatencyStats *stats, const QColor &color)
 
 static QString edgeLabel(qint64 us)
 {
-    return us >= 1000 ? QString::number(double(us) / 1000.0, 'g', 3) : QStringLiteral("%1µ").arg(us);
+    const double ms = double(us) / 1000.0;
+    return QString::number(ms, 'f', ms < 10 ? 1 : 0);
 }
 
 void HistogramChart::paintEvent(QPaintEvent *)
@@ -33,7 +34,7 @@ void HistogramChart::paintEvent(QPaintEvent *)
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
-    p.drawText(QPointF(6, fm.height()), m_title);
+    p.drawText(QPointF(6, fm.height()), m_title + tr(" (ms; last %1)").arg(m_stats ? m_stats->count() : 0));
     p.setFont(font());
     if (!m_stats)
         return;
@@ -41,7 +42,7 @@ void HistogramChart::paintEvent(QPaintEvent *)
     qint64 peak = 1;
     for (qint64 n : h)
         peak = qMax(peak, n);
-    const QRectF plot(6, fm.height() + 6, width() - 12, height() - fm.height() * 2 - 14);
+    const QRectF plot(6, fm.height() + 6, width() - 12, height() - fm.height() * 2 - 10);
     const qreal barW = plot.width() / qreal(h.size());
     for (int i = 0; i < h.size(); ++i) {
         const qreal barH = plot.height() * double(h[i]) / double(peak);
@@ -53,9 +54,6 @@ void HistogramChart::paintEvent(QPaintEvent *)
                        edge < 0 ? tr("more") : QStringLiteral("<%1").arg(edgeLabel(edge)));
         }
     }
-    p.setPen(pal.color(QPalette::PlaceholderText));
-    p.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 2, plot.width(), fm.height()), Qt::AlignRight,
-               tr("ms, last %1 messages").arg(m_stats->count()));
 }
 
 } // namespace rtlab

@@ -23,7 +23,7 @@ static QString formatValue(double v)
 {
     if (v >= 1e6)
         return QString::number(v / 1e6, 'g', 3) + QLatin1Char('M');
-    if (v >= 1e4)
+    if (v >= 1e3)
         return QString::number(v / 1e3, 'g', 3) + QLatin1Char('k');
     return QString::number(v, 'g', 3);
 }
@@ -91,8 +91,10 @@ void TimeSeriesChart::paintEvent(QPaintEvent *)
     p.setPen(pal.color(QPalette::PlaceholderText));
     for (int s = 0; s <= m_windowMs / 1000; s += 15) {
         const qreal xs = plot.right() - plot.width() * (s * 1000.0) / double(m_windowMs);
-        p.drawText(QRectF(xs - 30, plot.bottom() + 2, 60, lineH), Qt::AlignHCenter,
-                   s == 0 ? tr("now") : QStringLiteral("-%1 s").arg(s));
+        if (s == 0) // right-aligned, so that it is not cut off at the edge
+            p.drawText(QRectF(xs - 60, plot.bottom() + 2, 64, lineH), Qt::AlignRight, tr("now"));
+        else
+            p.drawText(QRectF(xs - 30, plot.bottom() + 2, 60, lineH), Qt::AlignHCenter, QStringLiteral("-%1 s").arg(s));
     }
 
     // The lines.
