@@ -82,6 +82,8 @@ void HttpClientConnection::onConnected()
     out += "\r\n";
     out += r.body;
     m_socket->write(out);
+    m_lastRequest = out.left(16 * 1024);
+    m_rawHead.clear();
     emit requestWritten(out.size());
 }
 
@@ -97,7 +99,14 @@ void HttpClientConnection::onReadyRead()
     qsizetype offset = 0;
     while (offset < bytes.size() && m_busy) {
         const bool hadHead = m_parser.headComplete();
-        offset += m_parser.feed(QByteArrayView(bytes).sliced(offset));
+        const qint64 headBefore = m_parser.headComplete() ? 0 : qint64(m_rawHead.size());
+        const qsizetype fed = m_parser.feed(QByteArrayView(bytes).sliced(offset));
+        if (!hadHead && m_rawHead.size() < 16 * 1024) {
+            // Keep the head's exact bytes (for the byte ledger).
+            const qint64 headPart = m_parser.headComplete() ? m_parser.headBytes() - headBefore : fed;
+            m_rawHead += bytes.mid(offset, qMin<qsizetype>(headPart, fed));
+        }
+        offset += fed;
         if (m_parser.state() == HttpResponseParser::State::Error) {
             fail(QStringLiteral("bad HTTP response: %1").arg(m_parser.errorString()));
             return;

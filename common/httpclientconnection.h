@@ -35,6 +35,9 @@ public:
 
     // The parser of the response in flight: status, headers, byte counts.
     const HttpResponseParser &response() const { return m_parser; }
+    // The exact bytes of the last request written and of the current response's head.
+    QByteArray lastRequest() const { return m_lastRequest; }
+    QByteArray responseHead() const { return m_rawHead; }
 
 signals:
     void requestWritten(qint64 bytes);
@@ -57,6 +60,8 @@ private:
     QPointer<QTcpSocket> m_socket;
     HttpResponseParser m_parser;
     Request m_request;
+    QByteArray m_lastRequest;
+    QByteArray m_rawHead;
     bool m_busy = false;
     bool m_connected = false;
 };

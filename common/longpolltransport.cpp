@@ -100,6 +100,18 @@ void LongPollTransport::onFinished()
         payload += QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact).size();
     stats().payloadBytes += payload;
     stats().framingBytes += m_connection.response().bodyBytes() + m_connection.response().framingBytes() - payload;
+    if (messages.size() == 1) {
+        // Byte ledger: one message, one request and one response.
+        const QByteArray json = QJsonDocument(messages.first().toObject()).toJson(QJsonDocument::Compact);
+        const qsizetype at = m_body.indexOf(json);
+        if (at >= 0) {
+            stats().lastWire = { { tr("request (the poll itself)"), m_connection.lastRequest() },
+                                 { tr("response head"), m_connection.responseHead() },
+                                 { tr("envelope before (framing)"), m_body.left(at) },
+                                 { tr("payload: the message JSON"), json },
+                                 { tr("envelope after (framing)"), m_body.mid(at + json.size()) } };
+        }
+    }
     for (const QJsonValue &v : messages) {
         if (auto m = MessageCodec::fromJsonObject(v.toObject()))
             deliver(*m);

@@ -44,6 +44,14 @@ QByteArray SseEncoder::retry(int milliseconds)
     return "retry: " + QByteArray::number(qMax(0, milliseconds)) + "\n\n";
 }
 
+QByteArray SseEncoder::lastEventId(QByteArrayView id)
+{
+    QByteArray out;
+    appendField(out, "id", id);
+    out.append('\n');
+    return out;
+}
+
 QByteArray SseEncoder::comment(QByteArrayView text)
 {
     QByteArray out(":");

@@ -13,6 +13,9 @@ class SseEncoder
 public:
     static QByteArray event(QByteArrayView id, QByteArrayView type, QByteArrayView data);
     static QByteArray retry(int milliseconds);
+    // Sets the client's last event ID without dispatching anything (an id and a blank line, no
+    // data): a stream that starts at the live end tells the client where that is.
+    static QByteArray lastEventId(QByteArrayView id);
     // A comment line; heartbeats use it because a comment dispatches nothing.
     static QByteArray comment(QByteArrayView text);
 

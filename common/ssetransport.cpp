@@ -107,7 +107,19 @@ void SseTransport::onBody(const QByteArray &bytes)
     }
     m_lastEventId = m_parser.lastEventId();
     const bool raw = options().rawUrl.isValid();
-    for (const SseEvent &e : m_parser.takeEvents()) {
+    const QList<SseEvent> events = m_parser.takeEvents();
+    if (events.size() == 1) {
+        // Byte ledger: this read carried exactly one event; split it around its data.
+        const QByteArray data = events.front().data.toUtf8();
+        const qsizetype at = bytes.indexOf(data);
+        if (at >= 0) {
+            stats().lastWire = { { tr("response head (once per connection)"), m_connection.responseHead() },
+                                 { tr("fields before the data (framing)"), bytes.left(at) },
+                                 { tr("payload: the message JSON"), data },
+                                 { tr("end of the event (framing)"), bytes.mid(at + data.size()) } };
+        }
+    }
+    for (const SseEvent &e : events) {
         const QByteArray data = e.data.toUtf8();
         stats().payloadBytes += data.size();
         stats().framingBytes -= data.size();
@@ -123,6 +135,13 @@ void SseTransport::onBody(const QByteArray &bytes)
         }
         if (state() != State::Open)
             return;
+    }
+    if (!raw && !m_position.lastId) {
+        // No message yet, but the server named the live end (an id with no data): resume from there.
+        QString epoch;
+        quint64 id = 0;
+        if (MessageCodec::parseEventId(m_lastEventId, &epoch, &id))
+            m_position = { epoch, id };
     }
 }
 

@@ -2,6 +2,11 @@
 
 #include "latencystats.h"
 
+#include <QByteArray>
+#include <QString>
+
+#include <utility>
+
 namespace rtlab {
 
 // What one transport cost and delivered, as this client saw it. The byte split follows the
@@ -26,6 +31,10 @@ struct TransportStats
     qint64 pingRttUs = -1;    // WebSocket ping → pong
     LatencyStats latency;     // one-way, server ts → here (clock-offset corrected), µs
     LatencyStats roundTrip;   // own messages: publish → seen back, µs
+    // The byte ledger: the bytes that carried the most recent message, part by part, in wire
+    // order, as this client received (or, for WebSocket frame headers, decoded) them.
+    QList<std::pair<QString, QByteArray>> lastWire;
+    quint64 lastWireId = 0;
 
     qint64 wireBytes() const { return headerBytes + framingBytes + payloadBytes; }
 };

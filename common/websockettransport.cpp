@@ -129,6 +129,20 @@ void WebSocketTransport::onText(const QString &text)
     const QByteArray json = text.toUtf8();
     stats().framingBytes += frameHeaderBytes(json.size(), false);
     stats().payloadBytes += json.size();
+    // RFC 6455 §5.2: FIN + text opcode, then the length (server frames are not masked).
+    QByteArray header(1, char(0x81));
+    if (json.size() < 126) {
+        header += char(json.size());
+    } else if (json.size() < 65536) {
+        header += char(126);
+        header += char((json.size() >> 8) & 0xff);
+        header += char(json.size() & 0xff);
+    } else {
+        header += char(127);
+        for (int shift = 56; shift >= 0; shift -= 8)
+            header += char((quint64(json.size()) >> shift) & 0xff);
+    }
+    stats().lastWire = { { tr("frame header (FIN, opcode text, length)"), header }, { tr("payload: the message JSON"), json } };
     if (options().rawUrl.isValid()) {
         QJsonObject o;
         o.insert(QLatin1String("data"), text);

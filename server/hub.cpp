@@ -2,6 +2,7 @@
 
 #include "pollsession.h"
 #include "processinfo.h"
+#include "sseencoder.h"
 #include "ssesession.h"
 #include "wssession.h"
 
@@ -465,6 +466,11 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     m_streams.insert(session);
     m_stats.at(Transport::Sse).connections++;
     m_stats.at(Transport::Sse).connectionsTotal++;
+    if (!point.after) {
+        // New messages only: say where that starts, so that a reconnect before the first
+        // message resumes from here instead of losing what came in between.
+        stream->write(SseEncoder::lastEventId(MessageCodec::eventId(m_log.epoch(), m_log.lastId()).toUtf8()));
+    }
     session->start(m_log.resume(point));
 }
 

@@ -1,8 +1,8 @@
 // The client transports and RealtimeClient against the real server, in-process on 127.0.0.1.
 #include "testsupport.h"
 
+#include "impairmentrelay.h"
 #include "realtimeclient.h"
-#include "tcprelay.h"
 
 using namespace rtlab;
 using namespace rtlab::test;
@@ -245,9 +245,11 @@ void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
 void tst_ClientTransports::autoFallsBackAndGoesBackUp()
 {
     auto server = startServer(quietConfig());
-    TcpRelay relay;
+    ImpairmentRelay relay;
     QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
-    relay.setRefuseUpgrades(true);
+    ImpairmentRelay::Settings refusing;
+    refusing.refuseUpgrades = true;
+    relay.setSettings(refusing);
     RealtimeClient client;
     client.setServerUrl(urlOf(relay.port()));
     client.setReconnectPolicy(fastPolicy());
@@ -256,13 +258,13 @@ void tst_ClientTransports::autoFallsBackAndGoesBackUp()
     client.start(RealtimeClient::Mode::Auto);
     QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); }, WaitMs));
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::WebSocket), 1);
-    QVERIFY(relay.refusedUpgrades() >= 1);
+    QVERIFY(relay.counters().refusedUpgrades >= 1);
     publish(server->port(), QStringLiteral("over sse"));
     QVERIFY(rec.waitChats(1));
     QCOMPARE(rec.vias.last(), TransportKind::Sse);
 
     // The proxy lets WebSockets through again: Auto goes back up by itself.
-    relay.setRefuseUpgrades(false);
+    relay.setSettings({});
     QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::WebSocket; }, WaitMs));
     publish(server->port(), QStringLiteral("over ws"));
     QVERIFY(rec.waitChats(2));

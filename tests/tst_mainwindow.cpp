@@ -122,16 +122,16 @@ void tst_MainWindow::sendingAMessageShowsIt()
 void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
 {
     QVERIFY(waitReady());
-    quint64 last = 0;
+    QList<quint64> published;
     const QList<QAction *> actions = m_window->transportActions()->actions();
     QCOMPARE(actions.size(), 4);
     QCOMPARE(actions[0]->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_1));
     // Each toggle (Long Polling, SSE, WebSocket, Auto, and back), with messages before and after.
     for (int round = 0; round < 2; ++round) {
         for (QAction *a : actions) {
-            last = publishFromOutside(QStringLiteral("before %1").arg(a->text()));
+            published.append(publishFromOutside(QStringLiteral("before %1").arg(a->text())));
             a->trigger();
-            last = publishFromOutside(QStringLiteral("after %1").arg(a->text()));
+            published.append(publishFromOutside(QStringLiteral("after %1").arg(a->text())));
             const auto mode = RealtimeClient::Mode(a->data().toInt());
             QVERIFY(QTest::qWaitFor(
                     [&] {
@@ -141,14 +141,9 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
                     WaitMs));
         }
     }
-    QVERIFY(QTest::qWaitFor([&] { return chatIdsInView().size() == qsizetype(last); }, WaitMs));
-    QList<quint64> expected;
-    for (quint64 i = 1; i <= last; ++i)
-        expected.append(i);
-    QCOMPARE(chatIdsInView().size(), expected.size()); // ticks share the ids: compare the chat ones
-    const QList<quint64> seen = chatIdsInView();
-    QVERIFY(std::is_sorted(seen.begin(), seen.end()));
-    QCOMPARE(QSet<quint64>(seen.begin(), seen.end()).size(), seen.size());
+    // Every chat message once, in order (ticks take ids in between: compare the chat ones).
+    QVERIFY(QTest::qWaitFor([&] { return chatIdsInView().size() >= published.size(); }, WaitMs));
+    QCOMPARE(chatIdsInView(), published);
     QCOMPARE(m_controller->client()->continuity().gaps, 0);
     QCOMPARE(m_controller->client()->continuity().duplicates, 0);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->continuityLabel()->text().contains(QStringLiteral("<b>0</b> gaps")), WaitMs);

@@ -32,6 +32,7 @@ AppController::AppController(QObject *parent) : QObject(parent)
             connectClient(url);
     });
     connect(&m_server, &ServerProcess::errorOccurred, this, &AppController::errorOccurred);
+    m_relay.listen(QHostAddress::LocalHost, 0); // the target is set when a server is known
     m_refreshTimer.setInterval(250);
     connect(&m_refreshTimer, &QTimer::timeout, this, &AppController::refreshed);
     m_refreshTimer.start();
@@ -106,7 +107,15 @@ void AppController::connectClient(const QUrl &url)
 {
     const bool changed = url != m_url;
     m_url = url;
-    m_client.setServerUrl(url);
+    const QHostAddress address(url.host());
+    if (!address.isNull() && url.scheme() == u"http" && m_relay.port() != 0) {
+        m_relay.setTarget(address, quint16(url.port(80)));
+        m_clientUrl = m_relay.url();
+    } else {
+        m_clientUrl = url; // a name or TLS: straight there, without the relay's faults
+    }
+    m_client.setServerUrl(m_clientUrl);
+    m_client.setPollHoldMs(m_pollHoldMs);
     m_client.setReconnectPolicy(ReconnectPolicy::preset(m_preset));
     if (changed || m_client.state() == ClientTransport::State::Closed) {
         m_client.start(m_mode, changed ? StreamPosition {} : m_client.position());
@@ -168,6 +177,14 @@ void AppController::runTour(int stepMs)
         QTimer::singleShot(stepMs * i, this, steps[i]);
 }
 
+void AppController::setPollHoldMs(qint64 ms)
+{
+    m_pollHoldMs = qBound(qint64(0), ms, qint64(600000));
+    m_client.setPollHoldMs(m_pollHoldMs);
+    if (m_compare)
+        startLanes();
+}
+
 void AppController::setCompareEnabled(bool enabled)
 {
     if (enabled == m_compare)
@@ -198,7 +215,8 @@ void AppController::startLanes()
             const double ms = double(now + l->clock().offsetUs() - m.ts) / 1000.0;
             m_laneLatency[size_t(kind)].append(now / 1000, qMax(0.0, ms));
         });
-        lane->setServerUrl(m_url);
+        lane->setServerUrl(m_clientUrl);
+        lane->setPollHoldMs(m_pollHoldMs);
         lane->start(RealtimeClient::Mode(int(kind)), m_client.position());
     }
 }

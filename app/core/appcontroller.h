@@ -2,6 +2,7 @@
 
 #include "chatmodel.h"
 #include "eventlogmodel.h"
+#include "impairmentrelay.h"
 #include "realtimeclient.h"
 #include "serverprocess.h"
 #include "timeseries.h"
@@ -51,6 +52,13 @@ public:
 
     bool usingBundledServer() const { return m_bundled; }
     QUrl serverUrl() const { return m_url; }
+    // Where this window's clients connect: the impairment relay in front of the server (when
+    // the server has an IP address), so that faults can be made on purpose.
+    QUrl clientUrl() const { return m_clientUrl; }
+    ImpairmentRelay *relay() { return &m_relay; }
+    // The hold long polls ask for (the server caps it); the lanes restart with it.
+    void setPollHoldMs(qint64 ms);
+    qint64 pollHoldMs() const { return m_pollHoldMs; }
     void connectTo(const QUrl &url);
     void useBundledServer();
     void restartServer();
@@ -84,6 +92,7 @@ private:
     RealtimeClient *makeClient(const QString &source);
 
     ServerProcess m_server;
+    ImpairmentRelay m_relay;
     RealtimeClient m_client;
     std::array<std::unique_ptr<RealtimeClient>, TransportKindCount> m_lanes;
     ChatModel m_chat;
@@ -95,6 +104,8 @@ private:
     RealtimeClient::Mode m_mode = RealtimeClient::Mode::WebSocket;
     ReconnectPolicy::Preset m_preset = ReconnectPolicy::Preset::Exponential;
     QUrl m_url;
+    QUrl m_clientUrl;
+    qint64 m_pollHoldMs = 25000;
     bool m_bundled = true;
     bool m_compare = false;
     qint64 m_sent = 0;

@@ -4,6 +4,9 @@
 #include "chatview.h"
 #include "compareview.h"
 #include "dashboardview.h"
+#include "labcontroller.h"
+#include "labview.h"
+#include "ledgerview.h"
 #include "palette.h"
 #include "timelineview.h"
 
@@ -33,6 +36,11 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_tabs->addTab(new DashboardView(controller, m_tabs), tr("&Dashboard"));
     m_tabs->addTab(m_compare, tr("C&ompare"));
     m_tabs->addTab(new TimelineView(controller, m_tabs), tr("T&imeline"));
+    m_lab = new LabController(controller, this);
+    m_labView = new LabView(controller, m_lab, m_tabs);
+    m_tabs->addTab(m_labView, tr("&Lab"));
+    m_tabs->addTab(new LedgerView(controller, m_tabs), tr("&Bytes"));
+    connect(m_lab, &LabController::noticed, this, [this](const QString &m) { statusBar()->showMessage(m, 15000); });
     setCentralWidget(m_tabs);
 
     // The transport toggle: a segmented control of exclusive actions, Ctrl+1…Ctrl+4.
@@ -140,7 +148,7 @@ void MainWindow::buildMenus()
 void MainWindow::showTab(const QString &name)
 {
     const QStringList names { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
-                              QStringLiteral("timeline") };
+                              QStringLiteral("timeline"), QStringLiteral("lab"), QStringLiteral("bytes") };
     const int i = int(names.indexOf(name));
     if (i >= 0)
         m_tabs->setCurrentIndex(i);

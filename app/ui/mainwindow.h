@@ -11,6 +11,8 @@ namespace rtlab {
 class AppController;
 class ChatView;
 class CompareView;
+class LabController;
+class LabView;
 
 // The rtlab window: a transport toggle in the toolbar, chat / dashboard / compare / timeline
 // tabs, the bundled server's state in the status bar.
@@ -23,9 +25,11 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     ChatView *chatView() const { return m_chat; }
     CompareView *compareView() const { return m_compare; }
+    LabView *labView() const { return m_labView; }
+    LabController *lab() const { return m_lab; }
     QActionGroup *transportActions() const { return m_transports; }
     QLabel *continuityLabel() const { return m_continuity; }
-    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline"
+    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab"
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -39,6 +43,8 @@ private:
     QTabWidget *m_tabs;
     ChatView *m_chat;
     CompareView *m_compare;
+    LabController *m_lab;
+    LabView *m_labView;
     QActionGroup *m_transports;
     QLabel *m_continuity;
     QLabel *m_active;

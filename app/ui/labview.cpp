@@ -1,0 +1,241 @@
+#include "labview.h"
+
+#include "appcontroller.h"
+#include "impairmentrelay.h"
+#include "labcontroller.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+namespace rtlab {
+
+static QSpinBox *spin(int max, const QString &suffix, const QString &zero, QWidget *parent)
+{
+    auto *s = new QSpinBox(parent);
+    s->setRange(0, max);
+    s->setSuffix(suffix);
+    if (!zero.isEmpty())
+        s->setSpecialValueText(zero);
+    s->setAccelerated(true);
+    return s;
+}
+
+LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWidget(parent), m_app(app), m_lab(lab)
+{
+    // Faults on purpose: every client of this window goes through the relay.
+    auto *faults = new QGroupBox(tr("Faults on purpose (between this window's clients and the server)"), this);
+    m_latency = spin(5000, tr(" ms"), tr("none"), faults);
+    m_jitter = spin(5000, tr(" ms"), tr("none"), faults);
+    m_bandwidth = spin(100000, tr(" KiB/s"), tr("unlimited"), faults);
+    m_idleKill = spin(600, tr(" s"), tr("off"), faults);
+    m_buffer = spin(4096, tr(" KiB"), tr("off"), faults);
+    m_refuse = new QCheckBox(tr("Refuse WebSocket &upgrades (a proxy that does not speak them)"), faults);
+    for (QSpinBox *s : { m_latency, m_jitter, m_bandwidth, m_idleKill, m_buffer })
+        connect(s, &QSpinBox::valueChanged, this, &LabView::applyFaults);
+    connect(m_refuse, &QCheckBox::toggled, this, &LabView::applyFaults);
+    auto *drop = new QPushButton(tr("&Drop every connection now"), faults);
+    connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(QStringLiteral("drop")); });
+    m_downFor = spin(600, tr(" s"), {}, faults);
+    m_downFor->setValue(5);
+    m_downFor->setMinimum(1);
+    auto *down = new QPushButton(tr("Take the &network down for"), faults);
+    connect(down, &QPushButton::clicked, this, [this] { m_lab->takeNetworkDown(m_downFor->value() * 1000); });
+    auto *restart = new QPushButton(tr("&Restart server"), faults);
+    connect(restart, &QPushButton::clicked, app, &AppController::restartServer);
+    auto *reset = new QPushButton(tr("Clear faults"), faults);
+    connect(reset, &QPushButton::clicked, this, [this] {
+        m_lab->resetFaults();
+        refreshRelay();
+    });
+    m_relayStatus = new QLabel(faults);
+    m_relayStatus->setWordWrap(true);
+    auto *form = new QFormLayout;
+    form->addRow(tr("Added &latency:"), m_latency);
+    form->addRow(tr("&Jitter (±):"), m_jitter);
+    form->addRow(tr("&Bandwidth cap:"), m_bandwidth);
+    form->addRow(tr("&Idle kill after:"), m_idleKill);
+    form->addRow(tr("Buffer res&ponses up to:"), m_buffer);
+    form->addRow(m_refuse);
+    auto *downRow = new QHBoxLayout;
+    downRow->addWidget(down);
+    downRow->addWidget(m_downFor);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(drop);
+    buttons->addWidget(restart);
+    buttons->addWidget(reset);
+    auto *fv = new QVBoxLayout(faults);
+    fv->addLayout(form);
+    fv->addLayout(downRow);
+    fv->addLayout(buttons);
+    fv->addWidget(m_relayStatus);
+
+    // Lessons.
+    auto *lessons = new QGroupBox(tr("Lessons"), this);
+    m_lesson = new QComboBox(lessons);
+    for (const LabController::Lesson &l : LabController::lessons())
+        m_lesson->addItem(l.title, l.key);
+    auto *startLesson = new QPushButton(tr("&Start"), lessons);
+    m_lessonText = new QTextBrowser(lessons);
+    m_lessonText->setMinimumHeight(70);
+    auto showLesson = [this] {
+        for (const LabController::Lesson &l : LabController::lessons())
+            if (l.key == m_lesson->currentData().toString())
+                m_lessonText->setHtml(l.text);
+    };
+    connect(m_lesson, &QComboBox::currentIndexChanged, this, showLesson);
+    showLesson();
+    connect(startLesson, &QPushButton::clicked, this, [this] {
+        m_lab->startLesson(m_lesson->currentData().toString());
+        refreshRelay();
+    });
+    auto *lessonRow = new QHBoxLayout;
+    lessonRow->addWidget(m_lesson, 1);
+    lessonRow->addWidget(startLesson);
+    auto *lv = new QVBoxLayout(lessons);
+    lv->addLayout(lessonRow);
+    lv->addWidget(m_lessonText);
+
+    // The idle-cost meter.
+    auto *idle = new QGroupBox(tr("What idle clients cost the server"), this);
+    m_idleTransport = new QComboBox(idle);
+    m_idleTransport->addItem(tr("WebSocket"), QStringLiteral("ws"));
+    m_idleTransport->addItem(tr("SSE"), QStringLiteral("sse"));
+    m_idleTransport->addItem(tr("Long Polling"), QStringLiteral("lp"));
+    m_idleClients = spin(3000, tr(" clients"), {}, idle);
+    m_idleClients->setMinimum(1);
+    m_idleClients->setValue(500);
+    auto *startIdle = new QPushButton(tr("Start for 10 s"), idle);
+    m_idleResult = new QLabel(tr("Idle clients are held by rtlab-bench, a separate process, and measured from the "
+                                 "server's own figures."),
+                              idle);
+    m_idleResult->setWordWrap(true);
+    m_idleResult->setTextFormat(Qt::RichText);
+    connect(startIdle, &QPushButton::clicked, this, [this] {
+        if (!m_app->usingBundledServer()) {
+            m_idleResult->setText(tr("The meter reads the bundled server's /proc figures: use the bundled server."));
+            return;
+        }
+        m_lab->idleMeter()->start(m_app->serverUrl(), m_app->server()->pid(), m_idleTransport->currentData().toString(),
+                                  m_idleClients->value(), 10);
+        m_idleResult->setText(tr("Holding %1 idle %2 clients for 10 s…").arg(m_idleClients->value()).arg(m_idleTransport->currentText()));
+    });
+    connect(lab->idleMeter(), &IdleCostMeter::finished, this, [this](const QJsonObject &r) {
+        m_idleResult->setText(
+                tr("<b>%1 idle %2 clients</b> (%3 failed): per client <b>%4 KiB</b> of server memory, "
+                   "<b>%5</b> heartbeat bytes/s; the server woke <b>%6</b> times/s and used <b>%7 %</b> CPU.")
+                        .arg(r.value(QLatin1String("clients")).toInteger())
+                        .arg(r.value(QLatin1String("transport")).toString())
+                        .arg(r.value(QLatin1String("failed")).toInteger())
+                        .arg(r.value(QLatin1String("rssBytesPerClient")).toDouble() / 1024.0, 0, 'f', 1)
+                        .arg(r.value(QLatin1String("heartbeatBytesPerSecPerClient")).toDouble(), 0, 'f', 2)
+                        .arg(r.value(QLatin1String("wakeupsPerSec")).toDouble(), 0, 'f', 1)
+                        .arg(r.value(QLatin1String("serverCpuPercent")).toDouble(), 0, 'f', 1));
+    });
+    connect(lab->idleMeter(), &IdleCostMeter::failed, m_idleResult, &QLabel::setText);
+    auto *idleRow = new QHBoxLayout;
+    idleRow->addWidget(m_idleTransport);
+    idleRow->addWidget(m_idleClients);
+    idleRow->addWidget(startIdle);
+    auto *iv = new QVBoxLayout(idle);
+    iv->addLayout(idleRow);
+    iv->addWidget(m_idleResult);
+
+    // The claims.
+    m_claims = new QTableView(this);
+    m_claims->setModel(lab->claims());
+    m_claims->verticalHeader()->hide();
+    m_claims->setWordWrap(true);
+    m_claims->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::TransportColumn, QHeaderView::ResizeToContents);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ClaimColumn, QHeaderView::Interactive);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::SeeColumn, QHeaderView::Interactive);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::MeasuredColumn, QHeaderView::Stretch);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ActionColumn, QHeaderView::ResizeToContents);
+    m_claims->setColumnWidth(ClaimsModel::ClaimColumn, 200);
+    m_claims->setColumnWidth(ClaimsModel::SeeColumn, 260);
+    for (int row = 0; row < lab->claims()->rowCount(); ++row) {
+        const QString action = lab->claims()->claims().at(row).action;
+        auto *b = new QPushButton(lab->claims()->claims().at(row).actionLabel, m_claims);
+        connect(b, &QPushButton::clicked, lab, [lab, action] { lab->trigger(action); });
+        m_claims->setIndexWidget(lab->claims()->index(row, ClaimsModel::ActionColumn), b);
+    }
+    m_claims->resizeRowsToContents();
+    connect(lab->claims(), &QAbstractItemModel::dataChanged, m_claims, [this] { m_claims->resizeRowsToContents(); });
+    connect(lab, &LabController::openBrowserRequested, this, [](const QUrl &url) { QDesktopServices::openUrl(url); });
+
+    // The claims across the top; the controls in a row below.
+    auto *bottom = new QWidget(this);
+    auto *bottomLayout = new QHBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(faults, 3);
+    auto *right = new QVBoxLayout;
+    right->addWidget(lessons, 1);
+    right->addWidget(idle);
+    bottomLayout->addLayout(right, 2);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_claims);
+    splitter->addWidget(bottom);
+    splitter->setStretchFactor(0, 1);
+    splitter->setSizes({ 420, 260 });
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    connect(app, &AppController::refreshed, this, [this] {
+        if (!isVisible())
+            return;
+        m_lab->refresh();
+        refreshRelay();
+    });
+    refreshRelay();
+}
+
+void LabView::applyFaults()
+{
+    ImpairmentRelay::Settings s;
+    s.latencyMs = m_latency->value();
+    s.jitterMs = m_jitter->value();
+    s.bandwidthBytesPerSec = qint64(m_bandwidth->value()) * 1024;
+    s.idleKillMs = m_idleKill->value() * 1000;
+    s.bufferResponseBytes = qint64(m_buffer->value()) * 1024;
+    s.refuseUpgrades = m_refuse->isChecked();
+    m_lab->relay()->setSettings(s);
+}
+
+void LabView::refreshRelay()
+{
+    ImpairmentRelay *relay = m_lab->relay();
+    const ImpairmentRelay::Settings s = relay->settings();
+    // Reflect changes made elsewhere (a lesson, a claim's button) without feeding back.
+    const QSignalBlocker b1(m_latency), b2(m_jitter), b3(m_bandwidth), b4(m_idleKill), b5(m_buffer), b6(m_refuse);
+    m_latency->setValue(s.latencyMs);
+    m_jitter->setValue(s.jitterMs);
+    m_bandwidth->setValue(int(s.bandwidthBytesPerSec / 1024));
+    m_idleKill->setValue(s.idleKillMs / 1000);
+    m_buffer->setValue(int(s.bufferResponseBytes / 1024));
+    m_refuse->setChecked(s.refuseUpgrades);
+    const ImpairmentRelay::Counters c = relay->counters();
+    m_relayStatus->setText(tr("Relay %1 → %2%3: %4 connections open, %5 cut, %6 idle kills, %7 upgrades refused, "
+                              "%8 refused while down.")
+                                   .arg(relay->url().toString(), m_app->serverUrl().toString(),
+                                        relay->isDown() ? tr(" — NETWORK DOWN") : QString())
+                                   .arg(c.active)
+                                   .arg(c.dropped)
+                                   .arg(c.idleKills)
+                                   .arg(c.refusedUpgrades)
+                                   .arg(c.refusedWhileDown));
+}
+
+} // namespace rtlab

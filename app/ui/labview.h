@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QSpinBox;
+class QTableView;
+class QTextBrowser;
+
+namespace rtlab {
+
+class AppController;
+class LabController;
+
+// The lab: the fault panel (the impairment relay's controls), the lessons, the idle-cost
+// meter, and the claims table with a live measurement and a "set it up" button per row.
+class LabView : public QWidget
+{
+    Q_OBJECT
+public:
+    LabView(AppController *app, LabController *lab, QWidget *parent = nullptr);
+    QTableView *claimsView() const { return m_claims; }
+
+private:
+    void applyFaults();
+    void refreshRelay();
+
+    AppController *m_app;
+    LabController *m_lab;
+    QSpinBox *m_latency;
+    QSpinBox *m_jitter;
+    QSpinBox *m_bandwidth;
+    QSpinBox *m_idleKill;
+    QSpinBox *m_buffer;
+    QCheckBox *m_refuse;
+    QSpinBox *m_downFor;
+    QLabel *m_relayStatus;
+    QComboBox *m_lesson;
+    QTextBrowser *m_lessonText;
+    QComboBox *m_idleTransport;
+    QSpinBox *m_idleClients;
+    QLabel *m_idleResult;
+    QTableView *m_claims;
+};
+
+} // namespace rtlab

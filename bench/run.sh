@@ -1,0 +1,195 @@
+#!/bin/bash
+# The side-by-side comparison of issue 7: rtlab-server, nginx+nchan (1 worker) and Node ws, the
+# same rtlab-bench client against each. Every server is started fresh for every run, pinned to
+# CPU 0; the bench is pinned to CPU 1. Loopback only. Results: bench/results/<stamp>/*.json, and
+# summary.md there (medians and ranges over the runs).
+#
+#   bench/run.sh [--runs N] [--servers rtlab,nchan,node] [--scenarios S1,S2,S3,S4,S5] [--n N]
+#                [--n-small N] [--build DIR] [--no-build]
+#
+# Scenarios (N = --n, 10,000 by default; the fd limit is 20,000 per process and cannot be raised,
+# so no run holds more than 19,000 connections, and the bench and the server are separate processes):
+#   S1  broadcast 1 → N, WebSocket and SSE, 64 B and 1 KiB payloads, 10 messages at 2/s
+#   S2  1:1 — one WebSocket subscriber, 300 messages at 100/s, with N idle keep-alive connections
+#   S3  19,000 connections (WS/SSE/long poll dealt round robin): connect rate, memory, idle cost
+#   S4  ramp: --n-small (2,000) WebSocket subscribers, rate ×1.5 every 2 s until p99 > 100 ms
+#   S5  long poll: 5,000 held polls woken by 10 publishes; and immediate one-message answers (wrk)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+runs=3
+servers=rtlab,nchan,node
+scenarios=S1,S2,S3,S4,S5
+n=10000
+nsmall=2000
+build=$root/build-bench
+dobuild=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --scenarios) scenarios=$2; shift 2 ;;
+    --n) n=$2; shift 2 ;;
+    --n-small) nsmall=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    --no-build) dobuild=0; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[ "$n" -le 19000 ] || { echo "--n must be at most 19000 (fd limit 20,000)" >&2; exit 2; }
+
+if [ $dobuild = 1 ]; then
+    cmake -S "$root" -B "$build" -G Ninja >/dev/null
+    cmake --build "$build" --target rtlab-server rtlab-bench
+fi
+[ -d "$here/node_modules/ws" ] || (cd "$here" && npm install --no-audit --no-fund)
+command -v wrk >/dev/null || { sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -q wrk; }
+ulimit -n "$(ulimit -Hn)"
+
+bench=$build/bin/rtlab-bench
+server_bin=$build/bin/rtlab-server
+stamp=$(date +%Y%m%d-%H%M%S)
+out=$here/results/$stamp
+mkdir -p "$out"
+port=$((20000 + RANDOM % 20000))
+server_pids=
+server_kill=
+
+{
+    echo "date: $(date -Is)"
+    echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null) (working tree may differ)"
+    echo "kernel: $(uname -r); cpus: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
+    echo "fd limit: $(ulimit -n)"
+    echo "nginx: $(nginx -v 2>&1); nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null)"
+    echo "node: $(node --version); ws: $(node -p "require('$here/node_modules/ws/package.json').version")"
+    echo "qt: $(dpkg-query -W -f='${Version}' qt6-base-dev 2>/dev/null)"
+    echo "loadavg at start: $(cat /proc/loadavg)"
+    echo "runs: $runs; N: $n; N small: $nsmall"
+} > "$out/machine.txt"
+cat "$out/machine.txt" >&2
+
+stop_server() {
+    if [ -n "$server_kill" ]; then
+        eval "$server_kill" 2>/dev/null || true
+        # Bounded wait for the port to be free.
+        for _ in $(seq 50); do
+            ss -ltn "sport = :$port" | grep -q LISTEN || break
+            sleep 0.1
+        done
+    fi
+    server_kill=
+    server_pids=
+}
+trap stop_server EXIT
+
+wait_port() {
+    for _ in $(seq 100); do
+        ss -ltn "sport = :$port" | grep -q LISTEN && return 0
+        sleep 0.05
+    done
+    echo "server did not listen on $port" >&2
+    return 1
+}
+
+# start_server NAME — sets server_pids (comma list for /proc) and the URLs.
+start_server() {
+    port=$((port + 1))
+    base=http://127.0.0.1:$port
+    case $1 in
+    rtlab)
+        taskset -c 0 "$server_bin" --port $port --tick-rate 0 >"$out/server-rtlab.log" 2>&1 &
+        local pid=$!
+        server_pids=$pid
+        server_kill="kill $pid; wait $pid"
+        ws_url=ws://127.0.0.1:$port/ws; sse_url=$base/events; lp_url=$base/poll; pub_url=$base/send
+        idle_url=$base/healthz; lp_style=cursor
+        ;;
+    nchan)
+        local prefix
+        prefix=$(mktemp -d /tmp/rtlab-nchan.XXXXXX)
+        local master
+        master=$(taskset -c 0 "$here/peers/start-nchan.sh" $port "$prefix")
+        sleep 0.2
+        local worker
+        worker=$(pgrep -P "$master" | head -1)
+        server_pids=$master,$worker
+        server_kill="kill -QUIT $master; for _ in \$(seq 50); do kill -0 $master 2>/dev/null || break; sleep 0.1; done; cp $prefix/error.log $out/nchan-error-$port.log; rm -rf $prefix"
+        local ch=c$RANDOM$RANDOM
+        ws_url=ws://127.0.0.1:$port/sub/$ch; sse_url=$base/sub/$ch; lp_url=$base/sub/$ch; pub_url=$base/pub/$ch
+        idle_url=$base/healthz; lp_style=headers
+        ;;
+    node)
+        taskset -c 0 node "$here/peers/ws-server.js" $port >"$out/server-node.log" 2>&1 &
+        local pid=$!
+        server_pids=$pid
+        server_kill="kill $pid; wait $pid"
+        ws_url=ws://127.0.0.1:$port/ws; sse_url=$base/events; lp_url=$base/poll; pub_url=$base/pub
+        idle_url=$base/healthz; lp_style=cursor
+        ;;
+    esac
+    wait_port
+}
+
+# run_bench SERVER SCENARIO VARIANT RUN -- bench arguments
+run_bench() {
+    local server=$1 scenario=$2 variant=$3 run=$4
+    shift 5
+    start_server "$server"
+    local file=$out/$scenario-$variant-$server-$run.json
+    echo "== $scenario $variant $server run $run" >&2
+    if ! timeout 600 taskset -c 1 "$bench" --ws-url "$ws_url" --sse-url "$sse_url" --lp-url "$lp_url" \
+        --pub-url "$pub_url" --idle-url "$idle_url" --lp-style "$lp_style" --server-pid "$server_pids" \
+        --json --label "$scenario/$variant/$server" "$@" >"$file" 2>"$out/$scenario-$variant-$server-$run.txt"; then
+        echo "   (bench exited non-zero; see $file and .txt)" >&2
+    fi
+    sed -n '2,8p' "$out/$scenario-$variant-$server-$run.txt" >&2
+    stop_server
+}
+
+has() { case ",$scenarios," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+for r in $(seq "$runs"); do
+    for s in ${servers//,/ }; do
+        if has S1; then
+            for t in ws sse; do
+                for size in 64 1024; do
+                    run_bench $s S1 "$t-$size" $r -- --transport $t --subscribers $n --size $size \
+                        --rate 2 --messages 10 --publishers 1 --settle 1
+                done
+            done
+        fi
+        if has S2; then
+            run_bench $s S2 ws-1to1 $r -- --transport ws --subscribers 1 --idle-conns $n --rate 100 \
+                --messages 300 --publishers 1 --settle 1
+        fi
+        if has S3; then
+            run_bench $s S3 mixed-19000 $r -- --idle --transport ws,sse,lp --subscribers 19000 --duration 5 \
+                --connect-timeout 120 --settle 1
+        fi
+        if has S4; then
+            run_bench $s S4 ws-ramp $r -- --transport ws --subscribers $nsmall --ramp --ramp-start 2 \
+                --ramp-factor 1.5 --ramp-step 2 --ramp-p99 100 --ramp-max-steps 14 --publishers 4 --settle 1
+        fi
+        if has S5; then
+            run_bench $s S5 lp-held-5000 $r -- --transport lp --subscribers 5000 --rate 2 --messages 10 \
+                --publishers 1 --settle 1
+            # Immediate answers carrying one message: the log holds one message and the poll asks
+            # for what follows 0 (nchan: a long poll with an If-Modified-Since in the past).
+            start_server "$s"
+            curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+                -d '{"type":"chat","from":"bench","text":"one message for the immediate long-poll answers"}' "$pub_url"
+            case $s in
+            nchan) wrk_args=(-H 'If-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT' -H 'If-None-Match: 0' "$lp_url") ;;
+            *) wrk_args=("$lp_url?after=0") ;;
+            esac
+            echo "== S5 lp-immediate $s run $r" >&2
+            taskset -c 1 wrk -t1 -c50 -d5s "${wrk_args[@]}" >"$out/S5-lp-immediate-$s-$r.wrk" 2>&1 || true
+            grep -E 'Requests/sec|Latency|Non-2xx' "$out/S5-lp-immediate-$s-$r.wrk" >&2 || true
+            stop_server
+        fi
+    done
+done
+
+python3 "$here/summarize.py" "$out" >"$out/summary.md"
+cat "$out/summary.md"
+echo "results: $out" >&2

@@ -1,0 +1,205 @@
+#include "benchconfig.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+namespace rtlab::bench {
+
+namespace {
+bool endpoint(const QString &url, Endpoint *out, QString *error)
+{
+    std::string why;
+    if (!Endpoint::parse(url.toStdString(), out, &why)) {
+        *error = QString::fromStdString(why);
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *config, QString *errorString,
+                                bool *exitNow)
+{
+    *exitNow = false;
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+            "Load generator for rtlab-server and its peers (nginx+nchan, Node ws): N subscribers over WebSocket, "
+            "SSE or long polling, a publisher at a set rate or a ramp, delivery latency, loss, duplicates and "
+            "the server's CPU and memory from /proc. Loopback only."));
+    p.addHelpOption();
+    p.addVersionOption();
+    const auto opt = [&](const char *name, const char *description, const char *value = nullptr,
+                         const char *def = nullptr) {
+        QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(description));
+        if (value)
+            o.setValueName(QString::fromLatin1(value));
+        if (def)
+            o.setDefaultValue(QString::fromLatin1(def));
+        p.addOption(o);
+        return o;
+    };
+    const auto url = opt("url", "rtlab base URL: /ws, /events, /poll, /send and /healthz below it.", "URL",
+                         "http://127.0.0.1:8080");
+    const auto wsUrl = opt("ws-url", "WebSocket subscriber URL (ws://...).", "URL");
+    const auto sseUrl = opt("sse-url", "SSE subscriber URL.", "URL");
+    const auto lpUrl = opt("lp-url", "Long-poll subscriber URL.", "URL");
+    const auto pubUrl = opt("pub-url", "Publish URL (HTTP POST).", "URL");
+    const auto idleUrl = opt("idle-url", "URL an idle keep-alive connection requests once.", "URL");
+    const auto transport = opt("transport", "ws, sse, lp, or a list (ws,sse,lp) dealt round robin.", "LIST", "ws");
+    const auto lpStyle = opt("lp-style", "Long-poll cursor: 'cursor' (rtlab, node) or 'headers' (nchan).",
+                             "STYLE", "cursor");
+    const auto pubFormat = opt("pub-format", "'rtlab' (/send JSON) or 'envelope' (a JSON message body for "
+                                             "peers that relay it as is). Default: rtlab if the publish path is /send.",
+                               "FORMAT");
+    const auto subscribers = opt("subscribers", "Subscriber connections.", "N", "100");
+    const auto idleConns = opt("idle-conns", "Extra idle keep-alive HTTP connections (scenario 1:1 with N idle).",
+                               "N", "0");
+    const auto idle = opt("idle", "Idle mode: hold the connections for --duration and report their cost.");
+    const auto rate = opt("rate", "Messages published per second.", "R", "100");
+    const auto messages = opt("messages", "Messages to publish (default: rate x duration).", "M", "0");
+    const auto duration = opt("duration", "Seconds to publish (or to hold, in idle mode).", "S", "0");
+    const auto size = opt("size", "Payload bytes per message (the text; servers add their envelope).", "BYTES",
+                          "64");
+    const auto publishers = opt("publishers", "Publisher connections (one request in flight each).", "P", "2");
+    const auto ramp = opt("ramp", "Ramp the rate by --ramp-factor every --ramp-step until p99 > --ramp-p99.");
+    const auto rampStart = opt("ramp-start", "First ramp rate, messages/s.", "R", "1");
+    const auto rampFactor = opt("ramp-factor", "Rate multiplier per step.", "F", "1.5");
+    const auto rampStep = opt("ramp-step", "Seconds per ramp step.", "S", "3");
+    const auto rampP99 = opt("ramp-p99", "Stop when a step's p99 exceeds this, ms.", "MS", "100");
+    const auto rampSteps = opt("ramp-max-steps", "Most ramp steps.", "N", "16");
+    const auto concurrency = opt("connect-concurrency", "Handshakes in flight at once.", "N", "256");
+    const auto connectTimeout = opt("connect-timeout", "Seconds allowed for all connections to open.", "S", "60");
+    const auto settle = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
+    const auto drain = opt("drain", "Seconds without any delivery after which the run stops waiting.", "S", "3");
+    const auto serverPid = opt("server-pid", "Server process to measure from /proc (repeatable, or a comma list).",
+                               "PID");
+    const auto json = opt("json", "Print one JSON object on stdout.");
+    const auto label = opt("label", "A label copied into the JSON.", "TEXT");
+    if (!p.parse(arguments)) {
+        *errorString = p.errorText();
+        return false;
+    }
+    if (p.isSet(QStringLiteral("help")) || p.isSet(QStringLiteral("version"))) {
+        *exitNow = true;
+        if (p.isSet(QStringLiteral("version")))
+            p.showVersion();
+        p.showHelp(0);
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        *errorString = QStringLiteral("unexpected argument: ") + p.positionalArguments().constFirst();
+        return false;
+    }
+
+    BenchConfig c;
+    QString base = p.value(url);
+    while (base.endsWith(u'/'))
+        base.chop(1);
+    QString wsBase = base;
+    wsBase.replace(0, 4, QStringLiteral("ws")); // http → ws
+    const auto pick = [&](const QCommandLineOption &o, const QString &def, Endpoint *out) {
+        return endpoint(p.isSet(o) ? p.value(o) : def, out, errorString);
+    };
+    if (!base.startsWith(QLatin1String("http://"))) {
+        *errorString = QStringLiteral("--url must be http://127.0.0.1:PORT");
+        return false;
+    }
+    if (!pick(wsUrl, wsBase + QStringLiteral("/ws"), &c.wsUrl) || !pick(sseUrl, base + QStringLiteral("/events"), &c.sseUrl)
+        || !pick(lpUrl, base + QStringLiteral("/poll"), &c.lpUrl) || !pick(pubUrl, base + QStringLiteral("/send"), &c.pubUrl)
+        || !pick(idleUrl, base + QStringLiteral("/healthz"), &c.idleUrl))
+        return false;
+
+    c.transports.clear();
+    for (const QString &t : p.value(transport).split(u',', Qt::SkipEmptyParts)) {
+        if (t == u"ws")
+            c.transports.push_back(Subscriber::Kind::WebSocket);
+        else if (t == u"sse")
+            c.transports.push_back(Subscriber::Kind::Sse);
+        else if (t == u"lp")
+            c.transports.push_back(Subscriber::Kind::LongPoll);
+        else {
+            *errorString = QStringLiteral("unknown transport: ") + t;
+            return false;
+        }
+    }
+    if (c.transports.empty()) {
+        *errorString = QStringLiteral("--transport is empty");
+        return false;
+    }
+    if (p.value(lpStyle) == u"headers")
+        c.pollStyle = Subscriber::PollStyle::Headers;
+    else if (p.value(lpStyle) != u"cursor") {
+        *errorString = QStringLiteral("--lp-style is cursor or headers");
+        return false;
+    }
+    if (p.isSet(pubFormat)) {
+        if (p.value(pubFormat) == u"envelope")
+            c.pubFormat = payload::Format::Envelope;
+        else if (p.value(pubFormat) != u"rtlab") {
+            *errorString = QStringLiteral("--pub-format is rtlab or envelope");
+            return false;
+        }
+    } else {
+        c.pubFormat = c.pubUrl.target.starts_with("/send") ? payload::Format::Rtlab : payload::Format::Envelope;
+    }
+
+    bool ok = true;
+    const auto number = [&](const QCommandLineOption &o, double min, double max) {
+        bool good = false;
+        const double v = p.value(o).toDouble(&good);
+        if (!good || v < min || v > max) {
+            *errorString = QStringLiteral("--%1 must be a number from %2 to %3").arg(o.names().constFirst()).arg(min).arg(max);
+            ok = false;
+        }
+        return v;
+    };
+    c.subscribers = int(number(subscribers, 0, 19000));
+    c.idleConnections = int(number(idleConns, 0, 19000));
+    c.idleMode = p.isSet(idle);
+    c.rate = number(rate, 0.01, 1e6);
+    c.messages = qint64(number(messages, 0, 1e8));
+    c.durationS = number(duration, 0, 3600);
+    c.size = int(number(size, 24, 1024 * 1024));
+    c.publishers = int(number(publishers, 1, 64));
+    c.ramp = p.isSet(ramp);
+    c.rampStart = number(rampStart, 0.01, 1e6);
+    c.rampFactor = number(rampFactor, 1.01, 100);
+    c.rampStepS = number(rampStep, 0.1, 600);
+    c.rampP99Ms = number(rampP99, 0.001, 1e6);
+    c.rampMaxSteps = int(number(rampSteps, 1, 60));
+    c.connectConcurrency = int(number(concurrency, 1, 19000));
+    c.connectTimeoutS = number(connectTimeout, 0.1, 3600);
+    c.settleS = number(settle, 0, 600);
+    c.drainS = number(drain, 0.1, 600);
+    if (!ok)
+        return false;
+    if (c.subscribers + c.idleConnections > 19000) {
+        *errorString = QStringLiteral("at most 19,000 connections in all (the fd limit is 20,000)");
+        return false;
+    }
+    if (c.idleMode && c.durationS <= 0) {
+        *errorString = QStringLiteral("--idle needs --duration");
+        return false;
+    }
+    if (!c.idleMode && !c.ramp && c.messages == 0) {
+        if (c.durationS <= 0) {
+            *errorString = QStringLiteral("give --messages or --duration");
+            return false;
+        }
+        c.messages = qint64(c.rate * c.durationS + 0.5);
+    }
+    for (const QString &list : p.values(serverPid))
+        for (const QString &pid : list.split(u',', Qt::SkipEmptyParts)) {
+            const int v = pid.toInt(&ok);
+            if (!ok || v <= 0) {
+                *errorString = QStringLiteral("bad --server-pid: ") + pid;
+                return false;
+            }
+            c.serverPids.push_back(v);
+        }
+    c.json = p.isSet(json);
+    c.label = p.value(label);
+    *config = c;
+    return true;
+}
+
+} // namespace rtlab::bench

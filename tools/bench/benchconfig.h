@@ -1,0 +1,47 @@
+#pragma once
+
+#include "endpoint.h"
+#include "payload.h"
+#include "subscriber.h"
+
+#include <QStringList>
+
+#include <vector>
+
+namespace rtlab::bench {
+
+// Everything rtlab-bench can be told on its command line (rtlab-bench --help).
+struct BenchConfig
+{
+    Endpoint wsUrl, sseUrl, lpUrl, pubUrl, idleUrl;
+    std::vector<Subscriber::Kind> transports { Subscriber::Kind::WebSocket }; // round robin over subscribers
+    Subscriber::PollStyle pollStyle = Subscriber::PollStyle::Cursor;
+    payload::Format pubFormat = payload::Format::Rtlab;
+    int subscribers = 100;
+    int idleConnections = 0;  // extra keep-alive HTTP connections that only hold a socket
+    bool idleMode = false;    // hold the connections, publish nothing, report the idle cost
+    double rate = 100;        // messages per second
+    qint64 messages = 0;      // 0: rate × duration
+    double durationS = 0;
+    int size = 64;
+    int publishers = 2;
+    bool ramp = false;
+    double rampStart = 1;
+    double rampFactor = 1.5;
+    double rampStepS = 3;
+    double rampP99Ms = 100;
+    int rampMaxSteps = 16;
+    int connectConcurrency = 256;
+    double connectTimeoutS = 60;
+    double settleS = 0.5;
+    double drainS = 3;        // stop waiting for stragglers after this long without a delivery
+    std::vector<int> serverPids;
+    bool json = false;
+    QString label;
+
+    // Parses rtlab-bench's arguments (argv[0] first); false with the reason on failure.
+    static bool fromArguments(const QStringList &arguments, BenchConfig *config, QString *errorString,
+                              bool *exitNow);
+};
+
+} // namespace rtlab::bench

@@ -1,0 +1,527 @@
+#include "benchrunner.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace rtlab::bench {
+
+namespace {
+
+constexpr int64_t Second = 1000000;
+
+const char *kindName(Subscriber::Kind k)
+{
+    switch (k) {
+    case Subscriber::Kind::WebSocket:
+        return "ws";
+    case Subscriber::Kind::Sse:
+        return "sse";
+    case Subscriber::Kind::LongPoll:
+        return "lp";
+    case Subscriber::Kind::IdleHttp:
+        return "idle-http";
+    }
+    return "?";
+}
+
+int64_t wallUs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// The bench's own CPU time (all threads), to show it was not the bottleneck.
+int64_t selfCpuUs()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return int64_t(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+
+double round1(double v)
+{
+    return std::round(v * 10) / 10;
+}
+
+} // namespace
+
+BenchRunner::BenchRunner(BenchConfig config)
+    : m_config(std::move(config))
+{
+}
+
+bool BenchRunner::checkFdLimit(QString *error)
+{
+    // The server and the bench are separate processes, each holding one fd per connection;
+    // the hard limit here is 20,000 and cannot be raised, so take all of it and check.
+    rlimit lim {};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+        getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    m_fdSoft = int(std::min<rlim_t>(lim.rlim_cur, 1 << 30));
+    const int need = m_config.subscribers + m_config.idleConnections + m_config.publishers + 32;
+    if (need > m_fdSoft) {
+        *error = QStringLiteral("%1 connections need about %2 fds; the limit is %3 (ulimit -n)")
+                         .arg(m_config.subscribers + m_config.idleConnections)
+                         .arg(need)
+                         .arg(m_fdSoft);
+        return false;
+    }
+    return true;
+}
+
+bool BenchRunner::runUntil(const std::function<bool()> &done, int64_t deadlineUs, int timeoutMs)
+{
+    while (!done()) {
+        if (monotonicUs() >= deadlineUs)
+            return false;
+        m_loop.runOnce(timeoutMs);
+    }
+    return true;
+}
+
+size_t BenchRunner::openSubscribers() const
+{
+    return size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
+                                [](const auto &s) { return s->state() == Subscriber::State::Open; }));
+}
+
+uint64_t BenchRunner::acked() const
+{
+    uint64_t n = 0;
+    for (const auto &p : m_publishers)
+        n += p->acked();
+    return n;
+}
+
+uint64_t BenchRunner::failedPublishes() const
+{
+    uint64_t n = 0;
+    for (const auto &p : m_publishers)
+        n += p->failed();
+    return n;
+}
+
+void BenchRunner::connectAll()
+{
+    // Idle connections first (they are the background), then the subscribers.
+    std::vector<Subscriber *> all;
+    for (int i = 0; i < m_config.idleConnections; ++i) {
+        m_idle.push_back(std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp,
+                                                      &m_tally, uint64_t(i) + 1));
+        all.push_back(m_idle.back().get());
+    }
+    for (int i = 0; i < m_config.subscribers; ++i) {
+        const auto kind = m_config.transports[size_t(i) % m_config.transports.size()];
+        const Endpoint &e = kind == Subscriber::Kind::WebSocket ? m_config.wsUrl
+                : kind == Subscriber::Kind::Sse                 ? m_config.sseUrl
+                                                                : m_config.lpUrl;
+        m_subscribers.push_back(
+                std::make_unique<Subscriber>(&m_loop, e, kind, &m_tally, uint64_t(m_config.idleConnections + i) + 1));
+        m_subscribers.back()->setPollStyle(m_config.pollStyle);
+        all.push_back(m_subscribers.back().get());
+    }
+    size_t started = 0;
+    size_t settled = 0;
+    m_connectStartUs = monotonicUs();
+    const int64_t deadline = m_connectStartUs + int64_t(m_config.connectTimeoutS * Second);
+    int64_t lastScan = 0;
+    // Bounded concurrency: at most connectConcurrency handshakes in flight, below every
+    // server's listen backlog (rtlab 1024, nginx and Node 511).
+    while (settled < all.size() && monotonicUs() < deadline) {
+        const int64_t now = monotonicUs();
+        if (now - lastScan > 2000) {
+            lastScan = now;
+            settled = size_t(std::count_if(all.begin(), all.begin() + ptrdiff_t(started),
+                                           [](Subscriber *s) { return s->settled(); }));
+        }
+        while (started < all.size() && started - settled < size_t(m_config.connectConcurrency)) {
+            all[started]->begin();
+            ++started;
+        }
+        m_loop.runOnce(1);
+    }
+    m_connectEndUs = monotonicUs();
+}
+
+bool BenchRunner::publishDue(uint64_t due, uint16_t step)
+{
+    // Returns false when no publisher was free for a due message (the publisher is the limit).
+    while (m_seq < due) {
+        Publisher *free = nullptr;
+        for (size_t i = 0; i < m_publishers.size() && !free; ++i) {
+            Publisher *p = m_publishers[(m_nextPublisher + i) % m_publishers.size()].get();
+            if (p->ready())
+                free = p;
+        }
+        if (!free)
+            return false;
+        ++m_nextPublisher;
+        ++m_seq;
+        m_tally.maxSeq = m_seq;
+        if (m_config.ramp) {
+            m_tally.stepOfSeq.resize(m_seq + 1, step);
+            m_tally.stepOfSeq[m_seq] = step;
+        }
+        const std::string text = payload::make(m_seq, monotonicUs(), size_t(m_config.size));
+        free->post(payload::publishBody(m_config.pubFormat, m_seq, wallUs(), text));
+    }
+    return true;
+}
+
+void BenchRunner::publishFixed()
+{
+    const uint64_t total = uint64_t(m_config.messages);
+    m_publishStartUs = monotonicUs();
+    const double perUs = m_config.rate / double(Second);
+    const int64_t publishDeadline = m_publishStartUs + int64_t(double(total) / m_config.rate * Second) + 60 * Second;
+    while (m_seq < total && monotonicUs() < publishDeadline) {
+        const uint64_t due = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
+        publishDue(due, 0);
+        m_loop.runOnce(1);
+    }
+    // Every publish answered (bounded), then the deliveries drain.
+    runUntil([&] { return acked() + failedPublishes() >= m_seq; }, monotonicUs() + 30 * Second);
+    m_publishEndUs = monotonicUs();
+    m_expected = acked() * m_openAtPublish;
+    int64_t lastProgressUs = monotonicUs();
+    uint64_t lastDeliveries = m_tally.deliveries;
+    const int64_t hardDeadline = monotonicUs() + 120 * Second;
+    runUntil(
+            [&] {
+                if (m_tally.deliveries != lastDeliveries) {
+                    lastDeliveries = m_tally.deliveries;
+                    lastProgressUs = monotonicUs();
+                }
+                return m_tally.deliveries >= m_expected
+                        || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
+            },
+            hardDeadline);
+}
+
+void BenchRunner::publishRamp()
+{
+    QJsonArray steps;
+    double best = 0;
+    double bestRate = 0;
+    QString stopReason = QStringLiteral("max steps");
+    const int64_t graceUs = std::max<int64_t>(int64_t(m_config.rampP99Ms * 1000), 200000);
+    m_publishStartUs = monotonicUs();
+    for (int k = 0; k < m_config.rampMaxSteps; ++k) {
+        const double rate = m_config.rampStart * std::pow(m_config.rampFactor, k);
+        m_tally.stepLatency.emplace_back();
+        m_tally.stepDeliveries.push_back(0);
+        m_tally.stepLastDeliveryUs.push_back(0);
+        const ProcSample cpu0 = ProcSample::take(m_config.serverPids);
+        const uint64_t seq0 = m_seq;
+        const int64_t start = monotonicUs();
+        const int64_t end = start + int64_t(m_config.rampStepS * Second);
+        bool publisherLimited = false;
+        while (monotonicUs() < end) {
+            const uint64_t due = seq0 + uint64_t(double(monotonicUs() - start) * rate / double(Second)) + 1;
+            if (!publishDue(due, uint16_t(k)))
+                publisherLimited = true;
+            m_loop.runOnce(1);
+        }
+        const uint64_t published = m_seq - seq0;
+        const uint64_t expected = published * m_openAtPublish;
+        // Give the step's last messages the threshold's time to arrive, publishing nothing.
+        runUntil([&] { return m_tally.stepDeliveries[size_t(k)] >= expected; }, monotonicUs() + graceUs);
+        const ProcSample cpu1 = ProcSample::take(m_config.serverPids);
+        const uint64_t delivered = m_tally.stepDeliveries[size_t(k)];
+        const LatencyHistogram &h = m_tally.stepLatency[size_t(k)];
+        const bool missing = expected > 0 && double(expected - std::min(expected, delivered)) > 0.01 * double(expected);
+        const int64_t spanUs = std::max<int64_t>(m_tally.stepLastDeliveryUs[size_t(k)] - start, 1);
+        const double dps = double(delivered) / (double(spanUs) / double(Second));
+        const double p99Ms = double(h.valueAt(0.99)) / 1000.0;
+        QJsonObject step { { QStringLiteral("rate"), round1(rate) },
+                           { QStringLiteral("published"), qint64(published) },
+                           { QStringLiteral("achievedRate"), round1(double(published) / m_config.rampStepS) },
+                           { QStringLiteral("publisherLimited"), publisherLimited },
+                           { QStringLiteral("expected"), qint64(expected) },
+                           { QStringLiteral("deliveries"), qint64(delivered) },
+                           { QStringLiteral("deliveriesPerSec"), std::round(dps) },
+                           { QStringLiteral("latencyUs"), h.toJson() } };
+        if (cpu0.valid && cpu1.valid && delivered)
+            step.insert(QStringLiteral("serverCpuUsPerDelivery"),
+                        round1(double(cpu1.cpuNs - cpu0.cpuNs) / 1000.0 / double(delivered)));
+        steps.append(step);
+        std::fprintf(stderr, "  ramp step %2d: %8.1f msg/s  %10.0f deliveries/s  p99 %9.1f ms%s\n", k, rate, dps,
+                     p99Ms, missing ? "  (deliveries missing)" : "");
+        if (missing || p99Ms > m_config.rampP99Ms) {
+            stopReason = missing ? QStringLiteral("deliveries missing after the grace time")
+                                 : QStringLiteral("p99 over the threshold");
+            break;
+        }
+        if (dps > best) {
+            best = dps;
+            bestRate = rate;
+        }
+    }
+    m_publishEndUs = monotonicUs();
+    m_expected = acked() * m_openAtPublish;
+    m_rampReport = { { QStringLiteral("steps"), steps },
+                     { QStringLiteral("p99ThresholdMs"), m_config.rampP99Ms },
+                     { QStringLiteral("stopReason"), stopReason },
+                     { QStringLiteral("maxDeliveriesPerSec"), std::round(best) },
+                     { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
+}
+
+void BenchRunner::holdIdle()
+{
+    uint64_t bytes0 = 0;
+    for (const auto &s : m_subscribers)
+        bytes0 += s->bytesIn();
+    for (const auto &s : m_idle)
+        bytes0 += s->bytesIn();
+    const uint64_t hb0 = m_tally.heartbeats;
+    const int64_t start = monotonicUs();
+    runUntil([] { return false; }, start + int64_t(m_config.durationS * Second), 100);
+    m_idleSeconds = double(monotonicUs() - start) / double(Second);
+    uint64_t bytes1 = 0;
+    for (const auto &s : m_subscribers)
+        bytes1 += s->bytesIn();
+    for (const auto &s : m_idle)
+        bytes1 += s->bytesIn();
+    m_idleBytes = bytes1 - bytes0;
+    m_idleHeartbeats = m_tally.heartbeats - hb0;
+}
+
+int BenchRunner::run()
+{
+    QString error;
+    if (!m_loop.isValid()) {
+        std::fprintf(stderr, "rtlab-bench: epoll_create1 failed\n");
+        return 1;
+    }
+    if (!checkFdLimit(&error)) {
+        std::fprintf(stderr, "rtlab-bench: %s\n", qPrintable(error));
+        return 1;
+    }
+    m_before = ProcSample::take(m_config.serverPids);
+    if (!m_config.idleMode) {
+        for (int i = 0; i < m_config.publishers; ++i) {
+            m_publishers.push_back(std::make_unique<Publisher>(&m_loop, m_config.pubUrl));
+            m_publishers.back()->begin();
+        }
+    }
+    connectAll();
+    // Let the server finish registering what it just accepted before measuring it.
+    runUntil([] { return false; }, monotonicUs() + int64_t(m_config.settleS * Second), 10);
+    m_connected = ProcSample::take(m_config.serverPids);
+    if (!m_config.idleMode) {
+        runUntil(
+                [&] {
+                    return std::all_of(m_publishers.begin(), m_publishers.end(), [](const auto &p) { return p->ready(); });
+                },
+                monotonicUs() + 10 * Second);
+    }
+    m_openAtPublish = openSubscribers();
+    m_runStart = ProcSample::take(m_config.serverPids);
+    m_selfCpuStartUs = selfCpuUs();
+    m_tally.counting = true;
+    if (m_config.idleMode)
+        holdIdle();
+    else if (m_config.ramp)
+        publishRamp();
+    else
+        publishFixed();
+    m_tally.counting = false;
+    m_runEnd = ProcSample::take(m_config.serverPids);
+    m_selfCpuEndUs = selfCpuUs();
+    const QJsonObject r = report();
+    printTable(r);
+    if (m_config.json)
+        std::printf("%s\n", QJsonDocument(r).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+    for (auto &s : m_subscribers)
+        s->close();
+    for (auto &s : m_idle)
+        s->close();
+    for (auto &p : m_publishers)
+        p->close();
+    return (m_openAtPublish == 0 && m_config.subscribers > 0) ? 1 : 0;
+}
+
+QJsonObject BenchRunner::report()
+{
+    QJsonObject r;
+    QJsonArray transports;
+    for (auto k : m_config.transports)
+        transports.append(QString::fromLatin1(kindName(k)));
+    r.insert(QStringLiteral("label"), m_config.label);
+    r.insert(QStringLiteral("mode"), m_config.idleMode ? QStringLiteral("idle")
+                                           : m_config.ramp ? QStringLiteral("ramp")
+                                                           : QStringLiteral("broadcast"));
+    r.insert(QStringLiteral("transports"), transports);
+    r.insert(QStringLiteral("size"), m_config.size);
+    r.insert(QStringLiteral("fdLimit"), m_fdSoft);
+
+    // Connections.
+    size_t idleOpen = 0;
+    for (const auto &s : m_idle)
+        idleOpen += s->openedAtUs() > 0;
+    size_t opened = 0;
+    QJsonObject byKind;
+    for (const auto &s : m_subscribers) {
+        if (s->openedAtUs() > 0)
+            ++opened;
+        const QString k = QString::fromLatin1(kindName(s->kind()));
+        QJsonObject o = byKind.value(k).toObject();
+        o.insert(QStringLiteral("subscribers"), o.value(QStringLiteral("subscribers")).toInteger() + 1);
+        o.insert(QStringLiteral("open"),
+                 o.value(QStringLiteral("open")).toInteger() + (s->state() == Subscriber::State::Open ? 1 : 0));
+        byKind.insert(k, o);
+    }
+    const double connectS = double(m_connectEndUs - m_connectStartUs) / double(Second);
+    const size_t allOpened = opened + idleOpen;
+    r.insert(QStringLiteral("connections"),
+             QJsonObject { { QStringLiteral("subscribers"), m_config.subscribers },
+                           { QStringLiteral("idle"), m_config.idleConnections },
+                           { QStringLiteral("opened"), qint64(allOpened) },
+                           { QStringLiteral("openAtPublish"), qint64(m_openAtPublish) },
+                           { QStringLiteral("failed"), qint64(size_t(m_config.subscribers + m_config.idleConnections) - allOpened) },
+                           { QStringLiteral("seconds"), std::round(connectS * 1000) / 1000 },
+                           { QStringLiteral("perSec"), std::round(double(allOpened) / std::max(connectS, 1e-6)) },
+                           { QStringLiteral("byTransport"), byKind } });
+
+    // Deliveries, loss, duplicates.
+    uint64_t lost = 0;
+    const uint64_t ack = acked();
+    for (const auto &s : m_subscribers)
+        if (s->openedAtUs() > 0 && s->openedAtUs() <= m_publishStartUs)
+            lost += ack - std::min<uint64_t>(ack, s->seen().unique());
+    if (!m_config.idleMode) {
+        const double spanS = double(std::max<int64_t>(m_tally.lastDeliveryUs - m_publishStartUs, 1)) / double(Second);
+        const double publishS = double(std::max<int64_t>(m_publishEndUs - m_publishStartUs, 1)) / double(Second);
+        r.insert(QStringLiteral("published"), qint64(m_seq));
+        r.insert(QStringLiteral("acked"), qint64(ack));
+        r.insert(QStringLiteral("publishErrors"), qint64(failedPublishes()));
+        r.insert(QStringLiteral("publishRate"), round1(double(m_seq) / publishS));
+        r.insert(QStringLiteral("expected"), qint64(m_expected));
+        r.insert(QStringLiteral("deliveries"), qint64(m_tally.deliveries));
+        r.insert(QStringLiteral("deliveriesPerSec"), std::round(double(m_tally.deliveries) / spanS));
+        r.insert(QStringLiteral("lost"), qint64(lost));
+        r.insert(QStringLiteral("duplicates"), qint64(m_tally.duplicates));
+        r.insert(QStringLiteral("foreign"), qint64(m_tally.foreign));
+        r.insert(QStringLiteral("latencyUs"), m_tally.latency.toJson());
+        r.insert(QStringLiteral("pollRequests"), qint64(m_tally.pollRequests));
+    }
+    r.insert(QStringLiteral("errors"), qint64(m_tally.errors));
+    r.insert(QStringLiteral("closedByServer"), qint64(m_tally.closedByServer));
+    r.insert(QStringLiteral("reconnects"), qint64(m_tally.reconnects));
+    if (m_config.ramp)
+        r.insert(QStringLiteral("ramp"), m_rampReport);
+    {
+        const double runS = double(std::max<int64_t>(m_runEnd.atUs - m_runStart.atUs, 1)) / double(Second);
+        const double cpuMs = double(m_selfCpuEndUs - m_selfCpuStartUs) / 1000.0;
+        r.insert(QStringLiteral("bench"), QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
+                                                        { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
+    }
+
+    // The server, from /proc.
+    if (m_before.valid && m_runEnd.valid) {
+        QJsonObject s;
+        s.insert(QStringLiteral("pids"), [&] {
+            QJsonArray a;
+            for (int p : m_config.serverPids)
+                a.append(p);
+            return a;
+        }());
+        s.insert(QStringLiteral("before"), m_before.toJson());
+        s.insert(QStringLiteral("connected"), m_connected.toJson());
+        s.insert(QStringLiteral("after"), m_runEnd.toJson());
+        const double runCpuMs = double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1e6;
+        s.insert(QStringLiteral("connectCpuMs"), round1(double(m_connected.cpuNs - m_before.cpuNs) / 1e6));
+        s.insert(QStringLiteral("runCpuMs"), round1(runCpuMs));
+        if (allOpened)
+            s.insert(QStringLiteral("rssPerConnectionBytes"),
+                     std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
+        if (!m_config.idleMode && m_tally.deliveries)
+            s.insert(QStringLiteral("cpuUsPerDelivery"), std::round(runCpuMs * 1000.0 / double(m_tally.deliveries) * 100) / 100);
+        const double runS = double(m_runEnd.atUs - m_runStart.atUs) / double(Second);
+        const int64_t ctx = (m_runEnd.voluntaryCtx + m_runEnd.involuntaryCtx) - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
+        s.insert(QStringLiteral("contextSwitches"), qint64(ctx));
+        s.insert(QStringLiteral("wakeupsPerSec"), round1(double(ctx) / std::max(runS, 1e-6)));
+        s.insert(QStringLiteral("cpuPercent"), round1(runCpuMs / 10.0 / std::max(runS, 1e-6)));
+        r.insert(QStringLiteral("server"), s);
+    }
+    if (m_config.idleMode) {
+        r.insert(QStringLiteral("idle"),
+                 QJsonObject { { QStringLiteral("seconds"), round1(m_idleSeconds) },
+                               { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)) },
+                               { QStringLiteral("bytesPerSecPerConnection"),
+                                 std::round(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6) / double(std::max<size_t>(allOpened, 1)) * 1000) / 1000 },
+                               { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) } });
+    }
+    return r;
+}
+
+void BenchRunner::printTable(const QJsonObject &r)
+{
+    const auto obj = [&](const char *k) { return r.value(QLatin1String(k)).toObject(); };
+    const QJsonObject c = obj("connections");
+    std::fprintf(stderr, "rtlab-bench %s  %s  transports %s  size %d B\n", qPrintable(m_config.label),
+                 qPrintable(r.value(QLatin1String("mode")).toString()),
+                 QJsonDocument(r.value(QLatin1String("transports")).toArray()).toJson(QJsonDocument::Compact).constData(),
+                 m_config.size);
+    std::fprintf(stderr, "  connections   %lld opened of %lld (+%d idle) in %.3f s = %.0f/s, %lld failed\n",
+                 c.value(QLatin1String("opened")).toInteger(), qint64(m_config.subscribers + m_config.idleConnections),
+                 m_config.idleConnections, c.value(QLatin1String("seconds")).toDouble(),
+                 c.value(QLatin1String("perSec")).toDouble(), c.value(QLatin1String("failed")).toInteger());
+    if (!m_config.idleMode) {
+        const QJsonObject l = obj("latencyUs");
+        std::fprintf(stderr, "  published     %lld (acked %lld, errors %lld) at %.1f/s\n",
+                     r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
+                     r.value(QLatin1String("publishErrors")).toInteger(), r.value(QLatin1String("publishRate")).toDouble());
+        std::fprintf(stderr, "  deliveries    %lld of %lld expected, %.0f/s; lost %lld, duplicates %lld\n",
+                     r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
+                     r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
+                     r.value(QLatin1String("duplicates")).toInteger());
+        std::fprintf(stderr, "  latency µs    p50 %lld  p90 %lld  p99 %lld  p99.9 %lld  max %lld\n",
+                     l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
+                     l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
+                     l.value(QLatin1String("max")).toInteger());
+    }
+    std::fprintf(stderr, "  bench         cpu %.1f ms (%.1f %% of one core)\n",
+                 obj("bench").value(QLatin1String("cpuMs")).toDouble(), obj("bench").value(QLatin1String("cpuPercent")).toDouble());
+    std::fprintf(stderr, "  errors        %lld, closed by server %lld, reconnects %lld\n",
+                 r.value(QLatin1String("errors")).toInteger(), r.value(QLatin1String("closedByServer")).toInteger(),
+                 r.value(QLatin1String("reconnects")).toInteger());
+    if (r.contains(QLatin1String("server"))) {
+        const QJsonObject s = obj("server");
+        std::fprintf(stderr, "  server        cpu %.1f ms (%.1f %%), %.2f µs/delivery, RSS %lld → %lld → %lld KiB "
+                             "(%.0f B/connection), %.1f wake-ups/s\n",
+                     s.value(QLatin1String("runCpuMs")).toDouble(), s.value(QLatin1String("cpuPercent")).toDouble(),
+                     s.value(QLatin1String("cpuUsPerDelivery")).toDouble(),
+                     qint64(m_before.rssKiB), qint64(m_connected.rssKiB), qint64(m_runEnd.rssKiB),
+                     s.value(QLatin1String("rssPerConnectionBytes")).toDouble(),
+                     s.value(QLatin1String("wakeupsPerSec")).toDouble());
+    }
+    if (m_config.idleMode) {
+        const QJsonObject i = obj("idle");
+        std::fprintf(stderr, "  idle          %.1f s: %.1f B/s received (%.3f per connection), %lld heartbeats\n",
+                     i.value(QLatin1String("seconds")).toDouble(), i.value(QLatin1String("bytesPerSec")).toDouble(),
+                     i.value(QLatin1String("bytesPerSecPerConnection")).toDouble(),
+                     i.value(QLatin1String("heartbeats")).toInteger());
+    }
+    if (m_config.ramp) {
+        const QJsonObject ramp = obj("ramp");
+        std::fprintf(stderr, "  ramp          max %.0f deliveries/s at %.1f msg/s (stopped: %s)\n",
+                     ramp.value(QLatin1String("maxDeliveriesPerSec")).toDouble(),
+                     ramp.value(QLatin1String("maxRateUnderThreshold")).toDouble(),
+                     qPrintable(ramp.value(QLatin1String("stopReason")).toString()));
+    }
+}
+
+} // namespace rtlab::bench

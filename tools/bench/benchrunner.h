@@ -1,0 +1,65 @@
+#pragma once
+
+#include "benchconfig.h"
+#include "epollloop.h"
+#include "procstats.h"
+#include "publisher.h"
+#include "subscriber.h"
+#include "tally.h"
+
+#include <QJsonObject>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace rtlab::bench {
+
+// Runs one benchmark: connect, then publish (rate, count or ramp) or hold idle, then report.
+// Single-threaded over one epoll set; every phase is bounded in time, so it always ends.
+class BenchRunner
+{
+public:
+    explicit BenchRunner(BenchConfig config);
+
+    // Returns the process exit code: 0 done, 1 the run could not be made (nothing connected,
+    // fd limit), 2 bad setup. The report goes to stderr (table) and stdout (JSON, with --json).
+    int run();
+
+private:
+    bool checkFdLimit(QString *error);
+    void connectAll();
+    void publishFixed();
+    void publishRamp();
+    void holdIdle();
+    bool publishDue(uint64_t due, uint16_t step);
+    uint64_t acked() const;
+    uint64_t failedPublishes() const;
+    size_t openSubscribers() const;
+    // Runs the loop until done() or the deadline (monotonic µs); returns done().
+    bool runUntil(const std::function<bool()> &done, int64_t deadlineUs, int timeoutMs = 5);
+    QJsonObject report();
+    void printTable(const QJsonObject &r);
+
+    BenchConfig m_config;
+    EpollLoop m_loop;
+    Tally m_tally;
+    std::vector<std::unique_ptr<Subscriber>> m_idle;
+    std::vector<std::unique_ptr<Subscriber>> m_subscribers;
+    std::vector<std::unique_ptr<Publisher>> m_publishers;
+    size_t m_nextPublisher = 0;
+    uint64_t m_seq = 0;
+    uint64_t m_openAtPublish = 0;
+    uint64_t m_expected = 0;
+
+    ProcSample m_before, m_connected, m_runStart, m_runEnd;
+    int64_t m_connectStartUs = 0, m_connectEndUs = 0;
+    int64_t m_publishStartUs = 0, m_publishEndUs = 0;
+    uint64_t m_idleBytes = 0, m_idleHeartbeats = 0;
+    double m_idleSeconds = 0;
+    QJsonObject m_rampReport;
+    int m_fdSoft = 0;
+    int64_t m_selfCpuStartUs = 0, m_selfCpuEndUs = 0;
+};
+
+} // namespace rtlab::bench

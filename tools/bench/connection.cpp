@@ -1,0 +1,158 @@
+#include "connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace rtlab::bench {
+
+Connection::Connection(EpollLoop *loop, Endpoint endpoint)
+    : m_loop(loop)
+    , m_endpoint(std::move(endpoint))
+{
+}
+
+Connection::~Connection()
+{
+    close();
+}
+
+bool Connection::start()
+{
+    close();
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m_fd < 0)
+        return false;
+    const int one = 1;
+    setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(m_endpoint.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int r = ::connect(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+    if (r < 0 && errno != EINPROGRESS) {
+        ::close(m_fd);
+        m_fd = -1;
+        return false;
+    }
+    m_connecting = true;
+    m_wantWrite = true;
+    m_loop->add(m_fd, EPOLLIN | EPOLLOUT, this);
+    return true;
+}
+
+void Connection::close()
+{
+    if (m_fd < 0)
+        return;
+    m_loop->remove(m_fd);
+    const linger reset { 1, 0 };
+    setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    ::close(m_fd);
+    m_fd = -1;
+    m_connecting = false;
+    m_wantWrite = false;
+    m_out.clear();
+    m_outPos = 0;
+}
+
+void Connection::send(std::string_view bytes)
+{
+    if (m_fd < 0)
+        return;
+    m_out.append(bytes);
+    if (!m_connecting)
+        flush();
+}
+
+void Connection::flush()
+{
+    while (m_outPos < m_out.size()) {
+        const ssize_t n = ::send(m_fd, m_out.data() + m_outPos, m_out.size() - m_outPos, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            fail(true);
+            return;
+        }
+        m_outPos += size_t(n);
+    }
+    if (m_outPos == m_out.size()) {
+        m_out.clear();
+        m_outPos = 0;
+    }
+    updateInterest();
+}
+
+void Connection::updateInterest()
+{
+    const bool want = !m_out.empty();
+    if (want == m_wantWrite || m_fd < 0)
+        return;
+    m_wantWrite = want;
+    m_loop->modify(m_fd, EPOLLIN | (want ? EPOLLOUT : 0u), this);
+}
+
+void Connection::fail(bool error)
+{
+    close();
+    onClosed(error);
+}
+
+void Connection::onEvents(uint32_t events)
+{
+    if (m_fd < 0)
+        return;
+    if (m_connecting) {
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+            return;
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(m_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+            fail(true);
+            return;
+        }
+        m_connecting = false;
+        onConnected(); // queues the request
+        if (m_fd < 0)
+            return;
+        flush();
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        static char buffer[256 * 1024];
+        // Bounded: a few reads per wake-up, so one busy socket cannot starve the rest.
+        for (int i = 0; i < 4 && m_fd >= 0; ++i) {
+            const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+            if (n > 0) {
+                m_bytesIn += uint64_t(n);
+                onData(buffer, size_t(n), monotonicUs());
+                if (size_t(n) < sizeof buffer)
+                    break;
+                continue;
+            }
+            if (n == 0) {
+                fail(false);
+                return;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            fail(true);
+            return;
+        }
+    }
+    if (m_fd >= 0 && (events & EPOLLOUT))
+        flush();
+}
+
+} // namespace rtlab::bench

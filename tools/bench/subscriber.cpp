@@ -1,0 +1,317 @@
+#include "subscriber.h"
+
+#include "tally.h"
+
+#include <charconv>
+
+namespace rtlab::bench {
+
+namespace {
+// The value of "name":<number or "string"> in a JSON text, without a full parse (the bench
+// only needs the long poll's cursor and epoch).
+std::string jsonScalar(std::string_view json, std::string_view name)
+{
+    const std::string key = "\"" + std::string(name) + "\":";
+    size_t pos = json.rfind(key); // the answer's own field comes after the messages array
+    if (pos == std::string_view::npos)
+        return {};
+    pos += key.size();
+    if (pos < json.size() && json[pos] == '"') {
+        const size_t end = json.find('"', pos + 1);
+        return end == std::string_view::npos ? std::string() : std::string(json.substr(pos + 1, end - pos - 1));
+    }
+    size_t end = pos;
+    while (end < json.size() && json[end] >= '0' && json[end] <= '9')
+        ++end;
+    return std::string(json.substr(pos, end - pos));
+}
+} // namespace
+
+Subscriber::Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id)
+    : Connection(loop, std::move(endpoint))
+    , m_kind(kind)
+    , m_tally(tally)
+    , m_id(id)
+{
+}
+
+bool Subscriber::begin()
+{
+    m_state = State::Connecting;
+    if (!start()) {
+        m_state = State::Failed;
+        ++m_tally->errors;
+        return false;
+    }
+    return true;
+}
+
+void Subscriber::open(int64_t nowUs)
+{
+    if (m_state == State::Open)
+        return;
+    m_state = State::Open;
+    m_openedAtUs = nowUs;
+}
+
+void Subscriber::onConnected()
+{
+    const Endpoint &e = endpoint();
+    if (m_state == State::Open && m_kind == Kind::LongPoll) { // a reconnect between polls
+        sendPoll();
+        return;
+    }
+    m_state = State::Handshake;
+    switch (m_kind) {
+    case Kind::WebSocket:
+        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
+             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
+             + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        break;
+    case Kind::Sse:
+        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
+             + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+        break;
+    case Kind::LongPoll:
+        sendPoll();
+        // nchan says nothing until a message comes: the poll is registered once it is sent.
+        if (m_pollStyle == PollStyle::Headers)
+            open(monotonicUs());
+        break;
+    case Kind::IdleHttp:
+        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n");
+        break;
+    }
+}
+
+void Subscriber::sendPoll()
+{
+    const Endpoint &e = endpoint();
+    std::string request;
+    if (m_pollStyle == PollStyle::Cursor) {
+        std::string query;
+        if (!m_cursor.empty())
+            query = "after=" + m_cursor + (m_epoch.empty() ? std::string() : "&epoch=" + m_epoch);
+        request = "GET " + e.targetWith(query) + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n";
+    } else {
+        request = "GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n";
+        if (!m_lastModified.empty())
+            request += "If-Modified-Since: " + m_lastModified + "\r\n";
+        if (!m_etag.empty())
+            request += "If-None-Match: " + m_etag + "\r\n";
+        request += "\r\n";
+    }
+    if (m_tally->counting)
+        ++m_tally->pollRequests;
+    send(request);
+}
+
+void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
+{
+    while (size > 0 && hasSocket()) {
+        if (m_reader.state() == HttpResponseReader::State::Done && m_kind != Kind::WebSocket)
+            return; // an idle connection's stray bytes
+        if (m_kind == Kind::WebSocket && m_reader.state() == HttpResponseReader::State::Done) {
+            m_ws.feed(data, size);
+            handleWsFrames(nowUs);
+            return;
+        }
+        const size_t used = m_reader.feed(data, size, &m_body);
+        data += used;
+        size -= used;
+        if (m_reader.state() == HttpResponseReader::State::Error) {
+            ++m_tally->errors;
+            m_state = State::Failed;
+            close();
+            return;
+        }
+        if (!m_reader.headComplete())
+            return;
+        m_status = m_reader.status();
+        switch (m_kind) {
+        case Kind::WebSocket:
+            if (m_status != 101) {
+                ++m_tally->errors;
+                m_state = State::Failed;
+                close();
+                return;
+            }
+            open(nowUs);
+            break; // the rest are frames
+        case Kind::Sse:
+            if (m_status != 200) {
+                ++m_tally->errors;
+                m_state = State::Failed;
+                close();
+                return;
+            }
+            open(nowUs);
+            handleSseLines(nowUs);
+            if (m_reader.state() == HttpResponseReader::State::Done) { // a bounded body: the stream ended
+                m_state = State::Closed;
+                close();
+            }
+            return;
+        case Kind::LongPoll:
+            if (m_reader.state() != HttpResponseReader::State::Done)
+                return;
+            handlePollAnswer(nowUs);
+            break;
+        case Kind::IdleHttp:
+            if (m_reader.state() == HttpResponseReader::State::Done) {
+                open(nowUs);
+                m_body.clear();
+            }
+            return;
+        }
+    }
+}
+
+void Subscriber::handlePollAnswer(int64_t nowUs)
+{
+    const int status = m_reader.status();
+    if (status == 200) {
+        if (m_tally->counting)
+            ++m_tally->events;
+        markers(m_body, nowUs);
+        if (m_pollStyle == PollStyle::Cursor) {
+            const std::string cursor = jsonScalar(m_body, "cursor");
+            if (!cursor.empty())
+                m_cursor = cursor;
+            const std::string epoch = jsonScalar(m_body, "epoch");
+            if (!epoch.empty() && epoch.size() <= 64)
+                m_epoch = epoch;
+        } else {
+            m_lastModified = std::string(m_reader.header("last-modified"));
+            m_etag = std::string(m_reader.header("etag"));
+        }
+    } else if (status != 304 && status != 408) {
+        ++m_tally->errors;
+        m_state = State::Failed;
+        close();
+        return;
+    }
+    open(nowUs);
+    const bool keepAlive = m_reader.keepAlive();
+    m_reader.reset();
+    m_body.clear();
+    if (keepAlive) {
+        sendPoll();
+    } else {
+        ++m_tally->reconnects;
+        start();
+    }
+}
+
+void Subscriber::handleSseLines(int64_t nowUs)
+{
+    const size_t last = m_body.rfind('\n');
+    if (last == std::string::npos)
+        return;
+    const std::string_view all(m_body.data(), last + 1);
+    size_t pos = 0;
+    while (pos < all.size()) {
+        size_t end = all.find('\n', pos);
+        const std::string_view line = all.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.empty() || line == "\r")
+            continue;
+        if (line[0] == ':') {
+            ++m_tally->heartbeats;
+        } else if (line.substr(0, 5) == "data:") {
+            if (m_tally->counting)
+                ++m_tally->events;
+            markers(line, nowUs);
+        }
+    }
+    m_body.erase(0, last + 1);
+}
+
+void Subscriber::handleWsFrames(int64_t nowUs)
+{
+    WsFrameReader::Frame frame;
+    while (hasSocket() && m_ws.next(&frame)) {
+        switch (frame.opcode) {
+        case WsFrameReader::Opcode::Text:
+        case WsFrameReader::Opcode::Binary:
+        case WsFrameReader::Opcode::Continuation:
+            if (frame.fin && m_wsMessage.empty()) {
+                if (m_tally->counting)
+                    ++m_tally->events;
+                markers(frame.payload, nowUs);
+            } else {
+                m_wsMessage.append(frame.payload);
+                if (frame.fin) {
+                    if (m_tally->counting)
+                        ++m_tally->events;
+                    markers(m_wsMessage, nowUs);
+                    m_wsMessage.clear();
+                }
+            }
+            break;
+        case WsFrameReader::Opcode::Ping:
+            ++m_tally->heartbeats;
+            send(encodeClientFrame(WsFrameReader::Opcode::Pong, frame.payload, uint32_t(m_id * 2654435761u)));
+            break;
+        case WsFrameReader::Opcode::Close:
+            send(encodeClientFrame(WsFrameReader::Opcode::Close, frame.payload.substr(0, 2), 0x5a5a5a5a));
+            ++m_tally->closedByServer;
+            m_state = State::Closed;
+            close();
+            return;
+        default:
+            break;
+        }
+    }
+    if (m_ws.error()) {
+        ++m_tally->errors;
+        m_state = State::Failed;
+        close();
+    }
+}
+
+void Subscriber::markers(std::string_view bytes, int64_t nowUs)
+{
+    if (!m_tally->counting)
+        return;
+    Tally &t = *m_tally;
+    payload::scan(bytes, [&](uint64_t seq, int64_t sendUs) {
+        if (seq == 0 || seq > t.maxSeq) {
+            ++t.foreign;
+            return;
+        }
+        if (m_seen.mark(seq) == SeqWindow::Result::Duplicate) {
+            ++t.duplicates;
+            return;
+        }
+        const int64_t latency = nowUs - sendUs;
+        ++t.deliveries;
+        t.latency.record(latency);
+        if (!t.firstDeliveryUs)
+            t.firstDeliveryUs = nowUs;
+        t.lastDeliveryUs = nowUs;
+        if (seq < t.stepOfSeq.size()) {
+            const uint16_t step = t.stepOfSeq[seq];
+            t.stepLatency[step].record(latency);
+            ++t.stepDeliveries[step];
+            t.stepLastDeliveryUs[step] = nowUs;
+        }
+    });
+}
+
+void Subscriber::onClosed(bool error)
+{
+    if (m_state == State::Open) {
+        ++m_tally->closedByServer;
+        m_state = error ? State::Failed : State::Closed;
+        if (error)
+            ++m_tally->errors;
+        return;
+    }
+    if (m_state != State::Closed) {
+        ++m_tally->errors;
+        m_state = State::Failed;
+    }
+}
+
+} // namespace rtlab::bench

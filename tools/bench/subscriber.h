@@ -1,0 +1,69 @@
+#pragma once
+
+#include "connection.h"
+#include "httpresponsereader.h"
+#include "payload.h"
+#include "wsframes.h"
+
+#include <string>
+
+namespace rtlab::bench {
+
+struct Tally;
+
+// One subscriber connection: a WebSocket, an SSE stream, a long-poll loop, or an idle HTTP
+// keep-alive connection (one request, then silence) that only costs the server a socket.
+class Subscriber : public Connection
+{
+public:
+    enum class Kind { WebSocket, Sse, LongPoll, IdleHttp };
+    // How a long poll names its place: rtlab's (and the Node peer's) JSON "cursor" in the query,
+    // or nchan's Last-Modified/Etag echoed as If-Modified-Since/If-None-Match.
+    enum class PollStyle { Cursor, Headers };
+    enum class State { Idle, Connecting, Handshake, Open, Closed, Failed };
+
+    Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id);
+
+    bool begin();
+    State state() const { return m_state; }
+    Kind kind() const { return m_kind; }
+    bool settled() const { return m_state == State::Open || m_state == State::Closed || m_state == State::Failed; }
+    int64_t openedAtUs() const { return m_openedAtUs; }
+    const SeqWindow &seen() const { return m_seen; }
+    int status() const { return m_status; }
+    void setPollStyle(PollStyle style) { m_pollStyle = style; }
+
+protected:
+    void onConnected() override;
+    void onData(const char *data, size_t size, int64_t nowUs) override;
+    void onClosed(bool error) override;
+
+private:
+    void open(int64_t nowUs);
+    void handleBody(std::string_view bytes, int64_t nowUs);
+    void handleSseLines(int64_t nowUs);
+    void handleWsFrames(int64_t nowUs);
+    void handlePollAnswer(int64_t nowUs);
+    void sendPoll();
+    void markers(std::string_view bytes, int64_t nowUs);
+
+    Kind m_kind;
+    PollStyle m_pollStyle = PollStyle::Cursor;
+    Tally *m_tally;
+    uint64_t m_id;
+    State m_state = State::Idle;
+    int m_status = 0;
+    int64_t m_openedAtUs = 0;
+    HttpResponseReader m_reader;
+    std::string m_body;
+    WsFrameReader m_ws;
+    std::string m_wsMessage;
+    SeqWindow m_seen;
+    // Long poll position.
+    std::string m_cursor;
+    std::string m_epoch;
+    std::string m_lastModified;
+    std::string m_etag;
+};
+
+} // namespace rtlab::bench
