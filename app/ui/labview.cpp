@@ -128,19 +128,29 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
             m_idleResult->setText(tr("The meter reads the bundled server's /proc figures: use the bundled server."));
             return;
         }
+        m_idleRequestsBefore = m_lab->serverStats()->transportValue(m_idleTransport->currentData().toString(),
+                                                                    QStringLiteral("requests"));
         m_lab->idleMeter()->start(m_app->serverUrl(), m_app->server()->pid(), m_idleTransport->currentData().toString(),
                                   m_idleClients->value(), 10);
         m_idleResult->setText(tr("Holding %1 idle %2 clients for 10 s…").arg(m_idleClients->value()).arg(m_idleTransport->currentText()));
     });
     connect(lab->idleMeter(), &IdleCostMeter::finished, this, [this](const QJsonObject &r) {
+        // Requests per second per client, from the server's own count (read once a second).
+        const QString transport = r.value(QLatin1String("transport")).toString();
+        const qint64 requests = m_lab->serverStats()->transportValue(transport, QStringLiteral("requests"))
+                - m_idleRequestsBefore;
+        const double clients = qMax(1.0, double(r.value(QLatin1String("clients")).toInteger()));
+        const double seconds = qMax(1.0, r.value(QLatin1String("seconds")).toDouble());
         m_idleResult->setText(
-                tr("<b>%1 idle %2 clients</b> (%3 failed): per client <b>%4 KiB</b> of server memory, "
-                   "<b>%5</b> heartbeat bytes/s; the server woke <b>%6</b> times/s and used <b>%7 %</b> CPU.")
+                tr("<b>%1 idle %2 clients</b> (%3 failed), each costing the server <b>one socket</b>, <b>%4 KiB</b> "
+                   "of memory, <b>%5</b> heartbeat bytes/s and <b>%6</b> requests/s; all together the server woke "
+                   "<b>%7</b> times/s and used <b>%8 %</b> CPU.")
                         .arg(r.value(QLatin1String("clients")).toInteger())
-                        .arg(r.value(QLatin1String("transport")).toString())
+                        .arg(transport)
                         .arg(r.value(QLatin1String("failed")).toInteger())
                         .arg(r.value(QLatin1String("rssBytesPerClient")).toDouble() / 1024.0, 0, 'f', 1)
                         .arg(r.value(QLatin1String("heartbeatBytesPerSecPerClient")).toDouble(), 0, 'f', 2)
+                        .arg(double(qMax<qint64>(0, requests)) / clients / seconds, 0, 'f', 3)
                         .arg(r.value(QLatin1String("wakeupsPerSec")).toDouble(), 0, 'f', 1)
                         .arg(r.value(QLatin1String("serverCpuPercent")).toDouble(), 0, 'f', 1));
     });
