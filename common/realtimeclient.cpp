@@ -1,6 +1,8 @@
 #include "realtimeclient.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace rtlab {
 
@@ -89,7 +91,47 @@ void RealtimeClient::start(Mode mode, const StreamPosition &from)
     stop();
     m_mode = mode;
     m_position = from;
-    begin(kindFor(mode));
+    if (from.lastId || !m_server.isValid())
+        begin(kindFor(mode));
+    else
+        bootstrap(kindFor(mode));
+}
+
+// A client that names no id gets new messages only — but if its first connection drops before
+// the first message, it would not know where it was. So it first asks where the live end is
+// (GET /poll with no "after" answers at once with the epoch and cursor) and starts from there.
+void RealtimeClient::bootstrap(TransportKind kind)
+{
+    m_bootstrap = std::make_unique<HttpClientConnection>();
+    m_bootstrap->setServer(m_server);
+    m_bootstrapBody.clear();
+    auto go = [this, kind] {
+        if (!m_bootstrap)
+            return;
+        m_bootstrapTimeout.stop();
+        m_bootstrap.release()->deleteLater();
+        begin(kind);
+    };
+    connect(m_bootstrap.get(), &HttpClientConnection::bodyReceived, this, [this](const QByteArray &b) {
+        if (m_bootstrapBody.size() < 65536)
+            m_bootstrapBody += b;
+    });
+    connect(m_bootstrap.get(), &HttpClientConnection::responseFinished, this, [this, go] {
+        const QJsonObject o = QJsonDocument::fromJson(m_bootstrapBody).object();
+        const QJsonValue cursor = o.value(QLatin1String("cursor"));
+        if (m_bootstrap && m_bootstrap->response().status() == 200 && cursor.isDouble())
+            m_position = { o.value(QLatin1String("epoch")).toString(), quint64(cursor.toInteger()) };
+        go();
+    });
+    // Not an rtlab server, or not there yet: start anyway; the transport reconnects by its policy.
+    connect(m_bootstrap.get(), &HttpClientConnection::failed, this, go);
+    m_bootstrapTimeout.setSingleShot(true);
+    m_bootstrapTimeout.disconnect(this);
+    connect(&m_bootstrapTimeout, &QTimer::timeout, this, go);
+    m_bootstrapTimeout.start(3000);
+    HttpClientConnection::Request r;
+    r.target = "/poll";
+    m_bootstrap->send(r);
 }
 
 void RealtimeClient::begin(TransportKind kind)
@@ -102,6 +144,8 @@ void RealtimeClient::begin(TransportKind kind)
 void RealtimeClient::stop()
 {
     m_probeTimer.stop();
+    m_bootstrapTimeout.stop();
+    m_bootstrap.reset();
     if (m_pending)
         retire(std::exchange(m_pending, nullptr), QStringLiteral("client stopped"));
     if (m_active)
@@ -112,6 +156,12 @@ void RealtimeClient::stop()
 void RealtimeClient::switchTo(Mode mode)
 {
     if (!m_active) {
+        if (m_bootstrap) {
+            m_mode = mode; // still finding the live end: start with the new mode
+            m_bootstrap->disconnect(this);
+            m_bootstrap.reset();
+            m_bootstrapTimeout.stop();
+        }
         start(mode, m_position);
         return;
     }

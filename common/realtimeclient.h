@@ -1,6 +1,7 @@
 #pragma once
 
 #include "clienttransport.h"
+#include "httpclientconnection.h"
 
 #include <QHash>
 #include <QObject>
@@ -69,6 +70,7 @@ signals:
 
 private:
     ClientTransport *makeTransport(TransportKind kind);
+    void bootstrap(TransportKind kind);
     void begin(TransportKind kind);
     void onMessage(ClientTransport *from, const Message &message);
     void onEvent(ClientTransport *from, const ConnectionEvent &event);
@@ -92,6 +94,10 @@ private:
     std::array<std::shared_ptr<TransportStats>, TransportKindCount> m_stats;
     QHash<ClientTransport *, int> m_failures; // consecutive failed attempts, for Auto
     QTimer m_probeTimer;
+    // Before the first transport of a client with no position: where the live end is.
+    std::unique_ptr<HttpClientConnection> m_bootstrap;
+    QTimer m_bootstrapTimeout;
+    QByteArray m_bootstrapBody;
     // clientTs of our own messages still on their way back → local send time (µs). Bounded.
     std::deque<std::pair<qint64, TransportKind>> m_pendingOrder;
     QHash<qint64, TransportKind> m_pendingSends;

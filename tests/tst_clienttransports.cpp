@@ -21,6 +21,8 @@ private slots:
     void resetIsSurfaced();
     void liveSwitchDeliversEveryIdOnce();
     void autoFallsBackAndGoesBackUp();
+    void dropBeforeTheFirstMessageLosesNothing_data();
+    void dropBeforeTheFirstMessageLosesNothing();
     void sseStopsOnNon200();
     void giveUpWithPolicyNone();
 };
@@ -271,6 +273,33 @@ void tst_ClientTransports::autoFallsBackAndGoesBackUp()
     QCOMPARE(rec.vias.last(), TransportKind::WebSocket);
     QCOMPARE(rec.chatIds(), (QList<quint64> { 1, 2 }));
     QVERIFY(rec.count(ConnectionEvent::Type::Switched, TransportKind::WebSocket) >= 1);
+}
+
+void tst_ClientTransports::dropBeforeTheFirstMessageLosesNothing_data()
+{
+    addModes();
+}
+
+// A new client has no id to resume from. It learns the live end before it connects, so a drop
+// before its first message costs it nothing.
+void tst_ClientTransports::dropBeforeTheFirstMessageLosesNothing()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    publish(server->port(), QStringLiteral("old: not for us"));
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    server->dropConnections();
+    server->hub()->publish({ QStringLiteral("server"), QStringLiteral("while away"), {} });
+    QVERIFY(rec.waitChats(1));
+    publish(server->port(), QStringLiteral("after"));
+    QVERIFY(rec.waitChats(2));
+    QCOMPARE(rec.chatIds(), (QList<quint64> { 2, 3 }));
+    QCOMPARE(client.continuity().gaps, 0);
 }
 
 void tst_ClientTransports::sseStopsOnNon200()

@@ -18,10 +18,10 @@ struct BenchConfig
     Subscriber::PollStyle pollStyle = Subscriber::PollStyle::Cursor;
     payload::Format pubFormat = payload::Format::Rtlab;
     int subscribers = 100;
-    int idleConnections = 0;  // extra keep-alive HTTP connections that only hold a socket
-    bool idleMode = false;    // hold the connections, publish nothing, report the idle cost
-    double rate = 100;        // messages per second
-    qint64 messages = 0;      // 0: rate × duration
+    int idleConnections = 0; // extra keep-alive HTTP connections that only hold a socket
+    bool idleMode = false; // hold the connections, publish nothing, report the idle cost
+    double rate = 100; // messages per second
+    qint64 messages = 0; // 0: rate × duration
     double durationS = 0;
     int size = 64;
     int publishers = 2;
@@ -34,14 +34,14 @@ struct BenchConfig
     int connectConcurrency = 256;
     double connectTimeoutS = 60;
     double settleS = 0.5;
-    double drainS = 3;        // stop waiting for stragglers after this long without a delivery
+    double drainS = 3; // stop waiting for stragglers after this long without a delivery
     std::vector<int> serverPids;
     bool json = false;
     QString label;
 
     // Parses rtlab-bench's arguments (argv[0] first); false with the reason on failure.
-    static bool fromArguments(const QStringList &arguments, BenchConfig *config, QString *errorString,
-                              bool *exitNow);
+    static bool fromArguments(
+        const QStringList &arguments, BenchConfig *config, QString *errorString, bool *exitNow);
 };
 
 } // namespace rtlab::bench

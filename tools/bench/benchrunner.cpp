@@ -13,42 +13,43 @@ namespace rtlab::bench {
 
 namespace {
 
-constexpr int64_t Second = 1000000;
+    constexpr int64_t Second = 1000000;
 
-const char *kindName(Subscriber::Kind k)
-{
-    switch (k) {
-    case Subscriber::Kind::WebSocket:
-        return "ws";
-    case Subscriber::Kind::Sse:
-        return "sse";
-    case Subscriber::Kind::LongPoll:
-        return "lp";
-    case Subscriber::Kind::IdleHttp:
-        return "idle-http";
+    const char *kindName(Subscriber::Kind k)
+    {
+        switch (k) {
+        case Subscriber::Kind::WebSocket:
+            return "ws";
+        case Subscriber::Kind::Sse:
+            return "sse";
+        case Subscriber::Kind::LongPoll:
+            return "lp";
+        case Subscriber::Kind::IdleHttp:
+            return "idle-http";
+        }
+        return "?";
     }
-    return "?";
-}
 
-int64_t wallUs()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
+    int64_t wallUs()
+    {
+        timespec ts {};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+    }
 
-// The bench's own CPU time (all threads), to show it was not the bottleneck.
-int64_t selfCpuUs()
-{
-    rusage u {};
-    getrusage(RUSAGE_SELF, &u);
-    return int64_t(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
-}
+    // The bench's own CPU time (all threads), to show it was not the bottleneck.
+    int64_t selfCpuUs()
+    {
+        rusage u {};
+        getrusage(RUSAGE_SELF, &u);
+        return int64_t(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000 + u.ru_utime.tv_usec
+            + u.ru_stime.tv_usec;
+    }
 
-double round1(double v)
-{
-    return std::round(v * 10) / 10;
-}
+    double round1(double v)
+    {
+        return std::round(v * 10) / 10;
+    }
 
 } // namespace
 
@@ -72,9 +73,9 @@ bool BenchRunner::checkFdLimit(QString *error)
     const int need = m_config.subscribers + m_config.idleConnections + m_config.publishers + 32;
     if (need > m_fdSoft) {
         *error = QStringLiteral("%1 connections need about %2 fds; the limit is %3 (ulimit -n)")
-                         .arg(m_config.subscribers + m_config.idleConnections)
-                         .arg(need)
-                         .arg(m_fdSoft);
+                     .arg(m_config.subscribers + m_config.idleConnections)
+                     .arg(need)
+                     .arg(m_fdSoft);
         return false;
     }
     return true;
@@ -93,7 +94,7 @@ bool BenchRunner::runUntil(const std::function<bool()> &done, int64_t deadlineUs
 size_t BenchRunner::openSubscribers() const
 {
     return size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
-                                [](const auto &s) { return s->state() == Subscriber::State::Open; }));
+        [](const auto &s) { return s->state() == Subscriber::State::Open; }));
 }
 
 uint64_t BenchRunner::acked() const
@@ -117,17 +118,17 @@ void BenchRunner::connectAll()
     // Idle connections first (they are the background), then the subscribers.
     std::vector<Subscriber *> all;
     for (int i = 0; i < m_config.idleConnections; ++i) {
-        m_idle.push_back(std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp,
-                                                      &m_tally, uint64_t(i) + 1));
+        m_idle.push_back(std::make_unique<Subscriber>(
+            &m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp, &m_tally, uint64_t(i) + 1));
         all.push_back(m_idle.back().get());
     }
     for (int i = 0; i < m_config.subscribers; ++i) {
         const auto kind = m_config.transports[size_t(i) % m_config.transports.size()];
         const Endpoint &e = kind == Subscriber::Kind::WebSocket ? m_config.wsUrl
-                : kind == Subscriber::Kind::Sse                 ? m_config.sseUrl
+            : kind == Subscriber::Kind::Sse                     ? m_config.sseUrl
                                                                 : m_config.lpUrl;
-        m_subscribers.push_back(
-                std::make_unique<Subscriber>(&m_loop, e, kind, &m_tally, uint64_t(m_config.idleConnections + i) + 1));
+        m_subscribers.push_back(std::make_unique<Subscriber>(
+            &m_loop, e, kind, &m_tally, uint64_t(m_config.idleConnections + i) + 1));
         m_subscribers.back()->setPollStyle(m_config.pollStyle);
         all.push_back(m_subscribers.back().get());
     }
@@ -142,8 +143,8 @@ void BenchRunner::connectAll()
         const int64_t now = monotonicUs();
         if (now - lastScan > 2000) {
             lastScan = now;
-            settled = size_t(std::count_if(all.begin(), all.begin() + ptrdiff_t(started),
-                                           [](Subscriber *s) { return s->settled(); }));
+            settled = size_t(std::count_if(
+                all.begin(), all.begin() + ptrdiff_t(started), [](Subscriber *s) { return s->settled(); }));
         }
         while (started < all.size() && started - settled < size_t(m_config.connectConcurrency)) {
             all[started]->begin();
@@ -184,9 +185,11 @@ void BenchRunner::publishFixed()
     const uint64_t total = uint64_t(m_config.messages);
     m_publishStartUs = monotonicUs();
     const double perUs = m_config.rate / double(Second);
-    const int64_t publishDeadline = m_publishStartUs + int64_t(double(total) / m_config.rate * Second) + 60 * Second;
+    const int64_t publishDeadline
+        = m_publishStartUs + int64_t(double(total) / m_config.rate * Second) + 60 * Second;
     while (m_seq < total && monotonicUs() < publishDeadline) {
-        const uint64_t due = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
+        const uint64_t due
+            = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
         publishDue(due, 0);
         m_loop.runOnce(1);
     }
@@ -198,15 +201,15 @@ void BenchRunner::publishFixed()
     uint64_t lastDeliveries = m_tally.deliveries;
     const int64_t hardDeadline = monotonicUs() + 120 * Second;
     runUntil(
-            [&] {
-                if (m_tally.deliveries != lastDeliveries) {
-                    lastDeliveries = m_tally.deliveries;
-                    lastProgressUs = monotonicUs();
-                }
-                return m_tally.deliveries >= m_expected
-                        || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
-            },
-            hardDeadline);
+        [&] {
+            if (m_tally.deliveries != lastDeliveries) {
+                lastDeliveries = m_tally.deliveries;
+                lastProgressUs = monotonicUs();
+            }
+            return m_tally.deliveries >= m_expected
+                || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
+        },
+        hardDeadline);
 }
 
 void BenchRunner::publishRamp()
@@ -240,24 +243,25 @@ void BenchRunner::publishRamp()
         const ProcSample cpu1 = ProcSample::take(m_config.serverPids);
         const uint64_t delivered = m_tally.stepDeliveries[size_t(k)];
         const LatencyHistogram &h = m_tally.stepLatency[size_t(k)];
-        const bool missing = expected > 0 && double(expected - std::min(expected, delivered)) > 0.01 * double(expected);
+        const bool missing
+            = expected > 0 && double(expected - std::min(expected, delivered)) > 0.01 * double(expected);
         const int64_t spanUs = std::max<int64_t>(m_tally.stepLastDeliveryUs[size_t(k)] - start, 1);
         const double dps = double(delivered) / (double(spanUs) / double(Second));
         const double p99Ms = double(h.valueAt(0.99)) / 1000.0;
         QJsonObject step { { QStringLiteral("rate"), round1(rate) },
-                           { QStringLiteral("published"), qint64(published) },
-                           { QStringLiteral("achievedRate"), round1(double(published) / m_config.rampStepS) },
-                           { QStringLiteral("publisherLimited"), publisherLimited },
-                           { QStringLiteral("expected"), qint64(expected) },
-                           { QStringLiteral("deliveries"), qint64(delivered) },
-                           { QStringLiteral("deliveriesPerSec"), std::round(dps) },
-                           { QStringLiteral("latencyUs"), h.toJson() } };
+            { QStringLiteral("published"), qint64(published) },
+            { QStringLiteral("achievedRate"), round1(double(published) / m_config.rampStepS) },
+            { QStringLiteral("publisherLimited"), publisherLimited },
+            { QStringLiteral("expected"), qint64(expected) },
+            { QStringLiteral("deliveries"), qint64(delivered) },
+            { QStringLiteral("deliveriesPerSec"), std::round(dps) },
+            { QStringLiteral("latencyUs"), h.toJson() } };
         if (cpu0.valid && cpu1.valid && delivered)
             step.insert(QStringLiteral("serverCpuUsPerDelivery"),
-                        round1(double(cpu1.cpuNs - cpu0.cpuNs) / 1000.0 / double(delivered)));
+                round1(double(cpu1.cpuNs - cpu0.cpuNs) / 1000.0 / double(delivered)));
         steps.append(step);
-        std::fprintf(stderr, "  ramp step %2d: %8.1f msg/s  %10.0f deliveries/s  p99 %9.1f ms%s\n", k, rate, dps,
-                     p99Ms, missing ? "  (deliveries missing)" : "");
+        std::fprintf(stderr, "  ramp step %2d: %8.1f msg/s  %10.0f deliveries/s  p99 %9.1f ms%s\n", k, rate,
+            dps, p99Ms, missing ? "  (deliveries missing)" : "");
         if (missing || p99Ms > m_config.rampP99Ms) {
             stopReason = missing ? QStringLiteral("deliveries missing after the grace time")
                                  : QStringLiteral("p99 over the threshold");
@@ -270,11 +274,11 @@ void BenchRunner::publishRamp()
     }
     m_publishEndUs = monotonicUs();
     m_expected = acked() * m_openAtPublish;
-    m_rampReport = { { QStringLiteral("steps"), steps },
-                     { QStringLiteral("p99ThresholdMs"), m_config.rampP99Ms },
-                     { QStringLiteral("stopReason"), stopReason },
-                     { QStringLiteral("maxDeliveriesPerSec"), std::round(best) },
-                     { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
+    m_rampReport
+        = { { QStringLiteral("steps"), steps }, { QStringLiteral("p99ThresholdMs"), m_config.rampP99Ms },
+              { QStringLiteral("stopReason"), stopReason },
+              { QStringLiteral("maxDeliveriesPerSec"), std::round(best) },
+              { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
 }
 
 void BenchRunner::holdIdle()
@@ -321,10 +325,11 @@ int BenchRunner::run()
     m_connected = ProcSample::take(m_config.serverPids);
     if (!m_config.idleMode) {
         runUntil(
-                [&] {
-                    return std::all_of(m_publishers.begin(), m_publishers.end(), [](const auto &p) { return p->ready(); });
-                },
-                monotonicUs() + 10 * Second);
+            [&] {
+                return std::all_of(
+                    m_publishers.begin(), m_publishers.end(), [](const auto &p) { return p->ready(); });
+            },
+            monotonicUs() + 10 * Second);
     }
     m_openAtPublish = openSubscribers();
     m_runStart = ProcSample::take(m_config.serverPids);
@@ -360,9 +365,10 @@ QJsonObject BenchRunner::report()
     for (auto k : m_config.transports)
         transports.append(QString::fromLatin1(kindName(k)));
     r.insert(QStringLiteral("label"), m_config.label);
-    r.insert(QStringLiteral("mode"), m_config.idleMode ? QStringLiteral("idle")
-                                           : m_config.ramp ? QStringLiteral("ramp")
-                                                           : QStringLiteral("broadcast"));
+    r.insert(QStringLiteral("mode"),
+        m_config.idleMode   ? QStringLiteral("idle")
+            : m_config.ramp ? QStringLiteral("ramp")
+                            : QStringLiteral("broadcast"));
     r.insert(QStringLiteral("transports"), transports);
     r.insert(QStringLiteral("size"), m_config.size);
     r.insert(QStringLiteral("fdLimit"), m_fdSoft);
@@ -380,20 +386,21 @@ QJsonObject BenchRunner::report()
         QJsonObject o = byKind.value(k).toObject();
         o.insert(QStringLiteral("subscribers"), o.value(QStringLiteral("subscribers")).toInteger() + 1);
         o.insert(QStringLiteral("open"),
-                 o.value(QStringLiteral("open")).toInteger() + (s->state() == Subscriber::State::Open ? 1 : 0));
+            o.value(QStringLiteral("open")).toInteger() + (s->state() == Subscriber::State::Open ? 1 : 0));
         byKind.insert(k, o);
     }
     const double connectS = double(m_connectEndUs - m_connectStartUs) / double(Second);
     const size_t allOpened = opened + idleOpen;
     r.insert(QStringLiteral("connections"),
-             QJsonObject { { QStringLiteral("subscribers"), m_config.subscribers },
-                           { QStringLiteral("idle"), m_config.idleConnections },
-                           { QStringLiteral("opened"), qint64(allOpened) },
-                           { QStringLiteral("openAtPublish"), qint64(m_openAtPublish) },
-                           { QStringLiteral("failed"), qint64(size_t(m_config.subscribers + m_config.idleConnections) - allOpened) },
-                           { QStringLiteral("seconds"), std::round(connectS * 1000) / 1000 },
-                           { QStringLiteral("perSec"), std::round(double(allOpened) / std::max(connectS, 1e-6)) },
-                           { QStringLiteral("byTransport"), byKind } });
+        QJsonObject { { QStringLiteral("subscribers"), m_config.subscribers },
+            { QStringLiteral("idle"), m_config.idleConnections },
+            { QStringLiteral("opened"), qint64(allOpened) },
+            { QStringLiteral("openAtPublish"), qint64(m_openAtPublish) },
+            { QStringLiteral("failed"),
+                qint64(size_t(m_config.subscribers + m_config.idleConnections) - allOpened) },
+            { QStringLiteral("seconds"), std::round(connectS * 1000) / 1000 },
+            { QStringLiteral("perSec"), std::round(double(allOpened) / std::max(connectS, 1e-6)) },
+            { QStringLiteral("byTransport"), byKind } });
 
     // Deliveries, loss, duplicates.
     uint64_t lost = 0;
@@ -402,8 +409,10 @@ QJsonObject BenchRunner::report()
         if (s->openedAtUs() > 0 && s->openedAtUs() <= m_publishStartUs)
             lost += ack - std::min<uint64_t>(ack, s->seen().unique());
     if (!m_config.idleMode) {
-        const double spanS = double(std::max<int64_t>(m_tally.lastDeliveryUs - m_publishStartUs, 1)) / double(Second);
-        const double publishS = double(std::max<int64_t>(m_publishEndUs - m_publishStartUs, 1)) / double(Second);
+        const double spanS
+            = double(std::max<int64_t>(m_tally.lastDeliveryUs - m_publishStartUs, 1)) / double(Second);
+        const double publishS
+            = double(std::max<int64_t>(m_publishEndUs - m_publishStartUs, 1)) / double(Second);
         r.insert(QStringLiteral("published"), qint64(m_seq));
         r.insert(QStringLiteral("acked"), qint64(ack));
         r.insert(QStringLiteral("publishErrors"), qint64(failedPublishes()));
@@ -425,8 +434,9 @@ QJsonObject BenchRunner::report()
     {
         const double runS = double(std::max<int64_t>(m_runEnd.atUs - m_runStart.atUs, 1)) / double(Second);
         const double cpuMs = double(m_selfCpuEndUs - m_selfCpuStartUs) / 1000.0;
-        r.insert(QStringLiteral("bench"), QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
-                                                        { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
+        r.insert(QStringLiteral("bench"),
+            QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
+                { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
     }
 
     // The server, from /proc.
@@ -446,11 +456,13 @@ QJsonObject BenchRunner::report()
         s.insert(QStringLiteral("runCpuMs"), round1(runCpuMs));
         if (allOpened)
             s.insert(QStringLiteral("rssPerConnectionBytes"),
-                     std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
+                std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
         if (!m_config.idleMode && m_tally.deliveries)
-            s.insert(QStringLiteral("cpuUsPerDelivery"), std::round(runCpuMs * 1000.0 / double(m_tally.deliveries) * 100) / 100);
+            s.insert(QStringLiteral("cpuUsPerDelivery"),
+                std::round(runCpuMs * 1000.0 / double(m_tally.deliveries) * 100) / 100);
         const double runS = double(m_runEnd.atUs - m_runStart.atUs) / double(Second);
-        const int64_t ctx = (m_runEnd.voluntaryCtx + m_runEnd.involuntaryCtx) - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
+        const int64_t ctx = (m_runEnd.voluntaryCtx + m_runEnd.involuntaryCtx)
+            - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
         s.insert(QStringLiteral("contextSwitches"), qint64(ctx));
         s.insert(QStringLiteral("wakeupsPerSec"), round1(double(ctx) / std::max(runS, 1e-6)));
         s.insert(QStringLiteral("cpuPercent"), round1(runCpuMs / 10.0 / std::max(runS, 1e-6)));
@@ -458,11 +470,14 @@ QJsonObject BenchRunner::report()
     }
     if (m_config.idleMode) {
         r.insert(QStringLiteral("idle"),
-                 QJsonObject { { QStringLiteral("seconds"), round1(m_idleSeconds) },
-                               { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)) },
-                               { QStringLiteral("bytesPerSecPerConnection"),
-                                 std::round(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6) / double(std::max<size_t>(allOpened, 1)) * 1000) / 1000 },
-                               { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) } });
+            QJsonObject { { QStringLiteral("seconds"), round1(m_idleSeconds) },
+                { QStringLiteral("bytesPerSec"),
+                    round1(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)) },
+                { QStringLiteral("bytesPerSecPerConnection"),
+                    std::round(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)
+                        / double(std::max<size_t>(allOpened, 1)) * 1000)
+                        / 1000 },
+                { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) } });
     }
     return r;
 }
@@ -472,55 +487,61 @@ void BenchRunner::printTable(const QJsonObject &r)
     const auto obj = [&](const char *k) { return r.value(QLatin1String(k)).toObject(); };
     const QJsonObject c = obj("connections");
     std::fprintf(stderr, "rtlab-bench %s  %s  transports %s  size %d B\n", qPrintable(m_config.label),
-                 qPrintable(r.value(QLatin1String("mode")).toString()),
-                 QJsonDocument(r.value(QLatin1String("transports")).toArray()).toJson(QJsonDocument::Compact).constData(),
-                 m_config.size);
+        qPrintable(r.value(QLatin1String("mode")).toString()),
+        QJsonDocument(r.value(QLatin1String("transports")).toArray())
+            .toJson(QJsonDocument::Compact)
+            .constData(),
+        m_config.size);
     std::fprintf(stderr, "  connections   %lld opened of %lld (+%d idle) in %.3f s = %.0f/s, %lld failed\n",
-                 c.value(QLatin1String("opened")).toInteger(), qint64(m_config.subscribers + m_config.idleConnections),
-                 m_config.idleConnections, c.value(QLatin1String("seconds")).toDouble(),
-                 c.value(QLatin1String("perSec")).toDouble(), c.value(QLatin1String("failed")).toInteger());
+        c.value(QLatin1String("opened")).toInteger(), qint64(m_config.subscribers + m_config.idleConnections),
+        m_config.idleConnections, c.value(QLatin1String("seconds")).toDouble(),
+        c.value(QLatin1String("perSec")).toDouble(), c.value(QLatin1String("failed")).toInteger());
     if (!m_config.idleMode) {
         const QJsonObject l = obj("latencyUs");
         std::fprintf(stderr, "  published     %lld (acked %lld, errors %lld) at %.1f/s\n",
-                     r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
-                     r.value(QLatin1String("publishErrors")).toInteger(), r.value(QLatin1String("publishRate")).toDouble());
+            r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
+            r.value(QLatin1String("publishErrors")).toInteger(),
+            r.value(QLatin1String("publishRate")).toDouble());
         std::fprintf(stderr, "  deliveries    %lld of %lld expected, %.0f/s; lost %lld, duplicates %lld\n",
-                     r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
-                     r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
-                     r.value(QLatin1String("duplicates")).toInteger());
+            r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
+            r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
+            r.value(QLatin1String("duplicates")).toInteger());
         std::fprintf(stderr, "  latency µs    p50 %lld  p90 %lld  p99 %lld  p99.9 %lld  max %lld\n",
-                     l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
-                     l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
-                     l.value(QLatin1String("max")).toInteger());
+            l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
+            l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
+            l.value(QLatin1String("max")).toInteger());
     }
     std::fprintf(stderr, "  bench         cpu %.1f ms (%.1f %% of one core)\n",
-                 obj("bench").value(QLatin1String("cpuMs")).toDouble(), obj("bench").value(QLatin1String("cpuPercent")).toDouble());
+        obj("bench").value(QLatin1String("cpuMs")).toDouble(),
+        obj("bench").value(QLatin1String("cpuPercent")).toDouble());
     std::fprintf(stderr, "  errors        %lld, closed by server %lld, reconnects %lld\n",
-                 r.value(QLatin1String("errors")).toInteger(), r.value(QLatin1String("closedByServer")).toInteger(),
-                 r.value(QLatin1String("reconnects")).toInteger());
+        r.value(QLatin1String("errors")).toInteger(), r.value(QLatin1String("closedByServer")).toInteger(),
+        r.value(QLatin1String("reconnects")).toInteger());
     if (r.contains(QLatin1String("server"))) {
         const QJsonObject s = obj("server");
-        std::fprintf(stderr, "  server        cpu %.1f ms (%.1f %%), %.2f µs/delivery, RSS %lld → %lld → %lld KiB "
-                             "(%.0f B/connection), %.1f wake-ups/s\n",
-                     s.value(QLatin1String("runCpuMs")).toDouble(), s.value(QLatin1String("cpuPercent")).toDouble(),
-                     s.value(QLatin1String("cpuUsPerDelivery")).toDouble(),
-                     qint64(m_before.rssKiB), qint64(m_connected.rssKiB), qint64(m_runEnd.rssKiB),
-                     s.value(QLatin1String("rssPerConnectionBytes")).toDouble(),
-                     s.value(QLatin1String("wakeupsPerSec")).toDouble());
+        std::fprintf(stderr,
+            "  server        cpu %.1f ms (%.1f %%), %.2f µs/delivery (0: none), RSS %lld → %lld → %lld KiB "
+            "(%.0f B/connection), %.1f wake-ups/s\n",
+            s.value(QLatin1String("runCpuMs")).toDouble(), s.value(QLatin1String("cpuPercent")).toDouble(),
+            s.value(QLatin1String("cpuUsPerDelivery")).toDouble(), qint64(m_before.rssKiB),
+            qint64(m_connected.rssKiB), qint64(m_runEnd.rssKiB),
+            s.value(QLatin1String("rssPerConnectionBytes")).toDouble(),
+            s.value(QLatin1String("wakeupsPerSec")).toDouble());
     }
     if (m_config.idleMode) {
         const QJsonObject i = obj("idle");
-        std::fprintf(stderr, "  idle          %.1f s: %.1f B/s received (%.3f per connection), %lld heartbeats\n",
-                     i.value(QLatin1String("seconds")).toDouble(), i.value(QLatin1String("bytesPerSec")).toDouble(),
-                     i.value(QLatin1String("bytesPerSecPerConnection")).toDouble(),
-                     i.value(QLatin1String("heartbeats")).toInteger());
+        std::fprintf(stderr,
+            "  idle          %.1f s: %.1f B/s received (%.3f per connection), %lld heartbeats\n",
+            i.value(QLatin1String("seconds")).toDouble(), i.value(QLatin1String("bytesPerSec")).toDouble(),
+            i.value(QLatin1String("bytesPerSecPerConnection")).toDouble(),
+            i.value(QLatin1String("heartbeats")).toInteger());
     }
     if (m_config.ramp) {
         const QJsonObject ramp = obj("ramp");
         std::fprintf(stderr, "  ramp          max %.0f deliveries/s at %.1f msg/s (stopped: %s)\n",
-                     ramp.value(QLatin1String("maxDeliveriesPerSec")).toDouble(),
-                     ramp.value(QLatin1String("maxRateUnderThreshold")).toDouble(),
-                     qPrintable(ramp.value(QLatin1String("stopReason")).toString()));
+            ramp.value(QLatin1String("maxDeliveriesPerSec")).toDouble(),
+            ramp.value(QLatin1String("maxRateUnderThreshold")).toDouble(),
+            qPrintable(ramp.value(QLatin1String("stopReason")).toString()));
     }
 }
 

@@ -7,24 +7,25 @@
 namespace rtlab::bench {
 
 namespace {
-// The value of "name":<number or "string"> in a JSON text, without a full parse (the bench
-// only needs the long poll's cursor and epoch).
-std::string jsonScalar(std::string_view json, std::string_view name)
-{
-    const std::string key = "\"" + std::string(name) + "\":";
-    size_t pos = json.rfind(key); // the answer's own field comes after the messages array
-    if (pos == std::string_view::npos)
-        return {};
-    pos += key.size();
-    if (pos < json.size() && json[pos] == '"') {
-        const size_t end = json.find('"', pos + 1);
-        return end == std::string_view::npos ? std::string() : std::string(json.substr(pos + 1, end - pos - 1));
+    // The value of "name":<number or "string"> in a JSON text, without a full parse (the bench
+    // only needs the long poll's cursor and epoch).
+    std::string jsonScalar(std::string_view json, std::string_view name)
+    {
+        const std::string key = "\"" + std::string(name) + "\":";
+        size_t pos = json.rfind(key); // the answer's own field comes after the messages array
+        if (pos == std::string_view::npos)
+            return {};
+        pos += key.size();
+        if (pos < json.size() && json[pos] == '"') {
+            const size_t end = json.find('"', pos + 1);
+            return end == std::string_view::npos ? std::string()
+                                                 : std::string(json.substr(pos + 1, end - pos - 1));
+        }
+        size_t end = pos;
+        while (end < json.size() && json[end] >= '0' && json[end] <= '9')
+            ++end;
+        return std::string(json.substr(pos, end - pos));
     }
-    size_t end = pos;
-    while (end < json.size() && json[end] >= '0' && json[end] <= '9')
-        ++end;
-    return std::string(json.substr(pos, end - pos));
-}
 } // namespace
 
 Subscriber::Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id)
@@ -65,12 +66,12 @@ void Subscriber::onConnected()
     switch (m_kind) {
     case Kind::WebSocket:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
-             + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
+            + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
         break;
     case Kind::Sse:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-             + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+            + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
         break;
     case Kind::LongPoll:
         sendPoll();

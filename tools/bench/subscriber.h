@@ -27,7 +27,10 @@ public:
     bool begin();
     State state() const { return m_state; }
     Kind kind() const { return m_kind; }
-    bool settled() const { return m_state == State::Open || m_state == State::Closed || m_state == State::Failed; }
+    bool settled() const
+    {
+        return m_state == State::Open || m_state == State::Closed || m_state == State::Failed;
+    }
     int64_t openedAtUs() const { return m_openedAtUs; }
     const SeqWindow &seen() const { return m_seen; }
     int status() const { return m_status; }
