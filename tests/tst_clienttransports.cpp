@@ -1,13 +1,11 @@
 // The client transports and RealtimeClient against the real server, in-process on 127.0.0.1.
-#include "testsupport.h"
+#include "clientsupport.h"
 
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
 
 using namespace rtlab;
 using namespace rtlab::test;
-
-Q_DECLARE_METATYPE(rtlab::RealtimeClient::Mode)
 
 class tst_ClientTransports : public QObject
 {
@@ -27,43 +25,6 @@ private slots:
     void giveUpWithPolicyNone();
 };
 
-// Records what a RealtimeClient passes on.
-struct Recorder : QObject
-{
-    explicit Recorder(RealtimeClient &client)
-    {
-        QObject::connect(&client, &RealtimeClient::messageReceived, this,
-                         [this](const Message &m, TransportKind via) {
-                             messages.append(m);
-                             vias.append(via);
-                         });
-        QObject::connect(&client, &RealtimeClient::eventOccurred, this,
-                         [this](const ConnectionEvent &e) { events.append(e); });
-    }
-    qsizetype count(ConnectionEvent::Type type, std::optional<TransportKind> kind = {}) const
-    {
-        return std::count_if(events.begin(), events.end(), [&](const ConnectionEvent &e) {
-            return e.type == type && (!kind || e.transport == *kind);
-        });
-    }
-    QList<quint64> chatIds() const { return ids(messages); }
-    bool waitChats(qsizetype n) const
-    {
-        return QTest::qWaitFor([&] { return chatIds().size() >= n; }, WaitMs);
-    }
-    QList<Message> messages;
-    QList<TransportKind> vias;
-    QList<ConnectionEvent> events;
-};
-
-static QList<quint64> range(quint64 from, quint64 to)
-{
-    QList<quint64> out;
-    for (quint64 i = from; i <= to; ++i)
-        out.append(i);
-    return out;
-}
-
 static QUrl urlOf(quint16 port)
 {
     return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
@@ -72,19 +33,6 @@ static QUrl urlOf(quint16 port)
 static ReconnectPolicy fastPolicy()
 {
     return ReconnectPolicy::exponential(20, 200, 0.5);
-}
-
-static void addModes()
-{
-    QTest::addColumn<RealtimeClient::Mode>("mode");
-    QTest::newRow("long polling") << RealtimeClient::Mode::LongPoll;
-    QTest::newRow("sse") << RealtimeClient::Mode::Sse;
-    QTest::newRow("websocket") << RealtimeClient::Mode::WebSocket;
-}
-
-static bool waitOpen(RealtimeClient &client)
-{
-    return QTest::qWaitFor([&] { return client.state() == ClientTransport::State::Open; }, WaitMs);
 }
 
 void tst_ClientTransports::receiveAndPublish_data()

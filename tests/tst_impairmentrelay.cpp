@@ -1,7 +1,7 @@
 // ImpairmentRelay between the real client transports and the in-process server, on 127.0.0.1.
 // Every impairment against every transport: nothing is lost that the relay does not report as
 // cut, and the clients reconnect and resume with no gap. No timing is asserted.
-#include "testsupport.h"
+#include "clientsupport.h"
 
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
@@ -11,8 +11,6 @@
 
 using namespace rtlab;
 using namespace rtlab::test;
-
-Q_DECLARE_METATYPE(rtlab::RealtimeClient::Mode)
 
 class tst_ImpairmentRelay : public QObject
 {
@@ -37,56 +35,6 @@ private slots:
     void refusedUpgradeMakesAutoFallBack();
     void signalsReportChanges();
 };
-
-// Records what a RealtimeClient passes on.
-struct Recorder : QObject
-{
-    explicit Recorder(RealtimeClient &client)
-    {
-        QObject::connect(&client, &RealtimeClient::messageReceived, this,
-                         [this](const Message &m, TransportKind via) {
-                             messages.append(m);
-                             vias.append(via);
-                         });
-        QObject::connect(&client, &RealtimeClient::eventOccurred, this,
-                         [this](const ConnectionEvent &e) { events.append(e); });
-    }
-    qsizetype count(ConnectionEvent::Type type, std::optional<TransportKind> kind = {}) const
-    {
-        return std::count_if(events.begin(), events.end(), [&](const ConnectionEvent &e) {
-            return e.type == type && (!kind || e.transport == *kind);
-        });
-    }
-    QList<quint64> chatIds() const { return ids(messages); }
-    bool waitChats(qsizetype n) const
-    {
-        return QTest::qWaitFor([&] { return chatIds().size() >= n; }, WaitMs);
-    }
-    QList<Message> messages;
-    QList<TransportKind> vias;
-    QList<ConnectionEvent> events;
-};
-
-static QList<quint64> range(quint64 from, quint64 to)
-{
-    QList<quint64> out;
-    for (quint64 i = from; i <= to; ++i)
-        out.append(i);
-    return out;
-}
-
-static void addModes()
-{
-    QTest::addColumn<RealtimeClient::Mode>("mode");
-    QTest::newRow("long polling") << RealtimeClient::Mode::LongPoll;
-    QTest::newRow("sse") << RealtimeClient::Mode::Sse;
-    QTest::newRow("websocket") << RealtimeClient::Mode::WebSocket;
-}
-
-static bool waitOpen(RealtimeClient &client)
-{
-    return QTest::qWaitFor([&] { return client.state() == ClientTransport::State::Open; }, WaitMs);
-}
 
 // A client on the relay, with fast reconnects.
 static void startClient(RealtimeClient &client, const ImpairmentRelay &relay, RealtimeClient::Mode mode)
