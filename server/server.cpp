@@ -2,6 +2,9 @@
 
 #include "httpconnection.h"
 #include "qtwschannel.h"
+#ifdef RTLAB_HAVE_EPOLL
+#include "epollcore.h"
+#endif
 
 #include <QLoggingCategory>
 
@@ -20,6 +23,12 @@ static QString peerKey(const QHostAddress &address, quint16 port)
 Server::Server(const ServerConfig &config, QObject *parent)
     : QObject(parent), m_hub(config), m_ws(QStringLiteral("rtlab-server"), QWebSocketServer::NonSecureMode)
 {
+#ifdef RTLAB_HAVE_EPOLL
+    if (config.core == ServerConfig::Core::Epoll) {
+        m_epoll = std::make_unique<EpollCore>(&m_hub);
+        connect(m_epoll.get(), &EpollCore::connectionClosed, this, &Server::checkFinished);
+    }
+#endif
     m_tcp.setListenBacklogSize(1024);
     connect(&m_tcp, &QTcpServer::newConnection, this, &Server::onNewConnection);
     connect(&m_ws, &QWebSocketServer::newConnection, this, &Server::onNewWebSocket);
@@ -37,6 +46,10 @@ Server::Server(const ServerConfig &config, QObject *parent)
             c->abort();
         m_connections.clear();
         m_channels.clear();
+#ifdef RTLAB_HAVE_EPOLL
+        if (m_epoll)
+            m_epoll->abortAll();
+#endif
         checkFinished();
     });
     connect(&m_hub, &Hub::drained, this, &Server::checkFinished);
@@ -45,6 +58,9 @@ Server::Server(const ServerConfig &config, QObject *parent)
 Server::~Server()
 {
     // Connections first: they release their sessions, which live in the hub.
+#ifdef RTLAB_HAVE_EPOLL
+    m_epoll.reset();
+#endif
     const auto connections = m_connections;
     m_connections.clear();
     for (HttpConnection *c : connections)
@@ -59,6 +75,10 @@ bool Server::listen(QString *errorString)
 {
     const QHostAddress address = m_hub.config().host == u"localhost" ? QHostAddress(QHostAddress::LocalHost)
                                                                       : QHostAddress(m_hub.config().host);
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        return m_epoll->listen(address, m_hub.config().port, errorString);
+#endif
     if (!m_tcp.listen(address, m_hub.config().port)) {
         if (errorString)
             *errorString = m_tcp.errorString();
@@ -67,12 +87,36 @@ bool Server::listen(QString *errorString)
     return true;
 }
 
+quint16 Server::port() const
+{
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        return m_epoll->port();
+#endif
+    return m_tcp.serverPort();
+}
+
+int Server::connectionCount() const
+{
+    int n = int(m_connections.size() + m_channels.size());
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        n += m_epoll->connectionCount();
+#endif
+    return n;
+}
+
 QUrl Server::url() const
 {
     QUrl u;
     u.setScheme(QStringLiteral("http"));
-    u.setHost(m_tcp.serverAddress().toString());
-    u.setPort(m_tcp.serverPort());
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        u.setHost(m_epoll->address().toString());
+    else
+#endif
+        u.setHost(m_tcp.serverAddress().toString());
+    u.setPort(port());
     return u;
 }
 
@@ -139,6 +183,10 @@ void Server::sweep()
         if (now - c->lastActivityMs() > KeepAliveIdleMs)
             c->closeIdle();
     }
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        m_epoll->sweep(now, KeepAliveIdleMs);
+#endif
 }
 
 void Server::dropConnections()
@@ -149,6 +197,10 @@ void Server::dropConnections()
     const auto channels = m_channels;
     for (QtWsChannel *c : channels)
         c->drop();
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        m_epoll->dropConnections();
+#endif
 }
 
 void Server::shutdown()
@@ -157,10 +209,18 @@ void Server::shutdown()
         return;
     m_shuttingDown = true;
     m_tcp.close();
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        m_epoll->stopListening();
+#endif
     m_hub.shutdown();
     const auto connections = m_connections;
     for (HttpConnection *c : connections)
         c->closeIdle();
+#ifdef RTLAB_HAVE_EPOLL
+    if (m_epoll)
+        m_epoll->closeIdle();
+#endif
     m_graceTimer.start(ShutdownGraceMs);
     checkFinished();
 }
@@ -169,7 +229,7 @@ void Server::checkFinished()
 {
     if (!m_shuttingDown || m_finished)
         return;
-    if (!m_connections.isEmpty() || !m_channels.isEmpty() || m_hub.sessionCount() > 0)
+    if (connectionCount() > 0 || m_hub.sessionCount() > 0)
         return;
     m_finished = true;
     m_graceTimer.stop();

@@ -11,14 +11,18 @@
 #include <QUrl>
 #include <QWebSocketServer>
 
+#include <memory>
+
 namespace rtlab {
 
 class HttpConnection;
 class QtWsChannel;
+class EpollCore;
 
-// rtlab-server's portable connection layer: one QTcpServer port; each connection is routed
-// by peeking at its request, and WebSocket upgrades are handed unread to QWebSocketServer.
-// The protocol itself lives in Hub.
+// rtlab-server's connection layer. With ServerConfig::Core::Qt (portable): one QTcpServer
+// port; each connection is routed by peeking at its request, and WebSocket upgrades are handed
+// unread to QWebSocketServer. With Core::Epoll (Linux): an EpollCore owns the port and every
+// connection. The protocol itself lives in Hub.
 class Server : public QObject
 {
     Q_OBJECT
@@ -27,10 +31,10 @@ public:
     ~Server() override;
 
     bool listen(QString *errorString = nullptr);
-    quint16 port() const { return m_tcp.serverPort(); }
+    quint16 port() const;
     QUrl url() const;
     Hub *hub() { return &m_hub; }
-    int connectionCount() const { return int(m_connections.size() + m_channels.size()); }
+    int connectionCount() const;
 
     // Stops accepting, ends every stream politely (docs/protocol.md, "Shutdown"), then emits
     // finished() once the connections are gone (or after a grace period).
@@ -61,6 +65,7 @@ private:
         QByteArray target;
     };
     QHash<QString, Handoff> m_handoffs;
+    std::unique_ptr<EpollCore> m_epoll; // null with the Qt core
     QTimer m_sweepTimer;
     QTimer m_graceTimer;
     bool m_shuttingDown = false;

@@ -74,8 +74,14 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                                                        "(it can resume) (default %1).")
                                                 .arg(d.maxPendingBytes / 1024),
                                         QStringLiteral("KiB"), QString::number(d.maxPendingBytes / 1024));
+    const QCommandLineOption core({ QStringLiteral("core") },
+                                  QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one "
+                                                 "epoll set for all connections) (default %1).")
+                                          .arg(d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt")),
+                                  QStringLiteral("qt|epoll"),
+                                  d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry,
-                   maxPending });
+                   maxPending, core });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -124,6 +130,15 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (!ok || pendingKiB < 16 || pendingKiB > 1024 * 1024)
         return failed(QStringLiteral("--max-pending: expected 16-1048576 KiB, got %1").arg(p.value(maxPending)));
     c.maxPendingBytes = pendingKiB * 1024;
+    const QString coreName = p.value(core);
+    if (coreName == u"qt")
+        c.core = Core::Qt;
+#ifdef RTLAB_HAVE_EPOLL
+    else if (coreName == u"epoll")
+        c.core = Core::Epoll;
+#endif
+    else
+        return failed(QStringLiteral("--core: expected qt or epoll, got %1").arg(coreName));
     c.allowOrigins = p.values(allowOrigin);
     for (const QString &origin : std::as_const(c.allowOrigins)) {
         if (origin != u"*" && !origin.startsWith(u"http://") && !origin.startsWith(u"https://"))

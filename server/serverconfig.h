@@ -22,6 +22,10 @@ struct ServerConfig
     qsizetype maxTextBytes = 16 * 1024;
     qint64 maxPendingBytes = 1024 * 1024; // unsent bytes per connection before a slow reader is cut
     int maxPollMessages = 1000;    // messages in one poll answer; the cursor says where to go on
+    // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
+    // one notifier, our own HTTP and WebSocket I/O).
+    enum class Core { Qt, Epoll };
+    Core core = Core::Qt;
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.

@@ -21,8 +21,21 @@ namespace rtlab::test {
 
 inline constexpr int WaitMs = 10000; // a bound for failure, not a timing expectation
 
+// The connection core under test: RTLAB_TEST_CORE=qt (the default) or epoll, so that CTest can
+// run the same integration tests against both (tst_server_epoll, tst_clienttransports_epoll).
+inline ServerConfig::Core testCore()
+{
+    const QByteArray core = qgetenv("RTLAB_TEST_CORE");
+    if (core.isEmpty() || core == "qt")
+        return ServerConfig::Core::Qt;
+    if (core == "epoll")
+        return ServerConfig::Core::Epoll;
+    qFatal("RTLAB_TEST_CORE: expected qt or epoll, got %s", core.constData());
+}
+
 inline std::unique_ptr<Server> startServer(ServerConfig config = {})
 {
+    config.core = testCore();
     config.host = QStringLiteral("127.0.0.1");
     config.port = 0;
     auto server = std::make_unique<Server>(config);

@@ -134,6 +134,7 @@ void tst_ClientTransports::resetIsSurfaced()
     // A restart: a new log, a new epoch, on the same port.
     server.reset();
     ServerConfig config = quietConfig();
+    config.core = testCore();
     config.host = QStringLiteral("127.0.0.1");
     config.port = port;
     server = std::make_unique<Server>(config);
