@@ -95,14 +95,18 @@ void LongPollTransport::onFinished()
     const QJsonArray messages = answer.value(QLatin1String("messages")).toArray();
     // The server writes each message as compact JSON; re-encoding gives its exact size. The
     // rest of the body (epoch, cursor, brackets, commas) is the envelope: framing.
+    QList<QByteArray> encoded;
+    encoded.reserve(messages.size());
     qint64 payload = 0;
-    for (const QJsonValue &v : messages)
-        payload += QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact).size();
+    for (const QJsonValue &v : messages) {
+        encoded.append(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+        payload += encoded.constLast().size();
+    }
     stats().payloadBytes += payload;
     stats().framingBytes += m_connection.response().bodyBytes() + m_connection.response().framingBytes() - payload;
     if (messages.size() == 1) {
         // Byte ledger: one message, one request and one response.
-        const QByteArray json = QJsonDocument(messages.first().toObject()).toJson(QJsonDocument::Compact);
+        const QByteArray &json = encoded.constFirst();
         const qsizetype at = m_body.indexOf(json);
         if (at >= 0) {
             stats().lastWire = { { tr("request (the poll itself)"), m_connection.lastRequest() },

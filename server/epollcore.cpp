@@ -159,21 +159,8 @@ void EpollConnection::dispatch()
         upgrade(request);
         return;
     }
-    // HTTP/1.0 keep-alive is an old extension we do not speak: one request, then close.
-    m_keepAlive = request.keepAlive && request.versionMajor == 1 && request.versionMinor >= 1;
-    m_exchangeTransport = Transport::Other;
-    if (request.path == "/poll") {
-        m_exchangeTransport = Transport::LongPoll;
-        if (!m_countedAsPoll) {
-            m_countedAsPoll = true;
-            m_hub->stats().at(Transport::LongPoll).connections++;
-            m_hub->stats().at(Transport::LongPoll).connectionsTotal++;
-        }
-    } else if (request.path == "/events") {
-        m_exchangeTransport = Transport::Sse;
-    } else {
-        m_hub->stats().at(Transport::Other).requests++;
-    }
+    m_keepAlive = request.persistent();
+    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAsPoll);
     m_hub->handleRequest(request, this);
 }
 
@@ -329,10 +316,7 @@ void EpollConnection::teardown()
     m_out.clear();
     m_pending = 0;
     m_in.clear();
-    if (m_countedAsPoll) {
-        m_countedAsPoll = false;
-        m_hub->stats().at(Transport::LongPoll).connections--;
-    }
+    m_hub->connectionClosed(std::exchange(m_countedAsPoll, false));
     HttpStream::Observer *http = std::exchange(m_httpObserver, nullptr);
     WsChannel::Observer *ws = std::exchange(m_wsObserver, nullptr);
     m_core->release(this);

@@ -27,8 +27,7 @@ HttpConnection::~HttpConnection()
 {
     if (Observer *observer = std::exchange(m_observer, nullptr))
         observer->streamClosed();
-    if (m_countedAsPoll)
-        m_hub->stats().at(Transport::LongPoll).connections--;
+    m_hub->connectionClosed(m_countedAsPoll);
 }
 
 qint64 HttpConnection::pendingBytes() const
@@ -121,21 +120,8 @@ void HttpConnection::dispatch()
     m_parser.reset();
     m_headStarted = false;
     m_state = State::Dispatched;
-    // HTTP/1.0 keep-alive is an old extension we do not speak: one request, then close.
-    m_keepAlive = request.keepAlive && request.versionMajor == 1 && request.versionMinor >= 1;
-    m_exchangeTransport = Transport::Other;
-    if (request.path == "/poll") {
-        m_exchangeTransport = Transport::LongPoll;
-        if (!m_countedAsPoll) {
-            m_countedAsPoll = true;
-            m_hub->stats().at(Transport::LongPoll).connections++;
-            m_hub->stats().at(Transport::LongPoll).connectionsTotal++;
-        }
-    } else if (request.path == "/events") {
-        m_exchangeTransport = Transport::Sse;
-    } else {
-        m_hub->stats().at(Transport::Other).requests++;
-    }
+    m_keepAlive = request.persistent();
+    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAsPoll);
     m_hub->handleRequest(request, this);
 }
 

@@ -26,6 +26,9 @@ struct HttpRequest
     bool hasHeader(QByteArrayView lowerName) const;
     // True for a WebSocket opening handshake (RFC 6455 §4.2.1): GET, Upgrade: websocket.
     bool isWebSocketUpgrade() const;
+    // Whether the connection stays open after the answer. HTTP/1.0 keep-alive is an old
+    // extension we do not speak: one request, then close.
+    bool persistent() const { return keepAlive && versionMajor == 1 && versionMinor >= 1; }
 };
 
 } // namespace rtlab

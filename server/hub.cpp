@@ -293,10 +293,31 @@ static QString pageResource(const QByteArray &path, QByteArray *contentType)
 static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+Transport Hub::exchangeTransport(const HttpRequest &request, bool *countedAsPoll)
+{
+    if (request.path == "/poll") {
+        if (!*countedAsPoll) {
+            *countedAsPoll = true;
+            m_stats.at(Transport::LongPoll).connections++;
+            m_stats.at(Transport::LongPoll).connectionsTotal++;
+        }
+        return Transport::LongPoll;
+    }
+    return request.path == "/events" ? Transport::Sse : Transport::Other;
+}
+
+void Hub::connectionClosed(bool countedAsPoll)
+{
+    if (countedAsPoll)
+        m_stats.at(Transport::LongPoll).connections--;
+}
+
 Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 {
     const QByteArray &path = request.path;
     const QByteArray &method = request.method;
+    if (path != "/events" && path != "/poll" && path != "/send")
+        m_stats.at(Transport::Other).requests++;
     const bool get = method == "GET" || method == "HEAD";
     auto answer = [&](HttpResponse r) {
         r.omitBody = method == "HEAD";

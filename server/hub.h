@@ -38,6 +38,11 @@ public:
     // Answers one HTTP request on the stream (some answer later: held polls, SSE).
     // Returns the transport the request belongs to, for the connection's figures.
     Transport handleRequest(const HttpRequest &request, HttpStream *stream);
+    // Which transport an exchange's bytes belong to. A connection's first poll makes it a
+    // long-polling connection until it closes (*countedAsPoll remembers that for the caller,
+    // which gives it back with connectionClosed()).
+    Transport exchangeTransport(const HttpRequest &request, bool *countedAsPoll);
+    void connectionClosed(bool countedAsPoll);
     // A WebSocket whose handshake the connection layer accepted.
     void openWebSocket(WsChannel *channel);
 
