@@ -4,22 +4,27 @@
 # CPU 0; the bench is pinned to CPU 1. Loopback only. Results: bench/results/<stamp>/*.json, and
 # summary.md there (medians and ranges over the runs).
 #
-#   bench/run.sh [--runs N] [--servers rtlab,nchan,node] [--scenarios S1,S2,S3,S4,S5] [--n N]
+#   bench/run.sh [--runs N] [--servers rtlab,nchan,node[,rtlab-qt]] [--scenarios S1,S2,S3,S4,S5] [--n N]
 #                [--n-small N] [--build DIR] [--no-build]
+#
+# rtlab is rtlab-server on its epoll core; rtlab-qt is the same server on the portable Qt core.
 #
 # Scenarios (N = --n, 10,000 by default; the fd limit is 20,000 per process and cannot be raised,
 # so no run holds more than 19,000 connections, and the bench and the server are separate processes):
 #   S1  broadcast 1 → N, WebSocket and SSE, 64 B and 1 KiB payloads, 10 messages at 2/s
 #   S2  1:1 — one WebSocket subscriber, 300 messages at 100/s, with N idle keep-alive connections
 #   S3  19,000 connections (WS/SSE/long poll dealt round robin): connect rate, memory, idle cost
-#   S4  ramp: --n-small (2,000) WebSocket subscribers, rate ×1.5 every 2 s until p99 > 100 ms
+#   S4  ramp: N WebSocket subscribers, from 1 msg/s, rate ×1.5 every 2 s until p99 > 100 ms
 #   S5  long poll: 5,000 held polls woken by 10 publishes; and immediate one-message answers (wrk)
+#   S6  slow readers: N WebSocket subscribers, 10 % stop reading (4 KiB receive window), 16,000 B at
+#       4/s for 15 s; the same run with nobody slow as its baseline. Storm: N SSE subscribers,
+#       2 messages/s; 4 s in, all drop and reconnect at once with Last-Event-ID
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 runs=3
 servers=rtlab,nchan,node
-scenarios=S1,S2,S3,S4,S5
+scenarios=S1,S2,S3,S4,S5,S6
 n=10000
 nsmall=2000
 build=$root/build-bench
@@ -96,8 +101,10 @@ start_server() {
     port=$((port + 1))
     base=http://127.0.0.1:$port
     case $1 in
-    rtlab)
-        taskset -c 0 "$server_bin" --port $port --tick-rate 0 >"$out/server-rtlab.log" 2>&1 &
+    rtlab | rtlab-qt)
+        local core=epoll
+        [ "$1" = rtlab-qt ] && core=qt
+        taskset -c 0 "$server_bin" --core $core --port $port --tick-rate 0 >"$out/server-$1.log" 2>&1 &
         local pid=$!
         server_pids=$pid
         server_kill="kill $pid; wait $pid"
@@ -167,8 +174,16 @@ for r in $(seq "$runs"); do
                 --connect-timeout 120 --settle 1
         fi
         if has S4; then
-            run_bench $s S4 ws-ramp $r -- --transport ws --subscribers $nsmall --ramp --ramp-start 2 \
+            run_bench $s S4 ws-ramp $r -- --transport ws --subscribers $n --ramp --ramp-start 1 \
                 --ramp-factor 1.5 --ramp-step 2 --ramp-p99 100 --ramp-max-steps 14 --publishers 4 --settle 1
+        fi
+        if has S6; then
+            for f in 0 0.1; do
+                run_bench $s S6 "slow-$f" $r -- --transport ws --subscribers $n --slow-fraction $f --size 16000 \
+                    --rate 4 --messages 60 --publishers 1 --settle 1
+            done
+            run_bench $s S6 storm $r -- --transport sse --subscribers $n --size 64 --rate 2 --messages 20 \
+                --storm-at 4 --publishers 1 --settle 1
         fi
         if has S5; then
             run_bench $s S5 lp-held-5000 $r -- --transport lp --subscribers 5000 --rate 2 --messages 10 \

@@ -14,7 +14,7 @@ folders = sys.argv[1:]
 out = folders[0]
 runs = {}
 for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.json'))):
-    m = re.match(r'(S\d)-(.+)-(rtlab|nchan|node)-(\d+)\.json$', os.path.basename(path))
+    m = re.match(r'(S\d)-(.+)-(rtlab-qt|rtlab|nchan|node)-(\d+)\.json$', os.path.basename(path))
     if not m:
         continue
     try:
@@ -24,7 +24,7 @@ for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.json
         data = None
     runs.setdefault((m[1], m[2], m[3]), []).append(data)
 for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.wrk'))):
-    m = re.match(r'(S\d)-(.+)-(rtlab|nchan|node)-(\d+)\.wrk$', os.path.basename(path))
+    m = re.match(r'(S\d)-(.+)-(rtlab-qt|rtlab|nchan|node)-(\d+)\.wrk$', os.path.basename(path))
     text = open(path).read()
     rps = re.search(r'Requests/sec:\s*([\d.]+)', text)
     lat = re.search(r'Latency\s+([\d.]+)(\w+)', text)
@@ -74,16 +74,16 @@ def cell(key, path, digits=0, scale=1.0):
     return s
 
 
-def ratio(key, path, scale=1.0):
+def ratio(key, path, ref_key=None):
     med, _, _, _ = stat(key, path)
-    ref, _, _, _ = stat((key[0], key[1], 'nchan'), path)
+    ref, _, _, _ = stat(ref_key or (key[0], key[1], 'nchan'), path)
     if med is None or not ref:
         return '—'
     return f'{med / ref:.2f}×'
 
 
-servers = ['rtlab', 'nchan', 'node']
-names = {'rtlab': 'rtlab-server (portable Qt layer)', 'nchan': 'nginx + nchan, 1 worker', 'node': 'Node + ws'}
+servers = ['rtlab', 'nchan', 'node', 'rtlab-qt']
+names = {'rtlab': 'rtlab-server (epoll core)', 'rtlab-qt': 'rtlab-server (portable Qt core)', 'nchan': 'nginx + nchan, 1 worker', 'node': 'Node + ws'}
 variants = sorted({(k[0], k[1]) for k in runs})
 print('Results: ' + ', '.join(f'`{os.path.basename(os.path.normpath(f))}`' for f in folders)
       + '. Medians over the runs, (min–max) when they differ; ratios are against nchan.\n')
@@ -106,6 +106,8 @@ def table(title, columns, scenario_variants):
         for c in columns:
             if c[1] == 'ratio':
                 cells.append(ratio(key, c[2]))
+            elif c[1] == 'ratio-variant':
+                cells.append(ratio(key, c[2], (key[0], c[3], key[2])))
             else:
                 cells.append(cell(key, c[1], c[2] if len(c) > 2 else 0, c[3] if len(c) > 3 else 1.0))
         print(f'| {sv[0]} {sv[1]} | {names[s]} | {n} | ' + ' | '.join(cells) + ' |')
@@ -161,3 +163,104 @@ table('S5 long poll: immediate answers with one message (wrk -t1 -c50 -d5s)', [
     ('requests/s', 'rps'), ('vs nchan', 'ratio', 'rps'), ('mean latency ms', 'latencyMs', 2),
     ('non-2xx', 'non2xx')],
     [v for v in variants if v[1].endswith('immediate')])
+table('S6 slow readers: 10 % of the WebSocket subscribers stop reading (16,000 B at 4/s, 15 s)', [
+    ('slow readers', 'slow.subscribers'),
+    ('others', 'connections.openAtPublish'),
+    ('others p50 ms', 'latencyUs.p50', 1, 0.001), ('others p99 ms', 'latencyUs.p99', 1, 0.001),
+    ('p99 vs nobody slow', 'ratio-variant', 'latencyUs.p99', 'slow-0'),
+    ('server RSS growth, KiB', 'server.rssGrowthKiB'),
+    ('kernel TCP buffers growth, KiB', 'server.kernelTcpGrowthKiB'),
+    ('server CPU µs/delivery', 'server.cpuUsPerDelivery', 2),
+    ('slow: got everything', 'slow.complete'), ('slow: cut by server', 'slow.cutByServer'),
+    ('lost', 'lost'), ('errors', 'errors')],
+    [v for v in variants if v[0] == 'S6' and v[1].startswith('slow')])
+table('S6 reconnect storm: every SSE subscriber drops and reconnects at once (Last-Event-ID)', [
+    ('subscribers', 'storm.dropped'),
+    ('all reopened in ms', 'storm.allOpenMs', 1),
+    ('storm vs nchan', 'ratio', 'storm.allOpenMs'),
+    ('reopened/s', 'storm.reopenedPerSec'),
+    ('p99 ms', 'latencyUs.p99', 1, 0.001), ('max ms', 'latencyUs.max', 1, 0.001),
+    ('server RSS growth, KiB', 'server.rssGrowthKiB'),
+    ('lost', 'lost'), ('dup', 'duplicates'), ('errors', 'errors')],
+    [v for v in variants if v[0] == 'S6' and v[1] == 'storm'])
+
+
+# The chart: every ratio target as "times better than nchan" (nchan = 1; right of 1 is better),
+# on a log scale, one bar per server, with the issue's target as a tick. Written with --chart.
+def chart(path):
+    metrics = [  # label, (scenario, variant), path, lower is better, target (times better)
+        ('S1 ws 64 B: CPU per delivery', ('S1', 'ws-64'), 'server.cpuUsPerDelivery', True, 1 / 0.8),
+        ('S1 ws 64 B: p99', ('S1', 'ws-64'), 'latencyUs.p99', True, 1.0),
+        ('S1 ws 1 KiB: CPU per delivery', ('S1', 'ws-1024'), 'server.cpuUsPerDelivery', True, 1 / 0.8),
+        ('S1 ws 1 KiB: p99', ('S1', 'ws-1024'), 'latencyUs.p99', True, 1.0),
+        ('S1 sse 64 B: CPU per delivery', ('S1', 'sse-64'), 'server.cpuUsPerDelivery', True, 1 / 0.8),
+        ('S1 sse 64 B: p99', ('S1', 'sse-64'), 'latencyUs.p99', True, 1.0),
+        ('S1 sse 1 KiB: CPU per delivery', ('S1', 'sse-1024'), 'server.cpuUsPerDelivery', True, 1 / 0.8),
+        ('S1 sse 1 KiB: p99', ('S1', 'sse-1024'), 'latencyUs.p99', True, 1.0),
+        ('S2 1:1 with 10k idle: p50', ('S2', 'ws-1to1'), 'latencyUs.p50', True, 1 / 1.1),
+        ('S2 1:1 with 10k idle: p99', ('S2', 'ws-1to1'), 'latencyUs.p99', True, 1 / 1.5),
+        ('S3 19k connections: connect rate', ('S3', 'mixed-19000'), 'connections.perSec', False, 1.5),
+        ('S3 19k connections: memory each', ('S3', 'mixed-19000'), 'server.rssPerConnectionBytes', True, None),
+        ('S4 ramp: max deliveries/s', ('S4', 'ws-ramp'), 'ramp.maxDeliveriesPerSec', False, 1.2),
+        ('S5 held polls: p99', ('S5', 'lp-held-5000'), 'latencyUs.p99', True, None),
+        ('S5 immediate answers: req/s', ('S5', 'lp-immediate'), 'rps', False, 0.9),
+        ('S6 slow readers: kernel buffers', ('S6', 'slow-0.1'), 'server.kernelTcpGrowthKiB', True, None),
+        ('S6 storm: all reconnected', ('S6', 'storm'), 'storm.allOpenMs', True, None),
+    ]
+    shown = [s for s in ['rtlab', 'node', 'rtlab-qt'] if any(k[2] == s for k in runs)]
+    colours = {'rtlab': '#2a7ab0', 'node': '#9a9a9a', 'rtlab-qt': '#d9a13b'}
+    rows = []
+    for label, sv, p, lower, target in metrics:
+        ref = stat((sv[0], sv[1], 'nchan'), p)[0]
+        vals = {}
+        for s in shown:
+            v = stat((sv[0], sv[1], s), p)[0]
+            if v and ref:
+                vals[s] = (ref / v) if lower else (v / ref)
+        if vals:
+            rows.append((label, vals, target))
+    import math
+    left, width, bar, gap = 260, 460, 9, 8
+    lo, hi = math.log10(1 / 30), math.log10(30)
+    xs = lambda r: left + (math.log10(min(max(r, 1 / 30), 30)) - lo) / (hi - lo) * width
+    row_h = len(shown) * bar + gap
+    height = 70 + len(rows) * row_h + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" height="{height}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="10" y="18" font-size="13" font-weight="bold">rtlab-server vs nginx+nchan (= 1), '
+           f'medians; right of 1 is better</text>']
+    for i, s in enumerate(shown):
+        out.append(f'<rect x="{10 + i * 180}" y="28" width="10" height="10" fill="{colours[s]}"/>'
+                   f'<text x="{24 + i * 180}" y="37">{names[s]}</text>')
+    out.append(f'<rect x="{10 + len(shown) * 180}" y="28" width="2" height="10" fill="#c0392b"/>'
+               f'<text x="{18 + len(shown) * 180}" y="37">target</text>')
+    top = 55
+    for t in [1 / 30, 0.1, 0.3, 1, 3, 10, 30]:
+        x = xs(t)
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 25}" '
+                   f'stroke="{"#333" if t == 1 else "#ddd"}"/>')
+        out.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">'
+                   f'{("%g" % t) if t >= 1 else "1/%g" % round(1 / t)}×</text>')
+    for j, (label, vals, target) in enumerate(rows):
+        y = top + 8 + j * row_h
+        out.append(f'<text x="{left - 8}" y="{y + len(shown) * bar / 2 + 4:.1f}" text-anchor="end">{label}</text>')
+        for i, s in enumerate(shown):
+            if s not in vals:
+                continue
+            x0, x1 = xs(1), xs(vals[s])
+            out.append(f'<rect x="{min(x0, x1):.1f}" y="{y + i * bar}" width="{abs(x1 - x0):.1f}" '
+                       f'height="{bar - 1}" fill="{colours[s]}"><title>{names[s]}: {vals[s]:.2f}×</title></rect>')
+            tx, anchor = (x1 + 3, 'start') if vals[s] >= 1 else (x1 - 3, 'end')
+            out.append(f'<text x="{tx:.1f}" y="{y + i * bar + bar - 2}" font-size="9" '
+                       f'text-anchor="{anchor}">{vals[s]:.2f}×</text>')
+        if target:
+            x = xs(target)
+            out.append(f'<rect x="{x - 1:.1f}" y="{y - 2}" width="2" height="{len(shown) * bar + 3}" fill="#c0392b"/>')
+    out.append('</svg>')
+    with open(path, 'w') as f:
+        f.write('\n'.join(out) + '\n')
+
+
+if os.environ.get('RTLAB_CHART'):
+    chart(os.environ['RTLAB_CHART'])

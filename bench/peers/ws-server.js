@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A Node broadcast server for rtlab's benchmarks (loopback only), the "Node ws" peer:
 //   GET  /ws      WebSocket (ws 8, perMessageDeflate off): every published body as one text frame
-//   GET  /events  Server-Sent Events: every body as one "data:" line (close-delimited, no chunking)
+//   GET  /events  Server-Sent Events: every body as one "data:" line with an "id:" (close-delimited,
+//                 no chunking); a Last-Event-ID header replays what came after it from the history
 //   GET  /poll?after=N   long poll in rtlab's shape: {"messages":[...],"cursor":N}, held up to 25 s
 //   POST /pub     publishes the request body (a JSON message) unchanged; 202
 //   GET  /healthz {"ok":true}
@@ -43,7 +44,7 @@ function publish(body) {
   if (history.length > HISTORY) history.shift();
   // Encode once per transport; ws frames the same string for every client.
   for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.send(body);
-  const event = 'data: ' + body + '\n\n';
+  const event = 'id: ' + id + '\ndata: ' + body + '\n\n';
   for (const res of sse) res.write(event);
   if (polls.size) {
     const answers = new Map();
@@ -71,6 +72,15 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, {'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'Connection': 'close'});
     res.socket.setNoDelay(true);
     res.write('retry: 1000\n\n');
+    const lastText = req.headers['last-event-id'];
+    if (lastText !== undefined && history.length) {
+      const last = Number(lastText);
+      const first = history[0].id;
+      let replay = '';
+      for (let i = Math.max(last + 1, first) - first; i >= 0 && i < history.length; ++i)
+        replay += 'id: ' + history[i].id + '\ndata: ' + history[i].body + '\n\n';
+      if (replay) res.write(replay);
+    }
     sse.add(res);
     req.on('close', () => sse.delete(res));
     return;

@@ -3,6 +3,8 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
+#include <algorithm>
+
 namespace rtlab::bench {
 
 namespace {
@@ -77,6 +79,14 @@ bool BenchConfig::fromArguments(
         = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
     const auto drain
         = opt("drain", "Seconds without any delivery after which the run stops waiting.", "S", "3");
+    const auto slowFraction = opt("slow-fraction",
+        "Share of the subscribers (0 to 0.5) that stop reading once open (receive window clamped "
+        "to 4 KiB); reported apart from the others.",
+        "F", "0");
+    const auto stormAt = opt("storm-at",
+        "Seconds into publishing at which every subscriber drops its connection and reconnects at "
+        "once, resuming (SSE: Last-Event-ID; long poll: its cursor).",
+        "S", "0");
     const auto serverPid
         = opt("server-pid", "Server process to measure from /proc (repeatable, or a comma list).", "PID");
     const auto json = opt("json", "Print one JSON object on stdout.");
@@ -182,10 +192,23 @@ bool BenchConfig::fromArguments(
     c.connectTimeoutS = number(connectTimeout, 0.1, 3600);
     c.settleS = number(settle, 0, 600);
     c.drainS = number(drain, 0.1, 600);
+    c.slowFraction = number(slowFraction, 0, 0.5);
+    c.stormAtS = number(stormAt, 0, 3600);
     if (!ok)
         return false;
     if (c.subscribers + c.idleConnections > 19000) {
         *errorString = QStringLiteral("at most 19,000 connections in all (the fd limit is 20,000)");
+        return false;
+    }
+    if (c.stormAtS > 0
+        && std::any_of(c.transports.begin(), c.transports.end(),
+            [](Subscriber::Kind k) { return k == Subscriber::Kind::WebSocket; })) {
+        *errorString = QStringLiteral("--storm-at needs sse or lp subscribers (they resume by "
+                                      "Last-Event-ID or cursor; a WebSocket has no standard way)");
+        return false;
+    }
+    if ((c.stormAtS > 0 || c.slowFraction > 0) && (c.idleMode || c.ramp)) {
+        *errorString = QStringLiteral("--storm-at and --slow-fraction go with a fixed-rate run");
         return false;
     }
     if (c.idleMode && c.durationS <= 0) {

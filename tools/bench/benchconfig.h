@@ -35,6 +35,8 @@ struct BenchConfig
     double connectTimeoutS = 60;
     double settleS = 0.5;
     double drainS = 3; // stop waiting for stragglers after this long without a delivery
+    double slowFraction = 0; // this share of the subscribers stops reading once open
+    double stormAtS = 0; // > 0: this long into publishing, every subscriber drops and reconnects at once
     std::vector<int> serverPids;
     bool json = false;
     QString label;

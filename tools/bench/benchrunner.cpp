@@ -127,10 +127,15 @@ void BenchRunner::connectAll()
         const Endpoint &e = kind == Subscriber::Kind::WebSocket ? m_config.wsUrl
             : kind == Subscriber::Kind::Sse                     ? m_config.sseUrl
                                                                 : m_config.lpUrl;
-        m_subscribers.push_back(std::make_unique<Subscriber>(
-            &m_loop, e, kind, &m_tally, uint64_t(m_config.idleConnections + i) + 1));
-        m_subscribers.back()->setPollStyle(m_config.pollStyle);
-        all.push_back(m_subscribers.back().get());
+        // Slow readers spread evenly: subscriber i is slow when the running share crosses a step.
+        const bool slow = std::floor(double(i + 1) * m_config.slowFraction)
+            > std::floor(double(i) * m_config.slowFraction);
+        auto &group = slow ? m_slow : m_subscribers;
+        group.push_back(std::make_unique<Subscriber>(
+            &m_loop, e, kind, slow ? &m_slowTally : &m_tally, uint64_t(m_config.idleConnections + i) + 1));
+        group.back()->setPollStyle(m_config.pollStyle);
+        group.back()->setSlow(slow);
+        all.push_back(group.back().get());
     }
     size_t started = 0;
     size_t settled = 0;
@@ -170,6 +175,7 @@ bool BenchRunner::publishDue(uint64_t due, uint16_t step)
         ++m_nextPublisher;
         ++m_seq;
         m_tally.maxSeq = m_seq;
+        m_slowTally.maxSeq = m_seq;
         if (m_config.ramp) {
             m_tally.stepOfSeq.resize(m_seq + 1, step);
             m_tally.stepOfSeq[m_seq] = step;
@@ -191,10 +197,19 @@ void BenchRunner::publishFixed()
         const uint64_t due
             = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
         publishDue(due, 0);
+        if (m_config.stormAtS > 0 && !m_stormStartUs
+            && monotonicUs() >= m_publishStartUs + int64_t(m_config.stormAtS * Second))
+            storm();
+        sampleRss();
         m_loop.runOnce(1);
     }
     // Every publish answered (bounded), then the deliveries drain.
-    runUntil([&] { return acked() + failedPublishes() >= m_seq; }, monotonicUs() + 30 * Second);
+    runUntil(
+        [&] {
+            sampleRss();
+            return acked() + failedPublishes() >= m_seq;
+        },
+        monotonicUs() + 30 * Second);
     m_publishEndUs = monotonicUs();
     m_expected = acked() * m_openAtPublish;
     int64_t lastProgressUs = monotonicUs();
@@ -202,6 +217,7 @@ void BenchRunner::publishFixed()
     const int64_t hardDeadline = monotonicUs() + 120 * Second;
     runUntil(
         [&] {
+            sampleRss();
             if (m_tally.deliveries != lastDeliveries) {
                 lastDeliveries = m_tally.deliveries;
                 lastProgressUs = monotonicUs();
@@ -210,6 +226,92 @@ void BenchRunner::publishFixed()
                 || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
         },
         hardDeadline);
+}
+
+void BenchRunner::sampleRss()
+{
+    // The server's memory while slow readers hold data back: sampled 4 times a second.
+    const int64_t now = monotonicUs();
+    if (m_config.serverPids.empty() || now - m_lastRssSampleUs < 250000)
+        return;
+    m_lastRssSampleUs = now;
+    const ProcSample s = ProcSample::take(m_config.serverPids);
+    if (s.valid)
+        m_rssPeakKiB = std::max(m_rssPeakKiB, s.rssKiB);
+    m_kernelTcpPeakKiB = std::max(m_kernelTcpPeakKiB, ProcSample::kernelTcpKiB());
+}
+
+void BenchRunner::storm()
+{
+    // Every subscriber at once: reset, reconnect, resume. The connects go out in one burst,
+    // so the server's accept backlog and accept rate decide how long the storm takes.
+    m_stormStartUs = monotonicUs();
+    size_t started = 0;
+    for (auto &s : m_subscribers)
+        started += s->reconnectNow() ? 1 : 0;
+    const int64_t issuedUs = monotonicUs();
+    const int64_t deadline = m_stormStartUs + 30 * Second;
+    runUntil([&] { return size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
+                                     [&](const auto &s) { return s->reopenedAtUs() >= m_stormStartUs; }))
+                       == m_subscribers.size()
+                    || monotonicUs() >= deadline; },
+        deadline, 1);
+    int64_t lastOpen = 0;
+    size_t reopened = 0;
+    for (const auto &s : m_subscribers)
+        if (s->reopenedAtUs() >= m_stormStartUs) {
+            ++reopened;
+            lastOpen = std::max(lastOpen, s->reopenedAtUs());
+        }
+    const double spanMs = double(lastOpen - m_stormStartUs) / 1000.0;
+    m_stormReport = { { QStringLiteral("dropped"), qint64(m_subscribers.size()) },
+        { QStringLiteral("started"), qint64(started) }, { QStringLiteral("reopened"), qint64(reopened) },
+        { QStringLiteral("issueMs"), round1(double(issuedUs - m_stormStartUs) / 1000.0) },
+        { QStringLiteral("allOpenMs"), reopened == m_subscribers.size() ? round1(spanMs) : -1.0 },
+        { QStringLiteral("reopenedPerSec"),
+            std::round(double(reopened) / std::max(spanMs / 1000.0, 1e-6)) } };
+    std::fprintf(stderr, "  storm         %zu of %zu reopened in %.1f ms\n", reopened, m_subscribers.size(),
+        spanMs);
+}
+
+void BenchRunner::drainSlowReaders()
+{
+    // The slow readers read again: each either gets everything the server kept for it, or finds
+    // that the server cut it off (it can resume with its id). Bounded by the drain time.
+    if (m_slow.empty())
+        return;
+    for (auto &s : m_slow)
+        s->resumeReading();
+    const uint64_t ack = acked();
+    int64_t lastProgressUs = monotonicUs();
+    uint64_t last = m_slowTally.deliveries;
+    const int64_t hardDeadline = monotonicUs() + 60 * Second;
+    runUntil(
+        [&] {
+            if (m_slowTally.deliveries != last) {
+                last = m_slowTally.deliveries;
+                lastProgressUs = monotonicUs();
+            }
+            return std::all_of(m_slow.begin(), m_slow.end(),
+                       [&](const auto &s) { return !s->hasSocket() || s->seen().unique() >= ack; })
+                || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
+        },
+        hardDeadline);
+    size_t complete = 0, cut = 0, open = 0, everOpen = 0;
+    for (const auto &s : m_slow) {
+        everOpen += s->openedAtUs() > 0;
+        if (s->seen().unique() >= ack)
+            ++complete;
+        else if (!s->hasSocket())
+            ++cut;
+        else
+            ++open;
+    }
+    m_slowReport = { { QStringLiteral("subscribers"), qint64(m_slow.size()) },
+        { QStringLiteral("opened"), qint64(everOpen) },
+        { QStringLiteral("complete"), qint64(complete) }, { QStringLiteral("cutByServer"), qint64(cut) },
+        { QStringLiteral("openIncomplete"), qint64(open) },
+        { QStringLiteral("deliveries"), qint64(m_slowTally.deliveries) } };
 }
 
 void BenchRunner::publishRamp()
@@ -323,6 +425,7 @@ int BenchRunner::run()
     // Let the server finish registering what it just accepted before measuring it.
     runUntil([] { return false; }, monotonicUs() + int64_t(m_config.settleS * Second), 10);
     m_connected = ProcSample::take(m_config.serverPids);
+    m_kernelTcpConnectedKiB = ProcSample::kernelTcpKiB();
     if (!m_config.idleMode) {
         runUntil(
             [&] {
@@ -335,6 +438,7 @@ int BenchRunner::run()
     m_runStart = ProcSample::take(m_config.serverPids);
     m_selfCpuStartUs = selfCpuUs();
     m_tally.counting = true;
+    m_slowTally.counting = true;
     if (m_config.idleMode)
         holdIdle();
     else if (m_config.ramp)
@@ -344,12 +448,16 @@ int BenchRunner::run()
     m_tally.counting = false;
     m_runEnd = ProcSample::take(m_config.serverPids);
     m_selfCpuEndUs = selfCpuUs();
+    drainSlowReaders();
+    m_slowTally.counting = false;
     const QJsonObject r = report();
     printTable(r);
     if (m_config.json)
         std::printf("%s\n", QJsonDocument(r).toJson(QJsonDocument::Compact).constData());
     std::fflush(stdout);
     for (auto &s : m_subscribers)
+        s->close();
+    for (auto &s : m_slow)
         s->close();
     for (auto &s : m_idle)
         s->close();
@@ -379,7 +487,12 @@ QJsonObject BenchRunner::report()
         idleOpen += s->openedAtUs() > 0;
     size_t opened = 0;
     QJsonObject byKind;
-    for (const auto &s : m_subscribers) {
+    std::vector<const Subscriber *> everyone;
+    for (const auto &s : m_subscribers)
+        everyone.push_back(s.get());
+    for (const auto &s : m_slow)
+        everyone.push_back(s.get());
+    for (const Subscriber *s : everyone) {
         if (s->openedAtUs() > 0)
             ++opened;
         const QString k = QString::fromLatin1(kindName(s->kind()));
@@ -431,6 +544,10 @@ QJsonObject BenchRunner::report()
     r.insert(QStringLiteral("reconnects"), qint64(m_tally.reconnects));
     if (m_config.ramp)
         r.insert(QStringLiteral("ramp"), m_rampReport);
+    if (!m_stormReport.isEmpty())
+        r.insert(QStringLiteral("storm"), m_stormReport);
+    if (!m_slowReport.isEmpty())
+        r.insert(QStringLiteral("slow"), m_slowReport);
     {
         const double runS = double(std::max<int64_t>(m_runEnd.atUs - m_runStart.atUs, 1)) / double(Second);
         const double cpuMs = double(m_selfCpuEndUs - m_selfCpuStartUs) / 1000.0;
@@ -454,6 +571,13 @@ QJsonObject BenchRunner::report()
         const double runCpuMs = double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1e6;
         s.insert(QStringLiteral("connectCpuMs"), round1(double(m_connected.cpuNs - m_before.cpuNs) / 1e6));
         s.insert(QStringLiteral("runCpuMs"), round1(runCpuMs));
+        if (m_rssPeakKiB) {
+            s.insert(QStringLiteral("rssPeakKiB"), qint64(std::max(m_rssPeakKiB, m_runEnd.rssKiB)));
+            s.insert(QStringLiteral("rssGrowthKiB"),
+                qint64(std::max(m_rssPeakKiB, m_runEnd.rssKiB) - m_connected.rssKiB));
+        }
+        if (m_kernelTcpPeakKiB >= 0 && m_kernelTcpConnectedKiB >= 0)
+            s.insert(QStringLiteral("kernelTcpGrowthKiB"), qint64(m_kernelTcpPeakKiB - m_kernelTcpConnectedKiB));
         if (allOpened)
             s.insert(QStringLiteral("rssPerConnectionBytes"),
                 std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
@@ -536,6 +660,16 @@ void BenchRunner::printTable(const QJsonObject &r)
             i.value(QLatin1String("bytesPerSecPerConnection")).toDouble(),
             i.value(QLatin1String("heartbeats")).toInteger());
     }
+    if (r.value(QLatin1String("server")).toObject().contains(QLatin1String("rssGrowthKiB")))
+        std::fprintf(stderr, "  memory        server RSS grew %lld KiB at most; kernel TCP buffers (all sockets) %lld KiB\n",
+            obj("server").value(QLatin1String("rssGrowthKiB")).toInteger(),
+            obj("server").value(QLatin1String("kernelTcpGrowthKiB")).toInteger());
+    if (!m_slowReport.isEmpty())
+        std::fprintf(stderr, "  slow readers  %lld: %lld got everything, %lld cut by the server, %lld open short\n",
+            m_slowReport.value(QLatin1String("subscribers")).toInteger(),
+            m_slowReport.value(QLatin1String("complete")).toInteger(),
+            m_slowReport.value(QLatin1String("cutByServer")).toInteger(),
+            m_slowReport.value(QLatin1String("openIncomplete")).toInteger());
     if (m_config.ramp) {
         const QJsonObject ramp = obj("ramp");
         std::fprintf(stderr, "  ramp          max %.0f deliveries/s at %.1f msg/s (stopped: %s)\n",

@@ -33,6 +33,9 @@ private:
     void publishRamp();
     void holdIdle();
     bool publishDue(uint64_t due, uint16_t step);
+    void storm();
+    void drainSlowReaders();
+    void sampleRss();
     uint64_t acked() const;
     uint64_t failedPublishes() const;
     size_t openSubscribers() const;
@@ -44,8 +47,10 @@ private:
     BenchConfig m_config;
     EpollLoop m_loop;
     Tally m_tally;
+    Tally m_slowTally; // the slow readers' deliveries, apart from the others'
     std::vector<std::unique_ptr<Subscriber>> m_idle;
     std::vector<std::unique_ptr<Subscriber>> m_subscribers;
+    std::vector<std::unique_ptr<Subscriber>> m_slow;
     std::vector<std::unique_ptr<Publisher>> m_publishers;
     size_t m_nextPublisher = 0;
     uint64_t m_seq = 0;
@@ -58,6 +63,10 @@ private:
     uint64_t m_idleBytes = 0, m_idleHeartbeats = 0;
     double m_idleSeconds = 0;
     QJsonObject m_rampReport;
+    QJsonObject m_stormReport, m_slowReport;
+    int64_t m_stormStartUs = 0;
+    int64_t m_rssPeakKiB = 0, m_lastRssSampleUs = 0;
+    int64_t m_kernelTcpConnectedKiB = -1, m_kernelTcpPeakKiB = -1;
     int m_fdSoft = 0;
     int64_t m_selfCpuStartUs = 0, m_selfCpuEndUs = 0;
 };

@@ -30,6 +30,9 @@ bool Connection::start()
         return false;
     const int one = 1;
     setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (m_receiveBuffer > 0)
+        setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &m_receiveBuffer, sizeof m_receiveBuffer);
+    m_paused = false;
     sockaddr_in addr {};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(m_endpoint.port);
@@ -91,13 +94,22 @@ void Connection::flush()
     updateInterest();
 }
 
+void Connection::pauseReading(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    if (m_fd >= 0 && !m_connecting)
+        m_loop->modify(m_fd, (m_paused ? 0u : uint32_t(EPOLLIN)) | (m_wantWrite ? EPOLLOUT : 0u), this);
+}
+
 void Connection::updateInterest()
 {
     const bool want = !m_out.empty();
     if (want == m_wantWrite || m_fd < 0)
         return;
     m_wantWrite = want;
-    m_loop->modify(m_fd, EPOLLIN | (want ? EPOLLOUT : 0u), this);
+    m_loop->modify(m_fd, (m_paused ? 0u : uint32_t(EPOLLIN)) | (want ? EPOLLOUT : 0u), this);
 }
 
 void Connection::fail(bool error)
@@ -125,6 +137,13 @@ void Connection::onEvents(uint32_t events)
         if (m_fd < 0)
             return;
         flush();
+        return;
+    }
+    if (m_paused) {
+        if (events & (EPOLLERR | EPOLLHUP))
+            fail(true); // cut off by the peer while not reading
+        else if (events & EPOLLOUT)
+            flush();
         return;
     }
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {

@@ -23,6 +23,11 @@ public:
     bool isConnected() const { return m_fd >= 0 && !m_connecting; }
     bool hasSocket() const { return m_fd >= 0; }
     uint64_t bytesIn() const { return m_bytesIn; }
+    // A reader that stops reading: the receive buffer is clamped (set before connecting, so the
+    // window stays small) and, while paused, nothing is read; errors and hang-ups still arrive.
+    void setReceiveBuffer(int bytes) { m_receiveBuffer = bytes; }
+    void pauseReading(bool paused);
+    bool readingPaused() const { return m_paused; }
 
     void onEvents(uint32_t events) override;
 
@@ -45,6 +50,8 @@ private:
     int m_fd = -1;
     bool m_connecting = false;
     bool m_wantWrite = false;
+    bool m_paused = false;
+    int m_receiveBuffer = 0;
     std::string m_out;
     size_t m_outPos = 0;
     uint64_t m_bytesIn = 0;

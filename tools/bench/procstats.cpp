@@ -93,4 +93,16 @@ QJsonObject ProcSample::toJson() const
         { QStringLiteral("involuntaryCtx"), qint64(involuntaryCtx) } };
 }
 
+int64_t ProcSample::kernelTcpKiB()
+{
+    const std::string text = readFile("/proc/net/sockstat");
+    const size_t tcp = text.find("\nTCP:");
+    if (tcp == std::string::npos)
+        return -1;
+    const size_t mem = text.find(" mem ", tcp);
+    if (mem == std::string::npos || mem > text.find('\n', tcp + 1))
+        return -1;
+    return std::strtoll(text.c_str() + mem + 5, nullptr, 10) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 } // namespace rtlab::bench

@@ -20,6 +20,9 @@ struct ProcSample
     int64_t atUs = 0; // when it was taken (monotonic)
 
     static ProcSample take(const std::vector<int> &pids);
+    // The kernel's TCP buffer memory, machine-wide (/proc/net/sockstat "TCP: ... mem", pages):
+    // what a server leaves in socket buffers for readers that do not read. -1 if unreadable.
+    static int64_t kernelTcpKiB();
     QJsonObject toJson() const;
 };
 

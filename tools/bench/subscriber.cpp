@@ -47,12 +47,39 @@ bool Subscriber::begin()
     return true;
 }
 
+bool Subscriber::reconnectNow()
+{
+    close();
+    m_reader.reset();
+    m_body.clear();
+    m_ws = WsFrameReader();
+    m_wsMessage.clear();
+    ++m_tally->reconnects;
+    return begin();
+}
+
+void Subscriber::setSlow(bool slow)
+{
+    m_slow = slow;
+    setReceiveBuffer(slow ? 4096 : 0);
+}
+
+void Subscriber::resumeReading()
+{
+    pauseReading(false);
+}
+
 void Subscriber::open(int64_t nowUs)
 {
     if (m_state == State::Open)
         return;
     m_state = State::Open;
-    m_openedAtUs = nowUs;
+    if (m_openedAtUs == 0)
+        m_openedAtUs = nowUs;
+    else
+        m_reopenedAtUs = nowUs;
+    if (m_slow)
+        pauseReading(true);
 }
 
 void Subscriber::onConnected()
@@ -71,7 +98,9 @@ void Subscriber::onConnected()
         break;
     case Kind::Sse:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-            + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+            + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
+            + (m_lastEventId.empty() ? std::string() : "Last-Event-ID: " + m_lastEventId + "\r\n")
+            + "\r\n");
         break;
     case Kind::LongPoll:
         sendPoll();
@@ -219,6 +248,14 @@ void Subscriber::handleSseLines(int64_t nowUs)
             continue;
         if (line[0] == ':') {
             ++m_tally->heartbeats;
+        } else if (line.substr(0, 3) == "id:") {
+            std::string_view id = line.substr(3);
+            if (!id.empty() && id.front() == ' ')
+                id.remove_prefix(1);
+            if (!id.empty() && id.back() == '\r')
+                id.remove_suffix(1);
+            if (id.size() <= 128)
+                m_lastEventId = std::string(id);
         } else if (line.substr(0, 5) == "data:") {
             if (m_tally->counting)
                 ++m_tally->events;

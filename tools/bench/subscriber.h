@@ -25,13 +25,22 @@ public:
     Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id);
 
     bool begin();
+    // The storm: drop the connection (reset) and open it again at once, resuming where it was
+    // (SSE: Last-Event-ID; long poll: its cursor).
+    bool reconnectNow();
+    // A slow reader: reads its handshake answer, then nothing (a clamped receive window).
+    void setSlow(bool slow);
+    bool slow() const { return m_slow; }
+    // Reads again (the end of a slow-reader run: what did the server keep, or did it cut us?).
+    void resumeReading();
     State state() const { return m_state; }
     Kind kind() const { return m_kind; }
     bool settled() const
     {
         return m_state == State::Open || m_state == State::Closed || m_state == State::Failed;
     }
-    int64_t openedAtUs() const { return m_openedAtUs; }
+    int64_t openedAtUs() const { return m_openedAtUs; } // the first time it opened
+    int64_t reopenedAtUs() const { return m_reopenedAtUs; } // the last time it opened again
     const SeqWindow &seen() const { return m_seen; }
     int status() const { return m_status; }
     void setPollStyle(PollStyle style) { m_pollStyle = style; }
@@ -57,6 +66,9 @@ private:
     State m_state = State::Idle;
     int m_status = 0;
     int64_t m_openedAtUs = 0;
+    int64_t m_reopenedAtUs = 0;
+    bool m_slow = false;
+    std::string m_lastEventId; // SSE: the last id: field, sent back as Last-Event-ID
     HttpResponseReader m_reader;
     std::string m_body;
     WsFrameReader m_ws;
