@@ -28,6 +28,7 @@ constexpr int ListenBacklog = 4096;  // the kernel caps it at net.core.somaxconn
 constexpr int MaxEvents = 256;
 constexpr int MaxIov = 64;
 constexpr qint64 CloseHandshakeMs = 5000;
+constexpr int SendBufferBytes = 128 * 1024; // SO_SNDBUF of every accepted socket
 
 // RFC 6455 opcodes and close codes.
 enum : quint8 { OpContinuation = 0x0, OpText = 0x1, OpBinary = 0x2, OpClose = 0x8, OpPing = 0x9, OpPong = 0xA };
@@ -48,6 +49,13 @@ bool isValidUtf8(const QByteArray &bytes)
     const QString text = decoder.decode(bytes);
     Q_UNUSED(text);
     return !decoder.hasError();
+}
+
+// RFC 6455 §7.4: the codes a close frame may carry. 1004 is reserved, 1005, 1006 and 1015 are
+// never sent, the rest of 1000-2999 is unassigned; 3000-4999 are for libraries and applications.
+bool isValidCloseCode(quint16 code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
 }
 
 } // namespace
@@ -92,9 +100,14 @@ void EpollConnection::readInput()
     bool eof = false;
     char buffer[65536];
     while (m_in.size() < cap) {
-        const ssize_t n = ::read(m_fd, buffer, size_t(qMin<qsizetype>(sizeof buffer, cap - m_in.size())));
+        const size_t want = size_t(qMin<qsizetype>(sizeof buffer, cap - m_in.size()));
+        const ssize_t n = ::read(m_fd, buffer, want);
         if (n > 0) {
             m_in.append(buffer, qsizetype(n));
+            // A short read drained the socket: the level-triggered set says when there is more
+            // (or the end), so no read that would only answer EAGAIN.
+            if (size_t(n) < want)
+                break;
             continue;
         }
         if (n == 0) {
@@ -244,8 +257,10 @@ void EpollConnection::flush()
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                m_blocked = true;
                 break;
+            }
             teardown(); // EPIPE, ECONNRESET: the peer is gone
             return;
         }
@@ -264,9 +279,12 @@ void EpollConnection::flush()
             }
         }
     }
-    if (m_out.empty() && m_closeAfterFlush) {
-        teardown();
-        return;
+    if (m_out.empty()) {
+        m_blocked = false;
+        if (m_closeAfterFlush) {
+            teardown();
+            return;
+        }
     }
     updateInterest();
     if (progressed) {
@@ -286,7 +304,9 @@ void EpollConnection::updateInterest()
     const qsizetype cap = m_hub->config().maxHeadBytes + m_hub->config().maxBodyBytes + 4096;
     m_readPaused = m_in.size() >= cap;
     quint32 events = m_readPaused ? 0 : quint32(EPOLLIN | EPOLLRDHUP);
-    if (!m_out.empty())
+    // Output about to be flushed by this pass needs no EPOLLOUT: only a socket that refused
+    // bytes (EAGAIN) waits for it. Two epoll_ctl calls and a wake-up per message saved.
+    if (m_blocked && !m_out.empty())
         events |= EPOLLOUT;
     if (events != m_interest) {
         m_interest = events;
@@ -553,13 +573,19 @@ void EpollConnection::processFrames()
                 m_wsObserver->channelPongReceived();
             break;
         case OpClose: {
-            if (len == 1) {
+            const quint16 code
+                = len >= 2 ? quint16((quint8(payload[0]) << 8) | quint8(payload[1])) : quint16(CloseNormal);
+            if (len == 1 || !isValidCloseCode(code)) {
                 failWs(CloseProtocolError, QStringLiteral("bad close frame"));
+                return;
+            }
+            // The reason is UTF-8 (§5.5.1), and bytes that are not fail the connection (§8.1).
+            if (len > 2 && !isValidUtf8(payload.sliced(2))) {
+                failWs(CloseInvalidPayload, QStringLiteral("close reason is not UTF-8"));
                 return;
             }
             if (!m_closeSent) {
                 // Echo the peer's code (RFC 6455 §5.5.1), then close the TCP connection.
-                const quint16 code = len >= 2 ? quint16((quint8(payload[0]) << 8) | quint8(payload[1])) : quint16(CloseNormal);
                 appendFrame(OpClose, len >= 2 ? closePayload(code, {}) : QByteArray());
                 m_closeSent = true;
                 m_closeSentMs = m_hub->nowMs();
@@ -714,6 +740,10 @@ void EpollCore::acceptAll()
         // We coalesce writes ourselves: Nagle would only add delay to what we flush.
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        // A fixed kernel send buffer instead of autotuning (up to tcp_wmem's 4 MiB): what a
+        // reader has not taken waits in our queue as shared bytes, counted against --max-pending,
+        // so a slow reader costs at most this (the kernel doubles it) plus references.
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SendBufferBytes, sizeof SendBufferBytes);
         auto *c = new EpollConnection(this, fd);
         m_connections.insert(c, true);
         c->m_interest = EPOLLIN | EPOLLRDHUP;
@@ -759,7 +789,9 @@ void EpollCore::scheduleProcess(EpollConnection *c)
 
 void EpollCore::scheduleFlush()
 {
-    if (m_flushScheduled)
+    // Inside a pass (onReadable, flushDirty) the pass itself flushes when it ends: posting an
+    // event would only cost another wake-up of the event loop per message.
+    if (m_flushScheduled || m_depth > 0)
         return;
     m_flushScheduled = true;
     QMetaObject::invokeMethod(this, &EpollCore::flushDirty, Qt::QueuedConnection);
@@ -781,7 +813,9 @@ void EpollCore::flushDirty()
                 continue;
             if (std::exchange(c->m_processQueued, false))
                 c->process();
-            if (!c->isClosed())
+            // A socket already waiting for EPOLLOUT is full: trying it again would be a wasted
+            // syscall per message for every reader that has stopped reading.
+            if (!c->isClosed() && !c->m_blocked)
                 c->flush();
         }
     }

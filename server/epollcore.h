@@ -99,6 +99,7 @@ private:
     bool m_processing = false;
     bool m_processQueued = false;
     bool m_readPaused = false;
+    bool m_blocked = false; // the last write stopped short (EAGAIN): wait for EPOLLOUT
     bool m_closeAfterFlush = false;
     bool m_dirty = false;
     qint64 m_lastActivityMs = 0;
