@@ -89,6 +89,26 @@ void HttpConnection::process()
                     fail(403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
                     return;
                 }
+                // QWebSocketServer 6.4 answers another version with 400, drops a request without
+                // a key and accepts any key: the RFC 6455 checks are ours, as in the epoll core.
+                if (request.header("sec-websocket-version").trimmed() != "13") {
+                    // RFC 6455 §4.4: name the version we speak.
+                    m_socket->read(consumed);
+                    m_hub->stats().badRequests++;
+                    HttpResponse r
+                        = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
+                    r.setHeader("Sec-WebSocket-Version", "13");
+                    r.closeConnection = true;
+                    m_state = State::Dispatched;
+                    respond(r);
+                    return;
+                }
+                if (QByteArray::fromBase64(request.header("sec-websocket-key").trimmed()).size() != 16) {
+                    // RFC 6455 §4.2.1: the key is 16 bytes, base64-encoded.
+                    m_socket->read(consumed);
+                    fail(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
+                    return;
+                }
                 QTcpSocket *socket = m_socket;
                 disconnect(socket, nullptr, this, nullptr);
                 socket->setParent(nullptr);
