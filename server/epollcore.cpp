@@ -681,6 +681,13 @@ bool EpollCore::listen(const QHostAddress &address, quint16 port, QString *error
         return failed("socket");
     const int one = 1;
     ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Accepted sockets inherit these from the listener (Linux copies the socket): two fewer
+    // syscalls per connection. No Nagle, since we coalesce writes ourselves; and a fixed kernel
+    // send buffer instead of autotuning (up to tcp_wmem's 4 MiB): what a reader has not taken
+    // waits in our queue as shared bytes, counted against --max-pending, so a reader that
+    // stops reading costs at most this (the kernel doubles it) plus references.
+    ::setsockopt(m_listenFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(m_listenFd, SOL_SOCKET, SO_SNDBUF, &SendBufferBytes, sizeof SendBufferBytes);
     if (::bind(m_listenFd, reinterpret_cast<sockaddr *>(&storage), length) < 0)
         return failed("bind");
     if (::listen(m_listenFd, ListenBacklog) < 0)
@@ -737,13 +744,6 @@ void EpollCore::acceptAll()
             ::close(fd);
             continue;
         }
-        // We coalesce writes ourselves: Nagle would only add delay to what we flush.
-        const int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        // A fixed kernel send buffer instead of autotuning (up to tcp_wmem's 4 MiB): what a
-        // reader has not taken waits in our queue as shared bytes, counted against --max-pending,
-        // so a slow reader costs at most this (the kernel doubles it) plus references.
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SendBufferBytes, sizeof SendBufferBytes);
         auto *c = new EpollConnection(this, fd);
         m_connections.insert(c, true);
         c->m_interest = EPOLLIN | EPOLLRDHUP;

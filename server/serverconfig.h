@@ -25,7 +25,12 @@ struct ServerConfig
     // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
     // one notifier, our own HTTP and WebSocket I/O).
     enum class Core { Qt, Epoll };
-    Core core = Core::Qt;
+#ifdef RTLAB_HAVE_EPOLL
+    static constexpr Core DefaultCore = Core::Epoll; // Linux: measured in docs/benchmarks.md
+#else
+    static constexpr Core DefaultCore = Core::Qt;
+#endif
+    Core core = DefaultCore;
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.

@@ -21,12 +21,15 @@ namespace rtlab::test {
 
 inline constexpr int WaitMs = 10000; // a bound for failure, not a timing expectation
 
-// The connection core under test: RTLAB_TEST_CORE=qt (the default) or epoll, so that CTest can
-// run the same integration tests against both (tst_server_epoll, tst_clienttransports_epoll).
+// The connection core under test: RTLAB_TEST_CORE=qt or epoll, the server's default when unset
+// (epoll on Linux), so that CTest can run the same integration tests against both (the _qt
+// entries).
 inline ServerConfig::Core testCore()
 {
     const QByteArray core = qgetenv("RTLAB_TEST_CORE");
-    if (core.isEmpty() || core == "qt")
+    if (core.isEmpty())
+        return ServerConfig::DefaultCore;
+    if (core == "qt")
         return ServerConfig::Core::Qt;
     if (core == "epoll")
         return ServerConfig::Core::Epoll;

@@ -40,6 +40,7 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("maxTextBytes", a.maxTextBytes, b.maxTextBytes),
         field("maxPendingBytes", a.maxPendingBytes, b.maxPendingBytes),
         field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
+        field("core", int(a.core), int(b.core)),
     };
     for (const QString &d : diffs) {
         if (!d.isEmpty())
@@ -77,10 +78,16 @@ void tst_ServerConfig::defaults()
     QCOMPARE(d.maxBodyBytes, 64 * 1024);
     QCOMPARE(d.maxTextBytes, 16 * 1024);
     QVERIFY(d.allowOrigins.isEmpty());
+#ifdef Q_OS_LINUX
+    QCOMPARE(d.core, ServerConfig::Core::Epoll); // the measured core; --core qt is the portable one
+#else
+    QCOMPARE(d.core, ServerConfig::Core::Qt);
+#endif
 
     // No arguments give the same, through the option defaults of the parser.
     ServerConfig parsed;
     parsed.port = 1;
+    parsed.core = d.core == ServerConfig::Core::Qt ? ServerConfig::Core::Epoll : ServerConfig::Core::Qt;
     parsed.allowOrigins = QStringList { QStringLiteral("*") };
     QString error;
     bool helpShown = false;
@@ -111,6 +118,7 @@ void tst_ServerConfig::options_data()
         [](ServerConfig &c) { c.host = QStringLiteral("10.1.2.3"); });
     row("--port 0 (any free port)", args({ "--port", "0" }), [](ServerConfig &c) { c.port = 0; });
     row("--port 65535", args({ "--port", "65535" }), [](ServerConfig &c) { c.port = 65535; });
+    row("--core qt", args({ "--core", "qt" }), [](ServerConfig &c) { c.core = ServerConfig::Core::Qt; });
     row("--port=9000", args({ "--port=9000" }), [](ServerConfig &c) { c.port = 9000; });
     row("repeated --port: the last wins", args({ "--port", "1", "--port", "2" }),
         [](ServerConfig &c) { c.port = 2; });

@@ -421,7 +421,9 @@ int BenchRunner::run()
             m_publishers.back()->begin();
         }
     }
+    const int64_t cpuBeforeConnect = selfCpuUs();
     connectAll();
+    m_connectSelfCpuUs = selfCpuUs() - cpuBeforeConnect;
     // Let the server finish registering what it just accepted before measuring it.
     runUntil([] { return false; }, monotonicUs() + int64_t(m_config.settleS * Second), 10);
     m_connected = ProcSample::take(m_config.serverPids);
@@ -553,6 +555,8 @@ QJsonObject BenchRunner::report()
         const double cpuMs = double(m_selfCpuEndUs - m_selfCpuStartUs) / 1000.0;
         r.insert(QStringLiteral("bench"),
             QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
+                { QStringLiteral("connectCpuPercent"),
+                    round1(double(m_connectSelfCpuUs) / 10.0 / std::max(connectS * 1000.0, 1e-3)) },
                 { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
     }
 

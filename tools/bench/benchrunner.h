@@ -69,6 +69,7 @@ private:
     int64_t m_kernelTcpConnectedKiB = -1, m_kernelTcpPeakKiB = -1;
     int m_fdSoft = 0;
     int64_t m_selfCpuStartUs = 0, m_selfCpuEndUs = 0;
+    int64_t m_connectSelfCpuUs = 0; // the bench's own CPU while connecting
 };
 
 } // namespace rtlab::bench

@@ -33,6 +33,15 @@ bool Connection::start()
     if (m_receiveBuffer > 0)
         setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &m_receiveBuffer, sizeof m_receiveBuffer);
     m_paused = false;
+    // Sources spread over 127.0.0.2-17: each source address has its own ephemeral ports, so
+    // the kernel's free-port search stays short with 19,000 connections to one server port
+    // (from one source it grows with every port in use and caps the connect rate near 5,000/s).
+    static uint32_t nextSource = 0;
+    sockaddr_in source {};
+    source.sin_family = AF_INET;
+    source.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (nextSource++ % 16));
+    setsockopt(m_fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::bind(m_fd, reinterpret_cast<sockaddr *>(&source), sizeof source);
     sockaddr_in addr {};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(m_endpoint.port);
