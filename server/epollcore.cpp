@@ -1,6 +1,7 @@
 #include "epollcore.h"
 
 #include "hub.h"
+#include "wsframe.h"
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
@@ -422,33 +423,9 @@ void EpollConnection::abort()
 void EpollConnection::appendFrame(quint8 opcode, const QByteArray &payload)
 {
     // Server frames are never masked (RFC 6455 §5.1).
-    char head[10];
-    int headSize = 2;
-    head[0] = char(0x80 | opcode);
-    const quint64 len = quint64(payload.size());
-    if (len < 126) {
-        head[1] = char(len);
-    } else if (len <= 0xffff) {
-        head[1] = char(126);
-        head[2] = char(len >> 8);
-        head[3] = char(len & 0xff);
-        headSize = 4;
-    } else {
-        head[1] = char(127);
-        for (int i = 0; i < 8; ++i)
-            head[2 + i] = char((len >> (8 * (7 - i))) & 0xff);
-        headSize = 10;
-    }
-    m_hub->stats().at(Transport::WebSocket).bytesOut += headSize + payload.size();
-    // Small frames are copied into one chunk; large payloads stay shared with the log.
-    if (payload.size() <= 256) {
-        QByteArray frame(head, headSize);
-        frame += payload;
-        append(frame);
-    } else {
-        append(QByteArray(head, headSize));
-        append(payload);
-    }
+    const QByteArray frame = encodeServerFrame(opcode, payload);
+    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    append(frame);
 }
 
 void EpollConnection::sendText(const QByteArray &utf8)
@@ -456,6 +433,19 @@ void EpollConnection::sendText(const QByteArray &utf8)
     if (isClosed() || m_mode != Mode::WebSocket || m_closeSent)
         return;
     appendFrame(OpText, utf8);
+}
+
+void EpollConnection::sendTextFrame(const QByteArray &utf8, const QByteArray &frame)
+{
+    if (isClosed() || m_mode != Mode::WebSocket || m_closeSent)
+        return;
+    if (frame.isEmpty()) {
+        appendFrame(OpText, utf8);
+        return;
+    }
+    // Built once by the log: every subscriber's queue holds the same bytes.
+    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    append(frame);
 }
 
 void EpollConnection::ping()

@@ -57,6 +57,7 @@ public:
     // WsChannel
     void setObserver(WsChannel::Observer *observer) override { m_wsObserver = observer; }
     void sendText(const QByteArray &utf8) override;
+    void sendTextFrame(const QByteArray &utf8, const QByteArray &frame) override;
     void ping() override;
     void close(quint16 code, const QString &reason) override;
     QByteArray requestTarget() const override { return m_requestTarget; }

@@ -54,6 +54,13 @@ public:
     virtual ~WsChannel() = default;
     virtual void setObserver(Observer *observer) = 0;
     virtual void sendText(const QByteArray &utf8) = 0;
+    // The same text with its frame already built (LogEntry::wsFrame): a core that writes frames
+    // itself sends those shared bytes; the default builds its own from the text.
+    virtual void sendTextFrame(const QByteArray &utf8, const QByteArray &frame)
+    {
+        Q_UNUSED(frame);
+        sendText(utf8);
+    }
     virtual void ping() = 0;
     // RFC 6455 §7.4 close codes.
     virtual void close(quint16 code, const QString &reason) = 0;

@@ -16,6 +16,7 @@ struct LogEntry
     Message message;
     QByteArray json; // the message as compact JSON (long poll, WebSocket)
     QByteArray sse;  // the whole SSE event: id, event, data lines, blank line
+    QByteArray wsFrame; // json as one WebSocket text frame, header included (the epoll core)
     qint64 appendedMs = 0;
 };
 using LogEntryPtr = std::shared_ptr<const LogEntry>;

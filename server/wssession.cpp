@@ -26,7 +26,7 @@ WsSession::~WsSession()
 
 void WsSession::deliver(const LogEntry &entry)
 {
-    m_channel->sendText(entry.json);
+    m_channel->sendTextFrame(entry.json, entry.wsFrame);
     noteWrite();
 }
 
