@@ -44,11 +44,13 @@ static QByteArray httpDate()
 {
     static qint64 cachedSecond = -1;
     static QByteArray cached;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    const qint64 second = now.toSecsSinceEpoch();
+    const qint64 second = QDateTime::currentSecsSinceEpoch(); // cheap; the formatting is not
     if (second != cachedSecond) {
         cachedSecond = second;
-        cached = QLocale::c().toString(now, QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'")).toLatin1();
+        cached = QLocale::c()
+                         .toString(QDateTime::fromSecsSinceEpoch(second, Qt::UTC),
+                                   QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                         .toLatin1();
     }
     return cached;
 }

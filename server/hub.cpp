@@ -53,8 +53,18 @@ Hub::Hub(const ServerConfig &config, QObject *parent)
     }
 }
 
-// Sessions are children: the server deletes its connections (which releases them) first.
-Hub::~Hub() = default;
+// Sessions are not QObject children: removing one child from a parent with 10,000 others is a
+// scan of the child list, paid by every poll answered and every stream closed. The server deletes
+// its connections first (which releases their sessions); what is still attached goes here.
+Hub::~Hub()
+{
+    const QList<StreamSession *> streams = m_streams.values();
+    const QList<PollSession *> polls = m_polls.values();
+    m_streams.clear();
+    m_polls.clear();
+    qDeleteAll(streams);
+    qDeleteAll(polls);
+}
 
 int Hub::sessionCount() const
 {
@@ -71,11 +81,10 @@ void Hub::detach(StreamSession *session)
 void Hub::detach(PollSession *session)
 {
     m_polls.remove(session);
-    for (auto it = m_pollDeadlines.begin(); it != m_pollDeadlines.end(); ++it) {
-        if (it->second == session) {
-            m_pollDeadlines.erase(it);
-            break;
-        }
+    const auto found = m_pollDeadlineOf.constFind(session);
+    if (found != m_pollDeadlineOf.cend()) {
+        m_pollDeadlines.erase(*found);
+        m_pollDeadlineOf.erase(found);
     }
     checkDrained();
 }
@@ -89,8 +98,12 @@ void Hub::checkDrained()
 void Hub::holdPoll(PollSession *session, qint64 deadlineMs)
 {
     m_polls.insert(session);
-    m_pollDeadlines.emplace(deadlineMs, session);
-    armPollTimer();
+    // Deadlines mostly arrive in order (now + the hold time): the timer needs re-arming only for
+    // one earlier than every deadline held.
+    const bool earliest = m_pollDeadlines.empty() || deadlineMs < m_pollDeadlines.begin()->first;
+    m_pollDeadlineOf.insert(session, m_pollDeadlines.emplace(deadlineMs, session));
+    if (earliest || !m_pollTimer.isActive())
+        armPollTimer();
 }
 
 void Hub::armPollTimer()
@@ -109,6 +122,7 @@ void Hub::firePollDeadlines()
     while (!m_pollDeadlines.empty() && m_pollDeadlines.begin()->first <= now) {
         PollSession *session = m_pollDeadlines.begin()->second;
         m_pollDeadlines.erase(m_pollDeadlines.begin());
+        m_pollDeadlineOf.remove(session);
         session->timeOut(); // detaches itself
     }
     armPollTimer();
@@ -483,7 +497,6 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     // Tells a buffering reverse proxy (nginx) to pass events through as they come.
     head.setHeader("X-Accel-Buffering", "no");
     auto *session = new SseSession(this, stream, cors(request, head));
-    session->setParent(this);
     m_streams.insert(session);
     m_stats.at(Transport::Sse).connections++;
     m_stats.at(Transport::Sse).connectionsTotal++;
@@ -528,7 +541,6 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         return;
     }
     auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);
-    session->setParent(this);
     holdPoll(session, nowMs() + holdMs);
 }
 
@@ -546,7 +558,6 @@ void Hub::openWebSocket(WsChannel *channel)
         return;
     }
     auto *session = new WsSession(this, channel);
-    session->setParent(this);
     m_streams.insert(session);
     m_stats.at(Transport::WebSocket).connections++;
     m_stats.at(Transport::WebSocket).connectionsTotal++;

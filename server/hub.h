@@ -8,6 +8,7 @@
 #include "serverstats.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -90,6 +91,9 @@ private:
     QSet<StreamSession *> m_streams;
     QSet<PollSession *> m_polls;
     std::multimap<qint64, PollSession *> m_pollDeadlines;
+    // Where each held poll sits in m_pollDeadlines: a woken poll leaves in O(log n), not by a scan
+    // (5,000 polls woken by one message were 12 million steps).
+    QHash<PollSession *, std::multimap<qint64, PollSession *>::iterator> m_pollDeadlineOf;
     QTimer m_heartbeatTimer;
     QTimer m_pollTimer;
     QTimer m_tickTimer;
