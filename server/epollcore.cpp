@@ -196,7 +196,7 @@ void EpollConnection::upgrade(const HttpRequest &request)
         return;
     }
     const QByteArray key = request.header("sec-websocket-key").trimmed();
-    if (QByteArray::fromBase64(key).size() != 16) {
+    if (!isValidWebSocketKey(key)) {
         fail(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
         return;
     }
@@ -266,6 +266,8 @@ void EpollConnection::flush()
             return;
         }
         progressed = progressed || n > 0;
+        if (n > 0 && m_mode == Mode::Http && m_state == State::Closing)
+            m_lastActivityMs = m_hub->nowMs(); // a last response still on its way
         m_pending -= n;
         qsizetype left = qsizetype(n);
         while (left > 0) {
@@ -865,7 +867,9 @@ void EpollCore::sweep(qint64 nowMs, qint64 idleMs)
         if (c->closeHandshakeExpired(nowMs))
             c->teardown();
         else if (!c->isWebSocket() && nowMs - c->lastActivityMs() > idleMs)
-            c->closeIdle();
+            // A last response nobody has read for that long (its flush made no progress) ends
+            // here; an idle keep-alive connection is closed.
+            c->isClosing() ? c->teardown() : c->closeIdle();
     }
     flushDirty();
 }

@@ -33,6 +33,7 @@ public:
     int fd() const { return m_fd; }
     bool isClosed() const { return m_fd < 0; }
     bool isWebSocket() const { return m_mode == Mode::WebSocket; }
+    bool isClosing() const { return m_mode == Mode::Http && m_state == State::Closing; }
     qint64 lastActivityMs() const { return m_lastActivityMs; }
 
     // Called by the core.

@@ -1,6 +1,7 @@
 #include "httpconnection.h"
 
 #include "hub.h"
+#include "wsframe.h"
 
 #include <QLoggingCategory>
 
@@ -103,7 +104,7 @@ void HttpConnection::process()
                     respond(r);
                     return;
                 }
-                if (QByteArray::fromBase64(request.header("sec-websocket-key").trimmed()).size() != 16) {
+                if (!isValidWebSocketKey(request.header("sec-websocket-key").trimmed())) {
                     // RFC 6455 §4.2.1: the key is 16 bytes, base64-encoded.
                     m_socket->read(consumed);
                     fail(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));

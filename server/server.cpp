@@ -69,6 +69,10 @@ Server::~Server()
     m_channels.clear();
     for (QtWsChannel *c : channels)
         delete c;
+    // Finished ones may still wait for deleteLater: as QObject children they would be deleted by
+    // ~QObject, after m_hub, and tell a destroyed hub that they closed.
+    qDeleteAll(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly));
+    qDeleteAll(findChildren<QtWsChannel *>(Qt::FindDirectChildrenOnly));
 }
 
 bool Server::listen(QString *errorString)

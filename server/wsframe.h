@@ -30,4 +30,14 @@ inline QByteArray encodeServerFrame(quint8 opcode, const QByteArray &payload)
     return frame;
 }
 
+// RFC 6455 §4.2.1: Sec-WebSocket-Key is 16 random bytes in base64, so exactly 24 characters.
+// (QByteArray::fromBase64 alone skips characters it does not know, and would let a bad key pass.)
+inline bool isValidWebSocketKey(const QByteArray &key)
+{
+    if (key.size() != 24)
+        return false;
+    const auto decoded = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
+    return decoded.decodingStatus == QByteArray::Base64DecodingStatus::Ok && decoded.decoded.size() == 16;
+}
+
 } // namespace rtlab
