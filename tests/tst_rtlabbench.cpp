@@ -14,6 +14,9 @@ class tst_RtlabBench : public QObject
 private slots:
     void everyTransportGetsEveryMessageOnce();
     void idleModeReportsTheServer();
+    void stormResumesEverySubscriber();
+    void slowReadersAreCountedApart();
+    void slowReadersAreCutAtTheBound();
     void badArguments();
 };
 
@@ -103,6 +106,77 @@ void tst_RtlabBench::idleModeReportsTheServer()
         r.json.value(QLatin1String("connections")).toObject().value(QLatin1String("opened")).toInteger(), 15);
     QVERIFY(r.json.value(QLatin1String("idle")).toObject().contains(QLatin1String("bytesPerSec")));
     QVERIFY(r.json.value(QLatin1String("server")).toObject().contains(QLatin1String("wakeupsPerSec")));
+}
+
+// Every subscriber drops and reconnects at once while messages keep coming; resuming (SSE by
+// Last-Event-ID, long poll by its cursor) must leave every subscriber with every message once.
+void tst_RtlabBench::stormResumesEverySubscriber()
+{
+    auto server = startServer(quietConfig());
+    const int subscribers = 40;
+    const int messages = 60;
+    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+        QStringLiteral("sse,lp"), QStringLiteral("--subscribers"), QString::number(subscribers),
+        QStringLiteral("--messages"), QString::number(messages), QStringLiteral("--rate"), QStringLiteral("60"),
+        QStringLiteral("--storm-at"), QStringLiteral("0.4"), QStringLiteral("--settle"), QStringLiteral("0.2"),
+        QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    const QJsonObject storm = r.json.value(QLatin1String("storm")).toObject();
+    QCOMPARE(storm.value(QLatin1String("dropped")).toInteger(), subscribers);
+    QCOMPARE(storm.value(QLatin1String("reopened")).toInteger(), subscribers);
+    QCOMPARE(storm.value(QLatin1String("failed")).toInteger(), 0);
+    QVERIFY(r.json.value(QLatin1String("reconnects")).toInteger() >= subscribers);
+    QCOMPARE(r.json.value(QLatin1String("acked")).toInteger(), messages);
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("duplicates")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
+}
+
+// Slow readers are dealt evenly over the transports and kept out of the others' figures; once they
+// read again they get what the server kept for them.
+void tst_RtlabBench::slowReadersAreCountedApart()
+{
+    auto server = startServer(quietConfig());
+    const int messages = 20;
+    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+        QStringLiteral("ws,sse"), QStringLiteral("--subscribers"), QStringLiteral("24"),
+        QStringLiteral("--slow-fraction"), QStringLiteral("0.25"), QStringLiteral("--messages"),
+        QString::number(messages), QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--settle"),
+        QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    const QJsonObject slow = r.json.value(QLatin1String("slow")).toObject();
+    QCOMPARE(slow.value(QLatin1String("subscribers")).toInteger(), 6); // 3 of each transport's 12
+    QCOMPARE(slow.value(QLatin1String("complete")).toInteger(), 6);
+    QCOMPARE(slow.value(QLatin1String("cutByServer")).toInteger(), 0);
+    const QJsonObject c = r.json.value(QLatin1String("connections")).toObject();
+    QCOMPARE(c.value(QLatin1String("openAtPublish")).toInteger(), 18);
+    QCOMPARE(c.value(QLatin1String("slow")).toInteger(), 6);
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * 18);
+}
+
+// The bound on what a reader that does not read may cost: with --max-pending at 64 KiB (four of
+// these messages; and the epoll core's fixed kernel send buffer), 640 KB sent to a reader that
+// takes nothing gets it cut, and nobody else loses anything.
+void tst_RtlabBench::slowReadersAreCutAtTheBound()
+{
+    ServerConfig config = quietConfig();
+    config.maxPendingBytes = 64 * 1024;
+    auto server = startServer(config);
+    const int messages = 40;
+    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+        QStringLiteral("ws"), QStringLiteral("--subscribers"), QStringLiteral("8"), QStringLiteral("--slow-fraction"),
+        QStringLiteral("0.25"), QStringLiteral("--size"), QStringLiteral("16000"), QStringLiteral("--messages"),
+        QString::number(messages), QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--settle"),
+        QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    const QJsonObject slow = r.json.value(QLatin1String("slow")).toObject();
+    QCOMPARE(slow.value(QLatin1String("subscribers")).toInteger(), 2);
+    if (testCore() == ServerConfig::Core::Epoll)
+        QCOMPARE(slow.value(QLatin1String("cutByServer")).toInteger(), 2);
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * 6);
+    QVERIFY(server->hub()->stats().slowReadersCut >= (testCore() == ServerConfig::Core::Epoll ? 2 : 0));
 }
 
 void tst_RtlabBench::badArguments()

@@ -222,6 +222,11 @@ bool BenchConfig::fromArguments(
         }
         c.messages = qint64(c.rate * c.durationS + 0.5);
     }
+    if (c.stormAtS > 0 && double(c.messages) / c.rate <= c.stormAtS) {
+        *errorString = QStringLiteral("--storm-at must come before the last publish (%1 s in)")
+                           .arg(double(c.messages) / c.rate);
+        return false;
+    }
     for (const QString &list : p.values(serverPid))
         for (const QString &pid : list.split(u',', Qt::SkipEmptyParts)) {
             const int v = pid.toInt(&ok);

@@ -34,6 +34,7 @@ private:
     void holdIdle();
     bool publishDue(uint64_t due, uint16_t step);
     void storm();
+    void stormReport();
     void drainSlowReaders();
     void sampleRss();
     uint64_t acked() const;
@@ -64,7 +65,8 @@ private:
     double m_idleSeconds = 0;
     QJsonObject m_rampReport;
     QJsonObject m_stormReport, m_slowReport;
-    int64_t m_stormStartUs = 0;
+    int64_t m_stormStartUs = 0, m_stormIssueUs = 0;
+    size_t m_stormStarted = 0;
     int64_t m_rssPeakKiB = 0, m_lastRssSampleUs = 0;
     int64_t m_kernelTcpConnectedKiB = -1, m_kernelTcpPeakKiB = -1;
     int m_fdSoft = 0;

@@ -54,6 +54,9 @@ bool Subscriber::reconnectNow()
     m_body.clear();
     m_ws = WsFrameReader();
     m_wsMessage.clear();
+    m_pendingEventId.clear();
+    m_hasPendingEventId = false;
+    m_reconnectAtUs = monotonicUs();
     ++m_tally->reconnects;
     return begin();
 }
@@ -76,7 +79,7 @@ void Subscriber::open(int64_t nowUs)
     m_state = State::Open;
     if (m_openedAtUs == 0)
         m_openedAtUs = nowUs;
-    else
+    else if (m_reopenedAtUs < m_reconnectAtUs)
         m_reopenedAtUs = nowUs;
     if (m_slow)
         pauseReading(true);
@@ -104,8 +107,9 @@ void Subscriber::onConnected()
         break;
     case Kind::LongPoll:
         sendPoll();
-        // nchan says nothing until a message comes: the poll is registered once it is sent.
-        if (m_pollStyle == PollStyle::Headers)
+        // nchan says nothing until a message comes, and a poll that resumes at the live end is
+        // held: either way the poll is registered once it is sent.
+        if (m_pollStyle == PollStyle::Headers || m_openedAtUs)
             open(monotonicUs());
         break;
     case Kind::IdleHttp:
@@ -244,8 +248,13 @@ void Subscriber::handleSseLines(int64_t nowUs)
         size_t end = all.find('\n', pos);
         const std::string_view line = all.substr(pos, end - pos);
         pos = end + 1;
-        if (line.empty() || line == "\r")
+        if (line.empty() || line == "\r") {
+            // The end of an event: its id (if it named one) is now the last event id.
+            if (m_hasPendingEventId)
+                m_lastEventId = m_pendingEventId;
+            m_hasPendingEventId = false;
             continue;
+        }
         if (line[0] == ':') {
             ++m_tally->heartbeats;
         } else if (line.substr(0, 3) == "id:") {
@@ -254,8 +263,10 @@ void Subscriber::handleSseLines(int64_t nowUs)
                 id.remove_prefix(1);
             if (!id.empty() && id.back() == '\r')
                 id.remove_suffix(1);
-            if (id.size() <= 128)
-                m_lastEventId = std::string(id);
+            if (id.size() <= 128) {
+                m_pendingEventId = std::string(id);
+                m_hasPendingEventId = true;
+            }
         } else if (line.substr(0, 5) == "data:") {
             if (m_tally->counting)
                 ++m_tally->events;

@@ -5,6 +5,7 @@
 #include "payload.h"
 #include "wsframes.h"
 
+#include <algorithm>
 #include <string>
 
 namespace rtlab::bench {
@@ -40,7 +41,9 @@ public:
         return m_state == State::Open || m_state == State::Closed || m_state == State::Failed;
     }
     int64_t openedAtUs() const { return m_openedAtUs; } // the first time it opened
-    int64_t reopenedAtUs() const { return m_reopenedAtUs; } // the last time it opened again
+    int64_t reopenedAtUs() const { return m_reopenedAtUs; } // first open after the last reconnectNow()
+    // The last time it opened, first or again (0: never).
+    int64_t lastOpenUs() const { return std::max(m_openedAtUs, m_reopenedAtUs); }
     const SeqWindow &seen() const { return m_seen; }
     int status() const { return m_status; }
     void setPollStyle(PollStyle style) { m_pollStyle = style; }
@@ -67,8 +70,11 @@ private:
     int m_status = 0;
     int64_t m_openedAtUs = 0;
     int64_t m_reopenedAtUs = 0;
+    int64_t m_reconnectAtUs = 0;
     bool m_slow = false;
-    std::string m_lastEventId; // SSE: the last id: field, sent back as Last-Event-ID
+    std::string m_lastEventId; // SSE: the id of the last event dispatched, sent back as Last-Event-ID
+    std::string m_pendingEventId; // SSE: an id: field of the event being read (applied at its end)
+    bool m_hasPendingEventId = false;
     HttpResponseReader m_reader;
     std::string m_body;
     WsFrameReader m_ws;
