@@ -52,6 +52,23 @@ bool Connection::start()
         m_fd = -1;
         return false;
     }
+    // Over loopback the handshake has usually completed inside connect() (the SYN and SYN-ACK are
+    // processed before it returns): then the request goes out at once and EPOLLOUT, its wake-up,
+    // SO_ERROR and the epoll_ctl that drops it again are never needed. Connects are what the bench
+    // spends its core on in S3; this is a third of it.
+    tcp_info info {};
+    socklen_t infoSize = sizeof info;
+    if (r == 0
+        || (getsockopt(m_fd, IPPROTO_TCP, TCP_INFO, &info, &infoSize) == 0
+            && info.tcpi_state == TCP_ESTABLISHED)) {
+        m_connecting = false;
+        m_wantWrite = false;
+        m_loop->add(m_fd, EPOLLIN, this);
+        onConnected(); // queues the request
+        if (m_fd >= 0)
+            flush();
+        return true;
+    }
     m_connecting = true;
     m_wantWrite = true;
     m_loop->add(m_fd, EPOLLIN | EPOLLOUT, this);
