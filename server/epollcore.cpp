@@ -180,26 +180,11 @@ void EpollConnection::dispatch()
 
 void EpollConnection::upgrade(const HttpRequest &request)
 {
-    if (m_hub->checkOrigin(request) == Hub::OriginVerdict::Foreign) {
-        // RFC 6455 §10.2: a server that checks Origin answers a foreign one with 403.
-        m_hub->stats().rejectedOrigin++;
-        fail(403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
-        return;
-    }
-    if (request.header("sec-websocket-version").trimmed() != "13") {
-        // RFC 6455 §4.4: name the version we speak.
-        m_hub->stats().badRequests++;
-        HttpResponse r = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
-        r.setHeader("Sec-WebSocket-Version", "13");
-        r.closeConnection = true;
-        respond(r);
+    if (const auto refusal = m_hub->refuseWebSocket(request)) {
+        respond(*refusal);
         return;
     }
     const QByteArray key = request.header("sec-websocket-key").trimmed();
-    if (!isValidWebSocketKey(key)) {
-        fail(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
-        return;
-    }
     const QByteArray accept =
             QCryptographicHash::hash(key + QByteArrayLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
                                      QCryptographicHash::Sha1)
@@ -858,44 +843,43 @@ void EpollCore::onReadable()
     flushDirty();
 }
 
+template<typename F>
+void EpollCore::forEachConnection(F f)
+{
+    // A copy: what f does may close connections (they leave m_connections).
+    const auto connections = m_connections.keys();
+    for (EpollConnection *c : connections)
+        f(c);
+    flushDirty();
+}
+
 void EpollCore::sweep(qint64 nowMs, qint64 idleMs)
 {
-    const auto connections = m_connections.keys();
-    for (EpollConnection *c : connections) {
+    forEachConnection([&](EpollConnection *c) {
         if (c->isClosed())
-            continue;
+            return;
         if (c->closeHandshakeExpired(nowMs))
             c->teardown();
         else if (!c->isWebSocket() && nowMs - c->lastActivityMs() > idleMs)
             // A last response nobody has read for that long (its flush made no progress) ends
             // here; an idle keep-alive connection is closed.
             c->isClosing() ? c->teardown() : c->closeIdle();
-    }
-    flushDirty();
+    });
 }
 
 void EpollCore::closeIdle()
 {
-    const auto connections = m_connections.keys();
-    for (EpollConnection *c : connections)
-        c->closeIdle();
-    flushDirty();
+    forEachConnection([](EpollConnection *c) { c->closeIdle(); });
 }
 
 void EpollCore::dropConnections()
 {
-    const auto connections = m_connections.keys();
-    for (EpollConnection *c : connections)
-        c->drop();
-    flushDirty();
+    forEachConnection([](EpollConnection *c) { c->drop(); });
 }
 
 void EpollCore::abortAll()
 {
-    const auto connections = m_connections.keys();
-    for (EpollConnection *c : connections)
-        c->teardown();
-    flushDirty();
+    forEachConnection([](EpollConnection *c) { c->teardown(); });
 }
 
 } // namespace rtlab

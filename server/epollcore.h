@@ -151,6 +151,9 @@ signals:
     void connectionClosed();
 
 private:
+    // Runs f on every connection (a copy of the set), then flushes what it wrote.
+    template<typename F>
+    void forEachConnection(F f);
     void onReadable();
     void acceptAll();
     void flushDirty();

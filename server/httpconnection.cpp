@@ -1,7 +1,6 @@
 #include "httpconnection.h"
 
 #include "hub.h"
-#include "wsframe.h"
 
 #include <QLoggingCategory>
 
@@ -83,31 +82,12 @@ void HttpConnection::process()
             }
             const HttpRequest &request = m_parser.request();
             if (request.path == "/ws" && request.isWebSocketUpgrade() && !m_hub->isShuttingDown()) {
-                if (m_hub->checkOrigin(request) == Hub::OriginVerdict::Foreign) {
-                    // RFC 6455 §10.2: a server that checks Origin answers a foreign one with 403.
-                    m_hub->stats().rejectedOrigin++;
-                    m_socket->read(consumed);
-                    fail(403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
-                    return;
-                }
                 // QWebSocketServer 6.4 answers another version with 400, drops a request without
-                // a key and accepts any key: the RFC 6455 checks are ours, as in the epoll core.
-                if (request.header("sec-websocket-version").trimmed() != "13") {
-                    // RFC 6455 §4.4: name the version we speak.
+                // a key and accepts any key: the Hub's checks come first, as in the epoll core.
+                if (const auto refusal = m_hub->refuseWebSocket(request)) {
                     m_socket->read(consumed);
-                    m_hub->stats().badRequests++;
-                    HttpResponse r
-                        = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
-                    r.setHeader("Sec-WebSocket-Version", "13");
-                    r.closeConnection = true;
                     m_state = State::Dispatched;
-                    respond(r);
-                    return;
-                }
-                if (!isValidWebSocketKey(request.header("sec-websocket-key").trimmed())) {
-                    // RFC 6455 §4.2.1: the key is 16 bytes, base64-encoded.
-                    m_socket->read(consumed);
-                    fail(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
+                    respond(*refusal);
                     return;
                 }
                 QTcpSocket *socket = m_socket;

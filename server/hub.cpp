@@ -4,6 +4,7 @@
 #include "processinfo.h"
 #include "sseencoder.h"
 #include "ssesession.h"
+#include "wsframe.h"
 #include "wssession.h"
 
 #include <QFile>
@@ -261,6 +262,26 @@ Hub::OriginVerdict Hub::checkOrigin(const HttpRequest &request) const
             return OriginVerdict::Allowed;
     }
     return OriginVerdict::Foreign;
+}
+
+std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
+{
+    std::optional<HttpResponse> refusal;
+    if (checkOrigin(request) == OriginVerdict::Foreign) {
+        m_stats.rejectedOrigin++;
+        refusal = HttpResponse::error(
+                403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
+    } else if (request.header("sec-websocket-version").trimmed() != "13") {
+        refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
+        refusal->setHeader("Sec-WebSocket-Version", "13");
+    } else if (!isValidWebSocketKey(request.header("sec-websocket-key").trimmed())) {
+        refusal = HttpResponse::error(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
+    }
+    if (refusal) {
+        m_stats.badRequests++;
+        refusal->closeConnection = true;
+    }
+    return refusal;
 }
 
 HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httprequest.h"
+#include "httpresponse.h"
 #include "httpstream.h"
 #include "messagecodec.h"
 #include "messagelog.h"
@@ -15,6 +16,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 
 namespace rtlab {
 
@@ -44,6 +46,11 @@ public:
     // which gives it back with connectionClosed()).
     Transport exchangeTransport(const HttpRequest &request, bool *countedAsPoll);
     void connectionClosed(bool countedAsPoll);
+    // The checks of a WebSocket handshake before either core accepts it: a foreign Origin (403,
+    // RFC 6455 §10.2), another Sec-WebSocket-Version (426 naming 13, §4.4), a missing or malformed
+    // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
+    // nothing when the handshake may go on.
+    std::optional<HttpResponse> refuseWebSocket(const HttpRequest &request);
     // A WebSocket whose handshake the connection layer accepted.
     void openWebSocket(WsChannel *channel);
 

@@ -172,11 +172,13 @@ void tst_RtlabBench::slowReadersAreCutAtTheBound()
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     const QJsonObject slow = r.json.value(QLatin1String("slow")).toObject();
     QCOMPARE(slow.value(QLatin1String("subscribers")).toInteger(), 2);
-    if (testCore() == ServerConfig::Core::Epoll)
-        QCOMPARE(slow.value(QLatin1String("cutByServer")).toInteger(), 2);
     QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
     QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * 6);
-    QVERIFY(server->hub()->stats().slowReadersCut >= (testCore() == ServerConfig::Core::Epoll ? 2 : 0));
+    // The Qt core leaves the kernel's send buffer to autotuning (up to 4 MiB), which holds all of it.
+    if (testCore() == ServerConfig::Core::Epoll) {
+        QCOMPARE(slow.value(QLatin1String("cutByServer")).toInteger(), 2);
+        QVERIFY(server->hub()->stats().slowReadersCut >= 2);
+    }
 }
 
 void tst_RtlabBench::badArguments()
