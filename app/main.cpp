@@ -1,5 +1,7 @@
 // rtlab: the desktop client. Starts its own rtlab-server unless told to connect elsewhere.
 #include "appcontroller.h"
+#include "headlesslesson.h"
+#include "lessoncatalog.h"
 #include "mainwindow.h"
 #include "unixsignalwatcher.h"
 
@@ -9,24 +11,59 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <memory>
 #include <csignal>
 #include <cstdio>
 #include <vector>
 
+// A headless run (a lesson with --export, or the list of lessons) needs no display at all.
+static bool headlessRequested(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView a(argv[i]);
+        if (a == "--list-lessons" || a == "--lesson" || a.startsWith("--lesson="))
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char *argv[])
 {
     std::signal(SIGPIPE, SIG_IGN);
-    QApplication app(argc, argv);
+    const bool headless = headlessRequested(argc, argv);
+    std::unique_ptr<QCoreApplication> application;
+    if (headless)
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        application = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication &app = *application;
     QCoreApplication::setOrganizationName(QStringLiteral("rtlab"));
     QCoreApplication::setApplicationName(QStringLiteral("rtlab"));
     QCoreApplication::setApplicationVersion(QStringLiteral(RTLAB_VERSION));
-    QGuiApplication::setDesktopFileName(QStringLiteral("rtlab"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/rtlab.png")));
+    if (!headless) {
+        QGuiApplication::setDesktopFileName(QStringLiteral("rtlab"));
+        QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/rtlab.png")));
+    }
 
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("rtlab: Long Polling, SSE and WebSockets side by side."));
-    p.addHelpOption();
-    p.addVersionOption();
+    const QCommandLineOption help = p.addHelpOption();
+    const QCommandLineOption version = p.addVersionOption();
+    const QCommandLineOption listLessons({ QStringLiteral("list-lessons") },
+                                         QStringLiteral("Print the id of every lesson, one per line, and quit."));
+    const QCommandLineOption lesson({ QStringLiteral("lesson") },
+                                    QStringLiteral("Run this lesson without a window from a fresh bundled server, "
+                                                   "write its results to --export and quit (0: it ran, whether or not "
+                                                   "the claim held; 1: it could not run; 2: bad arguments)."),
+                                    QStringLiteral("id"));
+    const QCommandLineOption duration({ QStringLiteral("duration") },
+                                      QStringLiteral("With --lesson: seconds to run it (at least 5; default: what the "
+                                                     "lesson needs)."),
+                                      QStringLiteral("S"));
+    const QCommandLineOption exportFile({ QStringLiteral("export") },
+                                        QStringLiteral("With --lesson: the JSON file to write (docs/lessons.md)."),
+                                        QStringLiteral("file"));
+    p.addOptions({ listLessons, lesson, duration, exportFile });
     const QCommandLineOption server({ QStringLiteral("server") },
                                     QStringLiteral("Connect to this rtlab server instead of starting the bundled one."),
                                     QStringLiteral("url"));
@@ -41,7 +78,41 @@ int main(int argc, char *argv[])
     const QCommandLineOption tour({ QStringLiteral("tour") },
                                   QStringLiteral("Run the short tour: each transport, a server restart, Auto."));
     p.addOptions({ server, tab, compare, probe, tour });
-    p.process(app);
+    if (!p.parse(app.arguments())) {
+        std::fprintf(stderr, "rtlab: %s (rtlab --help lists the options)\n", qPrintable(p.errorText()));
+        return 2;
+    }
+    if (p.isSet(help))
+        p.showHelp(0);
+    if (p.isSet(version))
+        p.showVersion();
+    if (p.isSet(listLessons))
+        return rtlab::HeadlessLesson::listLessons();
+    if (p.isSet(lesson)) {
+        const QString id = p.value(lesson);
+        if (!rtlab::LessonCatalog::find(id)) {
+            std::fprintf(stderr, "rtlab: no lesson called \"%s\" (rtlab --list-lessons lists them)\n", qPrintable(id));
+            return 2;
+        }
+        if (!p.isSet(exportFile) || p.value(exportFile).isEmpty()) {
+            std::fprintf(stderr, "rtlab: --lesson needs --export FILE.json\n");
+            return 2;
+        }
+        int seconds = 0;
+        if (p.isSet(duration)) {
+            bool ok = false;
+            seconds = p.value(duration).toInt(&ok);
+            if (!ok || seconds < 5 || seconds > 3600) {
+                std::fprintf(stderr, "rtlab: --duration: expected 5-3600 seconds, got %s\n", qPrintable(p.value(duration)));
+                return 2;
+            }
+        }
+        rtlab::HeadlessLesson run(id, seconds, p.value(exportFile));
+        run.start();
+        return app.exec();
+    }
+    if (headless)
+        return 2; // not reached: --lesson or --list-lessons is set
 
     rtlab::AppController controller;
     controller.start(p.isSet(server) ? QUrl::fromUserInput(p.value(server)) : QUrl());

@@ -67,6 +67,8 @@ void ClientTransport::start(const StreamPosition &from)
     m_position = from;
     m_stopped = false;
     m_attempt = 0;
+    // Resuming from a position: whatever the server sent before now is a replay.
+    m_liveFromServerUs = from.lastId ? nowMicros() + m_options.clock->offsetUs() : 0;
     setState(State::Connecting);
     emitEvent(ConnectionEvent::Type::Connecting);
     connectNow();
@@ -132,6 +134,7 @@ void ClientTransport::reconnect()
     if (m_stopped)
         return;
     m_stats->reconnects++;
+    m_liveFromServerUs = nowMicros() + m_options.clock->offsetUs();
     setState(State::Connecting);
     emitEvent(ConnectionEvent::Type::Connecting);
     connectNow();
@@ -168,10 +171,12 @@ void ClientTransport::deliver(const Message &m)
     }
     m_position = { m.epoch, m.id };
     m_stats->messages++;
-    if (m.ts > 0) {
-        // One-way latency: our receive time against the server's send time, in the server's clock.
-        const qint64 latency = nowMicros() + m_options.clock->offsetUs() - m.ts;
-        m_stats->latency.add(qMax<qint64>(0, latency));
+    if (m.ts > 0 && m.ts < m_liveFromServerUs) {
+        m_stats->replayed++;
+    } else if (m.ts > 0) {
+        const qint64 latency = oneWayLatencyUs(m.ts, *m_options.clock);
+        m_stats->latency.add(latency);
+        emit latencyMeasured(latency);
     }
     emit messageReceived(m);
 }

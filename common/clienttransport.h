@@ -70,6 +70,9 @@ signals:
     // --raw mode: {"event","id","data"} for SSE, {"data"} for WebSocket.
     void rawReceived(const QJsonObject &object);
     void eventOccurred(const rtlab::ConnectionEvent &event);
+    // One live message's one-way latency (µs): receive time − server ts, clock-offset corrected.
+    // Not emitted for messages replayed on resume (TransportStats::replayed counts those).
+    void latencyMeasured(qint64 micros);
 
 protected:
     // Start one attempt from m_position.
@@ -107,6 +110,9 @@ private:
     bool m_everOpened = false;
     bool m_watchdogEnabled = true;
     bool m_stopped = true;
+    // Server time (µs) at which the current connection attempt began: a message the server sent
+    // before it was waiting in the history while we were away (a replay), not on the wire.
+    qint64 m_liveFromServerUs = 0;
 };
 
 } // namespace rtlab

@@ -58,6 +58,7 @@ void HttpPublisher::next()
     r.headers = { { "Content-Type", "application/json" } };
     r.body = m_queue.front();
     m_stats->httpRequests++;
+    m_stats->publishRequests++;
     m_connection.send(r);
 }
 

@@ -32,6 +32,12 @@ const char RefusedUpgradeResponse[] = "HTTP/1.1 403 Forbidden\r\n"
                                       "Connection: close\r\n"
                                       "\r\n"
                                       "this relay does not allow WebSockets\n";
+const char RefusedStreamResponse[] = "HTTP/1.1 403 Forbidden\r\n"
+                                     "Content-Type: text/plain\r\n"
+                                     "Content-Length: 40\r\n"
+                                     "Connection: close\r\n"
+                                     "\r\n"
+                                     "this relay does not allow event streams\n";
 
 enum class Framing {
     Http,   // parsed: request heads (client → server) or response ends (server → client) are known
@@ -50,6 +56,7 @@ public:
         bool isHead = false;
         bool upgrade = false;   // Upgrade + Connection: upgrade: what follows is another protocol
         bool websocket = false; // Upgrade: websocket
+        bool eventStream = false; // Accept: text/event-stream
     };
 
     RequestTracker()
@@ -136,6 +143,8 @@ private:
     {
         if (m_field.trimmed().toLower() == "upgrade" && m_value.toLower().contains("websocket"))
             m_head.websocket = true;
+        if (m_field.trimmed().toLower() == "accept" && m_value.toLower().contains("text/event-stream"))
+            m_head.eventStream = true;
         m_field.clear();
         m_value.clear();
         m_inValue = false;
@@ -226,7 +235,8 @@ public:
     Connection(ImpairmentRelay *relay, QTcpSocket *clientSocket);
 
     void socketGone(QTcpSocket *socket);
-    void refuseUpgrade();
+    // Answers the request in the relay's own name and closes: the server never sees it.
+    void refuse(const char *response, const QString &reason);
     bool nextResponseIsHead() const { return !m_requestHeads.empty() && m_requestHeads.front(); }
     void requestSeen(bool isHead)
     {
@@ -329,7 +339,11 @@ void ImpairmentRelay::Pipe::ingestRequests(const QByteArray &bytes)
             forward(piece);
         if (headDone) {
             if (head.websocket && settings().refuseUpgrades) {
-                m_conn->refuseUpgrade();
+                m_conn->refuse(RefusedUpgradeResponse, QStringLiteral("upgrade refused"));
+                return;
+            }
+            if (head.eventStream && settings().refuseEventStreams) {
+                m_conn->refuse(RefusedStreamResponse, QStringLiteral("event stream refused"));
                 return;
             }
             m_conn->requestSeen(head.isHead);
@@ -612,16 +626,19 @@ void ImpairmentRelay::Connection::socketGone(QTcpSocket *socket)
         relay->finish(this);
 }
 
-void ImpairmentRelay::Connection::refuseUpgrade()
+void ImpairmentRelay::Connection::refuse(const char *response, const QString &reason)
 {
-    relay->m_counters.refusedUpgrades++;
+    if (response == RefusedStreamResponse)
+        relay->m_counters.refusedStreams++;
+    else
+        relay->m_counters.refusedUpgrades++;
     relay->countersTouched();
     up.refuse();
     upstreamGone = true;
     QObject::disconnect(upstream, nullptr, this, nullptr);
     upstream->abort();
-    down.injectAndClose(QByteArray(RefusedUpgradeResponse));
-    relay->notifyCut(QStringLiteral("upgrade refused"));
+    down.injectAndClose(QByteArray(response));
+    relay->notifyCut(reason);
 }
 
 // ---- ImpairmentRelay ----

@@ -40,6 +40,7 @@ public:
         // connection is a tunnel and not buffered.
         qint64 bufferResponseBytes = 0;
         bool refuseUpgrades = false;     // WebSocket upgrade requests answered 403 and closed
+        bool refuseEventStreams = false; // requests that accept text/event-stream answered 403 and closed
         bool operator==(const Settings &) const = default;
     };
     struct Counters
@@ -51,6 +52,7 @@ public:
         qint64 dropped = 0;          // connections cut by dropAll()/setDown()
         qint64 idleKills = 0;
         qint64 refusedUpgrades = 0;
+        qint64 refusedStreams = 0;
         qint64 refusedWhileDown = 0; // connections refused while the network is down
     };
     // Response buffering never holds more than this per connection, whatever the setting.
@@ -79,7 +81,8 @@ signals:
     void countersChanged(); // at most ~10 times a second
     void settingsChanged(const rtlab::ImpairmentRelay::Settings &settings);
     void downChanged(bool down);
-    void connectionCut(const QString &reason); // "dropped", "idle kill", "upgrade refused", "refused: network down"
+    void connectionCut(const QString &reason); // "dropped", "idle kill", "upgrade refused", "event stream refused",
+                                               // "refused: network down"
 
 private:
     class Connection;

@@ -1,5 +1,7 @@
 #include "latencystats.h"
 
+#include "message.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -103,6 +105,11 @@ qint64 ClockOffset::uncertaintyUs() const
                             [](const Sample &a, const Sample &b) { return a.rtt < b.rtt; })
                    ->rtt
             / 2;
+}
+
+qint64 oneWayLatencyUs(qint64 serverTsUs, const ClockOffset &clock)
+{
+    return qMax<qint64>(0, nowMicros() + clock.offsetUs() - serverTsUs);
 }
 
 } // namespace rtlab

@@ -58,4 +58,9 @@ private:
     std::vector<Sample> m_samples; // at most 32
 };
 
+// One-way latency of a message the server stamped at serverTsUs, received now: local receive
+// time − server ts, in the server's clock (corrected by the estimated offset); never negative.
+// The one formula every latency figure in rtlab uses.
+qint64 oneWayLatencyUs(qint64 serverTsUs, const ClockOffset &clock);
+
 } // namespace rtlab

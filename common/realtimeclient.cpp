@@ -50,6 +50,12 @@ static TransportKind kindFor(RealtimeClient::Mode mode)
     return mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
 }
 
+void RealtimeClient::resetStats()
+{
+    for (auto &s : m_stats)
+        *s = TransportStats(); // in place: the transports hold the same object
+}
+
 void RealtimeClient::setServerUrl(const QUrl &url)
 {
     m_server = url;
@@ -79,6 +85,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
     ClientTransport *t = ClientTransport::create(kind, o, this);
     connect(t, &ClientTransport::messageReceived, this, [this, t](const Message &m) { onMessage(t, m); });
     connect(t, &ClientTransport::eventOccurred, this, [this, t](const ConnectionEvent &e) { onEvent(t, e); });
+    connect(t, &ClientTransport::latencyMeasured, this, [this, kind](qint64 us) { emit latencyMeasured(kind, us); });
     connect(t, &ClientTransport::stateChanged, this, [this, t](ClientTransport::State s) {
         if (t == m_active)
             emit stateChanged(s);

@@ -51,6 +51,8 @@ public:
     const Continuity &continuity() const { return m_continuity; }
     TransportStats &stats(TransportKind kind) { return *m_stats[size_t(kind)]; }
     ClockOffset &clock() { return *m_clock; }
+    // Starts every transport's figures over (the continuity check goes on: it covers the session).
+    void resetStats();
 
     void start(Mode mode, const StreamPosition &from = {});
     // Live switch: make before break.
@@ -67,6 +69,8 @@ signals:
     void eventOccurred(const rtlab::ConnectionEvent &event);
     void stateChanged(rtlab::ClientTransport::State state);
     void activeTransportChanged(rtlab::TransportKind kind);
+    // A live message's one-way latency on a transport (replays on resume are left out).
+    void latencyMeasured(rtlab::TransportKind kind, qint64 micros);
 
 private:
     ClientTransport *makeTransport(TransportKind kind);

@@ -49,6 +49,8 @@ QJsonObject transportStatsToJson(const TransportStats &s, qint64 elapsedMs)
     o.insert(QLatin1String("heartbeats"), s.heartbeats);
     o.insert(QLatin1String("resets"), s.resets);
     o.insert(QLatin1String("publishes"), s.publishes);
+    o.insert(QLatin1String("publishRequests"), s.publishRequests);
+    o.insert(QLatin1String("replayed"), s.replayed);
     o.insert(QLatin1String("pingRttUs"), s.pingRttUs);
     o.insert(QLatin1String("bytes"), bytes);
     o.insert(QLatin1String("latencyUs"), latencyToJson(s.latency));

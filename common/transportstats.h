@@ -24,12 +24,16 @@ struct TransportStats
     qint64 heartbeats = 0;   // SSE comments, WebSocket pongs
     qint64 resets = 0;
     qint64 publishes = 0;
+    qint64 publishRequests = 0; // POST /send requests made to publish (0 where upstream shares the socket)
+    // Messages replayed on resume: sent by the server before this connection attempt began, so
+    // their delay measures the outage, not the transport. Counted here, kept out of `latency`.
+    qint64 replayed = 0;
     qint64 headerBytes = 0;
     qint64 framingBytes = 0;
     qint64 payloadBytes = 0;
     qint64 upstreamBytes = 0; // everything sent to publish
     qint64 pingRttUs = -1;    // WebSocket ping → pong
-    LatencyStats latency;     // one-way, server ts → here (clock-offset corrected), µs
+    LatencyStats latency;     // one-way, live messages only: server ts → here (clock-offset corrected), µs
     LatencyStats roundTrip;   // own messages: publish → seen back, µs
     // The byte ledger: the bytes that carried the most recent message, part by part, in wire
     // order, as this client received (or, for WebSocket frame headers, decoded) them.

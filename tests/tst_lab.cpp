@@ -2,6 +2,7 @@
 // faults through the relay, the idle-cost meter with a small N, and the byte ledger.
 #include "appcontroller.h"
 #include "labcontroller.h"
+#include "impairmentrelay.h"
 #include "testsupport.h"
 
 #include <QSettings>
@@ -17,15 +18,17 @@ private slots:
     void initTestCase();
     void init();
     void cleanup();
-    void claimsShowWhatTheServerReports();
+    void foreignOriginLessonCountsRefusals();
+    void holdTimeoutLessonFromDefaultsAndTicksComeBack();
+    void clearFaultsBringsTicksBack();
     void droppedConnectionsResumeAndAreCounted();
+    void replayedMessagesStayOutOfLatency();
     void blockedUpgradesFallBack();
     void idleCostMeterWithASmallN();
     void byteLedgerHasEachTransportsBytes();
 
 private:
     bool lanesOpen();
-    QString measured(int row) const { return m_lab->claims()->claims().at(row).measured; }
 
     std::unique_ptr<AppController> m_app;
     std::unique_ptr<LabController> m_lab;
@@ -69,39 +72,90 @@ bool tst_Lab::lanesOpen()
             WaitMs);
 }
 
-void tst_Lab::claimsShowWhatTheServerReports()
+void tst_Lab::foreignOriginLessonCountsRefusals()
 {
     // Every client of the window goes through the relay.
     QCOMPARE(m_app->clientUrl().port(), int(m_app->relay()->port()));
-    m_lab->trigger(QStringLiteral("compare"));
-    QVERIFY(lanesOpen());
-    m_lab->trigger(QStringLiteral("foreignOrigin"));
-    m_lab->trigger(QStringLiteral("publishEach"));
-    // The server's own count of refused foreign origins, and the claim's text, agree.
+    QVERIFY(m_lab->startLesson(QStringLiteral("ws-security")));
     QVERIFY(QTest::qWaitFor(
             [&] {
-                m_lab->refresh();
-                return m_lab->serverStats()->latest().value(QLatin1String("rejectedOrigin")).toInteger() == 1
-                        && measured(7).startsWith(QStringLiteral("server refused 1 foreign-Origin"));
+                const std::optional<ClaimResult> r = m_lab->lessons()->result(QStringLiteral("ws-security"));
+                return r && r->holds.has_value();
             },
             WaitMs));
-    // Three publishes, one per lane: two POSTs (long polling, SSE), one frame (WebSocket).
+    const ClaimResult r = *m_lab->lessons()->result(QStringLiteral("ws-security"));
+    QVERIFY(*r.holds);
+    QCOMPARE(r.measured.value(QLatin1String("tried")).toInteger(), 3);
+    QCOMPARE(r.measured.value(QLatin1String("refused")).toInteger(), 3);
+    QCOMPARE(r.measured.value(QLatin1String("accepted")).toInteger(), 0);
+    // The server's own count agrees.
     QVERIFY(QTest::qWaitFor(
-            [&] {
-                m_lab->refresh();
-                return m_app->lane(TransportKind::WebSocket)->stats(TransportKind::WebSocket).messages >= 3;
-            },
+            [&] { return m_lab->serverStats()->latest().value(QLatin1String("rejectedOrigin")).toInteger() == 3; },
             WaitMs));
     m_lab->refresh();
-    const TransportStats &lp = m_app->lane(TransportKind::LongPoll)->stats(TransportKind::LongPoll);
-    QVERIFY(measured(0).startsWith(QStringLiteral("%1 plain HTTP requests carried %2 messages")
-                                           .arg(lp.httpRequests)
-                                           .arg(lp.messages)));
-    QVERIFY2(measured(5).contains(QStringLiteral("long polling and SSE: 2 extra POSTs")), qPrintable(measured(5)));
-    QVERIFY2(measured(5).startsWith(QStringLiteral("WebSocket: 1 publishes")), qPrintable(measured(5)));
-    // The server's held polls, as /stats says.
-    const qint64 held = m_lab->serverStats()->transportValue(QStringLiteral("lp"), QStringLiteral("held"));
-    QVERIFY2(measured(1).startsWith(QStringLiteral("server: %1 polls held").arg(held)), qPrintable(measured(1)));
+    const int row = m_lab->claims()->rowOf(QStringLiteral("ws-security"));
+    QVERIFY(m_lab->claims()->claims().at(row).holds.value_or(false));
+}
+
+// Long polling's hold timeouts from the default state (ticks on, 25 s hold): the lesson must
+// silence the server and shorten the hold itself, and give both back when it ends.
+void tst_Lab::holdTimeoutLessonFromDefaultsAndTicksComeBack()
+{
+    m_app->server()->setExtraArguments({});
+    m_app->restartServer(); // the default: ticks on
+    QVERIFY(QTest::qWaitFor([&] { return m_app->server()->state() == ServerProcess::State::Running; }, WaitMs));
+    QVERIFY(m_lab->startLesson(QStringLiteral("lp-hold-timeouts")));
+    QVERIFY(QTest::qWaitFor([&] { return m_lab->lessons()->state() == LessonRunner::State::Running; }, 2 * WaitMs));
+    QCOMPARE(m_app->pollHoldMs(), qint64(3000));
+    QVERIFY(m_app->server()->runningArguments().join(u' ').endsWith(QStringLiteral("--tick-rate 0")));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const RealtimeClient *lp = m_app->lane(TransportKind::LongPoll);
+                return lp && const_cast<RealtimeClient *>(lp)->stats(TransportKind::LongPoll).holdTimeouts >= 2;
+            },
+            3 * WaitMs));
+    const ClaimResult r = *m_lab->lessons()->result(QStringLiteral("lp-hold-timeouts"));
+    QVERIFY2(r.holds.value_or(false), qPrintable(r.summary));
+    QVERIFY(r.measured.value(QLatin1String("httpRequests")).toInteger()
+            > r.measured.value(QLatin1String("messages")).toInteger());
+
+    // The lesson ends: the hold, the relay and the server's ticks are back.
+    QSignalSpy ended(m_lab->lessons(), &LessonRunner::finished);
+    m_lab->lessons()->stop();
+    QCOMPARE(ended.count(), 1);
+    QCOMPARE(m_app->pollHoldMs(), qint64(25000));
+    QCOMPARE(m_app->relay()->settings(), ImpairmentRelay::Settings {});
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_app->server()->state() == ServerProcess::State::Running
+                        && !m_app->server()->runningArguments().contains(QStringLiteral("--tick-rate"));
+            },
+            WaitMs));
+    const qint64 before = m_app->client()->continuity().delivered;
+    QVERIFY2(QTest::qWaitFor([&] { return m_app->client()->continuity().delivered >= before + 3; }, WaitMs),
+             "no ticks after the lesson ended");
+    // The kept result is what the lesson measured, not what came after.
+    const ClaimResult kept = *m_lab->lessons()->result(QStringLiteral("lp-hold-timeouts"));
+    QVERIFY(kept.holds.value_or(false));
+    QCOMPARE(kept.measured.value(QLatin1String("pollHoldMs")).toInteger(), 3000);
+    QVERIFY(kept.measured.value(QLatin1String("holdTimeouts")).toInteger() >= 2);
+}
+
+// Clear faults also gives the server its ticks back, after any lesson that took them.
+void tst_Lab::clearFaultsBringsTicksBack()
+{
+    m_app->server()->setExtraArguments({});
+    QVERIFY(m_lab->startLesson(QStringLiteral("sse-efficient")));
+    QVERIFY(QTest::qWaitFor([&] { return m_lab->lessons()->state() == LessonRunner::State::Running; }, 2 * WaitMs));
+    QVERIFY(m_app->server()->runningArguments().contains(QStringLiteral("--heartbeat")));
+    m_lab->resetFaults();
+    QCOMPARE(m_lab->lessons()->state(), LessonRunner::State::Idle);
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_app->server()->state() == ServerProcess::State::Running
+                        && m_app->server()->runningArguments().isEmpty();
+            },
+            WaitMs));
 }
 
 void tst_Lab::droppedConnectionsResumeAndAreCounted()
@@ -135,23 +189,69 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
             WaitMs));
     for (int i = 0; i < TransportKindCount; ++i)
         QCOMPARE(m_app->lane(TransportKind(i))->continuity().gaps, 0);
-    m_lab->refresh();
-    QVERIFY2(measured(12).contains(QStringLiteral(", 0 gaps")), qPrintable(measured(12)));
-    QVERIFY2(!measured(12).startsWith(QStringLiteral("SSE lane: 0 reconnects")), qPrintable(measured(12)));
+}
+
+// Messages that waited in the server's history during an outage measure the outage, not the
+// transport: counted apart, never in the latency window or chart.
+void tst_Lab::replayedMessagesStayOutOfLatency()
+{
+    m_lab->trigger(QStringLiteral("compare"));
+    QVERIFY(lanesOpen());
+    const quint16 port = quint16(m_app->serverUrl().port());
+    publish(port, QStringLiteral("live"));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int i = 0; i < TransportKindCount; ++i)
+                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).messages < 1)
+                        return false;
+                return true;
+            },
+            WaitMs));
+    m_app->relay()->setDown(true);
+    for (int i = 0; i < 5; ++i)
+        publish(port, QStringLiteral("while down %1").arg(i));
+    m_app->relay()->setDown(false);
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int i = 0; i < TransportKindCount; ++i)
+                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).messages < 6)
+                        return false;
+                return true;
+            },
+            3 * WaitMs));
+    for (int i = 0; i < TransportKindCount; ++i) {
+        const TransportKind k = TransportKind(i);
+        const TransportStats &s = m_app->lane(k)->stats(k);
+        QVERIFY2(s.replayed >= 5, qPrintable(transportKindLabel(k)));
+        QCOMPARE(s.latency.total(), s.messages - s.replayed);
+        QCOMPARE(qsizetype(m_app->laneLatency(k).points().size()), qsizetype(s.messages - s.replayed));
+    }
+    // Reset measurements: every figure starts over.
+    m_app->resetMeasurements();
+    for (int i = 0; i < TransportKindCount; ++i) {
+        const TransportKind k = TransportKind(i);
+        QCOMPARE(m_app->lane(k)->stats(k).messages, 0);
+        QCOMPARE(m_app->lane(k)->stats(k).latency.count(), 0);
+        QVERIFY(m_app->laneLatency(k).isEmpty());
+    }
 }
 
 void tst_Lab::blockedUpgradesFallBack()
 {
     m_app->client()->setProbeIntervalMs(200);
-    m_lab->trigger(QStringLiteral("blockUpgrades"));
+    QVERIFY(m_lab->startLesson(QStringLiteral("ws-blocked")));
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::Auto);
     QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse; }, WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
-    m_lab->refresh();
-    QVERIFY2(measured(6).contains(QStringLiteral("now via SSE")), qPrintable(measured(6)));
-    QVERIFY2(!measured(6).startsWith(QStringLiteral("relay refused 0")), qPrintable(measured(6)));
-    // Lift the block: Auto goes back up.
-    m_lab->resetFaults();
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const std::optional<ClaimResult> r = m_lab->lessons()->result(QStringLiteral("ws-blocked"));
+                return r && r->holds.value_or(false);
+            },
+            WaitMs));
+    // The lesson ends: upgrades pass again, the chat client's transport is back, and it climbs back.
+    m_lab->lessons()->stop();
+    QCOMPARE(m_app->mode(), RealtimeClient::Mode::WebSocket);
     QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::WebSocket; }, WaitMs));
 }
 

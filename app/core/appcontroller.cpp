@@ -22,6 +22,9 @@ AppController::AppController(QObject *parent) : QObject(parent)
         m_laneLatency[size_t(i)] = TimeSeries(transportKindLabel(TransportKind(i)), 1200);
 
     connect(&m_client, &RealtimeClient::messageReceived, this, &AppController::onMessage);
+    connect(&m_client, &RealtimeClient::latencyMeasured, this, [this](TransportKind, qint64 us) {
+        m_series.at(Series::ClientLatency).append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
+    });
     connect(&m_client, &RealtimeClient::eventOccurred, this,
             [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("client")); });
     connect(&m_server, &ServerProcess::started, this, [this](const QUrl &url) {
@@ -59,6 +62,12 @@ void AppController::start(const QUrl &server)
         connectTo(saved);
     else
         useBundledServer();
+}
+
+void AppController::startFresh()
+{
+    m_nickname = QStringLiteral("lesson");
+    useBundledServer();
 }
 
 void AppController::saveSettings()
@@ -157,6 +166,17 @@ void AppController::stopServer()
     m_server.stop();
 }
 
+bool AppController::setServerOverrides(const QStringList &arguments)
+{
+    if (arguments == m_server.overrideArguments())
+        return false;
+    m_server.setOverrideArguments(arguments);
+    if (!m_bundled || m_server.state() != ServerProcess::State::Running || !m_server.argumentsChanged())
+        return false;
+    restartServer();
+    return true;
+}
+
 bool AppController::sendChat(const QString &text)
 {
     const QString t = text.trimmed().isEmpty() ? QString() : text;
@@ -197,7 +217,28 @@ void AppController::setCompareEnabled(bool enabled)
     emit compareEnabledChanged(enabled);
 }
 
-void AppController::startLanes()
+void AppController::restartLanes()
+{
+    if (!m_compare) {
+        m_compare = true;
+        emit compareEnabledChanged(true);
+    }
+    startLanes(true);
+}
+
+void AppController::resetMeasurements()
+{
+    m_client.resetStats();
+    m_series.at(Series::ClientLatency).clear();
+    for (int i = 0; i < TransportKindCount; ++i) {
+        m_laneLatency[size_t(i)].clear();
+        if (RealtimeClient *l = lane(TransportKind(i)))
+            l->resetStats();
+    }
+    emit measurementsReset();
+}
+
+void AppController::startLanes(bool fromLiveEnd)
 {
     stopLanes();
     if (!m_url.isValid())
@@ -207,32 +248,28 @@ void AppController::startLanes()
         RealtimeClient *lane = makeClient(QStringLiteral("lane"));
         m_lanes[size_t(i)].reset(lane);
         m_laneLatency[size_t(i)].clear();
-        connect(lane, &RealtimeClient::messageReceived, this, [this, kind](const Message &m, TransportKind) {
-            if (m.type == MessageType::Reset || m.ts <= 0)
-                return;
-            const qint64 now = nowMicros();
-            RealtimeClient *l = this->lane(kind);
-            const double ms = double(now + l->clock().offsetUs() - m.ts) / 1000.0;
-            m_laneLatency[size_t(kind)].append(now / 1000, qMax(0.0, ms));
+        connect(lane, &RealtimeClient::latencyMeasured, this, [this, kind](TransportKind, qint64 us) {
+            m_laneLatency[size_t(kind)].append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
         });
         lane->setServerUrl(m_clientUrl);
         lane->setPollHoldMs(m_pollHoldMs);
-        lane->start(RealtimeClient::Mode(int(kind)), m_client.position());
+        lane->start(RealtimeClient::Mode(int(kind)), fromLiveEnd ? StreamPosition {} : m_client.position());
     }
+    emit lanesRestarted();
 }
 
 void AppController::stopLanes()
 {
+    bool had = false;
     for (auto &lane : m_lanes)
-        lane.reset();
+        had = std::exchange(lane, nullptr) != nullptr || had;
+    if (had)
+        emit lanesRestarted();
 }
 
 void AppController::onMessage(const Message &m, TransportKind via)
 {
-    const qint64 now = nowMicros();
-    const qint64 latency = m.ts > 0 ? qMax<qint64>(0, now + m_client.clock().offsetUs() - m.ts) : -1;
-    if (latency >= 0 && m.type != MessageType::Reset)
-        m_series.at(Series::ClientLatency).append(now / 1000, double(latency) / 1000.0);
+    const qint64 latency = m.ts > 0 ? oneWayLatencyUs(m.ts, m_client.clock()) : -1;
     if (m.type == MessageType::Tick) {
         onTick(m);
         return;

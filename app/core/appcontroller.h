@@ -33,6 +33,8 @@ public:
     // Loads the settings and connects: to `server` if given, else to a saved server URL, else
     // to the bundled server.
     void start(const QUrl &server = {});
+    // Starts with the defaults and the bundled server, reading no settings: a headless lesson run.
+    void startFresh();
     void saveSettings();
 
     ServerProcess *server() { return &m_server; }
@@ -63,6 +65,9 @@ public:
     void useBundledServer();
     void restartServer();
     void stopServer();
+    // A lesson's server options on top of the usual ones (empty: none). Restarts the bundled
+    // server when they change; returns true if it did.
+    bool setServerOverrides(const QStringList &arguments);
 
     bool sendChat(const QString &text);
     qint64 ownMessagesSent() const { return m_sent; }
@@ -73,6 +78,11 @@ public:
 
     bool compareEnabled() const { return m_compare; }
     void setCompareEnabled(bool enabled);
+    // New compare lanes (compare turns on), starting from the server's live end: their figures
+    // begin now, free of any backlog.
+    void restartLanes();
+    // Every figure starts over: the chat client's and the lanes' statistics and latency charts.
+    void resetMeasurements();
 
 signals:
     void serverUrlChanged(const QUrl &url);
@@ -80,12 +90,15 @@ signals:
     void compareEnabledChanged(bool enabled);
     void nicknameChanged(const QString &nickname);
     void errorOccurred(const QString &message);
+    // The lanes were replaced or their figures reset: views drop what they hold of the old ones.
+    void lanesRestarted();
+    void measurementsReset();
     // A few times a second: figures moved; views re-read them.
     void refreshed();
 
 private:
     void connectClient(const QUrl &url);
-    void startLanes();
+    void startLanes(bool fromLiveEnd = false);
     void stopLanes();
     void onMessage(const Message &m, TransportKind via);
     void onTick(const Message &m);

@@ -1,48 +1,41 @@
 #include "claimsmodel.h"
 
+#include "lessoncatalog.h"
+
 namespace rtlab {
 
-ClaimsModel::ClaimsModel(QObject *parent) : QAbstractTableModel(parent), m_claims(designClaims()) { }
-
-QList<ClaimsModel::Claim> ClaimsModel::designClaims()
+ClaimsModel::ClaimsModel(QObject *parent) : QAbstractTableModel(parent)
 {
-    const QString lp = tr("Long Polling"), ws = tr("WebSocket"), sse = tr("SSE");
-    return {
-        { lp, tr("simple; works everywhere"), tr("plain HTTP requests in the protocol timeline"), QStringLiteral("compare"),
-          tr("Subscribe all three"), {} },
-        { lp, tr("resource intensive"), tr("held requests, requests/s and sockets per client on the server"),
-          QStringLiteral("compare"), tr("Subscribe all three"), {} },
-        { lp, tr("timed-out requests must be retried"), tr("hold timeouts and re-polls counted and drawn"),
-          QStringLiteral("shortHold"), tr("Hold polls 3 s"), {} },
-        { lp, tr("latency suffers"), tr("latency percentiles under bursts"), QStringLiteral("burst"),
-          tr("Publish a burst"), {} },
-        { ws, tr("low overhead: no headers per message"), tr("wire bytes per message: headers / framing / payload"),
-          QStringLiteral("burst"), tr("Publish a burst"), {} },
-        { ws, tr("bi-directional"), tr("upstream on the same socket vs an extra POST"), QStringLiteral("publishEach"),
-          tr("Publish from each lane"), {} },
-        { ws, tr("may be blocked by network infrastructure"), tr("a proxy that refuses upgrades; automatic fallback"),
-          QStringLiteral("blockUpgrades"), tr("Block upgrades, go Auto"), {} },
-        { ws, tr("security needs care"), tr("a handshake from a foreign Origin rejected and counted"),
-          QStringLiteral("foreignOrigin"), tr("Try a foreign Origin"), {} },
-        { sse, tr("efficient: bytes only when there is data"), tr("idle bytes/s (heartbeats only)"),
-          QStringLiteral("quietServer"), tr("Restart without ticks"), {} },
-        { sse, tr("plain HTTP"), tr("passes a plain HTTP relay unchanged"), QStringLiteral("compare"),
-          tr("Subscribe all three"), {} },
-        { sse, tr("one-way"), tr("upstream goes by POST"), QStringLiteral("publishEach"), tr("Publish from each lane"), {} },
-        { sse, tr("browser connection limit"), tr("the 6-per-origin HTTP/1.1 limit shown in the browser page"),
-          QStringLiteral("openBrowser"), tr("Open the browser page"), {} },
-        { sse, tr("reconnection logic required"), tr("automatic reconnect with Last-Event-ID, retry: honoured"),
-          QStringLiteral("drop"), tr("Drop all connections"), {} },
-    };
+    for (const LessonInfo &l : LessonCatalog::all())
+        m_claims.append({ l.id, LessonCatalog::transportLabel(l.transport), l.claim, l.expected, l.unavailable, {}, {}, false });
 }
 
-void ClaimsModel::setMeasured(int row, const QString &text)
+int ClaimsModel::rowOf(const QString &lesson) const
 {
-    if (row < 0 || row >= m_claims.size() || m_claims[row].measured == text)
+    for (int i = 0; i < m_claims.size(); ++i)
+        if (m_claims[i].lesson == lesson)
+            return i;
+    return -1;
+}
+
+void ClaimsModel::setMeasured(int row, const QString &text, std::optional<bool> holds, bool running)
+{
+    if (row < 0 || row >= m_claims.size())
         return;
-    m_claims[row].measured = text;
-    const QModelIndex i = index(row, MeasuredColumn);
-    emit dataChanged(i, i, { Qt::DisplayRole });
+    Claim &c = m_claims[row];
+    if (c.measured == text && c.holds == holds && c.running == running)
+        return;
+    c.measured = text;
+    c.holds = holds;
+    c.running = running;
+    emit dataChanged(index(row, MeasuredColumn), index(row, HoldsColumn));
+}
+
+QString ClaimsModel::verdict(const std::optional<bool> &holds, bool running)
+{
+    if (!holds)
+        return running ? tr("… measuring") : tr("–");
+    return *holds ? tr("✓ holds") : tr("✗ not on this machine");
 }
 
 int ClaimsModel::rowCount(const QModelIndex &parent) const
@@ -60,16 +53,30 @@ QVariant ClaimsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Claim &c = m_claims[index.row()];
-    if (role == ActionRole)
-        return c.action;
-    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
-        return {};
+    switch (role) {
+    case LessonRole: return c.lesson;
+    case HoldsRole: return c.holds ? QVariant(*c.holds) : QVariant();
+    case AvailableRole: return c.unavailable.isEmpty();
+    case Qt::DisplayRole:
+    case Qt::ToolTipRole:
+        break;
+    default: return {};
+    }
     switch (index.column()) {
     case TransportColumn: return c.transport;
     case ClaimColumn: return c.claim;
-    case SeeColumn: return c.see;
-    case MeasuredColumn: return c.measured.isEmpty() ? tr("— press the button to see it") : c.measured;
-    case ActionColumn: return c.actionLabel;
+    case ExpectedColumn: return c.expected;
+    case MeasuredColumn:
+        if (!c.unavailable.isEmpty())
+            return tr("not yet: %1").arg(c.unavailable);
+        return c.measured.isEmpty() ? tr("— start its lesson to measure it") : c.measured;
+    case HoldsColumn:
+        if (role == Qt::ToolTipRole)
+            return tr("✓: the figures point the way the claim says. ✗: measured here, they do not — this machine "
+                      "contradicts the claim under these conditions. …: the lesson is running and there is too "
+                      "little yet to tell.");
+        return c.unavailable.isEmpty() ? verdict(c.holds, c.running) : QString();
+    case ActionColumn: return c.unavailable.isEmpty() ? tr("Run lesson") : QString();
     default: return {};
     }
 }
@@ -81,8 +88,9 @@ QVariant ClaimsModel::headerData(int section, Qt::Orientation orientation, int r
     switch (section) {
     case TransportColumn: return tr("Transport");
     case ClaimColumn: return tr("Claim");
-    case SeeColumn: return tr("What you see");
+    case ExpectedColumn: return tr("The figures must show");
     case MeasuredColumn: return tr("Measured in this session");
+    case HoldsColumn: return tr("Holds?");
     case ActionColumn: return tr("Set it up");
     default: return {};
     }

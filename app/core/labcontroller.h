@@ -2,12 +2,11 @@
 
 #include "claimsmodel.h"
 #include "idlecostmeter.h"
+#include "lessonrunner.h"
 #include "statspoller.h"
 
 #include <QObject>
 #include <QUrl>
-
-#include <deque>
 
 namespace rtlab {
 
@@ -15,40 +14,33 @@ class AppController;
 class ImpairmentRelay;
 
 // The lab: faults on purpose (through the impairment relay every client of this window goes
-// through), DESIGN.md's claims with their live measurements and the buttons that set them up,
-// the idle-cost meter and the lessons.
+// through), the claims table with what each lesson measured, the lessons that set each claim
+// up, and the idle-cost meter.
 class LabController : public QObject
 {
     Q_OBJECT
 public:
-    struct Lesson
-    {
-        QString key;
-        QString title;
-        QString text; // what it sets up and what to watch (rich text)
-    };
-
     explicit LabController(AppController *app, QObject *parent = nullptr);
 
     ClaimsModel *claims() { return &m_claims; }
     StatsPoller *serverStats() { return &m_stats; }
     IdleCostMeter *idleMeter() { return &m_idle; }
+    LessonRunner *lessons() { return &m_runner; }
     ImpairmentRelay *relay();
 
-    // A claim's action: "compare", "shortHold", "burst", "publishEach", "blockUpgrades",
-    // "foreignOrigin", "quietServer", "openBrowser", "drop".
+    // The lab's own buttons: "compare" (subscribe all three), "drop" (cut every connection),
+    // "openBrowser" (the server's browser page).
     void trigger(const QString &action);
     void takeNetworkDown(int ms);
-    // Back to a clean relay and a default server.
+    // Back to a clean relay, the default hold and the bundled server's usual options (ticks on);
+    // a running lesson ends.
     void resetFaults();
 
-    static QList<Lesson> lessons();
-    void startLesson(const QString &key);
+    // Starts a lesson (LessonCatalog id); false with a notice when it cannot run.
+    bool startLesson(const QString &id);
 
     // Recomputes the claims' measurements (the view calls it while it is shown).
     void refresh();
-    // SSE lane bytes per second over the last 10 s (heartbeats only when the server is quiet).
-    double sseIdleBytesPerSec() const;
 
 signals:
     void openBrowserRequested(const QUrl &url);
@@ -61,9 +53,7 @@ private:
     ClaimsModel m_claims;
     StatsPoller m_stats;
     IdleCostMeter m_idle;
-    qint64 m_foreignAttempts = 0;
-    qint64 m_bursts = 0;
-    std::deque<std::pair<qint64, qint64>> m_sseBytes; // (ms, SSE lane wire bytes), last ~15 s
+    LessonRunner m_runner;
 };
 
 } // namespace rtlab

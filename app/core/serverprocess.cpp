@@ -85,6 +85,8 @@ void ServerProcess::start()
     QStringList args { QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
                        QString::number(m_port) };
     args += m_extra;
+    args += m_overrides; // last: rtlab-server takes the last value of an option given twice
+    m_running = m_extra + m_overrides;
     setState(State::Starting);
     m_startTimeout.start(StartTimeoutMs);
     m_process->start(m_program, args);

@@ -26,6 +26,14 @@ public:
     void setProgram(const QString &program) { m_program = program; }
     QString program() const { return m_program; }
     void setExtraArguments(const QStringList &arguments) { m_extra = arguments; }
+    // A lesson's changes on top of the extra arguments (e.g. --tick-rate 0), taken back by setting
+    // them empty; they apply from the next start or restart.
+    void setOverrideArguments(const QStringList &arguments) { m_overrides = arguments; }
+    QStringList overrideArguments() const { return m_overrides; }
+    // The arguments of the running process that came from setExtraArguments and overrides.
+    QStringList runningArguments() const { return m_running; }
+    // True when the running process was started with other arguments than it would be now.
+    bool argumentsChanged() const { return m_running != m_extra + m_overrides; }
 
     State state() const { return m_state; }
     QUrl url() const { return m_url; }
@@ -54,6 +62,8 @@ private:
 
     QString m_program;
     QStringList m_extra;
+    QStringList m_overrides;
+    QStringList m_running;
     QProcess *m_process = nullptr;
     QTimer m_startTimeout;
     QTimer m_killTimer;

@@ -3,6 +3,7 @@
 #include "appcontroller.h"
 #include "impairmentrelay.h"
 #include "labcontroller.h"
+#include "lessoncatalog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -85,15 +86,18 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     // Lessons.
     auto *lessons = new QGroupBox(tr("Lessons"), this);
     m_lesson = new QComboBox(lessons);
-    for (const LabController::Lesson &l : LabController::lessons())
-        m_lesson->addItem(l.title, l.key);
+    for (const LessonInfo &l : LessonCatalog::all())
+        if (l.unavailable.isEmpty())
+            m_lesson->addItem(l.title, l.id);
     auto *startLesson = new QPushButton(tr("&Start"), lessons);
+    auto *stopLesson = new QPushButton(tr("S&top"), lessons);
     m_lessonText = new QTextBrowser(lessons);
     m_lessonText->setMinimumHeight(70);
+    m_lessonStatus = new QLabel(lessons);
+    m_lessonStatus->setWordWrap(true);
     auto showLesson = [this] {
-        for (const LabController::Lesson &l : LabController::lessons())
-            if (l.key == m_lesson->currentData().toString())
-                m_lessonText->setHtml(l.text);
+        if (const LessonInfo *l = LessonCatalog::find(m_lesson->currentData().toString()))
+            m_lessonText->setHtml(l->text);
     };
     connect(m_lesson, &QComboBox::currentIndexChanged, this, showLesson);
     showLesson();
@@ -101,12 +105,21 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         m_lab->startLesson(m_lesson->currentData().toString());
         refreshRelay();
     });
+    connect(stopLesson, &QPushButton::clicked, m_lab->lessons(), &LessonRunner::stop);
+    connect(m_lab->lessons(), &LessonRunner::stateChanged, this, [this, stopLesson](LessonRunner::State s) {
+        stopLesson->setEnabled(s != LessonRunner::State::Idle);
+        refreshLesson();
+        refreshRelay();
+    });
+    stopLesson->setEnabled(false);
     auto *lessonRow = new QHBoxLayout;
     lessonRow->addWidget(m_lesson, 1);
     lessonRow->addWidget(startLesson);
+    lessonRow->addWidget(stopLesson);
     auto *lv = new QVBoxLayout(lessons);
     lv->addLayout(lessonRow);
     lv->addWidget(m_lessonText);
+    lv->addWidget(m_lessonStatus);
 
     // The idle-cost meter.
     auto *idle = new QGroupBox(tr("What idle clients cost the server"), this);
@@ -171,15 +184,23 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_claims->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::TransportColumn, QHeaderView::ResizeToContents);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ClaimColumn, QHeaderView::Interactive);
-    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::SeeColumn, QHeaderView::Interactive);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ExpectedColumn, QHeaderView::Interactive);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::MeasuredColumn, QHeaderView::Stretch);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::HoldsColumn, QHeaderView::ResizeToContents);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ActionColumn, QHeaderView::ResizeToContents);
-    m_claims->setColumnWidth(ClaimsModel::ClaimColumn, 200);
-    m_claims->setColumnWidth(ClaimsModel::SeeColumn, 260);
+    m_claims->setColumnWidth(ClaimsModel::ClaimColumn, 170);
+    m_claims->setColumnWidth(ClaimsModel::ExpectedColumn, 240);
     for (int row = 0; row < lab->claims()->rowCount(); ++row) {
-        const QString action = lab->claims()->claims().at(row).action;
-        auto *b = new QPushButton(lab->claims()->claims().at(row).actionLabel, m_claims);
-        connect(b, &QPushButton::clicked, lab, [lab, action] { lab->trigger(action); });
+        const ClaimsModel::Claim &claim = lab->claims()->claims().at(row);
+        auto *b = new QPushButton(tr("Run lesson"), m_claims);
+        b->setEnabled(claim.unavailable.isEmpty());
+        const QString lesson = claim.lesson;
+        connect(b, &QPushButton::clicked, this, [this, lesson] {
+            const int i = m_lesson->findData(lesson);
+            if (i >= 0)
+                m_lesson->setCurrentIndex(i);
+            m_lab->startLesson(lesson);
+        });
         m_claims->setIndexWidget(lab->claims()->index(row, ClaimsModel::ActionColumn), b);
     }
     m_claims->resizeRowsToContents();
@@ -208,6 +229,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
             return;
         m_lab->refresh();
         refreshRelay();
+        refreshLesson();
     });
     refreshRelay();
 }
@@ -246,6 +268,32 @@ void LabView::refreshRelay()
                                    .arg(c.idleKills)
                                    .arg(c.refusedUpgrades)
                                    .arg(c.refusedWhileDown));
+}
+
+void LabView::refreshLesson()
+{
+    const LessonRunner *runner = m_lab->lessons();
+    const LessonInfo *l = LessonCatalog::find(runner->currentLesson());
+    switch (runner->state()) {
+    case LessonRunner::State::Idle:
+        m_lessonStatus->setText(tr("No lesson running. Each lesson sets up its own conditions and puts them back "
+                                   "when it ends."));
+        break;
+    case LessonRunner::State::SettingUp:
+        m_lessonStatus->setText(tr("<b>%1</b>: setting up (restarting the bundled server with the lesson's options)…")
+                                        .arg(l ? l->title : QString()));
+        break;
+    case LessonRunner::State::Running: {
+        const qint64 left = qMax<qint64>(0, (runner->durationMs() - runner->elapsedMs() + 999) / 1000);
+        const std::optional<ClaimResult> r = runner->result(runner->currentLesson());
+        m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left. %3 — %4")
+                                        .arg(l ? l->title : QString())
+                                        .arg(left)
+                                        .arg(r ? r->summary.toHtmlEscaped() : QString(),
+                                             ClaimsModel::verdict(r ? r->holds : std::nullopt, true)));
+        break;
+    }
+    }
 }
 
 } // namespace rtlab

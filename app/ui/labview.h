@@ -26,6 +26,7 @@ public:
 private:
     void applyFaults();
     void refreshRelay();
+    void refreshLesson();
 
     AppController *m_app;
     LabController *m_lab;
@@ -39,6 +40,7 @@ private:
     QLabel *m_relayStatus;
     QComboBox *m_lesson;
     QTextBrowser *m_lessonText;
+    QLabel *m_lessonStatus;
     QComboBox *m_idleTransport;
     QSpinBox *m_idleClients;
     QLabel *m_idleResult;

@@ -1,0 +1,723 @@
+#include "lessonrunner.h"
+
+#include "appcontroller.h"
+#include "idlecostmeter.h"
+#include "statspoller.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimeZone>
+#include <QWebSocket>
+
+#include <cmath>
+#include <limits>
+
+namespace rtlab {
+
+// How long a lesson may wait for its server (a restart with other options) before it gives up.
+static constexpr int SetupTimeoutMs = 20000;
+// What the lessons set: short enough to be seen within a lesson, and said in each lesson's text.
+static constexpr qint64 ShortHoldMs = 3000;
+static constexpr int AddedLatencyMs = 50;
+static constexpr int IdleClients = 200;
+static constexpr int ForeignHandshakes = 3;
+static constexpr int BrowserLikeStreams = 7;
+static constexpr int PublishRounds = 5;
+static constexpr qint64 BufferingBytes = 2048;
+
+namespace {
+
+const QStringList &quietServer()
+{
+    static const QStringList args { QStringLiteral("--tick-rate"), QStringLiteral("0") };
+    return args;
+}
+
+const QStringList &tickingServer()
+{
+    static const QStringList args { QStringLiteral("--tick-rate"), QStringLiteral("5") };
+    return args;
+}
+
+QJsonValue msOrNull(qint64 us)
+{
+    return us < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(std::round(double(us) / 10.0) / 100.0);
+}
+
+double round1(double v)
+{
+    return std::round(v * 10.0) / 10.0;
+}
+
+QString ms(qint64 us)
+{
+    return us < 0 ? QStringLiteral("–") : QString::number(double(us) / 1000.0, 'f', 1);
+}
+
+} // namespace
+
+LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCostMeter *idleMeter, QObject *parent)
+    : QObject(parent), m_app(app), m_stats(serverStats), m_idle(idleMeter)
+{
+    m_endTimer.setSingleShot(true);
+    connect(&m_endTimer, &QTimer::timeout, this, [this] {
+        if (m_waitingForMeter) {
+            m_endTimer.start(1000); // the idle clients are still being measured
+            return;
+        }
+        end(true);
+    });
+    connect(&m_actionTimer, &QTimer::timeout, this, &LessonRunner::act);
+    m_setupTimeout.setSingleShot(true);
+    connect(&m_setupTimeout, &QTimer::timeout, this, [this] {
+        const QString why = tr("the bundled server did not come back within %1 s").arg(SetupTimeoutMs / 1000);
+        m_error = why;
+        emit failed(why);
+        end(false);
+    });
+    connect(m_idle, &IdleCostMeter::finished, this, [this](const QJsonObject &summary) {
+        if (!m_waitingForMeter)
+            return;
+        m_idleResult = summary;
+        m_waitingForMeter = false;
+    });
+    connect(m_idle, &IdleCostMeter::failed, this, [this](const QString &why) {
+        if (!m_waitingForMeter)
+            return;
+        m_idleError = why;
+        m_waitingForMeter = false;
+    });
+}
+
+LessonRunner::~LessonRunner()
+{
+    if (m_state != State::Idle)
+        end(true);
+}
+
+void LessonRunner::setState(State state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+qint64 LessonRunner::elapsedMs() const
+{
+    return m_state == State::Running ? m_clock.elapsed() : 0;
+}
+
+bool LessonRunner::start(const QString &id, int durationS)
+{
+    const LessonInfo *lesson = LessonCatalog::find(id);
+    if (!lesson) {
+        m_error = tr("no lesson called “%1” (rtlab --list-lessons lists them)").arg(id);
+        return false;
+    }
+    if (!lesson->unavailable.isEmpty()) {
+        m_error = tr("the lesson “%1” %2").arg(id, lesson->unavailable);
+        return false;
+    }
+    if (m_state != State::Idle)
+        end(true);
+    m_error.clear();
+    m_lesson = lesson;
+    m_durationS = durationS > 0 ? qMax(5, durationS) : lesson->durationS;
+    m_actions = 0;
+    m_publishes = {};
+    m_foreignTried = m_foreignRefused = m_foreignAccepted = 0;
+    m_streamsTried = m_streamsOpened = 0;
+    m_phaseA.clear();
+    m_phaseB.clear();
+    m_buffering = false;
+    m_idleResult = {};
+    m_idleError.clear();
+    m_waitingForMeter = false;
+    m_saved = Saved { m_app->mode(), m_app->pollHoldMs() };
+    setUp();
+    return true;
+}
+
+// Every lesson states its conditions in full, whatever the window's state: the server's options
+// (ticks are on at 5/s unless the lesson needs silence), the relay's faults, the poll hold and,
+// where the lesson is about choosing a transport, the chat client in Auto.
+void LessonRunner::setUp()
+{
+    const QString id = m_lesson->id;
+    QStringList server = tickingServer();
+    ImpairmentRelay::Settings relay;
+    qint64 hold = 25000;
+    std::optional<RealtimeClient::Mode> mode;
+    if (id == u"lp-hold-timeouts") {
+        server = quietServer();
+        hold = ShortHoldMs;
+    } else if (id == u"lp-latency") {
+        relay.latencyMs = AddedLatencyMs;
+    } else if (id == u"lp-fallback") {
+        relay.refuseUpgrades = true;
+        relay.refuseEventStreams = true;
+        mode = RealtimeClient::Mode::Auto;
+    } else if (id == u"ws-blocked") {
+        relay.refuseUpgrades = true;
+        mode = RealtimeClient::Mode::Auto;
+    } else if (id == u"sse-efficient") {
+        server = quietServer() + QStringList { QStringLiteral("--heartbeat"), QStringLiteral("2") };
+    } else if (id == u"ws-many-connections" || id == u"proxy-idle-kill") {
+        server = quietServer();
+        if (id == u"proxy-idle-kill")
+            relay.idleKillMs = 5000;
+    }
+    if (!m_app->usingBundledServer())
+        server.clear(); // another server's options are its own: the lesson says what it found
+
+    setState(State::SettingUp);
+    m_app->relay()->setSettings(relay);
+    m_app->relay()->setDown(false);
+    m_app->setPollHoldMs(hold);
+    if (mode)
+        m_app->setMode(*mode);
+    if (relay.refuseUpgrades)
+        m_app->relay()->dropAll(); // open WebSockets go too, and cannot come back through this proxy
+    if (m_app->setServerOverrides(server)) {
+        connect(m_app->server(), &ServerProcess::started, this, [this] {
+            if (m_state == State::SettingUp)
+                begin();
+        }, Qt::SingleShotConnection);
+        m_setupTimeout.start(SetupTimeoutMs);
+    } else {
+        QTimer::singleShot(0, this, [this] {
+            if (m_state == State::SettingUp)
+                begin();
+        });
+    }
+}
+
+void LessonRunner::begin()
+{
+    m_setupTimeout.stop();
+    const QString id = m_lesson->id;
+    m_app->restartLanes();
+    m_app->resetMeasurements();
+    m_relayAtStart = m_app->relay()->counters();
+    m_rejectedOriginAtStart = -1;
+    if (!m_stats->latest().isEmpty())
+        m_rejectedOriginAtStart = m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger();
+    m_clock.start();
+    m_startedMs = QDateTime::currentMSecsSinceEpoch();
+    setState(State::Running);
+    m_endTimer.start(m_durationS * 1000);
+
+    if (id == u"lp-hold-timeouts") {
+        m_actionTimer.start(6000);
+    } else if (id == u"ws-bidirectional" || id == u"sse-one-way") {
+        m_actionTimer.start(1000);
+    } else if (id == u"sse-reconnect") {
+        m_actionTimer.start(3000);
+    } else if (id == u"server-restart") {
+        m_actionTimer.start(2000);
+    } else if (id == u"ws-security") {
+        openForeignHandshakes(ForeignHandshakes);
+    } else if (id == u"sse-connection-limit") {
+        openStreamsLikeABrowser(BrowserLikeStreams);
+    } else if (id == u"sse-plain-http") {
+        if (RealtimeClient *sse = m_app->lane(TransportKind::Sse))
+            connect(sse, &RealtimeClient::latencyMeasured, this,
+                    [this](TransportKind, qint64 us) { (m_buffering ? m_phaseB : m_phaseA).add(us); });
+        m_actionTimer.start(m_durationS * 500);
+    } else if (id == u"ws-many-connections") {
+        if (!m_app->usingBundledServer()) {
+            m_idleError = tr("the idle-cost meter reads the bundled server's own figures: use the bundled server");
+        } else {
+            m_waitingForMeter = m_idle->start(m_app->serverUrl(), m_app->server()->pid(), QStringLiteral("ws"),
+                                              IdleClients, qMax(5, m_durationS - 5));
+            if (!m_waitingForMeter && m_idleError.isEmpty())
+                m_idleError = tr("the idle-cost meter could not start rtlab-bench");
+        }
+    }
+}
+
+// The lesson's repeated step, on m_actionTimer.
+void LessonRunner::act()
+{
+    const QString id = m_lesson ? m_lesson->id : QString();
+    ++m_actions;
+    if (id == u"lp-hold-timeouts") {
+        m_app->sendChat(tr("a quiet chat message (%1)").arg(m_actions));
+    } else if (id == u"ws-bidirectional" || id == u"sse-one-way") {
+        if (m_actions > PublishRounds) {
+            m_actionTimer.stop();
+            return;
+        }
+        for (int i = 0; i < TransportKindCount; ++i) {
+            const TransportKind k = TransportKind(i);
+            if (id == u"sse-one-way" && k != TransportKind::Sse)
+                continue;
+            RealtimeClient *lane = m_app->lane(k);
+            if (lane && lane->publish(m_app->nickname(), tr("sent from the %1 lane").arg(transportKindLabel(k))))
+                ++m_publishes[size_t(i)];
+        }
+    } else if (id == u"sse-reconnect") {
+        m_app->relay()->dropAll();
+    } else if (id == u"server-restart") {
+        m_actionTimer.stop();
+        m_app->restartServer();
+    } else if (id == u"sse-plain-http") {
+        m_actionTimer.stop();
+        ImpairmentRelay::Settings s = m_app->relay()->settings();
+        s.bufferResponseBytes = BufferingBytes;
+        m_app->relay()->setSettings(s);
+        m_buffering = true;
+    }
+}
+
+void LessonRunner::openForeignHandshakes(int count)
+{
+    QUrl url = m_app->serverUrl();
+    url.setScheme(url.scheme() == u"https" ? QStringLiteral("wss") : QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/ws"));
+    for (int i = 0; i < count; ++i) {
+        ++m_foreignTried;
+        auto *ws = new QWebSocket(QStringLiteral("http://evil.example"), QWebSocketProtocol::VersionLatest, this);
+        connect(ws, &QWebSocket::connected, this, [this, ws] {
+            ++m_foreignAccepted;
+            ws->close();
+        });
+        connect(ws, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this, ws] {
+            ++m_foreignRefused;
+            ws->disconnect(this);
+            ws->deleteLater();
+        });
+        connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
+        ws->open(url);
+    }
+}
+
+// Qt's HTTP client, like browsers, opens at most six HTTP/1.1 connections to one host and port
+// (QHttpNetworkConnection's channel count): a request beyond them waits for a free one, and an
+// event stream never frees its connection.
+void LessonRunner::openStreamsLikeABrowser(int count)
+{
+    m_browserLike = std::make_unique<QNetworkAccessManager>();
+    QUrl url = m_app->serverUrl();
+    url.setPath(QStringLiteral("/events"));
+    for (int i = 0; i < count; ++i) {
+        QNetworkRequest r(url);
+        r.setRawHeader("Accept", "text/event-stream");
+        r.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        QNetworkReply *reply = m_browserLike->get(r);
+        ++m_streamsTried;
+        connect(reply, &QNetworkReply::metaDataChanged, this, [this, reply] {
+            if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200)
+                ++m_streamsOpened;
+        });
+    }
+}
+
+void LessonRunner::stop()
+{
+    if (m_state != State::Idle)
+        end(true);
+}
+
+void LessonRunner::end(bool keepResult)
+{
+    if (!m_lesson)
+        return;
+    m_endTimer.stop();
+    m_actionTimer.stop();
+    m_setupTimeout.stop();
+    const QString id = m_lesson->id;
+    if (keepResult && m_state == State::Running)
+        m_results.insert(id, evaluate());
+    if (m_waitingForMeter)
+        m_idle->cancel();
+    m_waitingForMeter = false;
+    if (RealtimeClient *sse = m_app->lane(TransportKind::Sse))
+        sse->disconnect(this);
+    if (m_browserLike) {
+        for (QNetworkReply *r : m_browserLike->findChildren<QNetworkReply *>())
+            r->abort();
+        m_browserLike.release()->deleteLater();
+    }
+    putBack();
+    m_lesson = nullptr;
+    setState(State::Idle);
+    emit finished(id);
+}
+
+// What the lesson changed goes back to how the window had it: no faults, the hold and the chat
+// client's transport as they were, and the bundled server with its usual options (ticks on).
+void LessonRunner::putBack()
+{
+    m_app->relay()->setSettings({});
+    m_app->relay()->setDown(false);
+    if (m_saved) {
+        m_app->setPollHoldMs(m_saved->pollHoldMs);
+        m_app->setMode(m_saved->mode);
+    }
+    m_saved.reset();
+    m_app->setServerOverrides({});
+}
+
+std::optional<ClaimResult> LessonRunner::result(const QString &id) const
+{
+    if (m_state == State::Running && m_lesson && m_lesson->id == id)
+        return evaluate();
+    const auto it = m_results.find(id);
+    if (it == m_results.end())
+        return std::nullopt;
+    return *it;
+}
+
+// The one rule for bytes per message in rtlab's figures: every byte the lane received (HTTP heads,
+// framing, heartbeats, payload) over the messages it delivered.
+static double bytesPerMessage(const TransportStats &s)
+{
+    return s.messages > 0 ? double(s.wireBytes()) / double(s.messages) : -1;
+}
+
+static QJsonObject laneJson(RealtimeClient *lane, TransportKind kind)
+{
+    const TransportStats &s = lane->stats(kind);
+    QJsonObject latency;
+    latency.insert(QLatin1String("p50"), msOrNull(s.latency.percentile(50)));
+    latency.insert(QLatin1String("p95"), msOrNull(s.latency.percentile(95)));
+    latency.insert(QLatin1String("p99"), msOrNull(s.latency.percentile(99)));
+    latency.insert(QLatin1String("samples"), s.latency.count());
+    QJsonObject o;
+    o.insert(QLatin1String("messages"), s.messages);
+    o.insert(QLatin1String("replayed"), s.replayed);
+    o.insert(QLatin1String("httpRequests"), s.httpRequests);
+    o.insert(QLatin1String("publishes"), s.publishes);
+    o.insert(QLatin1String("publishRequests"), s.publishRequests);
+    const double bpm = bytesPerMessage(s);
+    o.insert(QLatin1String("bytesPerMessage"), bpm < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(round1(bpm)));
+    o.insert(QLatin1String("wireBytes"), s.wireBytes());
+    o.insert(QLatin1String("latencyMs"), latency);
+    o.insert(QLatin1String("holdTimeouts"), s.holdTimeouts);
+    o.insert(QLatin1String("heartbeats"), s.heartbeats);
+    o.insert(QLatin1String("reconnects"), s.reconnects);
+    o.insert(QLatin1String("resets"), s.resets);
+    o.insert(QLatin1String("gaps"), lane->continuity().gaps);
+    return o;
+}
+
+QJsonObject LessonRunner::lanesJson() const
+{
+    QJsonObject lanes;
+    for (int i = 0; i < TransportKindCount; ++i) {
+        const TransportKind k = TransportKind(i);
+        if (RealtimeClient *lane = m_app->lane(k))
+            lanes.insert(transportKindKey(k), laneJson(lane, k));
+    }
+    return lanes;
+}
+
+ClaimResult LessonRunner::evaluate() const
+{
+    ClaimResult r;
+    r.lesson = m_lesson->id;
+    r.atMs = QDateTime::currentMSecsSinceEpoch();
+    const QString id = m_lesson->id;
+    const double seconds = qMax(0.001, double(m_clock.elapsed()) / 1000.0);
+    auto stats = [this](TransportKind k) -> const TransportStats * {
+        RealtimeClient *l = m_app->lane(k);
+        return l ? &l->stats(k) : nullptr;
+    };
+    auto gaps = [this](TransportKind k) -> qint64 {
+        RealtimeClient *l = m_app->lane(k);
+        return l ? l->continuity().gaps : 0;
+    };
+    const TransportStats *lp = stats(TransportKind::LongPoll);
+    const TransportStats *sse = stats(TransportKind::Sse);
+    const TransportStats *ws = stats(TransportKind::WebSocket);
+    const ImpairmentRelay::Counters relay = m_app->relay()->counters();
+    r.conditions = conditionsJson();
+    r.lanes = lanesJson();
+    QJsonObject &m = r.measured;
+    m.insert(QLatin1String("seconds"), round1(seconds));
+    if (!lp || !sse || !ws) {
+        r.summary = tr("the compare lanes are not running");
+        return r;
+    }
+    RealtimeClient *chat = m_app->client();
+    const auto active = chat->activeTransport();
+    const bool chatOpen = chat->state() == ClientTransport::State::Open;
+    const QString activeKey = active && chatOpen ? transportKindKey(*active) : QString();
+
+    if (id == u"lp-simple") {
+        m.insert(QLatin1String("httpRequests"), lp->httpRequests);
+        m.insert(QLatin1String("messages"), lp->messages);
+        if (lp->messages > 0)
+            r.holds = lp->httpRequests > 0;
+        r.summary = tr("%1 plain HTTP requests carried %2 messages").arg(lp->httpRequests).arg(lp->messages);
+    } else if (id == u"lp-fallback" || id == u"ws-blocked") {
+        const qint64 refusedUpgrades = relay.refusedUpgrades - m_relayAtStart.refusedUpgrades;
+        const qint64 refusedStreams = relay.refusedStreams - m_relayAtStart.refusedStreams;
+        const TransportKind want = id == u"lp-fallback" ? TransportKind::LongPoll : TransportKind::Sse;
+        const qint64 delivered = chat->stats(want).messages;
+        m.insert(QLatin1String("refusedUpgrades"), refusedUpgrades);
+        m.insert(QLatin1String("refusedStreams"), refusedStreams);
+        m.insert(QLatin1String("chatTransport"), activeKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(activeKey));
+        m.insert(QLatin1String("messagesAfterFallback"), delivered);
+        if (refusedUpgrades > 0)
+            r.holds = active && chatOpen && *active == want && delivered > 0;
+        r.summary = tr("the relay refused %1 upgrades and %2 streams; Auto is %3 (%4 messages delivered that way)")
+                            .arg(refusedUpgrades)
+                            .arg(refusedStreams)
+                            .arg(activeKey.isEmpty() ? tr("not connected")
+                                                     : tr("on %1").arg(transportKindLabel(*active)))
+                            .arg(delivered);
+    } else if (id == u"lp-resource") {
+        auto rps = [&](const TransportStats *s) { return double(s->httpRequests - s->publishRequests) / seconds; };
+        m.insert(QLatin1String("requestsPerSecLp"), round1(rps(lp)));
+        m.insert(QLatin1String("requestsPerSecSse"), round1(rps(sse)));
+        m.insert(QLatin1String("requestsPerSecWs"), round1(rps(ws)));
+        m.insert(QLatin1String("messagesLp"), lp->messages);
+        if (seconds >= 2 && lp->messages > 0)
+            r.holds = rps(lp) > rps(sse) && rps(lp) > rps(ws);
+        r.summary = tr("requests/s to receive: Long Polling %1, SSE %2, WebSocket %3")
+                            .arg(rps(lp), 0, 'f', 1)
+                            .arg(rps(sse), 0, 'f', 1)
+                            .arg(rps(ws), 0, 'f', 1);
+    } else if (id == u"lp-hold-timeouts") {
+        m.insert(QLatin1String("holdTimeouts"), lp->holdTimeouts);
+        m.insert(QLatin1String("httpRequests"), lp->httpRequests - lp->publishRequests);
+        m.insert(QLatin1String("messages"), lp->messages);
+        m.insert(QLatin1String("pollHoldMs"), m_app->pollHoldMs());
+        if (lp->holdTimeouts > 0 || seconds * 1000 > double(m_app->pollHoldMs()) * 2)
+            r.holds = lp->holdTimeouts > 0 && lp->httpRequests - lp->publishRequests > lp->messages;
+        r.summary = tr("%1 hold timeouts (hold %2 s); %3 requests for %4 messages")
+                            .arg(lp->holdTimeouts)
+                            .arg(double(m_app->pollHoldMs()) / 1000.0)
+                            .arg(lp->httpRequests - lp->publishRequests)
+                            .arg(lp->messages);
+    } else if (id == u"lp-latency") {
+        const qint64 lp50 = lp->latency.percentile(50), ws50 = ws->latency.percentile(50);
+        m.insert(QLatin1String("addedLatencyMsEachWay"), m_app->relay()->settings().latencyMs);
+        m.insert(QLatin1String("p50MsLp"), msOrNull(lp50));
+        m.insert(QLatin1String("p99MsLp"), msOrNull(lp->latency.percentile(99)));
+        m.insert(QLatin1String("p50MsWs"), msOrNull(ws50));
+        m.insert(QLatin1String("p99MsWs"), msOrNull(ws->latency.percentile(99)));
+        if (lp->latency.count() >= 5 && ws->latency.count() >= 5)
+            r.holds = lp50 > ws50;
+        r.summary = tr("p50 %1 ms Long Polling vs %2 ms WebSocket (p99 %3 vs %4) with %5 ms added each way")
+                            .arg(ms(lp50), ms(ws50), ms(lp->latency.percentile(99)), ms(ws->latency.percentile(99)))
+                            .arg(m_app->relay()->settings().latencyMs);
+    } else if (id == u"ws-low-overhead") {
+        const double w = bytesPerMessage(*ws), s = bytesPerMessage(*sse), l = bytesPerMessage(*lp);
+        m.insert(QLatin1String("bytesPerMessageWs"), round1(w));
+        m.insert(QLatin1String("bytesPerMessageSse"), round1(s));
+        m.insert(QLatin1String("bytesPerMessageLp"), round1(l));
+        if (ws->messages >= 3 && sse->messages >= 3 && lp->messages >= 3)
+            r.holds = w < s && s < l;
+        r.summary = tr("bytes per message: WebSocket %1 · SSE %2 · Long Polling %3")
+                            .arg(w, 0, 'f', 1)
+                            .arg(s, 0, 'f', 1)
+                            .arg(l, 0, 'f', 1);
+    } else if (id == u"ws-bidirectional" || id == u"sse-one-way") {
+        const bool all = id == u"ws-bidirectional";
+        for (auto [k, s] : { std::pair { TransportKind::LongPoll, lp }, std::pair { TransportKind::Sse, sse },
+                             std::pair { TransportKind::WebSocket, ws } }) {
+            if (!all && k != TransportKind::Sse)
+                continue;
+            const QString key = transportKindKey(k);
+            m.insert(QLatin1String("publishes_") + key, s->publishes);
+            m.insert(QLatin1String("postRequests_") + key, s->publishRequests);
+        }
+        if (all) {
+            if (ws->publishes > 0 && sse->publishes > 0 && lp->publishes > 0)
+                r.holds = ws->publishRequests == 0 && sse->publishRequests == sse->publishes
+                        && lp->publishRequests == lp->publishes;
+            r.summary = tr("WebSocket: %1 publishes, %2 extra HTTP requests · SSE: %3 publishes, %4 POSTs · "
+                           "Long Polling: %5 publishes, %6 POSTs")
+                                .arg(ws->publishes)
+                                .arg(ws->publishRequests)
+                                .arg(sse->publishes)
+                                .arg(sse->publishRequests)
+                                .arg(lp->publishes)
+                                .arg(lp->publishRequests);
+        } else {
+            if (sse->publishes > 0)
+                r.holds = sse->publishRequests == sse->publishes;
+            r.summary = tr("the SSE client published %1 times with %2 POST /send requests")
+                                .arg(sse->publishes)
+                                .arg(sse->publishRequests);
+        }
+    } else if (id == u"ws-many-connections") {
+        for (auto it = m_idleResult.begin(); it != m_idleResult.end(); ++it)
+            if (it.value().isDouble())
+                m.insert(it.key(), it.value());
+        if (!m_idleError.isEmpty()) {
+            r.summary = m_idleError;
+        } else if (m_idleResult.isEmpty()) {
+            r.summary = tr("measuring %1 idle WebSocket clients…").arg(IdleClients);
+        } else {
+            const double fds = m_idleResult.value(QLatin1String("fdsPerClient")).toDouble(-1);
+            const double rss = m_idleResult.value(QLatin1String("rssBytesPerClient")).toDouble(-1);
+            if (fds >= 0)
+                r.holds = fds >= 0.9;
+            else if (rss >= 0)
+                r.holds = rss > 0;
+            r.summary = tr("%1 idle WebSocket clients: %2 sockets and %3 KiB of server memory per client")
+                                .arg(m_idleResult.value(QLatin1String("clients")).toInteger())
+                                .arg(fds < 0 ? QStringLiteral("–") : QString::number(fds, 'f', 2))
+                                .arg(rss < 0 ? QStringLiteral("–") : QString::number(rss / 1024.0, 'f', 1));
+        }
+    } else if (id == u"ws-security") {
+        qint64 serverRefused = -1;
+        if (m_rejectedOriginAtStart >= 0 && !m_stats->latest().isEmpty())
+            serverRefused = m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger() - m_rejectedOriginAtStart;
+        m.insert(QLatin1String("tried"), m_foreignTried);
+        m.insert(QLatin1String("refused"), m_foreignRefused);
+        m.insert(QLatin1String("accepted"), m_foreignAccepted);
+        if (serverRefused >= 0)
+            m.insert(QLatin1String("refusedByServerStats"), serverRefused);
+        if (m_foreignRefused + m_foreignAccepted >= m_foreignTried && m_foreignTried > 0)
+            r.holds = m_foreignAccepted == 0;
+        r.summary = tr("%1 handshakes from http://evil.example: %2 refused, %3 accepted")
+                            .arg(m_foreignTried)
+                            .arg(m_foreignRefused)
+                            .arg(m_foreignAccepted);
+    } else if (id == u"sse-efficient") {
+        const qint64 idleBytes = sse->framingBytes + sse->payloadBytes;
+        m.insert(QLatin1String("bytesPerSecond"), round1(double(idleBytes) / seconds));
+        m.insert(QLatin1String("payloadBytes"), sse->payloadBytes);
+        m.insert(QLatin1String("heartbeats"), sse->heartbeats);
+        m.insert(QLatin1String("messages"), sse->messages);
+        if (sse->heartbeats > 0)
+            r.holds = sse->payloadBytes == 0 && double(idleBytes) / seconds < 20.0;
+        r.summary = tr("idle SSE stream: %1 B/s after it opened, %2 heartbeats, %3 payload bytes")
+                            .arg(double(idleBytes) / seconds, 0, 'f', 1)
+                            .arg(sse->heartbeats)
+                            .arg(sse->payloadBytes);
+    } else if (id == u"sse-plain-http") {
+        m.insert(QLatin1String("messages"), sse->messages);
+        m.insert(QLatin1String("gaps"), gaps(TransportKind::Sse));
+        m.insert(QLatin1String("relayBytesDown"), relay.bytesDown - m_relayAtStart.bytesDown);
+        m.insert(QLatin1String("p50MsPlainRelay"), msOrNull(m_phaseA.percentile(50)));
+        m.insert(QLatin1String("p50MsBufferingRelay"), msOrNull(m_phaseB.percentile(50)));
+        if (sse->messages > 0)
+            r.holds = gaps(TransportKind::Sse) == 0;
+        r.summary = tr("%1 SSE messages through the relay, %2 gaps; p50 %3 ms plain, %4 ms buffering")
+                            .arg(sse->messages)
+                            .arg(gaps(TransportKind::Sse))
+                            .arg(ms(m_phaseA.percentile(50)), ms(m_phaseB.percentile(50)));
+    } else if (id == u"sse-server-loop") {
+        const qint64 asked = sse->httpRequests - sse->publishRequests;
+        m.insert(QLatin1String("messages"), sse->messages);
+        m.insert(QLatin1String("streamRequests"), asked);
+        m.insert(QLatin1String("reconnects"), sse->reconnects);
+        if (sse->messages > 0)
+            r.holds = asked == 1 + sse->reconnects;
+        r.summary = tr("%1 messages pushed to the SSE lane, which sent %2 request(s)").arg(sse->messages).arg(asked);
+    } else if (id == u"sse-connection-limit") {
+        m.insert(QLatin1String("streamsTried"), m_streamsTried);
+        m.insert(QLatin1String("streamsOpened"), m_streamsOpened);
+        if (m_streamsOpened >= 6 || seconds >= 3)
+            r.holds = m_streamsTried == 7 && m_streamsOpened == 6;
+        r.summary = tr("%1 streams asked for with Qt's HTTP client: %2 open, %3 waiting")
+                            .arg(m_streamsTried)
+                            .arg(m_streamsOpened)
+                            .arg(m_streamsTried - m_streamsOpened);
+    } else if (id == u"sse-reconnect") {
+        m.insert(QLatin1String("reconnects"), sse->reconnects);
+        m.insert(QLatin1String("gaps"), gaps(TransportKind::Sse));
+        m.insert(QLatin1String("resets"), sse->resets);
+        m.insert(QLatin1String("replayed"), sse->replayed);
+        m.insert(QLatin1String("cuts"), relay.dropped - m_relayAtStart.dropped);
+        if (sse->reconnects > 0)
+            r.holds = gaps(TransportKind::Sse) == 0 && sse->resets == 0;
+        r.summary = tr("SSE: %1 reconnects with Last-Event-ID, %2 messages replayed, %3 gaps, %4 resets")
+                            .arg(sse->reconnects)
+                            .arg(sse->replayed)
+                            .arg(gaps(TransportKind::Sse))
+                            .arg(sse->resets);
+    } else if (id == u"proxy-idle-kill" || id == u"server-restart") {
+        const bool kill = id == u"proxy-idle-kill";
+        qint64 worst = std::numeric_limits<qint64>::max(), totalGaps = 0;
+        for (auto [k, s] : { std::pair { TransportKind::LongPoll, lp }, std::pair { TransportKind::Sse, sse },
+                             std::pair { TransportKind::WebSocket, ws } }) {
+            const qint64 v = kill ? s->reconnects : s->resets;
+            m.insert((kill ? QLatin1String("reconnects_") : QLatin1String("resets_")) + transportKindKey(k), v);
+            worst = qMin(worst, v);
+            totalGaps += gaps(k);
+        }
+        m.insert(QLatin1String("gaps"), totalGaps);
+        if (kill)
+            m.insert(QLatin1String("idleKills"), relay.idleKills - m_relayAtStart.idleKills);
+        if (worst > 0)
+            r.holds = totalGaps == 0;
+        r.summary = kill ? tr("%1 idle kills; every lane reconnected at least %2 times; %3 gaps")
+                                   .arg(relay.idleKills - m_relayAtStart.idleKills)
+                                   .arg(worst)
+                                   .arg(totalGaps)
+                         : tr("every lane got at least %1 reset(s); %2 gaps").arg(worst).arg(totalGaps);
+    }
+    return r;
+}
+
+static QJsonObject claimJson(const LessonInfo &l, const ClaimResult &r)
+{
+    QJsonObject o;
+    o.insert(QLatin1String("lesson"), l.id);
+    o.insert(QLatin1String("transport"), l.transport);
+    o.insert(QLatin1String("claim"), l.claim);
+    o.insert(QLatin1String("expected"), l.expected);
+    o.insert(QLatin1String("holds"), r.holds ? QJsonValue(*r.holds) : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("measured"), r.measured);
+    o.insert(QLatin1String("summary"), r.summary);
+    o.insert(QLatin1String("measuredAt"), QDateTime::fromMSecsSinceEpoch(r.atMs, Qt::UTC).toString(Qt::ISODateWithMs));
+    return o;
+}
+
+QJsonObject LessonRunner::conditionsJson() const
+{
+    const ImpairmentRelay::Settings f = m_app->relay()->settings();
+    QJsonObject relay;
+    relay.insert(QLatin1String("latencyMs"), f.latencyMs);
+    relay.insert(QLatin1String("jitterMs"), f.jitterMs);
+    relay.insert(QLatin1String("bandwidthBytesPerSec"), f.bandwidthBytesPerSec);
+    relay.insert(QLatin1String("idleKillMs"), f.idleKillMs);
+    relay.insert(QLatin1String("bufferResponseBytes"), f.bufferResponseBytes);
+    relay.insert(QLatin1String("refuseUpgrades"), f.refuseUpgrades);
+    relay.insert(QLatin1String("refuseEventStreams"), f.refuseEventStreams);
+    QJsonObject o;
+    o.insert(QLatin1String("serverArguments"), QJsonArray::fromStringList(m_app->server()->runningArguments()));
+    o.insert(QLatin1String("bundledServer"), m_app->usingBundledServer());
+    o.insert(QLatin1String("pollHoldMs"), m_app->pollHoldMs());
+    o.insert(QLatin1String("relay"), relay);
+    o.insert(QLatin1String("chatMode"), RealtimeClient::modeKey(m_app->mode()));
+    return o;
+}
+
+QJsonObject LessonRunner::exportJson(const QString &id) const
+{
+    QJsonArray claims;
+    for (const LessonInfo &l : LessonCatalog::all()) {
+        if (!id.isEmpty() && l.id != id)
+            continue;
+        if (const std::optional<ClaimResult> r = result(l.id))
+            claims.append(claimJson(l, *r));
+    }
+    QJsonObject o;
+    o.insert(QLatin1String("format"), 1);
+    o.insert(QLatin1String("exportedAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    // One lesson: its lanes and conditions as they were when it was measured. Everything: now.
+    const std::optional<ClaimResult> one = id.isEmpty() ? std::nullopt : result(id);
+    if (!id.isEmpty()) {
+        o.insert(QLatin1String("lesson"), id);
+        if (const LessonInfo *l = LessonCatalog::find(id))
+            o.insert(QLatin1String("title"), l->title);
+    }
+    o.insert(QLatin1String("claims"), claims);
+    o.insert(QLatin1String("lanes"), one ? one->lanes : lanesJson());
+    o.insert(QLatin1String("conditions"), one ? one->conditions : conditionsJson());
+    return o;
+}
+
+} // namespace rtlab

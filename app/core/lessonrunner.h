@@ -1,0 +1,134 @@
+#pragma once
+
+#include "impairmentrelay.h"
+#include "latencystats.h"
+#include "lessoncatalog.h"
+#include "realtimeclient.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <array>
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+
+namespace rtlab {
+
+class AppController;
+class IdleCostMeter;
+class StatsPoller;
+
+// What a lesson measured for its claim: the figures as JSON numbers (units in the keys), whether
+// they point the way the claim says (unset while the lesson's conditions are not in force or
+// there is too little to tell), and one line for people.
+struct ClaimResult
+{
+    QString lesson;
+    QJsonObject measured;
+    std::optional<bool> holds;
+    QString summary;
+    qint64 atMs = 0; // when it was measured (ms since the Unix epoch)
+    QJsonObject conditions; // what was in force: server options, relay faults, poll hold
+    QJsonObject lanes;      // the lanes' figures at that moment (LessonRunner::lanesJson)
+};
+
+// Runs one lesson at a time: sets up every condition its claim needs from whatever state the
+// window is in (server options such as ticks or heartbeat, relay faults, the long polls' hold,
+// the chat client's transport, fresh compare lanes), drives what the lesson does (publishing,
+// cutting connections, foreign handshakes, idle clients), measures, and puts everything back when
+// it ends. The same code serves the Lab's buttons and `rtlab --lesson ID --export FILE`.
+class LessonRunner : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Idle, SettingUp, Running };
+    Q_ENUM(State)
+
+    LessonRunner(AppController *app, StatsPoller *serverStats, IdleCostMeter *idleMeter, QObject *parent = nullptr);
+    ~LessonRunner() override;
+
+    // Starts a lesson (ending the one running). durationS 0: the lesson's own duration.
+    // Returns false, with errorString(), for an unknown or unavailable lesson.
+    bool start(const QString &id, int durationS = 0);
+    // Ends the running lesson now: its result is kept, everything it changed is put back.
+    void stop();
+
+    State state() const { return m_state; }
+    QString currentLesson() const { return m_lesson ? m_lesson->id : QString(); }
+    QString errorString() const { return m_error; }
+    qint64 elapsedMs() const;
+    qint64 durationMs() const { return qint64(m_durationS) * 1000; }
+
+    // The claim's figures now, for the running lesson; the kept result for one that ran; none
+    // for one that has not run in this session.
+    std::optional<ClaimResult> result(const QString &id) const;
+
+    // The export of a run (docs/lessons.md): {"format":1,"lesson",...,"claims":[...],"lanes":{...}}.
+    // With an empty id: every claim measured in this session.
+    QJsonObject exportJson(const QString &id = {}) const;
+    // The lanes' figures now, as the export writes them (lanes that are not running are absent).
+    QJsonObject lanesJson() const;
+    // What is in force now: the bundled server's options, the relay's faults, the poll hold.
+    QJsonObject conditionsJson() const;
+
+signals:
+    void stateChanged(rtlab::LessonRunner::State state);
+    // The lesson's time is up (it then puts everything back), or it was stopped.
+    void finished(const QString &id);
+    void failed(const QString &why);
+
+private:
+    struct Saved
+    {
+        RealtimeClient::Mode mode;
+        qint64 pollHoldMs;
+    };
+    void setUp();
+    void begin();
+    void act();
+    void end(bool keepResult);
+    void putBack();
+    ClaimResult evaluate() const;
+    void openForeignHandshakes(int count);
+    void openStreamsLikeABrowser(int count);
+    void setState(State state);
+
+    AppController *m_app;
+    StatsPoller *m_stats;
+    IdleCostMeter *m_idle;
+    const LessonInfo *m_lesson = nullptr;
+    State m_state = State::Idle;
+    QString m_error;
+    int m_durationS = 0;
+    std::optional<Saved> m_saved;
+    QElapsedTimer m_clock;
+    QTimer m_endTimer;
+    QTimer m_actionTimer;
+    QTimer m_setupTimeout;
+    int m_actions = 0;
+    qint64 m_startedMs = 0;
+    ImpairmentRelay::Counters m_relayAtStart;
+    qint64 m_rejectedOriginAtStart = -1;
+    // What the lesson did and saw on the way, for its claim.
+    std::array<qint64, TransportKindCount> m_publishes {};
+    qint64 m_foreignTried = 0;
+    qint64 m_foreignRefused = 0;
+    qint64 m_foreignAccepted = 0;
+    std::unique_ptr<QNetworkAccessManager> m_browserLike;
+    qint64 m_streamsTried = 0;
+    qint64 m_streamsOpened = 0;
+    LatencyStats m_phaseA;      // sse-plain-http: the SSE lane before buffering
+    LatencyStats m_phaseB;      // and with it
+    bool m_buffering = false;
+    QJsonObject m_idleResult;   // ws-many-connections
+    QString m_idleError;
+    bool m_waitingForMeter = false;
+    QMap<QString, ClaimResult> m_results; // the last result of each lesson run in this session
+};
+
+} // namespace rtlab
