@@ -47,18 +47,18 @@ static QList<LessonInfo> makeCatalog()
           tr("hold timeouts > 0, each followed by a new request: more requests than messages"),
           tr("Long polling: hold timeouts"),
           tr("<p>The server restarts <b>without ticks</b>, and long polls ask to be held <b>3 s</b>. A chat message "
-             "comes only every 6 s, so most polls come back <b>empty</b> when the hold passes, and the client must "
+             "comes only every 10 s, so most polls come back <b>empty</b> when the hold passes, and the client must "
              "ask again.</p><p><b>Watch</b>: Compare → the Long Polling lane's <i>hold timeouts</i> and <i>HTTP "
              "requests</i> climb while SSE and WebSocket stay on one connection; Timeline → the event log lists "
              "each <i>hold-timeout</i>. When the lesson ends, ticks and the 25 s hold come back.</p>"),
-          15, {} },
+          20, {} },
         { QStringLiteral("lp-latency"), QStringLiteral("lp"), tr("latency suffers"),
           tr("with network latency added, long polling's median latency is above WebSocket's: after each answer "
              "the next request must first cross the network"),
           tr("Long polling: latency suffers"),
-          tr("<p>The relay adds <b>50 ms each way</b> (a 100 ms round trip), and the dashboard ticks 5 times a "
-             "second. A WebSocket or SSE message needs one trip; a message that comes while the long-polling "
-             "client is between two requests waits for the next one to arrive.</p><p><b>Watch</b>: Compare → the "
+          tr("<p>The relay adds <b>50 ms each way</b> (a 100 ms round trip), and the dashboard ticks <b>20 times a "
+             "second</b>, faster than the round trip. A WebSocket or SSE message needs one trip; a message that comes "
+             "while the long-polling client's next request is still on its way waits for it.</p><p><b>Watch</b>: Compare → the "
              "latency percentiles and histograms; Long Polling's p50 and p99 sit above WebSocket's. On loopback "
              "with no added latency the three are alike: the round trip is what costs.</p>"),
           12, {} },

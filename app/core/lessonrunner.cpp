@@ -143,45 +143,42 @@ bool LessonRunner::start(const QString &id, int durationS)
 }
 
 // Every lesson states its conditions in full, whatever the window's state: the server's options
-// (ticks are on at 5/s unless the lesson needs silence), the relay's faults, the poll hold and,
-// where the lesson is about choosing a transport, the chat client in Auto.
+// (ticks are on at 5/s unless the lesson needs silence or a faster stream), the relay's faults,
+// the poll hold and, where the lesson is about choosing a transport, the chat client in Auto. The
+// server comes first: a restart with other options would otherwise count as a fault.
 void LessonRunner::setUp()
 {
     const QString id = m_lesson->id;
     QStringList server = tickingServer();
-    ImpairmentRelay::Settings relay;
-    qint64 hold = 25000;
-    std::optional<RealtimeClient::Mode> mode;
+    m_plan = {};
     if (id == u"lp-hold-timeouts") {
         server = quietServer();
-        hold = ShortHoldMs;
+        m_plan.pollHoldMs = ShortHoldMs;
     } else if (id == u"lp-latency") {
-        relay.latencyMs = AddedLatencyMs;
+        // Messages closer together than the round trip: one that comes while the long-polling
+        // client's next request is still on its way must wait for it.
+        server = { QStringLiteral("--tick-rate"), QStringLiteral("20") };
+        m_plan.relay.latencyMs = AddedLatencyMs;
     } else if (id == u"lp-fallback") {
-        relay.refuseUpgrades = true;
-        relay.refuseEventStreams = true;
-        mode = RealtimeClient::Mode::Auto;
+        m_plan.relay.refuseUpgrades = true;
+        m_plan.relay.refuseEventStreams = true;
+        m_plan.mode = RealtimeClient::Mode::Auto;
     } else if (id == u"ws-blocked") {
-        relay.refuseUpgrades = true;
-        mode = RealtimeClient::Mode::Auto;
+        m_plan.relay.refuseUpgrades = true;
+        m_plan.mode = RealtimeClient::Mode::Auto;
     } else if (id == u"sse-efficient") {
         server = quietServer() + QStringList { QStringLiteral("--heartbeat"), QStringLiteral("2") };
     } else if (id == u"ws-many-connections" || id == u"proxy-idle-kill") {
         server = quietServer();
         if (id == u"proxy-idle-kill")
-            relay.idleKillMs = 5000;
+            m_plan.relay.idleKillMs = 5000;
     }
     if (!m_app->usingBundledServer())
         server.clear(); // another server's options are its own: the lesson says what it found
 
     setState(State::SettingUp);
-    m_app->relay()->setSettings(relay);
+    m_app->relay()->setSettings({});
     m_app->relay()->setDown(false);
-    m_app->setPollHoldMs(hold);
-    if (mode)
-        m_app->setMode(*mode);
-    if (relay.refuseUpgrades)
-        m_app->relay()->dropAll(); // open WebSockets go too, and cannot come back through this proxy
     if (m_app->setServerOverrides(server)) {
         connect(m_app->server(), &ServerProcess::started, this, [this] {
             if (m_state == State::SettingUp)
@@ -200,6 +197,12 @@ void LessonRunner::begin()
 {
     m_setupTimeout.stop();
     const QString id = m_lesson->id;
+    m_app->relay()->setSettings(m_plan.relay);
+    m_app->setPollHoldMs(m_plan.pollHoldMs);
+    if (m_plan.mode)
+        m_app->setMode(*m_plan.mode);
+    if (m_plan.relay.refuseUpgrades || m_plan.relay.refuseEventStreams)
+        m_app->relay()->dropAll(); // open streams go too, and cannot come back through this proxy
     m_app->restartLanes();
     m_app->resetMeasurements();
     m_relayAtStart = m_app->relay()->counters();
@@ -212,7 +215,7 @@ void LessonRunner::begin()
     m_endTimer.start(m_durationS * 1000);
 
     if (id == u"lp-hold-timeouts") {
-        m_actionTimer.start(6000);
+        m_actionTimer.start(10000);
     } else if (id == u"ws-bidirectional" || id == u"sse-one-way") {
         m_actionTimer.start(1000);
     } else if (id == u"sse-reconnect") {

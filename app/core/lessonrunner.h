@@ -88,6 +88,13 @@ private:
         RealtimeClient::Mode mode;
         qint64 pollHoldMs;
     };
+    // What a lesson needs, applied once its server is up.
+    struct Plan
+    {
+        ImpairmentRelay::Settings relay;
+        qint64 pollHoldMs = 25000;
+        std::optional<RealtimeClient::Mode> mode;
+    };
     void setUp();
     void begin();
     void act();
@@ -106,6 +113,7 @@ private:
     QString m_error;
     int m_durationS = 0;
     std::optional<Saved> m_saved;
+    Plan m_plan;
     QElapsedTimer m_clock;
     QTimer m_endTimer;
     QTimer m_actionTimer;

@@ -7,12 +7,17 @@
 #include "labcontroller.h"
 #include "labview.h"
 #include "ledgerview.h"
+#include "resultsexport.h"
 #include "palette.h"
 #include "timelineview.h"
 
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QJsonDocument>
+#include <QSaveFile>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -101,6 +106,14 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
 
 void MainWindow::buildMenus()
 {
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportResults = file->addAction(tr("&Export results…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                                             &MainWindow::exportResults);
+    exportResults->setToolTip(tr("The claims table and the lanes' figures as JSON or CSV, or this tab as a PNG"));
+    QAction *reset = file->addAction(tr("Re&set measurements"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                                     m_controller, &AppController::resetMeasurements);
+    reset->setToolTip(tr("Every lane's figures, percentiles and charts start over from now"));
+
     QMenu *server = menuBar()->addMenu(tr("&Server"));
     QAction *restart = server->addAction(tr("&Restart bundled server"), QKeySequence(Qt::CTRL | Qt::Key_R),
                                          m_controller, &AppController::restartServer);
@@ -143,6 +156,33 @@ void MainWindow::buildMenus()
                               "switch transport live, compare them side by side, and watch each one recover.</p>")
                                    .arg(QCoreApplication::applicationVersion()));
     });
+}
+
+void MainWindow::exportResults()
+{
+    QString filter;
+    const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export results"), QStringLiteral("rtlab-results.json"),
+            tr("Claims and lanes as JSON (*.json);;Claims and lanes as CSV (*.csv);;This tab as a picture (*.png)"),
+            &filter);
+    if (path.isEmpty())
+        return;
+    if (!writeResults(path))
+        QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
+}
+
+bool MainWindow::writeResults(const QString &path)
+{
+    if (path.endsWith(u".png", Qt::CaseInsensitive))
+        return m_tabs->currentWidget()->grab().save(path, "PNG");
+    const QJsonObject exported = m_lab->lessons()->exportJson();
+    const QByteArray bytes = path.endsWith(u".csv", Qt::CaseInsensitive)
+            ? ResultsExport::toCsv(exported)
+            : QJsonDocument(exported).toJson(QJsonDocument::Indented);
+    QSaveFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size() && f.commit();
 }
 
 void MainWindow::showTab(const QString &name)

@@ -30,6 +30,8 @@ public:
     QActionGroup *transportActions() const { return m_transports; }
     QLabel *continuityLabel() const { return m_continuity; }
     void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab"
+    // The claims and lanes (.json, .csv) or the current tab (.png), by the file's suffix.
+    bool writeResults(const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -38,6 +40,7 @@ private:
     void buildMenus();
     void refreshStatus();
     void connectToUrl();
+    void exportResults();
 
     AppController *m_controller;
     QTabWidget *m_tabs;

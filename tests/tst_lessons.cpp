@@ -1,0 +1,225 @@
+// Every lesson, run headless as a teacher's script would (rtlab --lesson ID --export FILE), from a
+// fresh bundled server: it must run, write the documented export, and its counts and bytes must
+// point the way its claim says. Latency directions are exported and shown, never asserted here
+// (a shared machine's timing is not the transport's); docs/benchmarks.md measures them.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <functional>
+
+class tst_Lessons : public QObject
+{
+    Q_OBJECT
+private slots:
+    void listIsStableAscii();
+    void badArgumentsExitTwo_data();
+    void badArgumentsExitTwo();
+    void lessonRunsAndPointsTheClaimsWay_data();
+    void lessonRunsAndPointsTheClaimsWay();
+
+private:
+    static int run(const QStringList &args, QByteArray *out = nullptr, int timeoutMs = 30000);
+};
+
+using Check = std::function<void(const QJsonObject &measured, const QJsonObject &lanes)>;
+Q_DECLARE_METATYPE(Check)
+
+int tst_Lessons::run(const QStringList &args, QByteArray *out, int timeoutMs)
+{
+    QProcess p;
+    p.setProgram(QStringLiteral(RTLAB_BINARY));
+    p.setArguments(args);
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p.start();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    if (out)
+        *out = p.readAllStandardOutput();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+}
+
+static const QStringList &expectedLessons()
+{
+    static const QStringList ids {
+        QStringLiteral("lp-simple"),        QStringLiteral("lp-fallback"),       QStringLiteral("lp-resource"),
+        QStringLiteral("lp-hold-timeouts"), QStringLiteral("lp-latency"),        QStringLiteral("ws-low-overhead"),
+        QStringLiteral("ws-bidirectional"), QStringLiteral("ws-many-connections"), QStringLiteral("ws-blocked"),
+        QStringLiteral("ws-security"),      QStringLiteral("sse-efficient"),     QStringLiteral("sse-plain-http"),
+        QStringLiteral("sse-server-loop"),  QStringLiteral("sse-one-way"),       QStringLiteral("sse-connection-limit"),
+        QStringLiteral("sse-reconnect"),    QStringLiteral("proxy-idle-kill"),   QStringLiteral("server-restart"),
+    };
+    return ids;
+}
+
+void tst_Lessons::listIsStableAscii()
+{
+    QByteArray out;
+    QCOMPARE(run({ QStringLiteral("--list-lessons") }, &out), 0);
+    const QStringList ids = QString::fromLatin1(out).split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(ids, expectedLessons());
+    for (const QString &id : ids)
+        for (QChar c : id)
+            QVERIFY2(c.isLower() || c.isDigit() || c == u'-', qPrintable(id));
+}
+
+void tst_Lessons::badArgumentsExitTwo_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("unknown lesson") << QStringList { QStringLiteral("--lesson"), QStringLiteral("no-such"),
+                                                     QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
+    QTest::newRow("no export file") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple") };
+    QTest::newRow("duration too short") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple"),
+                                                         QStringLiteral("--duration"), QStringLiteral("2"),
+                                                         QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
+    QTest::newRow("duration not a number") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple"),
+                                                            QStringLiteral("--duration"), QStringLiteral("ten"),
+                                                            QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
+    QTest::newRow("unknown option") << QStringList { QStringLiteral("--list-lessons"), QStringLiteral("--frobnicate") };
+}
+
+void tst_Lessons::badArgumentsExitTwo()
+{
+    QFETCH(QStringList, args);
+    QCOMPARE(run(args), 2);
+}
+
+static qint64 num(const QJsonObject &o, const char *key)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (!v.isDouble())
+        qWarning("measured has no number %s", key);
+    return v.toInteger(-1);
+}
+
+void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
+{
+    QTest::addColumn<QString>("lesson");
+    QTest::addColumn<bool>("assertHolds");
+    QTest::addColumn<Check>("check");
+    auto lane = [](const QJsonObject &lanes, const char *key) { return lanes.value(QLatin1String(key)).toObject(); };
+    auto bytes = [lane](const QJsonObject &lanes, const char *key) {
+        return lane(lanes, key).value(QLatin1String("bytesPerMessage")).toDouble();
+    };
+
+    QTest::newRow("lp-simple") << QStringLiteral("lp-simple") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "messages") > 0);
+        QVERIFY(num(m, "httpRequests") >= num(m, "messages") / 2);
+    });
+    QTest::newRow("lp-fallback") << QStringLiteral("lp-fallback") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "refusedUpgrades") > 0);
+        QVERIFY(num(m, "refusedStreams") > 0);
+        QCOMPARE(m.value(QLatin1String("chatTransport")).toString(), QStringLiteral("lp"));
+        QVERIFY(num(m, "messagesAfterFallback") > 0);
+    });
+    QTest::newRow("lp-resource") << QStringLiteral("lp-resource") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecSse")).toDouble());
+        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecWs")).toDouble());
+    });
+    QTest::newRow("lp-hold-timeouts") << QStringLiteral("lp-hold-timeouts") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "holdTimeouts") > 0);
+        QVERIFY(num(m, "httpRequests") > num(m, "messages"));
+    });
+    QTest::newRow("lp-latency") << QStringLiteral("lp-latency") << false << Check([](const QJsonObject &m, const QJsonObject &) {
+        QCOMPARE(num(m, "addedLatencyMsEachWay"), 50);
+        QVERIFY(m.contains(QLatin1String("p50MsLp")) && m.contains(QLatin1String("p50MsWs")));
+    });
+    QTest::newRow("ws-low-overhead") << QStringLiteral("ws-low-overhead") << true << Check([bytes](const QJsonObject &, const QJsonObject &l) {
+        QVERIFY(bytes(l, "ws") > 0);
+        QVERIFY(bytes(l, "ws") < bytes(l, "sse"));
+        QVERIFY(bytes(l, "sse") < bytes(l, "lp"));
+    });
+    QTest::newRow("ws-bidirectional") << QStringLiteral("ws-bidirectional") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "publishes_ws") > 0);
+        QCOMPARE(num(m, "postRequests_ws"), 0);
+        QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
+        QCOMPARE(num(m, "postRequests_lp"), num(m, "publishes_lp"));
+        QVERIFY(num(m, "publishes_sse") > 0 && num(m, "publishes_lp") > 0);
+    });
+    QTest::newRow("ws-many-connections") << QStringLiteral("ws-many-connections") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "clients") > 0);
+    });
+    QTest::newRow("ws-blocked") << QStringLiteral("ws-blocked") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "refusedUpgrades") > 0);
+        QCOMPARE(m.value(QLatin1String("chatTransport")).toString(), QStringLiteral("sse"));
+    });
+    QTest::newRow("ws-security") << QStringLiteral("ws-security") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QCOMPARE(num(m, "tried"), 3);
+        QCOMPARE(num(m, "refused"), 3);
+        QCOMPARE(num(m, "accepted"), 0);
+    });
+    QTest::newRow("sse-efficient") << QStringLiteral("sse-efficient") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "heartbeats") > 0);
+        QCOMPARE(num(m, "payloadBytes"), 0);
+    });
+    QTest::newRow("sse-plain-http") << QStringLiteral("sse-plain-http") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "messages") > 0);
+        QCOMPARE(num(m, "gaps"), 0);
+    });
+    QTest::newRow("sse-server-loop") << QStringLiteral("sse-server-loop") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "messages") > 0);
+        QCOMPARE(num(m, "streamRequests"), 1 + num(m, "reconnects"));
+    });
+    QTest::newRow("sse-one-way") << QStringLiteral("sse-one-way") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "publishes_sse") > 0);
+        QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
+    });
+    QTest::newRow("sse-connection-limit") << QStringLiteral("sse-connection-limit") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QCOMPARE(num(m, "streamsTried"), 7);
+        QCOMPARE(num(m, "streamsOpened"), 6);
+    });
+    QTest::newRow("sse-reconnect") << QStringLiteral("sse-reconnect") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "reconnects") > 0);
+        QCOMPARE(num(m, "gaps"), 0);
+    });
+    QTest::newRow("proxy-idle-kill") << QStringLiteral("proxy-idle-kill") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "idleKills") > 0);
+        QCOMPARE(num(m, "gaps"), 0);
+    });
+    QTest::newRow("server-restart") << QStringLiteral("server-restart") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        QVERIFY(num(m, "resets_lp") > 0 && num(m, "resets_sse") > 0 && num(m, "resets_ws") > 0);
+        QCOMPARE(num(m, "gaps"), 0);
+    });
+}
+
+void tst_Lessons::lessonRunsAndPointsTheClaimsWay()
+{
+    QFETCH(QString, lesson);
+    QFETCH(bool, assertHolds);
+    QFETCH(Check, check);
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("out.json"));
+    QCOMPARE(run({ QStringLiteral("--lesson"), lesson, QStringLiteral("--export"), file }, nullptr, 180000), 0);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(o.value(QLatin1String("format")).toInt(), 1);
+    QCOMPARE(o.value(QLatin1String("lesson")).toString(), lesson);
+    const QJsonArray claims = o.value(QLatin1String("claims")).toArray();
+    QCOMPARE(claims.size(), 1);
+    const QJsonObject claim = claims.first().toObject();
+    for (const char *key : { "transport", "claim", "expected", "holds", "measured" })
+        QVERIFY2(claim.contains(QLatin1String(key)), key);
+    const QJsonObject lanes = o.value(QLatin1String("lanes")).toObject();
+    QCOMPARE(lanes.keys(), (QStringList { QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") }));
+    for (const QJsonValue &v : lanes) {
+        const QJsonObject l = v.toObject();
+        for (const char *key : { "messages", "httpRequests", "bytesPerMessage", "latencyMs", "holdTimeouts", "reconnects" })
+            QVERIFY2(l.contains(QLatin1String(key)), key);
+    }
+    const QJsonObject measured = claim.value(QLatin1String("measured")).toObject();
+    check(measured, lanes);
+    if (QTest::currentTestFailed())
+        qWarning("%s", QJsonDocument(claim).toJson().constData());
+    if (assertHolds)
+        QVERIFY2(claim.value(QLatin1String("holds")).toBool(), qPrintable(claim.value(QLatin1String("summary")).toString()));
+}
+
+QTEST_GUILESS_MAIN(tst_Lessons)
+#include "tst_lessons.moc"
