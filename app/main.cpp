@@ -148,10 +148,26 @@ int main(int argc, char *argv[])
         QTimer::singleShot(seconds * 1000, &app, [&] {
             std::sort(lateness.begin(), lateness.end());
             auto pct = [&](double q) { return lateness.empty() ? 0 : lateness[size_t(q * double(lateness.size() - 1))]; };
-            std::printf("{\"samples\":%zu,\"lateUs\":{\"p50\":%lld,\"p99\":%lld,\"max\":%lld},\"messages\":%lld}\n",
+            // The lanes' latency as the window measured it, beside the loop's lateness: the two
+            // together tell whether the GUI thread's work delays the receive timestamps.
+            QByteArray lanes;
+            for (int i = 0; i < rtlab::TransportKindCount; ++i) {
+                const auto k = rtlab::TransportKind(i);
+                if (rtlab::RealtimeClient *lane = controller.lane(k)) {
+                    const rtlab::LatencyStats &l = lane->stats(k).latency;
+                    lanes += QStringLiteral("%1\"%2\":{\"messages\":%3,\"p50Ms\":%4,\"p99Ms\":%5}")
+                                     .arg(lanes.isEmpty() ? QString() : QStringLiteral(","), rtlab::transportKindKey(k))
+                                     .arg(lane->stats(k).messages)
+                                     .arg(double(l.percentile(50)) / 1000.0)
+                                     .arg(double(l.percentile(99)) / 1000.0)
+                                     .toUtf8();
+                }
+            }
+            std::printf("{\"samples\":%zu,\"lateUs\":{\"p50\":%lld,\"p99\":%lld,\"max\":%lld},\"messages\":%lld,"
+                        "\"lanes\":{%s}}\n",
                         lateness.size(), static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)),
                         static_cast<long long>(lateness.empty() ? 0 : lateness.back()),
-                        static_cast<long long>(controller.client()->continuity().delivered));
+                        static_cast<long long>(controller.client()->continuity().delivered), lanes.constData());
             std::fflush(stdout);
             window.close();
         });
