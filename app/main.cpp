@@ -153,11 +153,11 @@ int main(int argc, char *argv[])
             QByteArray lanes;
             for (int i = 0; i < rtlab::TransportKindCount; ++i) {
                 const auto k = rtlab::TransportKind(i);
-                if (rtlab::RealtimeClient *lane = controller.lane(k)) {
-                    const rtlab::LatencyStats &l = lane->stats(k).latency;
+                if (const auto lane = controller.laneSnapshot(k)) {
+                    const rtlab::LatencyStats &l = lane->stats.latency;
                     lanes += QStringLiteral("%1\"%2\":{\"messages\":%3,\"p50Ms\":%4,\"p99Ms\":%5}")
                                      .arg(lanes.isEmpty() ? QString() : QStringLiteral(","), rtlab::transportKindKey(k))
-                                     .arg(lane->stats(k).messages)
+                                     .arg(lane->stats.messages)
                                      .arg(double(l.percentile(50)) / 1000.0)
                                      .arg(double(l.percentile(99)) / 1000.0)
                                      .toUtf8();

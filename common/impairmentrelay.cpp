@@ -1,5 +1,7 @@
 #include "impairmentrelay.h"
 
+#include <QThread>
+
 #include "httpresponseparser.h"
 
 #include <QRandomGenerator>
@@ -673,12 +675,16 @@ ImpairmentRelay::~ImpairmentRelay()
 
 bool ImpairmentRelay::listen(const QHostAddress &target, quint16 targetPort, quint16 port)
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return listen(target, targetPort, port); });
     setTarget(target, targetPort);
     return m_server.listen(QHostAddress::LocalHost, port);
 }
 
 quint16 ImpairmentRelay::port() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return port(); });
     return m_server.serverPort();
 }
 
@@ -689,17 +695,23 @@ QUrl ImpairmentRelay::url() const
 
 void ImpairmentRelay::setTarget(const QHostAddress &target, quint16 targetPort)
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return setTarget(target, targetPort); });
     m_target = target;
     m_targetPort = targetPort;
 }
 
 ImpairmentRelay::Settings ImpairmentRelay::settings() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return settings(); });
     return m_settings;
 }
 
 void ImpairmentRelay::setSettings(const Settings &settings)
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return setSettings(settings); });
     if (settings == m_settings)
         return;
     const Settings old = std::exchange(m_settings, settings);
@@ -720,6 +732,8 @@ void ImpairmentRelay::setSettings(const Settings &settings)
 
 void ImpairmentRelay::dropAll()
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return dropAll(); });
     const auto connections = m_connections;
     for (Connection *c : connections) {
         if (!m_connections.contains(c))
@@ -731,6 +745,8 @@ void ImpairmentRelay::dropAll()
 
 void ImpairmentRelay::setDown(bool down)
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return setDown(down); });
     m_upTimer.stop();
     if (down == m_down)
         return;
@@ -743,17 +759,23 @@ void ImpairmentRelay::setDown(bool down)
 
 bool ImpairmentRelay::isDown() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return isDown(); });
     return m_down;
 }
 
 void ImpairmentRelay::takeDownFor(int ms)
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return takeDownFor(ms); });
     setDown(true);
     m_upTimer.start(std::max(0, ms));
 }
 
 ImpairmentRelay::Counters ImpairmentRelay::counters() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return counters(); });
     Counters c = m_counters;
     c.active = m_connections.size();
     return c;
@@ -761,6 +783,8 @@ ImpairmentRelay::Counters ImpairmentRelay::counters() const
 
 qint64 ImpairmentRelay::heldBytes() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return heldBytes(); });
     qint64 n = 0;
     for (const Connection *c : m_connections)
         n += c->down.held();
@@ -769,6 +793,8 @@ qint64 ImpairmentRelay::heldBytes() const
 
 qint64 ImpairmentRelay::queuedBytes() const
 {
+    if (!onOwnThread())
+        return elsewhere([=, this] { return queuedBytes(); });
     qint64 n = 0;
     for (const Connection *c : m_connections)
         n += c->up.queued() + c->down.queued();

@@ -5,8 +5,11 @@
 #include <QObject>
 #include <QSet>
 #include <QTcpServer>
+#include <QThread>
 #include <QTimer>
 #include <QUrl>
+
+#include <type_traits>
 
 namespace rtlab {
 
@@ -85,6 +88,23 @@ signals:
                                                // "refused: network down"
 
 private:
+    // The relay may live on a network thread of its own (the desktop client puts it there, so
+    // that painting never delays the bytes it forwards). Its public functions may be called from
+    // any thread: called elsewhere, they run on the relay's thread and the caller waits.
+    bool onOwnThread() const { return QThread::currentThread() == thread(); }
+    template <typename F>
+    auto elsewhere(F f) const -> decltype(f())
+    {
+        auto *self = const_cast<ImpairmentRelay *>(this);
+        if constexpr (std::is_void_v<decltype(f())>) {
+            QMetaObject::invokeMethod(self, std::move(f), Qt::BlockingQueuedConnection);
+        } else {
+            decltype(f()) result {};
+            QMetaObject::invokeMethod(self, std::move(f), Qt::BlockingQueuedConnection, &result);
+            return result;
+        }
+    }
+
     class Connection;
     class Pipe;
     friend class Connection;

@@ -64,8 +64,8 @@ bool tst_Lab::lanesOpen()
     return QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (!m_app->lane(TransportKind(i))
-                        || m_app->lane(TransportKind(i))->state() != ClientTransport::State::Open)
+                    if (!m_app->hasLane(TransportKind(i))
+                        || m_app->laneSnapshot(TransportKind(i))->state != ClientTransport::State::Open)
                         return false;
                 return true;
             },
@@ -110,8 +110,8 @@ void tst_Lab::holdTimeoutLessonFromDefaultsAndTicksComeBack()
     QVERIFY(m_app->server()->runningArguments().join(u' ').endsWith(QStringLiteral("--tick-rate 0")));
     QVERIFY(QTest::qWaitFor(
             [&] {
-                const RealtimeClient *lp = m_app->lane(TransportKind::LongPoll);
-                return lp && const_cast<RealtimeClient *>(lp)->stats(TransportKind::LongPoll).holdTimeouts >= 2;
+                const auto lp = m_app->laneSnapshot(TransportKind::LongPoll);
+                return lp && lp->stats.holdTimeouts >= 2;
             },
             3 * WaitMs));
     const ClaimResult r = *m_lab->lessons()->result(QStringLiteral("lp-hold-timeouts"));
@@ -168,7 +168,7 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
     QVERIFY(QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).messages < 1)
+                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 1)
                         return false;
                 return true;
             },
@@ -180,7 +180,7 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i) {
                     const TransportKind k = TransportKind(i);
-                    if (m_app->lane(k)->stats(k).messages < 2 || m_app->lane(k)->stats(k).reconnects < 1) {
+                    if (m_app->laneSnapshot(k)->stats.messages < 2 || m_app->laneSnapshot(k)->stats.reconnects < 1) {
                         return false;
                     }
                 }
@@ -188,7 +188,7 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
             },
             WaitMs));
     for (int i = 0; i < TransportKindCount; ++i)
-        QCOMPARE(m_app->lane(TransportKind(i))->continuity().gaps, 0);
+        QCOMPARE(m_app->laneSnapshot(TransportKind(i))->continuity.gaps, 0);
 }
 
 // Messages that waited in the server's history during an outage measure the outage, not the
@@ -202,7 +202,7 @@ void tst_Lab::replayedMessagesStayOutOfLatency()
     QVERIFY(QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).messages < 1)
+                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 1)
                         return false;
                 return true;
             },
@@ -214,24 +214,25 @@ void tst_Lab::replayedMessagesStayOutOfLatency()
     QVERIFY(QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).messages < 6)
+                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 6)
                         return false;
                 return true;
             },
             3 * WaitMs));
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind k = TransportKind(i);
-        const TransportStats &s = m_app->lane(k)->stats(k);
+        const TransportStats s = m_app->laneSnapshot(k)->stats;
         QVERIFY2(s.replayed >= 5, qPrintable(transportKindLabel(k)));
         QCOMPARE(s.latency.total(), s.messages - s.replayed);
-        QCOMPARE(qsizetype(m_app->laneLatency(k).points().size()), qsizetype(s.messages - s.replayed));
+        QTRY_COMPARE_WITH_TIMEOUT(qsizetype(m_app->laneLatency(k).points().size()), qsizetype(s.messages - s.replayed),
+                                  WaitMs);
     }
     // Reset measurements: every figure starts over.
     m_app->resetMeasurements();
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind k = TransportKind(i);
-        QCOMPARE(m_app->lane(k)->stats(k).messages, 0);
-        QCOMPARE(m_app->lane(k)->stats(k).latency.count(), 0);
+        QCOMPARE(m_app->laneSnapshot(k)->stats.messages, 0);
+        QCOMPARE(m_app->laneSnapshot(k)->stats.latency.count(), 0);
         QVERIFY(m_app->laneLatency(k).isEmpty());
     }
 }
@@ -240,6 +241,7 @@ void tst_Lab::blockedUpgradesFallBack()
 {
     m_app->client()->setProbeIntervalMs(200);
     QVERIFY(m_lab->startLesson(QStringLiteral("ws-blocked")));
+    QVERIFY(QTest::qWaitFor([&] { return m_lab->lessons()->state() == LessonRunner::State::Running; }, 2 * WaitMs));
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::Auto);
     QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse; }, WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
@@ -278,21 +280,22 @@ void tst_Lab::byteLedgerHasEachTransportsBytes()
     QVERIFY(QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->lane(TransportKind(i))->stats(TransportKind(i)).lastWire.isEmpty())
+                    if (m_app->laneSnapshot(TransportKind(i))->stats.lastWire.isEmpty())
                         return false;
                 return true;
             },
             WaitMs));
     auto joined = [&](TransportKind k) {
         QByteArray all;
-        for (const auto &part : m_app->lane(k)->stats(k).lastWire)
+        const auto parts = m_app->laneSnapshot(k)->stats.lastWire;
+        for (const auto &part : parts)
             all += part.second;
         return all;
     };
     QVERIFY(joined(TransportKind::LongPoll).startsWith("GET /poll?after="));
     QVERIFY(joined(TransportKind::LongPoll).contains("HTTP/1.1 200 OK\r\n"));
     QVERIFY(joined(TransportKind::Sse).contains("\nevent: chat\ndata: {"));
-    const auto &ws = m_app->lane(TransportKind::WebSocket)->stats(TransportKind::WebSocket).lastWire;
+    const auto ws = m_app->laneSnapshot(TransportKind::WebSocket)->stats.lastWire;
     QCOMPARE(ws.size(), 2);
     QCOMPARE(uchar(ws[0].second.at(0)), uchar(0x81)); // FIN + text
     QCOMPARE(qsizetype(uchar(ws[0].second.at(1))), ws[1].second.size() < 126 ? ws[1].second.size() : 126);

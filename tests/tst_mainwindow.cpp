@@ -156,11 +156,11 @@ void tst_MainWindow::compareModeFillsAllThreeLanes()
     m_window->compareView()->toggle()->click();
     QVERIFY(m_controller->compareEnabled());
     for (int i = 0; i < TransportKindCount; ++i)
-        QVERIFY(m_controller->lane(TransportKind(i)));
+        QVERIFY(m_controller->hasLane(TransportKind(i)));
     QVERIFY(QTest::qWaitFor(
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_controller->lane(TransportKind(i))->state() != ClientTransport::State::Open)
+                    if (m_controller->laneSnapshot(TransportKind(i))->state != ClientTransport::State::Open)
                         return false;
                 return true;
             },
@@ -170,7 +170,7 @@ void tst_MainWindow::compareModeFillsAllThreeLanes()
             [&] {
                 for (int i = 0; i < TransportKindCount; ++i) {
                     const TransportKind k = TransportKind(i);
-                    const TransportStats &s = m_controller->lane(k)->stats(k);
+                    const TransportStats s = m_controller->laneSnapshot(k)->stats;
                     if (s.messages < 1 || s.latency.count() < 1)
                         return false;
                 }
@@ -187,8 +187,8 @@ void tst_MainWindow::compareModeFillsAllThreeLanes()
     };
     QVERIFY(QTest::qWaitFor([&] { return lanesShowingFigures() == 3; }, WaitMs));
     // The cost shape differs: long polling made requests for its messages, WebSocket one handshake.
-    QVERIFY(m_controller->lane(TransportKind::LongPoll)->stats(TransportKind::LongPoll).httpRequests >= 2);
-    QCOMPARE(m_controller->lane(TransportKind::WebSocket)->stats(TransportKind::WebSocket).httpRequests, 1);
+    QVERIFY(m_controller->laneSnapshot(TransportKind::LongPoll)->stats.httpRequests >= 2);
+    QCOMPARE(m_controller->laneSnapshot(TransportKind::WebSocket)->stats.httpRequests, 1);
 }
 
 void tst_MainWindow::restartingTheServerShowsTheReset()

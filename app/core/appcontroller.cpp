@@ -35,7 +35,15 @@ AppController::AppController(QObject *parent) : QObject(parent)
             connectClient(url);
     });
     connect(&m_server, &ServerProcess::errorOccurred, this, &AppController::errorOccurred);
-    m_relay.listen(QHostAddress::LocalHost, 0); // the target is set when a server is known
+    // The relay and the compare lanes run on a network thread of their own: the lanes take their
+    // receive timestamps there, so that painting and models on the GUI thread cannot delay them
+    // (docs/benchmarks.md: the window's p99 was 5-6× rtlab-cli's at 2,000 msg/s when they shared it).
+    m_network.setObjectName(QStringLiteral("rtlab network"));
+    m_network.start();
+    m_networkContext = new QObject;
+    m_networkContext->moveToThread(&m_network);
+    onNetwork([this] { m_relay = new ImpairmentRelay; });
+    m_relay->listen(QHostAddress::LocalHost, 0); // the target is set when a server is known
     m_refreshTimer.setInterval(250);
     connect(&m_refreshTimer, &QTimer::timeout, this, &AppController::refreshed);
     m_refreshTimer.start();
@@ -46,6 +54,12 @@ AppController::~AppController()
     stopLanes();
     m_client.stop();
     m_server.stopAndWait();
+    onNetwork([this] {
+        delete std::exchange(m_relay, nullptr);
+        delete m_networkContext;
+    });
+    m_network.quit();
+    m_network.wait();
 }
 
 void AppController::start(const QUrl &server)
@@ -104,12 +118,32 @@ void AppController::setReconnectPreset(ReconnectPolicy::Preset preset)
     m_client.setReconnectPolicy(ReconnectPolicy::preset(preset));
 }
 
-RealtimeClient *AppController::makeClient(const QString &source)
+void AppController::onNetwork(const std::function<void()> &work) const
 {
-    auto *c = new RealtimeClient;
-    c->setReconnectPolicy(ReconnectPolicy::preset(m_preset));
-    connect(c, &RealtimeClient::eventOccurred, this, [this, source](const ConnectionEvent &e) { m_events.append(e, source); });
-    return c;
+    QMetaObject::invokeMethod(m_networkContext, work, Qt::BlockingQueuedConnection);
+}
+
+std::optional<AppController::LaneSnapshot> AppController::laneSnapshot(TransportKind kind) const
+{
+    RealtimeClient *lane = m_lanes[size_t(kind)];
+    if (!lane)
+        return std::nullopt;
+    LaneSnapshot s;
+    onNetwork([&] {
+        s.state = lane->state();
+        s.stats = lane->stats(kind);
+        s.continuity = lane->continuity();
+    });
+    return s;
+}
+
+bool AppController::lanePublish(TransportKind kind, const QString &from, const QString &text)
+{
+    RealtimeClient *lane = m_lanes[size_t(kind)];
+    bool ok = false;
+    if (lane)
+        onNetwork([&] { ok = lane->publish(from, text); });
+    return ok;
 }
 
 void AppController::connectClient(const QUrl &url)
@@ -117,9 +151,9 @@ void AppController::connectClient(const QUrl &url)
     const bool changed = url != m_url;
     m_url = url;
     const QHostAddress address(url.host());
-    if (!address.isNull() && url.scheme() == u"http" && m_relay.port() != 0) {
-        m_relay.setTarget(address, quint16(url.port(80)));
-        m_clientUrl = m_relay.url();
+    if (!address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
+        m_relay->setTarget(address, quint16(url.port(80)));
+        m_clientUrl = m_relay->url();
     } else {
         m_clientUrl = url; // a name or TLS: straight there, without the relay's faults
     }
@@ -232,9 +266,12 @@ void AppController::resetMeasurements()
     m_series.at(Series::ClientLatency).clear();
     for (int i = 0; i < TransportKindCount; ++i) {
         m_laneLatency[size_t(i)].clear();
-        if (RealtimeClient *l = lane(TransportKind(i)))
-            l->resetStats();
     }
+    onNetwork([this] {
+        for (RealtimeClient *lane : m_lanes)
+            if (lane)
+                lane->resetStats();
+    });
     emit measurementsReset();
 }
 
@@ -243,26 +280,39 @@ void AppController::startLanes(bool fromLiveEnd)
     stopLanes();
     if (!m_url.isValid())
         return;
-    for (int i = 0; i < TransportKindCount; ++i) {
-        const TransportKind kind = TransportKind(i);
-        RealtimeClient *lane = makeClient(QStringLiteral("lane"));
-        m_lanes[size_t(i)].reset(lane);
-        m_laneLatency[size_t(i)].clear();
-        connect(lane, &RealtimeClient::latencyMeasured, this, [this, kind](TransportKind, qint64 us) {
-            m_laneLatency[size_t(kind)].append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
-        });
-        lane->setServerUrl(m_clientUrl);
-        lane->setPollHoldMs(m_pollHoldMs);
-        lane->start(RealtimeClient::Mode(int(kind)), fromLiveEnd ? StreamPosition {} : m_client.position());
-    }
+    const StreamPosition from = fromLiveEnd ? StreamPosition {} : m_client.position();
+    for (TimeSeries &series : m_laneLatency)
+        series.clear();
+    onNetwork([this, from] {
+        for (int i = 0; i < TransportKindCount; ++i) {
+            const TransportKind kind = TransportKind(i);
+            auto *lane = new RealtimeClient;
+            m_lanes[size_t(i)] = lane;
+            lane->setReconnectPolicy(ReconnectPolicy::preset(m_preset));
+            // Context `this` lives on the GUI thread: these run there, queued.
+            connect(lane, &RealtimeClient::eventOccurred, this,
+                    [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("lane")); });
+            connect(lane, &RealtimeClient::latencyMeasured, this, [this, kind](TransportKind, qint64 us) {
+                m_laneLatency[size_t(kind)].append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
+                emit laneLatencyMeasured(kind, us);
+            });
+            lane->setServerUrl(m_clientUrl);
+            lane->setPollHoldMs(m_pollHoldMs);
+            lane->start(RealtimeClient::Mode(int(kind)), from);
+        }
+    });
     emit lanesRestarted();
 }
 
 void AppController::stopLanes()
 {
     bool had = false;
-    for (auto &lane : m_lanes)
-        had = std::exchange(lane, nullptr) != nullptr || had;
+    onNetwork([this, &had] {
+        for (RealtimeClient *&lane : m_lanes) {
+            had = had || lane;
+            delete std::exchange(lane, nullptr);
+        }
+    });
     if (had)
         emit lanesRestarted();
 }

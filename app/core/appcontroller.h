@@ -8,9 +8,12 @@
 #include "timeseries.h"
 
 #include <QObject>
+#include <QThread>
 #include <QTimer>
 
 #include <array>
+#include <functional>
+#include <optional>
 #include <map>
 
 namespace rtlab {
@@ -41,7 +44,17 @@ public:
     RealtimeClient *client() { return &m_client; }
     ChatModel *chat() { return &m_chat; }
     EventLogModel *events() { return &m_events; }
-    RealtimeClient *lane(TransportKind kind) { return m_lanes[size_t(kind)].get(); }
+    // The compare lanes live on the network thread: the GUI reads a copy of their figures, taken
+    // there, and publishes through them by asking there.
+    struct LaneSnapshot
+    {
+        ClientTransport::State state = ClientTransport::State::Closed;
+        TransportStats stats;
+        RealtimeClient::Continuity continuity;
+    };
+    std::optional<LaneSnapshot> laneSnapshot(TransportKind kind) const;
+    bool hasLane(TransportKind kind) const { return m_lanes[size_t(kind)] != nullptr; }
+    bool lanePublish(TransportKind kind, const QString &from, const QString &text);
     TimeSeries &series(Series s) { return m_series.at(s); }
     TimeSeries &laneLatency(TransportKind kind) { return m_laneLatency[size_t(kind)]; }
 
@@ -57,7 +70,7 @@ public:
     // Where this window's clients connect: the impairment relay in front of the server (when
     // the server has an IP address), so that faults can be made on purpose.
     QUrl clientUrl() const { return m_clientUrl; }
-    ImpairmentRelay *relay() { return &m_relay; }
+    ImpairmentRelay *relay() { return m_relay; }
     // The hold long polls ask for (the server caps it); the lanes restart with it.
     void setPollHoldMs(qint64 ms);
     qint64 pollHoldMs() const { return m_pollHoldMs; }
@@ -92,6 +105,8 @@ signals:
     void errorOccurred(const QString &message);
     // The lanes were replaced or their figures reset: views drop what they hold of the old ones.
     void lanesRestarted();
+    // A lane's live one-way latency sample (µs), as the lane measured it on the network thread.
+    void laneLatencyMeasured(rtlab::TransportKind kind, qint64 micros);
     void measurementsReset();
     // A few times a second: figures moved; views re-read them.
     void refreshed();
@@ -102,12 +117,15 @@ private:
     void stopLanes();
     void onMessage(const Message &m, TransportKind via);
     void onTick(const Message &m);
-    RealtimeClient *makeClient(const QString &source);
+    // Runs work on the network thread and waits for it.
+    void onNetwork(const std::function<void()> &work) const;
 
     ServerProcess m_server;
-    ImpairmentRelay m_relay;
+    QThread m_network;
+    QObject *m_networkContext = nullptr; // lives on m_network
+    ImpairmentRelay *m_relay = nullptr;  // lives on m_network
     RealtimeClient m_client;
-    std::array<std::unique_ptr<RealtimeClient>, TransportKindCount> m_lanes;
+    std::array<RealtimeClient *, TransportKindCount> m_lanes {}; // live on m_network
     ChatModel m_chat;
     EventLogModel m_events;
     std::map<Series, TimeSeries> m_series;

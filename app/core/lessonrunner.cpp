@@ -227,9 +227,10 @@ void LessonRunner::begin()
     } else if (id == u"sse-connection-limit") {
         openStreamsLikeABrowser(BrowserLikeStreams);
     } else if (id == u"sse-plain-http") {
-        if (RealtimeClient *sse = m_app->lane(TransportKind::Sse))
-            connect(sse, &RealtimeClient::latencyMeasured, this,
-                    [this](TransportKind, qint64 us) { (m_buffering ? m_phaseB : m_phaseA).add(us); });
+        connect(m_app, &AppController::laneLatencyMeasured, this, [this](TransportKind kind, qint64 us) {
+            if (kind == TransportKind::Sse)
+                (m_buffering ? m_phaseB : m_phaseA).add(us);
+        });
         m_actionTimer.start(m_durationS * 500);
     } else if (id == u"ws-many-connections") {
         if (!m_app->usingBundledServer()) {
@@ -259,8 +260,7 @@ void LessonRunner::act()
             const TransportKind k = TransportKind(i);
             if (id == u"sse-one-way" && k != TransportKind::Sse)
                 continue;
-            RealtimeClient *lane = m_app->lane(k);
-            if (lane && lane->publish(m_app->nickname(), tr("sent from the %1 lane").arg(transportKindLabel(k))))
+            if (m_app->lanePublish(k, m_app->nickname(), tr("sent from the %1 lane").arg(transportKindLabel(k))))
                 ++m_publishes[size_t(i)];
         }
     } else if (id == u"sse-reconnect") {
@@ -339,8 +339,7 @@ void LessonRunner::end(bool keepResult)
     if (m_waitingForMeter)
         m_idle->cancel();
     m_waitingForMeter = false;
-    if (RealtimeClient *sse = m_app->lane(TransportKind::Sse))
-        sse->disconnect(this);
+    disconnect(m_app, &AppController::laneLatencyMeasured, this, nullptr);
     if (m_browserLike) {
         for (QNetworkReply *r : m_browserLike->findChildren<QNetworkReply *>())
             r->abort();
@@ -383,9 +382,9 @@ static double bytesPerMessage(const TransportStats &s)
     return s.messages > 0 ? double(s.wireBytes()) / double(s.messages) : -1;
 }
 
-static QJsonObject laneJson(RealtimeClient *lane, TransportKind kind)
+static QJsonObject laneJson(const AppController::LaneSnapshot &lane)
 {
-    const TransportStats &s = lane->stats(kind);
+    const TransportStats &s = lane.stats;
     QJsonObject latency;
     latency.insert(QLatin1String("p50"), msOrNull(s.latency.percentile(50)));
     latency.insert(QLatin1String("p95"), msOrNull(s.latency.percentile(95)));
@@ -405,7 +404,7 @@ static QJsonObject laneJson(RealtimeClient *lane, TransportKind kind)
     o.insert(QLatin1String("heartbeats"), s.heartbeats);
     o.insert(QLatin1String("reconnects"), s.reconnects);
     o.insert(QLatin1String("resets"), s.resets);
-    o.insert(QLatin1String("gaps"), lane->continuity().gaps);
+    o.insert(QLatin1String("gaps"), lane.continuity.gaps);
     return o;
 }
 
@@ -414,8 +413,8 @@ QJsonObject LessonRunner::lanesJson() const
     QJsonObject lanes;
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind k = TransportKind(i);
-        if (RealtimeClient *lane = m_app->lane(k))
-            lanes.insert(transportKindKey(k), laneJson(lane, k));
+        if (const std::optional<AppController::LaneSnapshot> lane = m_app->laneSnapshot(k))
+            lanes.insert(transportKindKey(k), laneJson(*lane));
     }
     return lanes;
 }
@@ -427,13 +426,16 @@ ClaimResult LessonRunner::evaluate() const
     r.atMs = QDateTime::currentMSecsSinceEpoch();
     const QString id = m_lesson->id;
     const double seconds = qMax(0.001, double(m_clock.elapsed()) / 1000.0);
-    auto stats = [this](TransportKind k) -> const TransportStats * {
-        RealtimeClient *l = m_app->lane(k);
-        return l ? &l->stats(k) : nullptr;
+    std::array<std::optional<AppController::LaneSnapshot>, TransportKindCount> lanes;
+    for (int i = 0; i < TransportKindCount; ++i)
+        lanes[size_t(i)] = m_app->laneSnapshot(TransportKind(i));
+    auto stats = [&lanes](TransportKind k) -> const TransportStats * {
+        const auto &l = lanes[size_t(k)];
+        return l ? &l->stats : nullptr;
     };
-    auto gaps = [this](TransportKind k) -> qint64 {
-        RealtimeClient *l = m_app->lane(k);
-        return l ? l->continuity().gaps : 0;
+    auto gaps = [&lanes](TransportKind k) -> qint64 {
+        const auto &l = lanes[size_t(k)];
+        return l ? l->continuity.gaps : 0;
     };
     const TransportStats *lp = stats(TransportKind::LongPoll);
     const TransportStats *sse = stats(TransportKind::Sse);

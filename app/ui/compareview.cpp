@@ -78,15 +78,15 @@ void CompareView::refresh()
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind kind = TransportKind(i);
         Lane &lane = m_lanes[size_t(i)];
-        RealtimeClient *client = m_controller->lane(kind);
+        const std::optional<AppController::LaneSnapshot> client = m_controller->laneSnapshot(kind);
         if (!client) {
             lane.state->setText(tr("not subscribed"));
             lane.figures->setText(tr("Turn on “Subscribe with all three transports”."));
             lane.histogram->setStats(nullptr, {});
             continue;
         }
-        const TransportStats &s = client->stats(kind);
-        const char *stateKey = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state()));
+        const TransportStats &s = client->stats;
+        const char *stateKey = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state));
         lane.state->setText(QString::fromLatin1(stateKey));
         const double per = s.messages > 0 ? double(s.messages) : 1.0;
         const QString upstream = kind == TransportKind::WebSocket ? tr("same socket (a text frame)")

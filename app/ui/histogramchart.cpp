@@ -13,7 +13,9 @@ HistogramChart::HistogramChart(const QString &title, QWidget *parent) : QWidget(
 
 void HistogramChart::setStats(const LatencyStats *stats, const QColor &color)
 {
-    m_stats = stats;
+    m_hasStats = stats != nullptr;
+    m_buckets = stats ? stats->histogram() : QList<qint64> {};
+    m_count = stats ? stats->count() : 0;
     m_color = color;
     update();
 }
@@ -34,11 +36,11 @@ void HistogramChart::paintEvent(QPaintEvent *)
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
-    p.drawText(QPointF(6, fm.height()), m_title + tr(" (ms; last %1)").arg(m_stats ? m_stats->count() : 0));
+    p.drawText(QPointF(6, fm.height()), m_title + tr(" (ms; last %1)").arg(m_count));
     p.setFont(font());
-    if (!m_stats)
+    if (!m_hasStats)
         return;
-    const QList<qint64> h = m_stats->histogram();
+    const QList<qint64> &h = m_buckets;
     qint64 peak = 1;
     for (qint64 n : h)
         peak = qMax(peak, n);

@@ -23,7 +23,10 @@ protected:
 
 private:
     QString m_title;
-    const LatencyStats *m_stats = nullptr;
+    // Values, never a pointer: the statistics they came from may be gone by the next paint.
+    QList<qint64> m_buckets;
+    qsizetype m_count = 0;
+    bool m_hasStats = false;
     QColor m_color;
 };
 

@@ -68,16 +68,16 @@ void LedgerView::refresh()
     for (int i = 0; i < 3; ++i) {
         const TransportKind kind = TransportKind(i);
         QTextBrowser *view = m_lanes[size_t(i)];
-        RealtimeClient *lane = m_app->lane(kind);
+        const std::optional<AppController::LaneSnapshot> lane = m_app->laneSnapshot(kind);
         const QString color = transportColor(kind, palette()).name();
         QString html = QStringLiteral("<style>.c{color:%1} pre{white-space:pre-wrap}</style><h3 style='color:%2'>%3</h3>")
                                .arg(palette().color(QPalette::PlaceholderText).name(), color, transportKindLabel(kind));
-        if (!lane || lane->stats(kind).lastWire.isEmpty()) {
+        if (!lane || lane->stats.lastWire.isEmpty()) {
             view->setHtml(html + tr("<p>No message seen yet.</p>"));
             view->setProperty("rtlabHtml", QString());
             continue;
         }
-        const auto &parts = lane->stats(kind).lastWire;
+        const auto &parts = lane->stats.lastWire;
         qint64 total = 0;
         for (const auto &[label, bytes] : parts)
             total += bytes.size();
