@@ -285,7 +285,7 @@ void tst_HttpRequestParser::parse_data()
         << QByteArray("POST") << QByteArray("/send") << noKey << QString() << QByteArray("content-length")
         << QByteArray("10") << QByteArray("abc") << true << false << false;
 
-    // Limits (DESIGN.md: request headers <= 16 KiB, body <= 64 KiB).
+    // Limits (docs/protocol.md: request headers <= 16 KiB, body <= 64 KiB).
     ok("head of exactly 16384 bytes", headOfSize(16384), "GET", "/padded", "host", "example");
     ok("head of exactly 16384 bytes, then a body", headOfSize(16384, "POST", "Content-Length: 3\r\n") + "abc",
         "POST", "/padded", "content-length", "3", "abc");

@@ -65,7 +65,7 @@ private slots:
 
 void tst_ServerConfig::defaults()
 {
-    // The documented defaults (DESIGN.md, docs/protocol.md).
+    // The documented defaults (docs/protocol.md).
     const ServerConfig d;
     QCOMPARE(d.host, QStringLiteral("127.0.0.1"));
     QCOMPARE(d.port, quint16(8080));
