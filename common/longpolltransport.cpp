@@ -142,8 +142,9 @@ void LongPollTransport::onFinished()
             parts.append({ WirePart::Role::Framing, tr("envelope after (framing)"), m_body.mid(at.at(i) + encoded.at(i).size()) });
         } else {
             parts.append({ WirePart::Role::Framing,
-                           tr("envelope (framing; the %n other message(s) of this answer left out)", "",
-                              int(messages.size() - 1)),
+                           messages.size() == 2 ? tr("envelope (framing; the other message of this answer left out)")
+                                                 : tr("envelope (framing; the other %1 messages of this answer left out)")
+                                                           .arg(messages.size() - 1),
                            envelope });
             parts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), encoded.at(i) });
         }

@@ -173,6 +173,8 @@ void tst_AppModels::ledgerFollowerKeepsTheChosenMessage()
     // A message a lane never had: nothing for it.
     f.followId(100000);
     QCOMPARE(shownId(f, TransportKind::WebSocket), std::nullopt);
+    QCOMPARE(f.lane(TransportKind::WebSocket).newestKept, 10u + 2 * TransportStats::MaxLedgers);
+    QCOMPARE(f.lane(TransportKind::WebSocket).oldestKept, 11u + TransportStats::MaxLedgers);
     f.followLatest();
     QCOMPARE(shownId(f, TransportKind::WebSocket), 10u + 2 * TransportStats::MaxLedgers);
     // A lane not subscribed shows nothing.

@@ -132,11 +132,22 @@ static QString describe(quint64 id, MessageType type, const QString &from, const
     return out;
 }
 
+// Explicit singular and plural: the app loads no translations, so "%n byte(s)" would show as is.
+static QString bytesText(qint64 n)
+{
+    return n == 1 ? LedgerView::tr("1 byte") : LedgerView::tr("%1 bytes").arg(n);
+}
+
+static QString messagesText(qint64 n)
+{
+    return n == 1 ? LedgerView::tr("1 message") : LedgerView::tr("%1 messages").arg(n);
+}
+
 static QString renderParts(const QList<WirePart> &parts)
 {
     QString html;
     for (const WirePart &p : parts) {
-        html += LedgerView::tr("<p><b>%1</b> — %n byte(s)</p>", "", int(p.bytes.size())).arg(p.label.toHtmlEscaped());
+        html += QStringLiteral("<p><b>%1</b> — %2</p>").arg(p.label.toHtmlEscaped(), bytesText(p.bytes.size()));
         html += QStringLiteral("<pre>%1</pre>").arg(LedgerView::renderBytes(p.bytes.left(4096)));
     }
     return html;
@@ -208,21 +219,27 @@ void LedgerView::refresh()
                 html += tr("<p>No message seen yet.</p>");
             else if (!f.followedId())
                 html += tr("<p>Waiting for the published message…</p>");
+            else if (lane.oldestKept > 0 && *f.followedId() < lane.oldestKept)
+                html += tr("<p>Message #%1 is not among the messages this lane keeps (#%2 to #%3, at most %4): it is "
+                           "older, or came before the lane subscribed.</p>")
+                                .arg(*f.followedId())
+                                .arg(lane.oldestKept)
+                                .arg(lane.newestKept)
+                                .arg(TransportStats::MaxLedgers);
             else
-                html += tr("<p>Message #%1 has not come on this lane (or came before it subscribed).</p>")
-                                .arg(*f.followedId());
+                html += tr("<p>Message #%1 has not come on this lane yet.</p>").arg(*f.followedId());
         } else {
             const WireLedger &l = *lane.ledger;
             html += QStringLiteral("<p><b>%1</b></p>").arg(describe(l.id, l.type, l.from, l.text).toHtmlEscaped());
-            html += tr("<p><b>%n byte(s)</b> carried this message (its own %1; connection set-up not included):</p>",
-                       "", int(l.wireBytes()))
-                            .arg(kind == TransportKind::WebSocket ? tr("frame")
+            html += tr("<p><b>%1</b> carried this message (its own %2; connection set-up not included):</p>")
+                            .arg(bytesText(l.wireBytes()),
+                                 kind == TransportKind::WebSocket ? tr("frame")
                                  : kind == TransportKind::Sse     ? tr("event")
                                                                   : tr("poll request and answer"));
             if (l.sharedBy > 1)
-                html += tr("<p>That answer carried %n messages: its heads and envelope are shared; this message's "
-                           "share is <b>%1 bytes</b>.</p>",
-                           "", int(l.sharedBy))
+                html += tr("<p>That answer carried %1: its heads and envelope are shared; this message's "
+                           "share is <b>%2 bytes</b>.</p>")
+                                .arg(messagesText(l.sharedBy))
                                 .arg(l.cost(), 0, 'f', 1);
             html += renderParts(l.parts);
         }
@@ -240,7 +257,7 @@ void LedgerView::refresh()
                                "default (epoll) core sends — a server that adds headers sends more.</i></p>");
                 html += renderParts(lane.setup);
             }
-            average = tr("Per message on average (%n message(s)): ", "", int(c.messages));
+            average = tr("Per message on average (%1): ").arg(messagesText(c.messages));
             if (c.messages > 0)
                 average += tr("<b>%1 B</b> = headers %2 + framing %3 + payload %4.")
                                    .arg(c.perMessage(), 0, 'f', 1)
@@ -250,12 +267,15 @@ void LedgerView::refresh()
             else
                 average += QStringLiteral("–.");
             average += QLatin1Char(' ');
-            average += kind == TransportKind::LongPoll
-                               ? tr("No set-up.")
-                               : tr("Set-up apart: %n byte(s)%1", "", int(c.setupBytes))
-                                         .arg(c.messages > 0 ? tr(", %1 B per message amortised.").arg(c.setupPerMessage, 0, 'f', 1)
-                                                             : QStringLiteral("."));
-            average += tr(" Idle apart (heartbeats, pongs, empty polls): %n byte(s).", "", int(c.idleBytes));
+            if (kind == TransportKind::LongPoll)
+                average += tr("No set-up.");
+            else if (c.messages > 0)
+                average += tr("Set-up apart: %1, %2 B per message amortised.")
+                                   .arg(bytesText(c.setupBytes))
+                                   .arg(c.setupPerMessage, 0, 'f', 1);
+            else
+                average += tr("Set-up apart: %1.").arg(bytesText(c.setupBytes));
+            average += tr(" Idle apart (heartbeats, pongs, empty polls): %1.").arg(bytesText(c.idleBytes));
         }
         if (m_averages[size_t(i)]->text() != average)
             m_averages[size_t(i)]->setText(average);
