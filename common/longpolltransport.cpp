@@ -103,22 +103,59 @@ void LongPollTransport::onFinished()
         payload += encoded.constLast().size();
     }
     stats().payloadBytes += payload;
-    stats().framingBytes += m_connection.response().bodyBytes() + m_connection.response().framingBytes() - payload;
-    if (messages.size() == 1) {
-        // Byte ledger: one message, one request and one response.
-        const QByteArray &json = encoded.constFirst();
-        const qsizetype at = m_body.indexOf(json);
-        if (at >= 0) {
-            stats().lastWire = { { tr("request (the poll itself)"), m_connection.lastRequest() },
-                                 { tr("response head"), m_connection.responseHead() },
-                                 { tr("envelope before (framing)"), m_body.left(at) },
-                                 { tr("payload: the message JSON"), json },
-                                 { tr("envelope after (framing)"), m_body.mid(at + json.size()) } };
-        }
+    const qint64 framing = m_connection.response().bodyBytes() + m_connection.response().framingBytes() - payload;
+    stats().framingBytes += framing;
+    QList<WirePart> shared;
+    if (!messages.isEmpty()) {
+        // Every poll is a request and a response of its own: when the answer carries messages,
+        // its heads and envelope are what carried them (see messageCost()); an empty answer is idle.
+        stats().messageHeaderBytes += m_connection.lastRequest().size() + m_connection.response().headBytes();
+        stats().messageFramingBytes += framing;
+        shared = { { WirePart::Role::Header, tr("request (the poll itself)"), m_connection.lastRequest() },
+                   { WirePart::Role::Header, tr("response head"), m_connection.responseHead() } };
     }
-    for (const QJsonValue &v : messages) {
-        if (auto m = MessageCodec::fromJsonObject(v.toObject()))
+    // Byte ledger: where each message's JSON sits in the body (in order); the rest is envelope.
+    QList<qsizetype> at;
+    for (qsizetype i = 0, from = 0; i < encoded.size(); ++i) {
+        const qsizetype found = m_body.indexOf(encoded.at(i), from);
+        if (found < 0) {
+            at.clear();
+            break;
+        }
+        at.append(found);
+        from = found + encoded.at(i).size();
+    }
+    QByteArray envelope; // the body without its payloads
+    for (qsizetype i = 0, from = 0; i <= at.size() && !at.isEmpty(); ++i) {
+        const qsizetype to = i < at.size() ? at.at(i) : m_body.size();
+        envelope += m_body.mid(from, to - from);
+        if (i < at.size())
+            from = at.at(i) + encoded.at(i).size();
+    }
+    const auto partsFor = [&](qsizetype i) {
+        QList<WirePart> parts = shared;
+        if (at.isEmpty()) {
+            parts.append({ WirePart::Role::Framing, tr("the answer (its messages could not be told apart)"), m_body });
+        } else if (messages.size() == 1) {
+            parts.append({ WirePart::Role::Framing, tr("envelope before (framing)"), m_body.left(at.at(i)) });
+            parts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), encoded.at(i) });
+            parts.append({ WirePart::Role::Framing, tr("envelope after (framing)"), m_body.mid(at.at(i) + encoded.at(i).size()) });
+        } else {
+            parts.append({ WirePart::Role::Framing,
+                           messages.size() == 2 ? tr("envelope (framing; the other message of this answer left out)")
+                                                 : tr("envelope (framing; the other %1 messages of this answer left out)")
+                                                           .arg(messages.size() - 1),
+                           envelope });
+            parts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), encoded.at(i) });
+        }
+        return parts;
+    };
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        if (auto m = MessageCodec::fromJsonObject(messages.at(i).toObject())) {
+            if (m->type != MessageType::Reset)
+                stats().recordWire(WireLedger::of(*m, partsFor(i), messages.size()));
             deliver(*m);
+        }
         if (state() != State::Open)
             return;
     }

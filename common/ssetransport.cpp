@@ -4,12 +4,33 @@
 
 namespace rtlab {
 
+// A block of the stream: the lines up to and including a blank line. A block with a "data"
+// line is what the parser dispatches as an event (WHATWG: a blank line dispatches when the
+// data buffer is not empty); one without (a comment, retry:, a bare id:) carries no message.
+struct SseTransport::Block
+{
+    QByteArray bytes;
+    qsizetype dataLines = 0;
+    qsizetype valueStart = -1; // the first data line's value, within bytes
+    qsizetype valueEnd = -1;
+};
+
+// Any body byte that is not in a Block yet waits here; at most this many (a longer event or
+// comment run is counted, but not split for the ledger).
+static constexpr qsizetype MaxUnsplitBytes = 4 * 1024 * 1024;
+// Events dispatched whose block is not complete yet: normally none or one.
+static constexpr qsizetype MaxAwaitingBlocks = 256;
+
 SseTransport::SseTransport(const Options &options, QObject *parent)
     : ClientTransport(TransportKind::Sse, options, parent), m_publisher(options.server, options.stats, this)
 {
     m_connection.setServer(options.rawUrl.isValid() ? options.rawUrl : options.server);
-    connect(&m_connection, &HttpClientConnection::requestWritten, this,
-            [this](qint64 n) { stats().headerBytes += n; });
+    // The stream's request and response head are sent once per connection: set-up, not per
+    // message (see messageCost()).
+    connect(&m_connection, &HttpClientConnection::requestWritten, this, [this](qint64 n) {
+        stats().headerBytes += n;
+        stats().setupBytes += n;
+    });
     connect(&m_connection, &HttpClientConnection::bytesReceived, this, [this] { noteAlive(); });
     connect(&m_connection, &HttpClientConnection::responseHeadReceived, this, &SseTransport::onHead);
     connect(&m_connection, &HttpClientConnection::bodyReceived, this, &SseTransport::onBody);
@@ -30,6 +51,8 @@ void SseTransport::connectNow()
     m_parser.reset();
     m_comments = 0;
     m_framingSeen = 0;
+    m_wire.clear();
+    m_awaitingBlocks.clear();
     HttpClientConnection::Request r;
     const bool raw = options().rawUrl.isValid();
     r.target = raw ? options().rawUrl.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment)
@@ -70,6 +93,10 @@ void SseTransport::onHead()
 {
     const HttpResponseParser &r = m_connection.response();
     stats().headerBytes += r.headBytes();
+    stats().setupBytes += r.headBytes();
+    stats().setupWire = { { WirePart::Role::Header, tr("request: GET /events"), m_connection.lastRequest() },
+                          { WirePart::Role::Header, tr("response head"), m_connection.responseHead() } };
+    stats().setupComputed = false;
     if (r.status() == 204) {
         connectionLost(QStringLiteral("the server answered 204 No Content: told to stop"), 0, false);
         return;
@@ -108,21 +135,41 @@ void SseTransport::onBody(const QByteArray &bytes)
     m_lastEventId = m_parser.lastEventId();
     const bool raw = options().rawUrl.isValid();
     const QList<SseEvent> events = m_parser.takeEvents();
-    if (events.size() == 1) {
-        // Byte ledger: this read carried exactly one event; split it around its data.
-        const QByteArray data = events.front().data.toUtf8();
-        const qsizetype at = bytes.indexOf(data);
-        if (at >= 0) {
-            stats().lastWire = { { tr("response head (once per connection)"), m_connection.responseHead() },
-                                 { tr("fields before the data (framing)"), bytes.left(at) },
-                                 { tr("payload: the message JSON"), data },
-                                 { tr("end of the event (framing)"), bytes.mid(at + data.size()) } };
-        }
-    }
+    QList<std::optional<Message>> decoded;
     for (const SseEvent &e : events) {
         const QByteArray data = e.data.toUtf8();
         stats().payloadBytes += data.size();
         stats().framingBytes -= data.size();
+        decoded.append(raw ? std::nullopt : MessageCodec::decode(data));
+        m_awaitingBlocks.push_back({ decoded.constLast(), data });
+    }
+    while (qsizetype(m_awaitingBlocks.size()) > MaxAwaitingBlocks)
+        m_awaitingBlocks.pop_front();
+    // The byte ledger: the parser dispatched one event per block with data, in order; a block
+    // completes here when its blank line is certain (a CR last in a read may be half a CRLF),
+    // which can be a read later than the parser's dispatch.
+    m_wire += bytes;
+    for (const Block &block : takeBlocks()) {
+        if (block.dataLines == 0 || m_awaitingBlocks.empty())
+            continue; // a comment, retry: or a bare id: carried no message (idle)
+        const auto [message, data] = std::move(m_awaitingBlocks.front());
+        m_awaitingBlocks.pop_front();
+        stats().messageFramingBytes += block.bytes.size() - data.size();
+        if (!message || message->type == MessageType::Reset)
+            continue;
+        QList<WirePart> parts;
+        if (block.dataLines == 1 && block.bytes.mid(block.valueStart, block.valueEnd - block.valueStart) == data)
+            parts = { { WirePart::Role::Framing, tr("fields before the data (framing)"), block.bytes.left(block.valueStart) },
+                      { WirePart::Role::Payload, tr("payload: the message JSON"), data },
+                      { WirePart::Role::Framing, tr("end of the event (framing)"), block.bytes.mid(block.valueEnd) } };
+        else
+            parts = { { WirePart::Role::Framing, tr("the event: several data lines (framing and payload)"), block.bytes } };
+        stats().recordWire(WireLedger::of(*message, parts));
+    }
+    if (m_wire.size() > MaxUnsplitBytes)
+        m_wire.clear();
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const SseEvent &e = events.at(i);
         if (raw) {
             QJsonObject o;
             o.insert(QLatin1String("event"), e.type);
@@ -130,7 +177,9 @@ void SseTransport::onBody(const QByteArray &bytes)
             o.insert(QLatin1String("data"), e.data);
             stats().messages++;
             emit rawReceived(o);
-        } else if (!deliverJson(data)) {
+        } else if (decoded.at(i)) {
+            deliver(*decoded.at(i));
+        } else {
             emitEvent(ConnectionEvent::Type::Error, QStringLiteral("an event that is not an rtlab message"));
         }
         if (state() != State::Open)
@@ -143,6 +192,47 @@ void SseTransport::onBody(const QByteArray &bytes)
         if (MessageCodec::parseEventId(m_lastEventId, &epoch, &id))
             m_position = { epoch, id };
     }
+}
+
+QList<SseTransport::Block> SseTransport::takeBlocks()
+{
+    QList<Block> blocks;
+    Block current;
+    qsizetype blockStart = 0;
+    qsizetype pos = 0;
+    const qsizetype n = m_wire.size();
+    while (pos < n) {
+        qsizetype end = pos;
+        while (end < n && m_wire.at(end) != '\r' && m_wire.at(end) != '\n')
+            ++end;
+        if (end == n || (end == n - 1 && m_wire.at(end) == '\r'))
+            break; // an incomplete line, or a CR that may be half a CRLF
+        const qsizetype next = end + (m_wire.at(end) == '\r' && end + 1 < n && m_wire.at(end + 1) == '\n' ? 2 : 1);
+        if (end == pos) {
+            current.bytes = m_wire.mid(blockStart, next - blockStart);
+            if (current.valueStart >= 0) {
+                current.valueStart -= blockStart;
+                current.valueEnd -= blockStart;
+            }
+            blocks.append(std::exchange(current, Block {}));
+            blockStart = next;
+        } else {
+            const QByteArrayView line(m_wire.constData() + pos, end - pos);
+            const qsizetype colon = line.indexOf(':');
+            if ((colon < 0 ? line : line.first(colon)) == "data") {
+                if (current.dataLines++ == 0) {
+                    qsizetype value = colon < 0 ? end : pos + colon + 1;
+                    if (value < end && m_wire.at(value) == ' ')
+                        ++value;
+                    current.valueStart = value;
+                    current.valueEnd = end;
+                }
+            }
+        }
+        pos = next;
+    }
+    m_wire.remove(0, blockStart);
+    return blocks;
 }
 
 } // namespace rtlab

@@ -5,6 +5,8 @@
 #include "httppublisher.h"
 #include "sseparser.h"
 
+#include <deque>
+
 namespace rtlab {
 
 // Server-Sent Events as EventSource does it (WHATWG HTML §9.2): Accept: text/event-stream,
@@ -28,6 +30,10 @@ protected:
 private:
     void onHead();
     void onBody(const QByteArray &bytes);
+    struct Block;
+    // The complete blank-line-ended blocks in m_wire, taken out of it: the wire bytes of each
+    // event and comment, for the byte ledger.
+    QList<Block> takeBlocks();
 
     HttpClientConnection m_connection;
     HttpPublisher m_publisher;
@@ -36,6 +42,10 @@ private:
     std::optional<qint64> m_retryMs;
     qint64 m_comments = 0;
     qint64 m_framingSeen = 0;
+    // Body bytes since the end of the last complete block (bounded: see onBody).
+    QByteArray m_wire;
+    // Events dispatched, waiting for their block (decoded message, or none; the data).
+    std::deque<std::pair<std::optional<Message>, QByteArray>> m_awaitingBlocks;
 };
 
 } // namespace rtlab

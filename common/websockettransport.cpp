@@ -28,6 +28,25 @@ qint64 WebSocketTransport::frameHeaderBytes(qint64 payload, bool masked)
     return 2 + length + (masked ? 4 : 0);
 }
 
+QByteArray WebSocketTransport::handshakeRequest(const QUrl &url, QByteArrayView key)
+{
+    QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (target.isEmpty())
+        target = "/";
+    QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
+    if (url.port() != -1)
+        host += ':' + QByteArray::number(url.port());
+    return "GET " + target + " HTTP/1.1\r\nHost: " + host
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+            + (key.isEmpty() ? QByteArray(24, '?') : key.toByteArray()) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+QByteArray WebSocketTransport::handshakeResponse(QByteArrayView accept)
+{
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+            + (accept.isEmpty() ? QByteArray(28, '?') : accept.toByteArray()) + "\r\n\r\n";
+}
+
 void WebSocketTransport::connectNow()
 {
     disconnectNow();
@@ -36,13 +55,16 @@ void WebSocketTransport::connectNow()
     m_socket->setMaxAllowedIncomingMessageSize(16 * 1024 * 1024);
     QWebSocket *socket = m_socket;
     connect(socket, &QWebSocket::connected, this, [this] {
-        // QWebSocket does not show the handshake's bytes; count what RFC 6455 §4 makes them:
-        // our GET with Host, Upgrade, Connection, a 24-byte key and the version, and the 101
-        // answer with a 28-byte accept. (An estimate: a server may add headers of its own.)
-        const QUrl u = m_socket->requestUrl();
-        const qint64 target = u.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority).size();
-        const qint64 request = 4 + target + 11 + 8 + u.authority().size() + 20 + 21 + 45 + 27 + 2;
-        stats().headerBytes += request + 129;
+        // QWebSocket does not show the handshake's bytes: they are computed (exact for our
+        // request; for the answer, exact for rtlab-server's epoll core, a floor for a server
+        // that adds headers). Once per connection: set-up, not per message (see messageCost()).
+        const QByteArray request = handshakeRequest(m_socket->requestUrl());
+        const QByteArray response = handshakeResponse();
+        stats().headerBytes += request.size() + response.size();
+        stats().setupBytes += request.size() + response.size();
+        stats().setupWire = { { WirePart::Role::Header, tr("handshake request (computed; the key shown as ?)"), request },
+                              { WirePart::Role::Header, tr("101 answer (computed: the minimal one; the accept shown as ?)"), response } };
+        stats().setupComputed = true;
         m_pingTimer.start();
         attemptOpened();
     });
@@ -50,6 +72,7 @@ void WebSocketTransport::connectNow()
     connect(socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &b) {
         noteAlive();
         stats().framingBytes += frameHeaderBytes(b.size(), false);
+        stats().messageFramingBytes += frameHeaderBytes(b.size(), false);
         stats().payloadBytes += b.size();
         if (options().rawUrl.isValid()) {
             QJsonObject o;
@@ -128,6 +151,7 @@ void WebSocketTransport::onText(const QString &text)
     noteAlive();
     const QByteArray json = text.toUtf8();
     stats().framingBytes += frameHeaderBytes(json.size(), false);
+    stats().messageFramingBytes += frameHeaderBytes(json.size(), false);
     stats().payloadBytes += json.size();
     // RFC 6455 §5.2: FIN + text opcode, then the length (server frames are not masked).
     QByteArray header(1, char(0x81));
@@ -142,7 +166,8 @@ void WebSocketTransport::onText(const QString &text)
         for (int shift = 56; shift >= 0; shift -= 8)
             header += char((quint64(json.size()) >> shift) & 0xff);
     }
-    stats().lastWire = { { tr("frame header (FIN, opcode text, length)"), header }, { tr("payload: the message JSON"), json } };
+    const QList<WirePart> parts { { WirePart::Role::Framing, tr("frame header (FIN, opcode text, length)"), header },
+                                  { WirePart::Role::Payload, tr("payload: the message JSON"), json } };
     if (options().rawUrl.isValid()) {
         QJsonObject o;
         o.insert(QLatin1String("data"), text);
@@ -155,8 +180,14 @@ void WebSocketTransport::onText(const QString &text)
         emitEvent(ConnectionEvent::Type::Error, object.value(QLatin1String("error")).toString());
         return;
     }
-    if (!deliverJson(json))
+    const std::optional<Message> m = MessageCodec::decode(json);
+    if (!m) {
         emitEvent(ConnectionEvent::Type::Error, QStringLiteral("a frame that is not an rtlab message"));
+        return;
+    }
+    if (m->type != MessageType::Reset)
+        stats().recordWire(WireLedger::of(*m, parts));
+    deliver(*m);
 }
 
 } // namespace rtlab

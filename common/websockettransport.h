@@ -21,6 +21,15 @@ public:
 
     // RFC 6455 §5.2: the frame header a message of this size needs (client frames add a 4-byte mask).
     static qint64 frameHeaderBytes(qint64 payload, bool masked);
+    // The opening handshake's bytes, which QWebSocket (6.4) neither shows nor counts: the
+    // request exactly as QWebSocket writes it for `url` with no origin, protocols or extra
+    // headers (tst_ClientTransports checks it against what a socket receives), and RFC 6455
+    // §4.2.2's minimal 101 answer: exactly what rtlab-server's epoll core sends; a floor for a
+    // server that adds headers (its portable Qt core, through QWebSocketServer, sends 340
+    // bytes, not 129). The key (24 characters) and the accept (28) are random; pass them, or
+    // get '?' of the right length.
+    static QByteArray handshakeRequest(const QUrl &url, QByteArrayView key = {});
+    static QByteArray handshakeResponse(QByteArrayView accept = {});
 
 protected:
     void connectNow() override;

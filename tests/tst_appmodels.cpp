@@ -2,6 +2,7 @@
 // batch and drop their oldest rows.
 #include "chatmodel.h"
 #include "eventlogmodel.h"
+#include "ledgerfollower.h"
 #include "timeseries.h"
 
 #include <QAbstractItemModelTester>
@@ -18,6 +19,9 @@ private slots:
     void chatModelBurstLargerThanCapacity();
     void eventLogModel();
     void timeSeriesIsBounded();
+    void ledgerFollowerKeepsTheChosenMessage();
+    void ledgerFollowerFindsThePublishedMessage();
+    void ledgerFollowerPauseFreezes();
 };
 
 static ChatModel::Row row(quint64 id)
@@ -105,6 +109,145 @@ void tst_AppModels::timeSeriesIsBounded()
     QCOMPARE(s.last(), 11.0);
     QCOMPARE(s.maxSince(950), 11.0);
     QCOMPARE(s.maxSince(2000), 0.0);
+}
+
+// Three lanes' figures, filled by hand: ticks and chats, each with a one-part ledger.
+struct Lanes
+{
+    std::array<TransportStats, TransportKindCount> stats;
+    std::array<bool, TransportKindCount> subscribed { true, true, true };
+    LedgerFollower::LaneStats accessor()
+    {
+        return [this](TransportKind k) { return subscribed[size_t(k)] ? &stats[size_t(k)] : nullptr; };
+    }
+    void arrive(TransportKind k, quint64 id, MessageType type = MessageType::Tick, qint64 clientTs = -1)
+    {
+        Message m;
+        m.id = id;
+        m.epoch = QStringLiteral("e");
+        m.type = type;
+        m.from = type == MessageType::Chat ? QStringLiteral("me") : QString();
+        m.text = type == MessageType::Chat ? QStringLiteral("ledger probe") : QString();
+        if (clientTs >= 0)
+            m.clientTs = QJsonValue(clientTs);
+        stats[size_t(k)].recordWire(WireLedger::of(
+                m, { { WirePart::Role::Payload, QStringLiteral("payload"), QByteArray::number(id) } }));
+    }
+    void arriveEverywhere(quint64 id, MessageType type = MessageType::Tick, qint64 clientTs = -1)
+    {
+        for (int i = 0; i < TransportKindCount; ++i)
+            arrive(TransportKind(i), id, type, clientTs);
+    }
+};
+
+static std::optional<quint64> shownId(const LedgerFollower &f, TransportKind k)
+{
+    const auto &l = f.lane(k).ledger;
+    return l ? std::optional<quint64>(l->id) : std::nullopt;
+}
+
+void tst_AppModels::ledgerFollowerKeepsTheChosenMessage()
+{
+    Lanes lanes;
+    LedgerFollower f(lanes.accessor());
+    for (quint64 id = 1; id <= 10; ++id)
+        lanes.arriveEverywhere(id);
+    f.update();
+    QCOMPARE(f.mode(), LedgerFollower::Mode::Latest);
+    QCOMPARE(shownId(f, TransportKind::Sse), 10u);
+    const QList<LedgerFollower::Entry> recent = f.recent(4);
+    QCOMPARE(recent.size(), 4);
+    QCOMPARE(recent.first().id, 10u); // newest first, each id once across the lanes
+    QCOMPARE(recent.last().id, 7u);
+
+    f.followId(5);
+    QCOMPARE(f.followedId(), 5u);
+    // Ticks keep coming, more than a lane keeps: the chosen message stays on screen.
+    for (quint64 id = 11; id <= 10 + 2 * TransportStats::MaxLedgers; ++id) {
+        lanes.arriveEverywhere(id);
+        f.update();
+    }
+    QVERIFY(!lanes.stats[0].ledgerFor(5));
+    for (int i = 0; i < TransportKindCount; ++i)
+        QCOMPARE(shownId(f, TransportKind(i)), 5u);
+    // A message a lane never had: nothing for it.
+    f.followId(100000);
+    QCOMPARE(shownId(f, TransportKind::WebSocket), std::nullopt);
+    QCOMPARE(f.lane(TransportKind::WebSocket).newestKept, 10u + 2 * TransportStats::MaxLedgers);
+    QCOMPARE(f.lane(TransportKind::WebSocket).oldestKept, 11u + TransportStats::MaxLedgers);
+    f.followLatest();
+    QCOMPARE(shownId(f, TransportKind::WebSocket), 10u + 2 * TransportStats::MaxLedgers);
+    // A lane not subscribed shows nothing.
+    lanes.subscribed[0] = false;
+    f.update();
+    QVERIFY(!f.lane(TransportKind::LongPoll).subscribed);
+    QCOMPARE(shownId(f, TransportKind::LongPoll), std::nullopt);
+}
+
+void tst_AppModels::ledgerFollowerFindsThePublishedMessage()
+{
+    Lanes lanes;
+    LedgerFollower f(lanes.accessor());
+    const qint64 earlier = nowMicros() - 1000;
+    lanes.arriveEverywhere(1, MessageType::Chat, earlier); // our previous message: not this one
+    qint64 stamp = -1;
+    // The publish stamps the message with the clock during the call, as RealtimeClient does.
+    QVERIFY(f.publishAndFollow([&] {
+        stamp = nowMicros();
+        return true;
+    }));
+    QCOMPARE(f.mode(), LedgerFollower::Mode::Published);
+    QCOMPARE(f.followedId(), std::nullopt);
+    lanes.arriveEverywhere(2); // a tick before it
+    f.update();
+    QCOMPARE(f.followedId(), std::nullopt);
+    QCOMPARE(shownId(f, TransportKind::Sse), std::nullopt);
+    // Back on SSE first; the others later, with ticks in between (5/s in the app).
+    lanes.arrive(TransportKind::Sse, 3, MessageType::Chat, stamp);
+    lanes.arriveEverywhere(4);
+    f.update();
+    QCOMPARE(f.followedId(), 3u);
+    QCOMPARE(shownId(f, TransportKind::Sse), 3u);
+    QCOMPARE(shownId(f, TransportKind::WebSocket), std::nullopt);
+    lanes.arrive(TransportKind::WebSocket, 3, MessageType::Chat, stamp);
+    lanes.arrive(TransportKind::LongPoll, 3, MessageType::Chat, stamp);
+    for (quint64 id = 5; id <= 20; ++id)
+        lanes.arriveEverywhere(id);
+    f.update();
+    for (int i = 0; i < TransportKindCount; ++i)
+        QCOMPARE(shownId(f, TransportKind(i)), 3u);
+    const QList<LedgerFollower::Entry> recent = f.recent(100);
+    const auto own = std::find_if(recent.begin(), recent.end(), [](const LedgerFollower::Entry &e) { return e.own; });
+    QVERIFY(own != recent.end());
+    QCOMPARE(own->id, 3u);
+    QCOMPARE(std::count_if(recent.begin(), recent.end(), [](const LedgerFollower::Entry &e) { return e.own; }), 1);
+    // A publish that failed follows nothing new.
+    QVERIFY(!f.publishAndFollow([] { return false; }));
+    QCOMPARE(f.followedId(), 3u);
+}
+
+void tst_AppModels::ledgerFollowerPauseFreezes()
+{
+    Lanes lanes;
+    LedgerFollower f(lanes.accessor());
+    lanes.arriveEverywhere(1);
+    f.update();
+    f.setPaused(true);
+    lanes.arriveEverywhere(2);
+    lanes.stats[1].messages = 2;
+    f.update();
+    QCOMPARE(shownId(f, TransportKind::Sse), 1u);
+    QCOMPARE(f.lane(TransportKind::Sse).cost.messages, 0); // the figures wait too
+    // Choosing is the user's act: it shows at once, and stays paused.
+    f.followId(2);
+    QCOMPARE(shownId(f, TransportKind::Sse), 2u);
+    QVERIFY(f.isPaused());
+    f.followLatest();
+    lanes.arriveEverywhere(3);
+    f.update();
+    QCOMPARE(shownId(f, TransportKind::Sse), 2u);
+    f.setPaused(false);
+    QCOMPARE(shownId(f, TransportKind::Sse), 3u);
 }
 
 QTEST_GUILESS_MAIN(tst_AppModels)

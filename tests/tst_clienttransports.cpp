@@ -3,6 +3,10 @@
 
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
+#include "websockettransport.h"
+
+#include <QCryptographicHash>
+#include <QTcpServer>
 
 using namespace rtlab;
 using namespace rtlab::test;
@@ -23,6 +27,13 @@ private slots:
     void dropBeforeTheFirstMessageLosesNothing();
     void sseStopsOnNon200();
     void giveUpWithPolicyNone();
+    void ledgerFollowsThePublishedMessage_data();
+    void ledgerFollowsThePublishedMessage();
+    void ledgerHasEachTransportsParts_data();
+    void ledgerHasEachTransportsParts();
+    void bytesPerMessageOrdersTheTransports();
+    void webSocketHandshakeIsComputedExactly();
+    void sseLedgerAnySplitAndIdleApart();
 };
 
 static QUrl urlOf(quint16 port)
@@ -292,6 +303,321 @@ void tst_ClientTransports::giveUpWithPolicyNone()
     QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::GaveUp) == 1; }, WaitMs));
     QCOMPARE(client.state(), ClientTransport::State::Closed);
     QCOMPARE(rec.count(ConnectionEvent::Type::RetryScheduled), 0);
+}
+
+void tst_ClientTransports::ledgerFollowsThePublishedMessage_data()
+{
+    addModes();
+}
+
+static QByteArray joined(const WireLedger &l)
+{
+    QByteArray all;
+    for (const WirePart &p : l.parts)
+        all += p.bytes;
+    return all;
+}
+
+static QByteArray partOf(const WireLedger &l, WirePart::Role role, qsizetype nth = 0)
+{
+    for (const WirePart &p : l.parts) {
+        if (p.role == role && nth-- == 0)
+            return p.bytes;
+    }
+    return {};
+}
+
+// "Publish one message and show its bytes": the ledger of our own message, found by its
+// clientTs, stays there while later messages (ticks at 5/s in the app) arrive.
+void tst_ClientTransports::ledgerFollowsThePublishedMessage()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    const TransportKind kind = *client.activeTransport();
+    QVERIFY(client.publish(QStringLiteral("me"), QStringLiteral("the probe")));
+    QVERIFY(rec.waitChats(1));
+    const qint64 stamp = rec.messages.first().clientTs.toInteger();
+    for (int i = 0; i < 5; ++i)
+        publish(server->port(), QStringLiteral("later %1").arg(i));
+    QVERIFY(rec.waitChats(6));
+
+    const TransportStats &s = client.stats(kind);
+    const auto own = std::find_if(s.recentWire.begin(), s.recentWire.end(),
+                                  [&](const WireLedger &l) { return l.clientTs == stamp; });
+    QVERIFY(own != s.recentWire.end());
+    QCOMPARE(own->id, rec.messages.first().id);
+    const WireLedger *followed = s.ledgerFor(own->id);
+    QVERIFY(followed);
+    QVERIFY2(partOf(*followed, WirePart::Role::Payload).contains("\"text\":\"the probe\""), joined(*followed).constData());
+    QCOMPARE(s.lastWireId, rec.messages.last().id); // the latest moved on; the followed one did not
+
+    // Bounded: the oldest ledgers go.
+    for (int i = 0; i < TransportStats::MaxLedgers; ++i)
+        server->hub()->publish({ QStringLiteral("server"), QStringLiteral("flood %1").arg(i), {} });
+    QVERIFY(rec.waitChats(6 + TransportStats::MaxLedgers));
+    QCOMPARE(qsizetype(s.recentWire.size()), TransportStats::MaxLedgers);
+    QVERIFY(!s.ledgerFor(own->id));
+}
+
+void tst_ClientTransports::ledgerHasEachTransportsParts_data()
+{
+    addModes();
+}
+
+// Each transport's ledger of one message: the bytes that carried that message and nothing of
+// the connection's set-up, which is apart for every transport alike.
+void tst_ClientTransports::ledgerHasEachTransportsParts()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    const TransportKind kind = *client.activeTransport();
+    const quint64 id = publish(server->port(), QStringLiteral("counted"));
+    QVERIFY(rec.waitChats(1));
+    const TransportStats &s = client.stats(kind);
+    const WireLedger *l = s.ledgerFor(id, rec.messages.first().epoch);
+    QVERIFY(l);
+    QCOMPARE(l->sharedBy, 1);
+    QCOMPARE(l->cost(), double(l->wireBytes()));
+    // The payload is the message's JSON, as the server sent it.
+    const QByteArray payload = partOf(*l, WirePart::Role::Payload);
+    QCOMPARE(MessageCodec::decode(payload), std::optional<Message>(rec.messages.first()));
+    QCOMPARE(s.payloadBytes, payload.size());
+    qint64 framing = 0;
+    qint64 headers = 0;
+    for (const WirePart &p : l->parts) {
+        framing += p.role == WirePart::Role::Framing ? p.bytes.size() : 0;
+        headers += p.role == WirePart::Role::Header ? p.bytes.size() : 0;
+    }
+    // One message so far: the per-message counts are exactly its ledger.
+    QCOMPARE(s.messages, 1);
+    QCOMPARE(s.messageFramingBytes, framing);
+    QCOMPARE(s.messageHeaderBytes, headers);
+    QCOMPARE(bytesPerMessage(s), double(l->wireBytes()));
+    qint64 setup = 0;
+    for (const WirePart &p : s.setupWire)
+        setup += p.bytes.size();
+    QCOMPARE(s.setupBytes, setup);
+    QCOMPARE(s.setupBytes + s.messageHeaderBytes + s.messageFramingBytes + s.payloadBytes + s.idleBytes(), s.wireBytes());
+    // Never a connection's set-up in a message's bytes.
+    QVERIFY2(!joined(*l).contains("HTTP/1.1 101") && !joined(*l).contains("text/event-stream"), joined(*l).constData());
+
+    switch (kind) {
+    case TransportKind::LongPoll:
+        // A poll's request and response head are this message's own: every message pays them.
+        QCOMPARE(l->parts.size(), 5);
+        QVERIFY(partOf(*l, WirePart::Role::Header, 0).startsWith("GET /poll?after="));
+        QVERIFY(partOf(*l, WirePart::Role::Header, 1).startsWith("HTTP/1.1 200 OK\r\n"));
+        QVERIFY(partOf(*l, WirePart::Role::Header, 1).endsWith("\r\n\r\n"));
+        QVERIFY(partOf(*l, WirePart::Role::Framing, 0).startsWith("{\"epoch\":"));
+        QVERIFY(partOf(*l, WirePart::Role::Framing, 1).contains("\"cursor\":"));
+        QCOMPARE(s.setupBytes, 0);
+        QVERIFY(s.idleBytes() > 0); // the first poll, answered at once and empty
+        break;
+    case TransportKind::Sse: {
+        const QByteArray fields = "id: " + MessageCodec::eventId(l->epoch, id).toUtf8() + "\nevent: chat\ndata: ";
+        QCOMPARE(l->parts.size(), 3);
+        QCOMPARE(partOf(*l, WirePart::Role::Framing, 0), fields);
+        QCOMPARE(partOf(*l, WirePart::Role::Framing, 1), QByteArray("\n\n"));
+        QCOMPARE(headers, 0);
+        QCOMPARE(s.setupWire.size(), 2);
+        QVERIFY(s.setupWire[0].bytes.startsWith("GET /events HTTP/1.1\r\n"));
+        QVERIFY(s.setupWire[1].bytes.startsWith("HTTP/1.1 200 OK\r\n"));
+        QVERIFY(!s.setupComputed);
+        QVERIFY(s.idleBytes() >= qsizetype(strlen("retry: 1000\n\n"))); // retry: and the live end's id
+        break;
+    }
+    case TransportKind::WebSocket: {
+        QCOMPARE(l->parts.size(), 2);
+        const QByteArray header = partOf(*l, WirePart::Role::Framing);
+        QVERIFY(header.size() >= 2 && header.size() <= 4);
+        QCOMPARE(uchar(header.at(0)), uchar(0x81)); // FIN + text
+        QCOMPARE(qsizetype(uchar(header.at(1))), payload.size() < 126 ? payload.size() : 126);
+        QCOMPARE(headers, 0);
+        QVERIFY(s.setupComputed);
+        QCOMPARE(s.setupWire.size(), 2);
+        QVERIFY(s.setupWire[0].bytes.startsWith("GET /ws?after="));
+        QCOMPARE(s.setupWire[1].bytes, WebSocketTransport::handshakeResponse());
+        break;
+    }
+    }
+}
+
+// The claim "WebSocket: no headers per message", in counts: for the same small messages, a
+// WebSocket frame costs less than an SSE event, which costs less than a long poll.
+void tst_ClientTransports::bytesPerMessageOrdersTheTransports()
+{
+    auto server = startServer(quietConfig());
+    std::array<std::unique_ptr<RealtimeClient>, TransportKindCount> clients;
+    std::array<std::unique_ptr<Recorder>, TransportKindCount> recs;
+    for (int i = 0; i < TransportKindCount; ++i) {
+        clients[size_t(i)] = std::make_unique<RealtimeClient>();
+        clients[size_t(i)]->setServerUrl(urlOf(server->port()));
+        recs[size_t(i)] = std::make_unique<Recorder>(*clients[size_t(i)]);
+        clients[size_t(i)]->start(RealtimeClient::Mode(i));
+        QVERIFY(waitOpen(*clients[size_t(i)]));
+    }
+    // One at a time, so that long polling gets one message per answer as a live stream does.
+    const int total = 20;
+    for (int n = 1; n <= total; ++n) {
+        server->hub()->publish({ QStringLiteral("s"), QStringLiteral("m%1").arg(n), {} });
+        for (const auto &rec : recs)
+            QVERIFY(rec->waitChats(n));
+    }
+    const auto stats = [&](TransportKind k) -> const TransportStats & { return clients[size_t(k)]->stats(k); };
+    const double lp = bytesPerMessage(stats(TransportKind::LongPoll));
+    const double sse = bytesPerMessage(stats(TransportKind::Sse));
+    const double ws = bytesPerMessage(stats(TransportKind::WebSocket));
+    qInfo("bytes per message: ws %.1f, sse %.1f, lp %.1f", ws, sse, lp);
+    QVERIFY(ws > 0);
+    QVERIFY(ws < sse);
+    QVERIFY(sse < lp);
+    // The same payload on every lane; the difference is framing and per-message headers.
+    const MessageCost l = messageCost(stats(TransportKind::LongPoll));
+    const MessageCost e = messageCost(stats(TransportKind::Sse));
+    const MessageCost w = messageCost(stats(TransportKind::WebSocket));
+    QCOMPARE(l.payload, w.payload);
+    QCOMPARE(e.payload, w.payload);
+    QCOMPARE(w.headers, 0.0);
+    QCOMPARE(e.headers, 0.0);
+    QVERIFY(l.headers > 0);
+    QCOMPARE(w.framing, 2.0);
+    // Set-up apart, for both streaming transports alike; long polling has none.
+    QVERIFY(w.setupBytes > 0);
+    QVERIFY(e.setupBytes > 0);
+    QCOMPARE(l.setupBytes, 0);
+}
+
+// QWebSocket does not expose its handshake: the transport computes it. The request must be
+// byte for byte what QWebSocket writes, and the answer what rtlab-server sends.
+void tst_ClientTransports::webSocketHandshakeIsComputedExactly()
+{
+    QTcpServer listener;
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QByteArray received;
+    connect(&listener, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *socket = listener.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, this, [&, socket] { received += socket->readAll(); });
+    });
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1/ws?after=5&epoch=abc").arg(listener.serverPort()));
+    QWebSocket ws(QString(), QWebSocketProtocol::VersionLatest);
+    ws.open(url);
+    QVERIFY(QTest::qWaitFor([&] { return received.endsWith("\r\n\r\n"); }, WaitMs));
+    const qsizetype keyAt = received.indexOf("Sec-WebSocket-Key: ") + 19;
+    const QByteArray key = received.mid(keyAt, 24);
+    QCOMPARE(WebSocketTransport::handshakeRequest(url, key), received);
+    QCOMPARE(WebSocketTransport::handshakeRequest(url).size(), received.size());
+    ws.abort();
+
+    // rtlab-server's answer, read off a raw socket.
+    auto server = startServer(quietConfig());
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, server->port());
+    QVERIFY(raw.waitForConnected(WaitMs));
+    const QUrl serverUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server->port()));
+    raw.write(WebSocketTransport::handshakeRequest(serverUrl, "dGhlIHNhbXBsZSBub25jZQ=="));
+    QByteArray answer;
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                answer += raw.readAll();
+                return answer.contains("\r\n\r\n");
+            },
+            WaitMs));
+    answer = answer.left(answer.indexOf("\r\n\r\n") + 4);
+    const QByteArray minimal = WebSocketTransport::handshakeResponse("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    QCOMPARE(WebSocketTransport::handshakeResponse().size(), minimal.size());
+    if (testCore() == ServerConfig::Core::Epoll) {
+        QCOMPARE(answer, minimal);
+    } else {
+        // The portable core answers through QWebSocketServer, which adds headers of its own:
+        // there the computed answer is a floor (the ledger says so).
+        qInfo("the Qt core's 101: %lld bytes, the minimal one %lld", qint64(answer.size()), qint64(minimal.size()));
+        QVERIFY(answer.startsWith(minimal.chopped(2)));
+    }
+}
+
+// An SSE stream written a byte at a time, with CRLF and LF lines, comments, retry: and a bare
+// id: each event's ledger is its exact bytes, and what carried no message is idle.
+void tst_ClientTransports::sseLedgerAnySplitAndIdleApart()
+{
+    QTcpServer listener;
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    Message tick;
+    tick.id = 7;
+    tick.epoch = QStringLiteral("e0");
+    tick.type = MessageType::Tick;
+    tick.ts = 1;
+    tick.data = QJsonObject { { QStringLiteral("n"), 1 } };
+    Message chat = tick;
+    chat.id = 6;
+    chat.type = MessageType::Chat;
+    chat.from = QStringLiteral("ann");
+    chat.text = QStringLiteral("hi");
+    chat.data = {};
+    const QByteArray idle = "retry: 1000\n\nid: e0:5\n\n: heartbeat\n\n";
+    const QByteArray chatFields = "id: e0:6\r\nevent: chat\r\ndata: ";
+    const QByteArray tickFields = ": a comment inside the event\nid: e0:7\nevent: tick\ndata: ";
+    const QByteArray stream = idle + chatFields + MessageCodec::encode(chat) + "\r\n\r\n" + tickFields
+            + MessageCodec::encode(tick) + "\n\n: hb\n\n";
+    // One byte per pass of the event loop, each written out before the next.
+    QPointer<QTcpSocket> peer;
+    qsizetype sent = -1;
+    QTimer pump;
+    pump.setInterval(0);
+    connect(&pump, &QTimer::timeout, this, [&] {
+        if (!peer || sent < 0 || peer->bytesToWrite() > 0)
+            return;
+        if (sent == stream.size()) {
+            pump.stop();
+            return;
+        }
+        peer->write(stream.constData() + sent++, 1);
+    });
+    connect(&listener, &QTcpServer::newConnection, this, [&] {
+        peer = listener.nextPendingConnection();
+        connect(peer, &QTcpSocket::readyRead, this, [&] {
+            if (sent < 0 && peer->readAll().contains("\r\n\r\n")) {
+                peer->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+                sent = 0;
+                pump.start();
+            }
+        });
+    });
+    ClientTransport::Options o;
+    o.server = urlOf(listener.serverPort());
+    o.policy = ReconnectPolicy::none();
+    std::unique_ptr<ClientTransport> t(ClientTransport::create(TransportKind::Sse, o));
+    QList<Message> got;
+    connect(t.get(), &ClientTransport::messageReceived, this, [&](const Message &m) { got.append(m); });
+    t->start({ QStringLiteral("e0"), 5 });
+    QVERIFY(QTest::qWaitFor([&] { return t->stats().framingBytes + t->stats().payloadBytes == stream.size(); }, WaitMs));
+    QCOMPARE(got.size(), 2);
+    QCOMPARE(t->stats().heartbeats, 3);
+    const TransportStats &s = t->stats();
+    const WireLedger *c = s.ledgerFor(6);
+    const WireLedger *k = s.ledgerFor(7);
+    QVERIFY(c && k);
+    QCOMPARE(c->parts.size(), 3);
+    QCOMPARE(c->parts[0].bytes, chatFields);
+    QCOMPARE(c->parts[1].bytes, MessageCodec::encode(chat));
+    QCOMPARE(c->parts[2].bytes, QByteArray("\r\n\r\n"));
+    QCOMPARE(c->clientTs, -1);
+    QCOMPARE(k->parts[0].bytes, tickFields);
+    QCOMPARE(k->parts[2].bytes, QByteArray("\n\n"));
+    QCOMPARE(s.messageFramingBytes, chatFields.size() + 4 + tickFields.size() + 2);
+    QCOMPARE(s.idleBytes(), idle.size() + qsizetype(strlen(": hb\n\n")));
+    QCOMPARE(s.setupBytes, s.headerBytes);
+    QCOMPARE(s.setupWire.size(), 2);
+    t->stop();
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

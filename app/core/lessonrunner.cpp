@@ -375,13 +375,6 @@ std::optional<ClaimResult> LessonRunner::result(const QString &id) const
     return *it;
 }
 
-// The one rule for bytes per message in rtlab's figures: every byte the lane received (HTTP heads,
-// framing, heartbeats, payload) over the messages it delivered.
-static double bytesPerMessage(const TransportStats &s)
-{
-    return s.messages > 0 ? double(s.wireBytes()) / double(s.messages) : -1;
-}
-
 static QJsonObject laneJson(const AppController::LaneSnapshot &lane)
 {
     const TransportStats &s = lane.stats;
