@@ -21,6 +21,11 @@ public:
 
     // RFC 6455 §5.2: the frame header a message of this size needs (client frames add a 4-byte mask).
     static qint64 frameHeaderBytes(qint64 payload, bool masked);
+    // QWebSocket's error text in words for the user: a refused handshake ("...processHandshake:
+    // Unhandled http status code: 403 (Forbidden).") becomes "the server refused the WebSocket
+    // upgrade: HTTP 403 Forbidden" and its status goes to *httpStatus (0 if none); other texts
+    // lose Qt's internal "QWebSocketPrivate::..." prefix.
+    static QString describeError(const QString &qtError, int *httpStatus = nullptr);
 
 protected:
     void connectNow() override;
@@ -28,10 +33,13 @@ protected:
 
 private:
     void onText(const QString &text);
+    void attemptFailed(QWebSocket *socket);
 
     QWebSocket *m_socket = nullptr;
     QTimer m_pingTimer;
     bool m_closing = false;
+    bool m_opened = false;       // this socket's handshake completed
+    bool m_errorWhileOpen = false; // the socket failed under us: no close frame came
 };
 
 } // namespace rtlab
