@@ -145,11 +145,14 @@ void tst_Lab::blockedUpgradesFallBack()
     m_app->client()->setProbeIntervalMs(200);
     m_lab->trigger(QStringLiteral("blockUpgrades"));
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::Auto);
-    QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse
+                                                 && m_app->client()->state() == ClientTransport::State::Open; },
+                            WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
     m_lab->refresh();
     QVERIFY2(measured(6).contains(QStringLiteral("now via SSE")), qPrintable(measured(6)));
     QVERIFY2(!measured(6).startsWith(QStringLiteral("relay refused 0")), qPrintable(measured(6)));
+    QVERIFY2(measured(6).contains(QStringLiteral("Auto fell back 1 time because")), qPrintable(measured(6)));
     // Lift the block: Auto goes back up.
     m_lab->resetFaults();
     QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::WebSocket; }, WaitMs));

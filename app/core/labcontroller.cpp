@@ -184,9 +184,11 @@ void LabController::refresh()
                 .arg(double(t->framingBytes) / n, 0, 'f', 0)
                 .arg(double(t->payloadBytes) / n, 0, 'f', 0);
     };
+    // Only the fallbacks forced by a block (an upgrade refused while HTTP works), not the ones
+    // an outage could cause: this row is about network infrastructure blocking WebSockets.
     qint64 fellBack = 0;
     for (const EventLogModel::Row &r : m_app->events()->rows())
-        if (r.event.type == ConnectionEvent::Type::FellBack)
+        if (r.event.type == ConnectionEvent::Type::FellBack && r.event.blocked)
             ++fellBack;
 
     if (l) {
@@ -234,12 +236,16 @@ void LabController::refresh()
                                          .arg(sse->continuity().gaps)
                                          .arg(s->resets));
     }
-    m_claims.setMeasured(6, tr("relay refused %1 upgrades; Auto fell back %2 times; now via %3")
-                                    .arg(relayCounters.refusedUpgrades)
-                                    .arg(fellBack)
-                                    .arg(m_app->client()->activeTransport()
-                                                 ? transportKindLabel(*m_app->client()->activeTransport())
-                                                 : tr("nothing")));
+    const RealtimeClient *client = m_app->client();
+    const QString where = client->state() == ClientTransport::State::Open && client->activeTransport()
+            ? tr("now via %1").arg(transportKindLabel(*client->activeTransport()))
+            : client->activeTransport() ? tr("now not open (%1 is trying)").arg(transportKindLabel(*client->activeTransport()))
+                                        : tr("now not connected");
+    const qint64 refused = relayCounters.refusedUpgrades;
+    const QString refusedText = refused == 1 ? tr("relay refused 1 upgrade") : tr("relay refused %1 upgrades").arg(refused);
+    const QString fellBackText = fellBack == 1 ? tr("Auto fell back 1 time because a transport was refused")
+                                               : tr("Auto fell back %1 times because a transport was refused").arg(fellBack);
+    m_claims.setMeasured(6, tr("%1; %2; %3").arg(refusedText, fellBackText, where));
     m_claims.setMeasured(11, tr("open %1 in a browser: the 7th stream waits").arg(m_app->serverUrl().toString()));
 }
 
