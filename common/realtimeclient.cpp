@@ -202,13 +202,13 @@ void RealtimeClient::switchTo(Mode mode)
     m_pending->start(m_position);
 }
 
-void RealtimeClient::retire(ClientTransport *t, const QString &reason)
+void RealtimeClient::retire(ClientTransport *t, const QString &reason, bool announce)
 {
     m_failures.remove(t);
     t->disconnect(this);
     const bool wasConnected = t->state() == ClientTransport::State::Open || t->state() == ClientTransport::State::Connecting;
     t->stop(reason);
-    if (wasConnected)
+    if (wasConnected && announce)
         emitClientEvent(t->kind(), ConnectionEvent::Type::Closed, reason);
     t->deleteLater();
 }
@@ -238,7 +238,7 @@ void RealtimeClient::emitClientEvent(TransportKind kind, ConnectionEvent::Type t
     emit eventOccurred(e);
 }
 
-void RealtimeClient::fallBack(const QString &why)
+void RealtimeClient::fallBack(const QString &why, bool closedAlready)
 {
     if (!m_active || m_active->kind() == TransportKind::LongPoll)
         return; // nothing below long polling: it keeps trying by its policy
@@ -252,7 +252,7 @@ void RealtimeClient::fallBack(const QString &why)
     e.blocked = true; // Auto falls back only for a block (see onActiveFailed)
     emit eventOccurred(e);
     // The failing transport is down already: break, then make.
-    retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"));
+    retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"), !closedAlready);
     if (m_pending)
         retire(std::exchange(m_pending, nullptr), QStringLiteral("auto mode falls back"));
     begin(to);
@@ -307,7 +307,7 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
 void RealtimeClient::onActiveFailed(ClientTransport *from, const ConnectionEvent &e)
 {
     if (e.type == ConnectionEvent::Type::Closed && e.blocked) {
-        fallBack(e.detail);
+        fallBack(e.detail, true); // (inside the transport's own Closed event)
         return;
     }
     if (e.type == ConnectionEvent::Type::Closed || from->state() == ClientTransport::State::Closed)

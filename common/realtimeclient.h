@@ -81,8 +81,9 @@ private:
     void onMessage(ClientTransport *from, const Message &message);
     void onEvent(ClientTransport *from, const ConnectionEvent &event);
     void promote(ClientTransport *transport);
-    void retire(ClientTransport *transport, const QString &reason);
-    void fallBack(const QString &why);
+    // announce: emit Closed if it was open or connecting (not when it has just said so itself).
+    void retire(ClientTransport *transport, const QString &reason, bool announce = true);
+    void fallBack(const QString &why, bool closedAlready = false);
     void probeUp();
     void onActiveFailed(ClientTransport *from, const ConnectionEvent &event);
     void checkReachability(ClientTransport *failed, const QString &why);
