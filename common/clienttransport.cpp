@@ -22,6 +22,12 @@ ClientTransport::ClientTransport(TransportKind kind, Options options, QObject *p
     connect(&m_retryTimer, &QTimer::timeout, this, &ClientTransport::reconnect);
     m_watchdog.setSingleShot(true);
     connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        if (m_state == State::Connecting) {
+            // Connected (or not) but nothing answered: a black hole, or a proxy holding the
+            // response back. Counted as a failed attempt; Auto asks plain HTTP which it is.
+            connectionLost(QStringLiteral("no answer within %1 s").arg(double(m_watchdog.interval()) / 1000.0));
+            return;
+        }
         emitEvent(ConnectionEvent::Type::DeadPeer,
                   QStringLiteral("nothing heard for %1 ms").arg(2 * m_options.heartbeatMs));
         connectionLost(QStringLiteral("dead peer: no bytes for two heartbeats"));
@@ -62,6 +68,18 @@ void ClientTransport::emitEvent(ConnectionEvent::Type type, const QString &detai
     emit eventOccurred(e);
 }
 
+qint64 ClientTransport::nextAttemptAtMs() const
+{
+    return m_state == State::Reconnecting && m_retryTimer.isActive() ? m_nextAttemptAtMs : 0;
+}
+
+qint64 ClientTransport::msUntilNextAttempt() const
+{
+    if (m_state != State::Reconnecting || !m_retryTimer.isActive())
+        return -1;
+    return qMax(0, m_retryTimer.remainingTime());
+}
+
 void ClientTransport::start(const StreamPosition &from)
 {
     m_position = from;
@@ -71,7 +89,17 @@ void ClientTransport::start(const StreamPosition &from)
     m_liveFromServerUs = from.lastId ? nowMicros() + m_options.clock->offsetUs() : 0;
     setState(State::Connecting);
     emitEvent(ConnectionEvent::Type::Connecting);
+    armAttemptTimeout();
     connectNow();
+}
+
+// An attempt that hears nothing for as long as an open connection may stay silent (two
+// heartbeats) has failed too; without this, a response held by a buffering proxy would leave the
+// transport connecting forever.
+void ClientTransport::armAttemptTimeout()
+{
+    if (m_watchdogEnabled && m_options.heartbeatMs > 0)
+        m_watchdog.start(int(qMin<qint64>(2 * m_options.heartbeatMs + 1000, 24 * 3600 * 1000)));
 }
 
 void ClientTransport::stop(const QString &reason)
@@ -81,7 +109,8 @@ void ClientTransport::stop(const QString &reason)
     m_stopped = true;
     m_retryTimer.stop();
     m_watchdog.stop();
-    const bool wasConnected = m_state == State::Open || m_state == State::Connecting;
+    // (Stopped while telling of a loss: that Closed event was the last word.)
+    const bool wasConnected = !m_reportingLoss && (m_state == State::Open || m_state == State::Connecting);
     disconnectNow();
     if (wasConnected)
         emitEvent(ConnectionEvent::Type::Closed, reason);
@@ -111,22 +140,54 @@ void ClientTransport::noteAlive()
 
 void ClientTransport::connectionLost(const QString &reason, int closeCode, bool retry)
 {
+    lose(reason, closeCode, retry, 0);
+}
+
+void ClientTransport::attemptRefused(const QString &reason, int httpStatus, bool retry)
+{
+    lose(reason, 0, retry, httpStatus);
+}
+
+void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int httpStatus)
+{
     if (m_stopped)
         return;
     m_watchdog.stop();
     disconnectNow();
-    emitEvent(ConnectionEvent::Type::Closed, reason, 0, 0, closeCode);
+    ConnectionEvent e;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.transport = m_kind;
+    e.type = ConnectionEvent::Type::Closed;
+    e.detail = reason;
+    e.closeCode = closeCode;
+    e.httpStatus = httpStatus;
+    e.blocked = statusBlocks(httpStatus);
+    m_reportingLoss = true;
+    emit eventOccurred(e);
+    m_reportingLoss = false;
+    if (m_stopped)
+        return; // whoever heard the event stopped us (Auto falling back): no retry, no GaveUp
     const std::optional<int> delay = retry ? retryDelay(++m_attempt) : std::nullopt;
     if (!delay) {
         m_stopped = true;
+        // Closed first: whoever hears GaveUp sees a transport that is done (rtlab-cli exits on it).
+        setState(State::Closed);
         emitEvent(ConnectionEvent::Type::GaveUp,
                   retry ? QStringLiteral("the reconnect policy gave up") : QStringLiteral("not retrying: %1").arg(reason));
-        setState(State::Closed);
         return;
     }
+    m_nextAttemptAtMs = QDateTime::currentMSecsSinceEpoch() + *delay;
+    m_retryTimer.start(*delay);
     setState(State::Reconnecting);
     emitEvent(ConnectionEvent::Type::RetryScheduled, {}, *delay);
-    m_retryTimer.start(*delay);
+}
+
+void ClientTransport::retryNow()
+{
+    if (m_stopped || m_state != State::Reconnecting || !m_retryTimer.isActive())
+        return;
+    m_retryTimer.stop();
+    reconnect();
 }
 
 void ClientTransport::reconnect()
@@ -137,6 +198,7 @@ void ClientTransport::reconnect()
     m_liveFromServerUs = nowMicros() + m_options.clock->offsetUs();
     setState(State::Connecting);
     emitEvent(ConnectionEvent::Type::Connecting);
+    armAttemptTimeout();
     connectNow();
 }
 

@@ -56,9 +56,16 @@ public:
     TransportStats &stats() { return *m_stats; }
     const Options &options() const { return m_options; }
     bool hasEverOpened() const { return m_everOpened; }
+    // While Reconnecting: when the next attempt starts (ms since the Unix epoch) and how long
+    // until then (ms, at least 0); otherwise 0 and -1.
+    qint64 nextAttemptAtMs() const;
+    qint64 msUntilNextAttempt() const;
 
     void start(const StreamPosition &from = {});
     void stop(const QString &reason = QStringLiteral("closed by the client"));
+    // While Reconnecting: the next attempt now instead of when the policy said (the owner has
+    // learnt the server answers again). Otherwise nothing.
+    void retryNow();
     // Publishes a chat message over this transport's upstream path.
     virtual void publish(const PublishRequest &request) = 0;
     // True when the upstream shares the receiving connection (WebSocket).
@@ -85,6 +92,12 @@ protected:
     void attemptOpened();
     // The connection is gone (or an attempt failed): reconnect by the policy unless told not to.
     void connectionLost(const QString &reason, int closeCode = 0, bool retry = true);
+    // An HTTP answer refused this attempt (httpStatus instead of a 101 upgrade or a 200 event
+    // stream; 200 for a stream of the wrong type). A 4xx (or a 2xx/3xx that is not the transport)
+    // means the path blocks the transport and the Closed event says so; a 5xx is a server or a
+    // gateway that is down, an outage like any other.
+    void attemptRefused(const QString &reason, int httpStatus, bool retry);
+    static bool statusBlocks(int httpStatus) { return httpStatus > 0 && httpStatus < 500; }
     // Decodes one message of JSON and delivers it; returns false if it was not a message.
     bool deliverJson(QByteArrayView json);
     void deliver(const Message &message);
@@ -100,6 +113,8 @@ protected:
 private:
     void setState(State state);
     void reconnect();
+    void lose(const QString &reason, int closeCode, bool retry, int httpStatus);
+    void armAttemptTimeout();
 
     TransportKind m_kind;
     State m_state = State::Idle;
@@ -107,12 +122,14 @@ private:
     QTimer m_retryTimer;
     QTimer m_watchdog;
     int m_attempt = 0;
+    qint64 m_nextAttemptAtMs = 0;
     bool m_everOpened = false;
     bool m_watchdogEnabled = true;
     bool m_stopped = true;
     // Server time (µs) at which the current connection attempt began: a message the server sent
     // before it was waiting in the history while we were away (a replay), not on the wire.
     qint64 m_liveFromServerUs = 0;
+    bool m_reportingLoss = false; // inside the Closed event of a lost connection
 };
 
 } // namespace rtlab

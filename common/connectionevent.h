@@ -35,7 +35,14 @@ struct ConnectionEvent
     QString detail;
     qint64 delayMs = 0;
     qint64 lost = 0;
-    int closeCode = 0;
+    int closeCode = 0; // Closed: the code of a WebSocket close frame received (0: none came)
+    // Closed: the HTTP status that answered an attempt instead of the transport (a WebSocket
+    // upgrade answered 403 instead of 101, an event stream answered 404); 0 when no HTTP answer came.
+    int httpStatus = 0;
+    // Closed: an HTTP server (or a proxy on the way) answered and refused this transport, so the
+    // path blocks it; an outage (refused, reset, no answer) is not a block. FellBack: Auto fell
+    // back because the transport is blocked while plain HTTP to the same server works.
+    bool blocked = false;
 
     static QString typeName(Type type);
 };

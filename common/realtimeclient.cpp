@@ -7,6 +7,12 @@
 namespace rtlab {
 
 static constexpr qsizetype MaxPendingSends = 1024;
+// Auto's reachability check: how long plain HTTP gets to answer, and how often it is asked again
+// while an outage lasts (one small request at a time, only while the transport is down).
+static constexpr int ReachTimeoutMs = 3000;
+static constexpr int ReachRecheckMs = 2000;
+// Failures with no HTTP refusal, while plain HTTP answered, that make a transport "blocked".
+static constexpr int SilentBlockThreshold = 2;
 
 RealtimeClient::RealtimeClient(QObject *parent) : QObject(parent), m_clock(std::make_shared<ClockOffset>())
 {
@@ -14,6 +20,13 @@ RealtimeClient::RealtimeClient(QObject *parent) : QObject(parent), m_clock(std::
         s = std::make_shared<TransportStats>();
     m_probeTimer.setSingleShot(true);
     connect(&m_probeTimer, &QTimer::timeout, this, &RealtimeClient::probeUp);
+    m_reachTimeout.setSingleShot(true);
+    connect(&m_reachTimeout, &QTimer::timeout, this, [this] { onReachability(false); });
+    m_reachRetry.setSingleShot(true);
+    connect(&m_reachRetry, &QTimer::timeout, this, [this] {
+        if (m_mode == Mode::Auto && m_active && m_active->state() == ClientTransport::State::Reconnecting)
+            checkReachability(m_active, {});
+    });
 }
 
 RealtimeClient::~RealtimeClient()
@@ -70,7 +83,14 @@ std::optional<TransportKind> RealtimeClient::activeTransport() const
 
 ClientTransport::State RealtimeClient::state() const
 {
-    return m_active ? m_active->state() : ClientTransport::State::Closed;
+    if (!m_active)
+        return m_bootstrap ? ClientTransport::State::Connecting : ClientTransport::State::Closed;
+    return m_active->state();
+}
+
+qint64 RealtimeClient::msUntilNextAttempt() const
+{
+    return m_active ? m_active->msUntilNextAttempt() : -1;
 }
 
 ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
@@ -153,6 +173,10 @@ void RealtimeClient::stop()
     m_probeTimer.stop();
     m_bootstrapTimeout.stop();
     m_bootstrap.reset();
+    m_reachTimeout.stop();
+    m_reachRetry.stop();
+    m_reach.reset();
+    m_reachFor = nullptr;
     if (m_pending)
         retire(std::exchange(m_pending, nullptr), QStringLiteral("client stopped"));
     if (m_active)
@@ -185,13 +209,13 @@ void RealtimeClient::switchTo(Mode mode)
     m_pending->start(m_position);
 }
 
-void RealtimeClient::retire(ClientTransport *t, const QString &reason)
+void RealtimeClient::retire(ClientTransport *t, const QString &reason, bool announce)
 {
     m_failures.remove(t);
     t->disconnect(this);
     const bool wasConnected = t->state() == ClientTransport::State::Open || t->state() == ClientTransport::State::Connecting;
     t->stop(reason);
-    if (wasConnected)
+    if (wasConnected && announce)
         emitClientEvent(t->kind(), ConnectionEvent::Type::Closed, reason);
     t->deleteLater();
 }
@@ -221,16 +245,21 @@ void RealtimeClient::emitClientEvent(TransportKind kind, ConnectionEvent::Type t
     emit eventOccurred(e);
 }
 
-void RealtimeClient::fallBack(const QString &why)
+void RealtimeClient::fallBack(const QString &why, bool closedAlready)
 {
     if (!m_active || m_active->kind() == TransportKind::LongPoll)
         return; // nothing below long polling: it keeps trying by its policy
     const TransportKind from = m_active->kind();
     const TransportKind to = from == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
-    emitClientEvent(from, ConnectionEvent::Type::FellBack,
-                    QStringLiteral("%1 → %2: %3").arg(transportKindLabel(from), transportKindLabel(to), why));
+    ConnectionEvent e;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.transport = from;
+    e.type = ConnectionEvent::Type::FellBack;
+    e.detail = QStringLiteral("%1 → %2: %1 is blocked: %3").arg(transportKindLabel(from), transportKindLabel(to), why);
+    e.blocked = true; // Auto falls back only for a block (see onActiveFailed)
+    emit eventOccurred(e);
     // The failing transport is down already: break, then make.
-    retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"));
+    retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"), !closedAlready);
     if (m_pending)
         retire(std::exchange(m_pending, nullptr), QStringLiteral("auto mode falls back"));
     begin(to);
@@ -264,18 +293,92 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
         return;
     if (m_mode != Mode::Auto)
         return;
-    const int failures = ++m_failures[from];
-    // A transport that never got through falls back at once; one that worked gets a second try.
-    const int threshold = from->hasEverOpened() ? 2 : 1;
-    if (failures < threshold && e.type != ConnectionEvent::Type::GaveUp)
-        return;
     if (from == m_pending) {
-        // A probe up did not get through: stay, and try again later.
+        // A probe up did not get through (blocked still, or the network went): stay, try later.
         retire(std::exchange(m_pending, nullptr), QStringLiteral("probe failed: %1").arg(e.detail));
         m_probeTimer.start(m_probeIntervalMs);
     } else if (from == m_active) {
-        fallBack(e.detail);
+        onActiveFailed(from, e);
     }
+}
+
+// Auto falls back only when the transport is blocked on the way to the server, never for an
+// outage. Blocked: an HTTP answer refused it (a WebSocket upgrade answered 403/400/426 or 200
+// instead of 101, an event stream answered 4xx or text/html) — or it keeps failing with no
+// answer (reset, held back by a buffering proxy until the attempt times out) while plain HTTP to
+// the same server answers. An outage (connection refused or reset, no answer, a gateway's 5xx)
+// hits every transport alike: falling back would gain nothing, would count as "blocked" in the
+// Lab, and would leave Auto on a worse transport after the network returns. So during an outage
+// Auto keeps its transport, which retries by its policy; and as soon as plain HTTP answers again
+// it retries at once instead of waiting out the backoff.
+void RealtimeClient::onActiveFailed(ClientTransport *from, const ConnectionEvent &e)
+{
+    if (e.type == ConnectionEvent::Type::Closed && e.blocked) {
+        fallBack(e.detail, true); // (inside the transport's own Closed event)
+        return;
+    }
+    if (e.type == ConnectionEvent::Type::Closed || from->state() == ClientTransport::State::Closed)
+        checkReachability(from, e.detail);
+}
+
+void RealtimeClient::checkReachability(ClientTransport *failed, const QString &why)
+{
+    m_reachRetry.stop();
+    if (m_reach) {
+        // One check at a time; a failure while one is in flight is judged by its answer.
+        if (!why.isEmpty() && m_reachWhy.isEmpty()) {
+            m_reachFor = failed;
+            m_reachWhy = why;
+        }
+        return;
+    }
+    m_reachFor = failed;
+    m_reachWhy = why;
+    m_reach = std::make_unique<HttpClientConnection>();
+    m_reach->setServer(m_server);
+    connect(m_reach.get(), &HttpClientConnection::responseHeadReceived, this, [this] {
+        // Any answer but a gateway's 5xx: the server is there and speaks HTTP.
+        onReachability(m_reach && m_reach->response().status() < 500);
+    });
+    connect(m_reach.get(), &HttpClientConnection::failed, this, [this] { onReachability(false); });
+    m_reachTimeout.start(ReachTimeoutMs);
+    HttpClientConnection::Request r;
+    r.target = "/healthz";
+    m_reach->send(r);
+}
+
+void RealtimeClient::onReachability(bool reachable)
+{
+    m_reachTimeout.stop();
+    if (m_reach) {
+        m_reach->disconnect(this);
+        m_reach->abort();
+        m_reach.release()->deleteLater(); // we may be inside its signal
+    }
+    ClientTransport *t = m_reachFor.data();
+    const QString why = std::exchange(m_reachWhy, QString());
+    m_reachFor = nullptr;
+    if (m_mode != Mode::Auto || !t || t != m_active || t->state() == ClientTransport::State::Open)
+        return;
+    if (!reachable) {
+        // An outage: not the transport's fault. Keep it; ask again soon so it reconnects promptly.
+        m_failures[t] = 0;
+        if (t->state() == ClientTransport::State::Reconnecting)
+            m_reachRetry.start(ReachRecheckMs);
+        return;
+    }
+    if (!why.isEmpty()) {
+        const int failures = ++m_failures[t];
+        if (failures >= SilentBlockThreshold || t->state() == ClientTransport::State::Closed) {
+            // (Nothing below long polling: it keeps trying by its policy.)
+            fallBack(QStringLiteral("it fails (%1) while plain HTTP to the server works").arg(why));
+            return;
+        }
+        if (failures > 1)
+            return; // one early retry per streak of failures, then the policy's backoff
+    }
+    // The server answers (again): no reason to sit out the backoff.
+    t->retryNow();
 }
 
 void RealtimeClient::onMessage(ClientTransport *from, const Message &m)

@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <array>
@@ -44,9 +45,14 @@ public:
     void setProbeIntervalMs(int ms) { m_probeIntervalMs = ms; }
 
     Mode mode() const { return m_mode; }
-    // The transport delivering now (in Auto, the one Auto chose).
+    // The transport delivering now (in Auto, the one Auto chose): it may be connecting or
+    // reconnecting; only state() == Open means it delivers.
     std::optional<TransportKind> activeTransport() const;
+    // The real state of that transport: Connecting (also while finding the live end before the
+    // first transport starts), Open, Reconnecting (see msUntilNextAttempt()), or Closed.
     ClientTransport::State state() const;
+    // While Reconnecting: ms until the active transport's next attempt; otherwise -1.
+    qint64 msUntilNextAttempt() const;
     StreamPosition position() const { return m_position; }
     const Continuity &continuity() const { return m_continuity; }
     TransportStats &stats(TransportKind kind) { return *m_stats[size_t(kind)]; }
@@ -79,9 +85,13 @@ private:
     void onMessage(ClientTransport *from, const Message &message);
     void onEvent(ClientTransport *from, const ConnectionEvent &event);
     void promote(ClientTransport *transport);
-    void retire(ClientTransport *transport, const QString &reason);
-    void fallBack(const QString &why);
+    // announce: emit Closed if it was open or connecting (not when it has just said so itself).
+    void retire(ClientTransport *transport, const QString &reason, bool announce = true);
+    void fallBack(const QString &why, bool closedAlready = false);
     void probeUp();
+    void onActiveFailed(ClientTransport *from, const ConnectionEvent &event);
+    void checkReachability(ClientTransport *failed, const QString &why);
+    void onReachability(bool reachable);
     void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail);
 
     QUrl m_server;
@@ -96,8 +106,16 @@ private:
     Continuity m_continuity;
     std::shared_ptr<ClockOffset> m_clock;
     std::array<std::shared_ptr<TransportStats>, TransportKindCount> m_stats;
-    QHash<ClientTransport *, int> m_failures; // consecutive failed attempts, for Auto
+    // Auto: consecutive failures of a transport with no HTTP refusal while plain HTTP to the
+    // server answered (a path that silently drops it, not an outage).
+    QHash<ClientTransport *, int> m_failures;
     QTimer m_probeTimer;
+    // Auto: one GET /healthz at a time tells a blocked transport from an outage (see onActiveFailed).
+    std::unique_ptr<HttpClientConnection> m_reach;
+    QTimer m_reachTimeout;
+    QTimer m_reachRetry;               // during an outage: ask again, to reconnect as soon as it ends
+    QPointer<ClientTransport> m_reachFor;
+    QString m_reachWhy;                // the failure being checked ("" for a recheck during an outage)
     // Before the first transport of a client with no position: where the live end is.
     std::unique_ptr<HttpClientConnection> m_bootstrap;
     QTimer m_bootstrapTimeout;

@@ -102,13 +102,14 @@ void SseTransport::onHead()
         return;
     }
     if (r.status() != 200) {
-        connectionLost(QStringLiteral("HTTP status %1 (an event stream needs 200)").arg(r.status()), 0, false);
+        attemptRefused(QStringLiteral("HTTP status %1 (an event stream needs 200)").arg(r.status()), r.status(), false);
         return;
     }
     const QByteArray type = r.header("content-type").split(';').value(0).trimmed().toLower();
     if (type != "text/event-stream") {
-        connectionLost(QStringLiteral("Content-Type is \"%1\", not text/event-stream").arg(QString::fromUtf8(type)),
-                       0, false);
+        attemptRefused(QStringLiteral("the server answered %1, not an event stream (that is Content-Type: text/event-stream)")
+                               .arg(type.isEmpty() ? QStringLiteral("no Content-Type") : QString::fromUtf8(type)),
+                       r.status(), false);
         return;
     }
     attemptOpened();

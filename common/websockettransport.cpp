@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 namespace rtlab {
 
@@ -47,10 +48,52 @@ QByteArray WebSocketTransport::handshakeResponse(QByteArrayView accept)
             + (accept.isEmpty() ? QByteArray(28, '?') : accept.toByteArray()) + "\r\n\r\n";
 }
 
+QString WebSocketTransport::describeError(const QString &qtError, int *httpStatus)
+{
+    if (httpStatus)
+        *httpStatus = 0;
+    // Qt 6.4 has no API for the status of a refused handshake; its error text names it.
+    static const QRegularExpression unhandled(QStringLiteral("http status code: (\\d{3})(?: \\(([^)]*)\\))?"),
+                                              QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = unhandled.match(qtError);
+    if (m.hasMatch()) {
+        const int status = m.captured(1).toInt();
+        if (httpStatus)
+            *httpStatus = status;
+        const QString phrase = m.captured(2).trimmed();
+        const QString http = phrase.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
+                                              : QStringLiteral("HTTP %1 %2").arg(status).arg(phrase);
+        if (status >= 200 && status < 300)
+            return QStringLiteral("the server answered %1 instead of upgrading to WebSocket (not a WebSocket "
+                                  "endpoint, or a proxy that drops the Upgrade header)").arg(http);
+        return QStringLiteral("the server refused the WebSocket upgrade: %1").arg(http);
+    }
+    QString text = qtError;
+    static const QRegularExpression internal(QStringLiteral("^Q\\w+(Private)?::\\w+:\\s*"));
+    text.remove(internal);
+    if (text.endsWith(QLatin1Char('.')))
+        text.chop(1);
+    return text.isEmpty() ? QStringLiteral("unknown error") : text.at(0).toLower() + text.mid(1);
+}
+
+// The attempt ended before the handshake completed: nothing was open, so there is no close code
+// to report (QWebSocket says 1000 then, though no close frame was ever exchanged).
+void WebSocketTransport::attemptFailed(QWebSocket *socket)
+{
+    int status = 0;
+    const QString why = describeError(socket->errorString(), &status);
+    if (status)
+        attemptRefused(why, status, true);
+    else
+        connectionLost(QStringLiteral("could not connect: %1").arg(why));
+}
+
 void WebSocketTransport::connectNow()
 {
     disconnectNow();
     m_closing = false;
+    m_opened = false;
+    m_errorWhileOpen = false;
     m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_socket->setMaxAllowedIncomingMessageSize(16 * 1024 * 1024);
     QWebSocket *socket = m_socket;
@@ -65,6 +108,7 @@ void WebSocketTransport::connectNow()
         stats().setupWire = { { WirePart::Role::Header, tr("handshake request (computed; the key shown as ?)"), request },
                               { WirePart::Role::Header, tr("101 answer (computed: the minimal one; the accept shown as ?)"), response } };
         stats().setupComputed = true;
+        m_opened = true;
         m_pingTimer.start();
         attemptOpened();
     });
@@ -92,15 +136,31 @@ void WebSocketTransport::connectNow()
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
         if (socket != m_socket)
             return;
+        if (!m_opened) {
+            attemptFailed(socket); // (a refused TCP connect says so here, before its error())
+            return;
+        }
+        if (m_errorWhileOpen) {
+            // The socket failed (reset, closed without a close frame): QWebSocket's closeCode()
+            // is its default then, not something the peer said.
+            connectionLost(QStringLiteral("connection lost: %1").arg(describeError(socket->errorString())));
+            return;
+        }
         const int code = int(socket->closeCode());
-        const QString reason = socket->closeReason().isEmpty() ? socket->errorString() : socket->closeReason();
-        connectionLost(QStringLiteral("closed (%1) %2").arg(code).arg(reason), code);
+        const QString reason = socket->closeReason();
+        connectionLost(reason.isEmpty() ? QStringLiteral("closed by the server (%1)").arg(code)
+                                        : QStringLiteral("closed by the server (%1): %2").arg(code).arg(reason),
+                       code);
     });
     connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this, socket](QAbstractSocket::SocketError) {
-        if (socket != m_socket || socket->state() == QAbstractSocket::ConnectedState)
+        if (socket != m_socket)
             return;
-        // Refused, or the handshake failed (an upgrade blocked on the way): never opened.
-        connectionLost(socket->errorString());
+        if (m_opened) {
+            m_errorWhileOpen = true; // disconnected() follows and reports it
+            return;
+        }
+        // Refused, or the handshake failed (an upgrade answered with another status): never opened.
+        attemptFailed(socket);
     });
 
     QUrl url;

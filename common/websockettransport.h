@@ -30,6 +30,11 @@ public:
     // get '?' of the right length.
     static QByteArray handshakeRequest(const QUrl &url, QByteArrayView key = {});
     static QByteArray handshakeResponse(QByteArrayView accept = {});
+    // QWebSocket's error text in words for the user: a refused handshake ("...processHandshake:
+    // Unhandled http status code: 403 (Forbidden).") becomes "the server refused the WebSocket
+    // upgrade: HTTP 403 Forbidden" and its status goes to *httpStatus (0 if none); other texts
+    // lose Qt's internal "QWebSocketPrivate::..." prefix.
+    static QString describeError(const QString &qtError, int *httpStatus = nullptr);
 
 protected:
     void connectNow() override;
@@ -37,10 +42,13 @@ protected:
 
 private:
     void onText(const QString &text);
+    void attemptFailed(QWebSocket *socket);
 
     QWebSocket *m_socket = nullptr;
     QTimer m_pingTimer;
     bool m_closing = false;
+    bool m_opened = false;       // this socket's handshake completed
+    bool m_errorWhileOpen = false; // the socket failed under us: no close frame came
 };
 
 } // namespace rtlab

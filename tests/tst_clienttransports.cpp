@@ -34,6 +34,11 @@ private slots:
     void bytesPerMessageOrdersTheTransports();
     void webSocketHandshakeIsComputedExactly();
     void sseLedgerAnySplitAndIdleApart();
+    void outageIsNeverReportedOpen_data();
+    void outageIsNeverReportedOpen();
+    void autoRidesOutAnOutageOnWebSocket();
+    void autoFallsBackForASilentBlock();
+    void refusedConnectionHasNoCloseCode();
 };
 
 static QUrl urlOf(quint16 port)
@@ -618,6 +623,180 @@ void tst_ClientTransports::sseLedgerAnySplitAndIdleApart()
     QCOMPARE(s.setupBytes, s.headerBytes);
     QCOMPARE(s.setupWire.size(), 2);
     t->stop();
+}
+
+void tst_ClientTransports::outageIsNeverReportedOpen_data()
+{
+    addModes();
+    QTest::newRow("auto") << RealtimeClient::Mode::Auto;
+}
+
+// Server unreachable from the start: the client says it is connecting or reconnecting (with the
+// time of its next attempt), never open; and Auto, seeing an outage and not a block, stays on
+// WebSocket instead of falling down to long polling.
+void tst_ClientTransports::outageIsNeverReportedOpen()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    relay.setDown(true);
+    RealtimeClient client;
+    client.setServerUrl(urlOf(relay.port()));
+    client.setReconnectPolicy(fastPolicy());
+    client.setProbeIntervalMs(200);
+    Recorder rec(client);
+    QList<ClientTransport::State> states;
+    connect(&client, &RealtimeClient::stateChanged, &rec, [&](ClientTransport::State s) { states.append(s); });
+    bool sawNextAttempt = false;
+    connect(&client, &RealtimeClient::stateChanged, &rec, [&](ClientTransport::State s) {
+        if (s == ClientTransport::State::Reconnecting && client.msUntilNextAttempt() >= 0)
+            sawNextAttempt = true;
+    });
+    client.start(mode);
+    QCOMPARE(client.state(), ClientTransport::State::Connecting);
+    // Several attempts, all refused.
+    QVERIFY(QTest::qWaitFor([&] { return relay.counters().refusedWhileDown >= 6; }, WaitMs));
+    QVERIFY(!states.contains(ClientTransport::State::Open));
+    QVERIFY(client.state() == ClientTransport::State::Connecting || client.state() == ClientTransport::State::Reconnecting);
+    QVERIFY(sawNextAttempt);
+    QCOMPARE(rec.count(ConnectionEvent::Type::Opened), 0);
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
+    const TransportKind expected = mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
+    QCOMPARE(client.activeTransport(), expected);
+    // Every failed attempt is a plain failure: not a refusal by HTTP, so not a block.
+    for (const ConnectionEvent &e : rec.events)
+        if (e.type == ConnectionEvent::Type::Closed)
+            QVERIFY2(!e.blocked && e.closeCode == 0, qPrintable(e.detail));
+
+    relay.setDown(false);
+    QVERIFY(waitOpen(client));
+    QCOMPARE(client.activeTransport(), expected);
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
+}
+
+// A network-down of a few seconds in Auto: no fallback (nothing is blocked), and once the
+// network is back Auto is open on WebSocket again, without passing through SSE or long polling.
+void tst_ClientTransports::autoRidesOutAnOutageOnWebSocket()
+{
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    RealtimeClient client;
+    client.setServerUrl(urlOf(relay.port()));
+    // The default backoff (0.5 s doubling): Auto must not have to sit it all out.
+    client.setProbeIntervalMs(200);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::Auto);
+    QVERIFY(waitOpen(client));
+    QCOMPARE(client.activeTransport(), TransportKind::WebSocket);
+    const qsizetype before = rec.events.size();
+
+    relay.takeDownFor(3000);
+    QVERIFY(QTest::qWaitFor([&] { return client.state() != ClientTransport::State::Open; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return !relay.isDown(); }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return client.state() == ClientTransport::State::Open; }, 20000));
+    QCOMPARE(client.activeTransport(), TransportKind::WebSocket);
+    publish(server->port(), QStringLiteral("after the outage"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::WebSocket);
+
+    // In order: WebSocket lost, WebSocket retried, WebSocket open again; nothing else tried.
+    const QList<ConnectionEvent> during = rec.events.mid(before);
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
+    for (const ConnectionEvent &e : during)
+        QVERIFY2(e.transport == TransportKind::WebSocket,
+                 qPrintable(ConnectionEvent::typeName(e.type) + u' ' + transportKindKey(e.transport) + u' ' + e.detail));
+    const auto closed = std::find_if(during.begin(), during.end(),
+                                     [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Closed; });
+    const auto reopened = std::find_if(during.begin(), during.end(),
+                                       [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Opened; });
+    QVERIFY(closed != during.end());
+    QVERIFY(reopened != during.end());
+    QVERIFY(closed < reopened);
+    QCOMPARE(client.continuity().gaps, 0);
+}
+
+// A path that silently drops WebSocket upgrades (closes the connection, no HTTP answer) while
+// plain HTTP goes through: a block, told apart from an outage by asking plain HTTP.
+void tst_ClientTransports::autoFallsBackForASilentBlock()
+{
+    auto server = startServer(quietConfig());
+    // A forwarder that cuts any connection whose request asks for an upgrade.
+    QTcpServer proxy;
+    QVERIFY(proxy.listen(QHostAddress::LocalHost, 0));
+    const quint16 upstreamPort = server->port();
+    qint64 cutUpgrades = 0;
+    connect(&proxy, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *c = proxy.nextPendingConnection()) {
+            auto *up = new QTcpSocket(c);
+            auto *head = new QByteArray;
+            connect(c, &QObject::destroyed, c, [head] { delete head; });
+            connect(up, &QTcpSocket::readyRead, c, [c, up] { c->write(up->readAll()); });
+            connect(up, &QTcpSocket::disconnected, c, [c] { c->disconnectFromHost(); });
+            connect(c, &QTcpSocket::disconnected, c, [c, up] {
+                up->abort();
+                c->deleteLater();
+            });
+            connect(c, &QTcpSocket::readyRead, c, [&cutUpgrades, c, up, head, upstreamPort] {
+                const QByteArray bytes = c->readAll();
+                if (up->state() == QAbstractSocket::UnconnectedState && head->size() < 65536) {
+                    *head += bytes;
+                    if (!head->contains("\r\n\r\n"))
+                        return;
+                    if (head->toLower().contains("upgrade: websocket")) {
+                        ++cutUpgrades;
+                        c->abort();
+                        return;
+                    }
+                    up->connectToHost(QHostAddress::LocalHost, upstreamPort);
+                    up->write(*head);
+                    return;
+                }
+                up->write(bytes);
+            });
+        }
+    });
+    RealtimeClient client;
+    client.setServerUrl(urlOf(proxy.serverPort()));
+    client.setReconnectPolicy(fastPolicy());
+    client.setProbeIntervalMs(60000);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::Auto);
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); }, WaitMs));
+    QVERIFY(cutUpgrades >= 2);
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 1);
+    const auto fell = std::find_if(rec.events.begin(), rec.events.end(),
+                                   [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::FellBack; });
+    QVERIFY(fell->blocked);
+    QVERIFY2(fell->detail.contains(QLatin1String("plain HTTP")), qPrintable(fell->detail));
+    publish(server->port(), QStringLiteral("over sse"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::Sse);
+}
+
+// A connection that never opened has no close code: it could not connect, and says why.
+void tst_ClientTransports::refusedConnectionHasNoCloseCode()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    ClientTransport::Options o;
+    o.server = urlOf(port);
+    o.policy = ReconnectPolicy::none();
+    std::unique_ptr<ClientTransport> t(ClientTransport::create(TransportKind::WebSocket, o));
+    QList<ConnectionEvent> events;
+    connect(t.get(), &ClientTransport::eventOccurred, this, [&](const ConnectionEvent &e) { events.append(e); });
+    t->start();
+    QVERIFY(QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Closed; }, WaitMs));
+    const auto closed = std::find_if(events.begin(), events.end(),
+                                     [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Closed; });
+    QVERIFY(closed != events.end());
+    QCOMPARE(closed->closeCode, 0);
+    QCOMPARE(closed->detail, QStringLiteral("could not connect: connection refused"));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

@@ -34,6 +34,7 @@ private slots:
     void bufferingFollowsHeadAndPipelining();
     void refusedUpgradeMakesAutoFallBack();
     void signalsReportChanges();
+    void autoCountsRefusalsNotOutages();
 };
 
 // A client on the relay, with fast reconnects.
@@ -517,6 +518,66 @@ void tst_ImpairmentRelay::signalsReportChanges()
     relay.setTarget(QHostAddress::LocalHost, other->port());
     const QString otherEpoch = other->hub()->log().epoch();
     QCOMPARE(request(relay.port(), "GET", "/stats").json().value(QLatin1String("epoch")).toString(), otherEpoch);
+}
+
+// Auto tells a block from an outage: refused upgrades make one "blocked" fallback to SSE (in
+// plain words, without Qt's internals) and a climb back once they pass; a network-down after that
+// makes no fallback at all, and Auto is on WebSocket again once the network is back.
+void tst_ImpairmentRelay::autoCountsRefusalsNotOutages()
+{
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    ImpairmentRelay::Settings s;
+    s.refuseUpgrades = true;
+    relay.setSettings(s);
+    RealtimeClient client;
+    client.setProbeIntervalMs(200);
+    Recorder rec(client);
+    startClient(client, relay, RealtimeClient::Mode::Auto);
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); },
+                            WaitMs));
+    const auto refused = std::find_if(rec.events.begin(), rec.events.end(), [](const ConnectionEvent &e) {
+        return e.type == ConnectionEvent::Type::Closed && e.transport == TransportKind::WebSocket;
+    });
+    QVERIFY(refused != rec.events.end());
+    QCOMPARE(refused->httpStatus, 403);
+    QVERIFY(refused->blocked);
+    QCOMPARE(refused->closeCode, 0);
+    QCOMPARE(refused->detail, QStringLiteral("the server refused the WebSocket upgrade: HTTP 403 Forbidden"));
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 1);
+    const auto fell = std::find_if(rec.events.begin(), rec.events.end(),
+                                   [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::FellBack; });
+    QVERIFY(fell->blocked);
+    QCOMPARE(fell->transport, TransportKind::WebSocket);
+    QVERIFY2(fell->detail.contains(QLatin1String("HTTP 403")), qPrintable(fell->detail));
+    for (const ConnectionEvent &e : rec.events)
+        QVERIFY2(!e.detail.contains(QLatin1String("QWebSocket")), qPrintable(e.detail));
+
+    // Upgrades pass again: Auto climbs back.
+    s.refuseUpgrades = false;
+    relay.setSettings(s);
+    QVERIFY(QTest::qWaitFor(
+            [&] { return client.activeTransport() == TransportKind::WebSocket && client.state() == ClientTransport::State::Open; },
+            WaitMs));
+
+    // Now an outage: the network is down for a while. Nothing is blocked, nothing falls back.
+    const qsizetype before = rec.events.size();
+    relay.takeDownFor(1500);
+    QVERIFY(QTest::qWaitFor([&] { return client.state() != ClientTransport::State::Open; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return relay.counters().refusedWhileDown >= 2 || !relay.isDown(); }, WaitMs));
+    QVERIFY(client.state() != ClientTransport::State::Open || !relay.isDown());
+    QVERIFY(QTest::qWaitFor([&] { return !relay.isDown(); }, WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] { return client.activeTransport() == TransportKind::WebSocket && client.state() == ClientTransport::State::Open; },
+            WaitMs));
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 1); // still only the one for the refusals
+    for (const ConnectionEvent &e : rec.events.mid(before))
+        QVERIFY2(e.transport == TransportKind::WebSocket && !e.blocked, qPrintable(e.detail));
+    publishMany(*server, 1, QStringLiteral("after the outage"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::WebSocket);
+    checkContinuity(client);
 }
 
 QTEST_GUILESS_MAIN(tst_ImpairmentRelay)

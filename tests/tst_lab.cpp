@@ -243,7 +243,9 @@ void tst_Lab::blockedUpgradesFallBack()
     QVERIFY(m_lab->startLesson(QStringLiteral("ws-blocked")));
     QVERIFY(QTest::qWaitFor([&] { return m_lab->lessons()->state() == LessonRunner::State::Running; }, 2 * WaitMs));
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::Auto);
-    QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse
+                                                 && m_app->client()->state() == ClientTransport::State::Open; },
+                            WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
     QVERIFY(QTest::qWaitFor(
             [&] {
@@ -251,6 +253,9 @@ void tst_Lab::blockedUpgradesFallBack()
                 return r && r->holds.value_or(false);
             },
             WaitMs));
+    // A fallback forced by the refused upgrade, counted as such.
+    const ClaimResult blocked = *m_lab->lessons()->result(QStringLiteral("ws-blocked"));
+    QVERIFY(blocked.measured.value(QLatin1String("blockedFallbacks")).toInteger() >= 1);
     // The lesson ends: upgrades pass again, the chat client's transport is back, and it climbs back.
     m_lab->lessons()->stop();
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::WebSocket);

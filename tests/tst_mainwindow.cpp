@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -32,6 +33,7 @@ private slots:
     void compareModeFillsAllThreeLanes();
     void restartingTheServerShowsTheReset();
     void closesCleanlyAndLeavesNoServer();
+    void toolbarTellsTheTruthDuringAnOutage();
 
 private:
     bool waitReady();
@@ -233,6 +235,41 @@ void tst_MainWindow::closesCleanlyAndLeavesNoServer()
     // The child has been reaped: no such process any more.
     QCOMPARE(::kill(pid_t(pid), 0), -1);
     QCOMPARE(errno, ESRCH);
+}
+
+// With the server stopped the toolbar says "reconnecting in N s", never "via X" while nothing is
+// open; once the server is back it says "open via WebSocket" again (Auto stayed on it).
+void tst_MainWindow::toolbarTellsTheTruthDuringAnOutage()
+{
+    QVERIFY(waitReady());
+    m_controller->setMode(RealtimeClient::Mode::Auto);
+    RealtimeClient *client = m_controller->client();
+    QVERIFY(QTest::qWaitFor([&] { return client->state() == ClientTransport::State::Open
+                                         && client->activeTransport() == TransportKind::WebSocket; },
+                            WaitMs));
+    auto *label = m_window->findChild<QLabel *>(QStringLiteral("connectionState"));
+    QVERIFY(label);
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("Auto: open via")), WaitMs);
+    QVERIFY2(label->text().contains(QLatin1String("WebSocket")), qPrintable(label->text()));
+
+    // What the toolbar said, and whether the client was open then, at every refresh.
+    QList<std::pair<QString, bool>> seen;
+    connect(m_controller.get(), &AppController::refreshed, label, [&] {
+        seen.append({ label->text(), client->state() == ClientTransport::State::Open });
+    });
+    m_controller->stopServer();
+    const QRegularExpression reconnecting(QStringLiteral("Auto: reconnecting in \\d+ s \\(.*WebSocket"));
+    QTRY_VERIFY_WITH_TIMEOUT(reconnecting.match(label->text()).hasMatch(), WaitMs);
+    const qsizetype n = seen.size();
+    QVERIFY(QTest::qWaitFor([&] { return seen.size() >= n + 8; }, WaitMs)); // a few seconds of outage
+    for (const auto &[text, open] : seen)
+        QVERIFY2(open || !text.contains(QLatin1String("via")), qPrintable(text));
+    QVERIFY(client->state() != ClientTransport::State::Open);
+    QCOMPARE(client->activeTransport(), TransportKind::WebSocket);
+
+    m_controller->restartServer();
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("Auto: open via")), 3 * WaitMs);
+    QVERIFY2(label->text().contains(QLatin1String("WebSocket")), qPrintable(label->text()));
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -1,7 +1,9 @@
 // rtlab-cli end to end: the real executable against the in-process server (and a foreign
 // SSE endpoint for --raw).
+#include "impairmentrelay.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTcpServer>
 
@@ -22,6 +24,11 @@ private slots:
     void rawReadsForeignSse();
     void rawReadsWebSocket();
     void badArguments();
+    void refusedConnectionSaysSo();
+    void rawOnAWebPageNamesItsType_data();
+    void rawOnAWebPageNamesItsType();
+    void refusedUpgradeInPlainWords();
+    void noRateForOneMessage();
 };
 
 struct Run
@@ -247,6 +254,91 @@ void tst_RtlabCli::badArguments()
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.errText.contains("--transport"));
     QCOMPARE(runCli({ QStringLiteral("--transport"), QStringLiteral("ws") }).exitCode, 2); // no --url
+}
+
+// A port with nothing behind it: "could not connect: connection refused", at once (not after the
+// connect timeout), and no close code, since no connection ever opened.
+void tst_RtlabCli::refusedConnectionSaysSo()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QElapsedTimer clock;
+    clock.start();
+    const Run r = runCli({ QStringLiteral("--url"), url(port), QStringLiteral("--transport"), QStringLiteral("ws"),
+                           QStringLiteral("--reconnect"), QStringLiteral("none"), QStringLiteral("--connect-timeout"),
+                           QStringLiteral("60") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(clock.elapsed() < 30000); // did not wait for the connect timeout
+    QVERIFY2(r.errText.contains("rtlab-cli: could not connect: connection refused"), r.errText.constData());
+    QVERIFY2(!r.errText.contains("closeCode") && !r.errText.contains("(1000)"), r.errText.constData());
+}
+
+void tst_RtlabCli::rawOnAWebPageNamesItsType_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("sse") << QStringLiteral("http");
+    QTest::newRow("ws") << QStringLiteral("ws");
+}
+
+// --raw on the server's web page: it says what the URL served and where the streams are.
+void tst_RtlabCli::rawOnAWebPageNamesItsType()
+{
+    QFETCH(QString, scheme);
+    auto server = startServer(quietConfig());
+    const Run r = runCli({ QStringLiteral("--raw"), QStringLiteral("--url"),
+                           QStringLiteral("%1://127.0.0.1:%2/").arg(scheme).arg(server->port()),
+                           QStringLiteral("--connect-timeout"), QStringLiteral("60") });
+    QCOMPARE(r.exitCode, 1);
+    const QByteArray hint = QStringLiteral("try http://127.0.0.1:%1/events (SSE) or ws://127.0.0.1:%1/ws")
+                                    .arg(server->port())
+                                    .toUtf8();
+    QVERIFY2(r.errText.contains(hint), r.errText.constData());
+    if (scheme == u"http")
+        QVERIFY2(r.errText.contains("the server answered text/html, not an event stream"), r.errText.constData());
+    else
+        QVERIFY2(r.errText.contains("the server answered HTTP 200 OK instead of upgrading"), r.errText.constData());
+    QVERIFY2(!r.errText.contains("within 60 s"), r.errText.constData());
+}
+
+// A relay that refuses WebSocket upgrades: the user reads the status, not Qt's internals.
+void tst_RtlabCli::refusedUpgradeInPlainWords()
+{
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    ImpairmentRelay::Settings s;
+    s.refuseUpgrades = true;
+    relay.setSettings(s);
+    const Run r = runCli({ QStringLiteral("--url"), relay.url().toString(), QStringLiteral("--transport"),
+                           QStringLiteral("ws"), QStringLiteral("--reconnect"), QStringLiteral("none") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.errText.contains("the server refused the WebSocket upgrade: HTTP 403 Forbidden"), r.errText.constData());
+    QVERIFY2(!r.errText.contains("QWebSocket"), r.errText.constData());
+    const auto closed = std::find_if(r.err.begin(), r.err.end(), [](const QJsonObject &e) {
+        return e.value(QLatin1String("event")).toString() == u"closed";
+    });
+    QVERIFY(closed != r.err.end());
+    QCOMPARE(closed->value(QLatin1String("httpStatus")).toInt(), 403);
+    QVERIFY(!closed->contains(QLatin1String("closeCode")));
+}
+
+// One message over a few milliseconds is no rate: messagesPerSec is null.
+void tst_RtlabCli::noRateForOneMessage()
+{
+    auto server = startServer(quietConfig());
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+                           QStringLiteral("ws"), QStringLiteral("--send"), QStringLiteral("one"), QStringLiteral("--stats") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 2);
+    const QJsonObject stats = r.out[1].value(QLatin1String("stats")).toObject();
+    const QJsonObject ws = stats.value(QLatin1String("transports")).toObject().value(QLatin1String("ws")).toObject();
+    QCOMPARE(ws.value(QLatin1String("messages")).toInteger(), 1);
+    QVERIFY(ws.contains(QLatin1String("messagesPerSec")));
+    QVERIFY2(ws.value(QLatin1String("messagesPerSec")).isNull(), qPrintable(QString::number(ws.value(QLatin1String("messagesPerSec")).toDouble())));
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabCli)

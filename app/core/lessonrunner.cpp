@@ -52,6 +52,12 @@ double round1(double v)
     return std::round(v * 10.0) / 10.0;
 }
 
+// "1 upgrade", "2 upgrades": the app loads no translations, so %n plurals would show as written.
+QString count(qint64 n, const char *one, const char *many)
+{
+    return n == 1 ? LessonRunner::tr(one) : LessonRunner::tr(many).arg(n);
+}
+
 QString ms(qint64 us)
 {
     return us < 0 ? QStringLiteral("–") : QString::number(double(us) / 1000.0, 'f', 1);
@@ -462,14 +468,22 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("refusedStreams"), refusedStreams);
         m.insert(QLatin1String("chatTransport"), activeKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(activeKey));
         m.insert(QLatin1String("messagesAfterFallback"), delivered);
+        // Fallbacks forced by a refusal, not by an outage: what this claim is about.
+        qint64 blockedFallbacks = 0;
+        for (const EventLogModel::Row &row : m_app->events()->rows())
+            if (row.source == u"client" && row.event.type == ConnectionEvent::Type::FellBack && row.event.blocked
+                && row.event.timeMs >= m_startedMs)
+                ++blockedFallbacks;
+        m.insert(QLatin1String("blockedFallbacks"), blockedFallbacks);
         if (refusedUpgrades > 0)
             r.holds = active && chatOpen && *active == want && delivered > 0;
-        r.summary = tr("the relay refused %1 upgrades and %2 streams; Auto is %3 (%4 messages delivered that way)")
-                            .arg(refusedUpgrades)
-                            .arg(refusedStreams)
-                            .arg(activeKey.isEmpty() ? tr("not connected")
-                                                     : tr("on %1").arg(transportKindLabel(*active)))
-                            .arg(delivered);
+        r.summary = tr("the relay refused %1 and %2; Auto fell back %3 because a transport was refused, and is %4 "
+                       "(%5 delivered that way)")
+                            .arg(count(refusedUpgrades, "1 upgrade", "%1 upgrades"),
+                                 count(refusedStreams, "1 stream", "%1 streams"),
+                                 count(blockedFallbacks, "once", "%1 times"),
+                                 activeKey.isEmpty() ? tr("not connected") : tr("on %1").arg(transportKindLabel(*active)),
+                                 count(delivered, "1 message", "%1 messages"));
     } else if (id == u"lp-resource") {
         auto rps = [&](const TransportStats *s) { return double(s->httpRequests - s->publishRequests) / seconds; };
         m.insert(QLatin1String("requestsPerSecLp"), round1(rps(lp)));
@@ -612,7 +626,9 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("reconnects"), sse->reconnects);
         if (sse->messages > 0)
             r.holds = asked == 1 + sse->reconnects;
-        r.summary = tr("%1 messages pushed to the SSE lane, which sent %2 request(s)").arg(sse->messages).arg(asked);
+        r.summary = tr("%1 pushed to the SSE lane, which sent %2")
+                            .arg(count(sse->messages, "1 message", "%1 messages"),
+                                 count(asked, "1 request", "%1 requests"));
     } else if (id == u"sse-connection-limit") {
         m.insert(QLatin1String("streamsTried"), m_streamsTried);
         m.insert(QLatin1String("streamsOpened"), m_streamsOpened);
@@ -654,7 +670,8 @@ ClaimResult LessonRunner::evaluate() const
                                    .arg(relay.idleKills - m_relayAtStart.idleKills)
                                    .arg(worst)
                                    .arg(totalGaps)
-                         : tr("every lane got at least %1 reset(s); %2 gaps").arg(worst).arg(totalGaps);
+                         : tr("every lane got at least %1; %2")
+                                   .arg(count(worst, "1 reset", "%1 resets"), count(totalGaps, "1 gap", "%1 gaps"));
     }
     return r;
 }

@@ -78,6 +78,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     });
     bar->addSeparator();
     m_active = new QLabel(bar);
+    m_active->setObjectName(QStringLiteral("connectionState"));
     bar->addWidget(m_active);
     bar->addSeparator();
     m_continuity = new QLabel(bar);
@@ -221,10 +222,34 @@ void MainWindow::refreshStatus()
     RealtimeClient *client = m_controller->client();
     const char *state = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state()));
     m_clientStatus->setText(tr("client: %1").arg(QString::fromLatin1(state).toLower()));
+    // The truth about the connection: "via X" only while X is open.
     const auto active = client->activeTransport();
-    m_active->setText(active ? tr(" via <b><span style='color:%1'>%2</span></b> ")
-                                       .arg(transportColor(*active, palette()).name(), transportKindLabel(*active))
-                             : QString());
+    const QString name = active ? tr("<b><span style='color:%1'>%2</span></b>")
+                                          .arg(transportColor(*active, palette()).name(), transportKindLabel(*active))
+                                : QString();
+    QString connection;
+    switch (client->state()) {
+    case ClientTransport::State::Open:
+        connection = active ? tr("open via %1").arg(name) : tr("open");
+        break;
+    case ClientTransport::State::Reconnecting: {
+        const qint64 s = (qMax<qint64>(0, client->msUntilNextAttempt()) + 999) / 1000;
+        connection = s == 1 ? tr("reconnecting in 1 s") : tr("reconnecting in %1 s").arg(s);
+        if (active)
+            connection += tr(" (%1)").arg(name);
+        break;
+    }
+    case ClientTransport::State::Connecting:
+        connection = active ? tr("connecting… (%1)").arg(name) : tr("connecting…");
+        break;
+    case ClientTransport::State::Idle:
+    case ClientTransport::State::Closed:
+        connection = tr("not connected");
+        break;
+    }
+    if (client->mode() == RealtimeClient::Mode::Auto)
+        connection = tr("Auto: %1").arg(connection);
+    m_active->setText(QStringLiteral(" %1 ").arg(connection));
     const RealtimeClient::Continuity &c = client->continuity();
     const bool ok = c.gaps == 0 && c.duplicates == 0;
     m_continuity->setText(tr(" continuity: <b>%1</b> gaps · <b>%2</b> duplicates %3 · %4 messages · %5 resets ")

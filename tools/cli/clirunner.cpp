@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <cmath>
 
@@ -50,7 +51,9 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
                                  QStringLiteral("Read any SSE or WebSocket endpoint: print SSE events as "
                                                 "{\"event\",\"id\",\"data\"} and WebSocket messages as {\"data\"}."));
     const QCommandLineOption stats({ QStringLiteral("stats") },
-                                   QStringLiteral("At exit, print the statistics as one JSON object {\"stats\":...}."));
+                                   QStringLiteral("At exit, print the statistics as one JSON object {\"stats\":...}. "
+                                                  "messagesPerSec is null unless the run lasted at least 1 s and "
+                                                  "carried at least 2 messages (a rate over less means nothing)."));
     const QCommandLineOption only({ QStringLiteral("only") },
                                   QStringLiteral("Print only these message types, e.g. chat,reset."),
                                   QStringLiteral("types"));
@@ -156,15 +159,18 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
     m_durationTimer.setSingleShot(true);
     connect(&m_durationTimer, &QTimer::timeout, this, [this] {
         if (!m_everOpened)
-            finish(1, QStringLiteral("could not connect to %1").arg(m_options.url.toString()));
+            finish(1, QStringLiteral("could not connect to %1%2")
+                              .arg(m_options.url.toString(),
+                                   m_lastFailure.isEmpty() ? QString() : QStringLiteral(": ") + m_lastFailure));
         else
             finish(0);
     });
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
-        finish(1, QStringLiteral("could not connect to %1 within %2 s")
+        finish(1, QStringLiteral("could not connect to %1 within %2 s%3")
                           .arg(m_options.url.toString())
-                          .arg(m_options.connectTimeoutS));
+                          .arg(m_options.connectTimeoutS)
+                          .arg(m_lastFailure.isEmpty() ? QString() : QStringLiteral(" (last attempt: %1)").arg(m_lastFailure)));
     });
     connect(&m_cycleTimer, &QTimer::timeout, this, [this] {
         m_cycleIndex = (m_cycleIndex + 1) % int(m_options.cycle.size());
@@ -225,7 +231,21 @@ void CliRunner::onEvent(const ConnectionEvent &e)
         o.insert(QLatin1String("lost"), e.lost);
     if (e.closeCode)
         o.insert(QLatin1String("closeCode"), e.closeCode);
+    if (e.httpStatus)
+        o.insert(QLatin1String("httpStatus"), e.httpStatus);
+    if (e.type == ConnectionEvent::Type::FellBack)
+        o.insert(QLatin1String("blocked"), e.blocked);
     printLine(stderr, o);
+    if (e.type == ConnectionEvent::Type::Closed && !m_everOpened) {
+        m_lastFailure = e.detail;
+        m_lastFailure.remove(QRegularExpression(QStringLiteral("^could not connect: ")));
+        // --raw on a URL that answers, but not with a stream (a web page): say what it is and where
+        // the streams are, instead of retrying until the connect timeout.
+        if (m_raw && e.httpStatus >= 200 && e.httpStatus < 300) {
+            finish(1, notAStreamHint(e.detail));
+            return;
+        }
+    }
     if (e.type == ConnectionEvent::Type::Opened) {
         m_everOpened = true;
         m_connectTimer.stop();
@@ -237,8 +257,29 @@ void CliRunner::onEvent(const ConnectionEvent &e)
     // Finished when the transport that delivers gave up (not a switch or a probe that failed).
     const bool closed = m_raw ? m_raw->state() == ClientTransport::State::Closed
                               : m_client.state() == ClientTransport::State::Closed;
-    if (e.type == ConnectionEvent::Type::GaveUp && closed)
-        finish(m_everOpened ? 0 : 1, m_everOpened ? QString() : QStringLiteral("could not connect: %1").arg(e.detail));
+    if (e.type == ConnectionEvent::Type::GaveUp && closed) {
+        // A connection that never opened has no close code to report: say why it failed.
+        const QString why = m_lastFailure.isEmpty() ? e.detail : m_lastFailure;
+        finish(m_everOpened ? 0 : 1, m_everOpened ? QString() : QStringLiteral("could not connect: %1").arg(why));
+    }
+}
+
+QString CliRunner::notAStreamHint(const QString &answered) const
+{
+    // The transports' text is "the server answered text/html, not an event stream (...)" or
+    // "the server answered HTTP 200 OK instead of upgrading to WebSocket (...)".
+    QString what = answered;
+    const qsizetype paren = what.indexOf(QLatin1String(" ("));
+    if (paren > 0)
+        what.truncate(paren);
+    const QUrl &u = m_options.url;
+    const QString host = u.host().contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(u.host()) : u.host();
+    const bool tls = u.scheme() == u"https" || u.scheme() == u"wss";
+    const int port = u.port(tls ? 443 : 80);
+    const QString authority = (u.port() < 0) ? host : QStringLiteral("%1:%2").arg(host).arg(port);
+    return QStringLiteral("%1: try %2://%3/events (SSE) or %4://%3/ws")
+            .arg(what, tls ? QStringLiteral("https") : QStringLiteral("http"), authority,
+                 tls ? QStringLiteral("wss") : QStringLiteral("ws"));
 }
 
 void CliRunner::onMessage(const Message &m, TransportKind)
@@ -273,8 +314,15 @@ void CliRunner::finish(int code, const QString &why)
         for (int i = 0; i < TransportKindCount; ++i) {
             const TransportKind k = TransportKind(i);
             const TransportStats &s = m_raw && m_raw->kind() == k ? m_raw->stats() : m_client.stats(k);
-            if (s.opens > 0 || s.httpRequests > 0)
-                transports.insert(transportKindKey(k), transportStatsToJson(s, elapsed));
+            if (s.opens > 0 || s.httpRequests > 0) {
+                QJsonObject t = transportStatsToJson(s, elapsed);
+                // A rate needs a window: one message over 4 ms is not "250 messages per second".
+                t.insert(QLatin1String("messagesPerSec"),
+                         elapsed >= 1000 && s.messages >= 2
+                                 ? QJsonValue(std::round(double(s.messages) * 10000.0 / double(elapsed)) / 10)
+                                 : QJsonValue(QJsonValue::Null));
+                transports.insert(transportKindKey(k), t);
+            }
         }
         const RealtimeClient::Continuity &c = m_client.continuity();
         QJsonObject continuity;

@@ -50,6 +50,7 @@ private:
     void onEvent(const ConnectionEvent &event);
     void printLine(FILE *stream, const QJsonObject &object);
     void finish(int code, const QString &why = {});
+    QString notAStreamHint(const QString &answered) const;
 
     Options m_options;
     RealtimeClient m_client;
@@ -64,6 +65,7 @@ private:
     bool m_sent = false;
     bool m_done = false;
     qint64 m_sentStamp = 0;
+    QString m_lastFailure; // why the last attempt of a connection that never opened failed
 };
 
 } // namespace rtlab
