@@ -219,12 +219,20 @@ void AppController::startLanes()
         lane->setPollHoldMs(m_pollHoldMs);
         lane->start(RealtimeClient::Mode(int(kind)), m_client.position());
     }
+    emit lanesChanged();
 }
 
 void AppController::stopLanes()
 {
-    for (auto &lane : m_lanes)
-        lane.reset();
+    bool any = false;
+    for (auto &lane : m_lanes) {
+        if (lane) {
+            lane.reset();
+            any = true;
+        }
+    }
+    if (any)
+        emit lanesChanged();
 }
 
 void AppController::onMessage(const Message &m, TransportKind via)

@@ -82,6 +82,9 @@ signals:
     void errorOccurred(const QString &message);
     // A few times a second: figures moved; views re-read them.
     void refreshed();
+    // The compare lanes were replaced or removed: lane() returns other clients (or none) now,
+    // and whatever was read from the old ones is stale.
+    void lanesChanged();
 
 private:
     void connectClient(const QUrl &url);
