@@ -2,9 +2,14 @@
 
 #include <QMainWindow>
 
+class QAction;
 class QActionGroup;
+class QFrame;
 class QLabel;
+class QMessageBox;
+class QPushButton;
 class QTabWidget;
+class QUrl;
 
 namespace rtlab {
 
@@ -29,7 +34,16 @@ public:
     LabController *lab() const { return m_lab; }
     QActionGroup *transportActions() const { return m_transports; }
     QLabel *continuityLabel() const { return m_continuity; }
-    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab"
+    // Above the tabs, on every tab: the relay faults that are on, with one click to clear them.
+    QFrame *faultBanner() const { return m_faultBanner; }
+    QLabel *faultBannerText() const { return m_faultText; }
+    QPushButton *clearFaultsButton() const { return m_clearFaults; }
+    QAction *startServerAction() const { return m_startServer; }
+    QAction *stopServerAction() const { return m_stopServer; }
+    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab", "bytes"
+    // Opens the URL in the user's browser; when no browser can be started, says so in a dialog
+    // that shows the URL to copy.
+    void openInBrowser(const QUrl &url);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -38,6 +52,9 @@ private:
     void buildMenus();
     void refreshStatus();
     void connectToUrl();
+    void refreshFaultBanner();
+    void refreshServerActions();
+    void fitToScreen();
 
     AppController *m_controller;
     QTabWidget *m_tabs;
@@ -50,6 +67,12 @@ private:
     QLabel *m_active;
     QLabel *m_serverStatus;
     QLabel *m_clientStatus;
+    QFrame *m_faultBanner;
+    QLabel *m_faultText;
+    QPushButton *m_clearFaults;
+    QAction *m_startServer = nullptr;
+    QAction *m_stopServer = nullptr;
+    QMessageBox *m_browserFailed = nullptr;
 };
 
 } // namespace rtlab
