@@ -33,7 +33,6 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
                                "and what every message costs on the wire."),
                             this);
     hint->setWordWrap(true);
-    hint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *top = new QHBoxLayout;
     top->addWidget(m_toggle);
     top->addWidget(m_probe);
@@ -57,29 +56,39 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         lane.figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
         lane.figures->setAlignment(Qt::AlignTop | Qt::AlignLeft);
         lane.figures->setStyleSheet(QStringLiteral("font-weight: normal;"));
+        lane.figures->setWordWrap(true);
         auto *upstream = new QLabel(kind == TransportKind::WebSocket
                                             ? tr("Publishing: the same socket (a text frame).")
                                             : tr("Publishing: an extra POST /send request each."),
                                     content);
         upstream->setWordWrap(true);
         upstream->setStyleSheet(QStringLiteral("font-weight: normal;"));
-        lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), content);
+        lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), box);
         lane.chart->addLine(&controller->laneLatency(kind), color, transportPenStyle(kind), transportMarker(kind));
-        lane.histogram = new HistogramChart(tr("Latency histogram"), content);
+        lane.histogram = new HistogramChart(tr("Latency histogram"), box);
         auto *v = new QVBoxLayout(content);
         v->setContentsMargins(0, 0, 0, 0);
         v->addWidget(lane.state);
         v->addWidget(lane.figures);
         v->addWidget(upstream);
-        v->addWidget(lane.chart, 2);
-        v->addWidget(lane.histogram, 1);
+        v->addStretch(1);
         auto *scroll = new QScrollArea(box);
         scroll->setWidget(content);
         scroll->setWidgetResizable(true);
         scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setMinimumHeight(fontMetrics().height() * 3);
+        // Figures, line chart and histogram share the lane's height; on a small screen the
+        // figures scroll and the user can drag the split.
+        auto *split = new QSplitter(Qt::Vertical, box);
+        split->setChildrenCollapsible(false);
+        split->setStyleSheet(QStringLiteral("font-weight: normal;")); // not the title's bold
+        split->addWidget(scroll);
+        split->addWidget(lane.chart);
+        split->addWidget(lane.histogram);
+        split->setSizes({ 400, 330, 270 }); // relative weights
         auto *bv = new QVBoxLayout(box);
         bv->setContentsMargins(4, 4, 4, 4);
-        bv->addWidget(scroll);
+        bv->addWidget(split);
         box->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 20);
         lanes->addWidget(box);
         lanes->setStretchFactor(i, 1);
@@ -125,14 +134,17 @@ void CompareView::refresh()
         lane.state->setText(QString::fromLatin1(stateKey));
         const double per = s.messages > 0 ? double(s.messages) : 1.0;
         lane.figures->setText(
-                tr("<table cellspacing=2>"
+                tr("<table width=100% cellspacing=1>"
                    "<tr><td>messages</td><td align=right><b>%1</b></td></tr>"
-                   "<tr><td>p50 / p95 / p99</td><td align=right><b>%2 / %3 / %4</b> ms</td></tr>"
+                   "<tr><td>latency p50</td><td align=right><b>%2</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p95</td><td align=right><b>%3</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p99</td><td align=right><b>%4</b> ms</td></tr>"
                    "<tr><td>reconnects</td><td align=right>%5</td></tr>"
                    "<tr><td>HTTP requests</td><td align=right>%6</td></tr>"
                    "<tr><td>bytes per message</td><td align=right><b>%7</b></td></tr>"
-                   "<tr><td>&nbsp;&nbsp;headers / framing /<br>&nbsp;&nbsp;payload</td>"
-                   "<td align=right valign=bottom>%8 / %9 /<br>%10</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;headers</td><td align=right>%8</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;framing</td><td align=right>%9</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%10</td></tr>"
                    "<tr><td>heartbeats</td><td align=right>%11</td></tr>"
                    "<tr><td>hold timeouts</td><td align=right>%12</td></tr></table>")
                         .arg(s.messages)

@@ -48,7 +48,7 @@ QSize HistogramChart::sizeHint() const
 QSize HistogramChart::minimumSizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.horizontalAdvance(QLatin1Char('0')) * 24, fm.height() * 6 };
+    return { fm.horizontalAdvance(QLatin1Char('0')) * 24, fm.height() * 5 };
 }
 
 // A bucket edge in ms, short enough to sit under a bar: 0.1, 0.8, 6.4, 26, 410, 1.6k.
@@ -79,16 +79,21 @@ void HistogramChart::paintEvent(QPaintEvent *)
     for (qint64 n : m_buckets)
         peak = qMax(peak, n);
     const double top = niceCeiling(double(qMax<qint64>(peak, 1)));
-    // Counts are whole: an axis of 1 or 2 gets one line per count, not 0.25 steps.
-    const int steps = top < 4 ? int(top) : 4;
-    const int axisW = fm.horizontalAdvance(QString::number(qint64(top))) + 10;
+    // Whole, round steps: 1, 2 and 5 × 10^n split into 5, 4 and 5 (0, 10, 20 … 50), and an
+    // axis of 1 or 2 gets one line per count.
+    const double lead = top / std::pow(10.0, std::floor(std::log10(top)));
+    int steps = int(std::min(top, lead < 1.5 ? 5.0 : lead < 3 ? 4.0 : 5.0));
     const QString unit = tr("ms");
+    const int axisW = std::max(fm.horizontalAdvance(QString::number(qint64(top))), fm.horizontalAdvance(unit)) + 10;
     // Room below for the edge labels and on the right for half a label (the last edge sits at
     // the right end of its bar, so nothing is cut off).
     const QRectF plot(axisW, lineH + 8, width() - axisW - fm.horizontalAdvance(QStringLiteral("0000")) / 2.0 - 6,
                       height() - lineH * 2 - 14);
     if (plot.width() < 30 || plot.height() < 10)
         return;
+    // Fewer lines when short, so that their values do not overlap.
+    if (plot.height() / steps < lineH)
+        steps = steps % 2 == 0 && plot.height() / (steps / 2) >= lineH ? steps / 2 : 1;
 
     // Count axis: horizontal grid lines with their values.
     QColor grid = pal.color(QPalette::Mid);

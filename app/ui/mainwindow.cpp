@@ -65,7 +65,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_faultText->setWordWrap(true);
     m_faultText->setTextFormat(Qt::RichText);
     m_faultText->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_clearFaults = new QPushButton(tr("C&lear faults"), m_faultBanner);
+    m_clearFaults = new QPushButton(tr("Clear faults"), m_faultBanner);
     m_clearFaults->setToolTip(tr("Back to a clean relay: no added latency, jitter, cap, idle kill or buffering; "
                                  "upgrades allowed; network up; long polls held 25 s"));
     connect(m_clearFaults, &QPushButton::clicked, m_lab, [this] {
@@ -129,8 +129,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_serverStatus = new QLabel(this);
     m_serverStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_clientStatus = new QLabel(this);
-    m_clientStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_clientStatus->setMinimumWidth(fontMetrics().horizontalAdvance(tr("client: reconnecting")) + 8);
+    m_clientStatus->setFixedWidth(fontMetrics().horizontalAdvance(tr("client: reconnecting")) + 8);
     statusBar()->addWidget(m_serverStatus, 1);
     statusBar()->addPermanentWidget(m_clientStatus);
     buildMenus();

@@ -215,7 +215,7 @@ TimelineView::TimelineView(AppController *controller, QWidget *parent) : QWidget
         if (m_filter->text().isEmpty())
             m_table->scrollToBottom();
     });
-    auto *filterLabel = new QLabel(tr("&Log:"), this);
+    auto *filterLabel = new QLabel(tr("Lo&g:"), this);
     filterLabel->setBuddy(m_filter);
     auto *row = new QHBoxLayout;
     row->addWidget(filterLabel);

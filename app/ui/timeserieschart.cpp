@@ -53,7 +53,7 @@ QSize TimeSeriesChart::sizeHint() const
 QSize TimeSeriesChart::minimumSizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.horizontalAdvance(QLatin1Char('0')) * 26, fm.height() * 7 };
+    return { fm.horizontalAdvance(QLatin1Char('0')) * 26, fm.height() * 6 };
 }
 
 bool TimeSeriesChart::isSilent(int line, qint64 nowMs) const
@@ -155,16 +155,18 @@ void TimeSeriesChart::paintEvent(QPaintEvent *)
     if (plot.width() < 20 || plot.height() < 20)
         return;
 
-    // Grid: four horizontal lines with values; time marks every 15 s.
+    // Grid: four horizontal lines with values (two or one when short, so that the values do
+    // not overlap); time marks every 15 s.
+    const int steps = plot.height() / 4 >= lineH ? 4 : plot.height() / 2 >= lineH ? 2 : 1;
     QColor grid = pal.color(QPalette::Mid);
     grid.setAlpha(90);
-    for (int i = 0; i <= 4; ++i) {
-        const qreal gy = plot.bottom() - plot.height() * i / 4.0;
+    for (int i = 0; i <= steps; ++i) {
+        const qreal gy = plot.bottom() - plot.height() * i / double(steps);
         p.setPen(QPen(grid, 1));
         p.drawLine(QPointF(plot.left(), gy), QPointF(plot.right(), gy));
         p.setPen(pal.color(QPalette::PlaceholderText));
         p.drawText(QRectF(0, gy - lineH / 2.0, plot.left() - 4, lineH), Qt::AlignRight | Qt::AlignVCenter,
-                   formatValue(top * i / 4.0));
+                   formatValue(top * i / double(steps)));
     }
     p.setPen(pal.color(QPalette::PlaceholderText));
     const int markW = fm.horizontalAdvance(QStringLiteral("-60 s")) + 8;
