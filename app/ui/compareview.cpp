@@ -85,7 +85,7 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         split->addWidget(scroll);
         split->addWidget(lane.chart);
         split->addWidget(lane.histogram);
-        split->setSizes({ 400, 330, 270 }); // relative weights
+        split->setSizes({ 300, 380, 320 }); // relative weights
         auto *bv = new QVBoxLayout(box);
         bv->setContentsMargins(4, 4, 4, 4);
         bv->addWidget(split);

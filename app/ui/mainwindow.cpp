@@ -17,6 +17,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QProcess>
 #include <QPushButton>
 #include <QScreen>
 #include <QVBoxLayout>
@@ -25,6 +26,7 @@
 #include <QMessageBox>
 #include <QMetaEnum>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -252,20 +254,64 @@ void MainWindow::refreshServerActions()
     m_stopServer->setEnabled(up);
 }
 
+MainWindow::~MainWindow()
+{
+    // A launcher still running may be the browser itself (xdg-open waits for it): QProcess would
+    // kill it on destruction. Leave it running; the system reaps it when this process is gone.
+    for (QProcess *p : std::as_const(m_browserLaunchers)) {
+        p->disconnect(this);
+        p->setParent(nullptr);
+    }
+}
+
+static constexpr int MaxBrowserLaunchers = 4;
+
 void MainWindow::openInBrowser(const QUrl &url)
 {
-    if (QDesktopServices::openUrl(url))
+    // QDesktopServices::openUrl() only says whether xdg-open could be started, not whether a
+    // browser came up (a missing or broken browser fails later, silently). Where xdg-open is
+    // there, run it and watch its exit status.
+    const QString xdgOpen = QStandardPaths::findExecutable(QStringLiteral("xdg-open"));
+    if (xdgOpen.isEmpty() || m_browserLaunchers.size() >= MaxBrowserLaunchers) {
+        if (!QDesktopServices::openUrl(url))
+            showBrowserFailed(url, tr("the system has no default browser set up"));
         return;
+    }
+    auto *p = new QProcess(this);
+    m_browserLaunchers.append(p);
+    p->setProcessChannelMode(QProcess::MergedChannels);
+    p->setStandardOutputFile(QProcess::nullDevice());
+    auto done = [this, p] {
+        m_browserLaunchers.removeOne(p);
+        p->deleteLater();
+    };
+    connect(p, &QProcess::finished, this, [this, url, done](int code, QProcess::ExitStatus status) {
+        done();
+        if (status != QProcess::NormalExit || code != 0)
+            showBrowserFailed(url, code == 3 ? tr("no browser was found (xdg-open: a required tool is missing)")
+                                             : tr("the browser did not start (xdg-open exited with status %1)").arg(code));
+    });
+    connect(p, &QProcess::errorOccurred, this, [this, p, url, done](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart)
+            return;
+        const QString why = p->errorString();
+        done();
+        showBrowserFailed(url, tr("xdg-open could not be started: %1").arg(why));
+    });
+    p->start(xdgOpen, { url.toString() });
+}
+
+void MainWindow::showBrowserFailed(const QUrl &url, const QString &why)
+{
     if (!m_browserFailed) {
         m_browserFailed = new QMessageBox(QMessageBox::Warning, tr("No browser"), QString(), QMessageBox::Ok, this);
         m_browserFailed->setObjectName(QStringLiteral("browserFailed"));
         m_browserFailed->setTextFormat(Qt::RichText);
         m_browserFailed->setTextInteractionFlags(Qt::TextBrowserInteraction);
     }
-    m_browserFailed->setText(tr("<p>No web browser could be started: the system has no default browser set up "
-                                "(xdg-open), or it failed to start.</p><p>Open this address in a browser "
-                                "yourself (select and copy it):</p><p><b>%1</b></p>")
-                                     .arg(url.toString().toHtmlEscaped()));
+    m_browserFailed->setText(tr("<p>No web browser could be opened: %1.</p><p>Open this address in a browser "
+                                "yourself (select and copy it):</p><p><b>%2</b></p>")
+                                     .arg(why.toHtmlEscaped(), url.toString().toHtmlEscaped()));
     m_browserFailed->open();
 }
 

@@ -7,6 +7,7 @@ class QActionGroup;
 class QFrame;
 class QLabel;
 class QMessageBox;
+class QProcess;
 class QPushButton;
 class QTabWidget;
 class QUrl;
@@ -26,6 +27,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 public:
     explicit MainWindow(AppController *controller, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     QTabWidget *tabs() const { return m_tabs; }
     ChatView *chatView() const { return m_chat; }
@@ -44,6 +46,7 @@ public:
     // Opens the URL in the user's browser; when no browser can be started, says so in a dialog
     // that shows the URL to copy.
     void openInBrowser(const QUrl &url);
+    int pendingBrowserLaunches() const { return int(m_browserLaunchers.size()); }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -55,6 +58,7 @@ private:
     void refreshFaultBanner();
     void refreshServerActions();
     void fitToScreen();
+    void showBrowserFailed(const QUrl &url, const QString &why);
 
     AppController *m_controller;
     QTabWidget *m_tabs;
@@ -73,6 +77,7 @@ private:
     QAction *m_startServer = nullptr;
     QAction *m_stopServer = nullptr;
     QMessageBox *m_browserFailed = nullptr;
+    QList<QProcess *> m_browserLaunchers; // xdg-open runs, watched for failure; at most a few
 };
 
 } // namespace rtlab
