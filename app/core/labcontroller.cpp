@@ -205,19 +205,18 @@ void LabController::refresh()
                                         .arg(m_foreignAttempts));
     }
     if (l && w)
-        m_claims.setMeasured(3, tr("p99 %1 ms long polling vs %2 ms WebSocket (p50 %3 vs %4), %5 of %6")
+        m_claims.setMeasured(3, tr("p99 %1 ms long polling vs %2 ms WebSocket (p50 %3 vs %4), %5 bursts of %6")
                                         .arg(ms(l->latency.percentile(99)), ms(w->latency.percentile(99)),
-                                             ms(l->latency.percentile(50)), ms(w->latency.percentile(50)),
-                                             m_bursts == 1 ? tr("1 burst") : tr("%1 bursts").arg(m_bursts))
+                                             ms(l->latency.percentile(50)), ms(w->latency.percentile(50)))
+                                        .arg(m_bursts)
                                         .arg(BurstSize));
     if (l && s && w) {
         m_claims.setMeasured(4, tr("per message, headers/framing/payload: WS %1 · SSE %2 · LP %3")
                                         .arg(perMsg(w), perMsg(s), perMsg(l)));
-        m_claims.setMeasured(5, tr("WebSocket: %1 publishes on its one socket (%2 in all); "
+        m_claims.setMeasured(5, tr("WebSocket: %1 publishes on its one socket (%2 HTTP request in all); "
                                    "long polling and SSE: %3 extra POSTs")
                                         .arg(w->publishes)
-                                        .arg(w->httpRequests == 1 ? tr("1 HTTP request")
-                                                                  : tr("%1 HTTP requests").arg(w->httpRequests))
+                                        .arg(w->httpRequests)
                                         .arg(l->publishes + s->publishes));
         m_claims.setMeasured(10, tr("%1 publishes from the SSE lane, each a POST /send beside the stream")
                                          .arg(s->publishes));
