@@ -18,7 +18,7 @@ namespace rtlab {
 
 CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(parent), m_controller(controller)
 {
-    m_toggle = new QPushButton(tr("Subscribe with all &three"), this);
+    m_toggle = new QPushButton(tr("Subscribe with all thr&ee"), this);
     m_toggle->setToolTip(tr("Subscribe with all three transports at once, each in its own lane"));
     m_toggle->setCheckable(true);
     m_toggle->setChecked(controller->compareEnabled());

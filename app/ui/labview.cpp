@@ -49,7 +49,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     for (QSpinBox *s : { m_latency, m_jitter, m_bandwidth, m_idleKill, m_buffer })
         connect(s, &QSpinBox::valueChanged, this, &LabView::applyFaults);
     connect(m_refuse, &QCheckBox::toggled, this, &LabView::applyFaults);
-    auto *drop = new QPushButton(tr("&Drop connections"), faults);
+    auto *drop = new QPushButton(tr("Drop conn&ections"), faults);
     drop->setToolTip(tr("Cut every connection through the relay now"));
     connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(QStringLiteral("drop")); });
     m_downFor = spin(600, tr(" s"), {}, faults);
@@ -57,7 +57,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_downFor->setMinimum(1);
     auto *down = new QPushButton(tr("Take the &network down for"), faults);
     connect(down, &QPushButton::clicked, this, [this] { m_lab->takeNetworkDown(m_downFor->value() * 1000); });
-    auto *restart = new QPushButton(tr("&Restart server"), faults);
+    auto *restart = new QPushButton(tr("Restart ser&ver"), faults);
     connect(restart, &QPushButton::clicked, app, &AppController::restartServer);
     auto *reset = new QPushButton(tr("Clear faults"), faults);
     connect(reset, &QPushButton::clicked, this, [this] {
@@ -74,10 +74,10 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         form->addWidget(l, row, col * 2, Qt::AlignRight);
         form->addWidget(field, row, col * 2 + 1);
     };
-    addField(0, 0, tr("Added &latency:"), m_latency);
+    addField(0, 0, tr("Added l&atency:"), m_latency);
     addField(0, 1, tr("&Jitter (±):"), m_jitter);
-    addField(1, 0, tr("&Bandwidth cap:"), m_bandwidth);
-    addField(1, 1, tr("&Idle kill after:"), m_idleKill);
+    addField(1, 0, tr("Band&width cap:"), m_bandwidth);
+    addField(1, 1, tr("Idle &kill after:"), m_idleKill);
     addField(2, 0, tr("Buffer res&ponses:"), m_buffer);
     m_buffer->setToolTip(tr("Hold each response until this many bytes have come (or it ends), like a buffering proxy"));
     form->addWidget(m_refuse, 3, 0, 1, 4);
@@ -101,7 +101,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_lesson = new QComboBox(lessons);
     for (const LabController::Lesson &l : LabController::lessons())
         m_lesson->addItem(l.title, l.key);
-    auto *startLesson = new QPushButton(tr("&Start"), lessons);
+    auto *startLesson = new QPushButton(tr("Sta&rt"), lessons);
     m_lessonText = new QTextBrowser(lessons);
     // As tall as its text, so that no line is hidden behind the frame: the panel around it
     // scrolls instead.
