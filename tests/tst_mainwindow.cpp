@@ -7,6 +7,7 @@
 #include "labcontroller.h"
 #include "labview.h"
 #include "mainwindow.h"
+#include "palette.h"
 #include "timeserieschart.h"
 #include "testsupport.h"
 
@@ -25,6 +26,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QScopeGuard>
+#include <QSet>
 #include <QTabWidget>
 #include <QTemporaryDir>
 
@@ -55,6 +57,7 @@ private slots:
     void faultBannerNamesActiveFaultsAndClearsThem();
     void serverMenuStartsAndStopsTheBundledServer();
     void aBrowserThatCannotStartShowsTheUrl();
+    void desktopAndBrowserShareOnePalette();
 
 private:
     bool waitReady();
@@ -525,6 +528,42 @@ void tst_MainWindow::aBrowserThatCannotStartShowsTheUrl()
     QVERIFY2(box->text().contains(QStringLiteral("status 4")), qPrintable(box->text()));
     QVERIFY(box->textInteractionFlags() & Qt::TextSelectableByMouse);
     box->close();
+}
+
+void tst_MainWindow::desktopAndBrowserShareOnePalette()
+{
+    // The browser page's --lp/--sse/--ws, light and then dark, are the desktop's colours.
+    const QString path = QFINDTESTDATA("../resources/web/app.css");
+    QFile css(path);
+    QVERIFY2(css.open(QIODevice::ReadOnly), qPrintable(path));
+    const QString text = QString::fromUtf8(css.readAll());
+    const qsizetype darkAt = text.indexOf(QStringLiteral("prefers-color-scheme: dark"));
+    QVERIFY(darkAt > 0);
+    auto cssColour = [&](const QString &name, bool dark) {
+        static const QRegularExpression re(QStringLiteral("--(lp|sse|ws):\\s*(#[0-9a-fA-F]{6})"));
+        for (const QRegularExpressionMatch &m : re.globalMatch(text))
+            if (m.captured(1) == name && (m.capturedStart() > darkAt) == dark)
+                return QColor(m.captured(2));
+        return QColor();
+    };
+    QPalette light;
+    light.setColor(QPalette::Window, Qt::white);
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
+    const std::array<std::pair<TransportKind, QString>, 3> kinds { { { TransportKind::LongPoll, QStringLiteral("lp") },
+                                                                     { TransportKind::Sse, QStringLiteral("sse") },
+                                                                     { TransportKind::WebSocket, QStringLiteral("ws") } } };
+    QSet<Qt::PenStyle> styles;
+    QSet<int> markers;
+    for (const auto &[kind, name] : kinds) {
+        QCOMPARE(transportColor(kind, light).name(), cssColour(name, false).name());
+        QCOMPARE(transportColor(kind, dark).name(), cssColour(name, true).name());
+        styles.insert(transportPenStyle(kind));
+        markers.insert(int(transportMarker(kind)));
+    }
+    // Told apart without colour too.
+    QCOMPARE(styles.size(), 3);
+    QCOMPARE(markers.size(), 3);
 }
 
 QTEST_MAIN(tst_MainWindow)
