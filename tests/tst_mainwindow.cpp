@@ -3,17 +3,32 @@
 #include "appcontroller.h"
 #include "chatview.h"
 #include "compareview.h"
+#include "histogramchart.h"
+#include "labcontroller.h"
+#include "labview.h"
 #include "mainwindow.h"
+#include "palette.h"
+#include "timeserieschart.h"
 #include "testsupport.h"
 
 #include <QActionGroup>
+#include <QComboBox>
+#include <QDateTime>
+#include <QFile>
+#include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
+#include <QTextBrowser>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QScopeGuard>
+#include <QSet>
 #include <QTabWidget>
+#include <QTemporaryDir>
 
 #include <csignal>
 
@@ -34,6 +49,16 @@ private slots:
     void restartingTheServerShowsTheReset();
     void closesCleanlyAndLeavesNoServer();
     void toolbarTellsTheTruthDuringAnOutage();
+    // Issue 11.
+    void compareShowsTheCurrentLanesAfterARestart();
+    void fitsASmallScreen();
+    void growingNumbersDoNotWidenTheWindow();
+    void aSilentChartSaysSo();
+    void theLessonShowsEveryLine();
+    void faultBannerNamesActiveFaultsAndClearsThem();
+    void serverMenuStartsAndStopsTheBundledServer();
+    void aBrowserThatCannotStartShowsTheUrl();
+    void desktopAndBrowserShareOnePalette();
 
 private:
     bool waitReady();
@@ -270,6 +295,321 @@ void tst_MainWindow::toolbarTellsTheTruthDuringAnOutage()
     m_controller->restartServer();
     QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("Auto: open via")), 3 * WaitMs);
     QVERIFY2(label->text().contains(QLatin1String("WebSocket")), qPrintable(label->text()));
+}
+
+// Issue 11 (1): the lanes restart while Compare is hidden; showing it must paint the new lanes'
+// figures (and must not touch the deleted lanes' statistics: run it under RTLAB_SANITIZE=address).
+static QList<qint64> shownMessageCounts(CompareView *view)
+{
+    static const QRegularExpression re(QStringLiteral("<td>messages</td><td align=right><b>(\\d+)</b>"));
+    QList<qint64> out;
+    for (QLabel *l : view->findChildren<QLabel *>()) {
+        const QRegularExpressionMatch m = re.match(l->text());
+        if (m.hasMatch())
+            out.append(m.captured(1).toLongLong());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void tst_MainWindow::compareShowsTheCurrentLanesAfterARestart()
+{
+    QVERIFY(waitReady());
+    m_window->showTab(QStringLiteral("compare"));
+    m_window->compareView()->toggle()->click();
+    auto lanesHave = [&](qint64 n) {
+        for (int i = 0; i < TransportKindCount; ++i) {
+            const TransportKind k = TransportKind(i);
+            const auto lane = m_controller->laneSnapshot(k);
+            if (!lane || lane->stats.messages < n || lane->stats.latency.count() < 1)
+                return false;
+        }
+        return true;
+    };
+    for (int i = 0; i < 30; ++i)
+        publishFromOutside(QStringLiteral("before the restart %1").arg(i));
+    QVERIFY(QTest::qWaitFor([&] { return lanesHave(30); }, WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const QList<qint64> c = shownMessageCounts(m_window->compareView());
+                return c.size() == 3 && c.first() >= 30;
+            },
+            WaitMs));
+
+    m_window->showTab(QStringLiteral("chat"));
+    m_controller->setPollHoldMs(3000); // restarts the lanes: the old clients and their stats are deleted
+    QVERIFY(QTest::qWaitFor([&] { return lanesHave(1); }, WaitMs));
+    // The lanes run on their own thread: hold their figures still (no bytes reach them) so that
+    // what the view shows can be compared with what they hold.
+    m_controller->relay()->setDown(true);
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int i = 0; i < TransportKindCount; ++i)
+                    if (m_controller->laneSnapshot(TransportKind(i))->state == ClientTransport::State::Open)
+                        return false;
+                return true;
+            },
+            WaitMs));
+
+    m_window->showTab(QStringLiteral("compare"));
+    QVERIFY(!m_window->compareView()->grab().isNull()); // paints now, before any refresh tick
+    QList<qint64> current;
+    for (int i = 0; i < TransportKindCount; ++i)
+        current.append(m_controller->laneSnapshot(TransportKind(i))->stats.messages);
+    std::sort(current.begin(), current.end());
+    QCOMPARE(shownMessageCounts(m_window->compareView()), current);
+    for (int i = 0; i < TransportKindCount; ++i) {
+        const TransportKind k = TransportKind(i);
+        const HistogramChart *h = m_window->compareView()->histogram(k);
+        const LatencyStats latency = m_controller->laneSnapshot(k)->stats.latency;
+        QCOMPARE(h->count(), latency.count());
+        QCOMPARE(h->buckets(), latency.histogram());
+        QVERIFY2(h->titleText().contains(QString::number(latency.count())), qPrintable(h->titleText()));
+    }
+
+    // Turning compare off: the charts keep nothing of the lanes that are gone.
+    m_window->compareView()->toggle()->click();
+    QVERIFY(!m_window->compareView()->grab().isNull());
+    for (int i = 0; i < TransportKindCount; ++i)
+        QCOMPARE(m_window->compareView()->histogram(TransportKind(i))->count(), 0);
+}
+
+// What a 1280×720 screen offers at QT_SCALE_FACTOR=1.5, less a window manager's frame.
+static const QSize SmallScreen(853 - 16, 480 - 40);
+
+void tst_MainWindow::fitsASmallScreen()
+{
+    QVERIFY(waitReady());
+    // The worst case: compare on, a fault on (the banner shows), every tab.
+    m_controller->setCompareEnabled(true);
+    ImpairmentRelay::Settings faults;
+    faults.latencyMs = 100;
+    faults.bufferResponseBytes = 3 * 1024;
+    faults.refuseUpgrades = true;
+    m_controller->relay()->setSettings(faults);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->faultBanner()->isVisible(), WaitMs);
+    for (int i = 0; i < m_window->tabs()->count(); ++i) {
+        m_window->tabs()->setCurrentIndex(i);
+        QWidget *page = m_window->tabs()->widget(i);
+        const QSize hint = m_window->minimumSizeHint();
+        QVERIFY2(hint.width() <= SmallScreen.width() && hint.height() <= SmallScreen.height(),
+                 qPrintable(QStringLiteral("%1: the window needs at least %2×%3")
+                                    .arg(m_window->tabs()->tabText(i))
+                                    .arg(hint.width())
+                                    .arg(hint.height())));
+        const QSize pageHint = page->minimumSizeHint();
+        QVERIFY2(pageHint.width() <= SmallScreen.width() && pageHint.height() <= SmallScreen.height(),
+                 qPrintable(QStringLiteral("%1 needs at least %2×%3")
+                                    .arg(m_window->tabs()->tabText(i))
+                                    .arg(pageHint.width())
+                                    .arg(pageHint.height())));
+    }
+    // And the window does not open larger than the screen it is on.
+    const QSize avail = m_window->screen()->availableGeometry().size();
+    QVERIFY(m_window->width() <= avail.width() && m_window->height() <= avail.height());
+}
+
+void tst_MainWindow::growingNumbersDoNotWidenTheWindow()
+{
+    QVERIFY(waitReady());
+    m_controller->setCompareEnabled(true);
+    m_window->showTab(QStringLiteral("compare"));
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(QTest::qWaitFor([&] { return m_window->size() == SmallScreen; }, WaitMs));
+    // Every figure on screen ten digits long, as after a long run: nothing may push the window.
+    // (Digits inside HTML tags, such as cellspacing=2, stay as they are.)
+    static const QRegularExpression tagOrDigits(QStringLiteral("(<[^>]*>)|\\d+"));
+    auto lengthen = [](const QString &text) {
+        QString out;
+        qsizetype from = 0;
+        for (const QRegularExpressionMatch &m : tagOrDigits.globalMatch(text)) {
+            out += text.mid(from, m.capturedStart() - from);
+            out += m.hasCaptured(1) ? m.captured(1) : QStringLiteral("1234567890");
+            from = m.capturedEnd();
+        }
+        return out + text.mid(from);
+    };
+    for (int tab = 0; tab < m_window->tabs()->count(); ++tab) {
+        m_window->tabs()->setCurrentIndex(tab);
+        for (QLabel *l : m_window->findChildren<QLabel *>()) {
+            const QString longer = lengthen(l->text());
+            if (longer != l->text())
+                l->setText(longer);
+        }
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
+        QCOMPARE(m_window->size(), SmallScreen);
+        QVERIFY(m_window->minimumSizeHint().width() <= SmallScreen.width());
+    }
+}
+
+void tst_MainWindow::aSilentChartSaysSo()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    TimeSeries series(QStringLiteral("messages/s"));
+    for (qint64 t = now - 20000; t <= now - 10000; t += 500)
+        series.append(t, 5);
+    TimeSeriesChart chart(QStringLiteral("Messages per second"), {});
+    chart.addLine(&series, Qt::black);
+    // A 2/s series that stopped 10 s ago: no current value, and it says for how long.
+    QVERIFY(chart.isSilent(0, now));
+    QCOMPARE(chart.statusText(now), QStringLiteral("no data for 10 s"));
+    QCOMPARE(chart.legendTexts(now), QStringList { QStringLiteral("messages/s —") });
+    // Alive again.
+    series.append(now, 7);
+    QVERIFY(!chart.isSilent(0, now + 400));
+    QCOMPARE(chart.statusText(now + 400), QString());
+    QCOMPARE(chart.legendTexts(now + 400), QStringList { QStringLiteral("messages/s 7") });
+    // Slower series get more time: one point every 2 s is late after 6 s, not 3.
+    TimeSeries slow(QStringLiteral("slow"));
+    for (qint64 t = now - 8000; t <= now; t += 2000)
+        slow.append(t, 1);
+    TimeSeriesChart slowChart(QStringLiteral("Slow"), {});
+    slowChart.addLine(&slow, Qt::black);
+    QVERIFY(!slowChart.isSilent(0, now + 5000));
+    QVERIFY(slowChart.isSilent(0, now + 6500));
+    // Nothing yet.
+    TimeSeries empty(QStringLiteral("empty"));
+    TimeSeriesChart emptyChart(QStringLiteral("Empty"), {});
+    emptyChart.addLine(&empty, Qt::black);
+    QCOMPARE(emptyChart.statusText(now), QStringLiteral("no data yet"));
+    QVERIFY(!emptyChart.grab().isNull());
+}
+
+void tst_MainWindow::theLessonShowsEveryLine()
+{
+    m_window->showTab(QStringLiteral("lab"));
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    auto *lesson = m_window->labView()->findChild<QTextBrowser *>();
+    QVERIFY(lesson);
+    auto *combo = m_window->labView()->findChildren<QComboBox *>().first();
+    for (int i = 0; i < combo->count(); ++i) {
+        combo->setCurrentIndex(i);
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
+        // The whole text in view: its viewport is as tall as the laid-out document.
+        QTRY_VERIFY2_WITH_TIMEOUT(lesson->viewport()->height() >= int(lesson->document()->size().height()),
+                                  qPrintable(QStringLiteral("lesson %1: %2 px shown of %3")
+                                                     .arg(i)
+                                                     .arg(lesson->viewport()->height())
+                                                     .arg(lesson->document()->size().height())),
+                                  WaitMs);
+    }
+}
+
+void tst_MainWindow::faultBannerNamesActiveFaultsAndClearsThem()
+{
+    QVERIFY(waitReady());
+    QFrame *banner = m_window->faultBanner();
+    QVERIFY(!banner->isVisible());
+    ImpairmentRelay::Settings faults;
+    faults.latencyMs = 250;
+    faults.bufferResponseBytes = 3 * 1024;
+    m_controller->relay()->setSettings(faults);
+    // On every tab, above them.
+    for (const QString &tab : { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("lab") }) {
+        m_window->showTab(tab);
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), WaitMs);
+    }
+    const QString text = m_window->faultBannerText()->text();
+    QVERIFY2(text.contains(QStringLiteral("latency 250 ms")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("3 KiB")), qPrintable(text));
+    m_controller->relay()->setDown(true);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->faultBannerText()->text().contains(QStringLiteral("network down")), WaitMs);
+
+    m_window->clearFaultsButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), WaitMs);
+    QCOMPARE(m_controller->relay()->settings(), ImpairmentRelay::Settings {});
+    QVERIFY(!m_controller->relay()->isDown());
+}
+
+void tst_MainWindow::serverMenuStartsAndStopsTheBundledServer()
+{
+    QVERIFY(waitReady());
+    QVERIFY(!m_window->startServerAction()->isEnabled());
+    QVERIFY(m_window->stopServerAction()->isEnabled());
+    m_window->stopServerAction()->trigger();
+    QVERIFY(QTest::qWaitFor([&] { return m_controller->server()->state() == ServerProcess::State::Stopped; }, WaitMs));
+    QVERIFY(m_window->startServerAction()->isEnabled());
+    QVERIFY(!m_window->stopServerAction()->isEnabled());
+    m_window->startServerAction()->trigger();
+    QVERIFY(waitReady());
+    QVERIFY(!m_window->startServerAction()->isEnabled());
+    QVERIFY(m_window->stopServerAction()->isEnabled());
+}
+
+void tst_MainWindow::aBrowserThatCannotStartShowsTheUrl()
+{
+    QVERIFY(waitReady());
+    // A stand-in xdg-open, first failing as it does when the browser cannot start (status 4),
+    // then succeeding: no real browser is started by this test.
+    QTemporaryDir bin;
+    QVERIFY(bin.isValid());
+    const QString fake = bin.filePath(QStringLiteral("xdg-open"));
+    auto writeFake = [&](int status) {
+        QFile f(fake);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QStringLiteral("#!/bin/sh\nexit %1\n").arg(status).toUtf8());
+        f.close();
+        QVERIFY(f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+    };
+    const QByteArray path = qgetenv("PATH");
+    qputenv("PATH", bin.path().toUtf8());
+    auto restorePath = qScopeGuard([&] { qputenv("PATH", path); });
+
+    writeFake(0);
+    m_window->lab()->trigger(QStringLiteral("openBrowser"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->pendingBrowserLaunches(), 0, WaitMs);
+    auto *box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed"));
+    QVERIFY(!box || !box->isVisible()); // a browser that opened is no failure
+
+    writeFake(4);
+    m_window->lab()->trigger(QStringLiteral("openBrowser"));
+    QTRY_VERIFY_WITH_TIMEOUT((box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed")))
+                                     && box->isVisible(),
+                             WaitMs);
+    QVERIFY2(box->text().contains(m_controller->serverUrl().toString()), qPrintable(box->text()));
+    QVERIFY2(box->text().contains(QStringLiteral("status 4")), qPrintable(box->text()));
+    QVERIFY(box->textInteractionFlags() & Qt::TextSelectableByMouse);
+    box->close();
+}
+
+void tst_MainWindow::desktopAndBrowserShareOnePalette()
+{
+    // The browser page's --lp/--sse/--ws, light and then dark, are the desktop's colours.
+    const QString path = QFINDTESTDATA("../resources/web/app.css");
+    QFile css(path);
+    QVERIFY2(css.open(QIODevice::ReadOnly), qPrintable(path));
+    const QString text = QString::fromUtf8(css.readAll());
+    const qsizetype darkAt = text.indexOf(QStringLiteral("prefers-color-scheme: dark"));
+    QVERIFY(darkAt > 0);
+    auto cssColour = [&](const QString &name, bool dark) {
+        static const QRegularExpression re(QStringLiteral("--(lp|sse|ws):\\s*(#[0-9a-fA-F]{6})"));
+        for (const QRegularExpressionMatch &m : re.globalMatch(text))
+            if (m.captured(1) == name && (m.capturedStart() > darkAt) == dark)
+                return QColor(m.captured(2));
+        return QColor();
+    };
+    QPalette light;
+    light.setColor(QPalette::Window, Qt::white);
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
+    const std::array<std::pair<TransportKind, QString>, 3> kinds { { { TransportKind::LongPoll, QStringLiteral("lp") },
+                                                                     { TransportKind::Sse, QStringLiteral("sse") },
+                                                                     { TransportKind::WebSocket, QStringLiteral("ws") } } };
+    QSet<Qt::PenStyle> styles;
+    QSet<int> markers;
+    for (const auto &[kind, name] : kinds) {
+        QCOMPARE(transportColor(kind, light).name(), cssColour(name, false).name());
+        QCOMPARE(transportColor(kind, dark).name(), cssColour(name, true).name());
+        styles.insert(transportPenStyle(kind));
+        markers.insert(int(transportMarker(kind)));
+    }
+    // Told apart without colour too.
+    QCOMPARE(styles.size(), 3);
+    QCOMPARE(markers.size(), 3);
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -53,6 +53,10 @@ AppController::~AppController()
 {
     stopLanes();
     m_client.stop();
+    // The relay's upstream sockets belong to this process: while stopAndWait() blocks, nothing
+    // here answers the server's goodbyes (a WebSocket close), and the server would wait its
+    // whole 3 s grace for them. Cut them now, so it finds nothing left and exits at once.
+    m_relay->dropAll();
     m_server.stopAndWait();
     onNetwork([this] {
         delete std::exchange(m_relay, nullptr);

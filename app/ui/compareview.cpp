@@ -10,18 +10,22 @@
 #include <QLabel>
 #include <QMetaEnum>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QVBoxLayout>
 
 namespace rtlab {
 
 CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(parent), m_controller(controller)
 {
-    m_toggle = new QPushButton(tr("Subscribe with all &three transports"), this);
+    m_toggle = new QPushButton(tr("Subscribe with all thr&ee"), this);
+    m_toggle->setToolTip(tr("Subscribe with all three transports at once, each in its own lane"));
     m_toggle->setCheckable(true);
     m_toggle->setChecked(controller->compareEnabled());
     connect(m_toggle, &QPushButton::toggled, controller, &AppController::setCompareEnabled);
     connect(controller, &AppController::compareEnabledChanged, m_toggle, &QPushButton::setChecked);
-    m_probe = new QPushButton(tr("Publish a &probe message"), this);
+    m_probe = new QPushButton(tr("Publish a &probe"), this);
+    m_probe->setToolTip(tr("Publish one message: every lane receives it"));
     connect(m_probe, &QPushButton::clicked, this, [this] {
         m_controller->sendChat(tr("probe %1").arg(m_controller->ownMessagesSent() + 1));
     });
@@ -34,38 +38,77 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
     top->addWidget(m_probe);
     top->addWidget(hint, 1);
 
-    auto *lanes = new QHBoxLayout;
+    // Three lanes in a splitter, each scrolling on its own: they fit side by side on a small
+    // screen, and growing numbers never widen the window.
+    auto *lanes = new QSplitter(Qt::Horizontal, this);
+    lanes->setChildrenCollapsible(false);
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind kind = TransportKind(i);
         const QColor color = transportColor(kind, palette());
-        auto *box = new QGroupBox(transportKindLabel(kind), this);
+        auto *box = new QGroupBox(transportKindLabel(kind), lanes);
         box->setStyleSheet(QStringLiteral("QGroupBox { font-weight: bold; color: %1; }").arg(color.name()));
+        auto *content = new QWidget;
         Lane &lane = m_lanes[size_t(i)];
-        lane.state = new QLabel(box);
-        lane.figures = new QLabel(box);
+        lane.state = new QLabel(content);
+        lane.state->setStyleSheet(QStringLiteral("font-weight: bold;"));
+        lane.figures = new QLabel(content);
         lane.figures->setTextFormat(Qt::RichText);
         lane.figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
         lane.figures->setAlignment(Qt::AlignTop | Qt::AlignLeft);
         lane.figures->setStyleSheet(QStringLiteral("font-weight: normal;"));
-        lane.state->setStyleSheet(QStringLiteral("font-weight: bold;"));
+        lane.figures->setWordWrap(true);
+        auto *upstream = new QLabel(kind == TransportKind::WebSocket
+                                            ? tr("Publishing: the same socket (a text frame).")
+                                            : tr("Publishing: an extra POST /send request each."),
+                                    content);
+        upstream->setWordWrap(true);
+        upstream->setStyleSheet(QStringLiteral("font-weight: normal;"));
         lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), box);
-        lane.chart->addLine(&controller->laneLatency(kind), color);
+        lane.chart->addLine(&controller->laneLatency(kind), color, transportPenStyle(kind), transportMarker(kind));
         lane.histogram = new HistogramChart(tr("Latency histogram"), box);
-        auto *v = new QVBoxLayout(box);
+        auto *v = new QVBoxLayout(content);
+        v->setContentsMargins(0, 0, 0, 0);
         v->addWidget(lane.state);
         v->addWidget(lane.figures);
-        v->addWidget(lane.chart, 2);
-        v->addWidget(lane.histogram, 1);
-        lanes->addWidget(box, 1);
+        v->addWidget(upstream);
+        v->addStretch(1);
+        auto *scroll = new QScrollArea(box);
+        scroll->setWidget(content);
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setMinimumHeight(fontMetrics().height() * 3);
+        // Figures, line chart and histogram share the lane's height; on a small screen the
+        // figures scroll and the user can drag the split.
+        auto *split = new QSplitter(Qt::Vertical, box);
+        split->setChildrenCollapsible(false);
+        split->setStyleSheet(QStringLiteral("font-weight: normal;")); // not the title's bold
+        split->addWidget(scroll);
+        split->addWidget(lane.chart);
+        split->addWidget(lane.histogram);
+        split->setSizes({ 300, 380, 320 }); // relative weights
+        auto *bv = new QVBoxLayout(box);
+        bv->setContentsMargins(4, 4, 4, 4);
+        bv->addWidget(split);
+        box->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 20);
+        lanes->addWidget(box);
+        lanes->setStretchFactor(i, 1);
     }
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addLayout(lanes, 1);
+    layout->addWidget(lanes, 1);
     connect(controller, &AppController::refreshed, this, [this] {
         if (isVisible())
             refresh();
     });
+    // Hidden or not: the old lanes' figures must not stay on screen, nor be painted later.
+    connect(controller, &AppController::lanesRestarted, this, &CompareView::refresh);
     refresh();
+}
+
+void CompareView::showEvent(QShowEvent *event)
+{
+    refresh(); // it did not refresh while hidden
+    QWidget::showEvent(event);
 }
 
 static QString ms(qint64 us)
@@ -81,26 +124,29 @@ void CompareView::refresh()
         const std::optional<AppController::LaneSnapshot> client = m_controller->laneSnapshot(kind);
         if (!client) {
             lane.state->setText(tr("not subscribed"));
-            lane.figures->setText(tr("Turn on “Subscribe with all three transports”."));
-            lane.histogram->setStats(nullptr, {});
+            lane.figures->setText(tr("Turn on “Subscribe with all three”."));
+            lane.histogram->clear();
+            lane.chart->update();
             continue;
         }
         const TransportStats &s = client->stats;
         const char *stateKey = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state));
         lane.state->setText(QString::fromLatin1(stateKey));
         const double per = s.messages > 0 ? double(s.messages) : 1.0;
-        const QString upstream = kind == TransportKind::WebSocket ? tr("same socket (a text frame)")
-                                                                  : tr("an extra POST /send request");
         lane.figures->setText(
-                tr("<table cellspacing=2>"
+                tr("<table width=100% cellspacing=1>"
                    "<tr><td>messages</td><td align=right><b>%1</b></td></tr>"
-                   "<tr><td>latency p50 / p95 / p99</td><td align=right><b>%2 / %3 / %4</b> ms</td></tr>"
+                   "<tr><td>latency p50</td><td align=right><b>%2</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p95</td><td align=right><b>%3</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p99</td><td align=right><b>%4</b> ms</td></tr>"
                    "<tr><td>reconnects</td><td align=right>%5</td></tr>"
                    "<tr><td>HTTP requests</td><td align=right>%6</td></tr>"
                    "<tr><td>bytes per message</td><td align=right><b>%7</b></td></tr>"
-                   "<tr><td>&nbsp;&nbsp;headers / framing / payload</td><td align=right>%8 / %9 / %10</td></tr>"
-                   "<tr><td>heartbeats / hold timeouts</td><td align=right>%11 / %12</td></tr>"
-                   "<tr><td>upstream</td><td align=right>%13</td></tr></table>")
+                   "<tr><td>&nbsp;&nbsp;headers</td><td align=right>%8</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;framing</td><td align=right>%9</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%10</td></tr>"
+                   "<tr><td>heartbeats</td><td align=right>%11</td></tr>"
+                   "<tr><td>hold timeouts</td><td align=right>%12</td></tr></table>")
                         .arg(s.messages)
                         .arg(ms(s.latency.percentile(50)), ms(s.latency.percentile(95)), ms(s.latency.percentile(99)))
                         .arg(s.reconnects)
@@ -110,8 +156,7 @@ void CompareView::refresh()
                         .arg(double(s.framingBytes) / per, 0, 'f', 1)
                         .arg(double(s.payloadBytes) / per, 0, 'f', 1)
                         .arg(s.heartbeats)
-                        .arg(s.holdTimeouts)
-                        .arg(upstream));
+                        .arg(s.holdTimeouts));
         lane.histogram->setStats(&s.latency, transportColor(kind, palette()));
         lane.chart->update();
     }

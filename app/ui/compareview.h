@@ -16,12 +16,19 @@ class HistogramChart;
 class TimeSeriesChart;
 
 // The three transports subscribed at once, side by side: the same messages, three costs.
+// It shows copies of the lanes' figures, re-read whenever it is shown, whenever the lanes are
+// replaced, and a few times a second while visible: never a lane that is gone.
 class CompareView : public QWidget
 {
     Q_OBJECT
 public:
     explicit CompareView(AppController *controller, QWidget *parent = nullptr);
     QPushButton *toggle() const { return m_toggle; }
+    HistogramChart *histogram(TransportKind kind) const { return m_lanes[size_t(kind)].histogram; }
+    QLabel *figures(TransportKind kind) const { return m_lanes[size_t(kind)].figures; }
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Lane

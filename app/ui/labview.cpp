@@ -7,8 +7,9 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDesktopServices>
-#include <QFormLayout>
+#include <QAbstractTextDocumentLayout>
+#include <QGridLayout>
+#include <QScrollArea>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -20,6 +21,8 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace rtlab {
 
@@ -47,14 +50,15 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     for (QSpinBox *s : { m_latency, m_jitter, m_bandwidth, m_idleKill, m_buffer })
         connect(s, &QSpinBox::valueChanged, this, &LabView::applyFaults);
     connect(m_refuse, &QCheckBox::toggled, this, &LabView::applyFaults);
-    auto *drop = new QPushButton(tr("&Drop every connection now"), faults);
+    auto *drop = new QPushButton(tr("Drop conn&ections"), faults);
+    drop->setToolTip(tr("Cut every connection through the relay now"));
     connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(QStringLiteral("drop")); });
     m_downFor = spin(600, tr(" s"), {}, faults);
     m_downFor->setValue(5);
     m_downFor->setMinimum(1);
     auto *down = new QPushButton(tr("Take the &network down for"), faults);
     connect(down, &QPushButton::clicked, this, [this] { m_lab->takeNetworkDown(m_downFor->value() * 1000); });
-    auto *restart = new QPushButton(tr("&Restart server"), faults);
+    auto *restart = new QPushButton(tr("Restart ser&ver"), faults);
     connect(restart, &QPushButton::clicked, app, &AppController::restartServer);
     auto *reset = new QPushButton(tr("Clear faults"), faults);
     connect(reset, &QPushButton::clicked, this, [this] {
@@ -63,20 +67,30 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     });
     m_relayStatus = new QLabel(faults);
     m_relayStatus->setWordWrap(true);
-    auto *form = new QFormLayout;
-    form->addRow(tr("Added &latency:"), m_latency);
-    form->addRow(tr("&Jitter (±):"), m_jitter);
-    form->addRow(tr("&Bandwidth cap:"), m_bandwidth);
-    form->addRow(tr("&Idle kill after:"), m_idleKill);
-    form->addRow(tr("Buffer res&ponses up to:"), m_buffer);
-    form->addRow(m_refuse);
+    // Two label/field pairs a row: half the height of a form, for small screens.
+    auto *form = new QGridLayout;
+    auto addField = [form, faults](int row, int col, const QString &label, QWidget *field) {
+        auto *l = new QLabel(label, faults);
+        l->setBuddy(field);
+        form->addWidget(l, row, col * 2, Qt::AlignRight);
+        form->addWidget(field, row, col * 2 + 1);
+    };
+    addField(0, 0, tr("Added l&atency:"), m_latency);
+    addField(0, 1, tr("&Jitter (±):"), m_jitter);
+    addField(1, 0, tr("Band&width cap:"), m_bandwidth);
+    addField(1, 1, tr("Idle &kill after:"), m_idleKill);
+    addField(2, 0, tr("Buffer res&ponses:"), m_buffer);
+    m_buffer->setToolTip(tr("Hold each response until this many bytes have come (or it ends), like a buffering proxy"));
+    form->addWidget(m_refuse, 3, 0, 1, 4);
     auto *downRow = new QHBoxLayout;
     downRow->addWidget(down);
     downRow->addWidget(m_downFor);
+    downRow->addStretch(1);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(drop);
     buttons->addWidget(restart);
     buttons->addWidget(reset);
+    buttons->addStretch(1);
     auto *fv = new QVBoxLayout(faults);
     fv->addLayout(form);
     fv->addLayout(downRow);
@@ -89,10 +103,18 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     for (const LessonInfo &l : LessonCatalog::all())
         if (l.unavailable.isEmpty())
             m_lesson->addItem(l.title, l.id);
-    auto *startLesson = new QPushButton(tr("&Start"), lessons);
-    auto *stopLesson = new QPushButton(tr("S&top"), lessons);
+    auto *startLesson = new QPushButton(tr("Sta&rt"), lessons);
+    auto *stopLesson = new QPushButton(tr("Stop"), lessons);
     m_lessonText = new QTextBrowser(lessons);
-    m_lessonText->setMinimumHeight(70);
+    // As tall as its text, so that no line is hidden behind the frame: the panel around it
+    // scrolls instead.
+    m_lessonText->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_lessonText->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Minimum);
+    connect(m_lessonText->document()->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, m_lessonText,
+            [this](const QSizeF &size) {
+                const QMargins m = m_lessonText->contentsMargins();
+                m_lessonText->setFixedHeight(int(std::ceil(size.height())) + m.top() + m.bottom() + 2);
+            });
     m_lessonStatus = new QLabel(lessons);
     m_lessonStatus->setWordWrap(true);
     auto showLesson = [this] {
@@ -183,13 +205,14 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_claims->setWordWrap(true);
     m_claims->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::TransportColumn, QHeaderView::ResizeToContents);
-    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ClaimColumn, QHeaderView::Interactive);
-    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ExpectedColumn, QHeaderView::Interactive);
+    // The text columns share what is left (wrapping), so that the "Set it up" buttons stay on
+    // screen however narrow the window.
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ClaimColumn, QHeaderView::Stretch);
+    m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ExpectedColumn, QHeaderView::Stretch);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::MeasuredColumn, QHeaderView::Stretch);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::HoldsColumn, QHeaderView::ResizeToContents);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ActionColumn, QHeaderView::ResizeToContents);
-    m_claims->setColumnWidth(ClaimsModel::ClaimColumn, 170);
-    m_claims->setColumnWidth(ClaimsModel::ExpectedColumn, 240);
+    m_claims->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     for (int row = 0; row < lab->claims()->rowCount(); ++row) {
         const ClaimsModel::Claim &claim = lab->claims()->claims().at(row);
         auto *b = new QPushButton(tr("Run lesson"), m_claims);
@@ -205,23 +228,34 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     }
     m_claims->resizeRowsToContents();
     connect(lab->claims(), &QAbstractItemModel::dataChanged, m_claims, [this] { m_claims->resizeRowsToContents(); });
-    connect(lab, &LabController::openBrowserRequested, this, [](const QUrl &url) { QDesktopServices::openUrl(url); });
 
-    // The claims across the top; the controls in a row below.
-    auto *bottom = new QWidget(this);
+    // The claims across the top; the controls in a row below, scrolling when the screen is small.
+    auto *bottom = new QWidget;
     auto *bottomLayout = new QHBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
-    bottomLayout->addWidget(faults, 3);
+    auto *left = new QVBoxLayout;
+    left->addWidget(faults);
+    left->addStretch(1);
+    bottomLayout->addLayout(left, 3);
     auto *right = new QVBoxLayout;
-    right->addWidget(lessons, 1);
+    right->addWidget(lessons);
     right->addWidget(idle);
+    right->addStretch(1);
     bottomLayout->addLayout(right, 2);
+    auto *bottomScroll = new QScrollArea(this);
+    bottomScroll->setWidget(bottom);
+    bottomScroll->setWidgetResizable(true);
+    bottomScroll->setFrameShape(QFrame::NoFrame);
+    bottomScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setChildrenCollapsible(false);
     splitter->addWidget(m_claims);
-    splitter->addWidget(bottom);
+    splitter->addWidget(bottomScroll);
     splitter->setStretchFactor(0, 1);
-    splitter->setSizes({ 420, 260 });
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({ 400, 300 });
     auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
 
     connect(app, &AppController::refreshed, this, [this] {
@@ -259,15 +293,17 @@ void LabView::refreshRelay()
     m_buffer->setValue(int(s.bufferResponseBytes / 1024));
     m_refuse->setChecked(s.refuseUpgrades);
     const ImpairmentRelay::Counters c = relay->counters();
-    m_relayStatus->setText(tr("Relay %1 → %2%3: %4 connections open, %5 cut, %6 idle kills, %7 upgrades refused, "
-                              "%8 refused while down.")
+    // Singular and plural spelled out: there is no translation to pick a plural form from.
+    auto count = [](qint64 n, const QString &one, const QString &many) { return (n == 1 ? one : many).arg(n); };
+    const QStringList counts { count(c.active, tr("%1 connection open"), tr("%1 connections open")),
+                               tr("%1 cut").arg(c.dropped),
+                               count(c.idleKills, tr("%1 idle kill"), tr("%1 idle kills")),
+                               count(c.refusedUpgrades, tr("%1 upgrade refused"), tr("%1 upgrades refused")),
+                               tr("%1 refused while down").arg(c.refusedWhileDown) };
+    m_relayStatus->setText(tr("Relay %1 → %2%3: %4.")
                                    .arg(relay->url().toString(), m_app->serverUrl().toString(),
-                                        relay->isDown() ? tr(" — NETWORK DOWN") : QString())
-                                   .arg(c.active)
-                                   .arg(c.dropped)
-                                   .arg(c.idleKills)
-                                   .arg(c.refusedUpgrades)
-                                   .arg(c.refusedWhileDown));
+                                        relay->isDown() ? tr(" — NETWORK DOWN") : QString(),
+                                        counts.join(QStringLiteral(", "))));
 }
 
 void LabView::refreshLesson()

@@ -18,13 +18,20 @@
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QDesktopServices>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QProcess>
+#include <QPushButton>
+#include <QScreen>
+#include <QVBoxLayout>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMetaEnum>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -46,7 +53,47 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_tabs->addTab(m_labView, tr("&Lab"));
     m_tabs->addTab(new LedgerView(controller, m_tabs), tr("&Bytes"));
     connect(m_lab, &LabController::noticed, this, [this](const QString &m) { statusBar()->showMessage(m, 15000); });
-    setCentralWidget(m_tabs);
+    connect(m_lab, &LabController::openBrowserRequested, this, &MainWindow::openInBrowser);
+
+    // The fault banner: a fault left on in the Lab changes what every tab shows, so every tab
+    // says so. Not by colour alone: it starts with a warning sign and says "Faults on".
+    m_faultBanner = new QFrame(this);
+    m_faultBanner->setObjectName(QStringLiteral("faultBanner"));
+    m_faultBanner->setFrameShape(QFrame::StyledPanel);
+    m_faultBanner->setAutoFillBackground(true);
+    {
+        QPalette pal = m_faultBanner->palette();
+        const bool dark = isDark(pal);
+        pal.setColor(QPalette::Window, dark ? QColor(0x3a, 0x2e, 0x0c) : QColor(0xff, 0xf3, 0xc4));
+        pal.setColor(QPalette::WindowText, dark ? QColor(0xf0, 0xe6, 0xc8) : QColor(0x3d, 0x2e, 0x00));
+        m_faultBanner->setPalette(pal);
+    }
+    m_faultText = new QLabel(m_faultBanner);
+    m_faultText->setWordWrap(true);
+    m_faultText->setTextFormat(Qt::RichText);
+    m_faultText->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_clearFaults = new QPushButton(tr("Clear faults"), m_faultBanner);
+    m_clearFaults->setToolTip(tr("Back to a clean relay: no added latency, jitter, cap, idle kill or buffering; "
+                                 "upgrades allowed; network up; long polls held 25 s"));
+    connect(m_clearFaults, &QPushButton::clicked, m_lab, [this] {
+        m_lab->resetFaults();
+        refreshFaultBanner();
+    });
+    auto *bannerLayout = new QHBoxLayout(m_faultBanner);
+    bannerLayout->setContentsMargins(8, 3, 4, 3);
+    bannerLayout->addWidget(m_faultText, 1);
+    bannerLayout->addWidget(m_clearFaults);
+    connect(controller->relay(), &ImpairmentRelay::settingsChanged, this, &MainWindow::refreshFaultBanner);
+    connect(controller->relay(), &ImpairmentRelay::downChanged, this, &MainWindow::refreshFaultBanner);
+    connect(controller, &AppController::refreshed, this, &MainWindow::refreshFaultBanner);
+
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(m_faultBanner);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
 
     // The transport toggle: a segmented control of exclusive actions, Ctrl+1…Ctrl+4.
     QToolBar *bar = addToolBar(tr("Transport"));
@@ -86,8 +133,11 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
                                 "across reconnects and switches."));
     bar->addWidget(m_continuity);
 
+    // Status texts change all the time: they are cut, never widen the window.
     m_serverStatus = new QLabel(this);
+    m_serverStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_clientStatus = new QLabel(this);
+    m_clientStatus->setFixedWidth(fontMetrics().horizontalAdvance(tr("client: reconnecting")) + 8);
     statusBar()->addWidget(m_serverStatus, 1);
     statusBar()->addPermanentWidget(m_clientStatus);
     buildMenus();
@@ -96,13 +146,33 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     connect(controller, &AppController::errorOccurred, this,
             [this](const QString &message) { statusBar()->showMessage(message, 10000); });
     connect(controller->server(), &ServerProcess::stateChanged, this, &MainWindow::refreshStatus);
+    connect(controller->server(), &ServerProcess::stateChanged, this, &MainWindow::refreshServerActions);
 
     QSettings s;
     if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1180, 760);
+    fitToScreen();
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_tabs->setCurrentIndex(s.value(QStringLiteral("window/tab"), 0).toInt());
     refreshStatus();
+    refreshServerActions();
+    refreshFaultBanner();
+}
+
+void MainWindow::fitToScreen()
+{
+    // A saved or default size larger than this screen (a small one, or a large scale factor)
+    // would put the right and bottom of the window off-screen.
+    const QScreen *screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    const QRect avail = screen->availableGeometry();
+    const QSize frame(40, 60); // room for a window manager's frame and title bar
+    const QSize fit = size().boundedTo(avail.size() - frame).expandedTo(minimumSizeHint());
+    if (fit != size())
+        resize(fit);
+    if (!avail.contains(geometry()))
+        move(avail.topLeft());
 }
 
 void MainWindow::buildMenus()
@@ -119,7 +189,9 @@ void MainWindow::buildMenus()
     QAction *restart = server->addAction(tr("&Restart bundled server"), QKeySequence(Qt::CTRL | Qt::Key_R),
                                          m_controller, &AppController::restartServer);
     restart->setToolTip(tr("A new server process: a new epoch, and a reset the clients must handle"));
-    server->addAction(tr("S&top bundled server"), m_controller, &AppController::stopServer);
+    m_startServer = server->addAction(tr("St&art bundled server"), m_controller, &AppController::useBundledServer);
+    m_startServer->setToolTip(tr("Start the bundled server (and connect to it)"));
+    m_stopServer = server->addAction(tr("S&top bundled server"), m_controller, &AppController::stopServer);
     server->addSeparator();
     server->addAction(tr("&Connect to server…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, &MainWindow::connectToUrl);
     server->addAction(tr("Use the &bundled server"), m_controller, &AppController::useBundledServer);
@@ -197,17 +269,127 @@ void MainWindow::showTab(const QString &name)
 
 void MainWindow::connectToUrl()
 {
-    bool ok = false;
-    const QString text = QInputDialog::getText(this, tr("Connect to an rtlab server"), tr("Server URL:"), QLineEdit::Normal,
-                                               m_controller->serverUrl().toString(), &ok);
-    if (!ok)
+    // A short title (window managers cut long ones on a narrow dialog), the rest in the label.
+    QInputDialog dialog(this);
+    dialog.setWindowTitle(tr("Connect"));
+    dialog.setLabelText(tr("URL of an rtlab server (http://HOST:PORT):"));
+    dialog.setTextValue(m_controller->serverUrl().toString());
+    dialog.resize(qMax(dialog.sizeHint().width(), fontMetrics().horizontalAdvance(QLatin1Char('0')) * 50),
+                  dialog.sizeHint().height());
+    if (dialog.exec() != QDialog::Accepted)
         return;
+    const QString text = dialog.textValue();
     const QUrl url = QUrl::fromUserInput(text.trimmed());
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()) {
         QMessageBox::warning(this, tr("Not a server URL"), tr("Expected http://HOST:PORT, got “%1”.").arg(text));
         return;
     }
     m_controller->connectTo(url);
+}
+
+void MainWindow::refreshServerActions()
+{
+    const ServerProcess::State st = m_controller->server()->state();
+    const bool up = st == ServerProcess::State::Starting || st == ServerProcess::State::Running;
+    m_startServer->setEnabled(!up && st != ServerProcess::State::Stopping);
+    m_stopServer->setEnabled(up);
+}
+
+MainWindow::~MainWindow()
+{
+    // A launcher still running may be the browser itself (xdg-open waits for it): QProcess would
+    // kill it on destruction. Leave it running; the system reaps it when this process is gone.
+    for (QProcess *p : std::as_const(m_browserLaunchers)) {
+        p->disconnect(this);
+        p->setParent(nullptr);
+    }
+}
+
+static constexpr int MaxBrowserLaunchers = 4;
+
+void MainWindow::openInBrowser(const QUrl &url)
+{
+    // QDesktopServices::openUrl() only says whether xdg-open could be started, not whether a
+    // browser came up (a missing or broken browser fails later, silently). Where xdg-open is
+    // there, run it and watch its exit status.
+    const QString xdgOpen = QStandardPaths::findExecutable(QStringLiteral("xdg-open"));
+    if (xdgOpen.isEmpty() || m_browserLaunchers.size() >= MaxBrowserLaunchers) {
+        if (!QDesktopServices::openUrl(url))
+            showBrowserFailed(url, tr("the system has no default browser set up"));
+        return;
+    }
+    auto *p = new QProcess(this);
+    m_browserLaunchers.append(p);
+    p->setProcessChannelMode(QProcess::MergedChannels);
+    p->setStandardOutputFile(QProcess::nullDevice());
+    auto done = [this, p] {
+        m_browserLaunchers.removeOne(p);
+        p->deleteLater();
+    };
+    connect(p, &QProcess::finished, this, [this, url, done](int code, QProcess::ExitStatus status) {
+        done();
+        if (status != QProcess::NormalExit || code != 0)
+            showBrowserFailed(url, code == 3 ? tr("no browser was found (xdg-open: a required tool is missing)")
+                                             : tr("the browser did not start (xdg-open exited with status %1)").arg(code));
+    });
+    connect(p, &QProcess::errorOccurred, this, [this, p, url, done](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart)
+            return;
+        const QString why = p->errorString();
+        done();
+        showBrowserFailed(url, tr("xdg-open could not be started: %1").arg(why));
+    });
+    p->start(xdgOpen, { url.toString() });
+}
+
+void MainWindow::showBrowserFailed(const QUrl &url, const QString &why)
+{
+    if (!m_browserFailed) {
+        m_browserFailed = new QMessageBox(QMessageBox::Warning, tr("No browser"), QString(), QMessageBox::Ok, this);
+        m_browserFailed->setObjectName(QStringLiteral("browserFailed"));
+        m_browserFailed->setTextFormat(Qt::RichText);
+        m_browserFailed->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    }
+    m_browserFailed->setText(tr("<p>No web browser could be opened: %1.</p><p>Open this address in a browser "
+                                "yourself (select and copy it):</p><p><b>%2</b></p>")
+                                     .arg(why.toHtmlEscaped(), url.toString().toHtmlEscaped()));
+    m_browserFailed->open();
+}
+
+// The relay's faults in words, one entry each; empty when the relay is clean.
+static QStringList describeFaults(const ImpairmentRelay::Settings &s, bool down, qint64 pollHoldMs)
+{
+    QStringList out;
+    if (down)
+        out << MainWindow::tr("network down");
+    if (s.latencyMs > 0)
+        out << MainWindow::tr("added latency %1 ms").arg(s.latencyMs);
+    if (s.jitterMs > 0)
+        out << MainWindow::tr("jitter ±%1 ms").arg(s.jitterMs);
+    if (s.bandwidthBytesPerSec > 0)
+        out << MainWindow::tr("bandwidth cap %1 KiB/s").arg(double(s.bandwidthBytesPerSec) / 1024.0, 0, 'g', 4);
+    if (s.idleKillMs > 0)
+        out << MainWindow::tr("idle connections cut after %1 s").arg(double(s.idleKillMs) / 1000.0, 0, 'g', 3);
+    if (s.bufferResponseBytes > 0)
+        out << MainWindow::tr("responses buffered up to %1 KiB").arg(double(s.bufferResponseBytes) / 1024.0, 0, 'g', 4);
+    if (s.refuseUpgrades)
+        out << MainWindow::tr("WebSocket upgrades refused");
+    if (pollHoldMs != 25000)
+        out << MainWindow::tr("long polls held %1 s").arg(double(pollHoldMs) / 1000.0, 0, 'g', 3);
+    return out;
+}
+
+void MainWindow::refreshFaultBanner()
+{
+    ImpairmentRelay *relay = m_controller->relay();
+    const QStringList faults = describeFaults(relay->settings(), relay->isDown(), m_controller->pollHoldMs());
+    if (!faults.isEmpty()) {
+        const QString text = tr("⚠ <b>Faults on</b> (Lab): %1").arg(faults.join(QStringLiteral(" · ")).toHtmlEscaped());
+        if (m_faultText->text() != text)
+            m_faultText->setText(text);
+        m_faultText->setToolTip(faults.join(QLatin1Char('\n')));
+    }
+    m_faultBanner->setVisible(!faults.isEmpty());
 }
 
 void MainWindow::refreshStatus()

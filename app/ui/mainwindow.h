@@ -2,9 +2,15 @@
 
 #include <QMainWindow>
 
+class QAction;
 class QActionGroup;
+class QFrame;
 class QLabel;
+class QMessageBox;
+class QProcess;
+class QPushButton;
 class QTabWidget;
+class QUrl;
 
 namespace rtlab {
 
@@ -21,6 +27,7 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 public:
     explicit MainWindow(AppController *controller, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     QTabWidget *tabs() const { return m_tabs; }
     ChatView *chatView() const { return m_chat; }
@@ -29,7 +36,17 @@ public:
     LabController *lab() const { return m_lab; }
     QActionGroup *transportActions() const { return m_transports; }
     QLabel *continuityLabel() const { return m_continuity; }
-    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab"
+    // Above the tabs, on every tab: the relay faults that are on, with one click to clear them.
+    QFrame *faultBanner() const { return m_faultBanner; }
+    QLabel *faultBannerText() const { return m_faultText; }
+    QPushButton *clearFaultsButton() const { return m_clearFaults; }
+    QAction *startServerAction() const { return m_startServer; }
+    QAction *stopServerAction() const { return m_stopServer; }
+    void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab", "bytes"
+    // Opens the URL in the user's browser; when no browser can be started, says so in a dialog
+    // that shows the URL to copy.
+    void openInBrowser(const QUrl &url);
+    int pendingBrowserLaunches() const { return int(m_browserLaunchers.size()); }
     // The claims and lanes (.json, .csv) or the current tab (.png), by the file's suffix.
     bool writeResults(const QString &path);
 
@@ -40,6 +57,10 @@ private:
     void buildMenus();
     void refreshStatus();
     void connectToUrl();
+    void refreshFaultBanner();
+    void refreshServerActions();
+    void fitToScreen();
+    void showBrowserFailed(const QUrl &url, const QString &why);
     void exportResults();
 
     AppController *m_controller;
@@ -53,6 +74,13 @@ private:
     QLabel *m_active;
     QLabel *m_serverStatus;
     QLabel *m_clientStatus;
+    QFrame *m_faultBanner;
+    QLabel *m_faultText;
+    QPushButton *m_clearFaults;
+    QAction *m_startServer = nullptr;
+    QAction *m_stopServer = nullptr;
+    QMessageBox *m_browserFailed = nullptr;
+    QList<QProcess *> m_browserLaunchers; // xdg-open runs, watched for failure; at most a few
 };
 
 } // namespace rtlab

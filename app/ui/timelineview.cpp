@@ -28,22 +28,77 @@ void TimelineWidget::setWindowMs(qint64 ms)
     update();
 }
 
+// Okabe–Ito colours, and a shape of its own for each kind of event (filled dot opened, cross
+// closed, bar retry, diamond reset, dashed line switched, tick heartbeat): told apart without
+// colour too.
 static QColor eventColor(ConnectionEvent::Type t, const QPalette &pal)
 {
     using T = ConnectionEvent::Type;
     const bool dark = isDark(pal);
     switch (t) {
-    case T::Opened: return dark ? QColor(0x5c, 0xc8, 0x8a) : QColor(0x1b, 0x8a, 0x4b);
+    case T::Opened: return QColor(0x00, 0x9e, 0x73);
     case T::Closed:
     case T::DeadPeer:
     case T::GaveUp:
-    case T::Error: return dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xc6, 0x28, 0x28);
-    case T::RetryScheduled: return dark ? QColor(0xf2, 0xa6, 0x3b) : QColor(0xc2, 0x6a, 0x00);
-    case T::Reset: return dark ? QColor(0xd0, 0x8c, 0xff) : QColor(0x7b, 0x1f, 0xa2);
+    case T::Error: return dark ? QColor(0xff, 0x7b, 0x5c) : QColor(0xd5, 0x5e, 0x00);
+    case T::RetryScheduled: return dark ? QColor(0xe6, 0x9f, 0x00) : QColor(0xa8, 0x6e, 0x00);
+    case T::Reset: return dark ? QColor(0xcc, 0x79, 0xa7) : QColor(0xa0, 0x3f, 0x7a);
     case T::Switched:
     case T::FellBack: return pal.color(QPalette::Highlight);
     default: return pal.color(QPalette::PlaceholderText);
     }
+}
+
+// One event's mark at (x, y); `spanTo` is where a retry's bar ends, `top`/`bottom` bound a
+// switch's line.
+static void drawEvent(QPainter &p, ConnectionEvent::Type type, const QColor &c, qreal x, qreal y, qreal spanTo,
+                      qreal top, qreal bottom)
+{
+    using T = ConnectionEvent::Type;
+    p.save();
+    p.setBrush(Qt::NoBrush);
+    switch (type) {
+    case T::Switched:
+    case T::FellBack:
+        p.setPen(QPen(c, 2, Qt::DashLine));
+        p.drawLine(QPointF(x, top), QPointF(x, bottom));
+        break;
+    case T::RetryScheduled:
+        p.setPen(QPen(c, 3));
+        p.drawLine(QPointF(x, y), QPointF(spanTo, y));
+        p.drawLine(QPointF(x, y - 4), QPointF(x, y + 4));
+        break;
+    case T::Heartbeat:
+    case T::HoldTimeout:
+        p.setPen(QPen(c, 1));
+        p.drawLine(QPointF(x, y - 5), QPointF(x, y + 5));
+        break;
+    case T::Connecting: break;
+    case T::Reset: {
+        QPainterPath diamond;
+        diamond.moveTo(x, y - 6);
+        diamond.lineTo(x + 6, y);
+        diamond.lineTo(x, y + 6);
+        diamond.lineTo(x - 6, y);
+        diamond.closeSubpath();
+        p.setPen(Qt::NoPen);
+        p.fillPath(diamond, c);
+        break;
+    }
+    case T::Closed:
+    case T::DeadPeer:
+    case T::GaveUp:
+    case T::Error:
+        p.setPen(QPen(c, 2.2, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(QPointF(x - 4, y - 4), QPointF(x + 4, y + 4));
+        p.drawLine(QPointF(x - 4, y + 4), QPointF(x + 4, y - 4));
+        break;
+    default:
+        p.setPen(Qt::NoPen);
+        p.setBrush(c);
+        p.drawEllipse(QPointF(x, y), 5, 5);
+    }
+    p.restore();
 }
 
 void TimelineWidget::paintEvent(QPaintEvent *)
@@ -54,7 +109,28 @@ void TimelineWidget::paintEvent(QPaintEvent *)
     p.fillRect(rect(), pal.color(QPalette::Base));
     const QFontMetrics fm(font());
     const int labelW = fm.horizontalAdvance(QStringLiteral("Long Polling")) + 16;
-    const int legendH = fm.height() + 6;
+    // The legend flows into as many rows as the width needs, the rows below it.
+    using T = ConnectionEvent::Type;
+    struct LegendItem
+    {
+        T type;
+        QString name;
+        QPointF at;
+    };
+    QList<LegendItem> legend;
+    qreal lx = labelW;
+    qreal ly = 2;
+    for (T t : { T::Opened, T::Closed, T::RetryScheduled, T::Reset, T::Switched, T::Heartbeat, T::HoldTimeout }) {
+        const QString name = ConnectionEvent::typeName(t);
+        const qreal w = 28 + fm.horizontalAdvance(name);
+        if (lx > labelW && lx + w > width()) {
+            lx = labelW;
+            ly += fm.height() + 2;
+        }
+        legend.append({ t, name, QPointF(lx, ly) });
+        lx += w;
+    }
+    const int legendH = int(ly) + fm.height() + 6;
     const QRectF area(labelW, legendH, width() - labelW - 10, height() - legendH - fm.height() - 6);
     const qreal rowH = area.height() / TransportKindCount;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -77,21 +153,19 @@ void TimelineWidget::paintEvent(QPaintEvent *)
     const qint64 step = m_windowMs <= 60000 ? 10000 : 60000;
     for (qint64 s = 0; s <= m_windowMs; s += step) {
         const qreal x = area.right() - area.width() * double(s) / double(m_windowMs);
-        p.drawText(QRectF(x - 30, area.bottom() + 2, 60, fm.height()), Qt::AlignHCenter,
-                   s == 0 ? tr("now") : QStringLiteral("-%1 s").arg(s / 1000));
+        if (s == 0) // right-aligned, so that it is not cut off at the edge
+            p.drawText(QRectF(x - 60, area.bottom() + 2, 64, fm.height()), Qt::AlignRight, tr("now"));
+        else
+            p.drawText(QRectF(x - 30, area.bottom() + 2, 60, fm.height()), Qt::AlignHCenter,
+                       QStringLiteral("-%1 s").arg(s / 1000));
     }
 
-    // Legend.
-    using T = ConnectionEvent::Type;
-    qreal lx = labelW;
-    for (T t : { T::Opened, T::Closed, T::RetryScheduled, T::Reset, T::Switched, T::Heartbeat, T::HoldTimeout }) {
-        p.setBrush(eventColor(t, pal));
-        p.setPen(Qt::NoPen);
-        p.drawEllipse(QPointF(lx + 5, fm.height() / 2.0 + 2), 4, 4);
+    // Legend: each kind's own mark, as on the rows.
+    for (const LegendItem &item : legend) {
+        const qreal mid = item.at.y() + fm.height() / 2.0;
+        drawEvent(p, item.type, eventColor(item.type, pal), item.at.x() + 6, mid, item.at.x() + 14, mid - 6, mid + 6);
         p.setPen(pal.color(QPalette::Text));
-        const QString name = ConnectionEvent::typeName(t);
-        p.drawText(QPointF(lx + 12, fm.ascent() + 1), name);
-        lx += 22 + fm.horizontalAdvance(name);
+        p.drawText(QPointF(item.at.x() + 18, item.at.y() + fm.ascent()), item.name);
     }
 
     // Events, newest last; only those in the window. The model is bounded, so this is too.
@@ -105,40 +179,9 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         const bool lane = it->source != u"client";
         if (lane)
             continue; // the timeline shows the chat client; lanes are in the log
-        switch (e.type) {
-        case T::Switched:
-        case T::FellBack:
-            p.setPen(QPen(c, 2, Qt::DashLine));
-            p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
-            break;
-        case T::RetryScheduled:
-            p.setPen(QPen(c, 3));
-            p.drawLine(QPointF(x, y), QPointF(xOf(e.timeMs + e.delayMs), y));
-            break;
-        case T::Heartbeat:
-        case T::HoldTimeout:
-            p.setPen(QPen(c, 1));
-            p.drawLine(QPointF(x, y - 5), QPointF(x, y + 5));
-            break;
-        case T::Connecting:
-            break;
-        case T::Reset: {
-            // Above the row, so that the "opened" it comes with does not hide it.
-            QPainterPath diamond;
-            diamond.moveTo(x, y - 16);
-            diamond.lineTo(x + 6, y - 10);
-            diamond.lineTo(x, y - 4);
-            diamond.lineTo(x - 6, y - 10);
-            diamond.closeSubpath();
-            p.setPen(Qt::NoPen);
-            p.fillPath(diamond, c);
-            break;
-        }
-        default:
-            p.setPen(Qt::NoPen);
-            p.setBrush(c);
-            p.drawEllipse(QPointF(x, y), 5, 5);
-        }
+        // A reset sits above the row, so that the "opened" it comes with does not hide it.
+        drawEvent(p, e.type, c, x, e.type == T::Reset ? y - 10 : y, xOf(e.timeMs + e.delayMs), area.top(),
+                  area.bottom());
     }
 }
 
@@ -172,7 +215,7 @@ TimelineView::TimelineView(AppController *controller, QWidget *parent) : QWidget
         if (m_filter->text().isEmpty())
             m_table->scrollToBottom();
     });
-    auto *filterLabel = new QLabel(tr("&Log:"), this);
+    auto *filterLabel = new QLabel(tr("Lo&g:"), this);
     filterLabel->setBuddy(m_filter);
     auto *row = new QHBoxLayout;
     row->addWidget(filterLabel);

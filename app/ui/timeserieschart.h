@@ -1,5 +1,6 @@
 #pragma once
 
+#include "palette.h"
 #include "timeseries.h"
 
 #include <QColor>
@@ -9,16 +10,28 @@ namespace rtlab {
 
 // A small line chart of TimeSeries over the last minute, drawn with QPainter: cheap enough to
 // repaint several times a second with thousands of points, and it follows the palette.
+// A series that stopped getting points is shown as silent ("no data for N s"), never with its
+// last value as if it were current.
 class TimeSeriesChart : public QWidget
 {
     Q_OBJECT
 public:
     explicit TimeSeriesChart(const QString &title, const QString &unit, QWidget *parent = nullptr);
 
-    void addLine(const TimeSeries *series, const QColor &color);
+    // The series must outlive the chart (AppController's series do).
+    void addLine(const TimeSeries *series, const QColor &color, Qt::PenStyle style = Qt::SolidLine,
+                 MarkerShape marker = MarkerShape::None);
     void setWindowMs(qint64 ms) { m_windowMs = ms; }
-    QSize sizeHint() const override { return { 360, 180 }; }
-    QSize minimumSizeHint() const override { return { 200, 110 }; }
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+    // A series is silent when its newest point is older than 3 s or 3 of its own intervals,
+    // whichever is longer. Both take the time to judge at (ms since the epoch).
+    bool isSilent(int line, qint64 nowMs) const;
+    // "" while data flows; "no data yet" or "no data for N s" when every line is silent.
+    QString statusText(qint64 nowMs) const;
+    // The legend entries as painted ("messages/s 5", or "messages/s —" when silent).
+    QStringList legendTexts(qint64 nowMs) const;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -28,6 +41,8 @@ private:
     {
         const TimeSeries *series;
         QColor color;
+        Qt::PenStyle style;
+        MarkerShape marker;
     };
     QString m_title;
     QString m_unit;
