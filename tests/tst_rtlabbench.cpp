@@ -124,6 +124,7 @@ void tst_RtlabBench::idleSteadyStateShowsWhatEachTransportCosts()
         const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
             transport, QStringLiteral("--subscribers"), QString::number(clients), QStringLiteral("--idle"),
             QStringLiteral("--duration"), QStringLiteral("3"), QStringLiteral("--poll-hold"), QStringLiteral("1"),
+            QStringLiteral("--connect-spread"), QStringLiteral("1"),
             QStringLiteral("--server-pid"), QString::number(QCoreApplication::applicationPid()),
             QStringLiteral("--json") });
         if (r.exitCode != 0)

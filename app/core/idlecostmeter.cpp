@@ -83,9 +83,9 @@ QString IdleCostMeter::defaultProgram()
 
 int IdleCostMeter::estimatedSeconds(const Options &o, int transports)
 {
-    // Set-up (a server start, the connections at a few thousand per second, the settle), one
-    // cycle of warm-up (the longer of the hold and the heartbeat, plus half a second), the window.
-    const double setup = 1.0 + double(qMax(1, o.clients)) / 2000.0 + 0.5;
+    // Set-up (a server start, the connections spread over one hold, the settle), one cycle of
+    // warm-up (the longer of the hold and the heartbeat, plus half a second), the window.
+    const double setup = 1.0 + o.pollHoldSeconds + 0.5;
     const double warmup = qMax(o.pollHoldSeconds, o.heartbeatSeconds) + 0.5;
     return int(std::ceil((setup + warmup + o.windowSeconds) * qMax(1, transports)));
 }
@@ -178,6 +178,8 @@ void IdleCostMeter::launchBench(const QUrl &server, qint64 serverPid)
                        QString::number(m_options.windowSeconds),
                        QStringLiteral("--poll-hold"),
                        QString::number(m_options.pollHoldSeconds),
+                       QStringLiteral("--connect-spread"),
+                       QString::number(m_options.pollHoldSeconds),
                        QStringLiteral("--json") };
     if (serverPid > 0)
         args += { QStringLiteral("--server-pid"), QString::number(serverPid) };
@@ -250,8 +252,9 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
     copy("bytesPerSec", "bytesPerSecPerClient");
     copy("bytesInPerSec", "bytesInPerSecPerClient");
     copy("cpuUsPerSec", "cpuUsPerSecPerClient");
-    if (server.contains(QLatin1String("wakeupsPerSec"))) {
-        s.insert(QLatin1String("serverWakeupsPerSec"), server.value(QLatin1String("wakeupsPerSec")).toDouble());
+    copy("preemptionsPerSec", "preemptionsPerSecPerClient");
+    if (idle.contains(QLatin1String("serverWakeupsPerSec"))) {
+        s.insert(QLatin1String("serverWakeupsPerSec"), idle.value(QLatin1String("serverWakeupsPerSec")).toDouble());
         s.insert(QLatin1String("serverCpuPercent"), server.value(QLatin1String("cpuPercent")).toDouble());
     }
 
@@ -260,11 +263,13 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
     const QString ticks = tickRate == 0 ? tr("no ticks")
             : tickRate > 0              ? tr("%1 ticks/s").arg(tickRate)
                                         : tr("tick rate unknown");
+    const double spread = idle.value(QLatin1String("connectSpreadSeconds")).toDouble();
+    const QString arrivals = spread > 0 ? tr("clients connected over %1 s").arg(spread) : tr("clients connected at once");
     s.insert(QLatin1String("conditions"),
-             tr("steady state over %1 s after a %2 s warm-up, %3, %4, %5")
+             tr("steady state over %1 s after a %2 s warm-up, %3, %4, %5, %6")
                      .arg(window, 0, 'f', 1)
                      .arg(idle.value(QLatin1String("warmupSeconds")).toDouble(), 0, 'f', 1)
-                     .arg(hold, beat, ticks));
+                     .arg(arrivals, hold, beat, ticks));
 
     // What the figures say about the claims, and whether the conditions held.
     QStringList notes;

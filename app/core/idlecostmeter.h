@@ -30,7 +30,9 @@ public:
     {
         int clients = 500;
         double windowSeconds = 20; // the steady-state window: several holds and heartbeats
-        double pollHoldSeconds = 5; // each long poll asks for this hold (timeout=)
+        // Each long poll asks for this hold (timeout=); the clients of every transport connect
+        // spread over one hold, so the long polls' re-polls are not all in step.
+        double pollHoldSeconds = 5;
         double heartbeatSeconds = 5; // the meter's own server only
         // The server to measure; empty: the meter starts its own (ticks off, the heartbeat above).
         QUrl server;
@@ -62,9 +64,11 @@ public:
     // The figures per client, as JSON numbers, from rtlab-bench's --idle --json report:
     // {"transport","clients","failed","windowSeconds","warmupSeconds","holdMs" (-1: no long polls),
     //  "heartbeatMs","tickRate","messagesInWindow","rssBytesPerClient","fdsPerClient",
-    //  "wakeupsPerSecPerClient","requestsPerSecPerClient","bytesPerSecPerClient" (out of the server),
+    //  "wakeupsPerSecPerClient" (voluntary context switches: the server woken),
+    //  "requestsPerSecPerClient","bytesPerSecPerClient" (out of the server),
     //  "bytesInPerSecPerClient" (as the clients received them),"cpuUsPerSecPerClient",
-    //  "serverWakeupsPerSec","serverCpuPercent","heartbeats","conditions" (text),
+    //  "preemptionsPerSecPerClient","serverWakeupsPerSec","serverCpuPercent","heartbeats",
+    //  "conditions" (text), "server" ("own" or "given"),
     //  "notes" (texts: what agrees with the claims, and what does not or was not idle)}
     static QJsonObject summarize(const QJsonObject &bench);
     // What a series says about the claims, transport against transport (texts).

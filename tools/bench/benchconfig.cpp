@@ -89,6 +89,10 @@ bool BenchConfig::fromArguments(
     const auto concurrency = opt("connect-concurrency", "Handshakes in flight at once.", "N", "256");
     const auto connectTimeout
         = opt("connect-timeout", "Seconds allowed for all connections to open.", "S", "60");
+    const auto connectSpread = opt("connect-spread",
+        "Seconds over which the connections start, evenly (clients that arrive over time; in idle "
+        "mode a spread of one hold keeps the long polls out of step). 0: all at once.",
+        "S", "0");
     const auto settle
         = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
     const auto drain
@@ -211,6 +215,7 @@ bool BenchConfig::fromArguments(
     c.rampMaxSteps = int(number(rampSteps, 1, 60));
     c.connectConcurrency = int(number(concurrency, 1, 19000));
     c.connectTimeoutS = number(connectTimeout, 0.1, 3600);
+    c.connectSpreadS = number(connectSpread, 0, 600);
     c.settleS = number(settle, 0, 600);
     c.drainS = number(drain, 0.1, 600);
     c.slowFraction = number(slowFraction, 0, 0.5);

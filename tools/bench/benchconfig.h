@@ -36,6 +36,7 @@ struct BenchConfig
     int rampMaxSteps = 16;
     int connectConcurrency = 256;
     double connectTimeoutS = 60;
+    double connectSpreadS = 0; // connections start evenly over this long (0: as fast as they go)
     double settleS = 0.5;
     double drainS = 3; // stop waiting for stragglers after this long without a delivery
     double slowFraction = 0; // this share of the subscribers stops reading once open

@@ -144,10 +144,16 @@ void BenchRunner::connectAll()
     size_t started = 0;
     size_t settled = 0;
     m_connectStartUs = monotonicUs();
-    const int64_t deadline = m_connectStartUs + int64_t(m_config.connectTimeoutS * Second);
+    const int64_t spreadUs = int64_t(m_config.connectSpreadS * Second);
+    const int64_t deadline = m_connectStartUs + spreadUs + int64_t(m_config.connectTimeoutS * Second);
     int64_t lastScan = 0;
     // Bounded concurrency: at most connectConcurrency handshakes in flight, below every
-    // server's listen backlog (rtlab 1024, nginx and Node 511).
+    // server's listen backlog (rtlab 1024, nginx and Node 511). With a spread, connection i
+    // starts no sooner than i/N of the spread in: clients that arrive over time, so their
+    // cycles (a long poll's re-poll) are not all in step because they all connected at once.
+    const auto due = [&](size_t i) {
+        return spreadUs == 0 || monotonicUs() - m_connectStartUs >= int64_t(double(spreadUs) * double(i) / double(all.size()));
+    };
     while (settled < all.size() && monotonicUs() < deadline) {
         const int64_t now = monotonicUs();
         if (now - lastScan > 2000) {
@@ -155,7 +161,7 @@ void BenchRunner::connectAll()
             settled = size_t(std::count_if(
                 all.begin(), all.begin() + ptrdiff_t(started), [](Subscriber *s) { return s->settled(); }));
         }
-        while (started < all.size() && started - settled < size_t(m_config.connectConcurrency)) {
+        while (started < all.size() && started - settled < size_t(m_config.connectConcurrency) && due(started)) {
             all[started]->begin();
             ++started;
         }
@@ -472,6 +478,7 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
     QJsonObject r { { QStringLiteral("seconds"), round1(m_idleSeconds) },
         { QStringLiteral("windowSeconds"), std::round(m_idleSeconds * 1000) / 1000 },
         { QStringLiteral("warmupSeconds"), round1(m_warmupS) },
+        { QStringLiteral("connectSpreadSeconds"), m_config.connectSpreadS },
         { QStringLiteral("clients"), qint64(clients) },
         { QStringLiteral("closedInWindow"), qint64(m_openAtPublish - std::min(m_openAtPublish, m_openAtWindowEnd)) },
         { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / window) },
@@ -491,9 +498,14 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
         // Memory and descriptors: steady state (the window's end) against the server before set-up.
         per.insert(QStringLiteral("rssBytes"), std::round(double(m_runEnd.rssKiB - m_before.rssKiB) * 1024.0 * perClient));
         per.insert(QStringLiteral("fds"), round3(double(m_runEnd.fds - m_before.fds) * perClient));
-        const int64_t ctx = (m_runEnd.voluntaryCtx + m_runEnd.involuntaryCtx)
-            - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
-        per.insert(QStringLiteral("wakeupsPerSec"), std::round(double(ctx) / window * perClient * 1e6) / 1e6);
+        // A wake-up is the server going to sleep (epoll_wait, a timer) and being woken: a
+        // voluntary switch. Involuntary ones are preemptions, here mostly the server's own write
+        // waking a reader on the same core, and with other load on the machine, that load.
+        const int64_t woken = m_runEnd.voluntaryCtx - m_runStart.voluntaryCtx;
+        const int64_t preempted = m_runEnd.involuntaryCtx - m_runStart.involuntaryCtx;
+        per.insert(QStringLiteral("wakeupsPerSec"), std::round(double(woken) / window * perClient * 1e6) / 1e6);
+        per.insert(QStringLiteral("preemptionsPerSec"), std::round(double(preempted) / window * perClient * 1e6) / 1e6);
+        r.insert(QStringLiteral("serverWakeupsPerSec"), round1(double(woken) / window));
         per.insert(QStringLiteral("cpuUsPerSec"),
             round3(double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1000.0 / window * perClient));
         r.insert(QStringLiteral("serverFdsBefore"), qint64(m_before.fds));
@@ -808,10 +820,11 @@ void BenchRunner::printTable(const QJsonObject &r)
             ms("holdMs"), ms("heartbeatMs"), i.value(QLatin1String("tickRate")).toDouble(),
             i.value(QLatin1String("messagesInWindow")).toInteger());
         std::fprintf(stderr,
-            "  per client    %.0f B RSS, %.3f fds, %.4f wake-ups/s, %.4f requests/s, %.3f B/s out "
-            "(%.3f B/s received), %lld heartbeats in all\n",
+            "  per client    %.0f B RSS, %.3f fds, %.4f wake-ups/s (+%.4f preemptions/s), %.4f requests/s, "
+            "%.3f B/s out (%.3f B/s received), %lld heartbeats in all\n",
             per.value(QLatin1String("rssBytes")).toDouble(), per.value(QLatin1String("fds")).toDouble(),
-            per.value(QLatin1String("wakeupsPerSec")).toDouble(), per.value(QLatin1String("requestsPerSec")).toDouble(),
+            per.value(QLatin1String("wakeupsPerSec")).toDouble(), per.value(QLatin1String("preemptionsPerSec")).toDouble(),
+            per.value(QLatin1String("requestsPerSec")).toDouble(),
             per.value(QLatin1String("bytesPerSec")).toDouble(), per.value(QLatin1String("bytesInPerSec")).toDouble(),
             i.value(QLatin1String("heartbeats")).toInteger());
         if (i.contains(QLatin1String("statsError")))
