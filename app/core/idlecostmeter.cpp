@@ -341,7 +341,7 @@ QStringList IdleCostMeter::compare(const QJsonArray &summaries)
                 continue;
             if (a > b)
                 out += b > 0 ? tr("Long Polling: %1× the %2 per client of %3 (%4 vs %5 per second), as the claim says.")
-                                       .arg(a / b, 0, 'f', 1)
+                                       .arg(a / b, 0, 'f', a / b >= 10 ? 0 : 1)
                                        .arg(what, transportName(other))
                                        .arg(a, 0, 'g', 3)
                                        .arg(b, 0, 'g', 3)

@@ -15,6 +15,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
@@ -147,7 +148,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
                                    "<th>%3</th><th>%4</th><th>%5</th><th>%6</th></tr>")
                             .arg(tr("per idle client"), tr("memory"), tr("fds"), tr("wake-ups/s"), tr("requests/s"),
                                  tr("bytes/s out"));
-            QStringList notes;
+            QStringList notes, conditions;
             for (const QJsonValue &v : results) {
                 const QJsonObject r = v.toObject();
                 const auto n = [&](const char *key) { return r.value(QLatin1String(key)).toDouble(); };
@@ -160,12 +161,16 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
                                 .arg(n("wakeupsPerSecPerClient"), 0, 'g', 3)
                                 .arg(n("requestsPerSecPerClient"), 0, 'f', 3)
                                 .arg(n("bytesPerSecPerClient"), 0, 'f', 1);
-                notes += QStringLiteral("<b>%1</b>: %2").arg(r.value(QLatin1String("transport")).toString(),
-                                                              r.value(QLatin1String("conditions")).toString().toHtmlEscaped());
+                conditions += r.value(QLatin1String("conditions")).toString();
                 for (const QJsonValue &note : r.value(QLatin1String("notes")).toArray())
-                    notes += note.toString().toHtmlEscaped();
+                    notes += QStringLiteral("<b>%1</b>: %2").arg(r.value(QLatin1String("transport")).toString(),
+                                                                  note.toString().toHtmlEscaped());
             }
             html += QStringLiteral("</table>");
+            // The conditions once when every transport had the same (the usual case), else each.
+            conditions.removeDuplicates();
+            for (const QString &c : std::as_const(conditions))
+                html += QStringLiteral("<p><i>%1</i></p>").arg(c.toHtmlEscaped());
             for (const QString &verdict : IdleCostMeter::compare(results))
                 notes += verdict.toHtmlEscaped();
             html += QStringLiteral("<ul><li>%1</li></ul>").arg(notes.join(QStringLiteral("</li><li>")));
@@ -204,9 +209,15 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     idleRow->addWidget(m_idleTransport);
     idleRow->addWidget(m_idleClients);
     idleRow->addWidget(startIdle);
+    // The figures and verdicts can outgrow the group: they scroll inside it.
+    auto *idleScroll = new QScrollArea(idle);
+    idleScroll->setWidgetResizable(true);
+    idleScroll->setFrameShape(QFrame::NoFrame);
+    idleScroll->setWidget(m_idleResult);
+    m_idleResult->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     auto *iv = new QVBoxLayout(idle);
     iv->addLayout(idleRow);
-    iv->addWidget(m_idleResult);
+    iv->addWidget(idleScroll, 1);
 
     // The claims.
     m_claims = new QTableView(this);
