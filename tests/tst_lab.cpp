@@ -22,6 +22,7 @@ private slots:
     void blockedUpgradesFallBack();
     void idleCostMeterWithASmallN();
     void idleCostSeriesPointsTheWayTheClaimsSay();
+    void idleCostMeterSaysWhenItsServerCannotStart();
     void byteLedgerHasEachTransportsBytes();
 
 private:
@@ -228,6 +229,31 @@ void tst_Lab::idleCostSeriesPointsTheWayTheClaimsSay()
     const QStringList verdicts = IdleCostMeter::compare(all);
     QVERIFY2(verdicts.filter(QStringLiteral("requests per client per second, WebSocket none")).size() == 1,
              qPrintable(verdicts.join(u'\n')));
+}
+
+void tst_Lab::idleCostMeterSaysWhenItsServerCannotStart()
+{
+    IdleCostMeter meter;
+    meter.setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
+    meter.setServerProgram(QStringLiteral("/nonexistent/rtlab-server"));
+    QSignalSpy failed(&meter, &IdleCostMeter::failed);
+    QSignalSpy series(&meter, &IdleCostMeter::seriesFinished);
+    QVERIFY(meter.startSeries({ QStringLiteral("lp"), QStringLiteral("ws") }, {}));
+    QVERIFY(failed.wait(WaitMs));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("rtlab-server")),
+             qPrintable(failed.first().first().toString()));
+    QVERIFY(!meter.isRunning());
+    QCOMPARE(series.count(), 0);
+    // It can be started again.
+    meter.setServerProgram(QStringLiteral(RTLAB_SERVER_BINARY));
+    IdleCostMeter::Options o;
+    o.clients = 5;
+    o.windowSeconds = 1;
+    o.pollHoldSeconds = 0.5;
+    o.heartbeatSeconds = 0.5;
+    QVERIFY(meter.startSeries({ QStringLiteral("sse") }, o));
+    QVERIFY(QTest::qWaitFor([&] { return series.count() > 0 || failed.count() > 1; }, 60000));
+    QCOMPARE(series.count(), 1);
 }
 
 void tst_Lab::byteLedgerHasEachTransportsBytes()

@@ -159,8 +159,11 @@ void IdleCostMeter::next()
             launchBench(url, server->pid());
     });
     connect(server, &ServerProcess::errorOccurred, this, [this, server](const QString &message) {
-        if (m_running && server == m_server.get())
-            fail(tr("the meter's rtlab-server: %1").arg(message));
+        if (!m_running || server != m_server.get())
+            return;
+        // Queued: failing deletes the server, which may be the one emitting this (from start()).
+        QMetaObject::invokeMethod(
+                this, [this, message] { fail(tr("the meter's rtlab-server: %1").arg(message)); }, Qt::QueuedConnection);
     });
     server->start();
 }
