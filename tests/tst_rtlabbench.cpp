@@ -247,6 +247,14 @@ void tst_RtlabBench::badArguments()
         QStringLiteral("--messages"), QStringLiteral("1") });
     QCOMPARE(remote.exitCode, 2);
     QVERIFY2(remote.errText.contains("loopback only"), remote.errText.constData());
+    const BenchRun hold = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
+        QStringLiteral("--poll-hold"), QStringLiteral("-1") });
+    QCOMPARE(hold.exitCode, 2);
+    QVERIFY2(hold.errText.contains("--poll-hold"), hold.errText.constData());
+    const BenchRun stats = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
+        QStringLiteral("--stats-url"), QStringLiteral("http://example.org/stats") });
+    QCOMPARE(stats.exitCode, 2);
+    QVERIFY2(stats.errText.contains("loopback only"), stats.errText.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabBench)
