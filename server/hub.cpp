@@ -246,6 +246,12 @@ QJsonObject Hub::statsJson() const
     o.insert(QLatin1String("slowReadersCut"), m_stats.slowReadersCut);
     o.insert(QLatin1String("heartbeatTimeouts"), m_stats.heartbeatTimeouts);
     o.insert(QLatin1String("pollTimeouts"), m_stats.pollTimeouts);
+    // The settings a measurement depends on (the idle-cost meter reports them beside its figures).
+    QJsonObject config;
+    config.insert(QLatin1String("pollTimeoutMs"), m_config.pollTimeoutMs);
+    config.insert(QLatin1String("heartbeatMs"), m_config.heartbeatMs);
+    config.insert(QLatin1String("tickRate"), m_config.tickRate);
+    o.insert(QLatin1String("config"), config);
     return o;
 }
 

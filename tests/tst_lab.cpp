@@ -25,6 +25,8 @@ private slots:
     void replayedMessagesStayOutOfLatency();
     void blockedUpgradesFallBack();
     void idleCostMeterWithASmallN();
+    void idleCostSeriesPointsTheWayTheClaimsSay();
+    void idleCostMeterSaysWhenItsServerCannotStart();
     void byteLedgerHasEachTransportsBytes();
 
 private:
@@ -50,6 +52,7 @@ void tst_Lab::init()
     m_lab = std::make_unique<LabController>(m_app.get());
     m_lab->serverStats()->setInterval(100);
     m_lab->idleMeter()->setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
+    m_lab->idleMeter()->setServerProgram(QStringLiteral(RTLAB_SERVER_BINARY));
     QVERIFY(QTest::qWaitFor([&] { return m_app->client()->state() == ClientTransport::State::Open; }, WaitMs));
 }
 
@@ -264,6 +267,8 @@ void tst_Lab::blockedUpgradesFallBack()
 
 void tst_Lab::idleCostMeterWithASmallN()
 {
+    // A given server (the bundled one, default 15 s heartbeat): the window waits one heartbeat
+    // after set-up, and a 1 s window is flagged as too short to be steady state.
     QSignalSpy done(m_lab->idleMeter(), &IdleCostMeter::finished);
     QSignalSpy failed(m_lab->idleMeter(), &IdleCostMeter::failed);
     QVERIFY(m_lab->idleMeter()->start(m_app->serverUrl(), m_app->server()->pid(), QStringLiteral("sse"), 20, 1));
@@ -273,8 +278,89 @@ void tst_Lab::idleCostMeterWithASmallN()
     QCOMPARE(r.value(QLatin1String("clients")).toInteger(), 20);
     QCOMPARE(r.value(QLatin1String("failed")).toInteger(), 0);
     QCOMPARE(r.value(QLatin1String("transport")).toString(), QStringLiteral("sse"));
-    QVERIFY(r.value(QLatin1String("rssBytesPerClient")).toDouble() >= 0);
-    QVERIFY(r.value(QLatin1String("wakeupsPerSec")).toDouble() >= 0);
+    QCOMPARE(r.value(QLatin1String("server")).toString(), QStringLiteral("given"));
+    QCOMPARE(r.value(QLatin1String("heartbeatMs")).toInteger(), 15000);
+    QVERIFY(r.value(QLatin1String("warmupSeconds")).toDouble() >= 15);
+    QVERIFY(r.contains(QLatin1String("rssBytesPerClient")));
+    QVERIFY(r.value(QLatin1String("wakeupsPerSecPerClient")).toDouble() >= 0);
+    const QString notes = r.value(QLatin1String("notes")).toVariant().toStringList().join(u'\n');
+    QVERIFY2(notes.contains(QStringLiteral("fewer than two")), qPrintable(notes));
+}
+
+// Issue 11: the meter's own server, hold and heartbeat shortened, no ticks; long polling then
+// and WebSocket in turn. Directions and counts, never timings.
+void tst_Lab::idleCostSeriesPointsTheWayTheClaimsSay()
+{
+    IdleCostMeter *meter = m_lab->idleMeter();
+    QSignalSpy each(meter, &IdleCostMeter::finished);
+    QSignalSpy series(meter, &IdleCostMeter::seriesFinished);
+    QSignalSpy failed(meter, &IdleCostMeter::failed);
+    IdleCostMeter::Options o;
+    o.clients = 50;
+    o.windowSeconds = 3;
+    o.pollHoldSeconds = 1;
+    o.heartbeatSeconds = 1;
+    QVERIFY(!meter->startSeries({ QStringLiteral("lp"), QStringLiteral("carrier pigeon") }, o));
+    QVERIFY(meter->startSeries({ QStringLiteral("lp"), QStringLiteral("ws") }, o));
+    QVERIFY(meter->isRunning());
+    QVERIFY(!meter->startSeries({ QStringLiteral("sse") }, o)); // one at a time
+    QVERIFY(QTest::qWaitFor([&] { return series.count() + failed.count() > 0; }, 60000));
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QCOMPARE(each.count(), 2);
+    QVERIFY(!meter->isRunning());
+    const QJsonArray all = series.first().first().toJsonArray();
+    QCOMPARE(all.size(), 2);
+    const QJsonObject lp = all.at(0).toObject(), ws = all.at(1).toObject();
+    QCOMPARE(lp.value(QLatin1String("transport")).toString(), QStringLiteral("lp"));
+    QCOMPARE(ws.value(QLatin1String("transport")).toString(), QStringLiteral("ws"));
+    for (const QJsonObject &r : { lp, ws }) {
+        QCOMPARE(r.value(QLatin1String("clients")).toInteger(), 50);
+        QCOMPARE(r.value(QLatin1String("server")).toString(), QStringLiteral("own"));
+        QCOMPARE(r.value(QLatin1String("heartbeatMs")).toInteger(), 1000);
+        QCOMPARE(r.value(QLatin1String("tickRate")).toDouble(), 0.0);
+        QCOMPARE(r.value(QLatin1String("messagesInWindow")).toInteger(), 0);
+        const double fds = r.value(QLatin1String("fdsPerClient")).toDouble(-1);
+        QVERIFY2(fds >= 0.9 && fds <= 1.2, qPrintable(QString::number(fds)));
+        QVERIFY(r.value(QLatin1String("conditions")).toString().contains(QStringLiteral("shortened")));
+    }
+    QCOMPARE(lp.value(QLatin1String("holdMs")).toInteger(), 1000);
+    QVERIFY(lp.value(QLatin1String("conditions")).toString().contains(QStringLiteral("hold 1 s")));
+    QVERIFY(lp.value(QLatin1String("requestsPerSecPerClient")).toDouble() > 0);
+    QVERIFY(lp.value(QLatin1String("notes")).toVariant().toStringList().join(u' ').contains(
+            QStringLiteral("As the claim says")));
+    QCOMPARE(ws.value(QLatin1String("requestsPerSecPerClient")).toDouble(-1), 0.0);
+    QVERIFY(ws.value(QLatin1String("heartbeats")).toInteger() > 0);
+    QVERIFY(ws.value(QLatin1String("bytesPerSecPerClient")).toDouble()
+            < lp.value(QLatin1String("bytesPerSecPerClient")).toDouble());
+    // The comparison names the requests long polling makes and WebSocket does not.
+    const QStringList verdicts = IdleCostMeter::compare(all);
+    QVERIFY2(verdicts.filter(QStringLiteral("requests per client per second, WebSocket none")).size() == 1,
+             qPrintable(verdicts.join(u'\n')));
+}
+
+void tst_Lab::idleCostMeterSaysWhenItsServerCannotStart()
+{
+    IdleCostMeter meter;
+    meter.setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
+    meter.setServerProgram(QStringLiteral("/nonexistent/rtlab-server"));
+    QSignalSpy failed(&meter, &IdleCostMeter::failed);
+    QSignalSpy series(&meter, &IdleCostMeter::seriesFinished);
+    QVERIFY(meter.startSeries({ QStringLiteral("lp"), QStringLiteral("ws") }, {}));
+    QVERIFY(failed.wait(WaitMs));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("rtlab-server")),
+             qPrintable(failed.first().first().toString()));
+    QVERIFY(!meter.isRunning());
+    QCOMPARE(series.count(), 0);
+    // It can be started again.
+    meter.setServerProgram(QStringLiteral(RTLAB_SERVER_BINARY));
+    IdleCostMeter::Options o;
+    o.clients = 5;
+    o.windowSeconds = 1;
+    o.pollHoldSeconds = 0.5;
+    o.heartbeatSeconds = 0.5;
+    QVERIFY(meter.startSeries({ QStringLiteral("sse") }, o));
+    QVERIFY(QTest::qWaitFor([&] { return series.count() > 0 || failed.count() > 1; }, 60000));
+    QCOMPARE(series.count(), 1);
 }
 
 void tst_Lab::byteLedgerHasEachTransportsBytes()

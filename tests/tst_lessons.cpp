@@ -121,6 +121,8 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
     QTest::newRow("lp-resource") << QStringLiteral("lp-resource") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecSse")).toDouble());
         QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecWs")).toDouble());
+        QVERIFY(m.value(QLatin1String("idleLp_requestsPerSecPerClient")).toDouble()
+                > m.value(QLatin1String("idleWs_requestsPerSecPerClient")).toDouble());
     });
     QTest::newRow("lp-hold-timeouts") << QStringLiteral("lp-hold-timeouts") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(num(m, "holdTimeouts") > 0);
@@ -144,6 +146,7 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
     });
     QTest::newRow("ws-many-connections") << QStringLiteral("ws-many-connections") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(num(m, "clients") > 0);
+        QVERIFY(m.value(QLatin1String("fdsPerClient")).toDouble() >= 0.9);
     });
     QTest::newRow("ws-blocked") << QStringLiteral("ws-blocked") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(num(m, "refusedUpgrades") > 0);

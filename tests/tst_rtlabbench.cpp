@@ -14,6 +14,7 @@ class tst_RtlabBench : public QObject
 private slots:
     void everyTransportGetsEveryMessageOnce();
     void idleModeReportsTheServer();
+    void idleSteadyStateShowsWhatEachTransportCosts();
     void stormResumesEverySubscriber();
     void slowReadersAreCountedApart();
     void slowReadersAreCutAtTheBound();
@@ -97,7 +98,8 @@ void tst_RtlabBench::idleModeReportsTheServer()
     const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
         QStringLiteral("sse,ws"), QStringLiteral("--subscribers"), QStringLiteral("10"),
         QStringLiteral("--idle-conns"), QStringLiteral("5"), QStringLiteral("--idle"),
-        QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--settle"),
+        QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--settle"),
         QStringLiteral("0.1"), QStringLiteral("--server-pid"),
         QString::number(QCoreApplication::applicationPid()), QStringLiteral("--json") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
@@ -106,6 +108,61 @@ void tst_RtlabBench::idleModeReportsTheServer()
         r.json.value(QLatin1String("connections")).toObject().value(QLatin1String("opened")).toInteger(), 15);
     QVERIFY(r.json.value(QLatin1String("idle")).toObject().contains(QLatin1String("bytesPerSec")));
     QVERIFY(r.json.value(QLatin1String("server")).toObject().contains(QLatin1String("wakeupsPerSec")));
+}
+
+// Issue 11: the idle window opens after set-up and a full cycle, with a short hold and heartbeat,
+// and reports the cost per client. Long polls re-poll (requests > 0); WebSockets send nothing but
+// pings (no request after the handshake); each costs the server one descriptor. Counts and
+// directions only, never timings.
+void tst_RtlabBench::idleSteadyStateShowsWhatEachTransportCosts()
+{
+    ServerConfig config = quietConfig(); // no ticks: nothing is published
+    config.heartbeatMs = 1000;
+    auto server = startServer(config);
+    const int clients = 50;
+    const auto idle = [&](const QString &transport) {
+        const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+            transport, QStringLiteral("--subscribers"), QString::number(clients), QStringLiteral("--idle"),
+            QStringLiteral("--duration"), QStringLiteral("3"), QStringLiteral("--poll-hold"), QStringLiteral("1"),
+            QStringLiteral("--connect-spread"), QStringLiteral("1"),
+            QStringLiteral("--server-pid"), QString::number(QCoreApplication::applicationPid()),
+            QStringLiteral("--json") });
+        if (r.exitCode != 0)
+            qWarning("%s", r.errText.constData());
+        return r.json.value(QLatin1String("idle")).toObject();
+    };
+    const auto per = [](const QJsonObject &i, const char *key) {
+        return i.value(QLatin1String("perClient")).toObject().value(QLatin1String(key)).toDouble(-1);
+    };
+
+    const QJsonObject lp = idle(QStringLiteral("lp"));
+    QCOMPARE(lp.value(QLatin1String("clients")).toInteger(), clients);
+    // The conditions in force, read from the server: the asked-for hold, its heartbeat, no ticks.
+    QCOMPARE(lp.value(QLatin1String("holdMs")).toInteger(), 1000);
+    QCOMPARE(lp.value(QLatin1String("heartbeatMs")).toInteger(), 1000);
+    QCOMPARE(lp.value(QLatin1String("tickRate")).toDouble(), 0.0);
+    QCOMPARE(lp.value(QLatin1String("messagesInWindow")).toInteger(), 0);
+    QVERIFY(lp.value(QLatin1String("warmupSeconds")).toDouble() >= 1.0); // a full cycle after set-up
+    // Every client re-polled at least once in a window of three holds, as the server counted.
+    const QJsonObject lpCounts = lp.value(QLatin1String("byTransport")).toObject().value(QLatin1String("lp")).toObject();
+    QVERIFY2(lpCounts.value(QLatin1String("requests")).toInteger() >= clients, QJsonDocument(lp).toJson().constData());
+    QVERIFY(per(lp, "requestsPerSec") > 0);
+    QVERIFY(per(lp, "bytesPerSec") > 0);
+    QVERIFY2(per(lp, "fds") >= 0.9 && per(lp, "fds") <= 1.2, QJsonDocument(lp).toJson().constData());
+
+    const QJsonObject ws = idle(QStringLiteral("ws"));
+    QCOMPARE(ws.value(QLatin1String("clients")).toInteger(), clients);
+    QCOMPARE(ws.value(QLatin1String("holdMs")).toInteger(), -1); // no long polls
+    QCOMPARE(ws.value(QLatin1String("messagesInWindow")).toInteger(), 0);
+    // No request after the handshakes, only pings (answered, so nobody is closed).
+    QCOMPARE(ws.value(QLatin1String("byTransport")).toObject().value(QLatin1String("ws")).toObject()
+                 .value(QLatin1String("requests")).toInteger(), 0);
+    QCOMPARE(per(ws, "requestsPerSec"), 0.0);
+    QVERIFY(ws.value(QLatin1String("heartbeats")).toInteger() > 0);
+    QCOMPARE(ws.value(QLatin1String("closedInWindow")).toInteger(), 0);
+    QVERIFY2(per(ws, "fds") >= 0.9 && per(ws, "fds") <= 1.2, QJsonDocument(ws).toJson().constData());
+    // A heartbeat costs fewer bytes than a re-poll's answer.
+    QVERIFY(per(ws, "bytesPerSec") < per(lp, "bytesPerSec"));
 }
 
 // Every subscriber drops and reconnects at once while messages keep coming; resuming (SSE by
@@ -190,6 +247,14 @@ void tst_RtlabBench::badArguments()
         QStringLiteral("--messages"), QStringLiteral("1") });
     QCOMPARE(remote.exitCode, 2);
     QVERIFY2(remote.errText.contains("loopback only"), remote.errText.constData());
+    const BenchRun hold = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
+        QStringLiteral("--poll-hold"), QStringLiteral("-1") });
+    QCOMPARE(hold.exitCode, 2);
+    QVERIFY2(hold.errText.contains("--poll-hold"), hold.errText.constData());
+    const BenchRun stats = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
+        QStringLiteral("--stats-url"), QStringLiteral("http://example.org/stats") });
+    QCOMPARE(stats.exitCode, 2);
+    QVERIFY2(stats.errText.contains("loopback only"), stats.errText.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabBench)

@@ -40,8 +40,9 @@ static QList<LessonInfo> makeCatalog()
           tr("<p>With the dashboard ticking 5 times a second, each delivery to a long-polling client ends its "
              "request: the client must send another, and the server must parse it, look up the log and hold it "
              "again.</p><p><b>Watch</b>: Compare → <i>HTTP requests</i> of each lane; the Lab's claims row gives the "
-             "requests per second. For the steady-state cost of idle clients (memory, sockets, wake-ups) use the "
-             "idle-cost meter below.</p>"),
+             "requests per second. Meanwhile rtlab-bench holds 200 idle long-polling clients, then 200 idle "
+             "WebSocket clients, on a server of its own (no ticks, 5 s hold and heartbeat) and measures each "
+             "client's steady-state cost: requests and wake-ups per second, sockets, memory.</p>"),
           8, {} },
         { QStringLiteral("lp-hold-timeouts"), QStringLiteral("lp"), tr("timed-out requests must be retried"),
           tr("hold timeouts > 0, each followed by a new request: more requests than messages"),
@@ -80,9 +81,10 @@ static QList<LessonInfo> makeCatalog()
         { QStringLiteral("ws-many-connections"), QStringLiteral("ws"), tr("many open connections"),
           tr("every idle WebSocket client holds one socket (file descriptor) and memory on the server"),
           tr("WebSocket: idle connections cost"),
-          tr("<p>rtlab-bench, a separate process, holds <b>200 idle WebSocket clients</b> on the server while it "
-             "is quiet; the server's own figures give the cost per client.</p><p><b>Watch</b>: the idle-cost "
-             "meter below: sockets, memory and wake-ups per client.</p>"),
+          tr("<p>rtlab-bench, a separate process, holds <b>200 idle WebSocket clients</b> on a server of its own "
+             "(no ticks, a 5 s heartbeat); once they are all connected and a heartbeat has passed, the server's own "
+             "figures give the cost per client.</p><p><b>Watch</b>: the claims row: open sockets, memory and "
+             "wake-ups per client. The idle-cost meter below compares all three transports the same way.</p>"),
           20, {} },
         { QStringLiteral("ws-complex"), QStringLiteral("ws"), tr("complex to implement"),
           tr("the handshake, masking, ping/pong and close codes drawn in the X-ray"),

@@ -85,11 +85,10 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
         end(false);
     });
     connect(m_idle, &IdleCostMeter::finished, this, [this](const QJsonObject &summary) {
-        if (!m_waitingForMeter)
-            return;
-        m_idleResult = summary;
-        m_waitingForMeter = false;
+        if (m_waitingForMeter)
+            m_idleResults.insert(summary.value(QLatin1String("transport")).toString(), summary);
     });
+    connect(m_idle, &IdleCostMeter::seriesFinished, this, [this] { m_waitingForMeter = false; });
     connect(m_idle, &IdleCostMeter::failed, this, [this](const QString &why) {
         if (!m_waitingForMeter)
             return;
@@ -140,7 +139,7 @@ bool LessonRunner::start(const QString &id, int durationS)
     m_phaseA.clear();
     m_phaseB.clear();
     m_buffering = false;
-    m_idleResult = {};
+    m_idleResults.clear();
     m_idleError.clear();
     m_waitingForMeter = false;
     m_saved = Saved { m_app->mode(), m_app->pollHoldMs() };
@@ -174,10 +173,9 @@ void LessonRunner::setUp()
         m_plan.mode = RealtimeClient::Mode::Auto;
     } else if (id == u"sse-efficient") {
         server = quietServer() + QStringList { QStringLiteral("--heartbeat"), QStringLiteral("2") };
-    } else if (id == u"ws-many-connections" || id == u"proxy-idle-kill") {
+    } else if (id == u"proxy-idle-kill") {
         server = quietServer();
-        if (id == u"proxy-idle-kill")
-            m_plan.relay.idleKillMs = 5000;
+        m_plan.relay.idleKillMs = 5000;
     }
     if (!m_app->usingBundledServer())
         server.clear(); // another server's options are its own: the lesson says what it found
@@ -238,14 +236,21 @@ void LessonRunner::begin()
                 (m_buffering ? m_phaseB : m_phaseA).add(us);
         });
         m_actionTimer.start(m_durationS * 500);
-    } else if (id == u"ws-many-connections") {
-        if (!m_app->usingBundledServer()) {
-            m_idleError = tr("the idle-cost meter reads the bundled server's own figures: use the bundled server");
+    }
+    if (id == u"ws-many-connections" || id == u"lp-resource") {
+        // Steady state on the meter's own fresh server (no ticks, heartbeat and hold 5 s, said in
+        // the result): the window's server keeps serving the lanes meanwhile.
+        IdleCostMeter::Options o;
+        o.clients = IdleClients;
+        o.windowSeconds = 10;
+        const QStringList transports = id == u"lp-resource" ? QStringList { QStringLiteral("lp"), QStringLiteral("ws") }
+                                                             : QStringList { QStringLiteral("ws") };
+        m_waitingForMeter = m_idle->startSeries(transports, o);
+        if (!m_waitingForMeter) {
+            m_idleError = tr("the idle-cost meter could not start rtlab-bench");
         } else {
-            m_waitingForMeter = m_idle->start(m_app->serverUrl(), m_app->server()->pid(), QStringLiteral("ws"),
-                                              IdleClients, qMax(5, m_durationS - 5));
-            if (!m_waitingForMeter && m_idleError.isEmpty())
-                m_idleError = tr("the idle-cost meter could not start rtlab-bench");
+            m_durationS = qMax(m_durationS, IdleCostMeter::estimatedSeconds(o, int(transports.size())));
+            m_endTimer.start(m_durationS * 1000);
         }
     }
 }
@@ -490,12 +495,34 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("requestsPerSecSse"), round1(rps(sse)));
         m.insert(QLatin1String("requestsPerSecWs"), round1(rps(ws)));
         m.insert(QLatin1String("messagesLp"), lp->messages);
-        if (seconds >= 2 && lp->messages > 0)
-            r.holds = rps(lp) > rps(sse) && rps(lp) > rps(ws);
+        // Idle clients in steady state, per client (the meter's own server, hold 5 s).
+        const QJsonObject idleLp = m_idleResults.value(QStringLiteral("lp"));
+        const QJsonObject idleWs = m_idleResults.value(QStringLiteral("ws"));
+        for (auto [key, o] : { std::pair { "Lp", &idleLp }, std::pair { "Ws", &idleWs } })
+            for (const char *field : { "requestsPerSecPerClient", "wakeupsPerSecPerClient", "fdsPerClient",
+                                       "rssBytesPerClient", "bytesPerSecPerClient" })
+                if (o->value(QLatin1String(field)).isDouble())
+                    m.insert(QLatin1String("idle") + QLatin1String(key) + QLatin1Char('_') + QLatin1String(field),
+                             o->value(QLatin1String(field)));
+        const bool idleDone = !idleLp.isEmpty() && !idleWs.isEmpty();
+        const double idleLpRps = idleLp.value(QLatin1String("requestsPerSecPerClient")).toDouble();
+        const double idleWsRps = idleWs.value(QLatin1String("requestsPerSecPerClient")).toDouble();
+        if (seconds >= 2 && lp->messages > 0 && (idleDone || !m_idleError.isEmpty()))
+            r.holds = rps(lp) > rps(sse) && rps(lp) > rps(ws) && (!idleDone || idleLpRps > idleWsRps);
         r.summary = tr("requests/s to receive: Long Polling %1, SSE %2, WebSocket %3")
                             .arg(rps(lp), 0, 'f', 1)
                             .arg(rps(sse), 0, 'f', 1)
                             .arg(rps(ws), 0, 'f', 1);
+        if (idleDone)
+            r.summary += tr("; idle, per client: Long Polling %1 requests/s and %2 wake-ups/s, WebSocket %3 and %4")
+                                 .arg(idleLpRps, 0, 'f', 2)
+                                 .arg(idleLp.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3)
+                                 .arg(idleWsRps, 0, 'f', 2)
+                                 .arg(idleWs.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3);
+        else if (!m_idleError.isEmpty())
+            r.summary += QStringLiteral("; ") + m_idleError;
+        else
+            r.summary += tr("; measuring idle clients in steady state…");
     } else if (id == u"lp-hold-timeouts") {
         m.insert(QLatin1String("holdTimeouts"), lp->holdTimeouts);
         m.insert(QLatin1String("httpRequests"), lp->httpRequests - lp->publishRequests);
@@ -561,24 +588,27 @@ ClaimResult LessonRunner::evaluate() const
                                 .arg(sse->publishRequests);
         }
     } else if (id == u"ws-many-connections") {
-        for (auto it = m_idleResult.begin(); it != m_idleResult.end(); ++it)
-            if (it.value().isDouble())
-                m.insert(it.key(), it.value());
+        const QJsonObject idle = m_idleResults.value(QStringLiteral("ws"));
+        for (const char *key : { "clients", "fdsPerClient", "rssBytesPerClient", "wakeupsPerSecPerClient",
+                                 "bytesPerSecPerClient", "windowSeconds", "heartbeatMs" })
+            if (idle.value(QLatin1String(key)).isDouble())
+                m.insert(QLatin1String(key), idle.value(QLatin1String(key)));
         if (!m_idleError.isEmpty()) {
             r.summary = m_idleError;
-        } else if (m_idleResult.isEmpty()) {
-            r.summary = tr("measuring %1 idle WebSocket clients…").arg(IdleClients);
+        } else if (idle.isEmpty()) {
+            r.summary = tr("measuring %1 idle WebSocket clients in steady state…").arg(IdleClients);
         } else {
-            const double fds = m_idleResult.value(QLatin1String("fdsPerClient")).toDouble(-1);
-            const double rss = m_idleResult.value(QLatin1String("rssBytesPerClient")).toDouble(-1);
+            const double fds = idle.value(QLatin1String("fdsPerClient")).toDouble(-1);
+            const double rss = idle.value(QLatin1String("rssBytesPerClient")).toDouble(-1);
             if (fds >= 0)
                 r.holds = fds >= 0.9;
-            else if (rss >= 0)
-                r.holds = rss > 0;
-            r.summary = tr("%1 idle WebSocket clients: %2 sockets and %3 KiB of server memory per client")
-                                .arg(m_idleResult.value(QLatin1String("clients")).toInteger())
+            r.summary = tr("%1 idle WebSocket clients: %2 open sockets and %3 KiB of server memory per client, "
+                           "%4 wake-ups/s per client (%5)")
+                                .arg(idle.value(QLatin1String("clients")).toInteger())
                                 .arg(fds < 0 ? QStringLiteral("–") : QString::number(fds, 'f', 2))
-                                .arg(rss < 0 ? QStringLiteral("–") : QString::number(rss / 1024.0, 'f', 1));
+                                .arg(rss < 0 ? QStringLiteral("–") : QString::number(rss / 1024.0, 'f', 1))
+                                .arg(idle.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3)
+                                .arg(idle.value(QLatin1String("conditions")).toString());
         }
     } else if (id == u"ws-security") {
         qint64 serverRefused = -1;

@@ -133,7 +133,7 @@ private:
     LatencyStats m_phaseA;      // sse-plain-http: the SSE lane before buffering
     LatencyStats m_phaseB;      // and with it
     bool m_buffering = false;
-    QJsonObject m_idleResult;   // ws-many-connections
+    QMap<QString, QJsonObject> m_idleResults; // transport → the idle-cost meter's summary
     QString m_idleError;
     bool m_waitingForMeter = false;
     QMap<QString, ClaimResult> m_results; // the last result of each lesson run in this session

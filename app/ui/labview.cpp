@@ -13,9 +13,11 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
@@ -143,60 +145,114 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     lv->addWidget(m_lessonText);
     lv->addWidget(m_lessonStatus);
 
-    // The idle-cost meter.
+    // The idle-cost meter: steady state, per client, on the meter's own short-cycle server.
     auto *idle = new QGroupBox(tr("What idle clients cost the server"), this);
     m_idleTransport = new QComboBox(idle);
-    m_idleTransport->addItem(tr("WebSocket"), QStringLiteral("ws"));
-    m_idleTransport->addItem(tr("SSE"), QStringLiteral("sse"));
+    m_idleTransport->addItem(tr("All three, in turn"), QStringLiteral("lp,sse,ws"));
     m_idleTransport->addItem(tr("Long Polling"), QStringLiteral("lp"));
+    m_idleTransport->addItem(tr("SSE"), QStringLiteral("sse"));
+    m_idleTransport->addItem(tr("WebSocket"), QStringLiteral("ws"));
     m_idleClients = spin(3000, tr(" clients"), {}, idle);
     m_idleClients->setMinimum(1);
     m_idleClients->setValue(500);
-    auto *startIdle = new QPushButton(tr("Start for 10 s"), idle);
-    m_idleResult = new QLabel(tr("Idle clients are held by rtlab-bench, a separate process, and measured from the "
-                                 "server's own figures."),
-                              idle);
+    auto *startIdle = new QPushButton(idle);
+    m_idleResult = new QLabel(idle);
     m_idleResult->setWordWrap(true);
     m_idleResult->setTextFormat(Qt::RichText);
-    connect(startIdle, &QPushButton::clicked, this, [this] {
-        if (!m_app->usingBundledServer()) {
-            m_idleResult->setText(tr("The meter reads the bundled server's /proc figures: use the bundled server."));
+    const auto idleOptions = [this] {
+        IdleCostMeter::Options o; // the meter's own server: heartbeat and hold 5 s, 20 s window
+        o.clients = m_idleClients->value();
+        return o;
+    };
+    const auto idleTransports = [this] { return m_idleTransport->currentData().toString().split(u','); };
+    const auto idleButton = [this, startIdle, idleOptions, idleTransports] {
+        if (m_lab->idleMeter()->isRunning()) {
+            startIdle->setText(tr("Cancel"));
             return;
         }
-        m_idleRequestsBefore = m_lab->serverStats()->transportValue(m_idleTransport->currentData().toString(),
-                                                                    QStringLiteral("requests"));
-        m_lab->idleMeter()->start(m_app->serverUrl(), m_app->server()->pid(), m_idleTransport->currentData().toString(),
-                                  m_idleClients->value(), 10);
-        m_idleResult->setText(tr("Holding %1 idle %2 clients for 10 s…").arg(m_idleClients->value()).arg(m_idleTransport->currentText()));
+        const int seconds = IdleCostMeter::estimatedSeconds(idleOptions(), int(idleTransports().size()));
+        startIdle->setText(seconds < 120 ? tr("Measure for about %n s", "", seconds)
+                                         : tr("Measure for about %n min", "", (seconds + 30) / 60));
+    };
+    // The figures per client as a table, each transport with the conditions it was measured in,
+    // then what they say about the claims (the meter's notes and its comparison).
+    const auto idleShow = [this](const QJsonArray &results, const QString &status) {
+        QString html = status.isEmpty() ? QString() : QStringLiteral("<p>%1</p>").arg(status.toHtmlEscaped());
+        if (!results.isEmpty()) {
+            html += QStringLiteral("<table cellspacing='0' cellpadding='3'><tr><th align='left'>%1</th><th>%2</th>"
+                                   "<th>%3</th><th>%4</th><th>%5</th><th>%6</th></tr>")
+                            .arg(tr("per idle client"), tr("memory"), tr("fds"), tr("wake-ups/s"), tr("requests/s"),
+                                 tr("bytes/s out"));
+            QStringList notes, conditions;
+            for (const QJsonValue &v : results) {
+                const QJsonObject r = v.toObject();
+                const auto n = [&](const char *key) { return r.value(QLatin1String(key)).toDouble(); };
+                html += QStringLiteral("<tr><td>%1 (%2)</td><td align='right'>%3</td><td align='right'>%4</td>"
+                                       "<td align='right'>%5</td><td align='right'>%6</td><td align='right'>%7</td></tr>")
+                                .arg(r.value(QLatin1String("transport")).toString())
+                                .arg(r.value(QLatin1String("clients")).toInteger())
+                                .arg(tr("%1 KiB").arg(n("rssBytesPerClient") / 1024.0, 0, 'f', 1))
+                                .arg(n("fdsPerClient"), 0, 'f', 2)
+                                .arg(n("wakeupsPerSecPerClient"), 0, 'g', 3)
+                                .arg(n("requestsPerSecPerClient"), 0, 'f', 3)
+                                .arg(n("bytesPerSecPerClient"), 0, 'f', 1);
+                conditions += r.value(QLatin1String("conditions")).toString();
+                for (const QJsonValue &note : r.value(QLatin1String("notes")).toArray())
+                    notes += QStringLiteral("<b>%1</b>: %2").arg(r.value(QLatin1String("transport")).toString(),
+                                                                  note.toString().toHtmlEscaped());
+            }
+            html += QStringLiteral("</table>");
+            // The conditions once when every transport had the same (the usual case), else each.
+            conditions.removeDuplicates();
+            for (const QString &c : std::as_const(conditions))
+                html += QStringLiteral("<p><i>%1</i></p>").arg(c.toHtmlEscaped());
+            for (const QString &verdict : IdleCostMeter::compare(results))
+                notes += verdict.toHtmlEscaped();
+            html += QStringLiteral("<ul><li>%1</li></ul>").arg(notes.join(QStringLiteral("</li><li>")));
+        }
+        m_idleResult->setText(html);
+    };
+    idleButton();
+    idleShow({}, tr("Idle clients are held by rtlab-bench, a separate process, against a fresh rtlab-server of the "
+                    "meter's (no ticks, heartbeat and long-poll hold shortened to 5 s for the lesson), measured "
+                    "over 20 s once every client is connected and a full cycle has passed."));
+    connect(m_idleTransport, &QComboBox::currentIndexChanged, startIdle, idleButton);
+    connect(m_idleClients, &QSpinBox::valueChanged, startIdle, idleButton);
+    connect(startIdle, &QPushButton::clicked, this, [this, idleOptions, idleTransports, idleButton, idleShow] {
+        if (m_lab->idleMeter()->isRunning()) {
+            m_lab->idleMeter()->cancel();
+            idleButton();
+            idleShow(m_lab->idleMeter()->results(), tr("Cancelled."));
+            return;
+        }
+        m_lab->idleMeter()->startSeries(idleTransports(), idleOptions());
+        idleButton();
     });
-    connect(lab->idleMeter(), &IdleCostMeter::finished, this, [this](const QJsonObject &r) {
-        // Requests per second per client, from the server's own count (read once a second).
-        const QString transport = r.value(QLatin1String("transport")).toString();
-        const qint64 requests = m_lab->serverStats()->transportValue(transport, QStringLiteral("requests"))
-                - m_idleRequestsBefore;
-        const double clients = qMax(1.0, double(r.value(QLatin1String("clients")).toInteger()));
-        const double seconds = qMax(1.0, r.value(QLatin1String("seconds")).toDouble());
-        m_idleResult->setText(
-                tr("<b>%1 idle %2 clients</b> (%3 failed), each costing the server <b>one socket</b>, <b>%4 KiB</b> "
-                   "of memory, <b>%5</b> heartbeat bytes/s and <b>%6</b> requests/s; all together the server woke "
-                   "<b>%7</b> times/s and used <b>%8 %</b> CPU.")
-                        .arg(r.value(QLatin1String("clients")).toInteger())
-                        .arg(transport)
-                        .arg(r.value(QLatin1String("failed")).toInteger())
-                        .arg(r.value(QLatin1String("rssBytesPerClient")).toDouble() / 1024.0, 0, 'f', 1)
-                        .arg(r.value(QLatin1String("heartbeatBytesPerSecPerClient")).toDouble(), 0, 'f', 2)
-                        .arg(double(qMax<qint64>(0, requests)) / clients / seconds, 0, 'f', 3)
-                        .arg(r.value(QLatin1String("wakeupsPerSec")).toDouble(), 0, 'f', 1)
-                        .arg(r.value(QLatin1String("serverCpuPercent")).toDouble(), 0, 'f', 1));
+    connect(lab->idleMeter(), &IdleCostMeter::measuring, this, [this, idleShow](const QString &transport, int seconds) {
+        idleShow(m_lab->idleMeter()->results(),
+                 tr("Measuring %1 idle %2 clients, about %n s…", "", seconds).arg(m_idleClients->value()).arg(transport));
     });
-    connect(lab->idleMeter(), &IdleCostMeter::failed, m_idleResult, &QLabel::setText);
+    connect(lab->idleMeter(), &IdleCostMeter::seriesFinished, this, [idleShow, idleButton](const QJsonArray &results) {
+        idleButton();
+        idleShow(results, {});
+    });
+    connect(lab->idleMeter(), &IdleCostMeter::failed, this, [this, idleShow, idleButton](const QString &why) {
+        idleButton();
+        idleShow(m_lab->idleMeter()->results(), why);
+    });
     auto *idleRow = new QHBoxLayout;
     idleRow->addWidget(m_idleTransport);
     idleRow->addWidget(m_idleClients);
     idleRow->addWidget(startIdle);
+    // The figures and verdicts can outgrow the group: they scroll inside it.
+    auto *idleScroll = new QScrollArea(idle);
+    idleScroll->setWidgetResizable(true);
+    idleScroll->setFrameShape(QFrame::NoFrame);
+    idleScroll->setWidget(m_idleResult);
+    m_idleResult->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     auto *iv = new QVBoxLayout(idle);
     iv->addLayout(idleRow);
-    iv->addWidget(m_idleResult);
+    iv->addWidget(idleScroll, 1);
 
     // The claims.
     m_claims = new QTableView(this);

@@ -44,7 +44,6 @@ private:
     QComboBox *m_idleTransport;
     QSpinBox *m_idleClients;
     QLabel *m_idleResult;
-    qint64 m_idleRequestsBefore = 0;
     QTableView *m_claims;
 };
 

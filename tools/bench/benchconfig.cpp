@@ -47,6 +47,10 @@ bool BenchConfig::fromArguments(
     const auto lpUrl = opt("lp-url", "Long-poll subscriber URL.", "URL");
     const auto pubUrl = opt("pub-url", "Publish URL (HTTP POST).", "URL");
     const auto idleUrl = opt("idle-url", "URL an idle keep-alive connection requests once.", "URL");
+    const auto statsUrl = opt("stats-url",
+        "rtlab's /stats, read at the idle window's edges for requests, bytes out and the server's "
+        "settings; 'none' for servers without it.",
+        "URL");
     const auto transport
         = opt("transport", "ws, sse, lp, or a list (ws,sse,lp) dealt round robin.", "LIST", "ws");
     const auto lpStyle = opt(
@@ -58,7 +62,17 @@ bool BenchConfig::fromArguments(
     const auto subscribers = opt("subscribers", "Subscriber connections.", "N", "100");
     const auto idleConns
         = opt("idle-conns", "Extra idle keep-alive HTTP connections (scenario 1:1 with N idle).", "N", "0");
-    const auto idle = opt("idle", "Idle mode: hold the connections for --duration and report their cost.");
+    const auto idle = opt("idle",
+        "Idle mode: open the connections, wait --warmup, then measure the server over --duration "
+        "(steady state) and report the cost per client.");
+    const auto pollHold = opt("poll-hold",
+        "Seconds each long poll asks to be held (timeout=, capped by the server's --poll-timeout); "
+        "0: the server's hold.",
+        "S", "0");
+    const auto warmup = opt("warmup",
+        "Idle mode: seconds between set-up and the window; default one cycle, the longer of the hold "
+        "and the heartbeat (from /stats).",
+        "S");
     const auto rate = opt("rate", "Messages published per second.", "R", "100");
     const auto messages = opt("messages", "Messages to publish (default: rate x duration).", "M", "0");
     const auto duration = opt("duration", "Seconds to publish (or to hold, in idle mode).", "S", "0");
@@ -75,6 +89,10 @@ bool BenchConfig::fromArguments(
     const auto concurrency = opt("connect-concurrency", "Handshakes in flight at once.", "N", "256");
     const auto connectTimeout
         = opt("connect-timeout", "Seconds allowed for all connections to open.", "S", "60");
+    const auto connectSpread = opt("connect-spread",
+        "Seconds over which the connections start, evenly (clients that arrive over time; in idle "
+        "mode a spread of one hold keeps the long polls out of step). 0: all at once.",
+        "S", "0");
     const auto settle
         = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
     const auto drain
@@ -124,6 +142,10 @@ bool BenchConfig::fromArguments(
         || !pick(lpUrl, base + QStringLiteral("/poll"), &c.lpUrl)
         || !pick(pubUrl, base + QStringLiteral("/send"), &c.pubUrl)
         || !pick(idleUrl, base + QStringLiteral("/healthz"), &c.idleUrl))
+        return false;
+    if (p.value(statsUrl) == u"none")
+        c.readStats = false;
+    else if (!pick(statsUrl, base + QStringLiteral("/stats"), &c.statsUrl))
         return false;
 
     c.transports.clear();
@@ -180,6 +202,9 @@ bool BenchConfig::fromArguments(
     c.rate = number(rate, 0.01, 1e6);
     c.messages = qint64(number(messages, 0, 1e8));
     c.durationS = number(duration, 0, 3600);
+    c.pollHoldS = number(pollHold, 0, 3600);
+    if (p.isSet(warmup))
+        c.warmupS = number(warmup, 0, 3600);
     c.size = int(number(size, 24, 1024 * 1024));
     c.publishers = int(number(publishers, 1, 64));
     c.ramp = p.isSet(ramp);
@@ -190,6 +215,7 @@ bool BenchConfig::fromArguments(
     c.rampMaxSteps = int(number(rampSteps, 1, 60));
     c.connectConcurrency = int(number(concurrency, 1, 19000));
     c.connectTimeoutS = number(connectTimeout, 0.1, 3600);
+    c.connectSpreadS = number(connectSpread, 0, 600);
     c.settleS = number(settle, 0, 600);
     c.drainS = number(drain, 0.1, 600);
     c.slowFraction = number(slowFraction, 0, 0.5);

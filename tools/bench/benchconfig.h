@@ -13,13 +13,16 @@ namespace rtlab::bench {
 // Everything rtlab-bench can be told on its command line (rtlab-bench --help).
 struct BenchConfig
 {
-    Endpoint wsUrl, sseUrl, lpUrl, pubUrl, idleUrl;
+    Endpoint wsUrl, sseUrl, lpUrl, pubUrl, idleUrl, statsUrl;
     std::vector<Subscriber::Kind> transports { Subscriber::Kind::WebSocket }; // round robin over subscribers
     Subscriber::PollStyle pollStyle = Subscriber::PollStyle::Cursor;
     payload::Format pubFormat = payload::Format::Rtlab;
     int subscribers = 100;
     int idleConnections = 0; // extra keep-alive HTTP connections that only hold a socket
     bool idleMode = false; // hold the connections, publish nothing, report the idle cost
+    double pollHoldS = 0; // long polls ask for this hold (timeout=); 0: the server's
+    double warmupS = -1; // idle mode: after set-up, before the window; < 0: one hold/heartbeat cycle
+    bool readStats = true; // idle mode: read the server's /stats at the window's edges
     double rate = 100; // messages per second
     qint64 messages = 0; // 0: rate × duration
     double durationS = 0;
@@ -33,6 +36,7 @@ struct BenchConfig
     int rampMaxSteps = 16;
     int connectConcurrency = 256;
     double connectTimeoutS = 60;
+    double connectSpreadS = 0; // connections start evenly over this long (0: as fast as they go)
     double settleS = 0.5;
     double drainS = 3; // stop waiting for stragglers after this long without a delivery
     double slowFraction = 0; // this share of the subscribers stops reading once open

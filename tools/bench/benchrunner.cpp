@@ -1,5 +1,7 @@
 #include "benchrunner.h"
 
+#include "statsclient.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -135,16 +137,23 @@ void BenchRunner::connectAll()
         group.push_back(std::make_unique<Subscriber>(
             &m_loop, e, kind, slow ? &m_slowTally : &m_tally, uint64_t(m_config.idleConnections + i) + 1));
         group.back()->setPollStyle(m_config.pollStyle);
+        group.back()->setPollHoldMs(int(std::lround(m_config.pollHoldS * 1000)));
         group.back()->setSlow(slow);
         all.push_back(group.back().get());
     }
     size_t started = 0;
     size_t settled = 0;
     m_connectStartUs = monotonicUs();
-    const int64_t deadline = m_connectStartUs + int64_t(m_config.connectTimeoutS * Second);
+    const int64_t spreadUs = int64_t(m_config.connectSpreadS * Second);
+    const int64_t deadline = m_connectStartUs + spreadUs + int64_t(m_config.connectTimeoutS * Second);
     int64_t lastScan = 0;
     // Bounded concurrency: at most connectConcurrency handshakes in flight, below every
-    // server's listen backlog (rtlab 1024, nginx and Node 511).
+    // server's listen backlog (rtlab 1024, nginx and Node 511). With a spread, connection i
+    // starts no sooner than i/N of the spread in: clients that arrive over time, so their
+    // cycles (a long poll's re-poll) are not all in step because they all connected at once.
+    const auto due = [&](size_t i) {
+        return spreadUs == 0 || monotonicUs() - m_connectStartUs >= int64_t(double(spreadUs) * double(i) / double(all.size()));
+    };
     while (settled < all.size() && monotonicUs() < deadline) {
         const int64_t now = monotonicUs();
         if (now - lastScan > 2000) {
@@ -152,7 +161,7 @@ void BenchRunner::connectAll()
             settled = size_t(std::count_if(
                 all.begin(), all.begin() + ptrdiff_t(started), [](Subscriber *s) { return s->settled(); }));
         }
-        while (started < all.size() && started - settled < size_t(m_config.connectConcurrency)) {
+        while (started < all.size() && started - settled < size_t(m_config.connectConcurrency) && due(started)) {
             all[started]->begin();
             ++started;
         }
@@ -396,17 +405,60 @@ void BenchRunner::publishRamp()
               { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
 }
 
+bool BenchRunner::readStats(QJsonObject *out)
+{
+    if (!m_config.readStats)
+        return false;
+    std::string why;
+    if (StatsClient::get(m_config.statsUrl, 5000, out, &why))
+        return true;
+    m_statsError = why;
+    return false;
+}
+
 void BenchRunner::holdIdle()
 {
+    // Steady state, not set-up: every connection is open (connectAll) and the server has
+    // settled; now wait one full cycle (the longer of the poll hold and the heartbeat), so the
+    // window starts with each client in its repeating pattern, then measure over --duration.
+    QJsonObject stats;
+    const QJsonObject config = readStats(&stats) ? stats.value(QLatin1String("config")).toObject() : QJsonObject();
+    m_heartbeatMs = config.value(QLatin1String("heartbeatMs")).toInteger(-1);
+    m_serverPollTimeoutMs = config.value(QLatin1String("pollTimeoutMs")).toInteger(-1);
+    m_tickRate = config.value(QLatin1String("tickRate")).toDouble(-1);
+    const bool longPolls = std::any_of(m_config.transports.begin(), m_config.transports.end(),
+        [](Subscriber::Kind k) { return k == Subscriber::Kind::LongPoll; });
+    if (longPolls) {
+        // The hold in force: what each poll asks for, capped by the server's own limit.
+        const int64_t asked = std::llround(m_config.pollHoldS * 1000);
+        m_holdMs = asked > 0 && m_serverPollTimeoutMs >= 0 ? std::min(asked, m_serverPollTimeoutMs)
+            : asked > 0                                    ? asked
+                                                           : m_serverPollTimeoutMs;
+    }
+    const int64_t cycleMs = std::max(m_holdMs, m_heartbeatMs);
+    m_warmupS = m_config.warmupS >= 0 ? m_config.warmupS : cycleMs > 0 ? double(cycleMs) / 1000.0 + 0.5 : 0;
+    runUntil([] { return false; }, monotonicUs() + int64_t(m_warmupS * Second), 100);
+
+    // The window's edges: /stats outside the /proc samples, so its own request is not counted.
+    if (!readStats(&m_statsStart))
+        m_statsStart = {};
+    m_runStart = ProcSample::take(m_config.serverPids);
+    m_selfCpuStartUs = selfCpuUs();
+    m_openAtPublish = openSubscribers();
     uint64_t bytes0 = 0;
     for (const auto &s : m_subscribers)
         bytes0 += s->bytesIn();
     for (const auto &s : m_idle)
         bytes0 += s->bytesIn();
     const uint64_t hb0 = m_tally.heartbeats;
+    const uint64_t polls0 = m_tally.pollRequests;
     const int64_t start = monotonicUs();
     runUntil([] { return false; }, start + int64_t(m_config.durationS * Second), 100);
+    m_runEnd = ProcSample::take(m_config.serverPids);
+    m_selfCpuEndUs = selfCpuUs();
     m_idleSeconds = double(monotonicUs() - start) / double(Second);
+    if (!readStats(&m_statsEnd))
+        m_statsEnd = {};
     uint64_t bytes1 = 0;
     for (const auto &s : m_subscribers)
         bytes1 += s->bytesIn();
@@ -414,6 +466,97 @@ void BenchRunner::holdIdle()
         bytes1 += s->bytesIn();
     m_idleBytes = bytes1 - bytes0;
     m_idleHeartbeats = m_tally.heartbeats - hb0;
+    m_idlePollRequests = m_tally.pollRequests - polls0;
+    m_openAtWindowEnd = openSubscribers();
+}
+
+QJsonObject BenchRunner::idleReport(size_t idleOpen) const
+{
+    const double window = std::max(m_idleSeconds, 1e-6);
+    const size_t clients = m_openAtPublish + idleOpen; // every connection the bench holds open
+    const double perClient = 1.0 / double(std::max<size_t>(clients, 1));
+    QJsonObject r { { QStringLiteral("seconds"), round1(m_idleSeconds) },
+        { QStringLiteral("windowSeconds"), std::round(m_idleSeconds * 1000) / 1000 },
+        { QStringLiteral("warmupSeconds"), round1(m_warmupS) },
+        { QStringLiteral("connectSpreadSeconds"), m_config.connectSpreadS },
+        { QStringLiteral("clients"), qint64(clients) },
+        { QStringLiteral("closedInWindow"), qint64(m_openAtPublish - std::min(m_openAtPublish, m_openAtWindowEnd)) },
+        { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / window) },
+        { QStringLiteral("bytesPerSecPerConnection"), std::round(double(m_idleBytes) / window * perClient * 1000) / 1000 },
+        { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) },
+        { QStringLiteral("pollRequests"), qint64(m_idlePollRequests) },
+        { QStringLiteral("heartbeatMs"), qint64(m_heartbeatMs) },
+        { QStringLiteral("holdMs"), qint64(m_holdMs) },
+        { QStringLiteral("serverPollTimeoutMs"), qint64(m_serverPollTimeoutMs) },
+        { QStringLiteral("tickRate"), m_tickRate } };
+    const int64_t cycleMs = std::max(m_holdMs, m_heartbeatMs);
+    if (cycleMs > 0)
+        r.insert(QStringLiteral("cycles"), round1(m_idleSeconds * 1000.0 / double(cycleMs)));
+    const auto round3 = [](double v) { return std::round(v * 1000) / 1000; };
+    QJsonObject per;
+    if (m_runStart.valid && m_runEnd.valid && m_before.valid) {
+        // Memory and descriptors: steady state (the window's end) against the server before set-up.
+        per.insert(QStringLiteral("rssBytes"), std::round(double(m_runEnd.rssKiB - m_before.rssKiB) * 1024.0 * perClient));
+        per.insert(QStringLiteral("fds"), round3(double(m_runEnd.fds - m_before.fds) * perClient));
+        // A wake-up is the server going to sleep (epoll_wait, a timer) and being woken: a
+        // voluntary switch. Involuntary ones are preemptions, here mostly the server's own write
+        // waking a reader on the same core, and with other load on the machine, that load.
+        const int64_t woken = m_runEnd.voluntaryCtx - m_runStart.voluntaryCtx;
+        const int64_t preempted = m_runEnd.involuntaryCtx - m_runStart.involuntaryCtx;
+        per.insert(QStringLiteral("wakeupsPerSec"), std::round(double(woken) / window * perClient * 1e6) / 1e6);
+        per.insert(QStringLiteral("preemptionsPerSec"), std::round(double(preempted) / window * perClient * 1e6) / 1e6);
+        r.insert(QStringLiteral("serverWakeupsPerSec"), round1(double(woken) / window));
+        per.insert(QStringLiteral("cpuUsPerSec"),
+            round3(double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1000.0 / window * perClient));
+        r.insert(QStringLiteral("serverFdsBefore"), qint64(m_before.fds));
+        r.insert(QStringLiteral("serverFdsAfter"), qint64(m_runEnd.fds));
+    }
+    per.insert(QStringLiteral("bytesInPerSec"), round3(double(m_idleBytes) / window * perClient));
+    if (!m_statsStart.isEmpty() && !m_statsEnd.isEmpty()) {
+        // The server's own counts, by transport: requests (WebSocket: handshakes) and bytes out.
+        const auto counter = [](const QJsonObject &stats, const char *transport, const char *name) {
+            return stats.value(QLatin1String("transports"))
+                .toObject()
+                .value(QLatin1String(transport))
+                .toObject()
+                .value(QLatin1String(name))
+                .toInteger();
+        };
+        QJsonObject byTransport;
+        qint64 requests = 0, bytesOut = 0;
+        size_t subscribers = 0;
+        for (auto k : m_config.transports) {
+            const char *name = kindName(k);
+            if (byTransport.contains(QLatin1String(name)))
+                continue;
+            const size_t n = size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
+                [k](const auto &s) { return s->kind() == k && s->state() == Subscriber::State::Open; }));
+            const qint64 req = counter(m_statsEnd, name, "requests") - counter(m_statsStart, name, "requests");
+            const qint64 out = counter(m_statsEnd, name, "bytesOut") - counter(m_statsStart, name, "bytesOut");
+            requests += req;
+            bytesOut += out;
+            subscribers += n;
+            const double each = 1.0 / double(std::max<size_t>(n, 1));
+            byTransport.insert(QLatin1String(name),
+                QJsonObject { { QStringLiteral("clients"), qint64(n) }, { QStringLiteral("requests"), req },
+                    { QStringLiteral("bytesOut"), out },
+                    { QStringLiteral("requestsPerSecPerClient"), std::round(double(req) / window * each * 1e5) / 1e5 },
+                    { QStringLiteral("bytesPerSecPerClient"), round3(double(out) / window * each) } });
+        }
+        const double each = 1.0 / double(std::max<size_t>(subscribers, 1));
+        per.insert(QStringLiteral("requestsPerSec"), std::round(double(requests) / window * each * 1e5) / 1e5);
+        per.insert(QStringLiteral("bytesPerSec"), round3(double(bytesOut) / window * each));
+        r.insert(QStringLiteral("byTransport"), byTransport);
+        // Idle means nothing published: the log's growth over the window says whether it was.
+        const auto lastId = [](const QJsonObject &stats) {
+            return stats.value(QLatin1String("history")).toObject().value(QLatin1String("lastId")).toInteger();
+        };
+        r.insert(QStringLiteral("messagesInWindow"), lastId(m_statsEnd) - lastId(m_statsStart));
+    } else if (m_config.readStats) {
+        r.insert(QStringLiteral("statsError"), QString::fromStdString(m_statsError));
+    }
+    r.insert(QStringLiteral("perClient"), per);
+    return r;
 }
 
 int BenchRunner::run()
@@ -450,8 +593,10 @@ int BenchRunner::run()
             monotonicUs() + 10 * Second);
     }
     m_openAtPublish = openSubscribers();
-    m_runStart = ProcSample::take(m_config.serverPids);
-    m_selfCpuStartUs = selfCpuUs();
+    if (!m_config.idleMode) { // idle mode opens its window after a warm-up (holdIdle)
+        m_runStart = ProcSample::take(m_config.serverPids);
+        m_selfCpuStartUs = selfCpuUs();
+    }
     m_tally.counting = true;
     m_slowTally.counting = true;
     if (m_config.idleMode)
@@ -462,8 +607,10 @@ int BenchRunner::run()
         publishFixed();
     m_tally.counting = false;
     stormReport();
-    m_runEnd = ProcSample::take(m_config.serverPids);
-    m_selfCpuEndUs = selfCpuUs();
+    if (!m_config.idleMode) {
+        m_runEnd = ProcSample::take(m_config.serverPids);
+        m_selfCpuEndUs = selfCpuUs();
+    }
     drainSlowReaders();
     m_slowTally.counting = false;
     const QJsonObject r = report();
@@ -611,17 +758,8 @@ QJsonObject BenchRunner::report()
         s.insert(QStringLiteral("cpuPercent"), round1(runCpuMs / 10.0 / std::max(runS, 1e-6)));
         r.insert(QStringLiteral("server"), s);
     }
-    if (m_config.idleMode) {
-        r.insert(QStringLiteral("idle"),
-            QJsonObject { { QStringLiteral("seconds"), round1(m_idleSeconds) },
-                { QStringLiteral("bytesPerSec"),
-                    round1(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)) },
-                { QStringLiteral("bytesPerSecPerConnection"),
-                    std::round(double(m_idleBytes) / std::max(m_idleSeconds, 1e-6)
-                        / double(std::max<size_t>(allOpened, 1)) * 1000)
-                        / 1000 },
-                { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) } });
-    }
+    if (m_config.idleMode)
+        r.insert(QStringLiteral("idle"), idleReport(idleOpen));
     return r;
 }
 
@@ -673,11 +811,25 @@ void BenchRunner::printTable(const QJsonObject &r)
     }
     if (m_config.idleMode) {
         const QJsonObject i = obj("idle");
+        const QJsonObject per = i.value(QLatin1String("perClient")).toObject();
+        const auto ms = [&](const char *k) { return i.value(QLatin1String(k)).toInteger(); };
         std::fprintf(stderr,
-            "  idle          %.1f s: %.1f B/s received (%.3f per connection), %lld heartbeats\n",
-            i.value(QLatin1String("seconds")).toDouble(), i.value(QLatin1String("bytesPerSec")).toDouble(),
-            i.value(QLatin1String("bytesPerSecPerConnection")).toDouble(),
+            "  idle          steady state over %.1f s after a %.1f s warm-up: hold %lld ms, heartbeat %lld ms, "
+            "tick rate %.1f/s (-1: unknown), %lld messages in the window\n",
+            i.value(QLatin1String("windowSeconds")).toDouble(), i.value(QLatin1String("warmupSeconds")).toDouble(),
+            ms("holdMs"), ms("heartbeatMs"), i.value(QLatin1String("tickRate")).toDouble(),
+            i.value(QLatin1String("messagesInWindow")).toInteger());
+        std::fprintf(stderr,
+            "  per client    %.0f B RSS, %.3f fds, %.4f wake-ups/s (+%.4f preemptions/s), %.4f requests/s, "
+            "%.3f B/s out (%.3f B/s received), %lld heartbeats in all\n",
+            per.value(QLatin1String("rssBytes")).toDouble(), per.value(QLatin1String("fds")).toDouble(),
+            per.value(QLatin1String("wakeupsPerSec")).toDouble(), per.value(QLatin1String("preemptionsPerSec")).toDouble(),
+            per.value(QLatin1String("requestsPerSec")).toDouble(),
+            per.value(QLatin1String("bytesPerSec")).toDouble(), per.value(QLatin1String("bytesInPerSec")).toDouble(),
             i.value(QLatin1String("heartbeats")).toInteger());
+        if (i.contains(QLatin1String("statsError")))
+            std::fprintf(stderr, "  /stats        unreadable (%s): no requests or bytes out\n",
+                qPrintable(i.value(QLatin1String("statsError")).toString()));
     }
     if (r.value(QLatin1String("server")).toObject().contains(QLatin1String("rssGrowthKiB")))
         std::fprintf(stderr, "  memory        server RSS grew %lld KiB at most; kernel TCP buffers (all sockets) %lld KiB\n",

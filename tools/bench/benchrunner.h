@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace rtlab::bench {
@@ -32,6 +33,8 @@ private:
     void publishFixed();
     void publishRamp();
     void holdIdle();
+    QJsonObject idleReport(size_t idleOpen) const;
+    bool readStats(QJsonObject *out);
     bool publishDue(uint64_t due, uint16_t step);
     void storm();
     void stormReport();
@@ -61,8 +64,15 @@ private:
     ProcSample m_before, m_connected, m_runStart, m_runEnd;
     int64_t m_connectStartUs = 0, m_connectEndUs = 0;
     int64_t m_publishStartUs = 0, m_publishEndUs = 0;
-    uint64_t m_idleBytes = 0, m_idleHeartbeats = 0;
+    uint64_t m_idleBytes = 0, m_idleHeartbeats = 0, m_idlePollRequests = 0;
     double m_idleSeconds = 0;
+    // Idle mode's steady-state window: the server's settings and its own counters at the edges.
+    double m_warmupS = 0;
+    int64_t m_heartbeatMs = -1, m_serverPollTimeoutMs = -1, m_holdMs = -1; // -1: unknown / no long polls
+    double m_tickRate = -1;
+    QJsonObject m_statsStart, m_statsEnd;
+    std::string m_statsError;
+    size_t m_openAtWindowEnd = 0;
     QJsonObject m_rampReport;
     QJsonObject m_stormReport, m_slowReport;
     int64_t m_stormStartUs = 0, m_stormIssueUs = 0;

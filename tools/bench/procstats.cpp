@@ -68,6 +68,11 @@ ProcSample ProcSample::take(const std::vector<int> &pids)
         s.cpuTicksNs += (utime + stime) * (1000000000 / tick);
         const std::string status = readFile(base + "/status");
         s.rssKiB += statusField(status, "VmRSS:");
+        if (DIR *dir = opendir((base + "/fd").c_str())) {
+            while (dirent *e = readdir(dir))
+                s.fds += e->d_name[0] != '.';
+            closedir(dir);
+        }
         if (DIR *dir = opendir((base + "/task").c_str())) {
             while (dirent *e = readdir(dir)) {
                 if (e->d_name[0] == '.')
@@ -90,7 +95,7 @@ QJsonObject ProcSample::toJson() const
 {
     return { { QStringLiteral("cpuMs"), double(cpuNs) / 1e6 }, { QStringLiteral("rssKiB"), qint64(rssKiB) },
         { QStringLiteral("voluntaryCtx"), qint64(voluntaryCtx) },
-        { QStringLiteral("involuntaryCtx"), qint64(involuntaryCtx) } };
+        { QStringLiteral("involuntaryCtx"), qint64(involuntaryCtx) }, { QStringLiteral("fds"), qint64(fds) } };
 }
 
 int64_t ProcSample::kernelTcpKiB()

@@ -3,6 +3,7 @@
 #include "tally.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace rtlab::bench {
 
@@ -124,8 +125,14 @@ void Subscriber::sendPoll()
     std::string request;
     if (m_pollStyle == PollStyle::Cursor) {
         std::string query;
-        if (!m_cursor.empty())
+        if (!m_cursor.empty()) {
             query = "after=" + m_cursor + (m_epoch.empty() ? std::string() : "&epoch=" + m_epoch);
+            if (m_pollHoldMs > 0) {
+                char hold[32];
+                std::snprintf(hold, sizeof hold, "&timeout=%d.%03d", m_pollHoldMs / 1000, m_pollHoldMs % 1000);
+                query += hold;
+            }
+        }
         request = "GET " + e.targetWith(query) + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n";
     } else {
         request = "GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n";

@@ -47,6 +47,9 @@ public:
     const SeqWindow &seen() const { return m_seen; }
     int status() const { return m_status; }
     void setPollStyle(PollStyle style) { m_pollStyle = style; }
+    // A long poll asks the server to hold it at most this long (rtlab's timeout=, capped by the
+    // server's --poll-timeout); 0 leaves the hold to the server.
+    void setPollHoldMs(int ms) { m_pollHoldMs = ms; }
 
 protected:
     void onConnected() override;
@@ -64,6 +67,7 @@ private:
 
     Kind m_kind;
     PollStyle m_pollStyle = PollStyle::Cursor;
+    int m_pollHoldMs = 0;
     Tally *m_tally;
     uint64_t m_id;
     State m_state = State::Idle;
