@@ -70,6 +70,12 @@ signals:
     // --raw mode: {"event","id","data"} for SSE, {"data"} for WebSocket.
     void rawReceived(const QJsonObject &object);
     void eventOccurred(const rtlab::ConnectionEvent &event);
+    // The upstream's answers about one published message (by its clientMsgId; empty if it had
+    // none). Acknowledged: the server has it as `id`. Failed: not published, or not known to be;
+    // `retryable` when sending it again may work (no answer, a lost connection, a 5xx), false when
+    // the server refused it.
+    void publishAcknowledged(const QString &clientMsgId, quint64 id);
+    void publishFailed(const QString &clientMsgId, const QString &reason, bool retryable);
 
 protected:
     // Start one attempt from m_position.
