@@ -19,10 +19,16 @@ Outbox::Outbox(QObject *parent)
 Outbox::Outbox(Limits limits, QString idPrefix, Clock clock, QObject *parent)
     : QObject(parent), m_limits(limits), m_prefix(std::move(idPrefix)), m_clock(std::move(clock))
 {
-    m_limits.maxItems = qMax<qsizetype>(1, m_limits.maxItems);
-    m_limits.maxAttempts = qMax(1, m_limits.maxAttempts);
+    setLimits(limits);
     // prefix + '-' + a 64-bit counter in base 36 (13 digits) stays within the wire limit.
     m_prefix = m_prefix.left(PublishLimits::MaxClientMsgIdChars - 14);
+}
+
+void Outbox::setLimits(const Limits &limits)
+{
+    m_limits = limits;
+    m_limits.maxItems = qMax<qsizetype>(1, m_limits.maxItems);
+    m_limits.maxAttempts = qMax(1, m_limits.maxAttempts);
 }
 
 bool Outbox::isOwn(QStringView clientMsgId) const

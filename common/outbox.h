@@ -50,6 +50,8 @@ public:
     Outbox(Limits limits, QString idPrefix, Clock clock, QObject *parent = nullptr);
 
     Limits limits() const { return m_limits; }
+    // Applies to what is queued already (its age and attempts are measured against the new limits).
+    void setLimits(const Limits &limits);
     QString idPrefix() const { return m_prefix; }
     // Whether a clientMsgId is one this outbox gave out (our own message, seen in the stream).
     bool isOwn(QStringView clientMsgId) const;

@@ -417,6 +417,12 @@ bool RealtimeClient::publish(const QString &from, const QString &text, QString *
     return true;
 }
 
+void RealtimeClient::setOutboxLimits(const Outbox::Limits &limits)
+{
+    m_outbox.setLimits(limits);
+    armOutboxTimer();
+}
+
 bool RealtimeClient::retry(const QString &clientMsgId)
 {
     if (!m_outbox.retry(clientMsgId))

@@ -67,6 +67,7 @@ public:
     // Queues a Failed message again. False if it is not a failed message of ours.
     bool retry(const QString &clientMsgId);
     const Outbox &outbox() const { return m_outbox; }
+    void setOutboxLimits(const Outbox::Limits &limits);
 
     static QString modeKey(Mode mode); // "lp", "sse", "ws", "auto"
     static bool modeFromKey(QStringView key, Mode *mode);
