@@ -315,20 +315,20 @@ void tst_Server::webSocketRepeatedClientMsgIdPublishesOnce()
     QCOMPARE(ws.messages[0].id, 1u);
     QCOMPARE(ws.messages[0].clientMsgId, QStringLiteral("w-1"));
 
-    // The repeat is answered like the original: the original message, same id, on this socket.
+    // The repeat is answered like the original: the original message, same id, on this socket. A
+    // message after it on the same socket is published after it (frames are handled in order).
     ws.socket.sendTextMessage(body);
-    QVERIFY(ws.waitMessages(2));
+    ws.socket.sendTextMessage(QStringLiteral("{\"from\":\"ws\",\"text\":\"next\"}"));
+    QVERIFY(ws.waitMessages(3));
+    QCOMPARE(ids(ws.messages), (QList<quint64> { 1, 1, 2 }));
     QCOMPARE(ws.messages[1], ws.messages[0]);
-    // A socket that resumes from before it gets it in order, once, and the repeat adds nothing.
+    // In the log once: a socket that resumes from before it gets it once, in order.
     WsClient late(server->port(), QStringLiteral("?after=0"));
     QVERIFY(late.waitOpen());
-    QVERIFY(late.waitMessages(1));
-    late.socket.sendTextMessage(body);
-    QCOMPARE(publish(server->port(), QStringLiteral("next")), 2u);
     QVERIFY(late.waitMessages(2));
     QCOMPARE(ids(late.messages), (QList<quint64> { 1, 2 }));
     QCOMPARE(ids(pollMessages(request(server->port(), "GET", "/poll?after=0"))), (QList<quint64> { 1, 2 }));
-    QCOMPARE(server->hub()->stats().duplicatePublishes, 2);
+    QCOMPARE(server->hub()->stats().duplicatePublishes, 1);
 }
 
 void tst_Server::badInput_data()
