@@ -287,6 +287,19 @@ void tst_MainWindow::chatStaysPinnedAfterABurstOnAnotherTab()
     publishFromOutside(QStringLiteral("after"));
     QVERIFY(QTest::qWaitFor([&] { return chatIdsInView().size() == 31 + burst; }, WaitMs));
     QVERIFY(QTest::qWaitFor(atBottom, WaitMs));
+
+    // Scrolled up to read: new rows do not pull the view away; back at the end, it follows again.
+    QTest::keyClick(list, Qt::Key_Home);
+    QCOMPARE(bar->value(), 0);
+    const int rangeBefore = bar->maximum();
+    publishFromOutside(QStringLiteral("while reading"));
+    // Once the new row is laid out (the range grew), the view has had its chance to move.
+    QVERIFY(QTest::qWaitFor([&] { return bar->maximum() > rangeBefore; }, WaitMs));
+    QCOMPARE(bar->value(), 0);
+    QTest::keyClick(list, Qt::Key_End);
+    publishFromOutside(QStringLiteral("at the end again"));
+    QVERIFY(QTest::qWaitFor([&] { return chatIdsInView().size() == 33 + burst; }, WaitMs));
+    QVERIFY(QTest::qWaitFor(atBottom, WaitMs));
 }
 
 void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
