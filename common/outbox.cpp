@@ -194,7 +194,8 @@ int Outbox::expire()
         if (item.state == State::Failed || item.queuedMs >= oldest)
             continue;
         const qint64 seconds = m_limits.maxAgeMs / 1000;
-        QString why = seconds == 1 ? tr("not delivered within 1 second") : tr("not delivered within %1 seconds").arg(seconds);
+        QString why = seconds == 1 ? tr("not delivered within 1 second")
+                                   : tr("not delivered within %1 seconds").arg(seconds);
         if (!item.errorString.isEmpty())
             why += QStringLiteral(": ") + item.errorString;
         failItem(item, why);

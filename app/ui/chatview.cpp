@@ -61,7 +61,8 @@ public:
             QFont italic = option.font;
             italic.setItalic(true);
             p->setFont(italic);
-            p->setPen(state == Outbox::State::Failed ? QColor(0xc6, 0x28, 0x28) : pal.color(QPalette::PlaceholderText));
+            p->setPen(state == Outbox::State::Failed ? QColor(0xc6, 0x28, 0x28)
+                                                     : pal.color(QPalette::PlaceholderText));
             p->drawText(QRect(x, r.top(), r.right() - x, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                         QFontMetrics(italic).elidedText(delivery, Qt::ElideRight, r.right() - x));
             p->setFont(option.font);
