@@ -80,6 +80,12 @@ signals:
     // One live message's one-way latency (µs): receive time − server ts, clock-offset corrected.
     // Not emitted for messages replayed on resume (TransportStats::replayed counts those).
     void latencyMeasured(qint64 micros);
+    // The upstream's answers about one published message (by its clientMsgId; empty if it had
+    // none). Acknowledged: the server has it as `id`. Failed: not published, or not known to be;
+    // `retryable` when sending it again may work (no answer, a lost connection, a 5xx), false when
+    // the server refused it.
+    void publishAcknowledged(const QString &clientMsgId, quint64 id);
+    void publishFailed(const QString &clientMsgId, const QString &reason, bool retryable);
 
 protected:
     // Start one attempt from m_position.

@@ -9,43 +9,69 @@ HttpPublisher::HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats>
     : QObject(parent), m_server(server), m_stats(std::move(stats))
 {
     m_connection.setServer(server);
+    m_timeout.setSingleShot(true);
+    connect(&m_timeout, &QTimer::timeout, this, [this] {
+        m_connection.abort();
+        failAll(QStringLiteral("publish failed: no answer within %1 ms").arg(TimeoutMs));
+    });
     connect(&m_connection, &HttpClientConnection::requestWritten, this,
             [this](qint64 n) { m_stats->upstreamBytes += n; });
     connect(&m_connection, &HttpClientConnection::responseFinished, this, [this] {
+        m_timeout.stop();
         const HttpResponseParser &r = m_connection.response();
-        m_queue.pop_front();
-        if (r.status() == 202) {
-            emit published(quint64(QJsonDocument::fromJson(m_lastBody).object().value(QLatin1String("id")).toInteger()));
-        } else {
-            const QString why = QJsonDocument::fromJson(m_lastBody).object().value(QLatin1String("error")).toString();
-            emit failed(QStringLiteral("publish refused: HTTP %1 %2").arg(r.status()).arg(why));
-        }
+        const QJsonObject answer = QJsonDocument::fromJson(m_lastBody).object();
         m_lastBody.clear();
+        const int status = r.status();
+        if (status >= 500) {
+            failAll(QStringLiteral("publish failed: HTTP %1 %2")
+                            .arg(status)
+                            .arg(answer.value(QLatin1String("error")).toString()));
+            return;
+        }
+        const QString clientMsgId = m_queue.front().clientMsgId;
+        m_queue.pop_front();
+        if (status == 202) {
+            emit published(clientMsgId, quint64(answer.value(QLatin1String("id")).toInteger()));
+        } else {
+            emit failed(clientMsgId,
+                        QStringLiteral("publish refused: HTTP %1 %2")
+                                .arg(status)
+                                .arg(answer.value(QLatin1String("error")).toString()),
+                        false);
+        }
         next();
     });
     connect(&m_connection, &HttpClientConnection::bodyReceived, this,
             [this](const QByteArray &b) { m_lastBody += b.left(4096 - m_lastBody.size()); });
     connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) {
-        // Not sent, or no answer: the message may or may not be in the log. Do not resend
-        // blindly (that could post it twice); say so.
-        m_queue.pop_front();
+        // Not sent, or no answer: the message may or may not be in the log. Sending it again is
+        // safe only with a clientMsgId (the server publishes one once); the caller decides.
+        m_timeout.stop();
         m_lastBody.clear();
-        emit failed(QStringLiteral("publish failed: %1").arg(why));
-        next();
+        failAll(QStringLiteral("publish failed: %1").arg(why));
     });
 }
 
 bool HttpPublisher::publish(const PublishRequest &request)
 {
     if (qsizetype(m_queue.size()) >= MaxQueued) {
-        emit failed(QStringLiteral("publish queue full (%1 waiting)").arg(MaxQueued));
+        emit failed(request.clientMsgId, QStringLiteral("publish queue full (%1 waiting)").arg(MaxQueued), true);
         return false;
     }
-    m_queue.push_back(MessageCodec::encodePublish(request));
+    m_queue.push_back({ request.clientMsgId, MessageCodec::encodePublish(request) });
     m_stats->publishes++;
     if (m_queue.size() == 1)
         next();
     return true;
+}
+
+void HttpPublisher::failAll(const QString &reason)
+{
+    // Copied out first: a slot may publish again while we report.
+    std::deque<Pending> gone;
+    gone.swap(m_queue);
+    for (const Pending &p : gone)
+        emit failed(p.clientMsgId, reason, true);
 }
 
 void HttpPublisher::next()
@@ -56,9 +82,10 @@ void HttpPublisher::next()
     r.method = "POST";
     r.target = "/send";
     r.headers = { { "Content-Type", "application/json" } };
-    r.body = m_queue.front();
+    r.body = m_queue.front().body;
     m_stats->httpRequests++;
     m_stats->publishRequests++;
+    m_timeout.start(TimeoutMs);
     m_connection.send(r);
 }
 

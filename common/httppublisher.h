@@ -5,6 +5,7 @@
 #include "transportstats.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <deque>
 #include <memory>
@@ -12,29 +13,43 @@
 namespace rtlab {
 
 // The upstream path of the HTTP transports: POST /send on a connection of its own (a held poll
-// or an open stream cannot carry it), one at a time, from a bounded queue.
+// or an open stream cannot carry it), one at a time, in order, from a bounded queue. It does not
+// retry: it says which message was published and which failed, and whether sending it again could
+// help (the caller's outbox resends; the server publishes one clientMsgId once).
 class HttpPublisher : public QObject
 {
     Q_OBJECT
 public:
     static constexpr qsizetype MaxQueued = 256;
+    static constexpr int TimeoutMs = 10000; // no answer by then: the POST failed (it may have arrived)
 
     HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats> stats, QObject *parent = nullptr);
-    // Returns false (and says why) when the queue is full.
+    // Returns false (and says why with failed()) when the queue is full.
     bool publish(const PublishRequest &request);
     qsizetype queued() const { return qsizetype(m_queue.size()); }
 
 signals:
-    void published(quint64 id);
-    void failed(const QString &reason);
+    // 202: in the log as `id` (a repeat of a clientMsgId says the original's id).
+    void published(const QString &clientMsgId, quint64 id);
+    // Not published, or not known to be. `retryable`: no answer, or a 5xx (sending it again may
+    // work); false for a refusal (4xx), which would be refused again.
+    void failed(const QString &clientMsgId, const QString &reason, bool retryable);
 
 private:
+    struct Pending
+    {
+        QString clientMsgId;
+        QByteArray body;
+    };
     void next();
+    // The head failed: it and everything behind it (not sent, so that nothing overtakes it).
+    void failAll(const QString &reason);
 
     QUrl m_server;
     std::shared_ptr<TransportStats> m_stats;
     HttpClientConnection m_connection;
-    std::deque<QByteArray> m_queue;
+    QTimer m_timeout;
+    std::deque<Pending> m_queue;
     QByteArray m_lastBody;
 };
 

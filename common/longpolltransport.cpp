@@ -31,8 +31,12 @@ LongPollTransport::LongPollTransport(const Options &options, QObject *parent)
     });
     connect(&m_connection, &HttpClientConnection::responseFinished, this, &LongPollTransport::onFinished);
     connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
+    connect(&m_publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
     connect(&m_publisher, &HttpPublisher::failed, this,
-            [this](const QString &why) { emitEvent(ConnectionEvent::Type::Error, why); });
+            [this](const QString &clientMsgId, const QString &why, bool retryable) {
+                emitEvent(ConnectionEvent::Type::Error, why);
+                emit publishFailed(clientMsgId, why, retryable);
+            });
 }
 
 void LongPollTransport::publish(const PublishRequest &request)

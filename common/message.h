@@ -25,6 +25,7 @@ struct Message
     QString text;          // chat and system
     QJsonObject data;      // tick
     QJsonValue clientTs { QJsonValue::Undefined }; // chat: a number echoed from the publisher (undefined if absent)
+    QString clientMsgId;   // chat: the publisher's own id for it, echoed (empty if absent)
     qint64 lost = 0;       // reset: messages that are gone, -1 if unknown
     quint64 cursor = 0;    // reset: the id after which the stream goes on
 

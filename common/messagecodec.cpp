@@ -18,6 +18,8 @@ QJsonObject MessageCodec::toJsonObject(const Message &m)
         o.insert(QLatin1String("text"), m.text);
         if (m.clientTs.isDouble())
             o.insert(QLatin1String("clientTs"), m.clientTs);
+        if (!m.clientMsgId.isEmpty())
+            o.insert(clientMsgIdKey(), m.clientMsgId);
         break;
     case MessageType::Tick:
         o.insert(QLatin1String("id"), qint64(m.id));
@@ -72,6 +74,7 @@ std::optional<Message> MessageCodec::fromJsonObject(const QJsonObject &o, QStrin
     m.clientTs = o.value(QLatin1String("clientTs"));
     if (!m.clientTs.isDouble())
         m.clientTs = QJsonValue(QJsonValue::Undefined);
+    m.clientMsgId = o.value(clientMsgIdKey()).toString();
     m.lost = o.value(QLatin1String("lost")).toInteger();
     m.cursor = quint64(o.value(QLatin1String("cursor")).toInteger());
     return m;
@@ -100,6 +103,8 @@ QByteArray MessageCodec::encodePublish(const PublishRequest &request)
     o.insert(QLatin1String("text"), request.text);
     if (request.clientTs.isDouble())
         o.insert(QLatin1String("clientTs"), request.clientTs);
+    if (!request.clientMsgId.isEmpty())
+        o.insert(clientMsgIdKey(), request.clientMsgId);
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -147,10 +152,19 @@ MessageCodec::Error MessageCodec::decodePublish(QByteArrayView json, const Publi
         fail(errorString, QStringLiteral("\"clientTs\" must be a number"));
         return Error::BadClientTs;
     }
+    const QJsonValue clientMsgId = o.value(clientMsgIdKey());
+    if (!clientMsgId.isUndefined()
+        && (!clientMsgId.isString() || clientMsgId.toString().isEmpty()
+            || clientMsgId.toString().size() > PublishLimits::MaxClientMsgIdChars)) {
+        fail(errorString, QStringLiteral("\"clientMsgId\" must be a string of 1 to %1 characters")
+                                  .arg(PublishLimits::MaxClientMsgIdChars));
+        return Error::BadClientMsgId;
+    }
     if (request) {
         request->from = from.toString();
         request->text = text.toString();
         request->clientTs = clientTs;
+        request->clientMsgId = clientMsgId.toString();
     }
     return Error::None;
 }

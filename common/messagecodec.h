@@ -7,18 +7,22 @@
 
 namespace rtlab {
 
-// What a client sends to publish a chat message: {"type":"chat","from":...,"text":...[,"clientTs":N]}
+// What a client sends to publish a chat message:
+// {"type":"chat","from":...,"text":...[,"clientTs":N][,"clientMsgId":"..."]}
 struct PublishRequest
 {
     QString from;
     QString text;
     QJsonValue clientTs { QJsonValue::Undefined }; // undefined if absent
+    // The publisher's id for this message, so that a retry is not published twice (empty if absent).
+    QString clientMsgId = {};
 };
 
 struct PublishLimits
 {
     qsizetype maxTextBytes = 16 * 1024; // UTF-8 bytes
     qsizetype maxFromChars = 64;
+    static constexpr qsizetype MaxClientMsgIdChars = 64;
 };
 
 // The JSON codec of the wire contract. I/O-free; all functions are pure.
@@ -35,6 +39,7 @@ public:
         MissingText,
         TextTooLong,
         BadClientTs,
+        BadClientMsgId,
     };
 
     // One message as compact UTF-8 JSON (no newline inside: JSON escapes control characters).
@@ -48,6 +53,10 @@ public:
                                QString *errorString = nullptr);
     // The HTTP status that answers a publish error: 413 for a text over the limit, else 400.
     static int httpStatus(Error error);
+
+    // The JSON keys of the wire contract that more than one place reads or writes.
+    static QLatin1String clientMsgIdKey() { return QLatin1String("clientMsgId"); }
+    static QLatin1String duplicateKey() { return QLatin1String("duplicate"); }
 
     // The SSE event id carries the epoch and the message id: "<epoch>:<id>".
     static QString eventId(const QString &epoch, quint64 id);

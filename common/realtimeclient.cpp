@@ -27,6 +27,7 @@ RealtimeClient::RealtimeClient(QObject *parent) : QObject(parent), m_clock(std::
         if (m_mode == Mode::Auto && m_active && m_active->state() == ClientTransport::State::Reconnecting)
             checkReachability(m_active, {});
     });
+    setUpOutbox();
 }
 
 RealtimeClient::~RealtimeClient()
@@ -110,6 +111,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
         if (t == m_active)
             emit stateChanged(s);
     });
+    connectOutbox(t);
     return t;
 }
 
@@ -282,6 +284,8 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
         m_failures[from] = 0;
         if (from == m_pending)
             promote(from);
+        if (from == m_active)
+            resendOutbox(QStringLiteral("%1 opened").arg(transportKindLabel(from->kind())));
         return;
     }
     if (e.type == ConnectionEvent::Type::GaveUp && from == m_pending && m_mode != Mode::Auto) {
@@ -404,6 +408,8 @@ void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
         m_continuity.gaps++; // a new epoch without the reset that must announce it
     m_position = { m.epoch, m.id };
     m_continuity.delivered++;
+    if (m.type == MessageType::Chat && m_outbox.isOwn(m.clientMsgId))
+        m_outbox.markDelivered(m.clientMsgId);
     if (m.type == MessageType::Chat && m.clientTs.isDouble()) {
         const qint64 sent = m.clientTs.toInteger();
         auto it = m_pendingSends.find(sent);
@@ -417,24 +423,121 @@ void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
     emit messageReceived(m, from->kind());
 }
 
-bool RealtimeClient::publish(const QString &from, const QString &text)
+// --- The outbox -------------------------------------------------------------------------------
+// Nothing a user sends is dropped without a word: it waits in the outbox until a transport is
+// open, is sent in order, and is sent again after a failure (safe: the server publishes one
+// clientMsgId once) until its own message comes back or the server acknowledged it; or it fails,
+// visibly, and can be retried.
+
+void RealtimeClient::setUpOutbox()
 {
-    if (!m_active)
-        return false;
-    PublishRequest r;
-    r.from = from;
-    r.text = text;
-    qint64 stamp = nowMicros();
-    while (m_pendingSends.contains(stamp))
-        ++stamp; // unique: it is how we recognise our own message coming back
-    r.clientTs = QJsonValue(stamp);
-    m_pendingSends.insert(stamp, m_active->kind());
-    m_pendingOrder.emplace_back(stamp, m_active->kind());
-    while (qsizetype(m_pendingOrder.size()) > MaxPendingSends) {
-        m_pendingSends.remove(m_pendingOrder.front().first);
-        m_pendingOrder.pop_front();
+    connect(&m_outbox, &Outbox::changed, this, &RealtimeClient::outboxChanged);
+    connect(&m_outbox, &Outbox::stateChanged, this, &RealtimeClient::publishStateChanged);
+    m_outboxTimer.setSingleShot(true);
+    connect(&m_outboxTimer, &QTimer::timeout, this, &RealtimeClient::serviceOutbox);
+    // The active transport went down: what it carried may or may not have arrived. Queued again
+    // (sent again when a transport opens; a copy that did arrive is answered with the original).
+    connect(this, &RealtimeClient::stateChanged, this, [this](ClientTransport::State s) {
+        if (s != ClientTransport::State::Open)
+            m_outbox.requeueSent(QStringLiteral("the connection was lost"));
+        armOutboxTimer();
+    });
+}
+
+void RealtimeClient::connectOutbox(ClientTransport *t)
+{
+    connect(t, &ClientTransport::publishAcknowledged, this, [this](const QString &clientMsgId, quint64) {
+        m_outbox.markDelivered(clientMsgId);
+        armOutboxTimer();
+    });
+    connect(t, &ClientTransport::publishFailed, this,
+            [this](const QString &clientMsgId, const QString &why, bool retryable) {
+                if (retryable)
+                    m_outbox.requeue(clientMsgId, why);
+                else
+                    m_outbox.fail(clientMsgId, why);
+                armOutboxTimer();
+            });
+}
+
+// The active transport opened (first open, a reconnect, or a switch): what an older connection
+// carried without an answer goes again over this one, then everything queued.
+void RealtimeClient::resendOutbox(const QString &why)
+{
+    m_outbox.requeueSent(why);
+    serviceOutbox();
+}
+
+void RealtimeClient::serviceOutbox()
+{
+    m_outbox.expire();
+    sendOutbox();
+    armOutboxTimer();
+}
+
+void RealtimeClient::sendOutbox()
+{
+    if (!m_active || m_active->state() != ClientTransport::State::Open)
+        return;
+    ClientTransport *transport = m_active;
+    for (const Outbox::Item &item : m_outbox.takeDue()) {
+        if (transport != m_active)
+            break; // a send failed and changed the transport: the rest stays Sent and is requeued
+        PublishRequest r = item.request;
+        qint64 stamp = nowMicros();
+        while (m_pendingSends.contains(stamp))
+            ++stamp; // unique: it is how the round trip is matched
+        r.clientTs = QJsonValue(stamp);
+        m_pendingSends.insert(stamp, transport->kind());
+        m_pendingOrder.emplace_back(stamp, transport->kind());
+        while (qsizetype(m_pendingOrder.size()) > MaxPendingSends) {
+            m_pendingSends.remove(m_pendingOrder.front().first);
+            m_pendingOrder.pop_front();
+        }
+        transport->publish(r);
     }
-    m_active->publish(r);
+}
+
+void RealtimeClient::armOutboxTimer()
+{
+    if (m_outbox.count(Outbox::State::Queued) + m_outbox.count(Outbox::State::Sent) == 0) {
+        m_outboxTimer.stop();
+        return;
+    }
+    // At least once a second while something waits: the age limit fails what waited too long.
+    qint64 wait = 1000;
+    const qint64 due = m_outbox.nextDueMs();
+    if (due >= 0 && state() == ClientTransport::State::Open)
+        wait = qBound<qint64>(0, due - QDateTime::currentMSecsSinceEpoch(), wait);
+    if (!m_outboxTimer.isActive() || m_outboxTimer.remainingTime() > wait)
+        m_outboxTimer.start(int(wait));
+}
+
+bool RealtimeClient::publish(const QString &from, const QString &text, QString *clientMsgId, QString *why)
+{
+    const QString id = m_outbox.add(from, text);
+    if (clientMsgId)
+        *clientMsgId = id;
+    if (id.isEmpty()) {
+        if (why)
+            *why = m_outbox.errorString();
+        return false;
+    }
+    serviceOutbox();
+    return true;
+}
+
+void RealtimeClient::setOutboxLimits(const Outbox::Limits &limits)
+{
+    m_outbox.setLimits(limits);
+    armOutboxTimer();
+}
+
+bool RealtimeClient::retry(const QString &clientMsgId)
+{
+    if (!m_outbox.retry(clientMsgId))
+        return false;
+    serviceOutbox();
     return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include "clienttransport.h"
 #include "httpclientconnection.h"
+#include "outbox.h"
 
 #include <QHash>
 #include <QObject>
@@ -64,8 +65,17 @@ public:
     // Live switch: make before break.
     void switchTo(Mode mode);
     void stop();
-    // Publishes over the active transport, stamped with clientTs for the round trip.
-    bool publish(const QString &from, const QString &text);
+    // Publishes a chat message through the outbox: it gets a clientMsgId (*clientMsgId), is sent
+    // over the active transport when one is open, in order, and is sent again after a failure until
+    // it comes back in the stream (or the server acknowledged it), or it fails (publishStateChanged).
+    // Each send is stamped with clientTs for the round trip. Returns false, with the reason in *why,
+    // only when the outbox refuses it (full, or the message breaks the wire limits): then nothing
+    // was queued.
+    bool publish(const QString &from, const QString &text, QString *clientMsgId = nullptr, QString *why = nullptr);
+    // Queues a Failed message again. False if it is not a failed message of ours.
+    bool retry(const QString &clientMsgId);
+    const Outbox &outbox() const { return m_outbox; }
+    void setOutboxLimits(const Outbox::Limits &limits);
 
     static QString modeKey(Mode mode); // "lp", "sse", "ws", "auto"
     static bool modeFromKey(QStringView key, Mode *mode);
@@ -77,6 +87,8 @@ signals:
     void activeTransportChanged(rtlab::TransportKind kind);
     // A live message's one-way latency on a transport (replays on resume are left out).
     void latencyMeasured(rtlab::TransportKind kind, qint64 micros);
+    void outboxChanged();
+    void publishStateChanged(const QString &clientMsgId, rtlab::Outbox::State state);
 
 private:
     ClientTransport *makeTransport(TransportKind kind);
@@ -93,6 +105,13 @@ private:
     void checkReachability(ClientTransport *failed, const QString &why);
     void onReachability(bool reachable);
     void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail);
+    // The outbox: what goes out over the active transport, and what happened to it.
+    void setUpOutbox();
+    void connectOutbox(ClientTransport *transport);
+    void resendOutbox(const QString &why);
+    void serviceOutbox();
+    void sendOutbox();
+    void armOutboxTimer();
 
     QUrl m_server;
     ReconnectPolicy m_policy;
@@ -123,6 +142,8 @@ private:
     // clientTs of our own messages still on their way back → local send time (µs). Bounded.
     std::deque<std::pair<qint64, TransportKind>> m_pendingOrder;
     QHash<qint64, TransportKind> m_pendingSends;
+    Outbox m_outbox;
+    QTimer m_outboxTimer; // a re-send's back-off, and the outbox's age limit
 };
 
 } // namespace rtlab

@@ -37,8 +37,12 @@ SseTransport::SseTransport(const Options &options, QObject *parent)
     connect(&m_connection, &HttpClientConnection::responseFinished, this,
             [this] { connectionLost(QStringLiteral("the server ended the stream")); });
     connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
+    connect(&m_publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
     connect(&m_publisher, &HttpPublisher::failed, this,
-            [this](const QString &why) { emitEvent(ConnectionEvent::Type::Error, why); });
+            [this](const QString &clientMsgId, const QString &why, bool retryable) {
+                emitEvent(ConnectionEvent::Type::Error, why);
+                emit publishFailed(clientMsgId, why, retryable);
+            });
 }
 
 void SseTransport::publish(const PublishRequest &request)

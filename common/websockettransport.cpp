@@ -198,6 +198,7 @@ void WebSocketTransport::publish(const PublishRequest &request)
 {
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
         emitEvent(ConnectionEvent::Type::Error, QStringLiteral("not connected: message not sent"));
+        emit publishFailed(request.clientMsgId, QStringLiteral("not connected"), true);
         return;
     }
     const QByteArray json = MessageCodec::encodePublish(request);
@@ -237,7 +238,12 @@ void WebSocketTransport::onText(const QString &text)
     }
     const QJsonObject object = QJsonDocument::fromJson(json).object();
     if (object.value(QLatin1String("type")).toString() == u"error") {
-        emitEvent(ConnectionEvent::Type::Error, object.value(QLatin1String("error")).toString());
+        const QString why = object.value(QLatin1String("error")).toString();
+        emitEvent(ConnectionEvent::Type::Error, why);
+        // The server refused one of our messages, and named it.
+        const QString clientMsgId = object.value(MessageCodec::clientMsgIdKey()).toString();
+        if (!clientMsgId.isEmpty())
+            emit publishFailed(clientMsgId, QStringLiteral("publish refused: %1").arg(why), false);
         return;
     }
     const std::optional<Message> m = MessageCodec::decode(json);

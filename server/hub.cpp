@@ -201,13 +201,22 @@ void Hub::publishTick()
     m_log.append(std::move(m));
 }
 
-LogEntryPtr Hub::publish(const PublishRequest &request)
+LogEntryPtr Hub::publish(const PublishRequest &request, bool *duplicate)
 {
+    if (LogEntryPtr original = m_log.findPublished(request.from, request.clientMsgId)) {
+        m_stats.duplicatePublishes++;
+        if (duplicate)
+            *duplicate = true;
+        return original;
+    }
+    if (duplicate)
+        *duplicate = false;
     Message m;
     m.type = MessageType::Chat;
     m.from = request.from;
     m.text = request.text;
     m.clientTs = request.clientTs;
+    m.clientMsgId = request.clientMsgId;
     m_stats.published++;
     return m_log.append(std::move(m));
 }
@@ -241,6 +250,7 @@ QJsonObject Hub::statsJson() const
     o.insert(QLatin1String("history"), history);
     o.insert(QLatin1String("transports"), transports);
     o.insert(QLatin1String("published"), m_stats.published);
+    o.insert(QLatin1String("duplicatePublishes"), m_stats.duplicatePublishes);
     o.insert(QLatin1String("rejectedOrigin"), m_stats.rejectedOrigin);
     o.insert(QLatin1String("badRequests"), m_stats.badRequests);
     o.insert(QLatin1String("slowReadersCut"), m_stats.slowReadersCut);
@@ -485,10 +495,15 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
         stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
         return;
     }
-    const LogEntryPtr entry = publish(publishRequest);
+    bool duplicate = false;
+    const LogEntryPtr entry = publish(publishRequest, &duplicate);
     QJsonObject o;
     o.insert(QLatin1String("id"), qint64(entry->message.id));
     o.insert(QLatin1String("epoch"), m_log.epoch());
+    if (!publishRequest.clientMsgId.isEmpty())
+        o.insert(MessageCodec::clientMsgIdKey(), publishRequest.clientMsgId);
+    if (duplicate)
+        o.insert(MessageCodec::duplicateKey(), true);
     stream->respond(cors(request, HttpResponse::json(202, o)));
 }
 

@@ -57,8 +57,10 @@ public:
     enum class OriginVerdict { Absent, SameOrigin, Allowed, Foreign };
     OriginVerdict checkOrigin(const HttpRequest &request) const;
 
-    // Publishes a chat message to every transport. Returns the entry.
-    LogEntryPtr publish(const PublishRequest &request);
+    // Publishes a chat message to every transport. Returns the entry. A repeat of a clientMsgId the
+    // log still remembers for the same sender appends nothing: it returns the original entry and
+    // sets *duplicate (docs/protocol.md, "Publishing").
+    LogEntryPtr publish(const PublishRequest &request, bool *duplicate = nullptr);
     // The dashboard sample of the server's own state, published as a tick message.
     QJsonObject tickData();
 

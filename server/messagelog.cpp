@@ -50,8 +50,10 @@ LogEntryPtr MessageLog::append(Message message)
     entry->appendedMs = m_clock();
     entry->message = std::move(message);
     m_entries.push_back(entry);
+    if (entry->message.type == MessageType::Chat && !entry->message.clientMsgId.isEmpty())
+        m_byClientMsgId.insert(clientMsgIdKey(entry->message.from, entry->message.clientMsgId), entry->message.id);
     while (qsizetype(m_entries.size()) > m_limits.maxCount)
-        m_entries.pop_front();
+        dropOldest();
     expire();
     emit appended(entry);
     return entry;
@@ -61,7 +63,33 @@ void MessageLog::expire()
 {
     const qint64 oldest = m_clock() - m_limits.maxAgeMs;
     while (!m_entries.empty() && m_entries.front()->appendedMs < oldest)
-        m_entries.pop_front();
+        dropOldest();
+}
+
+void MessageLog::dropOldest()
+{
+    const Message &m = m_entries.front()->message;
+    if (!m.clientMsgId.isEmpty()) {
+        const auto found = m_byClientMsgId.constFind(clientMsgIdKey(m.from, m.clientMsgId));
+        if (found != m_byClientMsgId.cend() && *found == m.id)
+            m_byClientMsgId.erase(found);
+    }
+    m_entries.pop_front();
+}
+
+QString MessageLog::clientMsgIdKey(const QString &from, const QString &clientMsgId)
+{
+    // A NUL cannot be typed into either field by accident; the length prefix makes the key
+    // unambiguous even if one were.
+    return QString::number(from.size()) + QLatin1Char(':') + from + QLatin1Char('\0') + clientMsgId;
+}
+
+LogEntryPtr MessageLog::findPublished(const QString &from, const QString &clientMsgId) const
+{
+    if (clientMsgId.isEmpty())
+        return nullptr;
+    const auto found = m_byClientMsgId.constFind(clientMsgIdKey(from, clientMsgId));
+    return found == m_byClientMsgId.cend() ? nullptr : entry(*found);
 }
 
 LogEntryPtr MessageLog::entry(quint64 id) const

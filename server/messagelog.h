@@ -2,6 +2,7 @@
 
 #include "message.h"
 
+#include <QHash>
 #include <QObject>
 
 #include <deque>
@@ -64,6 +65,11 @@ public:
     LogEntryPtr append(Message message);
     // The entry with this id, or null if it is not (or no longer) kept.
     LogEntryPtr entry(quint64 id) const;
+    // The chat message this sender published with this clientMsgId, or null. The log remembers a
+    // clientMsgId exactly as long as it keeps the message (so the bound is the history's count and
+    // age); the scope is the sender: the same clientMsgId from another `from` is another message.
+    LogEntryPtr findPublished(const QString &from, const QString &clientMsgId) const;
+    qsizetype clientMsgIdCount() const { return m_byClientMsgId.size(); }
 
     // Applies the resume rule: where the client goes on and whether it must be told of a reset.
     ResumeResult resume(const ResumePoint &point) const;
@@ -78,11 +84,15 @@ signals:
     void appended(const rtlab::LogEntryPtr &entry);
 
 private:
+    void dropOldest();
+    static QString clientMsgIdKey(const QString &from, const QString &clientMsgId);
+
     Limits m_limits;
     QString m_epoch;
     Clock m_clock;
     quint64 m_nextId = 1;
     std::deque<LogEntryPtr> m_entries;
+    QHash<QString, quint64> m_byClientMsgId; // from + clientMsgId → id; only for kept entries
 };
 
 } // namespace rtlab

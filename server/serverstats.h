@@ -25,6 +25,7 @@ struct ServerStats
 {
     std::array<TransportCounters, TransportCount> transports;
     qint64 published = 0;         // chat messages accepted
+    qint64 duplicatePublishes = 0; // repeats of a remembered clientMsgId: answered, not appended
     qint64 rejectedOrigin = 0;    // WebSocket handshakes and publishes refused for their Origin
     qint64 badRequests = 0;       // answered 4xx other than 404/405 (limits, framing, JSON)
     qint64 slowReadersCut = 0;    // connections cut because their unsent bytes passed the bound

@@ -92,11 +92,21 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
         o.insert(QLatin1String("type"), QLatin1String("error"));
         o.insert(QLatin1String("status"), MessageCodec::httpStatus(error));
         o.insert(QLatin1String("error"), why);
+        // Names the refused message when it named itself, so that its sender can tell which one.
+        const QJsonValue clientMsgId = QJsonDocument::fromJson(utf8).object().value(MessageCodec::clientMsgIdKey());
+        if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars)
+            o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
         m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
         return;
     }
     // The answer is the message itself, arriving through the log like every other.
-    m_hub->publish(request);
+    bool duplicate = false;
+    const LogEntryPtr entry = m_hub->publish(request, &duplicate);
+    // A repeat of a clientMsgId is answered like the original was: with the original message on
+    // this socket. A stream that has not reached it yet carries it in order anyway; one that has
+    // passed it gets it again (the client drops it by id if it has it: never out of order).
+    if (duplicate && m_channel && entry->message.id <= cursor())
+        deliver(*entry);
 }
 
 void WsSession::channelBinaryReceived()

@@ -17,6 +17,7 @@ class tst_AppModels : public QObject
 private slots:
     void chatModelBatchesAndStaysBounded();
     void chatModelBurstLargerThanCapacity();
+    void chatModelOutgoingRowIsReplacedWhenDelivered();
     void eventLogModel();
     void timeSeriesIsBounded();
     void ledgerFollowerKeepsTheChosenMessage();
@@ -75,6 +76,56 @@ void tst_AppModels::chatModelBurstLargerThanCapacity()
     model.flush();
     QCOMPARE(model.rowCount(), 10);
     QCOMPARE(model.index(0).data(ChatModel::IdRole).toULongLong(), 991u);
+}
+
+// Our own message shows at once below the delivered rows, and its delivered row takes its place.
+void tst_AppModels::chatModelOutgoingRowIsReplacedWhenDelivered()
+{
+    ChatModel model(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(row(1));
+    model.flush();
+    ChatModel::Row mine;
+    mine.from = QStringLiteral("me");
+    mine.text = QStringLiteral("mine");
+    mine.own = true;
+    mine.clientMsgId = QStringLiteral("p-1");
+    mine.delivery = Outbox::State::Queued;
+    model.addOutgoing(mine);
+    QCOMPARE(model.rowCount(), 2); // at once, not batched
+    QCOMPARE(model.outgoingCount(), 1);
+    QCOMPARE(model.index(1).data(ChatModel::DeliveryTextRole).toString(), QStringLiteral("queued until connected"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setDelivery(QStringLiteral("p-1"), Outbox::State::Sent);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(model.index(1).data(ChatModel::DeliveryTextRole).toString(), QStringLiteral("sending…"));
+
+    // Others' messages arrive above it.
+    model.append(row(2));
+    model.flush();
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.index(1).data(ChatModel::IdRole).toULongLong(), 2u);
+    QCOMPARE(model.index(2).data(ChatModel::ClientMsgIdRole).toString(), QStringLiteral("p-1"));
+
+    model.setDelivery(QStringLiteral("p-1"), Outbox::State::Failed, QStringLiteral("timed out"));
+    QCOMPARE(Outbox::State(model.index(2).data(ChatModel::DeliveryRole).toInt()), Outbox::State::Failed);
+    QVERIFY(model.index(2).data(ChatModel::DeliveryTextRole).toString().contains(QLatin1String("timed out")));
+    model.setDelivery(QStringLiteral("p-1"), Outbox::State::Sent);
+
+    // It comes back: one row, the delivered one, in log order.
+    ChatModel::Row back = row(3);
+    back.from = QStringLiteral("me");
+    back.text = QStringLiteral("mine");
+    back.clientMsgId = QStringLiteral("p-1");
+    model.append(back);
+    model.append(row(4));
+    model.flush();
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.outgoingCount(), 0);
+    QCOMPARE(model.index(2).data(ChatModel::IdRole).toULongLong(), 3u);
+    QCOMPARE(model.index(2).data(ChatModel::TextRole).toString(), QStringLiteral("mine"));
+    QVERIFY(model.index(2).data(ChatModel::DeliveryTextRole).toString().isEmpty());
+    QCOMPARE(model.index(3).data(ChatModel::IdRole).toULongLong(), 4u);
 }
 
 void tst_AppModels::eventLogModel()

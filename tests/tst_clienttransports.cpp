@@ -39,6 +39,11 @@ private slots:
     void autoRidesOutAnOutageOnWebSocket();
     void autoFallsBackForASilentBlock();
     void refusedConnectionHasNoCloseCode();
+    void publishWhileServerDownIsDeliveredOnce_data();
+    void publishWhileServerDownIsDeliveredOnce();
+    void resendAfterALostAnswerIsPublishedOnce_data();
+    void resendAfterALostAnswerIsPublishedOnce();
+    void outboxRefusesWhenFull();
 };
 
 static QUrl urlOf(quint16 port)
@@ -308,6 +313,21 @@ void tst_ClientTransports::giveUpWithPolicyNone()
     QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::GaveUp) == 1; }, WaitMs));
     QCOMPARE(client.state(), ClientTransport::State::Closed);
     QCOMPARE(rec.count(ConnectionEvent::Type::RetryScheduled), 0);
+}
+
+// The chat messages in what the client passed on with this text.
+static QList<Message> chatsWithText(const Recorder &rec, const QString &text)
+{
+    QList<Message> out;
+    for (const Message &m : rec.messages)
+        if (m.type == MessageType::Chat && m.text == text)
+            out.append(m);
+    return out;
+}
+
+void tst_ClientTransports::publishWhileServerDownIsDeliveredOnce_data()
+{
+    addModes();
 }
 
 void tst_ClientTransports::ledgerFollowsThePublishedMessage_data()
@@ -797,6 +817,123 @@ void tst_ClientTransports::refusedConnectionHasNoCloseCode()
     QVERIFY(closed != events.end());
     QCOMPARE(closed->closeCode, 0);
     QCOMPARE(closed->detail, QStringLiteral("could not connect: connection refused"));
+}
+
+// Nothing the user sends is dropped: published while the server is down, it waits in the outbox,
+// and is delivered once when the server is back (a new server: a new epoch, after a reset).
+void tst_ClientTransports::publishWhileServerDownIsDeliveredOnce()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    RealtimeClient client;
+    client.setServerUrl(urlOf(port));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    QList<Outbox::State> states;
+    connect(&client, &RealtimeClient::publishStateChanged, this,
+            [&](const QString &, Outbox::State s) { states.append(s); });
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+
+    server.reset();
+    QVERIFY(QTest::qWaitFor([&] { return client.state() != ClientTransport::State::Open; }, WaitMs));
+    const QString text = QStringLiteral("typed while the server was down");
+    QString clientMsgId;
+    QVERIFY(client.publish(QStringLiteral("me"), text, &clientMsgId));
+    QVERIFY(!clientMsgId.isEmpty());
+    QCOMPARE(client.outbox().size(), 1);
+    QCOMPARE(client.outbox().find(clientMsgId)->state, Outbox::State::Queued);
+
+    ServerConfig config = quietConfig();
+    config.core = testCore();
+    config.host = QStringLiteral("127.0.0.1");
+    config.port = port;
+    server = std::make_unique<Server>(config);
+    QVERIFY(QTest::qWaitFor([&] { return server->listen(); }, WaitMs));
+
+    QVERIFY(QTest::qWaitFor([&] { return !chatsWithText(rec, text).isEmpty(); }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return client.outbox().size() == 0; }, WaitMs));
+    // Once in the server's log, once in the stream, with its clientMsgId.
+    QCOMPARE(ids(pollMessages(request(port, "GET", "/poll?after=0"))), QList<quint64> { 1 });
+    publish(port, QStringLiteral("after"));
+    QVERIFY(rec.waitChats(2));
+    QCOMPARE(chatsWithText(rec, text).size(), 1);
+    QCOMPARE(chatsWithText(rec, text)[0].clientMsgId, clientMsgId);
+    QCOMPARE(chatsWithText(rec, text)[0].id, 1u);
+    QCOMPARE(rec.chatIds(), (QList<quint64> { 1, 2 }));
+    QCOMPARE(states.first(), Outbox::State::Queued);
+    QVERIFY(states.contains(Outbox::State::Sent));
+    QCOMPARE(states.last(), Outbox::State::Delivered);
+    QVERIFY(!states.contains(Outbox::State::Failed));
+    QCOMPARE(client.continuity().gaps, 0);
+}
+
+void tst_ClientTransports::resendAfterALostAnswerIsPublishedOnce_data()
+{
+    addModes();
+}
+
+// The message reached the server, but the connection broke before the client heard of it: the
+// client sends it again (it cannot know), and the server publishes it once.
+void tst_ClientTransports::resendAfterALostAnswerIsPublishedOnce()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    RealtimeClient client;
+    client.setServerUrl(urlOf(relay.port()));
+    client.setReconnectPolicy(fastPolicy());
+    Recorder rec(client);
+    client.start(mode);
+    QVERIFY(waitOpen(client));
+    // Slow enough that the server's answer is still in the relay when the connections are cut.
+    ImpairmentRelay::Settings slow;
+    slow.latencyMs = 500;
+    relay.setSettings(slow);
+
+    const QString text = QStringLiteral("answer lost on the way");
+    QString clientMsgId;
+    QVERIFY(client.publish(QStringLiteral("me"), text, &clientMsgId));
+    QVERIFY(QTest::qWaitFor([&] { return server->hub()->log().lastId() == 1; }, WaitMs));
+    relay.dropAll();
+    QVERIFY(chatsWithText(rec, text).isEmpty());
+    relay.setSettings({});
+
+    QVERIFY(QTest::qWaitFor([&] { return server->hub()->stats().duplicatePublishes >= 1; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return client.outbox().size() == 0 && !chatsWithText(rec, text).isEmpty(); },
+                            WaitMs));
+    publish(server->port(), QStringLiteral("after"));
+    QVERIFY(rec.waitChats(2));
+    QCOMPARE(rec.chatIds(), (QList<quint64> { 1, 2 }));
+    QCOMPARE(chatsWithText(rec, text).size(), 1);
+    QCOMPARE(chatsWithText(rec, text)[0].clientMsgId, clientMsgId);
+    QCOMPARE(server->hub()->stats().published, 2);
+    QCOMPARE(client.continuity().gaps, 0);
+}
+
+// Over the limit the client refuses, says why, and loses nothing it already holds.
+void tst_ClientTransports::outboxRefusesWhenFull()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe; // nothing behind it: the outbox only fills
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    RealtimeClient client;
+    client.setServerUrl(urlOf(port));
+    client.setReconnectPolicy(fastPolicy());
+    client.start(RealtimeClient::Mode::WebSocket);
+    const qsizetype limit = client.outbox().limits().maxItems;
+    for (qsizetype i = 0; i < limit; ++i)
+        QVERIFY(client.publish(QStringLiteral("me"), QString::number(i)));
+    QString why;
+    QVERIFY(!client.publish(QStringLiteral("me"), QStringLiteral("one too many"), nullptr, &why));
+    QVERIFY2(why.contains(QLatin1String("not yet delivered")), qPrintable(why));
+    QCOMPARE(client.outbox().size(), limit);
+    QVERIFY(!client.publish(QStringLiteral("me"), QString()));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

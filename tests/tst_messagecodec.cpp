@@ -37,6 +37,8 @@ char *toString(MessageCodec::Error error)
         return qstrdup("TextTooLong");
     case MessageCodec::Error::BadClientTs:
         return qstrdup("BadClientTs");
+    case MessageCodec::Error::BadClientMsgId:
+        return qstrdup("BadClientMsgId");
     }
     return qstrdup("?");
 }
@@ -57,6 +59,8 @@ private slots:
     void decodePublish_data();
     void decodePublish();
     void publishRoundTrip();
+    void clientMsgId_data();
+    void clientMsgId();
     void httpStatus_data();
     void httpStatus();
     void eventId();
@@ -128,6 +132,10 @@ void tst_MessageCodec::roundTrip_data()
     unknownReset.lost = -1;
     unknownReset.cursor = 0;
     QTest::newRow("reset with an unknown loss") << unknownReset;
+
+    Message withId = chat(QStringLiteral("ann"), QStringLiteral("hello"), QJsonValue(qint64(17)));
+    withId.clientMsgId = QStringLiteral("a1b2c3-7");
+    QTest::newRow("chat with clientMsgId") << withId;
 
     Message bigId = chat(QStringLiteral("a"), QStringLiteral("b"));
     bigId.id = (quint64(1) << 53); // the largest id a JavaScript client still reads exactly
@@ -363,6 +371,50 @@ void tst_MessageCodec::publishRoundTrip()
     QVERIFY(received.clientTs.isUndefined());
 }
 
+void tst_MessageCodec::clientMsgId_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<MessageCodec::Error>("error");
+    QTest::addColumn<QString>("clientMsgId");
+
+    using E = MessageCodec::Error;
+    const QString id64(PublishLimits::MaxClientMsgIdChars, QLatin1Char('c'));
+    auto with = [](const QByteArray &value) { return R"({"from":"ann","text":"hi","clientMsgId":)" + value + "}"; };
+    QTest::newRow("absent") << QByteArray(R"({"from":"ann","text":"hi"})") << E::None << QString();
+    QTest::newRow("one character") << with(R"("x")") << E::None << QStringLiteral("x");
+    QTest::newRow("exactly the limit") << with('"' + id64.toUtf8() + '"') << E::None << id64;
+    QTest::newRow("one over the limit") << with('"' + id64.toUtf8() + "c\"") << E::BadClientMsgId << QString();
+    QTest::newRow("empty") << with(R"("")") << E::BadClientMsgId << QString();
+    QTest::newRow("a number") << with("17") << E::BadClientMsgId << QString();
+    QTest::newRow("null") << with("null") << E::BadClientMsgId << QString();
+    QTest::newRow("an object") << with("{}") << E::BadClientMsgId << QString();
+}
+
+// A publisher's clientMsgId: validated on the way in, carried through to the message.
+void tst_MessageCodec::clientMsgId()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(MessageCodec::Error, error);
+    QFETCH(QString, clientMsgId);
+
+    PublishRequest request;
+    request.clientMsgId = QStringLiteral("untouched");
+    QString why;
+    QCOMPARE(MessageCodec::decodePublish(json, PublishLimits {}, &request, &why), error);
+    if (error != MessageCodec::Error::None) {
+        QVERIFY(why.contains(QLatin1String("clientMsgId")));
+        QCOMPARE(request.clientMsgId, QStringLiteral("untouched"));
+        return;
+    }
+    QCOMPARE(request.clientMsgId, clientMsgId);
+    // Encoded again only when there is one.
+    const QByteArray again = MessageCodec::encodePublish(request);
+    QCOMPARE(again.contains("clientMsgId"), !clientMsgId.isEmpty());
+    PublishRequest back;
+    QCOMPARE(MessageCodec::decodePublish(again, PublishLimits {}, &back), MessageCodec::Error::None);
+    QCOMPARE(back.clientMsgId, clientMsgId);
+}
+
 void tst_MessageCodec::httpStatus_data()
 {
     QTest::addColumn<MessageCodec::Error>("error");
@@ -378,6 +430,7 @@ void tst_MessageCodec::httpStatus_data()
     QTest::newRow("MissingText") << E::MissingText << 400;
     QTest::newRow("TextTooLong") << E::TextTooLong << 413;
     QTest::newRow("BadClientTs") << E::BadClientTs << 400;
+    QTest::newRow("BadClientMsgId") << E::BadClientMsgId << 400;
 }
 
 void tst_MessageCodec::httpStatus()

@@ -55,6 +55,7 @@ private slots:
     void preparedBytes();
     void boundByCount();
     void boundByAge();
+    void clientMsgIdRememberedWhileKept();
     void entry_data();
     void entry();
     void appendedSignal();
@@ -195,6 +196,49 @@ void tst_MessageLog::boundByAge()
     QCOMPARE(f.log.append(chat(QStringLiteral("5")))->message.id, quint64(5));
     QCOMPARE(f.log.firstId(), quint64(5));
     QCOMPARE(f.log.size(), 1);
+}
+
+static Message chatWithId(const QString &from, const QString &clientMsgId)
+{
+    Message m = chat(clientMsgId);
+    m.from = from;
+    m.clientMsgId = clientMsgId;
+    return m;
+}
+
+// The log remembers a sender's clientMsgId exactly as long as it keeps the message: by count and
+// by age, like the history itself.
+void tst_MessageLog::clientMsgIdRememberedWhileKept()
+{
+    FakeClockLog f({ 3, 1000 });
+    const LogEntryPtr a = f.log.append(chatWithId(QStringLiteral("ann"), QStringLiteral("a")));
+    QCOMPARE(f.log.findPublished(QStringLiteral("ann"), QStringLiteral("a")), a);
+    // Scoped by sender; and no id, no match.
+    QVERIFY(!f.log.findPublished(QStringLiteral("bob"), QStringLiteral("a")));
+    QVERIFY(!f.log.findPublished(QStringLiteral("ann"), QString()));
+    f.log.append(chat(QStringLiteral("no id")));
+    QCOMPARE(f.log.clientMsgIdCount(), 1);
+
+    // Pushed out by count: forgotten with it.
+    f.log.append(chatWithId(QStringLiteral("ann"), QStringLiteral("b")));
+    QCOMPARE(f.log.findPublished(QStringLiteral("ann"), QStringLiteral("a")), a);
+    f.log.append(chatWithId(QStringLiteral("ann"), QStringLiteral("c")));
+    QVERIFY(!f.log.entry(1));
+    QVERIFY(!f.log.findPublished(QStringLiteral("ann"), QStringLiteral("a")));
+    QCOMPARE(f.log.clientMsgIdCount(), 2);
+
+    // Expired by age: forgotten with it.
+    f.nowMs += 1001;
+    f.log.expire();
+    QVERIFY(!f.log.findPublished(QStringLiteral("ann"), QStringLiteral("b")));
+    QVERIFY(!f.log.findPublished(QStringLiteral("ann"), QStringLiteral("c")));
+    QCOMPARE(f.log.clientMsgIdCount(), 0);
+
+    // Once forgotten, the same id may be published again (a new message, a new id).
+    const LogEntryPtr again = f.log.append(chatWithId(QStringLiteral("ann"), QStringLiteral("a")));
+    QCOMPARE(again->message.id, quint64(5));
+    QCOMPARE(f.log.findPublished(QStringLiteral("ann"), QStringLiteral("a")), again);
+    QVERIFY(again->json.contains("\"clientMsgId\":\"a\""));
 }
 
 void tst_MessageLog::entry_data()

@@ -21,6 +21,8 @@ private slots:
     void heldPollReturnsWhenMessageArrives();
     void pollTimesOutEmpty();
     void webSocketPublish();
+    void repeatedClientMsgIdPublishesOnce();
+    void webSocketRepeatedClientMsgIdPublishesOnce();
     void badInput_data();
     void badInput();
     void webSocketBadInput_data();
@@ -253,6 +255,82 @@ void tst_Server::webSocketPublish()
     QCOMPARE(sse.messages()[0], ws.messages[0]);
 }
 
+static QByteArray publishBody(const QString &from, const QString &text, const QString &clientMsgId)
+{
+    PublishRequest p;
+    p.from = from;
+    p.text = text;
+    p.clientMsgId = clientMsgId;
+    return MessageCodec::encodePublish(p);
+}
+
+// A retry of a publish whose answer was lost: the same clientMsgId from the same sender is in the
+// log once, and the repeat is answered like the original, with the original id.
+void tst_Server::repeatedClientMsgIdPublishesOnce()
+{
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    const QList<QByteArray> json { "Content-Type: application/json" };
+    const QByteArray body = publishBody(QStringLiteral("ann"), QStringLiteral("once"), QStringLiteral("c-1"));
+    const RawResponse first = request(port, "POST", "/send", body, json);
+    QCOMPARE(first.status, 202);
+    QCOMPARE(first.json().value(QLatin1String("id")).toInteger(), 1);
+    QCOMPARE(first.json().value(QLatin1String("clientMsgId")).toString(), QStringLiteral("c-1"));
+    QVERIFY(!first.json().contains(QLatin1String("duplicate")));
+
+    const RawResponse repeat = request(port, "POST", "/send", body, json);
+    QCOMPARE(repeat.status, 202);
+    QCOMPARE(repeat.json().value(QLatin1String("id")).toInteger(), 1);
+    QCOMPARE(repeat.json().value(QLatin1String("epoch")).toString(), server->hub()->log().epoch());
+    QCOMPARE(repeat.json().value(QLatin1String("clientMsgId")).toString(), QStringLiteral("c-1"));
+    QCOMPARE(repeat.json().value(QLatin1String("duplicate")).toBool(), true);
+
+    // Another sender's clientMsgId is another message; no clientMsgId, no dedup.
+    const QByteArray bobs = publishBody(QStringLiteral("bob"), QStringLiteral("mine"), QStringLiteral("c-1"));
+    QCOMPARE(request(port, "POST", "/send", bobs, json).json().value(QLatin1String("id")).toInteger(), 2);
+    QCOMPARE(publish(port, QStringLiteral("plain")), 3u);
+    QCOMPARE(publish(port, QStringLiteral("plain")), 4u);
+
+    const QList<Message> kept = pollMessages(request(port, "GET", "/poll?after=0"));
+    QCOMPARE(ids(kept), (QList<quint64> { 1, 2, 3, 4 }));
+    // The message carries its clientMsgId, so that its sender recognises it coming back.
+    QCOMPARE(kept[0].clientMsgId, QStringLiteral("c-1"));
+    QCOMPARE(kept[0].text, QStringLiteral("once"));
+    QCOMPARE(kept[1].from, QStringLiteral("bob"));
+    QVERIFY(kept[2].clientMsgId.isEmpty());
+    const QJsonObject stats = request(port, "GET", "/stats").json();
+    QCOMPARE(stats.value(QLatin1String("published")).toInteger(), 4);
+    QCOMPARE(stats.value(QLatin1String("duplicatePublishes")).toInteger(), 1);
+}
+
+void tst_Server::webSocketRepeatedClientMsgIdPublishesOnce()
+{
+    auto server = startServer(quietConfig());
+    WsClient ws(server->port());
+    QVERIFY(ws.waitOpen());
+    const QString body = QString::fromUtf8(
+            publishBody(QStringLiteral("ws"), QStringLiteral("over the socket"), QStringLiteral("w-1")));
+    ws.socket.sendTextMessage(body);
+    QVERIFY(ws.waitMessages(1));
+    QCOMPARE(ws.messages[0].id, 1u);
+    QCOMPARE(ws.messages[0].clientMsgId, QStringLiteral("w-1"));
+
+    // The repeat is answered like the original: the original message, same id, on this socket. A
+    // message after it on the same socket is published after it (frames are handled in order).
+    ws.socket.sendTextMessage(body);
+    ws.socket.sendTextMessage(QStringLiteral("{\"from\":\"ws\",\"text\":\"next\"}"));
+    QVERIFY(ws.waitMessages(3));
+    QCOMPARE(ids(ws.messages), (QList<quint64> { 1, 1, 2 }));
+    QCOMPARE(ws.messages[1], ws.messages[0]);
+    // In the log once: a socket that resumes from before it gets it once, in order.
+    WsClient late(server->port(), QStringLiteral("?after=0"));
+    QVERIFY(late.waitOpen());
+    QVERIFY(late.waitMessages(2));
+    QCOMPARE(ids(late.messages), (QList<quint64> { 1, 2 }));
+    QCOMPARE(ids(pollMessages(request(server->port(), "GET", "/poll?after=0"))), (QList<quint64> { 1, 2 }));
+    QCOMPARE(server->hub()->stats().duplicatePublishes, 1);
+}
+
 void tst_Server::badInput_data()
 {
     QTest::addColumn<QByteArray>("raw");
@@ -275,6 +353,11 @@ void tst_Server::badInput_data()
     QTest::newRow("malformed JSON") << post("{\"type\":\"chat\",") << 400 << false;
     QTest::newRow("missing text") << post("{\"type\":\"chat\",\"from\":\"a\"}") << 400 << false;
     QTest::newRow("wrong type") << post("{\"type\":\"tick\",\"from\":\"a\",\"text\":\"b\"}") << 400 << false;
+    QTest::newRow("clientMsgId over 64 characters")
+            << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":\"" + QByteArray(65, 'c') + "\"}") << 400
+            << false;
+    QTest::newRow("clientMsgId not a string") << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":7}") << 400
+                                              << false;
     QTest::newRow("unknown path") << "GET /nope HTTP/1.1\r\n" + host + "\r\n" << 404 << false;
     QTest::newRow("GET on /send") << "GET /send HTTP/1.1\r\n" + host + "\r\n" << 405 << false;
     QTest::newRow("POST on /events") << post("{}").replace("/send", "/events") << 405 << false;
@@ -345,6 +428,9 @@ void tst_Server::webSocketBadInput_data()
     QTest::newRow("binary frame") << QString() << true << 1003;
     QTest::newRow("malformed JSON") << QStringLiteral("{not json") << false << 0;
     QTest::newRow("missing from") << QStringLiteral("{\"type\":\"chat\",\"text\":\"x\"}") << false << 0;
+    QTest::newRow("clientMsgId over 64 characters")
+            << QStringLiteral("{\"from\":\"a\",\"text\":\"x\",\"clientMsgId\":\"%1\"}").arg(QString(65, u'c'))
+            << false << 0;
 }
 
 void tst_Server::webSocketBadInput()

@@ -25,6 +25,11 @@ AppController::AppController(QObject *parent) : QObject(parent)
     connect(&m_client, &RealtimeClient::latencyMeasured, this, [this](TransportKind, qint64 us) {
         m_series.at(Series::ClientLatency).append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
     });
+    connect(&m_client, &RealtimeClient::publishStateChanged, this,
+            [this](const QString &clientMsgId, Outbox::State state) {
+                const Outbox::Item *item = m_client.outbox().find(clientMsgId);
+                m_chat.setDelivery(clientMsgId, state, item ? item->errorString : QString());
+            });
     connect(&m_client, &RealtimeClient::eventOccurred, this,
             [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("client")); });
     connect(&m_server, &ServerProcess::started, this, [this](const QUrl &url) {
@@ -215,13 +220,31 @@ bool AppController::setServerOverrides(const QStringList &arguments)
     return true;
 }
 
-bool AppController::sendChat(const QString &text)
+bool AppController::sendChat(const QString &text, QString *why)
 {
-    const QString t = text.trimmed().isEmpty() ? QString() : text;
-    if (t.isEmpty() || !m_client.publish(m_nickname, t))
+    if (text.trimmed().isEmpty())
+        return false;
+    QString clientMsgId;
+    if (!m_client.publish(m_nickname, text, &clientMsgId, why))
         return false;
     ++m_sent;
+    ChatModel::Row row;
+    row.type = MessageType::Chat;
+    row.from = m_nickname;
+    row.text = text;
+    row.ts = nowMicros();
+    row.via = m_client.activeTransport().value_or(TransportKind::WebSocket); // replaced when it arrives
+    row.own = true;
+    row.clientMsgId = clientMsgId;
+    const Outbox::Item *item = m_client.outbox().find(clientMsgId);
+    row.delivery = item ? item->state : Outbox::State::Sent;
+    m_chat.addOutgoing(row);
     return true;
+}
+
+bool AppController::retryChat(const QString &clientMsgId)
+{
+    return m_client.retry(clientMsgId);
 }
 
 void AppController::runTour(int stepMs)
@@ -336,7 +359,9 @@ void AppController::onMessage(const Message &m, TransportKind via)
     row.ts = m.ts;
     row.via = via;
     row.latencyUs = latency;
-    row.own = m.type == MessageType::Chat && m.from == m_nickname && m.clientTs.isDouble();
+    row.clientMsgId = m.clientMsgId;
+    row.own = m.type == MessageType::Chat
+            && (m_client.outbox().isOwn(m.clientMsgId) || (m.from == m_nickname && m.clientTs.isDouble()));
     if (m.type == MessageType::Reset) {
         row.from = QStringLiteral("server");
         row.text = m.lost < 0 ? tr("New server epoch %1: the server restarted; what was missed cannot be known. "

@@ -82,7 +82,11 @@ public:
     // server when they change; returns true if it did.
     bool setServerOverrides(const QStringList &arguments);
 
-    bool sendChat(const QString &text);
+    // Hands a chat message to the client's outbox and shows it at once as an outgoing row. False
+    // when nothing was queued: an empty text, or the outbox refused it (*why says why).
+    bool sendChat(const QString &text, QString *why = nullptr);
+    // Sends a failed message again.
+    bool retryChat(const QString &clientMsgId);
     qint64 ownMessagesSent() const { return m_sent; }
 
     // A short guided tour for a class: long polling, SSE, WebSocket a few seconds each, a server

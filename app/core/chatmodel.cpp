@@ -27,13 +27,28 @@ void ChatModel::flush()
     m_flushTimer.stop();
     if (m_pending.empty())
         return;
+    // Our own messages that came back: their outgoing rows leave as the delivered rows come in.
+    for (const Row &row : m_pending) {
+        if (row.clientMsgId.isEmpty())
+            continue;
+        const auto found = std::find_if(m_outgoing.begin(), m_outgoing.end(),
+                                        [&](const Row &o) { return o.clientMsgId == row.clientMsgId; });
+        if (found == m_outgoing.end())
+            continue;
+        const int at = int(m_rows.size() + (found - m_outgoing.begin()));
+        beginRemoveRows({}, at, at);
+        m_outgoing.erase(found);
+        endRemoveRows();
+    }
     const qsizetype incoming = qsizetype(m_pending.size());
     const qsizetype overflow = qsizetype(m_rows.size()) + incoming - m_capacity;
     if (overflow > 0) {
         const qsizetype drop = qMin<qsizetype>(overflow, qsizetype(m_rows.size()));
-        beginRemoveRows({}, 0, int(drop - 1));
-        m_rows.erase(m_rows.begin(), m_rows.begin() + drop);
-        endRemoveRows();
+        if (drop > 0) {
+            beginRemoveRows({}, 0, int(drop - 1));
+            m_rows.erase(m_rows.begin(), m_rows.begin() + drop);
+            endRemoveRows();
+        }
     }
     const int first = int(m_rows.size());
     beginInsertRows({}, first, first + int(incoming) - 1);
@@ -42,30 +57,74 @@ void ChatModel::flush()
     endInsertRows();
 }
 
+void ChatModel::addOutgoing(const Row &row)
+{
+    // The outbox bounds what is outgoing; this only guards the model against a caller that does not.
+    if (qsizetype(m_outgoing.size()) >= m_capacity)
+        return;
+    const int at = rowCount();
+    beginInsertRows({}, at, at);
+    m_outgoing.push_back(row);
+    endInsertRows();
+}
+
+void ChatModel::setDelivery(const QString &clientMsgId, Outbox::State state, const QString &detail)
+{
+    for (size_t i = 0; i < m_outgoing.size(); ++i) {
+        Row &row = m_outgoing[i];
+        if (row.clientMsgId != clientMsgId)
+            continue;
+        row.delivery = state;
+        row.deliveryDetail = detail;
+        const QModelIndex index = this->index(int(m_rows.size() + i));
+        emit dataChanged(index, index);
+        return;
+    }
+}
+
 void ChatModel::clear()
 {
     beginResetModel();
     m_rows.clear();
     m_pending.clear();
+    m_outgoing.clear();
     endResetModel();
 }
 
 int ChatModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : int(m_rows.size() + m_outgoing.size());
+}
+
+QString ChatModel::deliveryText(const Row &r)
+{
+    if (r.id != 0 || r.clientMsgId.isEmpty())
+        return {};
+    switch (r.delivery) {
+    case Outbox::State::Queued:
+        return r.deliveryDetail.isEmpty() ? tr("queued until connected")
+                                          : tr("queued to be sent again (%1)").arg(r.deliveryDetail);
+    case Outbox::State::Sent: return tr("sending…");
+    case Outbox::State::Delivered: return tr("sent");
+    case Outbox::State::Failed: return tr("failed — click to retry (%1)").arg(r.deliveryDetail);
+    }
+    return {};
 }
 
 QVariant ChatModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Row &r = m_rows[size_t(index.row())];
+    const size_t at = size_t(index.row());
+    const Row &r = at < m_rows.size() ? m_rows[at] : m_outgoing[at - m_rows.size()];
     switch (role) {
     case Qt::DisplayRole:
         if (r.type == MessageType::Chat)
             return QStringLiteral("%1: %2").arg(r.from, r.text);
         return r.text;
     case Qt::ToolTipRole:
+        if (r.id == 0 && r.type == MessageType::Chat)
+            return r.deliveryDetail.isEmpty() ? tr("not yet delivered") : r.deliveryDetail;
         return QStringLiteral("#%1 via %2, %3")
                 .arg(r.id)
                 .arg(transportKindLabel(r.via))
@@ -78,6 +137,10 @@ QVariant ChatModel::data(const QModelIndex &index, int role) const
     case TypeRole: return int(r.type);
     case IdRole: return r.id;
     case OwnRole: return r.own;
+    case ClientMsgIdRole: return r.clientMsgId;
+    case DeliveryRole: return int(r.delivery);
+    case DeliveryDetailRole: return r.deliveryDetail;
+    case DeliveryTextRole: return deliveryText(r);
     default: return {};
     }
 }
@@ -93,6 +156,10 @@ QHash<int, QByteArray> ChatModel::roleNames() const
     names.insert(TypeRole, "type");
     names.insert(IdRole, "id");
     names.insert(OwnRole, "own");
+    names.insert(ClientMsgIdRole, "clientMsgId");
+    names.insert(DeliveryRole, "delivery");
+    names.insert(DeliveryDetailRole, "deliveryDetail");
+    names.insert(DeliveryTextRole, "deliveryText");
     return names;
 }
 

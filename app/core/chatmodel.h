@@ -2,6 +2,7 @@
 
 #include "connectionevent.h"
 #include "message.h"
+#include "outbox.h"
 
 #include <QAbstractListModel>
 #include <QTimer>
@@ -14,6 +15,10 @@ namespace rtlab {
 // rows go), and batched: rows arrive in a buffer that is flushed into the model a few dozen
 // times a second, so a stream of thousands of messages per second costs the view one insert
 // (and at most one remove) per batch.
+//
+// The user's own messages show at once as outgoing rows, below every delivered row, with their
+// delivery state (queued, sending, failed); when the message comes back in the stream, its
+// outgoing row leaves and the delivered row takes its place, so that it is never shown twice.
 class ChatModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -27,6 +32,10 @@ public:
         TypeRole,      // MessageType as int
         IdRole,
         OwnRole,       // sent by this client
+        ClientMsgIdRole,
+        DeliveryRole,  // Outbox::State as int: Delivered for every row from the stream
+        DeliveryDetailRole, // why a send failed
+        DeliveryTextRole,   // an outgoing row's state in words ("sending…"); empty for delivered rows
     };
     struct Row
     {
@@ -38,11 +47,20 @@ public:
         TransportKind via = TransportKind::WebSocket;
         qint64 latencyUs = -1;
         bool own = false;
+        QString clientMsgId;
+        Outbox::State delivery = Outbox::State::Delivered;
+        QString deliveryDetail;
     };
 
     explicit ChatModel(qsizetype capacity = 5000, QObject *parent = nullptr);
 
     void append(const Row &row);
+    // An outgoing row of our own: shown at once, after the delivered rows. Bounded by the outbox.
+    void addOutgoing(const Row &row);
+    // Its delivery state changed. Delivered keeps the row (now "sent") until the message itself
+    // arrives through append(), which replaces it.
+    void setDelivery(const QString &clientMsgId, Outbox::State state, const QString &detail = {});
+    qsizetype outgoingCount() const { return qsizetype(m_outgoing.size()); }
     // Moves the buffered rows into the model now (the timer does it otherwise).
     void flush();
     void clear();
@@ -53,9 +71,12 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
 private:
+    static QString deliveryText(const Row &row);
+
     qsizetype m_capacity;
     std::deque<Row> m_rows;
     std::deque<Row> m_pending;
+    std::deque<Row> m_outgoing; // rows m_rows.size() .. rowCount() - 1
     QTimer m_flushTimer;
 };
 

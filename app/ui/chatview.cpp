@@ -39,10 +39,14 @@ public:
         const QPalette &pal = option.palette;
         const QRect r = option.rect.adjusted(8, 3, -8, -3);
         const auto type = MessageType(index.data(ChatModel::TypeRole).toInt());
+        const QString delivery = index.data(ChatModel::DeliveryTextRole).toString();
+        const auto state = Outbox::State(index.data(ChatModel::DeliveryRole).toInt());
         if (option.state & QStyle::State_Selected)
             p->fillRect(option.rect, pal.color(QPalette::Highlight).lighter(isDark(pal) ? 60 : 170));
         else if (type == MessageType::Reset)
             p->fillRect(option.rect, isDark(pal) ? QColor(0x4a, 0x3a, 0x10) : QColor(0xff, 0xf1, 0xc9));
+        else if (state == Outbox::State::Failed)
+            p->fillRect(option.rect, isDark(pal) ? QColor(0x4a, 0x1c, 0x1c) : QColor(0xfd, 0xe2, 0xe2));
         const QFontMetrics fm(option.font);
         QFont bold = option.font;
         bold.setBold(true);
@@ -52,6 +56,21 @@ public:
         p->drawText(r.topLeft() + QPoint(0, fm.ascent()), from);
         int x = r.left() + QFontMetrics(bold).horizontalAdvance(from) + 10;
         p->setFont(option.font);
+        if (!delivery.isEmpty()) {
+            // Not delivered yet: its state instead of the server's time, transport and latency.
+            QFont italic = option.font;
+            italic.setItalic(true);
+            p->setFont(italic);
+            p->setPen(state == Outbox::State::Failed ? QColor(0xc6, 0x28, 0x28)
+                                                     : pal.color(QPalette::PlaceholderText));
+            p->drawText(QRect(x, r.top(), r.right() - x, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                        QFontMetrics(italic).elidedText(delivery, Qt::ElideRight, r.right() - x));
+            p->setFont(option.font);
+            p->setPen(pal.color(QPalette::Text));
+            p->drawText(QRect(r.left(), r.top() + fm.height() + 2, r.width(), r.height() - fm.height()),
+                        Qt::TextWordWrap, index.data(ChatModel::TextRole).toString().left(4000));
+            return;
+        }
         p->setPen(pal.color(QPalette::PlaceholderText));
         const QString time = QDateTime::fromMSecsSinceEpoch(index.data(ChatModel::TimeRole).toLongLong() / 1000)
                                      .toString(QStringLiteral("HH:mm:ss.zzz"));
@@ -93,12 +112,20 @@ ChatView::ChatView(AppController *controller, QWidget *parent) : QWidget(parent)
     m_list->setLayoutMode(QListView::Batched);
     m_list->setBatchSize(200);
     m_list->setAccessibleName(tr("Messages"));
-    // Follow the newest message unless the user scrolled up to read.
-    connect(controller->chat(), &QAbstractItemModel::rowsInserted, this, [this] {
-        QScrollBar *bar = m_list->verticalScrollBar();
-        if (bar->value() >= bar->maximum() - 4)
-            QMetaObject::invokeMethod(m_list, &QListView::scrollToBottom, Qt::QueuedConnection);
+    // Follow the newest message unless the user scrolled up to read (see m_pinned).
+    QScrollBar *bar = m_list->verticalScrollBar();
+    connect(bar, &QScrollBar::valueChanged, this, [this, bar](int value) {
+        if (m_list->isVisible())
+            m_pinned = value >= bar->maximum() - 4;
     });
+    connect(bar, &QScrollBar::rangeChanged, this, &ChatView::followIfPinned);
+    connect(controller->chat(), &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_pinned)
+            QMetaObject::invokeMethod(this, &ChatView::followIfPinned, Qt::QueuedConnection);
+    });
+    // A failed message of our own: a click (or Enter on it) sends it again.
+    connect(m_list, &QListView::clicked, this, &ChatView::retry);
+    connect(m_list, &QListView::activated, this, &ChatView::retry);
 
     m_nickname = new QLineEdit(controller->nickname(), this);
     m_nickname->setMaxLength(64);
@@ -114,6 +141,11 @@ ChatView::ChatView(AppController *controller, QWidget *parent) : QWidget(parent)
     connect(m_input, &QLineEdit::returnPressed, this, &ChatView::send);
     m_send = new QPushButton(tr("&Send"), this);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
+    m_sendError = new QLabel(this);
+    m_sendError->setWordWrap(true);
+    m_sendError->setStyleSheet(QStringLiteral("color: #c62828"));
+    m_sendError->hide();
+    connect(m_input, &QLineEdit::textEdited, m_sendError, &QLabel::hide);
 
     auto *nickLabel = new QLabel(tr("&Nickname:"), this);
     nickLabel->setBuddy(m_nickname);
@@ -125,13 +157,44 @@ ChatView::ChatView(AppController *controller, QWidget *parent) : QWidget(parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_list, 1);
     layout->addLayout(row);
+    layout->addWidget(m_sendError);
 }
 
 void ChatView::send()
 {
     m_controller->setNickname(m_nickname->text());
-    if (m_controller->sendChat(m_input->text()))
+    QString why;
+    if (m_controller->sendChat(m_input->text(), &why)) {
+        // Safely in the outbox: the row above shows what happens to it.
         m_input->clear();
+        m_sendError->hide();
+        m_pinned = true; // your own message: show it
+        followIfPinned();
+    } else if (!why.isEmpty()) {
+        // Refused: the text stays, and the user is told why.
+        m_sendError->setText(tr("Not sent: %1").arg(why));
+        m_sendError->show();
+    }
+}
+
+void ChatView::retry(const QModelIndex &index)
+{
+    if (Outbox::State(index.data(ChatModel::DeliveryRole).toInt()) == Outbox::State::Failed)
+        m_controller->retryChat(index.data(ChatModel::ClientMsgIdRole).toString());
+}
+
+void ChatView::followIfPinned()
+{
+    if (m_pinned)
+        m_list->scrollToBottom();
+}
+
+void ChatView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // Rows that arrived while another tab was shown are laid out now: go on following them.
+    if (m_pinned)
+        QMetaObject::invokeMethod(this, &ChatView::followIfPinned, Qt::QueuedConnection);
 }
 
 } // namespace rtlab
