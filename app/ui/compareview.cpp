@@ -52,6 +52,18 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         lane.state = new QLabel(content);
         lane.state->setStyleSheet(QStringLiteral("font-weight: bold;"));
         lane.figures = new QLabel(content);
+        lane.figures->setToolTip(
+                tr("<p><b>latency</b>: one-way, this lane's receive time − the server's timestamp for the message, "
+                   "corrected by the estimated clock offset (zero on loopback); percentiles of the last 2,048 live "
+                   "messages, measured on the network thread where the bytes arrive.</p>"
+                   "<p><b>replayed after an outage</b>: messages the server sent before this connection attempt "
+                   "began (they waited in its history): counted, but never in the latency, which they would turn into "
+                   "a measure of the outage.</p>"
+                   "<p><b>bytes per message</b>: the bytes of each message's own frame (WebSocket), event (SSE) or poll "
+                   "request and answer (long polling): headers sent for it, framing, payload. Connection set-up (SSE's "
+                   "request and response head, the WebSocket handshake) is shown apart, and heartbeats are not in it."
+                   "</p><p><b>HTTP requests</b>: every request this lane made: polls, the stream, the handshake, and "
+                   "POSTs to publish.</p>"));
         lane.figures->setTextFormat(Qt::RichText);
         lane.figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
         lane.figures->setAlignment(Qt::AlignTop | Qt::AlignLeft);
@@ -132,29 +144,34 @@ void CompareView::refresh()
         const TransportStats &s = client->stats;
         const char *stateKey = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state));
         lane.state->setText(QString::fromLatin1(stateKey));
-        const double per = s.messages > 0 ? double(s.messages) : 1.0;
+        const MessageCost cost = messageCost(s);
+        const auto perMessage = [&](double v) {
+            return cost.messages > 0 ? QString::number(v, 'f', 1) : QStringLiteral("–");
+        };
         lane.figures->setText(
                 tr("<table width=100% cellspacing=1>"
                    "<tr><td>messages</td><td align=right><b>%1</b></td></tr>"
-                   "<tr><td>latency p50</td><td align=right><b>%2</b> ms</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;p95</td><td align=right><b>%3</b> ms</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;p99</td><td align=right><b>%4</b> ms</td></tr>"
-                   "<tr><td>reconnects</td><td align=right>%5</td></tr>"
-                   "<tr><td>HTTP requests</td><td align=right>%6</td></tr>"
-                   "<tr><td>bytes per message</td><td align=right><b>%7</b></td></tr>"
-                   "<tr><td>&nbsp;&nbsp;headers</td><td align=right>%8</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;framing</td><td align=right>%9</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%10</td></tr>"
-                   "<tr><td>heartbeats</td><td align=right>%11</td></tr>"
-                   "<tr><td>hold timeouts</td><td align=right>%12</td></tr></table>")
+                   "<tr><td>&nbsp;&nbsp;replayed after an outage</td><td align=right>%2</td></tr>"
+                   "<tr><td>latency p50</td><td align=right><b>%3</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p95</td><td align=right><b>%4</b> ms</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;p99</td><td align=right><b>%5</b> ms</td></tr>"
+                   "<tr><td>reconnects</td><td align=right>%6</td></tr>"
+                   "<tr><td>HTTP requests</td><td align=right>%7</td></tr>"
+                   "<tr><td>bytes per message</td><td align=right><b>%8</b></td></tr>"
+                   "<tr><td>&nbsp;&nbsp;headers</td><td align=right>%9</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;framing</td><td align=right>%10</td></tr>"
+                   "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%11</td></tr>"
+                   "<tr><td>connection set-up</td><td align=right>%12 B</td></tr>"
+                   "<tr><td>heartbeats</td><td align=right>%13</td></tr>"
+                   "<tr><td>hold timeouts</td><td align=right>%14</td></tr></table>")
                         .arg(s.messages)
+                        .arg(s.replayed)
                         .arg(ms(s.latency.percentile(50)), ms(s.latency.percentile(95)), ms(s.latency.percentile(99)))
                         .arg(s.reconnects)
                         .arg(s.httpRequests)
-                        .arg(double(s.wireBytes()) / per, 0, 'f', 1)
-                        .arg(double(s.headerBytes) / per, 0, 'f', 1)
-                        .arg(double(s.framingBytes) / per, 0, 'f', 1)
-                        .arg(double(s.payloadBytes) / per, 0, 'f', 1)
+                        .arg(perMessage(cost.perMessage()), perMessage(cost.headers), perMessage(cost.framing),
+                             perMessage(cost.payload))
+                        .arg(cost.setupBytes)
                         .arg(s.heartbeats)
                         .arg(s.holdTimeouts));
         lane.histogram->setStats(&s.latency, transportColor(kind, palette()));

@@ -434,12 +434,14 @@ void MainWindow::refreshStatus()
     m_active->setText(QStringLiteral(" %1 ").arg(connection));
     const RealtimeClient::Continuity &c = client->continuity();
     const bool ok = c.gaps == 0 && c.duplicates == 0;
-    m_continuity->setText(tr(" continuity: <b>%1</b> gaps · <b>%2</b> duplicates %3 · %4 messages · %5 resets ")
-                                  .arg(c.gaps)
-                                  .arg(c.duplicates)
-                                  .arg(ok ? QStringLiteral("✓") : QStringLiteral("✗"))
-                                  .arg(c.delivered)
-                                  .arg(c.resets));
+    // Singular and plural spelled out: no translation is loaded to pick a plural form.
+    const auto count = [](qint64 n, const QString &one, const QString &many) { return (n == 1 ? one : many).arg(n); };
+    m_continuity->setText(tr(" continuity: %1 · %2 %3 · %4 · %5 ")
+                                  .arg(count(c.gaps, tr("<b>%1</b> gap"), tr("<b>%1</b> gaps")),
+                                       count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
+                                       ok ? QStringLiteral("✓") : QStringLiteral("✗"),
+                                       count(c.delivered, tr("%1 message"), tr("%1 messages")),
+                                       count(c.resets, tr("%1 reset"), tr("%1 resets"))));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
