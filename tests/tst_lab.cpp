@@ -31,6 +31,8 @@ private slots:
 
 private:
     bool lanesOpen();
+    // Every compare lane has delivered at least this many messages (bounded wait).
+    bool lanesHave(qint64 messages, int timeoutMs = WaitMs);
 
     std::unique_ptr<AppController> m_app;
     std::unique_ptr<LabController> m_lab;
@@ -73,6 +75,20 @@ bool tst_Lab::lanesOpen()
                 return true;
             },
             WaitMs);
+}
+
+bool tst_Lab::lanesHave(qint64 messages, int timeoutMs)
+{
+    return QTest::qWaitFor(
+            [&] {
+                for (int i = 0; i < TransportKindCount; ++i) {
+                    const auto lane = m_app->laneSnapshot(TransportKind(i));
+                    if (!lane || lane->stats.messages < messages)
+                        return false;
+                }
+                return true;
+            },
+            timeoutMs);
 }
 
 void tst_Lab::foreignOriginLessonCountsRefusals()
@@ -168,14 +184,7 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
     const quint16 port = quint16(m_app->serverUrl().port());
     publish(port, QStringLiteral("before"));
     // Each lane has an id to resume from (a client that names none gets new messages only).
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 1)
-                        return false;
-                return true;
-            },
-            WaitMs));
+    QVERIFY(lanesHave(1));
     m_lab->trigger(QStringLiteral("drop"));
     QVERIFY(m_app->relay()->counters().dropped >= 4); // the chat client and three lanes, at least
     publish(port, QStringLiteral("while reconnecting"));
@@ -202,26 +211,12 @@ void tst_Lab::replayedMessagesStayOutOfLatency()
     QVERIFY(lanesOpen());
     const quint16 port = quint16(m_app->serverUrl().port());
     publish(port, QStringLiteral("live"));
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 1)
-                        return false;
-                return true;
-            },
-            WaitMs));
+    QVERIFY(lanesHave(1));
     m_app->relay()->setDown(true);
     for (int i = 0; i < 5; ++i)
         publish(port, QStringLiteral("while down %1").arg(i));
     m_app->relay()->setDown(false);
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                for (int i = 0; i < TransportKindCount; ++i)
-                    if (m_app->laneSnapshot(TransportKind(i))->stats.messages < 6)
-                        return false;
-                return true;
-            },
-            3 * WaitMs));
+    QVERIFY(lanesHave(6, 3 * WaitMs));
     for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind k = TransportKind(i);
         const TransportStats s = m_app->laneSnapshot(k)->stats;

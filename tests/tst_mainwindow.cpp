@@ -7,6 +7,7 @@
 #include "labcontroller.h"
 #include "labview.h"
 #include "mainwindow.h"
+#include "lessonrunner.h"
 #include "palette.h"
 #include "timeserieschart.h"
 #include "testsupport.h"
@@ -16,6 +17,10 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFrame>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -66,6 +71,7 @@ private slots:
     void serverMenuStartsAndStopsTheBundledServer();
     void aBrowserThatCannotStartShowsTheUrl();
     void desktopAndBrowserShareOnePalette();
+    void exportsTheClaimsAndThisTab();
 
 private:
     bool waitReady();
@@ -794,6 +800,46 @@ void tst_MainWindow::desktopAndBrowserShareOnePalette()
     // Told apart without colour too.
     QCOMPARE(styles.size(), 3);
     QCOMPARE(markers.size(), 3);
+}
+
+// File → Export results: a lesson's claim and the lanes as JSON and CSV, the current tab as a PNG.
+void tst_MainWindow::exportsTheClaimsAndThisTab()
+{
+    QVERIFY(waitReady());
+    LessonRunner *runner = m_window->lab()->lessons();
+    QVERIFY(m_window->lab()->startLesson(QStringLiteral("ws-security")));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const std::optional<ClaimResult> r = runner->result(QStringLiteral("ws-security"));
+                return r && r->holds.has_value();
+            },
+            WaitMs));
+    runner->stop();
+    QTemporaryDir dir;
+    const QString json = dir.filePath(QStringLiteral("r.json")), csv = dir.filePath(QStringLiteral("r.csv")),
+                  png = dir.filePath(QStringLiteral("r.png"));
+    QVERIFY(m_window->writeResults(json));
+    QVERIFY(m_window->writeResults(csv));
+    m_window->showTab(QStringLiteral("lab"));
+    QVERIFY(m_window->writeResults(png));
+
+    QFile j(json);
+    QVERIFY(j.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(j.readAll()).object();
+    QCOMPARE(o.value(QLatin1String("format")).toInt(), 1);
+    const QJsonArray claims = o.value(QLatin1String("claims")).toArray();
+    QCOMPARE(claims.size(), 1);
+    QCOMPARE(claims.first().toObject().value(QLatin1String("lesson")).toString(), QStringLiteral("ws-security"));
+    QCOMPARE(claims.first().toObject().value(QLatin1String("holds")).toBool(), true);
+    QFile c(csv);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const QByteArray text = c.readAll();
+    QVERIFY(text.startsWith("section,lesson,transport,claim,expected,holds,summary,key,value\r\n"));
+    QVERIFY(text.contains("claim,ws-security,ws,security needs care,"));
+    QVERIFY(text.contains(",refused,3\r\n"));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), m_window->tabs()->currentWidget()->size() * m_window->devicePixelRatio());
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -52,6 +52,8 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     for (QSpinBox *s : { m_latency, m_jitter, m_bandwidth, m_idleKill, m_buffer })
         connect(s, &QSpinBox::valueChanged, this, &LabView::applyFaults);
     connect(m_refuse, &QCheckBox::toggled, this, &LabView::applyFaults);
+    m_refuseStreams = new QCheckBox(tr("Refuse event streams (a proxy that blocks text/event-stream)"), faults);
+    connect(m_refuseStreams, &QCheckBox::toggled, this, &LabView::applyFaults);
     auto *drop = new QPushButton(tr("Drop conn&ections"), faults);
     drop->setToolTip(tr("Cut every connection through the relay now"));
     connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(QStringLiteral("drop")); });
@@ -84,6 +86,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     addField(2, 0, tr("Buffer res&ponses:"), m_buffer);
     m_buffer->setToolTip(tr("Hold each response until this many bytes have come (or it ends), like a buffering proxy"));
     form->addWidget(m_refuse, 3, 0, 1, 4);
+    form->addWidget(m_refuseStreams, 4, 0, 1, 4);
     auto *downRow = new QHBoxLayout;
     downRow->addWidget(down);
     downRow->addWidget(m_downFor);
@@ -333,6 +336,7 @@ void LabView::applyFaults()
     s.idleKillMs = m_idleKill->value() * 1000;
     s.bufferResponseBytes = qint64(m_buffer->value()) * 1024;
     s.refuseUpgrades = m_refuse->isChecked();
+    s.refuseEventStreams = m_refuseStreams->isChecked();
     m_lab->relay()->setSettings(s);
 }
 
@@ -341,13 +345,15 @@ void LabView::refreshRelay()
     ImpairmentRelay *relay = m_lab->relay();
     const ImpairmentRelay::Settings s = relay->settings();
     // Reflect changes made elsewhere (a lesson, a claim's button) without feeding back.
-    const QSignalBlocker b1(m_latency), b2(m_jitter), b3(m_bandwidth), b4(m_idleKill), b5(m_buffer), b6(m_refuse);
+    const QSignalBlocker b1(m_latency), b2(m_jitter), b3(m_bandwidth), b4(m_idleKill), b5(m_buffer), b6(m_refuse),
+            b7(m_refuseStreams);
     m_latency->setValue(s.latencyMs);
     m_jitter->setValue(s.jitterMs);
     m_bandwidth->setValue(int(s.bandwidthBytesPerSec / 1024));
     m_idleKill->setValue(s.idleKillMs / 1000);
     m_buffer->setValue(int(s.bufferResponseBytes / 1024));
     m_refuse->setChecked(s.refuseUpgrades);
+    m_refuseStreams->setChecked(s.refuseEventStreams);
     const ImpairmentRelay::Counters c = relay->counters();
     // Singular and plural spelled out: there is no translation to pick a plural form from.
     auto count = [](qint64 n, const QString &one, const QString &many) { return (n == 1 ? one : many).arg(n); };
@@ -355,6 +361,7 @@ void LabView::refreshRelay()
                                tr("%1 cut").arg(c.dropped),
                                count(c.idleKills, tr("%1 idle kill"), tr("%1 idle kills")),
                                count(c.refusedUpgrades, tr("%1 upgrade refused"), tr("%1 upgrades refused")),
+                               count(c.refusedStreams, tr("%1 stream refused"), tr("%1 streams refused")),
                                tr("%1 refused while down").arg(c.refusedWhileDown) };
     m_relayStatus->setText(tr("Relay %1 → %2%3: %4.")
                                    .arg(relay->url().toString(), m_app->serverUrl().toString(),

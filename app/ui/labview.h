@@ -36,6 +36,7 @@ private:
     QSpinBox *m_idleKill;
     QSpinBox *m_buffer;
     QCheckBox *m_refuse;
+    QCheckBox *m_refuseStreams;
     QSpinBox *m_downFor;
     QLabel *m_relayStatus;
     QComboBox *m_lesson;

@@ -374,6 +374,8 @@ static QStringList describeFaults(const ImpairmentRelay::Settings &s, bool down,
         out << MainWindow::tr("responses buffered up to %1 KiB").arg(double(s.bufferResponseBytes) / 1024.0, 0, 'g', 4);
     if (s.refuseUpgrades)
         out << MainWindow::tr("WebSocket upgrades refused");
+    if (s.refuseEventStreams)
+        out << MainWindow::tr("event streams refused");
     if (pollHoldMs != 25000)
         out << MainWindow::tr("long polls held %1 s").arg(double(pollHoldMs) / 1000.0, 0, 'g', 3);
     return out;
