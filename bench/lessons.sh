@@ -10,7 +10,7 @@ mkdir -p "$out"
 echo "| lesson | holds | measured |"
 echo "|---|---|---|"
 for id in $(build/bin/rtlab --list-lessons); do
-    if build/bin/rtlab --lesson "$id" --export "$out/$id.json" 2>"$out/$id.log"; then
+    if build/bin/rtlab --lesson "$id" --export "$out/$id.json" >"$out/$id.log" 2>&1; then
         python3 - "$out/$id.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

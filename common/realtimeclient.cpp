@@ -279,13 +279,19 @@ void RealtimeClient::probeUp()
 
 void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
 {
+    // What an older connection carried without an answer goes again over the one that opened;
+    // requeued before anyone hears of the opening, so that a message published in answer to it
+    // (rtlab-cli --send) is sent once, not sent and then sent again.
+    const bool opened = e.type == ConnectionEvent::Type::Opened && (from == m_active || from == m_pending);
+    if (opened)
+        m_outbox.requeueSent(QStringLiteral("%1 opened").arg(transportKindLabel(from->kind())));
     emit eventOccurred(e);
     if (e.type == ConnectionEvent::Type::Opened) {
         m_failures[from] = 0;
         if (from == m_pending)
             promote(from);
         if (from == m_active)
-            resendOutbox(QStringLiteral("%1 opened").arg(transportKindLabel(from->kind())));
+            serviceOutbox();
         return;
     }
     if (e.type == ConnectionEvent::Type::GaveUp && from == m_pending && m_mode != Mode::Auto) {
@@ -458,14 +464,6 @@ void RealtimeClient::connectOutbox(ClientTransport *t)
                     m_outbox.fail(clientMsgId, why);
                 armOutboxTimer();
             });
-}
-
-// The active transport opened (first open, a reconnect, or a switch): what an older connection
-// carried without an answer goes again over this one, then everything queued.
-void RealtimeClient::resendOutbox(const QString &why)
-{
-    m_outbox.requeueSent(why);
-    serviceOutbox();
 }
 
 void RealtimeClient::serviceOutbox()

@@ -108,7 +108,6 @@ private:
     // The outbox: what goes out over the active transport, and what happened to it.
     void setUpOutbox();
     void connectOutbox(ClientTransport *transport);
-    void resendOutbox(const QString &why);
     void serviceOutbox();
     void sendOutbox();
     void armOutboxTimer();

@@ -44,6 +44,8 @@ private slots:
     void resendAfterALostAnswerIsPublishedOnce_data();
     void resendAfterALostAnswerIsPublishedOnce();
     void outboxRefusesWhenFull();
+    void publishOnOpenIsSentOnce_data();
+    void publishOnOpenIsSentOnce();
 };
 
 static QUrl urlOf(quint16 port)
@@ -934,6 +936,33 @@ void tst_ClientTransports::outboxRefusesWhenFull()
     QVERIFY2(why.contains(QLatin1String("not yet delivered")), qPrintable(why));
     QCOMPARE(client.outbox().size(), limit);
     QVERIFY(!client.publish(QStringLiteral("me"), QString()));
+}
+
+void tst_ClientTransports::publishOnOpenIsSentOnce_data()
+{
+    addModes();
+}
+
+// A message published in answer to the opening (as rtlab-cli --send does) goes once: it was sent
+// and then sent again when the outbox replayed what "an older connection" had carried.
+void tst_ClientTransports::publishOnOpenIsSentOnce()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    Recorder rec(client);
+    bool sent = false;
+    connect(&client, &RealtimeClient::eventOccurred, this, [&](const ConnectionEvent &e) {
+        if (e.type == ConnectionEvent::Type::Opened && !std::exchange(sent, true))
+            QVERIFY(client.publish(QStringLiteral("me"), QStringLiteral("on open")));
+    });
+    client.start(mode);
+    QVERIFY(QTest::qWaitFor([&] { return chatsWithText(rec, QStringLiteral("on open")).size() == 1; }, WaitMs));
+    QTRY_COMPARE_WITH_TIMEOUT(client.outbox().size(), 0, WaitMs);
+    const TransportKind kind = *client.activeTransport();
+    QCOMPARE(client.stats(kind).publishes, 1);
+    QCOMPARE(server->hub()->stats().duplicatePublishes, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

@@ -66,8 +66,9 @@ static QList<LessonInfo> makeCatalog()
         { QStringLiteral("ws-low-overhead"), QStringLiteral("ws"), tr("low overhead: no headers per message"),
           tr("bytes per message: WebSocket < SSE < Long Polling"),
           tr("WebSocket: bytes per message"),
-          tr("<p>The same small tick messages reach all three lanes. A WebSocket message costs a 2-byte frame "
-             "header; an SSE event its field names; a long poll a whole HTTP request and response head.</p>"
+          tr("<p>The same tick messages reach all three lanes. A WebSocket message costs a frame header of 2 "
+             "bytes (4 from 126 bytes of payload, as these ticks are); an SSE event its field names; a long poll a "
+             "whole HTTP request and response head.</p>"
              "<p><b>Watch</b>: Compare → <i>bytes per message</i> and its split; Bytes → the exact bytes of one "
              "message on each lane.</p>"),
           8, {} },

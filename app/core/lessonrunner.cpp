@@ -69,6 +69,7 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
     : QObject(parent), m_app(app), m_stats(serverStats), m_idle(idleMeter)
 {
     m_endTimer.setSingleShot(true);
+    m_endTimer.setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     connect(&m_endTimer, &QTimer::timeout, this, [this] {
         if (m_waitingForMeter) {
             m_endTimer.start(1000); // the idle clients are still being measured
@@ -128,7 +129,7 @@ bool LessonRunner::start(const QString &id, int durationS)
         return false;
     }
     if (m_state != State::Idle)
-        end(true);
+        stop(); // another lesson cuts this one short
     m_error.clear();
     m_lesson = lesson;
     m_durationS = durationS > 0 ? qMax(5, durationS) : lesson->durationS;
@@ -154,7 +155,11 @@ bool LessonRunner::start(const QString &id, int durationS)
 void LessonRunner::setUp()
 {
     const QString id = m_lesson->id;
-    QStringList server = tickingServer();
+    // Ticks at the server's default rate: an override only if its usual arguments set another, so
+    // that a lesson needing nothing else does not restart the server for nothing.
+    QStringList server;
+    if (m_app->server()->extraArguments().contains(QStringLiteral("--tick-rate")))
+        server = tickingServer();
     m_plan = {};
     if (id == u"lp-hold-timeouts") {
         server = quietServer();
@@ -207,8 +212,8 @@ void LessonRunner::begin()
         m_app->setMode(*m_plan.mode);
     if (m_plan.relay.refuseUpgrades || m_plan.relay.refuseEventStreams)
         m_app->relay()->dropAll(); // open streams go too, and cannot come back through this proxy
+    m_app->resetMeasurements(); // the chat client's figures; the new lanes start from nothing
     m_app->restartLanes();
-    m_app->resetMeasurements();
     m_relayAtStart = m_app->relay()->counters();
     m_rejectedOriginAtStart = -1;
     if (!m_stats->latest().isEmpty())
@@ -333,8 +338,11 @@ void LessonRunner::openStreamsLikeABrowser(int count)
 
 void LessonRunner::stop()
 {
-    if (m_state != State::Idle)
-        end(true);
+    if (m_state == State::Idle)
+        return;
+    m_stoppedByHand = true;
+    end(true);
+    m_stoppedByHand = false;
 }
 
 void LessonRunner::end(bool keepResult)
@@ -345,8 +353,14 @@ void LessonRunner::end(bool keepResult)
     m_actionTimer.stop();
     m_setupTimeout.stop();
     const QString id = m_lesson->id;
-    if (keepResult && m_state == State::Running)
-        m_results.insert(id, evaluate());
+    if (keepResult && m_state == State::Running) {
+        ClaimResult r = evaluate();
+        if (m_stoppedByHand) { // say so beside what it measured
+            r.summary += tr(" — stopped after %1 s of %2").arg(m_clock.elapsed() / 1000).arg(m_durationS);
+            r.measured.insert(QLatin1String("stoppedEarly"), true);
+        }
+        m_results.insert(id, r);
+    }
     if (m_waitingForMeter)
         m_idle->cancel();
     m_waitingForMeter = false;
@@ -463,7 +477,9 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("messages"), lp->messages);
         if (lp->messages > 0)
             r.holds = lp->httpRequests > 0;
-        r.summary = tr("%1 plain HTTP requests carried %2 messages").arg(lp->httpRequests).arg(lp->messages);
+        r.summary = tr("%1 carried %2")
+                            .arg(count(lp->httpRequests, "1 plain HTTP request", "%1 plain HTTP requests"),
+                                 count(lp->messages, "1 message", "%1 messages"));
     } else if (id == u"lp-fallback" || id == u"ws-blocked") {
         const qint64 refusedUpgrades = relay.refusedUpgrades - m_relayAtStart.refusedUpgrades;
         const qint64 refusedStreams = relay.refusedStreams - m_relayAtStart.refusedStreams;
@@ -530,11 +546,11 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("pollHoldMs"), m_app->pollHoldMs());
         if (lp->holdTimeouts > 0 || seconds * 1000 > double(m_app->pollHoldMs()) * 2)
             r.holds = lp->holdTimeouts > 0 && lp->httpRequests - lp->publishRequests > lp->messages;
-        r.summary = tr("%1 hold timeouts (hold %2 s); %3 requests for %4 messages")
-                            .arg(lp->holdTimeouts)
+        r.summary = tr("%1 (hold %2 s); %3 for %4")
+                            .arg(count(lp->holdTimeouts, "1 hold timeout", "%1 hold timeouts"))
                             .arg(double(m_app->pollHoldMs()) / 1000.0)
-                            .arg(lp->httpRequests - lp->publishRequests)
-                            .arg(lp->messages);
+                            .arg(count(lp->httpRequests - lp->publishRequests, "1 request", "%1 requests"),
+                                 count(lp->messages, "1 message", "%1 messages"));
     } else if (id == u"lp-latency") {
         const qint64 lp50 = lp->latency.percentile(50), ws50 = ws->latency.percentile(50);
         m.insert(QLatin1String("addedLatencyMsEachWay"), m_app->relay()->settings().latencyMs);
@@ -572,20 +588,19 @@ ClaimResult LessonRunner::evaluate() const
             if (ws->publishes > 0 && sse->publishes > 0 && lp->publishes > 0)
                 r.holds = ws->publishRequests == 0 && sse->publishRequests == sse->publishes
                         && lp->publishRequests == lp->publishes;
-            r.summary = tr("WebSocket: %1 publishes, %2 extra HTTP requests · SSE: %3 publishes, %4 POSTs · "
-                           "Long Polling: %5 publishes, %6 POSTs")
-                                .arg(ws->publishes)
-                                .arg(ws->publishRequests)
-                                .arg(sse->publishes)
-                                .arg(sse->publishRequests)
-                                .arg(lp->publishes)
-                                .arg(lp->publishRequests);
+            const auto publishes = [](qint64 n) { return count(n, "1 publish", "%1 publishes"); };
+            const auto posts = [](qint64 n) { return count(n, "1 POST", "%1 POSTs"); };
+            r.summary = tr("WebSocket: %1, %2 · SSE: %3, %4 · Long Polling: %5, %6")
+                                .arg(publishes(ws->publishes),
+                                     count(ws->publishRequests, "1 extra HTTP request", "%1 extra HTTP requests"),
+                                     publishes(sse->publishes), posts(sse->publishRequests), publishes(lp->publishes),
+                                     posts(lp->publishRequests));
         } else {
             if (sse->publishes > 0)
                 r.holds = sse->publishRequests == sse->publishes;
-            r.summary = tr("the SSE client published %1 times with %2 POST /send requests")
-                                .arg(sse->publishes)
-                                .arg(sse->publishRequests);
+            r.summary = tr("the SSE client published %1 with %2")
+                                .arg(count(sse->publishes, "once", "%1 times"),
+                                     count(sse->publishRequests, "1 POST /send request", "%1 POST /send requests"));
         }
     } else if (id == u"ws-many-connections") {
         const QJsonObject idle = m_idleResults.value(QStringLiteral("ws"));
@@ -621,8 +636,8 @@ ClaimResult LessonRunner::evaluate() const
             m.insert(QLatin1String("refusedByServerStats"), serverRefused);
         if (m_foreignRefused + m_foreignAccepted >= m_foreignTried && m_foreignTried > 0)
             r.holds = m_foreignAccepted == 0;
-        r.summary = tr("%1 handshakes from http://evil.example: %2 refused, %3 accepted")
-                            .arg(m_foreignTried)
+        r.summary = tr("%1 from http://evil.example: %2 refused, %3 accepted")
+                            .arg(count(m_foreignTried, "1 handshake", "%1 handshakes"))
                             .arg(m_foreignRefused)
                             .arg(m_foreignAccepted);
     } else if (id == u"sse-efficient") {
@@ -633,10 +648,10 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("messages"), sse->messages);
         if (sse->heartbeats > 0)
             r.holds = sse->payloadBytes == 0 && double(idleBytes) / seconds < 20.0;
-        r.summary = tr("idle SSE stream: %1 B/s after it opened, %2 heartbeats, %3 payload bytes")
+        r.summary = tr("idle SSE stream: %1 B/s after it opened, %2, %3")
                             .arg(double(idleBytes) / seconds, 0, 'f', 1)
-                            .arg(sse->heartbeats)
-                            .arg(sse->payloadBytes);
+                            .arg(count(sse->heartbeats, "1 heartbeat", "%1 heartbeats"),
+                                 count(sse->payloadBytes, "1 payload byte", "%1 payload bytes"));
     } else if (id == u"sse-plain-http") {
         m.insert(QLatin1String("messages"), sse->messages);
         m.insert(QLatin1String("gaps"), gaps(TransportKind::Sse));
@@ -645,10 +660,10 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("p50MsBufferingRelay"), msOrNull(m_phaseB.percentile(50)));
         if (sse->messages > 0)
             r.holds = gaps(TransportKind::Sse) == 0;
-        r.summary = tr("%1 SSE messages through the relay, %2 gaps; p50 %3 ms plain, %4 ms buffering")
-                            .arg(sse->messages)
-                            .arg(gaps(TransportKind::Sse))
-                            .arg(ms(m_phaseA.percentile(50)), ms(m_phaseB.percentile(50)));
+        r.summary = tr("%1 through the relay, %2; p50 %3 ms plain, %4 ms buffering")
+                            .arg(count(sse->messages, "1 SSE message", "%1 SSE messages"),
+                                 count(gaps(TransportKind::Sse), "1 gap", "%1 gaps"), ms(m_phaseA.percentile(50)),
+                                 ms(m_phaseB.percentile(50)));
     } else if (id == u"sse-server-loop") {
         const qint64 asked = sse->httpRequests - sse->publishRequests;
         m.insert(QLatin1String("messages"), sse->messages);
@@ -664,8 +679,8 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("streamsOpened"), m_streamsOpened);
         if (m_streamsOpened >= 6 || seconds >= 3)
             r.holds = m_streamsTried == 7 && m_streamsOpened == 6;
-        r.summary = tr("%1 streams asked for with Qt's HTTP client: %2 open, %3 waiting")
-                            .arg(m_streamsTried)
+        r.summary = tr("%1 asked for with Qt's HTTP client: %2 open, %3 waiting")
+                            .arg(count(m_streamsTried, "1 stream", "%1 streams"))
                             .arg(m_streamsOpened)
                             .arg(m_streamsTried - m_streamsOpened);
     } else if (id == u"sse-reconnect") {
@@ -676,11 +691,11 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("cuts"), relay.dropped - m_relayAtStart.dropped);
         if (sse->reconnects > 0)
             r.holds = gaps(TransportKind::Sse) == 0 && sse->resets == 0;
-        r.summary = tr("SSE: %1 reconnects with Last-Event-ID, %2 messages replayed, %3 gaps, %4 resets")
-                            .arg(sse->reconnects)
-                            .arg(sse->replayed)
-                            .arg(gaps(TransportKind::Sse))
-                            .arg(sse->resets);
+        r.summary = tr("SSE: %1 with Last-Event-ID, %2 replayed, %3, %4")
+                            .arg(count(sse->reconnects, "1 reconnect", "%1 reconnects"),
+                                 count(sse->replayed, "1 message", "%1 messages"),
+                                 count(gaps(TransportKind::Sse), "1 gap", "%1 gaps"),
+                                 count(sse->resets, "1 reset", "%1 resets"));
     } else if (id == u"proxy-idle-kill" || id == u"server-restart") {
         const bool kill = id == u"proxy-idle-kill";
         qint64 worst = std::numeric_limits<qint64>::max(), totalGaps = 0;
@@ -696,10 +711,9 @@ ClaimResult LessonRunner::evaluate() const
             m.insert(QLatin1String("idleKills"), relay.idleKills - m_relayAtStart.idleKills);
         if (worst > 0)
             r.holds = totalGaps == 0;
-        r.summary = kill ? tr("%1 idle kills; every lane reconnected at least %2 times; %3 gaps")
-                                   .arg(relay.idleKills - m_relayAtStart.idleKills)
-                                   .arg(worst)
-                                   .arg(totalGaps)
+        r.summary = kill ? tr("%1; every lane reconnected at least %2; %3")
+                                   .arg(count(relay.idleKills - m_relayAtStart.idleKills, "1 idle kill", "%1 idle kills"),
+                                        count(worst, "once", "%1 times"), count(totalGaps, "1 gap", "%1 gaps"))
                          : tr("every lane got at least %1; %2")
                                    .arg(count(worst, "1 reset", "%1 resets"), count(totalGaps, "1 gap", "%1 gaps"));
     }

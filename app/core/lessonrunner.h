@@ -136,6 +136,7 @@ private:
     QMap<QString, QJsonObject> m_idleResults; // transport → the idle-cost meter's summary
     QString m_idleError;
     bool m_waitingForMeter = false;
+    bool m_stoppedByHand = false;
     QMap<QString, ClaimResult> m_results; // the last result of each lesson run in this session
 };
 

@@ -26,6 +26,7 @@ public:
     void setProgram(const QString &program) { m_program = program; }
     QString program() const { return m_program; }
     void setExtraArguments(const QStringList &arguments) { m_extra = arguments; }
+    QStringList extraArguments() const { return m_extra; }
     // A lesson's changes on top of the extra arguments (e.g. --tick-rate 0), taken back by setting
     // them empty; they apply from the next start or restart.
     void setOverrideArguments(const QStringList &arguments) { m_overrides = arguments; }

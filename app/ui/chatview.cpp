@@ -139,7 +139,7 @@ ChatView::ChatView(AppController *controller, QWidget *parent) : QWidget(parent)
     m_input->setMaxLength(16 * 1024);
     m_input->setAccessibleName(tr("Message"));
     connect(m_input, &QLineEdit::returnPressed, this, &ChatView::send);
-    m_send = new QPushButton(tr("&Send"), this);
+    m_send = new QPushButton(tr("Send"), this);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
     m_sendError = new QLabel(this);
     m_sendError->setWordWrap(true);

@@ -77,6 +77,10 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         upstream->setStyleSheet(QStringLiteral("font-weight: normal;"));
         lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), box);
         lane.chart->addLine(&controller->laneLatency(kind), color, transportPenStyle(kind), transportMarker(kind));
+        // One y scale for the three lanes, so that side by side the taller line is the slower one.
+        lane.chart->setScaleWith({ &controller->laneLatency(TransportKind::LongPoll),
+                                   &controller->laneLatency(TransportKind::Sse),
+                                   &controller->laneLatency(TransportKind::WebSocket) });
         lane.histogram = new HistogramChart(tr("Latency histogram"), box);
         auto *v = new QVBoxLayout(content);
         v->setContentsMargins(0, 0, 0, 0);

@@ -20,6 +20,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -28,9 +29,28 @@
 
 namespace rtlab {
 
+// Scrolling the Lab's pages must not turn a spin box it passes over (a fault set by accident):
+// a spin box takes the wheel only once it has focus.
+class WheelNeedsFocus : public QObject
+{
+public:
+    using QObject::QObject;
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        auto *w = qobject_cast<QWidget *>(watched);
+        if (event->type() == QEvent::Wheel && w && !w->hasFocus()) {
+            event->ignore();
+            return true;
+        }
+        return false;
+    }
+};
+
 static QSpinBox *spin(int max, const QString &suffix, const QString &zero, QWidget *parent)
 {
     auto *s = new QSpinBox(parent);
+    s->setFocusPolicy(Qt::StrongFocus);
+    s->installEventFilter(new WheelNeedsFocus(s));
     s->setRange(0, max);
     s->setSuffix(suffix);
     if (!zero.isEmpty())
@@ -288,24 +308,29 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_claims->resizeRowsToContents();
     connect(lab->claims(), &QAbstractItemModel::dataChanged, m_claims, [this] { m_claims->resizeRowsToContents(); });
 
-    // The claims across the top; the controls in a row below, scrolling when the screen is small.
-    auto *bottom = new QWidget;
-    auto *bottomLayout = new QHBoxLayout(bottom);
-    bottomLayout->setContentsMargins(0, 0, 0, 0);
-    auto *left = new QVBoxLayout;
-    left->addWidget(faults);
-    left->addStretch(1);
-    bottomLayout->addLayout(left, 3);
-    auto *right = new QVBoxLayout;
-    right->addWidget(lessons);
-    right->addWidget(idle);
-    right->addStretch(1);
-    bottomLayout->addLayout(right, 2);
-    auto *bottomScroll = new QScrollArea(this);
-    bottomScroll->setWidget(bottom);
-    bottomScroll->setWidgetResizable(true);
-    bottomScroll->setFrameShape(QFrame::NoFrame);
-    bottomScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    // Rows as tall as their wrapped text at the columns' real widths (not those before the first show).
+    connect(m_claims->horizontalHeader(), &QHeaderView::sectionResized, m_claims,
+            [this] { m_claims->resizeRowsToContents(); }, Qt::QueuedConnection);
+
+    // The claims across the top; below, one page each for the lessons, the faults and the idle
+    // cost, full width and scrolling, so that each fits a small screen at 1.5x.
+    auto scrolled = [](QWidget *content) {
+        auto *page = new QWidget;
+        auto *v = new QVBoxLayout(page);
+        v->setContentsMargins(0, 0, 0, 0);
+        v->addWidget(content);
+        v->addStretch(1);
+        auto *scroll = new QScrollArea;
+        scroll->setWidget(page);
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        return scroll;
+    };
+    auto *bottomScroll = new QTabWidget(this);
+    bottomScroll->setObjectName(QStringLiteral("labPages"));
+    bottomScroll->addTab(scrolled(lessons), tr("Lessons"));
+    bottomScroll->addTab(scrolled(faults), tr("Faults on purpose"));
+    bottomScroll->addTab(scrolled(idle), tr("Idle cost"));
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setChildrenCollapsible(false);
     splitter->addWidget(m_claims);

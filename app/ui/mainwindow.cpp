@@ -178,7 +178,7 @@ void MainWindow::fitToScreen()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *exportResults = file->addAction(tr("&Export results…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+    QAction *exportResults = file->addAction(tr("&Export results…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this,
                                              &MainWindow::exportResults);
     exportResults->setToolTip(tr("The claims table and the lanes' figures as JSON or CSV, or this tab as a PNG"));
     QAction *reset = file->addAction(tr("Re&set measurements"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),

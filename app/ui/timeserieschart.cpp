@@ -145,6 +145,8 @@ void TimeSeriesChart::paintEvent(QPaintEvent *)
     double maxValue = 0;
     for (const Line &l : m_lines)
         maxValue = qMax(maxValue, l.series->maxSince(from));
+    for (const TimeSeries *other : m_scaleWith)
+        maxValue = qMax(maxValue, other->maxSince(from));
     const double top = niceCeiling(maxValue * 1.1);
     int axisW = 0;
     for (int i = 0; i <= 4; ++i)
@@ -187,17 +189,19 @@ void TimeSeriesChart::paintEvent(QPaintEvent *)
         QPainterPath path;
         bool started = false;
         QPointF last;
+        qint64 lastMs = 0;
         for (const TimeSeries::Point &pt : l.series->points()) {
             if (pt.timeMs < from)
                 continue;
             last = QPointF(plot.left() + plot.width() * double(pt.timeMs - from) / double(m_windowMs),
                            plot.bottom() - plot.height() * qMin(pt.value, top) / top);
-            if (!started) {
+            // A silence is not a slope: no line across a gap with no points.
+            if (!started || pt.timeMs - lastMs > SilenceGapMs)
                 path.moveTo(last);
-                started = true;
-            } else {
+            else
                 path.lineTo(last);
-            }
+            started = true;
+            lastMs = pt.timeMs;
         }
         p.setPen(QPen(l.color, 1.6, l.style));
         p.setBrush(Qt::NoBrush);

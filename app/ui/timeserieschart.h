@@ -22,6 +22,10 @@ public:
     void addLine(const TimeSeries *series, const QColor &color, Qt::PenStyle style = Qt::SolidLine,
                  MarkerShape marker = MarkerShape::None);
     void setWindowMs(qint64 ms) { m_windowMs = ms; }
+    // Scale the y axis to these series too (not drawn): charts side by side share one scale.
+    void setScaleWith(const QList<const TimeSeries *> &series) { m_scaleWith = series; }
+    // Points further apart than this are not joined: the series was silent in between.
+    static constexpr qint64 SilenceGapMs = 3000;
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -48,6 +52,7 @@ private:
     QString m_unit;
     QList<Line> m_lines;
     qint64 m_windowMs = 60000;
+    QList<const TimeSeries *> m_scaleWith;
 };
 
 // A rounded-up axis maximum: 1, 2, 5 × 10^n.
