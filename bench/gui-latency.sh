@@ -3,17 +3,18 @@
 # (Compare shown, all three lanes subscribed) and rtlab-cli side by side on the same bundled server
 # while a publisher sends RATE msg/s and, with --busy, a loop keeps the second core busy; prints
 # both sets of percentiles. Everything on loopback, bounded in time; stops only what it started.
-#   bench/gui-latency.sh [--busy] [--rate 2000] [--seconds 16] [--display :71]
+#   bench/gui-latency.sh [--busy] [--rate 2000] [--seconds 16] [--tab compare|chat] [--display :71]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RATE=2000 SECONDS_RUN=16 DISPLAY_NUM=:71 BUSY=0
+RATE=2000 SECONDS_RUN=16 DISPLAY_NUM=:71 BUSY=0 TAB=compare
 while [ $# -gt 0 ]; do
     case "$1" in
     --busy) BUSY=1 ;;
     --rate) RATE=$2; shift ;;
     --seconds) SECONDS_RUN=$2; shift ;;
     --display) DISPLAY_NUM=$2; shift ;;
-    *) echo "usage: $0 [--busy] [--rate N] [--seconds S] [--display :N]" >&2; exit 2 ;;
+    --tab) TAB=$2; shift ;;
+    *) echo "usage: $0 [--busy] [--rate N] [--seconds S] [--tab compare|chat] [--display :N]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -24,7 +25,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 Xvfb "$DISPLAY_NUM" -screen 0 1280x720x24 >/dev/null 2>&1 & pids+=($!)
 sleep 1
-HOME="$out" DISPLAY="$DISPLAY_NUM" build/bin/rtlab --compare --tab compare \
+HOME="$out" DISPLAY="$DISPLAY_NUM" build/bin/rtlab --compare --tab "$TAB" \
     --measure-responsiveness "$SECONDS_RUN" >"$out/gui.out" 2>"$out/gui.err" & gui=$!; pids+=($gui)
 for _ in $(seq 100); do grep -q 'listening on' "$out/gui.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$out/gui.out" | head -1)
