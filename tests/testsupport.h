@@ -3,6 +3,7 @@
 // small raw clients that show exactly what went over the wire. Every wait is on a condition
 // with a generous bound, never a sleep.
 
+#include "impairmentrelay.h"
 #include "messagecodec.h"
 #include "server.h"
 #include "sseparser.h"
@@ -46,6 +47,19 @@ inline std::unique_ptr<Server> startServer(ServerConfig config = {})
     if (!server->listen(&error))
         qFatal("cannot listen: %s", qPrintable(error));
     return server;
+}
+
+// A relay in front of the server on this port that refuses WebSocket upgrades (403), like a proxy
+// that does not speak them.
+inline std::unique_ptr<ImpairmentRelay> relayRefusingUpgrades(quint16 serverPort)
+{
+    auto relay = std::make_unique<ImpairmentRelay>();
+    if (!relay->listen(QHostAddress::LocalHost, serverPort))
+        qFatal("the relay cannot listen");
+    ImpairmentRelay::Settings s;
+    s.refuseUpgrades = true;
+    relay->setSettings(s);
+    return relay;
 }
 
 inline ServerConfig quietConfig()

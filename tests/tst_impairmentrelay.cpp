@@ -459,11 +459,8 @@ void tst_ImpairmentRelay::bufferingFollowsHeadAndPipelining()
 void tst_ImpairmentRelay::refusedUpgradeMakesAutoFallBack()
 {
     auto server = startServer(quietConfig());
-    ImpairmentRelay relay;
-    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
-    ImpairmentRelay::Settings s;
-    s.refuseUpgrades = true;
-    relay.setSettings(s);
+    const auto refusing = relayRefusingUpgrades(server->port());
+    ImpairmentRelay &relay = *refusing;
     QSignalSpy cuts(&relay, &ImpairmentRelay::connectionCut);
 
     WsClient ws(relay.port());
@@ -485,8 +482,7 @@ void tst_ImpairmentRelay::refusedUpgradeMakesAutoFallBack()
     QCOMPARE(rec.vias.last(), TransportKind::Sse);
 
     // The proxy lets WebSockets through again: Auto goes back up by itself.
-    s.refuseUpgrades = false;
-    relay.setSettings(s);
+    relay.setSettings({});
     QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::WebSocket; }, WaitMs));
     publishMany(*server, 1, QStringLiteral("over ws"));
     QVERIFY(rec.waitChats(2));
@@ -526,11 +522,8 @@ void tst_ImpairmentRelay::signalsReportChanges()
 void tst_ImpairmentRelay::autoCountsRefusalsNotOutages()
 {
     auto server = startServer(quietConfig());
-    ImpairmentRelay relay;
-    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
-    ImpairmentRelay::Settings s;
-    s.refuseUpgrades = true;
-    relay.setSettings(s);
+    const auto refusing = relayRefusingUpgrades(server->port());
+    ImpairmentRelay &relay = *refusing;
     RealtimeClient client;
     client.setProbeIntervalMs(200);
     Recorder rec(client);
@@ -555,8 +548,7 @@ void tst_ImpairmentRelay::autoCountsRefusalsNotOutages()
         QVERIFY2(!e.detail.contains(QLatin1String("QWebSocket")), qPrintable(e.detail));
 
     // Upgrades pass again: Auto climbs back.
-    s.refuseUpgrades = false;
-    relay.setSettings(s);
+    relay.setSettings({});
     QVERIFY(QTest::qWaitFor(
             [&] { return client.activeTransport() == TransportKind::WebSocket && client.state() == ClientTransport::State::Open; },
             WaitMs));

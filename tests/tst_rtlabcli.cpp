@@ -308,11 +308,8 @@ void tst_RtlabCli::rawOnAWebPageNamesItsType()
 void tst_RtlabCli::refusedUpgradeInPlainWords()
 {
     auto server = startServer(quietConfig());
-    ImpairmentRelay relay;
-    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
-    ImpairmentRelay::Settings s;
-    s.refuseUpgrades = true;
-    relay.setSettings(s);
+    const auto refusing = relayRefusingUpgrades(server->port());
+    ImpairmentRelay &relay = *refusing;
     const Run r = runCli({ QStringLiteral("--url"), relay.url().toString(), QStringLiteral("--transport"),
                            QStringLiteral("ws"), QStringLiteral("--reconnect"), QStringLiteral("none") });
     QCOMPARE(r.exitCode, 1);

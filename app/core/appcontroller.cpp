@@ -299,7 +299,6 @@ void AppController::resetMeasurements()
             if (lane)
                 lane->resetStats();
     });
-    emit measurementsReset();
 }
 
 void AppController::startLanes(bool fromLiveEnd)

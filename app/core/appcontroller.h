@@ -107,11 +107,10 @@ signals:
     void compareEnabledChanged(bool enabled);
     void nicknameChanged(const QString &nickname);
     void errorOccurred(const QString &message);
-    // The lanes were replaced or their figures reset: views drop what they hold of the old ones.
+    // The lanes were replaced: views drop what they hold of the old ones.
     void lanesRestarted();
     // A lane's live one-way latency sample (µs), as the lane measured it on the network thread.
     void laneLatencyMeasured(rtlab::TransportKind kind, qint64 micros);
-    void measurementsReset();
     // A few times a second: figures moved; views re-read them.
     void refreshed();
 

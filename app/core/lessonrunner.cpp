@@ -426,15 +426,23 @@ static QJsonObject laneJson(const AppController::LaneSnapshot &lane)
     return o;
 }
 
-QJsonObject LessonRunner::lanesJson() const
+using LaneSnapshots = std::array<std::optional<AppController::LaneSnapshot>, TransportKindCount>;
+
+static QJsonObject lanesJsonOf(const LaneSnapshots &snapshots)
 {
     QJsonObject lanes;
-    for (int i = 0; i < TransportKindCount; ++i) {
-        const TransportKind k = TransportKind(i);
-        if (const std::optional<AppController::LaneSnapshot> lane = m_app->laneSnapshot(k))
-            lanes.insert(transportKindKey(k), laneJson(*lane));
-    }
+    for (int i = 0; i < TransportKindCount; ++i)
+        if (const auto &lane = snapshots[size_t(i)])
+            lanes.insert(transportKindKey(TransportKind(i)), laneJson(*lane));
     return lanes;
+}
+
+QJsonObject LessonRunner::lanesJson() const
+{
+    LaneSnapshots lanes;
+    for (int i = 0; i < TransportKindCount; ++i)
+        lanes[size_t(i)] = m_app->laneSnapshot(TransportKind(i));
+    return lanesJsonOf(lanes);
 }
 
 ClaimResult LessonRunner::evaluate() const
@@ -444,7 +452,7 @@ ClaimResult LessonRunner::evaluate() const
     r.atMs = QDateTime::currentMSecsSinceEpoch();
     const QString id = m_lesson->id;
     const double seconds = qMax(0.001, double(m_clock.elapsed()) / 1000.0);
-    std::array<std::optional<AppController::LaneSnapshot>, TransportKindCount> lanes;
+    LaneSnapshots lanes;
     for (int i = 0; i < TransportKindCount; ++i)
         lanes[size_t(i)] = m_app->laneSnapshot(TransportKind(i));
     auto stats = [&lanes](TransportKind k) -> const TransportStats * {
@@ -460,7 +468,7 @@ ClaimResult LessonRunner::evaluate() const
     const TransportStats *ws = stats(TransportKind::WebSocket);
     const ImpairmentRelay::Counters relay = m_app->relay()->counters();
     r.conditions = conditionsJson();
-    r.lanes = lanesJson();
+    r.lanes = lanesJsonOf(lanes); // the same copies the claim is measured from
     QJsonObject &m = r.measured;
     m.insert(QLatin1String("seconds"), round1(seconds));
     if (!lp || !sse || !ws) {

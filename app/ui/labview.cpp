@@ -155,6 +155,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     connect(stopLesson, &QPushButton::clicked, m_lab->lessons(), &LessonRunner::stop);
     connect(m_lab->lessons(), &LessonRunner::stateChanged, this, [this, stopLesson](LessonRunner::State s) {
         stopLesson->setEnabled(s != LessonRunner::State::Idle);
+        m_lab->refresh();
         refreshLesson();
         refreshRelay();
     });
@@ -409,12 +410,14 @@ void LabView::refreshLesson()
         break;
     case LessonRunner::State::Running: {
         const qint64 left = qMax<qint64>(0, (runner->durationMs() - runner->elapsedMs() + 999) / 1000);
-        const std::optional<ClaimResult> r = runner->result(runner->currentLesson());
+        // What LabController::refresh() just measured into the claims table: not measured again.
+        const int row = m_lab->claims()->rowOf(runner->currentLesson());
+        const ClaimsModel::Claim *c = row >= 0 ? &m_lab->claims()->claims().at(row) : nullptr;
         m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left. %3 — %4")
                                         .arg(l ? l->title : QString())
                                         .arg(left)
-                                        .arg(r ? r->summary.toHtmlEscaped() : QString(),
-                                             ClaimsModel::verdict(r ? r->holds : std::nullopt, true)));
+                                        .arg(c && c->running ? c->measured.toHtmlEscaped() : QString(),
+                                             ClaimsModel::verdict(c && c->running ? c->holds : std::nullopt, true)));
         break;
     }
     }
