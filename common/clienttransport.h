@@ -6,6 +6,7 @@
 #include "messagecodec.h"
 #include "reconnectpolicy.h"
 #include "transportstats.h"
+#include "wirecapture.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -43,6 +44,9 @@ public:
         qint64 pollHoldMs = 25000;  // long poll: asked hold; the client gives up 5 s later
         std::shared_ptr<ClockOffset> clock;
         std::shared_ptr<TransportStats> stats; // shared so figures survive a new instance
+        // When set, every exchange, event and frame this transport sends or receives is recorded
+        // there (the protocol X-ray, the HAR export). Shared: several transports may write to one.
+        std::shared_ptr<WireCapture> capture;
     };
 
     ClientTransport(TransportKind kind, Options options, QObject *parent = nullptr);

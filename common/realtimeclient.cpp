@@ -103,6 +103,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
     o.pollHoldMs = m_pollHoldMs;
     o.clock = m_clock;
     o.stats = m_stats[size_t(kind)];
+    o.capture = m_capture;
     ClientTransport *t = ClientTransport::create(kind, o, this);
     connect(t, &ClientTransport::messageReceived, this, [this, t](const Message &m) { onMessage(t, m); });
     connect(t, &ClientTransport::eventOccurred, this, [this, t](const ConnectionEvent &e) { onEvent(t, e); });

@@ -42,6 +42,9 @@ public:
     void setReconnectPolicy(const ReconnectPolicy &policy) { m_policy = policy; }
     void setHeartbeatMs(qint64 ms) { m_heartbeatMs = ms; }
     void setPollHoldMs(qint64 ms) { m_pollHoldMs = ms; }
+    // Where the transports made from now on record what crosses the wire (null: nowhere).
+    void setWireCapture(std::shared_ptr<WireCapture> capture) { m_capture = std::move(capture); }
+    std::shared_ptr<WireCapture> wireCapture() const { return m_capture; }
     // Auto mode: how often to try a better transport again after falling back.
     void setProbeIntervalMs(int ms) { m_probeIntervalMs = ms; }
 
@@ -116,6 +119,7 @@ private:
     ReconnectPolicy m_policy;
     qint64 m_heartbeatMs = 15000;
     qint64 m_pollHoldMs = 25000;
+    std::shared_ptr<WireCapture> m_capture;
     int m_probeIntervalMs = 30000;
     Mode m_mode = Mode::Auto;
     ClientTransport *m_active = nullptr;

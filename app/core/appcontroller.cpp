@@ -324,6 +324,7 @@ void AppController::startLanes(bool fromLiveEnd)
             });
             lane->setServerUrl(m_clientUrl);
             lane->setPollHoldMs(m_pollHoldMs);
+            lane->setWireCapture(m_capture);
             lane->start(RealtimeClient::Mode(int(kind)), from);
         }
     });

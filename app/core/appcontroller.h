@@ -55,6 +55,9 @@ public:
     std::optional<LaneSnapshot> laneSnapshot(TransportKind kind) const;
     bool hasLane(TransportKind kind) const { return m_lanes[size_t(kind)] != nullptr; }
     bool lanePublish(TransportKind kind, const QString &from, const QString &text);
+    // What the compare lanes sent and received, exchange by exchange and frame by frame (the
+    // protocol X-ray). One capture for all lanes; it outlives a restart of the lanes.
+    std::shared_ptr<WireCapture> wireCapture() const { return m_capture; }
     TimeSeries &series(Series s) { return m_series.at(s); }
     TimeSeries &laneLatency(TransportKind kind) { return m_laneLatency[size_t(kind)]; }
 
@@ -129,6 +132,7 @@ private:
     ImpairmentRelay *m_relay = nullptr;  // lives on m_network
     RealtimeClient m_client;
     std::array<RealtimeClient *, TransportKindCount> m_lanes {}; // live on m_network
+    std::shared_ptr<WireCapture> m_capture = std::make_shared<WireCapture>();
     ChatModel m_chat;
     EventLogModel m_events;
     std::map<Series, TimeSeries> m_series;
