@@ -151,6 +151,8 @@ void tst_ClientTransports::resetIsSurfaced()
     RealtimeClient client;
     client.setServerUrl(urlOf(port));
     client.setReconnectPolicy(fastPolicy());
+    auto capture = std::make_shared<WireCapture>();
+    client.setWireCapture(capture);
     Recorder rec(client);
     client.start(mode);
     QVERIFY(waitOpen(client));
@@ -178,6 +180,13 @@ void tst_ClientTransports::resetIsSurfaced()
     QCOMPARE(rec.messages.last().text, QStringLiteral("second life"));
     QCOMPARE(rec.count(ConnectionEvent::Type::Reset), 1);
     QCOMPARE(client.continuity().gaps, 0);
+    // A mark on the lifeline of the transport that carried it.
+    const WireCapture::Snapshot s = capture->snapshot();
+    QCOMPARE(std::count_if(s.records.begin(), s.records.end(), [&](const WireRecord &r) {
+                 return r.kind == WireRecord::Kind::Note && r.transport == TransportKind(int(mode))
+                         && r.label == u"reset: an unknown number lost";
+             }),
+             1);
 }
 
 void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()

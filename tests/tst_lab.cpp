@@ -187,6 +187,16 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
     QVERIFY(lanesHave(1));
     m_lab->trigger(QStringLiteral("drop"));
     QVERIFY(m_app->relay()->counters().dropped >= 4); // the chat client and three lanes, at least
+    // The cut is a fault mark on every lane's lifeline (the relay cannot tell which it hit).
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                QSet<int> marked;
+                for (const WireRecord &r : m_app->wireCapture()->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Fault && r.label == u"relay: dropped")
+                        marked.insert(int(r.transport));
+                return marked.size() == TransportKindCount;
+            },
+            WaitMs));
     publish(port, QStringLiteral("while reconnecting"));
     QVERIFY(QTest::qWaitFor(
             [&] {
