@@ -255,6 +255,15 @@ void tst_Lab::blockedUpgradesFallBack()
                                                  && m_app->client()->state() == ClientTransport::State::Open; },
                             WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
+    // On the WebSocket lifeline only: the relay knows an upgrade is a WebSocket's.
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const WireRecord &r : m_app->wireCapture()->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Fault && r.label == u"relay: upgrade refused")
+                        return r.transport == TransportKind::WebSocket;
+                return false;
+            },
+            WaitMs));
     QVERIFY(QTest::qWaitFor(
             [&] {
                 const std::optional<ClaimResult> r = m_lab->lessons()->result(QStringLiteral("ws-blocked"));
