@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 BUILD_DIR=${RTLAB_BUILD_DIR:-build}
 # Debian packages the build and the tests need (Qt 6.4 from bookworm).
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libhttp-parser-dev
-          fonts-dejavu-core)
+          fonts-dejavu-core python3-jsonschema)
 
 # What the browser tests (tests/browser) need on top, as "command package": each package is installed
 # only if its command is missing, so a newer Node.js that came from elsewhere is left alone.
@@ -67,6 +67,8 @@ test)
     install_test_tools
     build
     export QT_QPA_PLATFORM=offscreen
+    # Installed above: a test that needs a tool fails instead of skipping when it is missing.
+    export RTLAB_REQUIRE_TOOLS=1
     ctest --test-dir "$BUILD_DIR" --output-on-failure --parallel "$(nproc)"
     ;;
 *)

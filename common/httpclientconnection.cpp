@@ -2,6 +2,8 @@
 
 #include <QSslSocket>
 
+#include <functional>
+
 namespace rtlab {
 
 HttpClientConnection::HttpClientConnection(QObject *parent) : QObject(parent) { }
@@ -18,8 +20,25 @@ void HttpClientConnection::setServer(const QUrl &server)
     m_server = server;
 }
 
+void HttpClientConnection::setCapture(std::shared_ptr<WireCapture> capture, TransportKind transport)
+{
+    m_capture = std::move(capture);
+    m_captureTransport = transport;
+}
+
+void HttpClientConnection::endCaptured(const QString &reason)
+{
+    if (!m_exchangeOpen)
+        return;
+    m_exchangeOpen = false;
+    if (m_capture)
+        m_capture->endExchange(m_exchange, reason);
+}
+
 void HttpClientConnection::abort()
 {
+    if (m_busy)
+        endCaptured(QStringLiteral("closed by the client"));
     m_busy = false;
     m_connected = false;
     if (QTcpSocket *socket = m_socket.data()) {
@@ -39,6 +58,7 @@ void HttpClientConnection::connectSocket()
     connect(socket, &QTcpSocket::readyRead, this, &HttpClientConnection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &HttpClientConnection::onDisconnected);
     connect(socket, &QTcpSocket::errorOccurred, this, &HttpClientConnection::onError);
+    connect(socket, &QTcpSocket::bytesWritten, this, &HttpClientConnection::onBytesWritten);
     const quint16 port = quint16(m_server.port(tls ? 443 : 80));
     if (tls) {
         auto *ssl = static_cast<QSslSocket *>(socket);
@@ -50,13 +70,45 @@ void HttpClientConnection::connectSocket()
     }
 }
 
+static QByteArray encodeHead(const HttpClientConnection::Request &r, const QUrl &server)
+{
+    QByteArray out;
+    out += r.method + ' ' + r.target + " HTTP/1.1\r\nHost: " + server.authority(QUrl::FullyEncoded).toUtf8() + "\r\n";
+    for (const auto &[name, value] : r.headers)
+        out += name + ": " + value + "\r\n";
+    if (!r.body.isEmpty() || r.method == "POST")
+        out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
+    out += "\r\n";
+    return out;
+}
+
 void HttpClientConnection::send(const Request &request)
 {
+    // One request at a time: one still in flight is given up.
+    if (m_busy)
+        endCaptured(QStringLiteral("replaced by another request"));
     m_request = request;
     m_busy = true;
     m_parser.reset(request.method == "HEAD");
+    m_unwritten = 0;
+    if (m_capture) {
+        // Recorded before the connection is made, so that a refused connection has its arrow.
+        QString label = QString::fromLatin1(request.method + ' ' + request.target);
+        for (const auto &[name, value] : request.headers) {
+            if (name.compare("Last-Event-ID", Qt::CaseInsensitive) == 0)
+                label += QStringLiteral(" · Last-Event-ID: %1").arg(QString::fromUtf8(value));
+        }
+        const QString url = m_server.scheme() + QStringLiteral("://") + m_server.authority(QUrl::FullyEncoded)
+                + QString::fromUtf8(request.target);
+        m_exchange = m_capture->beginExchange(m_captureTransport, request.captureKind, request.method, url,
+                                              encodeHead(request, m_server), request.body, label);
+        m_exchangeOpen = true;
+    }
     if (!m_socket || m_socket->state() == QAbstractSocket::UnconnectedState) {
+        // The old socket goes without ending the exchange just begun.
+        const bool open = std::exchange(m_exchangeOpen, false);
         abort();
+        m_exchangeOpen = open;
         m_busy = true;
         connectSocket();
         return;
@@ -70,17 +122,8 @@ void HttpClientConnection::onConnected()
     m_connected = true;
     if (!m_busy || !m_socket)
         return;
-    const Request &r = m_request;
-    QByteArray out;
-    out.reserve(256 + r.body.size());
-    out += r.method + ' ' + r.target + " HTTP/1.1\r\nHost: " + m_server.authority(QUrl::FullyEncoded).toUtf8()
-            + "\r\n";
-    for (const auto &[name, value] : r.headers)
-        out += name + ": " + value + "\r\n";
-    if (!r.body.isEmpty() || r.method == "POST")
-        out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
-    out += "\r\n";
-    out += r.body;
+    const QByteArray out = encodeHead(m_request, m_server) + m_request.body;
+    m_unwritten = out.size();
     m_socket->write(out);
     m_lastRequest = out.left(16 * 1024);
     m_rawHead.clear();
@@ -112,12 +155,19 @@ void HttpClientConnection::onReadyRead()
             return;
         }
         if (!hadHead && m_parser.headComplete()) {
+            if (m_capture && m_exchangeOpen) {
+                const bool answeredByTransport = m_request.captureKind == WireExchange::Kind::Poll
+                        || m_request.captureKind == WireExchange::Kind::Publish;
+                m_capture->responseHead(m_exchange, m_parser.status(), m_rawHead, !answeredByTransport);
+            }
             emit responseHeadReceived();
             if (!self || !m_busy)
                 return;
         }
         const QByteArray body = m_parser.takeBody();
         if (!body.isEmpty()) {
+            if (m_capture && m_exchangeOpen)
+                m_capture->bodyReceived(m_exchange, body.size());
             emit bodyReceived(body);
             if (!self || !m_busy)
                 return;
@@ -125,7 +175,9 @@ void HttpClientConnection::onReadyRead()
         if (m_parser.state() == HttpResponseParser::State::Complete) {
             m_busy = false;
             const bool keep = m_parser.keepAlive();
+            const auto end = finishCaptured();
             emit responseFinished();
+            end();
             if (!self)
                 return;
             if (!keep && !m_busy)
@@ -148,13 +200,18 @@ void HttpClientConnection::onDisconnected()
     if (m_parser.state() == HttpResponseParser::State::Complete) {
         const QByteArray body = m_parser.takeBody();
         QPointer<HttpClientConnection> self(this);
-        if (!body.isEmpty())
+        if (!body.isEmpty()) {
+            if (m_capture && m_exchangeOpen)
+                m_capture->bodyReceived(m_exchange, body.size());
             emit bodyReceived(body);
+        }
         if (!self)
             return;
         m_busy = false;
+        const auto end = finishCaptured();
         abort();
         emit responseFinished();
+        end();
         return;
     }
     fail(m_parser.headComplete() ? QStringLiteral("connection closed during the response")
@@ -170,8 +227,36 @@ void HttpClientConnection::onError()
     fail(m_socket->errorString());
 }
 
+std::function<void()> HttpClientConnection::finishCaptured()
+{
+    if (!m_capture || !m_exchangeOpen)
+        return [] {};
+    m_exchangeOpen = false;
+    const WireExchange::Kind kind = m_request.captureKind;
+    if (kind != WireExchange::Kind::Poll && kind != WireExchange::Kind::Publish) {
+        m_capture->endExchange(m_exchange, kind == WireExchange::Kind::EventStream
+                                                   ? QStringLiteral("the server ended the stream")
+                                                   : QString());
+        return [] {};
+    }
+    // The transport answers it with finishResponse() in responseFinished(); whatever it did,
+    // the exchange is over afterwards (by value: the connection may be gone by then).
+    return [capture = m_capture, id = m_exchange] { capture->endExchange(id); };
+}
+
+void HttpClientConnection::onBytesWritten(qint64 bytes)
+{
+    if (m_unwritten <= 0)
+        return;
+    m_unwritten -= bytes;
+    if (m_unwritten <= 0 && m_capture && m_exchangeOpen)
+        m_capture->requestSent(m_exchange);
+}
+
 void HttpClientConnection::fail(const QString &reason)
 {
+    if (m_busy)
+        endCaptured(reason);
     const bool wasBusy = m_busy;
     abort();
     if (wasBusy)

@@ -1,11 +1,14 @@
 #pragma once
 
 #include "httpresponseparser.h"
+#include "wirecapture.h"
 
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QUrl>
+
+#include <functional>
 
 namespace rtlab {
 
@@ -22,6 +25,9 @@ public:
         QByteArray target = "/"; // path and query
         QList<std::pair<QByteArray, QByteArray>> headers;
         QByteArray body;
+        // What the exchange is in the capture (when one is set): a poll's or a publish's answer
+        // is recorded by its transport with finishResponse(), every other head as it comes.
+        WireExchange::Kind captureKind = WireExchange::Kind::Other;
     };
 
     explicit HttpClientConnection(QObject *parent = nullptr);
@@ -32,6 +38,15 @@ public:
     // Drops the connection (and any request in flight) without a signal.
     void abort();
     bool isBusy() const { return m_busy; }
+    // Records every exchange into `capture` (null: nothing) on the lifeline of `transport`:
+    // the exact request, when its last byte was written, the exact response head, the body's
+    // size, and why it ended when it did not end with its response. The exchange of a Poll or
+    // a Publish is left to its transport to answer with finishResponse() inside
+    // responseFinished(); its end is recorded after that at the latest.
+    void setCapture(std::shared_ptr<WireCapture> capture, TransportKind transport);
+    // The capture's id of the exchange in flight (or of the last one); 0 when none is recorded.
+    quint64 exchangeId() const { return m_exchange; }
+    const std::shared_ptr<WireCapture> &capture() const { return m_capture; }
 
     // The parser of the response in flight: status, headers, byte counts.
     const HttpResponseParser &response() const { return m_parser; }
@@ -55,6 +70,12 @@ private:
     void onDisconnected();
     void onError();
     void fail(const QString &reason);
+    void onBytesWritten(qint64 bytes);
+    // Ends the exchange in flight in the capture (reason empty: it ended normally).
+    void endCaptured(const QString &reason);
+    // The response is complete: ends the exchange now, or returns what ends it once the
+    // transport has answered it (a poll, a publish).
+    std::function<void()> finishCaptured();
 
     QUrl m_server;
     QPointer<QTcpSocket> m_socket;
@@ -64,6 +85,11 @@ private:
     QByteArray m_rawHead;
     bool m_busy = false;
     bool m_connected = false;
+    std::shared_ptr<WireCapture> m_capture;
+    TransportKind m_captureTransport = TransportKind::LongPoll;
+    quint64 m_exchange = 0;      // the exchange in flight in the capture (or the last one)
+    bool m_exchangeOpen = false; // m_exchange has not ended yet
+    qint64 m_unwritten = 0;      // bytes of the request not written yet (requestSent at 0)
 };
 
 } // namespace rtlab

@@ -20,8 +20,16 @@ HttpPublisher::HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats>
         m_timeout.stop();
         const HttpResponseParser &r = m_connection.response();
         const QJsonObject answer = QJsonDocument::fromJson(m_lastBody).object();
-        m_lastBody.clear();
         const int status = r.status();
+        if (const auto &capture = m_connection.capture()) {
+            const quint64 id = quint64(answer.value(QLatin1String("id")).toInteger());
+            const bool ok = status == 202 && id > 0;
+            capture->finishResponse(m_connection.exchangeId(),
+                                    ok ? QStringLiteral("%1 · id %2").arg(status).arg(id)
+                                       : QStringLiteral("%1 · %2").arg(status).arg(answer.value(QLatin1String("error")).toString()),
+                                    m_lastBody, false, ok ? QList<quint64> { id } : QList<quint64> {});
+        }
+        m_lastBody.clear();
         if (status >= 500) {
             failAll(QStringLiteral("publish failed: HTTP %1 %2")
                             .arg(status)
@@ -83,6 +91,7 @@ void HttpPublisher::next()
     r.target = "/send";
     r.headers = { { "Content-Type", "application/json" } };
     r.body = m_queue.front().body;
+    r.captureKind = WireExchange::Kind::Publish;
     m_stats->httpRequests++;
     m_stats->publishRequests++;
     m_timeout.start(TimeoutMs);

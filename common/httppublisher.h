@@ -27,6 +27,11 @@ public:
     // Returns false (and says why with failed()) when the queue is full.
     bool publish(const PublishRequest &request);
     qsizetype queued() const { return qsizetype(m_queue.size()); }
+    // Records every POST /send and its answer into `capture` (null: nothing) on `transport`'s lifeline.
+    void setCapture(std::shared_ptr<WireCapture> capture, TransportKind transport)
+    {
+        m_connection.setCapture(std::move(capture), transport);
+    }
 
 signals:
     // 202: in the log as `id` (a repeat of a clientMsgId says the original's id).

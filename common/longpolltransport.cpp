@@ -8,12 +8,45 @@ namespace rtlab {
 static constexpr int ClientMarginMs = 5000;
 static constexpr qsizetype MaxPollBody = 8 * 1024 * 1024;
 
+// A poll's answer as one arrow in the capture: its status, how many messages (with their ids)
+// or that it came back empty (the hold ran out, or a poll that asked for no hold: timeout=0).
+static void captureAnswer(const HttpClientConnection &c, const QByteArray &body)
+{
+    if (!c.capture())
+        return;
+    const int status = c.response().status();
+    QList<quint64> ids;
+    const QJsonArray messages = QJsonDocument::fromJson(body).object().value(QLatin1String("messages")).toArray();
+    for (const QJsonValue &v : messages) {
+        if (const qint64 id = v.toObject().value(QLatin1String("id")).toInteger(); id > 0)
+            ids.append(quint64(id));
+    }
+    QString label;
+    if (status != 200)
+        label = QStringLiteral("%1").arg(status);
+    else if (messages.isEmpty() && c.lastRequest().contains("timeout=0 "))
+        label = QObject::tr("%1 · empty: nothing new (no hold asked)").arg(status);
+    else if (messages.isEmpty())
+        label = QObject::tr("%1 · empty: the hold ran out").arg(status);
+    else if (messages.size() == 1)
+        label = QObject::tr("%1 · 1 message (id %2)").arg(status).arg(ids.value(0));
+    else
+        label = QObject::tr("%1 · %2 messages (ids %3–%4)")
+                        .arg(status)
+                        .arg(messages.size())
+                        .arg(ids.value(0))
+                        .arg(ids.isEmpty() ? 0 : ids.last());
+    c.capture()->finishResponse(c.exchangeId(), label, body, status == 200 && messages.isEmpty(), ids);
+}
+
 LongPollTransport::LongPollTransport(const Options &options, QObject *parent)
     : ClientTransport(TransportKind::LongPoll, options, parent), m_publisher(options.server, options.stats, this)
 {
     // A held poll is silent by design: the client timeout below is its watchdog.
     setWatchdogEnabled(false);
     m_connection.setServer(options.server);
+    m_connection.setCapture(options.capture, kind());
+    m_publisher.setCapture(options.capture, kind());
     m_clientTimeout.setSingleShot(true);
     connect(&m_clientTimeout, &QTimer::timeout, this, [this] {
         connectionLost(QStringLiteral("no answer within the hold time + %1 ms").arg(ClientMarginMs));
@@ -70,6 +103,7 @@ void LongPollTransport::poll()
         const double hold = m_opened ? double(options().pollHoldMs) / 1000.0 : 0.0;
         r.target += "&timeout=" + QByteArray::number(hold);
     }
+    r.captureKind = WireExchange::Kind::Poll;
     m_body.clear();
     stats().httpRequests++;
     m_clientTimeout.start(int(options().pollHoldMs) + ClientMarginMs);
@@ -79,6 +113,7 @@ void LongPollTransport::poll()
 void LongPollTransport::onFinished()
 {
     m_clientTimeout.stop();
+    captureAnswer(m_connection, m_body);
     const int status = m_connection.response().status();
     if (status != 200) {
         // 5xx (a server shutting down, a proxy) is worth retrying; a 4xx will not get better.

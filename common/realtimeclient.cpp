@@ -231,6 +231,9 @@ void RealtimeClient::promote(ClientTransport *t)
         retire(old, QStringLiteral("switched to %1").arg(transportKindLabel(t->kind())));
         emitClientEvent(t->kind(), ConnectionEvent::Type::Switched,
                         QStringLiteral("from %1").arg(transportKindLabel(old->kind())));
+        if (m_capture)
+            m_capture->mark(t->kind(), WireRecord::Kind::Note,
+                            tr("switched from %1").arg(transportKindLabel(old->kind())));
     }
     emit activeTransportChanged(t->kind());
     emit stateChanged(t->state());
@@ -261,6 +264,8 @@ void RealtimeClient::fallBack(const QString &why, bool closedAlready)
     e.detail = QStringLiteral("%1 → %2: %1 is blocked: %3").arg(transportKindLabel(from), transportKindLabel(to), why);
     e.blocked = true; // Auto falls back only for a block (see onActiveFailed)
     emit eventOccurred(e);
+    if (m_capture)
+        m_capture->mark(from, WireRecord::Kind::Note, tr("fell back to %1: %2").arg(transportKindLabel(to), why));
     // The failing transport is down already: break, then make.
     retire(std::exchange(m_active, nullptr), QStringLiteral("auto mode falls back"), !closedAlready);
     if (m_pending)
@@ -401,6 +406,10 @@ void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
             return;
         }
         m_continuity.resets++;
+        if (m_capture)
+            m_capture->mark(from->kind(), WireRecord::Kind::Note,
+                            m.lost < 0 ? tr("reset: an unknown number lost")
+                                       : m.lost == 1 ? tr("reset: 1 lost") : tr("reset: %1 lost").arg(m.lost));
         m_position = { m.epoch, m.cursor };
         emit messageReceived(m, from->kind());
         return;

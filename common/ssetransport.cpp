@@ -21,10 +21,79 @@ static constexpr qsizetype MaxUnsplitBytes = 4 * 1024 * 1024;
 // Events dispatched whose block is not complete yet: normally none or one.
 static constexpr qsizetype MaxAwaitingBlocks = 256;
 
+// One block of the stream as records in the capture: an event (with its id:, event: and data),
+// a retry:, a comment (a heartbeat), or a bare id: (names the live end; carries no event).
+// Parsed again from the exact bytes, which the parser does not keep.
+static void captureBlock(WireCapture &capture, quint64 exchange, const QByteArray &bytes,
+                         const std::optional<Message> &message)
+{
+    QString id;
+    QString type;
+    QByteArray data;
+    bool hasData = false;
+    std::optional<QByteArray> retry;
+    std::optional<QByteArray> comment;
+    bool hasId = false;
+    for (QByteArray line : bytes.split('\n')) {
+        if (line.endsWith('\r'))
+            line.chop(1);
+        if (line.isEmpty())
+            continue;
+        if (line.startsWith(':')) {
+            if (!comment)
+                comment = line.mid(1).trimmed();
+            continue;
+        }
+        const qsizetype colon = line.indexOf(':');
+        const QByteArray field = colon < 0 ? line : line.left(colon);
+        QByteArray value = colon < 0 ? QByteArray() : line.mid(colon + 1);
+        if (value.startsWith(' '))
+            value.remove(0, 1);
+        if (field == "data") {
+            data += (hasData ? "\n" : "") + value;
+            hasData = true;
+        } else if (field == "event") {
+            type = QString::fromUtf8(value);
+        } else if (field == "id") {
+            id = QString::fromUtf8(value);
+            hasId = true;
+        } else if (field == "retry") {
+            retry = value;
+        }
+    }
+    WireRecord r;
+    r.direction = WireDirection::ToClient;
+    r.bytes = bytes;
+    r.size = bytes.size();
+    if (hasData) {
+        r.kind = WireRecord::Kind::Event;
+        r.eventId = id;
+        r.eventType = type;
+        r.data = data;
+        if (message && message->id > 0)
+            r.messageIds = { message->id };
+        r.label = QStringLiteral("%1%2").arg(type.isEmpty() ? QStringLiteral("message") : type,
+                                             hasId ? QStringLiteral(" · id: %1").arg(id) : QString());
+    } else if (retry) {
+        r.kind = WireRecord::Kind::Retry;
+        r.label = QStringLiteral("retry: %1").arg(QString::fromUtf8(*retry));
+    } else if (comment) {
+        r.kind = WireRecord::Kind::Comment;
+        r.label = QStringLiteral(": %1").arg(QString::fromUtf8(*comment));
+    } else {
+        r.kind = WireRecord::Kind::Comment;
+        r.eventId = id;
+        r.label = QStringLiteral("id: %1 (no data: no event)").arg(id);
+    }
+    capture.record(exchange, std::move(r));
+}
+
 SseTransport::SseTransport(const Options &options, QObject *parent)
     : ClientTransport(TransportKind::Sse, options, parent), m_publisher(options.server, options.stats, this)
 {
     m_connection.setServer(options.rawUrl.isValid() ? options.rawUrl : options.server);
+    m_connection.setCapture(options.capture, kind());
+    m_publisher.setCapture(options.capture, kind());
     // The stream's request and response head are sent once per connection: set-up, not per
     // message (see messageCost()).
     connect(&m_connection, &HttpClientConnection::requestWritten, this, [this](qint64 n) {
@@ -64,6 +133,7 @@ void SseTransport::connectNow()
     if (r.target.isEmpty())
         r.target = "/";
     r.headers = { { "Accept", "text/event-stream" }, { "Cache-Control", "no-cache" } };
+    r.captureKind = WireExchange::Kind::EventStream;
     // On a reconnect, the last event ID goes back to the server (for rtlab it names our place).
     QString lastId = m_lastEventId;
     if (!raw && m_position.lastId) {
@@ -154,11 +224,17 @@ void SseTransport::onBody(const QByteArray &bytes)
     // completes here when its blank line is certain (a CR last in a read may be half a CRLF),
     // which can be a read later than the parser's dispatch.
     m_wire += bytes;
+    const std::shared_ptr<WireCapture> &capture = options().capture;
     for (const Block &block : takeBlocks()) {
-        if (block.dataLines == 0 || m_awaitingBlocks.empty())
+        if (block.dataLines == 0 || m_awaitingBlocks.empty()) {
+            if (capture)
+                captureBlock(*capture, m_connection.exchangeId(), block.bytes, std::nullopt);
             continue; // a comment, retry: or a bare id: carried no message (idle)
+        }
         const auto [message, data] = std::move(m_awaitingBlocks.front());
         m_awaitingBlocks.pop_front();
+        if (capture)
+            captureBlock(*capture, m_connection.exchangeId(), block.bytes, message);
         stats().messageFramingBytes += block.bytes.size() - data.size();
         if (!message || message->type == MessageType::Reset)
             continue;

@@ -1,6 +1,7 @@
 // The client transports and RealtimeClient against the real server, in-process on 127.0.0.1.
 #include "clientsupport.h"
 
+#include "harwriter.h"
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
 #include "websockettransport.h"
@@ -46,6 +47,9 @@ private slots:
     void outboxRefusesWhenFull();
     void publishOnOpenIsSentOnce_data();
     void publishOnOpenIsSentOnce();
+    void captureRecordsPollsAndPublishes();
+    void captureRecordsTheEventStreamAndItsResume();
+    void captureMarksASwitch();
 };
 
 static QUrl urlOf(quint16 port)
@@ -147,6 +151,8 @@ void tst_ClientTransports::resetIsSurfaced()
     RealtimeClient client;
     client.setServerUrl(urlOf(port));
     client.setReconnectPolicy(fastPolicy());
+    auto capture = std::make_shared<WireCapture>();
+    client.setWireCapture(capture);
     Recorder rec(client);
     client.start(mode);
     QVERIFY(waitOpen(client));
@@ -174,6 +180,13 @@ void tst_ClientTransports::resetIsSurfaced()
     QCOMPARE(rec.messages.last().text, QStringLiteral("second life"));
     QCOMPARE(rec.count(ConnectionEvent::Type::Reset), 1);
     QCOMPARE(client.continuity().gaps, 0);
+    // A mark on the lifeline of the transport that carried it.
+    const WireCapture::Snapshot s = capture->snapshot();
+    QCOMPARE(std::count_if(s.records.begin(), s.records.end(), [&](const WireRecord &r) {
+                 return r.kind == WireRecord::Kind::Note && r.transport == TransportKind(int(mode))
+                         && r.label == u"reset: an unknown number lost";
+             }),
+             1);
 }
 
 void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
@@ -963,6 +976,232 @@ void tst_ClientTransports::publishOnOpenIsSentOnce()
     const TransportKind kind = *client.activeTransport();
     QCOMPARE(client.stats(kind).publishes, 1);
     QCOMPARE(server->hub()->stats().duplicatePublishes, 0);
+}
+
+
+// The records of one exchange, in order.
+static QList<WireRecord> recordsOf(const WireCapture::Snapshot &s, quint64 exchange)
+{
+    QList<WireRecord> out;
+    for (const WireRecord &r : s.records)
+        if (r.exchange == exchange)
+            out.append(r);
+    return out;
+}
+
+void tst_ClientTransports::captureRecordsPollsAndPublishes()
+{
+    auto server = startServer(quietConfig());
+    auto capture = std::make_shared<WireCapture>();
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setPollHoldMs(200); // a short hold, so that one runs out while we wait
+    client.setWireCapture(capture);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::LongPoll);
+    QVERIFY(waitOpen(client));
+
+    // A held poll (timeout=0.2) that ran out: answered empty.
+    const auto heldAndEmpty = [&](const WireCapture::Snapshot &s) -> const WireExchange * {
+        for (const WireExchange &e : s.exchanges) {
+            if (e.kind != WireExchange::Kind::Poll || !e.url.contains(QLatin1String("timeout=0.2")) || e.endUs < 0)
+                continue;
+            const QList<WireRecord> records = recordsOf(s, e.id);
+            if (!records.isEmpty() && records.constLast().kind == WireRecord::Kind::Response && records.constLast().empty)
+                return &e;
+        }
+        return nullptr;
+    };
+    QVERIFY(QTest::qWaitFor([&] { return heldAndEmpty(capture->snapshot()) != nullptr; }, WaitMs));
+    WireCapture::Snapshot s = capture->snapshot();
+    const WireExchange held = *heldAndEmpty(s);
+    QCOMPARE(held.transport, TransportKind::LongPoll);
+    QCOMPARE(held.status, 200);
+    QCOMPARE(held.method, QByteArray("GET"));
+    QVERIFY(held.url.startsWith(urlOf(server->port()).toString() + QStringLiteral("/poll?after=")));
+    QVERIFY(held.requestHead.startsWith("GET /poll?after="));
+    QVERIFY(held.requestHead.endsWith("\r\n\r\n"));
+    QVERIFY(held.responseHead.startsWith("HTTP/1.1 200"));
+    QVERIFY(held.responseHead.endsWith("\r\n\r\n"));
+    QVERIFY(held.responseBodySize > 0);
+    QVERIFY(held.sentUs >= held.startUs);
+    QVERIFY(held.headUs >= held.sentUs); // the hold
+    QVERIFY(held.endUs >= held.headUs);
+    QList<WireRecord> records = recordsOf(s, held.id);
+    QCOMPARE(records.size(), 2); // the request, then the answer: no separate head arrow for a poll
+    QCOMPARE(records.at(0).kind, WireRecord::Kind::Request);
+    QCOMPARE(records.at(0).direction, WireDirection::ToServer);
+    QCOMPARE(records.at(0).bytes, held.requestHead);
+    QCOMPARE(records.at(1).kind, WireRecord::Kind::Response);
+    QCOMPARE(records.at(1).direction, WireDirection::ToClient);
+    QVERIFY(records.at(1).empty);
+    QVERIFY(records.at(1).messageIds.isEmpty());
+    QCOMPARE(records.at(1).timeUs, held.headUs); // the answer's arrow is drawn when its head came
+    QVERIFY2(records.at(1).label.contains(QLatin1String("empty")), qPrintable(records.at(1).label));
+    // In the HAR, the hold is the entry's wait.
+    const QJsonArray entries = harFromCapture(s)[QLatin1String("log")][QLatin1String("entries")].toArray();
+    const auto at = std::find_if(s.exchanges.begin(), s.exchanges.end(), [&](const WireExchange &e) { return e.id == held.id; });
+    const QJsonObject entry = entries.at(at - s.exchanges.begin()).toObject(); // one entry per exchange, in order
+    QCOMPARE(entry[QLatin1String("request")][QLatin1String("url")].toString(), held.url);
+    QCOMPARE(entry[QLatin1String("timings")][QLatin1String("wait")].toDouble(), double(held.headUs - held.sentUs) / 1000.0);
+    QVERIFY(entry[QLatin1String("response")][QLatin1String("content")][QLatin1String("text")].toString().contains(QLatin1String("\"messages\":[]")));
+
+    // A poll that carries messages names their ids; a publish is an exchange of its own with its 202.
+    QVERIFY(client.publish(QStringLiteral("me"), QStringLiteral("one")));
+    QVERIFY(rec.waitChats(1));
+    const quint64 first = rec.chatIds().constFirst();
+    const auto answerWith = [&](quint64 id) {
+        const WireCapture::Snapshot now = capture->snapshot();
+        for (const WireRecord &r : now.records)
+            if (r.kind == WireRecord::Kind::Response && r.messageIds.contains(id)
+                && now.exchange(r.exchange) && now.exchange(r.exchange)->kind == WireExchange::Kind::Poll)
+                return r;
+        return WireRecord {};
+    };
+    QVERIFY(QTest::qWaitFor([&] { return answerWith(first).exchange != 0; }, WaitMs));
+    const WireRecord answer = answerWith(first);
+    QVERIFY(!answer.empty);
+    QCOMPARE(answer.messageIds, QList<quint64> { first });
+    QVERIFY2(answer.label.startsWith(QStringLiteral("200 · 1 message")), qPrintable(answer.label));
+    QVERIFY(answer.data.contains("\"one\""));
+
+    s = capture->snapshot();
+    const auto publishes = std::count_if(s.exchanges.begin(), s.exchanges.end(), [](const WireExchange &e) {
+        return e.kind == WireExchange::Kind::Publish;
+    });
+    QCOMPARE(publishes, 1);
+    const WireExchange post = *std::find_if(s.exchanges.begin(), s.exchanges.end(), [](const WireExchange &e) {
+        return e.kind == WireExchange::Kind::Publish;
+    });
+    QCOMPARE(post.method, QByteArray("POST"));
+    QCOMPARE(post.status, 202);
+    QVERIFY(post.requestBody.contains("\"one\""));
+    records = recordsOf(s, post.id);
+    QCOMPARE(records.size(), 2);
+    QCOMPARE(records.at(0).kind, WireRecord::Kind::Request);
+    QCOMPARE(records.at(1).kind, WireRecord::Kind::Response);
+    QCOMPARE(records.at(1).messageIds, QList<quint64> { first });
+    QCOMPARE(records.at(1).label, QStringLiteral("202 · id %1").arg(first));
+
+    // Several messages in one answer: all their ids.
+    client.stop();
+    auto capture2 = std::make_shared<WireCapture>();
+    RealtimeClient late;
+    late.setServerUrl(urlOf(server->port()));
+    late.setWireCapture(capture2);
+    Recorder lateRec(late);
+    publish(server->port(), QStringLiteral("two"));
+    publish(server->port(), QStringLiteral("three"));
+    late.start(RealtimeClient::Mode::LongPoll, StreamPosition { server->hub()->log().epoch(), first });
+    QVERIFY(lateRec.waitChats(2));
+    QVERIFY(QTest::qWaitFor([&] {
+        for (const WireRecord &r : capture2->snapshot().records)
+            if (r.kind == WireRecord::Kind::Response && r.messageIds == QList<quint64> { first + 1, first + 2 })
+                return r.label == QStringLiteral("200 · 2 messages (ids %1–%2)").arg(first + 1).arg(first + 2);
+        return false;
+    }, WaitMs));
+}
+
+void tst_ClientTransports::captureRecordsTheEventStreamAndItsResume()
+{
+    auto server = startServer(quietConfig());
+    auto capture = std::make_shared<WireCapture>();
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setReconnectPolicy(fastPolicy());
+    client.setWireCapture(capture);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::Sse);
+    QVERIFY(waitOpen(client));
+    publish(server->port(), QStringLiteral("a"));
+    publish(server->port(), QStringLiteral("b"));
+    QVERIFY(rec.waitChats(2));
+    const auto streams = [&] {
+        QList<WireExchange> out;
+        for (const WireExchange &e : capture->snapshot().exchanges)
+            if (e.kind == WireExchange::Kind::EventStream)
+                out.append(e);
+        return out;
+    };
+    // Both events recorded before the cut (an event's record comes with its block's blank line).
+    QVERIFY(QTest::qWaitFor([&] {
+        const QList<WireRecord> r = recordsOf(capture->snapshot(), streams().value(0).id);
+        return std::count_if(r.begin(), r.end(), [](const WireRecord &x) { return x.kind == WireRecord::Kind::Event; }) == 2;
+    }, WaitMs));
+
+    server->dropConnections();
+    QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::Opened) >= 2; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return streams().size() >= 2 && streams().at(1).status == 200; }, WaitMs));
+
+    const WireCapture::Snapshot s = capture->snapshot();
+    const QList<WireExchange> both = streams();
+    const WireExchange first = both.at(0);
+    const WireExchange second = both.at(1);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.mimeType, QStringLiteral("text/event-stream"));
+    QVERIFY(first.endUs >= first.headUs);
+    QVERIFY(!first.endReason.isEmpty());
+    QVERIFY(first.responseBodySize > 0);
+    const QList<WireRecord> records = recordsOf(s, first.id);
+    QCOMPARE(records.constFirst().kind, WireRecord::Kind::Request);
+    QCOMPARE(records.at(1).kind, WireRecord::Kind::ResponseHead);
+    QCOMPARE(records.at(1).bytes, first.responseHead);
+    QCOMPARE(records.constLast().kind, WireRecord::Kind::Ended);
+    QList<WireRecord> events;
+    bool retry = false;
+    for (const WireRecord &r : records) {
+        if (r.kind == WireRecord::Kind::Event)
+            events.append(r);
+        retry = retry || (r.kind == WireRecord::Kind::Retry && r.label.startsWith(QLatin1String("retry: ")));
+        QVERIFY(r.timeUs >= first.startUs);
+    }
+    QVERIFY(retry); // the server's retry: opens every stream
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events.at(0).messageIds, QList<quint64> { 1 });
+    QCOMPARE(events.at(1).messageIds, QList<quint64> { 2 });
+    QCOMPARE(events.at(1).eventId, MessageCodec::eventId(server->hub()->log().epoch(), 2));
+    QVERIFY(events.at(1).data.contains("\"b\""));
+    QVERIFY(events.at(1).bytes.startsWith("id: ") || events.at(1).bytes.contains("\nid: "));
+    QVERIFY(events.at(1).bytes.endsWith("\n\n"));
+    QVERIFY(!first.requestHead.contains("Last-Event-ID: " + events.at(1).eventId.toUtf8()));
+
+    // The reconnect is a new exchange that resumes from the last event of the first.
+    const QList<WireRecord> resumed = recordsOf(s, second.id);
+    QCOMPARE(resumed.constFirst().kind, WireRecord::Kind::Request);
+    QVERIFY2(resumed.constFirst().label.contains(QStringLiteral("Last-Event-ID: %1").arg(events.at(1).eventId)),
+             qPrintable(resumed.constFirst().label));
+    QVERIFY(second.requestHead.contains("\r\nLast-Event-ID: " + events.at(1).eventId.toUtf8() + "\r\n"));
+    QVERIFY(second.startUs >= first.endUs);
+
+    // The HAR: both streams, the first with its two events.
+    const QJsonArray entries = harFromCapture(s)[QLatin1String("log")][QLatin1String("entries")].toArray();
+    QJsonArray firstEvents;
+    for (const QJsonValue &e : entries)
+        if (e[QLatin1String("response")][QLatin1String("content")][QLatin1String("mimeType")] == QLatin1String("text/event-stream")) {
+            firstEvents = e[QLatin1String("_eventStreamMessages")].toArray();
+            break;
+        }
+    QCOMPARE(firstEvents.size(), 2);
+    QCOMPARE(firstEvents.at(1)[QLatin1String("id")].toString(), events.at(1).eventId);
+}
+
+void tst_ClientTransports::captureMarksASwitch()
+{
+    auto server = startServer(quietConfig());
+    auto capture = std::make_shared<WireCapture>();
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setWireCapture(capture);
+    client.start(RealtimeClient::Mode::LongPoll);
+    QVERIFY(waitOpen(client));
+    client.switchTo(RealtimeClient::Mode::Sse);
+    QVERIFY(QTest::qWaitFor([&] {
+        for (const WireRecord &r : capture->snapshot().records)
+            if (r.kind == WireRecord::Kind::Note && r.transport == TransportKind::Sse && r.exchange == 0
+                && r.label == QStringLiteral("switched from %1").arg(transportKindLabel(TransportKind::LongPoll)))
+                return true;
+        return false;
+    }, WaitMs));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

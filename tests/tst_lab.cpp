@@ -187,6 +187,16 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
     QVERIFY(lanesHave(1));
     m_lab->trigger(QStringLiteral("drop"));
     QVERIFY(m_app->relay()->counters().dropped >= 4); // the chat client and three lanes, at least
+    // The cut is a fault mark on every lane's lifeline (the relay cannot tell which it hit).
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                QSet<int> marked;
+                for (const WireRecord &r : m_app->wireCapture()->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Fault && r.label == u"relay: dropped")
+                        marked.insert(int(r.transport));
+                return marked.size() == TransportKindCount;
+            },
+            WaitMs));
     publish(port, QStringLiteral("while reconnecting"));
     QVERIFY(QTest::qWaitFor(
             [&] {
@@ -245,6 +255,15 @@ void tst_Lab::blockedUpgradesFallBack()
                                                  && m_app->client()->state() == ClientTransport::State::Open; },
                             WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
+    // On the WebSocket lifeline only: the relay knows an upgrade is a WebSocket's.
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const WireRecord &r : m_app->wireCapture()->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Fault && r.label == u"relay: upgrade refused")
+                        return r.transport == TransportKind::WebSocket;
+                return false;
+            },
+            WaitMs));
     QVERIFY(QTest::qWaitFor(
             [&] {
                 const std::optional<ClaimResult> r = m_lab->lessons()->result(QStringLiteral("ws-blocked"));

@@ -49,6 +49,19 @@ AppController::AppController(QObject *parent) : QObject(parent)
     m_networkContext->moveToThread(&m_network);
     onNetwork([this] { m_relay = new ImpairmentRelay; });
     m_relay->listen(QHostAddress::LocalHost, 0); // the target is set when a server is known
+    // The relay's faults as marks on the X-ray's lifelines. It knows a refused upgrade is a
+    // WebSocket's and a refused stream an SSE's; a cut (a drop, an idle kill, network down) may
+    // hit any lane's connection, so it is marked on every lifeline.
+    connect(m_relay, &ImpairmentRelay::connectionCut, this, [this](const QString &reason) {
+        const QString label = tr("relay: %1").arg(reason);
+        if (reason == u"upgrade refused")
+            m_capture->mark(TransportKind::WebSocket, WireRecord::Kind::Fault, label);
+        else if (reason == u"event stream refused")
+            m_capture->mark(TransportKind::Sse, WireRecord::Kind::Fault, label);
+        else
+            for (int i = 0; i < TransportKindCount; ++i)
+                m_capture->mark(TransportKind(i), WireRecord::Kind::Fault, label);
+    });
     m_refreshTimer.setInterval(250);
     connect(&m_refreshTimer, &QTimer::timeout, this, &AppController::refreshed);
     m_refreshTimer.start();

@@ -1,7 +1,11 @@
 #include "clirunner.h"
 
+#include "harwriter.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QRegularExpression>
 
@@ -67,8 +71,13 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     const QCommandLineOption connectTimeout({ QStringLiteral("connect-timeout") },
                                             QStringLiteral("Give up if not connected within S seconds (default 10)."),
                                             QStringLiteral("S"), QStringLiteral("10"));
+    const QCommandLineOption har({ QStringLiteral("har") },
+                                 QStringLiteral("Record every HTTP exchange, SSE event and WebSocket frame, and write them "
+                                                "to FILE as a HAR 1.2 archive (for browser developer tools) when the run "
+                                                "ends: --count, --duration, Ctrl-C (SIGINT) or SIGTERM."),
+                                 QStringLiteral("file"));
     p.addOptions({ url, transport, after, epoch, count, duration, send, from, cycle, cycleEvery, raw, stats, only, policy,
-                   heartbeat, connectTimeout });
+                   heartbeat, connectTimeout, har });
 
     auto fail = [&](const QString &why) {
         *error = why;
@@ -146,11 +155,24 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     if (!ok || hb <= 0)
         return fail(QStringLiteral("--heartbeat: expected seconds > 0"));
     o->heartbeatMs = qint64(std::llround(hb * 1000));
+    if (p.isSet(har)) {
+        // Checked now, not after a long run: the directory must be there to write into.
+        o->harPath = p.value(har);
+        const QFileInfo info(o->harPath);
+        if (o->harPath.isEmpty() || info.isDir())
+            return fail(QStringLiteral("--har: expected a file name, got %1").arg(o->harPath));
+        if (!info.absoluteDir().exists())
+            return fail(QStringLiteral("--har: no such directory: %1").arg(info.absolutePath()));
+    }
     return true;
 }
 
 CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent), m_options(options)
 {
+    if (!options.harPath.isEmpty()) {
+        m_capture = std::make_shared<WireCapture>();
+        m_client.setWireCapture(m_capture);
+    }
     m_client.setServerUrl(options.url);
     m_client.setReconnectPolicy(options.policy);
     m_client.setHeartbeatMs(options.heartbeatMs);
@@ -193,12 +215,18 @@ void CliRunner::start()
         m_cycleTimer.start(m_options.cycleEveryMs);
 }
 
+void CliRunner::stop()
+{
+    finish(0);
+}
+
 void CliRunner::startRaw()
 {
     ClientTransport::Options o;
     o.rawUrl = m_options.url;
     o.policy = m_options.policy;
     o.heartbeatMs = m_options.mode == RealtimeClient::Mode::Sse ? 0 : m_options.heartbeatMs;
+    o.capture = m_capture;
     const TransportKind kind = m_options.mode == RealtimeClient::Mode::Sse ? TransportKind::Sse : TransportKind::WebSocket;
     m_raw = ClientTransport::create(kind, o, this);
     connect(m_raw, &ClientTransport::eventOccurred, this, &CliRunner::onEvent);
@@ -344,6 +372,14 @@ void CliRunner::finish(int code, const QString &why)
     m_client.stop();
     if (m_raw)
         m_raw->stop();
+    if (m_capture) {
+        // After the stop: every exchange still open has ended ("closed by the client").
+        QString error;
+        if (!writeHar(m_options.harPath, m_capture->snapshot(), &error)) {
+            std::fprintf(stderr, "rtlab-cli: --har: %s\n", qPrintable(error));
+            code = code ? code : 1;
+        }
+    }
     emit finished(code);
 }
 

@@ -33,10 +33,13 @@ public:
         QSet<QString> onlyTypes; // empty: every type
         ReconnectPolicy policy;
         qint64 heartbeatMs = 15000;
+        QString harPath; // --har: record the wire and write it there as HAR 1.2 when the run ends
     };
 
     explicit CliRunner(const Options &options, QObject *parent = nullptr);
     void start();
+    // Ends the run as --count or --duration would (SIGINT, SIGTERM): the HAR and --stats are written.
+    void stop();
 
     // Parses the command line; on error returns false with the message.
     static bool parse(const QStringList &arguments, Options *options, QString *error, bool *exitNow);
@@ -53,6 +56,7 @@ private:
     QString notAStreamHint(const QString &answered) const;
 
     Options m_options;
+    std::shared_ptr<WireCapture> m_capture; // --har
     RealtimeClient m_client;
     ClientTransport *m_raw = nullptr;
     QTimer m_durationTimer;

@@ -1,5 +1,6 @@
 // rtlab-cli: a headless rtlab client (and a reader of any SSE or WebSocket endpoint with --raw).
 #include "clirunner.h"
+#include "unixsignalwatcher.h"
 
 #include <QCoreApplication>
 
@@ -22,6 +23,9 @@ int main(int argc, char *argv[])
         return 0;
     rtlab::CliRunner runner(options);
     QObject::connect(&runner, &rtlab::CliRunner::finished, &app, [](int code) { QCoreApplication::exit(code); });
+    // Ctrl-C or SIGTERM ends the run as --duration does: --stats and --har are written.
+    rtlab::UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &rtlab::UnixSignalWatcher::terminationRequested, &runner, &rtlab::CliRunner::stop);
     runner.start();
     return app.exec();
 }
