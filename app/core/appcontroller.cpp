@@ -80,6 +80,8 @@ void AppController::start(const QUrl &server)
     m_mode = mode;
     m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
                        .value_or(ReconnectPolicy::Preset::Exponential);
+    if (!m_listenFromCommandLine)
+        m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
     const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
     if (saved.isValid() && !saved.isEmpty())
         connectTo(saved);
@@ -100,6 +102,27 @@ void AppController::saveSettings()
     s.setValue(QStringLiteral("transport"), RealtimeClient::modeKey(m_mode));
     s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
     s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
+}
+
+void AppController::setListenAddress(const ListenAddress &address, bool remember)
+{
+    if (remember) {
+        QSettings s;
+        s.setValue(QStringLiteral("classroom/listen"), address.toString());
+    } else {
+        m_listenFromCommandLine = true;
+    }
+    if (address == m_server.listenAddress()) {
+        // The same address again after it failed (the port was taken, now freed): try again.
+        if (m_bundled && m_server.state() == ServerProcess::State::Failed)
+            m_server.start();
+        return;
+    }
+    m_server.setListenAddress(address);
+    emit listenAddressChanged(address);
+    // A new address is a new server process: the clients follow it to its new URL.
+    if (m_bundled && m_server.state() != ServerProcess::State::Stopped)
+        m_server.restart();
 }
 
 void AppController::setNickname(const QString &nickname)
@@ -159,6 +182,8 @@ void AppController::connectClient(const QUrl &url)
 {
     const bool changed = url != m_url;
     m_url = url;
+    if (changed)
+        m_clients.setServer(url); // straight to the server: the relay's faults are not its figures
     const QHostAddress address(url.host());
     if (!address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
         m_relay->setTarget(address, quint16(url.port(80)));
