@@ -52,7 +52,7 @@ ListenAddress ListenAddress::parse(const QString &input, QString *error)
         host = QHostAddress(hostText);
     // Brackets for IPv6 and only for IPv6, as in a URL.
     if (host.isNull() || text.startsWith(u'[') != (host.protocol() == QAbstractSocket::IPv6Protocol))
-        return fail(QCoreApplication::translate("ListenAddress", "“%1” is not an IP address of this machine: %2")
+        return fail(QCoreApplication::translate("ListenAddress", "“%1” is not an IP address: %2")
                             .arg(hostText, expected()));
     bool ok = false;
     const uint port = portText.toUInt(&ok);

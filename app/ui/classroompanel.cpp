@@ -149,6 +149,7 @@ void ClassroomPanel::showAddress(const ListenAddress &running, const QList<QHost
                                : QString());
         m_others->clear();
         m_qr->setCode({});
+        m_qr->hide(); // no empty square where the code would be
         return;
     }
     m_joinUrl = Classroom::joinUrl(join.first(), running.port());
@@ -163,6 +164,7 @@ void ClassroomPanel::showAddress(const ListenAddress &running, const QList<QHost
         others << Classroom::joinUrl(join[i], running.port()).toString();
     m_others->setText(others.isEmpty() ? QString() : tr("Other addresses of this machine:\n%1").arg(others.join(u'\n')));
     m_qr->setCode(QrCode::encode(url.toUtf8()));
+    m_qr->show();
 }
 
 } // namespace rtlab

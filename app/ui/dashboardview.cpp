@@ -68,8 +68,8 @@ DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ConnectedClientsModel::PeerColumn, QHeaderView::Stretch);
     auto *clientsLayout = new QVBoxLayout(clients);
     clientsLayout->setContentsMargins(0, 0, 0, 0);
     clientsLayout->addWidget(m_counts);

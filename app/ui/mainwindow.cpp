@@ -4,6 +4,7 @@
 #include "chatview.h"
 #include "classroom.h"
 #include "classroompanel.h"
+#include "fittinglabel.h"
 #include "fontzoom.h"
 #include "presenterbanner.h"
 #include "compareview.h"
@@ -132,9 +133,11 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_active->setObjectName(QStringLiteral("connectionState"));
     bar->addWidget(m_active);
     bar->addSeparator();
-    m_continuity = new QLabel(bar);
-    m_continuity->setToolTip(tr("Every message id seen once and in order: gaps and duplicates must stay at zero "
-                                "across reconnects and switches."));
+    // A short form where the bar is narrow (a large font or scale): never hidden behind "»".
+    auto *continuity = new FittingLabel(bar);
+    continuity->setExplanation(tr("Every message id seen once and in order: gaps and duplicates must stay at zero "
+                                  "across reconnects and switches."));
+    m_continuity = continuity;
     bar->addWidget(m_continuity);
 
     // Status texts change all the time: they are cut, never widen the window.
@@ -443,12 +446,14 @@ void MainWindow::refreshStatus()
     const bool ok = c.gaps == 0 && c.duplicates == 0;
     // Singular and plural spelled out: no translation is loaded to pick a plural form.
     const auto count = [](qint64 n, const QString &one, const QString &many) { return (n == 1 ? one : many).arg(n); };
-    m_continuity->setText(tr(" continuity: %1 · %2 %3 · %4 · %5 ")
-                                  .arg(count(c.gaps, tr("<b>%1</b> gap"), tr("<b>%1</b> gaps")),
-                                       count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
-                                       ok ? QStringLiteral("✓") : QStringLiteral("✗"),
-                                       count(c.delivered, tr("%1 message"), tr("%1 messages")),
-                                       count(c.resets, tr("%1 reset"), tr("%1 resets"))));
+    const QString gaps = count(c.gaps, tr("<b>%1</b> gap"), tr("<b>%1</b> gaps"));
+    const QString mark = ok ? QStringLiteral("✓") : QStringLiteral("✗");
+    static_cast<FittingLabel *>(m_continuity)
+            ->setTexts(tr(" continuity: %1 · %2 %3 · %4 · %5 ")
+                               .arg(gaps, count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
+                                    mark, count(c.delivered, tr("%1 message"), tr("%1 messages")),
+                                    count(c.resets, tr("%1 reset"), tr("%1 resets"))),
+                       tr(" %1 · %2 %3 ").arg(gaps, count(c.duplicates, tr("<b>%1</b> dup."), tr("<b>%1</b> dup.")), mark));
 }
 
 // Classroom mode and presenter view: the View menu, the lesson banner above the tabs, the
