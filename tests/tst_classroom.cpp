@@ -38,6 +38,8 @@ private slots:
     void dashboardListsConnectedClients();
     void zoomGrowsTheFontAndResets();
     void presenterBannerShowsTheRunningLesson();
+    void fitsAProjectorTwoStepsUp();
+    void continuityStaysInSightOnANarrowBar();
 
 private:
     bool waitReady();
@@ -289,6 +291,55 @@ void tst_Classroom::presenterBannerShowsTheRunningLesson()
     QVERIFY(banner->isVisible());
     m_window->lab()->lessons()->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), WaitMs);
+}
+
+void tst_Classroom::fitsAProjectorTwoStepsUp()
+{
+    m_controller->start();
+    QVERIFY(waitReady());
+    m_window = std::make_unique<MainWindow>(m_controller.get());
+    m_window->fontZoom()->setStep(2);
+    m_window->presenterAction()->setChecked(true);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(m_window->lab()->lessons()->start(QStringLiteral("lp-simple")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->presenterBanner()->isVisible(), WaitMs);
+    // 1280×720 less a window manager's frame and title bar: every tab can be that small.
+    const QSize projector(1280 - 40, 720 - 60);
+    for (int i = 0; i < m_window->tabs()->count(); ++i) {
+        m_window->tabs()->setCurrentIndex(i);
+        QCoreApplication::processEvents();
+        const QSize need = m_window->minimumSizeHint();
+        QVERIFY2(need.width() <= projector.width() && need.height() <= projector.height(),
+                 qPrintable(QStringLiteral("tab %1 needs %2×%3")
+                                    .arg(m_window->tabs()->tabText(i))
+                                    .arg(need.width())
+                                    .arg(need.height())));
+    }
+    m_window->lab()->lessons()->stop();
+}
+
+void tst_Classroom::continuityStaysInSightOnANarrowBar()
+{
+    m_controller->start();
+    QVERIFY(waitReady());
+    m_window = std::make_unique<MainWindow>(m_controller.get());
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    // Narrow for its font: three steps up (about QT_SCALE_FACTOR=1.5) in a 1000-pixel window.
+    m_window->fontZoom()->setStep(3);
+    m_window->resize(1000, 600);
+    QLabel *continuity = m_window->continuityLabel();
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->client()->continuity().delivered > 0, WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(continuity->isVisible() && continuity->width() > 0, WaitMs);
+    // Whole, inside the window, and still saying what matters; the rest in its tooltip.
+    QVERIFY(continuity->mapTo(m_window.get(), QPoint(continuity->width(), 0)).x() <= m_window->width());
+    QVERIFY2(continuity->text().contains(QStringLiteral("<b>0</b> gaps")), qPrintable(continuity->text()));
+    QVERIFY(continuity->toolTip().contains(QStringLiteral("duplicates")));
+    // Room again: the full text.
+    m_window->fontZoom()->setStep(0);
+    m_window->resize(1600, 600);
+    QTRY_VERIFY_WITH_TIMEOUT(continuity->text().contains(QStringLiteral("messages")), WaitMs);
 }
 
 QTEST_MAIN(tst_Classroom)
