@@ -39,7 +39,11 @@ AppController::AppController(QObject *parent) : QObject(parent)
         if (m_bundled)
             connectClient(url);
     });
-    connect(&m_server, &ServerProcess::errorOccurred, this, &AppController::errorOccurred);
+    connect(&m_server, &ServerProcess::errorOccurred, this, [this](const QString &message) {
+        // Also where `rtlab --listen` was typed: a port in use must not go unnoticed.
+        std::fprintf(stderr, "rtlab: bundled server: %s\n", qPrintable(message));
+        emit errorOccurred(message);
+    });
     // The relay and the compare lanes run on a network thread of their own: the lanes take their
     // receive timestamps there, so that painting and models on the GUI thread cannot delay them
     // (docs/benchmarks.md: the window's p99 was 5-6× rtlab-cli's at 2,000 msg/s when they shared it).

@@ -117,10 +117,7 @@ void ClassroomPanel::refresh()
         m_status->setStyleSheet(QString());
     } else if (server->state() == ServerProcess::State::Failed) {
         // The server's own words: a port in use is never silently swapped for another one.
-        m_status->setText(tr("The bundled server could not listen on %1: %2")
-                                  .arg(server->listenAddress().isValid() ? server->listenAddress().toString()
-                                                                         : tr("loopback"),
-                                       server->errorString()));
+        m_status->setText(tr("The bundled server failed: %1").arg(server->errorString()));
         m_status->setStyleSheet(errorStyle());
     } else if (server->state() == ServerProcess::State::Running) {
         m_status->setText(tr("The bundled server listens on %1.").arg(server->runningAddress().toString()));

@@ -408,6 +408,8 @@ void MainWindow::refreshStatus()
     if (m_controller->usingBundledServer()) {
         m_serverStatus->setText(tr("Bundled server %1 — %2")
                                         .arg(server->url().toString(), ServerProcess::stateName(server->state())));
+        if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
+            m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
     } else {
         m_serverStatus->setText(tr("Server %1").arg(m_controller->serverUrl().toString()));
     }
