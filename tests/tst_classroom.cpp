@@ -2,6 +2,7 @@
 // the classroom panel's join URL and QR code, the zoom and the presenter banner (gui, offscreen).
 #include "appcontroller.h"
 #include "classroompanel.h"
+#include "compareview.h"
 #include "dashboardview.h"
 #include "fontzoom.h"
 #include "labcontroller.h"
@@ -259,6 +260,14 @@ void tst_Classroom::zoomGrowsTheFontAndResets()
     for (int i = 0; i < m_window->tabs()->count(); ++i)
         QTRY_COMPARE_WITH_TIMEOUT(m_window->tabs()->widget(i)->font().pointSizeF(), zoomed, WaitMs);
     QCOMPARE(QSettings().value(QStringLiteral("view/zoom")).toInt(), 2);
+    // Labels with a style sheet (the Compare lanes' bold state) follow too.
+    QList<QLabel *> styled;
+    for (QLabel *l : m_window->compareView()->findChildren<QLabel *>())
+        if (l->styleSheet().contains(QStringLiteral("font-weight")))
+            styled << l;
+    QVERIFY(!styled.isEmpty());
+    for (QLabel *l : styled)
+        QTRY_COMPARE_WITH_TIMEOUT(l->font().pointSizeF(), zoomed, WaitMs);
     QTest::keyClick(m_window.get(), Qt::Key_Minus, Qt::ControlModifier);
     QCOMPARE(m_window->fontZoom()->step(), 1);
     QTest::keyClick(m_window.get(), Qt::Key_0, Qt::ControlModifier);

@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QSettings>
+#include <QWidget>
 
 #include <cmath>
 
@@ -42,8 +43,24 @@ void FontZoom::apply()
         f.setPointSizeF(pointSizeAt(m_base.pointSizeF(), m_step));
     else
         f.setPixelSize(qMax(6, int(std::lround(m_base.pixelSize() * factor()))));
-    // Every widget that has not set a font of its own follows (QEvent::ApplicationFontChange).
+    // Every widget that has not set a font of its own follows (QEvent::ApplicationFontChange,
+    // posted). A style sheet that names a font property (font-weight…) fixed the widget's whole
+    // font when it was applied: once the change has reached the widgets (queued after it), such
+    // sheets are applied again, on the new font.
     QApplication::setFont(f);
+    QMetaObject::invokeMethod(
+            this,
+            [] {
+                const QWidgetList widgets = QApplication::allWidgets();
+                for (QWidget *w : widgets) {
+                    const QString sheet = w->styleSheet();
+                    if (!sheet.contains(u"font"))
+                        continue;
+                    w->setStyleSheet(QString());
+                    w->setStyleSheet(sheet);
+                }
+            },
+            Qt::QueuedConnection);
 }
 
 } // namespace rtlab
