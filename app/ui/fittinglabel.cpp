@@ -3,6 +3,8 @@
 #include <QEvent>
 #include <QTextDocument>
 
+#include <cmath>
+
 namespace rtlab {
 
 FittingLabel::FittingLabel(QWidget *parent) : QLabel(parent)
@@ -27,13 +29,20 @@ void FittingLabel::setExplanation(const QString &text)
     choose();
 }
 
-int FittingLabel::fullWidth() const
+// The width a one-line rich text needs in this label.
+static int textWidth(const QLabel *label, const QString &html)
 {
     QTextDocument doc;
-    doc.setDefaultFont(font());
+    doc.setDefaultFont(label->font());
     doc.setDocumentMargin(0);
-    doc.setHtml(m_full);
-    return int(doc.idealWidth()) + 2 * margin() + contentsMargins().left() + contentsMargins().right() + 2;
+    doc.setHtml(html);
+    const QMargins m = label->contentsMargins();
+    return int(std::ceil(doc.idealWidth())) + 2 * label->margin() + m.left() + m.right() + 2;
+}
+
+int FittingLabel::fullWidth() const
+{
+    return textWidth(this, m_full);
 }
 
 void FittingLabel::choose()
@@ -52,13 +61,10 @@ void FittingLabel::choose()
 
 QSize FittingLabel::sizeHint() const
 {
-    // The full text's size when there is room: a toolbar gives an expanding widget its hint and
-    // the rest; it never hides the label for want of the full width.
-    QLabel probe;
-    probe.setFont(font());
-    probe.setTextFormat(Qt::RichText);
-    probe.setText(m_compact.isEmpty() ? m_full : m_compact);
-    return probe.sizeHint();
+    // The short form's size: a toolbar gives an expanding widget its hint and the rest, so the
+    // label is never hidden for want of the full width, and shows it when there is room.
+    const QSize label = QLabel::sizeHint();
+    return { textWidth(this, m_compact.isEmpty() ? m_full : m_compact), label.height() };
 }
 
 QSize FittingLabel::minimumSizeHint() const
