@@ -2,6 +2,7 @@
 #include "appcontroller.h"
 #include "headlesslesson.h"
 #include "lessoncatalog.h"
+#include "listenaddress.h"
 #include "mainwindow.h"
 #include "unixsignalwatcher.h"
 
@@ -77,7 +78,12 @@ int main(int argc, char *argv[])
                                    QStringLiteral("S"));
     const QCommandLineOption tour({ QStringLiteral("tour") },
                                   QStringLiteral("Run the short tour: each transport, a server restart, Auto."));
-    p.addOptions({ server, tab, compare, probe, tour });
+    const QCommandLineOption listen({ QStringLiteral("listen") },
+                                    QStringLiteral("Classroom mode: the bundled server listens on HOST:PORT (e.g. "
+                                                   "0.0.0.0:8080, [::]:8080) for students' browsers and rtlab; the "
+                                                   "window shows the join URL and its QR code."),
+                                    QStringLiteral("host:port"));
+    p.addOptions({ server, tab, compare, probe, tour, listen });
     if (!p.parse(app.arguments())) {
         std::fprintf(stderr, "rtlab: %s (rtlab --help lists the options)\n", qPrintable(p.errorText()));
         return 2;
@@ -113,8 +119,23 @@ int main(int argc, char *argv[])
     }
     if (headless)
         return 2; // not reached: --lesson or --list-lessons is set
+    rtlab::ListenAddress listenAddress;
+    if (p.isSet(listen)) {
+        QString why;
+        listenAddress = rtlab::ListenAddress::parse(p.value(listen), &why);
+        if (!listenAddress.isValid()) {
+            std::fprintf(stderr, "rtlab: --listen: %s\n", qPrintable(why));
+            return 2;
+        }
+        if (p.isSet(server)) {
+            std::fprintf(stderr, "rtlab: --listen is for the bundled server; --server connects to another one\n");
+            return 2;
+        }
+    }
 
     rtlab::AppController controller;
+    if (listenAddress.isValid())
+        controller.setListenAddress(listenAddress, false);
     controller.start(p.isSet(server) ? QUrl::fromUserInput(p.value(server)) : QUrl());
     rtlab::MainWindow window(&controller);
     if (p.isSet(tab))

@@ -315,6 +315,20 @@ void EpollConnection::closeAfterFlush()
         m_core->markDirty(this);
 }
 
+QByteArray EpollConnection::peerAddress() const
+{
+    if (isClosed())
+        return {};
+    sockaddr_storage peer {};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(m_fd, reinterpret_cast<sockaddr *>(&peer), &length) < 0)
+        return {};
+    QHostAddress address(reinterpret_cast<const sockaddr *>(&peer));
+    const quint16 port = ntohs(peer.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6 *>(&peer)->sin6_port
+                                                          : reinterpret_cast<const sockaddr_in *>(&peer)->sin_port);
+    return formatPeer(address, port);
+}
+
 void EpollConnection::teardown()
 {
     if (isClosed())
@@ -324,7 +338,7 @@ void EpollConnection::teardown()
     m_out.clear();
     m_pending = 0;
     m_in.clear();
-    m_hub->connectionClosed(std::exchange(m_countedAsPoll, false));
+    m_hub->connectionClosed(std::exchange(m_countedAsPoll, false), this);
     HttpStream::Observer *http = std::exchange(m_httpObserver, nullptr);
     WsChannel::Observer *ws = std::exchange(m_wsObserver, nullptr);
     m_core->release(this);

@@ -54,6 +54,8 @@ public:
     // HttpStream and WsChannel: cut at once, nothing more is written.
     void abort() override;
     qint64 pendingBytes() const override { return m_pending; }
+    // HttpStream and WsChannel: looked up with getpeername() when asked (not on every accept).
+    QByteArray peerAddress() const override;
 
     // WsChannel
     void setObserver(WsChannel::Observer *observer) override { m_wsObserver = observer; }

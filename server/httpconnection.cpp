@@ -27,7 +27,7 @@ HttpConnection::~HttpConnection()
 {
     if (Observer *observer = std::exchange(m_observer, nullptr))
         observer->streamClosed();
-    m_hub->connectionClosed(m_countedAsPoll);
+    m_hub->connectionClosed(m_countedAsPoll, this);
 }
 
 qint64 HttpConnection::pendingBytes() const

@@ -39,6 +39,10 @@ public:
     void end() override;
     void abort() override;
     qint64 pendingBytes() const override;
+    QByteArray peerAddress() const override
+    {
+        return m_socket ? formatPeer(m_socket->peerAddress(), m_socket->peerPort()) : QByteArray();
+    }
 
 signals:
     // The request is a WebSocket opening handshake for /ws from an allowed origin. The socket

@@ -2,7 +2,21 @@
 
 #include "httpresponse.h"
 
+#include <QHostAddress>
+
 namespace rtlab {
+
+// "address:port" as a client list shows it: IPv6 in brackets, an IPv4-mapped IPv6 address as IPv4.
+inline QByteArray formatPeer(const QHostAddress &address, quint16 port)
+{
+    if (address.isNull())
+        return {};
+    bool v4 = false;
+    const quint32 ip4 = address.toIPv4Address(&v4);
+    const QHostAddress shown = v4 ? QHostAddress(ip4) : address;
+    const QByteArray host = shown.toString().toLatin1();
+    return (shown.protocol() == QAbstractSocket::IPv6Protocol ? '[' + host + ']' : host) + ':' + QByteArray::number(port);
+}
 
 // The connection layer's side of one HTTP exchange, as the protocol sessions see it. The
 // sessions (long poll, SSE) talk only to this interface, so the connection layer beneath
@@ -34,6 +48,9 @@ public:
     virtual void abort() = 0;
     // Bytes accepted by write() that have not left the process yet.
     virtual qint64 pendingBytes() const = 0;
+    // The client's address and port ("192.168.1.7:50412", "[::1]:50412"), for /stats?clients=1;
+    // empty when unknown. Asked rarely: a core may look it up only when asked.
+    virtual QByteArray peerAddress() const { return {}; }
 };
 
 // The connection layer's side of one WebSocket, as the session sees it.
@@ -68,6 +85,8 @@ public:
     virtual qint64 pendingBytes() const = 0;
     // The request URL of the opening handshake.
     virtual QByteArray requestTarget() const = 0;
+    // As HttpStream::peerAddress().
+    virtual QByteArray peerAddress() const { return {}; }
 };
 
 } // namespace rtlab

@@ -7,11 +7,15 @@
 #include "wsframe.h"
 #include "wssession.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <vector>
 
 Q_LOGGING_CATEGORY(lcHub, "rtlab.server.hub")
 
@@ -357,10 +361,59 @@ Transport Hub::exchangeTransport(const HttpRequest &request, bool *countedAsPoll
     return request.path == "/events" ? Transport::Sse : Transport::Other;
 }
 
-void Hub::connectionClosed(bool countedAsPoll)
+void Hub::connectionClosed(bool countedAsPoll, const HttpStream *stream)
 {
     if (countedAsPoll)
         m_stats.at(Transport::LongPoll).connections--;
+    if (stream)
+        m_pollClients.remove(stream);
+}
+
+void Hub::pollDelivered(const HttpStream *stream, qint64 messages)
+{
+    const auto found = m_pollClients.find(stream);
+    if (found != m_pollClients.end())
+        found->delivered += messages;
+}
+
+QJsonObject Hub::clientsJson(int limit) const
+{
+    struct Row
+    {
+        qint64 sinceMs;
+        Transport transport;
+        qint64 delivered;
+        const HttpStream *stream;     // a long-polling connection, or
+        const StreamSession *session; // an SSE or WebSocket stream
+    };
+    std::vector<Row> rows;
+    rows.reserve(size_t(m_pollClients.size() + m_streams.size()));
+    for (auto it = m_pollClients.cbegin(); it != m_pollClients.cend(); ++it)
+        rows.push_back({ it->sinceMs, Transport::LongPoll, it->delivered, it.key(), nullptr });
+    for (const StreamSession *s : m_streams)
+        rows.push_back({ s->sinceMs(), s->transport(), s->delivered(), nullptr, s });
+    // Oldest first: who joined first stays at the top.
+    const auto shown = std::min(rows.size(), size_t(qMax(0, limit)));
+    const auto order = [](const Row &a, const Row &b) {
+        return std::tie(a.sinceMs, a.transport) < std::tie(b.sinceMs, b.transport);
+    };
+    std::partial_sort(rows.begin(), rows.begin() + qsizetype(shown), rows.end(), order);
+    const qint64 now = nowMs();
+    const qint64 wallNow = QDateTime::currentMSecsSinceEpoch();
+    QJsonArray clients;
+    for (size_t i = 0; i < shown; ++i) {
+        const Row &r = rows[i];
+        QJsonObject o;
+        o.insert(QLatin1String("transport"), transportKey(r.transport));
+        o.insert(QLatin1String("peer"), QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()));
+        o.insert(QLatin1String("since"), wallNow - (now - r.sinceMs));
+        o.insert(QLatin1String("messages"), r.delivered);
+        clients.append(o);
+    }
+    QJsonObject o;
+    o.insert(QLatin1String("clients"), clients);
+    o.insert(QLatin1String("clientsTruncated"), qint64(rows.size() - shown));
+    return o;
 }
 
 Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
@@ -435,7 +488,13 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         return Transport::Other;
     }
     if (path == "/stats") {
-        answer(HttpResponse::json(200, statsJson()));
+        QJsonObject o = statsJson();
+        if (request.query.queryItemValue(QStringLiteral("clients")) == u"1") {
+            const QJsonObject clients = clientsJson();
+            for (auto it = clients.begin(); it != clients.end(); ++it)
+                o.insert(it.key(), it.value());
+        }
+        answer(HttpResponse::json(200, o));
         return Transport::Other;
     }
     if (path == "/healthz") {
@@ -560,6 +619,8 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         stream->respond(cors(request, HttpResponse::error(400, why)));
         return;
     }
+    if (!m_pollClients.contains(stream))
+        m_pollClients.insert(stream, PollClient { nowMs(), 0 });
     qint64 holdMs = m_config.pollTimeoutMs;
     if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
         bool ok = false;
@@ -576,8 +637,9 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     const ResumeResult resume = m_log.resume(point);
     // No id named: answer at once with the live end, so the client learns where to start.
     if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
-        m_stats.at(Transport::LongPoll).messages += qint64(qMin<quint64>(m_log.lastId() - resume.cursor,
-                                                                         quint64(m_config.maxPollMessages)));
+        const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
+        m_stats.at(Transport::LongPoll).messages += sent;
+        pollDelivered(stream, sent);
         stream->respond(PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages),
                                               corsOrigin));
         return;

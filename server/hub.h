@@ -37,6 +37,12 @@ public:
     MessageLog &log() { return m_log; }
     ServerStats &stats() { return m_stats; }
     QJsonObject statsJson() const;
+    // The connected clients, oldest first, at most `limit`: {"clients": [{"transport", "peer",
+    // "since", "messages"}], "clientsTruncated": how many more} (docs/protocol.md, /stats).
+    // A long-polling client is its connection (kept alive between polls); SSE and WebSocket
+    // clients are their streams.
+    QJsonObject clientsJson(int limit = MaxListedClients) const;
+    static constexpr int MaxListedClients = 500;
 
     // Answers one HTTP request on the stream (some answer later: held polls, SSE).
     // Returns the transport the request belongs to, for the connection's figures.
@@ -45,7 +51,7 @@ public:
     // long-polling connection until it closes (*countedAsPoll remembers that for the caller,
     // which gives it back with connectionClosed()).
     Transport exchangeTransport(const HttpRequest &request, bool *countedAsPoll);
-    void connectionClosed(bool countedAsPoll);
+    void connectionClosed(bool countedAsPoll, const HttpStream *stream = nullptr);
     // The checks of a WebSocket handshake before either core accepts it: a foreign Origin (403,
     // RFC 6455 §10.2), another Sec-WebSocket-Version (426 naming 13, §4.4), a missing or malformed
     // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
@@ -74,6 +80,8 @@ public:
     void detach(StreamSession *session);
     void detach(PollSession *session);
     void holdPoll(PollSession *session, qint64 deadlineMs);
+    // Messages a poll answer carried on a connection, for its line in the client list.
+    void pollDelivered(const HttpStream *stream, qint64 messages);
     qint64 nowMs() const { return m_clock.elapsed(); }
 
 signals:
@@ -108,6 +116,14 @@ private:
     QTimer m_tickTimer;
     QTimer m_expireTimer;
     std::deque<std::pair<qint64, quint64>> m_rateSamples; // (ms, lastId) for messages/s
+    // The connections that have polled, for the client list: one entry per connection, gone when
+    // it closes (so bounded by the open connections).
+    struct PollClient
+    {
+        qint64 sinceMs = 0;
+        qint64 delivered = 0;
+    };
+    QHash<const HttpStream *, PollClient> m_pollClients;
     bool m_shuttingDown = false;
 };
 

@@ -27,6 +27,7 @@ public:
     void abort() override;
     qint64 pendingBytes() const override;
     QByteArray requestTarget() const override { return m_requestTarget; }
+    QByteArray peerAddress() const override { return formatPeer(m_socket->peerAddress(), m_socket->peerPort()); }
     // Cuts the connection as a network fault would: the session hears of it like any close.
     void drop() { m_socket->abort(); }
 

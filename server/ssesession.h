@@ -16,6 +16,7 @@ public:
 
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
+    QByteArray peerAddress() const override { return m_stream ? m_stream->peerAddress() : QByteArray(); }
 
 private:
     void deliver(const LogEntry &entry) override;

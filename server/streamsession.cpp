@@ -14,6 +14,7 @@ static qint64 replayHighWater(qint64 maxPending)
 StreamSession::StreamSession(Hub *hub, Transport transport) : m_hub(hub), m_transport(transport)
 {
     m_lastWriteMs = hub->nowMs();
+    m_sinceMs = m_lastWriteMs;
 }
 
 StreamSession::~StreamSession() = default;
@@ -51,6 +52,7 @@ void StreamSession::pump()
         deliver(*next);
         m_cursor = next->message.id;
         m_hub->stats().at(m_transport).messages++;
+        m_delivered++;
     }
     if (m_cursor == log.lastId())
         m_live = true;

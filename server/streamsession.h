@@ -24,6 +24,11 @@ public:
     Transport transport() const { return m_transport; }
     quint64 cursor() const { return m_cursor; }
     bool isLive() const { return m_live; }
+    // For the client list of /stats?clients=1: when it opened (Hub::nowMs()), the log messages
+    // it was sent, and the client's address.
+    qint64 sinceMs() const { return m_sinceMs; }
+    qint64 delivered() const { return m_delivered; }
+    virtual QByteArray peerAddress() const = 0;
 
     void start(const ResumeResult &resume);
     // Writes what the log holds past the cursor.
@@ -47,6 +52,8 @@ protected:
 private:
     Transport m_transport;
     quint64 m_cursor = 0;
+    qint64 m_sinceMs = 0;
+    qint64 m_delivered = 0;
     bool m_live = false;
     bool m_finished = false;
     bool m_pumping = false;

@@ -16,6 +16,7 @@ public:
 
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
+    QByteArray peerAddress() const override { return m_channel ? m_channel->peerAddress() : QByteArray(); }
 
 private:
     void deliver(const LogEntry &entry) override;

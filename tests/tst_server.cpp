@@ -3,6 +3,10 @@
 
 #include "hub.h"
 
+#include <QDateTime>
+#include <QJsonArray>
+#include <QSet>
+
 using namespace rtlab;
 using namespace rtlab::test;
 
@@ -37,6 +41,7 @@ private slots:
     void sseReplaysLargeHistoryInOrder();
     void ticksDescribeTheServer();
     void statsAndHealth();
+    void statsListsConnectedClients();
     void headOptionsAndCors();
     void gracefulShutdown();
 };
@@ -677,6 +682,75 @@ void tst_Server::statsAndHealth()
     const RawResponse health = request(server->port(), "GET", "/healthz");
     QCOMPARE(health.status, 200);
     QCOMPARE(health.json().value(QLatin1String("lastId")).toInteger(), 1);
+}
+
+void tst_Server::statsListsConnectedClients()
+{
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    SseClient sse(port);
+    QVERIFY(sse.waitOpen());
+    WsClient ws(port);
+    QVERIFY(ws.waitOpen());
+    // A long-polling client: one keep-alive connection, polled twice.
+    RawHttp lp(port);
+    QVERIFY(lp.connected());
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n\r\n";
+    lp.send("GET /poll HTTP/1.1\r\n" + host);
+    RawResponse first;
+    QVERIFY(lp.read(&first));
+    const qint64 cursor = first.json().value(QLatin1String("cursor")).toInteger();
+    QVERIFY(publish(port, QStringLiteral("to everyone")) > 0);
+    QVERIFY(sse.waitEvents(1));
+    QVERIFY(ws.waitMessages(1));
+    lp.send("GET /poll?after=" + QByteArray::number(cursor) + " HTTP/1.1\r\n" + host);
+    RawResponse second;
+    QVERIFY(lp.read(&second));
+    QCOMPARE(pollMessages(second).size(), 1);
+    const qint64 after = QDateTime::currentMSecsSinceEpoch();
+
+    // Without the parameter: no list (the dashboards that poll /stats pay nothing for it).
+    QVERIFY(!request(port, "GET", "/stats").json().contains(QLatin1String("clients")));
+
+    const QJsonObject stats = request(port, "GET", "/stats?clients=1").json();
+    QCOMPARE(stats.value(QLatin1String("clientsTruncated")).toInteger(), 0);
+    const QJsonArray clients = stats.value(QLatin1String("clients")).toArray();
+    QCOMPARE(clients.size(), 3); // the /stats requests themselves are no clients
+    const QMap<QString, quint16> localPorts { { QStringLiteral("sse"), sse.socket.localPort() },
+                                             { QStringLiteral("ws"), ws.socket.localPort() },
+                                             { QStringLiteral("lp"), lp.socket().localPort() } };
+    QSet<QString> seen;
+    for (const QJsonValue &v : clients) {
+        const QJsonObject c = v.toObject();
+        const QString transport = c.value(QLatin1String("transport")).toString();
+        QVERIFY2(localPorts.contains(transport), qPrintable(transport));
+        seen.insert(transport);
+        QCOMPARE(c.value(QLatin1String("peer")).toString(),
+                 QStringLiteral("127.0.0.1:%1").arg(localPorts.value(transport)));
+        QCOMPARE(c.value(QLatin1String("messages")).toInteger(), 1);
+        const qint64 since = c.value(QLatin1String("since")).toInteger();
+        QVERIFY2(since >= before - 5 && since <= after + 5, qPrintable(QString::number(since - before)));
+    }
+    QCOMPARE(seen.size(), 3);
+
+    // At most `limit`, and how many more.
+    const QJsonObject one = server->hub()->clientsJson(1);
+    QCOMPARE(one.value(QLatin1String("clients")).toArray().size(), 1);
+    QCOMPARE(one.value(QLatin1String("clientsTruncated")).toInteger(), 2);
+
+    // A client that leaves leaves the list.
+    sse.socket.abort();
+    QVERIFY(QTest::qWaitFor(
+            [&] { return request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray().size() == 2; },
+            WaitMs));
+    lp.socket().abort();
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const QJsonArray left = request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray();
+                return left.size() == 1 && left.at(0).toObject().value(QLatin1String("transport")).toString() == u"ws";
+            },
+            WaitMs));
 }
 
 void tst_Server::headOptionsAndCors()

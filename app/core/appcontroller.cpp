@@ -39,7 +39,11 @@ AppController::AppController(QObject *parent) : QObject(parent)
         if (m_bundled)
             connectClient(url);
     });
-    connect(&m_server, &ServerProcess::errorOccurred, this, &AppController::errorOccurred);
+    connect(&m_server, &ServerProcess::errorOccurred, this, [this](const QString &message) {
+        // Also where `rtlab --listen` was typed: a port in use must not go unnoticed.
+        std::fprintf(stderr, "rtlab: bundled server: %s\n", qPrintable(message));
+        emit errorOccurred(message);
+    });
     // The relay and the compare lanes run on a network thread of their own: the lanes take their
     // receive timestamps there, so that painting and models on the GUI thread cannot delay them
     // (docs/benchmarks.md: the window's p99 was 5-6× rtlab-cli's at 2,000 msg/s when they shared it).
@@ -93,6 +97,8 @@ void AppController::start(const QUrl &server)
     m_mode = mode;
     m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
                        .value_or(ReconnectPolicy::Preset::Exponential);
+    if (!m_listenFromCommandLine)
+        m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
     const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
     if (saved.isValid() && !saved.isEmpty())
         connectTo(saved);
@@ -113,6 +119,27 @@ void AppController::saveSettings()
     s.setValue(QStringLiteral("transport"), RealtimeClient::modeKey(m_mode));
     s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
     s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
+}
+
+void AppController::setListenAddress(const ListenAddress &address, bool remember)
+{
+    if (remember) {
+        QSettings s;
+        s.setValue(QStringLiteral("classroom/listen"), address.toString());
+    } else {
+        m_listenFromCommandLine = true;
+    }
+    if (address == m_server.listenAddress()) {
+        // The same address again after it failed (the port was taken, now freed): try again.
+        if (m_bundled && m_server.state() == ServerProcess::State::Failed)
+            m_server.start();
+        return;
+    }
+    m_server.setListenAddress(address);
+    emit listenAddressChanged(address);
+    // A new address is a new server process: the clients follow it to its new URL.
+    if (m_bundled && m_server.state() != ServerProcess::State::Stopped)
+        m_server.restart();
 }
 
 void AppController::setNickname(const QString &nickname)
@@ -172,6 +199,8 @@ void AppController::connectClient(const QUrl &url)
 {
     const bool changed = url != m_url;
     m_url = url;
+    if (changed)
+        m_clients.setServer(url); // straight to the server: the relay's faults are not its figures
     const QHostAddress address(url.host());
     if (!address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
         m_relay->setTarget(address, quint16(url.port(80)));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatmodel.h"
+#include "connectedclientsmodel.h"
 #include "eventlogmodel.h"
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
@@ -77,6 +78,13 @@ public:
     // The hold long polls ask for (the server caps it); the lanes restart with it.
     void setPollHoldMs(qint64 ms);
     qint64 pollHoldMs() const { return m_pollHoldMs; }
+    // The clients the server has now, per transport (its /stats?clients=1), for the Dashboard.
+    ConnectedClientsModel *connectedClients() { return &m_clients; }
+    // Classroom mode: where the bundled server listens (invalid: loopback on a free port).
+    // Restarts a running bundled server there. `remember` keeps it for the next launch (the
+    // Classroom panel); rtlab --listen applies it to this run only.
+    void setListenAddress(const ListenAddress &address, bool remember = true);
+    ListenAddress listenAddress() const { return m_server.listenAddress(); }
     void connectTo(const QUrl &url);
     void useBundledServer();
     void restartServer();
@@ -109,6 +117,7 @@ signals:
     void modeChanged(rtlab::RealtimeClient::Mode mode);
     void compareEnabledChanged(bool enabled);
     void nicknameChanged(const QString &nickname);
+    void listenAddressChanged(const rtlab::ListenAddress &address);
     void errorOccurred(const QString &message);
     // The lanes were replaced: views drop what they hold of the old ones.
     void lanesRestarted();
@@ -134,6 +143,8 @@ private:
     std::array<RealtimeClient *, TransportKindCount> m_lanes {}; // live on m_network
     std::shared_ptr<WireCapture> m_capture = std::make_shared<WireCapture>();
     ChatModel m_chat;
+    ConnectedClientsModel m_clients;
+    bool m_listenFromCommandLine = false;
     EventLogModel m_events;
     std::map<Series, TimeSeries> m_series;
     std::array<TimeSeries, TransportKindCount> m_laneLatency;

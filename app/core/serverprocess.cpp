@@ -70,8 +70,9 @@ void ServerProcess::start()
     m_stdout.clear();
     m_process = new QProcess(this);
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
-    m_process->setStandardErrorFile(QProcess::nullDevice());
+    m_stderr.clear();
     connect(m_process, &QProcess::readyReadStandardOutput, this, &ServerProcess::onReadyRead);
+    connect(m_process, &QProcess::readyReadStandardError, this, &ServerProcess::onStandardError);
     connect(m_process, &QProcess::finished, this, &ServerProcess::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
         if (e == QProcess::FailedToStart)
@@ -82,8 +83,9 @@ void ServerProcess::start()
     // server with SIGTERM, so no orphan is left listening.
     m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 #endif
-    QStringList args { QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                       QString::number(m_port) };
+    const bool fixed = m_listen.isValid();
+    QStringList args { QStringLiteral("--host"), fixed ? m_listen.hostArgument() : QStringLiteral("127.0.0.1"),
+                       QStringLiteral("--port"), QString::number(fixed ? m_listen.port() : m_port) };
     args += m_extra;
     args += m_overrides; // last: rtlab-server takes the last value of an option given twice
     m_running = m_extra + m_overrides;
@@ -104,8 +106,37 @@ void ServerProcess::onReadyRead()
     m_startTimeout.stop();
     m_url = QUrl(match.captured(1));
     m_port = quint16(m_url.port());
+    m_runningAddress = ListenAddress(QHostAddress(m_url.host()), m_port);
+    // "Every interface" is no address to connect to: this machine's own clients use loopback.
+    if (m_runningAddress.isAny())
+        m_url.setHost(m_runningAddress.localHost());
     setState(State::Running);
     emit started(m_url);
+}
+
+void ServerProcess::setListenAddress(const ListenAddress &address)
+{
+    m_listen = address;
+    if (!address.isValid())
+        m_port = 0; // back to a free loopback port, not the class's fixed one
+}
+
+void ServerProcess::onStandardError()
+{
+    m_stderr += m_process->readAllStandardError().right(4096);
+    if (m_stderr.size() > 4096)
+        m_stderr = m_stderr.right(4096);
+}
+
+QString ServerProcess::lastErrorLine() const
+{
+    const QList<QByteArray> lines = m_stderr.trimmed().split('\n');
+    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
+        const QByteArray line = it->trimmed();
+        if (!line.isEmpty())
+            return QString::fromUtf8(line);
+    }
+    return {};
 }
 
 void ServerProcess::stop()
@@ -140,6 +171,7 @@ void ServerProcess::stopAndWait(int timeoutMs)
     }
     delete m_process;
     m_process = nullptr;
+    m_runningAddress = {};
     m_startTimeout.stop();
     m_killTimer.stop();
     setState(State::Stopped);
@@ -149,12 +181,17 @@ void ServerProcess::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     m_killTimer.stop();
     m_startTimeout.stop();
+    onStandardError(); // what is left in the pipe
     m_process->deleteLater();
     m_process = nullptr;
     const bool expected = m_state == State::Stopping;
+    m_runningAddress = {};
     if (!expected && m_state != State::Failed) {
         m_error = status == QProcess::CrashExit ? QStringLiteral("rtlab-server crashed")
                                                 : QStringLiteral("rtlab-server exited with status %1").arg(exitCode);
+        // Its own words say why (a port in use, an address not of this machine): show them.
+        if (const QString why = lastErrorLine(); !why.isEmpty())
+            m_error = why;
         setState(State::Failed);
         emit errorOccurred(m_error);
     } else if (expected) {
@@ -168,6 +205,7 @@ void ServerProcess::onFinished(int exitCode, QProcess::ExitStatus status)
 void ServerProcess::fail(const QString &message)
 {
     m_error = message;
+    m_runningAddress = {};
     setState(State::Failed);
     emit errorOccurred(message);
     if (m_process) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "listenaddress.h"
+
 #include <QObject>
 #include <QProcess>
 #include <QTimer>
@@ -36,6 +38,14 @@ public:
     // True when the running process was started with other arguments than it would be now.
     bool argumentsChanged() const { return m_running != m_extra + m_overrides; }
 
+    // A fixed address for a class (rtlab --listen): from the next start, the server listens there
+    // and nowhere else; a port in use is an error, never a fallback to another port. An invalid
+    // address (the default) means loopback on a free port.
+    void setListenAddress(const ListenAddress &address);
+    ListenAddress listenAddress() const { return m_listen; }
+    // Where the running server listens (its --host and port), for a join URL; invalid when stopped.
+    ListenAddress runningAddress() const { return m_runningAddress; }
+
     State state() const { return m_state; }
     QUrl url() const { return m_url; }
     QString errorString() const { return m_error; }
@@ -58,6 +68,9 @@ signals:
 private:
     void setState(State state);
     void onReadyRead();
+    void onStandardError();
+    // The server's last stderr line, if it said anything.
+    QString lastErrorLine() const;
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void fail(const QString &message);
 
@@ -73,6 +86,9 @@ private:
     quint16 m_port = 0;
     QString m_error;
     QByteArray m_stdout;
+    QByteArray m_stderr; // the last few KiB: why a start failed, in the server's words
+    ListenAddress m_listen;
+    ListenAddress m_runningAddress;
     bool m_restartPending = false;
 };
 

@@ -37,7 +37,7 @@ void StatsPoller::poll()
     if (m_connection.isBusy())
         return;
     HttpClientConnection::Request r;
-    r.target = "/stats";
+    r.target = m_target;
     m_body.clear();
     m_connection.send(r);
 }

@@ -16,6 +16,8 @@ public:
     explicit StatsPoller(QObject *parent = nullptr);
     void setServer(const QUrl &server);
     void setInterval(int ms) { m_timer.setInterval(ms); }
+    // The request target (default "/stats"); e.g. "/stats?clients=1" for the client list.
+    void setTarget(const QByteArray &target) { m_target = target; }
     void start() { m_timer.start(); poll(); }
     void stop() { m_timer.stop(); }
     QJsonObject latest() const { return m_latest; }
@@ -35,6 +37,7 @@ private:
     HttpClientConnection m_connection;
     QTimer m_timer;
     QByteArray m_body;
+    QByteArray m_target = "/stats";
     QJsonObject m_latest;
     QJsonObject m_previous;
     qint64 m_intervalMs = 0;

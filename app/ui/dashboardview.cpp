@@ -5,10 +5,15 @@
 #include "timeserieschart.h"
 
 #include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
 
 namespace rtlab {
 
-DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent)
+DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent), m_controller(c)
 {
     const QPalette &pal = palette();
     using S = AppController::Series;
@@ -39,19 +44,85 @@ DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent
     rss->addLine(&c->series(S::Rss), pal.color(QPalette::Text));
 
     // Two rows of three: short enough for a 480-pixel-high screen.
-    auto *grid = new QGridLayout(this);
+    auto *charts = new QWidget(this);
+    auto *grid = new QGridLayout(charts);
+    grid->setContentsMargins(0, 0, 0, 0);
     grid->addWidget(connections, 0, 0);
     grid->addWidget(bytes, 0, 1);
     grid->addWidget(held, 0, 2);
     grid->addWidget(rate, 1, 0);
     grid->addWidget(latency, 1, 1);
     grid->addWidget(rss, 1, 2);
+
+    // The connected clients: counts per transport on top (the server's own, all of them), then
+    // one row per client (the first 500 the server lists), grouped by transport.
+    auto *clients = new QWidget(this);
+    m_counts = new QLabel(clients);
+    m_counts->setObjectName(QStringLiteral("clientCounts"));
+    m_counts->setTextFormat(Qt::RichText);
+    m_counts->setWordWrap(true);
+    m_counts->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_table = new QTableView(clients);
+    m_table->setObjectName(QStringLiteral("clientTable"));
+    m_table->setModel(c->connectedClients());
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ConnectedClientsModel::PeerColumn, QHeaderView::Stretch);
+    auto *clientsLayout = new QVBoxLayout(clients);
+    clientsLayout->setContentsMargins(0, 0, 0, 0);
+    clientsLayout->addWidget(m_counts);
+    clientsLayout->addWidget(m_table, 1);
+    connect(c->connectedClients(), &ConnectedClientsModel::updated, this, &DashboardView::refreshCounts);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(charts);
+    split->addWidget(clients);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    split->setChildrenCollapsible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(split);
+    refreshCounts();
+
     for (QWidget *w : { static_cast<QWidget *>(connections), static_cast<QWidget *>(held), static_cast<QWidget *>(rate),
                         static_cast<QWidget *>(bytes), static_cast<QWidget *>(latency), static_cast<QWidget *>(rss) })
         connect(c, &AppController::refreshed, w, [w] {
             if (w->isVisible())
                 w->update();
         });
+}
+
+void DashboardView::showEvent(QShowEvent *event)
+{
+    m_controller->connectedClients()->setActive(true);
+    QWidget::showEvent(event);
+}
+
+void DashboardView::hideEvent(QHideEvent *event)
+{
+    m_controller->connectedClients()->setActive(false);
+    QWidget::hideEvent(event);
+}
+
+void DashboardView::refreshCounts()
+{
+    const ConnectedClientsModel *model = m_controller->connectedClients();
+    QStringList parts;
+    const QPalette &pal = palette();
+    const std::array<TransportKind, 3> kinds { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket };
+    for (size_t i = 0; i < kinds.size(); ++i) {
+        const QString key = QLatin1String(ConnectedClientsModel::TransportKeys[i]);
+        const qint64 n = model->count(key);
+        parts << tr("<b><span style='color:%1'>%2</span></b>: %3")
+                         .arg(transportColor(kinds[i], pal).name(), ConnectedClientsModel::transportLabel(key),
+                              n == 1 ? tr("1 client") : tr("%1 clients").arg(n));
+    }
+    QString text = tr("Connected clients — %1").arg(parts.join(QStringLiteral(" · ")));
+    if (model->truncated() > 0)
+        text += tr(" (the list shows the first 500; %1 more not listed)").arg(model->truncated());
+    m_counts->setText(text);
 }
 
 } // namespace rtlab

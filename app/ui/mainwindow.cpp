@@ -2,6 +2,11 @@
 
 #include "appcontroller.h"
 #include "chatview.h"
+#include "classroom.h"
+#include "classroompanel.h"
+#include "fittinglabel.h"
+#include "fontzoom.h"
+#include "presenterbanner.h"
 #include "compareview.h"
 #include "dashboardview.h"
 #include "labcontroller.h"
@@ -128,9 +133,11 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_active->setObjectName(QStringLiteral("connectionState"));
     bar->addWidget(m_active);
     bar->addSeparator();
-    m_continuity = new QLabel(bar);
-    m_continuity->setToolTip(tr("Every message id seen once and in order: gaps and duplicates must stay at zero "
-                                "across reconnects and switches."));
+    // A short form where the bar is narrow (a large font or scale): never hidden behind "»".
+    auto *continuity = new FittingLabel(bar);
+    continuity->setExplanation(tr("Every message id seen once and in order: gaps and duplicates must stay at zero "
+                                  "across reconnects and switches."));
+    m_continuity = continuity;
     bar->addWidget(m_continuity);
 
     // Status texts change all the time: they are cut, never widen the window.
@@ -141,6 +148,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     statusBar()->addWidget(m_serverStatus, 1);
     statusBar()->addPermanentWidget(m_clientStatus);
     buildMenus();
+    buildClassroom();
 
     connect(controller, &AppController::refreshed, this, &MainWindow::refreshStatus);
     connect(controller, &AppController::errorOccurred, this,
@@ -400,6 +408,8 @@ void MainWindow::refreshStatus()
     if (m_controller->usingBundledServer()) {
         m_serverStatus->setText(tr("Bundled server %1 — %2")
                                         .arg(server->url().toString(), ServerProcess::stateName(server->state())));
+        if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
+            m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
     } else {
         m_serverStatus->setText(tr("Server %1").arg(m_controller->serverUrl().toString()));
     }
@@ -438,12 +448,75 @@ void MainWindow::refreshStatus()
     const bool ok = c.gaps == 0 && c.duplicates == 0;
     // Singular and plural spelled out: no translation is loaded to pick a plural form.
     const auto count = [](qint64 n, const QString &one, const QString &many) { return (n == 1 ? one : many).arg(n); };
-    m_continuity->setText(tr(" continuity: %1 · %2 %3 · %4 · %5 ")
-                                  .arg(count(c.gaps, tr("<b>%1</b> gap"), tr("<b>%1</b> gaps")),
-                                       count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
-                                       ok ? QStringLiteral("✓") : QStringLiteral("✗"),
-                                       count(c.delivered, tr("%1 message"), tr("%1 messages")),
-                                       count(c.resets, tr("%1 reset"), tr("%1 resets"))));
+    const QString gaps = count(c.gaps, tr("<b>%1</b> gap"), tr("<b>%1</b> gaps"));
+    const QString mark = ok ? QStringLiteral("✓") : QStringLiteral("✗");
+    static_cast<FittingLabel *>(m_continuity)
+            ->setTexts(tr(" continuity: %1 · %2 %3 · %4 · %5 ")
+                               .arg(gaps, count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
+                                    mark, count(c.delivered, tr("%1 message"), tr("%1 messages")),
+                                    count(c.resets, tr("%1 reset"), tr("%1 resets"))),
+                       tr(" %1 · %2 %3 ").arg(gaps, count(c.duplicates, tr("<b>%1</b> dup."), tr("<b>%1</b> dup.")), mark));
+}
+
+// Classroom mode and presenter view: the View menu, the lesson banner above the tabs, the
+// classroom panel (opened by itself the first time the server listens beyond loopback).
+void MainWindow::buildClassroom()
+{
+    m_zoom = new FontZoom(this);
+    m_presenter = new PresenterBanner(m_lab->lessons(), this);
+    if (auto *layout = qobject_cast<QVBoxLayout *>(centralWidget()->layout()))
+        layout->insertWidget(0, m_presenter);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    menuBar()->insertMenu(menuBar()->actions().at(menuBar()->actions().size() - 2), view); // before Help
+    QAction *classroom = view->addAction(tr("&Classroom…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K), this,
+                                         &MainWindow::showClassroom);
+    classroom->setToolTip(tr("Listen for students, and show them where to join (URL and QR code)"));
+    m_presenterAction = view->addAction(tr("&Presenter view"));
+    m_presenterAction->setCheckable(true);
+    m_presenterAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_presenterAction->setToolTip(tr("The running lesson's title and text, large, above the tabs"));
+    connect(m_presenterAction, &QAction::toggled, m_presenter, [this](bool on) {
+        m_presenter->setPresenterEnabled(on);
+        QSettings().setValue(QStringLiteral("view/presenter"), on);
+    });
+    m_presenterAction->setChecked(QSettings().value(QStringLiteral("view/presenter"), false).toBool());
+    view->addSeparator();
+    QAction *in = view->addAction(tr("Zoom &in"), m_zoom, &FontZoom::zoomIn);
+    // Ctrl+= as well: keyboards without a plus key, where Ctrl++ needs Shift.
+    in->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence(Qt::CTRL | Qt::Key_Equal) });
+    QAction *out = view->addAction(tr("Zoom &out"), m_zoom, &FontZoom::zoomOut);
+    out->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Minus));
+    view->addAction(tr("&Reset zoom"), QKeySequence(Qt::CTRL | Qt::Key_0), m_zoom, &FontZoom::reset);
+    for (QAction *a : view->actions())
+        addAction(a); // shortcuts work with the menu bar hidden too
+
+    connect(m_controller->server(), &ServerProcess::started, this, [this] {
+        const ListenAddress a = m_controller->server()->runningAddress();
+        if (!a.reachesBeyondLoopback())
+            return;
+        const QList<QHostAddress> join = Classroom::joinAddresses(a, Classroom::lanAddresses());
+        if (!join.isEmpty())
+            statusBar()->showMessage(tr("Students join at %1").arg(Classroom::joinUrl(join.first(), a.port()).toString()),
+                                     30000);
+        if (!std::exchange(m_classroomShown, true))
+            showClassroom();
+    });
+}
+
+ClassroomPanel *MainWindow::classroomPanel()
+{
+    if (!m_classroom)
+        m_classroom = new ClassroomPanel(m_controller, this);
+    return m_classroom;
+}
+
+void MainWindow::showClassroom()
+{
+    ClassroomPanel *panel = classroomPanel();
+    panel->show();
+    panel->raise();
+    panel->activateWindow();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -16,6 +16,9 @@ namespace rtlab {
 
 class AppController;
 class ChatView;
+class ClassroomPanel;
+class FontZoom;
+class PresenterBanner;
 class CompareView;
 class LabController;
 class LabView;
@@ -49,6 +52,12 @@ public:
     int pendingBrowserLaunches() const { return int(m_browserLaunchers.size()); }
     // The claims and lanes (.json, .csv) or the current tab (.png), by the file's suffix.
     bool writeResults(const QString &path);
+    // Classroom mode and presenter view (View menu).
+    ClassroomPanel *classroomPanel(); // created on first use
+    void showClassroom();
+    FontZoom *fontZoom() const { return m_zoom; }
+    PresenterBanner *presenterBanner() const { return m_presenter; }
+    QAction *presenterAction() const { return m_presenterAction; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -62,6 +71,7 @@ private:
     void fitToScreen();
     void showBrowserFailed(const QUrl &url, const QString &why);
     void exportResults();
+    void buildClassroom();
 
     AppController *m_controller;
     QTabWidget *m_tabs;
@@ -81,6 +91,11 @@ private:
     QAction *m_stopServer = nullptr;
     QMessageBox *m_browserFailed = nullptr;
     QList<QProcess *> m_browserLaunchers; // xdg-open runs, watched for failure; at most a few
+    ClassroomPanel *m_classroom = nullptr;
+    FontZoom *m_zoom = nullptr;
+    PresenterBanner *m_presenter = nullptr;
+    QAction *m_presenterAction = nullptr;
+    bool m_classroomShown = false;
 };
 
 } // namespace rtlab

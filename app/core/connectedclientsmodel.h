@@ -1,0 +1,65 @@
+#pragma once
+
+#include "statspoller.h"
+
+#include <QAbstractTableModel>
+#include <QJsonObject>
+
+#include <array>
+
+namespace rtlab {
+
+// The server's connected clients (GET /stats?clients=1), one row each, grouped by transport
+// (long polling, SSE, WebSocket) and oldest first within a group. The counts per transport are
+// the server's own (they include clients beyond the listed 500). Polls only while active: a
+// hidden Dashboard costs the server nothing.
+class ConnectedClientsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { TransportColumn, PeerColumn, SinceColumn, MessagesColumn, ColumnCount };
+    // The transports in the order of their groups, as the server names them.
+    static constexpr std::array<const char *, 3> TransportKeys { "lp", "sse", "ws" };
+
+    explicit ConnectedClientsModel(QObject *parent = nullptr);
+
+    void setServer(const QUrl &server);
+    void setActive(bool active);
+    bool isActive() const { return m_active; }
+    // One /stats?clients=1 answer: the rows and counts are replaced by its.
+    void setStats(const QJsonObject &stats);
+
+    // Connections open now for a transport key ("lp", "sse", "ws"), as /stats counts them.
+    qint64 count(const QString &transportKey) const;
+    // Clients the server left out of its list (it lists at most 500).
+    qint64 truncated() const { return m_truncated; }
+    // The transport key of a row.
+    QString transportKey(int row) const;
+    // A transport key in words ("Long Polling"…).
+    static QString transportLabel(const QString &key);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+signals:
+    // New figures arrived (the rows may be the same).
+    void updated();
+
+private:
+    struct Row
+    {
+        QString transport;
+        QString peer;
+        qint64 since = 0; // ms since the Unix epoch
+        qint64 messages = 0;
+    };
+    StatsPoller m_poller;
+    QList<Row> m_rows;
+    QJsonObject m_counts;
+    qint64 m_truncated = 0;
+    bool m_active = false;
+};
+
+} // namespace rtlab
