@@ -1,5 +1,6 @@
 // rtlab: the desktop client. Starts its own rtlab-server unless told to connect elsewhere.
 #include "appcontroller.h"
+#include "guidedtour.h"
 #include "headlesslesson.h"
 #include "lessoncatalog.h"
 #include "mainwindow.h"
@@ -76,7 +77,8 @@ int main(int argc, char *argv[])
                                                   "print the percentiles as JSON and quit."),
                                    QStringLiteral("S"));
     const QCommandLineOption tour({ QStringLiteral("tour") },
-                                  QStringLiteral("Run the short tour: each transport, a server restart, Auto."));
+                                  QStringLiteral("Start the guided tour: each transport, the three side by side, a "
+                                                 "server restart, Auto; Next goes on."));
     p.addOptions({ server, tab, compare, probe, tour });
     if (!p.parse(app.arguments())) {
         std::fprintf(stderr, "rtlab: %s (rtlab --help lists the options)\n", qPrintable(p.errorText()));
@@ -123,7 +125,7 @@ int main(int argc, char *argv[])
         controller.setCompareEnabled(true);
     if (p.isSet(tour))
         QObject::connect(controller.server(), &rtlab::ServerProcess::started, &controller,
-                         [&controller] { controller.runTour(); }, Qt::SingleShotConnection);
+                         [&window] { window.tour()->start(); }, Qt::SingleShotConnection);
     window.show();
     // SIGINT/SIGTERM close the window like the user would: settings saved, bundled server stopped.
     rtlab::UnixSignalWatcher signalWatcher;
