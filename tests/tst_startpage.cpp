@@ -250,6 +250,15 @@ void tst_StartPage::theTourActsThenWaitsForNext()
     QCOMPARE(tour->current(), 0);
     QCOMPARE(m_controller->client()->mode(), RealtimeClient::Mode::LongPoll);
 
+    // By keyboard: Alt+→ and Alt+← as in a browser.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    // (A button's shortcut animates a click: it lands a moment later.)
+    QTest::keyClick(panel->nextButton(), Qt::Key_Right, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(tour->current(), 1, WaitMs);
+    QTest::keyClick(panel->nextButton(), Qt::Key_Left, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(tour->current(), 0, WaitMs);
+
     // On to the compare step: the lanes come on; End puts transport and lanes back.
     QTest::mouseClick(panel->nextButton(), Qt::LeftButton);
     QTest::mouseClick(panel->nextButton(), Qt::LeftButton);

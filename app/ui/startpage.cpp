@@ -28,11 +28,12 @@ StartPage::StartPage(const QList<LessonInfo> &lessons, QWidget *parent) : QWidge
     big.setBold(true);
     title->setFont(big);
     title->setWordWrap(true);
-    auto *intro = new QLabel(tr("Each lesson sets up what its claim needs, says where to look, and puts everything "
-                                "back when it ends. Help → Start page brings you back here."),
+    auto *intro = new QLabel(tr("Pick a lesson below: it sets everything up, says where to look, and puts it all "
+                                "back when it ends."),
                              this);
+    intro->setToolTip(tr("Help → Start page brings you back here"));
     intro->setWordWrap(true);
-    m_tour = new QPushButton(tr("Take the guided &tour"), this);
+    m_tour = new QPushButton(tr("Take the &guided tour"), this);
     m_tour->setToolTip(tr("Six steps through the transports, one at a time: each says what it did and where to "
                           "look, and waits for Next"));
     m_tour->setDefault(true);
@@ -55,14 +56,14 @@ StartPage::StartPage(const QList<LessonInfo> &lessons, QWidget *parent) : QWidge
     grid->setVerticalSpacing(6);
     const std::array<std::pair<TransportKind, QString>, 3> transports { {
             { TransportKind::LongPoll,
-              tr("<b>Long polling</b>: the client asks, the server holds the request until it has a message, "
-                 "answers, and the client asks again at once: one request per delivery.") },
+              tr("<b>Long polling</b>: the client asks, the server holds the request until it has a message and "
+                 "answers, and the client asks again: one request per delivery.") },
             { TransportKind::Sse,
-              tr("<b>Server-Sent Events</b>: one request opens a response that never ends; the server writes each "
-                 "message into it as an event, one way, down to the client.") },
+              tr("<b>Server-Sent Events</b>: one request, and a response that never ends: the server writes each "
+                 "message into it as an event, one way only.") },
             { TransportKind::WebSocket,
               tr("<b>WebSocket</b>: one HTTP request is upgraded into a two-way connection; small frames then "
-                 "travel in both directions.") },
+                 "travel both ways.") },
     } };
     QStringList columnKeys;
     for (int col = 0; col < int(transports.size()); ++col) {

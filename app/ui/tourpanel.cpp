@@ -15,8 +15,13 @@ TourPanel::TourPanel(GuidedTour *tour, QWidget *parent) : QFrame(parent), m_tour
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
     {
+        // The window's colour with a tenth of the highlight: set apart from the tabs, in light and
+        // dark palettes alike.
         QPalette pal = palette();
-        pal.setColor(QPalette::Window, pal.color(QPalette::AlternateBase));
+        const QColor w = pal.color(QPalette::Window), h = pal.color(QPalette::Highlight);
+        pal.setColor(QPalette::Window, QColor::fromRgbF(w.redF() * 0.88f + h.redF() * 0.12f,
+                                                         w.greenF() * 0.88f + h.greenF() * 0.12f,
+                                                         w.blueF() * 0.88f + h.blueF() * 0.12f));
         setPalette(pal);
     }
     m_did = new QLabel(this);
@@ -27,8 +32,11 @@ TourPanel::TourPanel(GuidedTour *tour, QWidget *parent) : QFrame(parent), m_tour
         // Long sentences wrap; they never widen the window.
         l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     }
-    m_back = new QPushButton(tr("◀ Bac&k"), this);
-    m_next = new QPushButton(tr("&Next ▶"), this);
+    // Back and Next on Alt+← and Alt+→, as in a browser (letters would clash with the tabs' own).
+    m_back = new QPushButton(tr("◀ Back"), this);
+    m_back->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Left));
+    m_back->setToolTip(tr("The step before, again (Alt+←)"));
+    m_next = new QPushButton(tr("Next ▶"), this);
     m_end = new QPushButton(tr("&End tour"), this);
     m_end->setToolTip(tr("Stop here: your transport and the Compare setting go back to what they were"));
     connect(m_back, &QPushButton::clicked, tour, &GuidedTour::back);
@@ -69,8 +77,10 @@ void TourPanel::showStep(int index)
                            .arg(s.title.toHtmlEscaped(), s.did.toHtmlEscaped()));
     m_look->setText(tr("<b>Look at</b>: %1").arg(s.look.toHtmlEscaped()));
     m_back->setEnabled(m_tour->canGoBack());
-    m_next->setText(m_tour->canGoNext() ? tr("&Next ▶") : tr("&Finish"));
-    m_next->setToolTip(m_tour->canGoNext() ? tr("Do the next step") : tr("End the tour and put back what it changed"));
+    m_next->setText(m_tour->canGoNext() ? tr("Next ▶") : tr("Finish"));
+    m_next->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Right)); // setText() cleared it
+    m_next->setToolTip(m_tour->canGoNext() ? tr("Do the next step (Alt+→)")
+                                           : tr("End the tour and put back what it changed (Alt+→)"));
     QFrame::show();
     m_next->setFocus(); // Enter or Space goes on
 }

@@ -37,13 +37,13 @@ TransportSketch::TransportSketch(TransportKind kind, QWidget *parent) : QWidget(
 QSize TransportSketch::sizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.averageCharWidth() * 36, fm.height() * 11 };
+    return { fm.averageCharWidth() * 36, fm.height() * 9 };
 }
 
 QSize TransportSketch::minimumSizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.averageCharWidth() * 22, fm.height() * 11 };
+    return { fm.averageCharWidth() * 22, fm.height() * 9 };
 }
 
 static void drawArrow(QPainter &p, QPointF from, QPointF to, qreal head)
@@ -65,21 +65,22 @@ void TransportSketch::paintEvent(QPaintEvent *)
     QList<Bar> bars;
     switch (m_kind) {
     case TransportKind::LongPoll:
-        arrows = { { 0.02, Dir::Up, tr("GET /poll") },         { 0.30, Dir::Down, tr("200 + messages") },
-                   { 0.36, Dir::Up, tr("GET /poll (again)") }, { 0.70, Dir::Down, tr("200 + messages") },
-                   { 0.76, Dir::Up, tr("GET /poll …") } };
-        bars = { { 0.08, 0.30, tr("held") }, { 0.42, 0.70, tr("held") }, { 0.82, 1.0, QString() } };
+        arrows = { { 0.02, Dir::Up, tr("GET /poll") },
+                   { 0.32, Dir::Down, tr("200 + messages") },
+                   { 0.50, Dir::Up, tr("GET /poll, at once") },
+                   { 0.84, Dir::Down, tr("200 + messages") } };
+        bars = { { 0.08, 0.32, tr("held") }, { 0.56, 0.84, tr("held") } };
         break;
     case TransportKind::Sse:
         arrows = { { 0.02, Dir::Up, tr("GET /events") }, { 0.20, Dir::Down, tr("200 text/event-stream") },
                    { 0.42, Dir::Down, tr("event") },       { 0.60, Dir::Down, tr("event") },
                    { 0.78, Dir::Down, tr("event") } };
-        bars = { { 0.08, 1.0, tr("one open response") } };
+        bars = { { 0.08, 1.0, QString() } }; // one response that never ends
         break;
     case TransportKind::WebSocket:
         arrows = { { 0.02, Dir::Up, tr("GET /ws  Upgrade: websocket") }, { 0.20, Dir::Down, tr("101 Switching Protocols") },
-                   { 0.42, Dir::Down, tr("frame") },                    { 0.56, Dir::Up, tr("frame") },
-                   { 0.70, Dir::Down, tr("frame") },                    { 0.84, Dir::Up, tr("frame") } };
+                   { 0.44, Dir::Down, tr("frame") },                    { 0.62, Dir::Up, tr("frame (masked)") },
+                   { 0.80, Dir::Down, tr("frame") } };
         bars = { { 0.28, 1.0, QString() } };
         break;
     }
@@ -117,13 +118,14 @@ void TransportSketch::paintEvent(QPaintEvent *)
         p.setPen(QPen(colour, 1.0));
         p.drawRect(r);
         if (!b.label.isEmpty()) {
-            p.save();
-            p.translate(server + 7 + fm.ascent(), r.center().y());
-            p.rotate(90);
+            // Beside the bar, between the arrows that open and close it.
+            QFont italic = small;
+            italic.setItalic(true);
+            p.setFont(italic);
             p.setPen(ink);
-            p.drawText(QRectF(-r.height() / 2, -fm.ascent(), r.height(), fm.height()), Qt::AlignCenter,
-                       fm.elidedText(b.label, Qt::ElideRight, int(r.height())));
-            p.restore();
+            p.drawText(QRectF(server - 10 - margin * 3, r.center().y() - fm.height() / 2.0, margin * 3, fm.height()),
+                       Qt::AlignRight | Qt::AlignVCenter, b.label);
+            p.setFont(small);
         }
     }
     // The arrows slope down a little: each takes time to cross.
