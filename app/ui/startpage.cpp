@@ -34,7 +34,7 @@ StartPage::StartPage(const QList<LessonInfo> &lessons, QWidget *parent) : QWidge
     intro->setToolTip(tr("Help → Start page brings you back here"));
     intro->setWordWrap(true);
     m_tour = new QPushButton(tr("Take the &guided tour"), this);
-    m_tour->setToolTip(tr("Six steps through the transports, one at a time: each says what it did and where to "
+    m_tour->setToolTip(tr("Through the transports one step at a time: each step says what it did and where to "
                           "look, and waits for Next"));
     m_tour->setDefault(true);
     m_chat = new QPushButton(tr("&Just chat"), this);
