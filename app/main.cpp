@@ -1,5 +1,6 @@
 // rtlab: the desktop client. Starts its own rtlab-server unless told to connect elsewhere.
 #include "appcontroller.h"
+#include "guidedtour.h"
 #include "headlesslesson.h"
 #include "lessoncatalog.h"
 #include "listenaddress.h"
@@ -77,7 +78,8 @@ int main(int argc, char *argv[])
                                                   "print the percentiles as JSON and quit."),
                                    QStringLiteral("S"));
     const QCommandLineOption tour({ QStringLiteral("tour") },
-                                  QStringLiteral("Run the short tour: each transport, a server restart, Auto."));
+                                  QStringLiteral("Start the guided tour: each transport, the three side by side, a "
+                                                 "server restart, Auto; Next goes on."));
     const QCommandLineOption listen({ QStringLiteral("listen") },
                                     QStringLiteral("Classroom mode: the bundled server listens on HOST:PORT (e.g. "
                                                    "0.0.0.0:8080, [::]:8080) for students' browsers and rtlab; the "
@@ -144,7 +146,7 @@ int main(int argc, char *argv[])
         controller.setCompareEnabled(true);
     if (p.isSet(tour))
         QObject::connect(controller.server(), &rtlab::ServerProcess::started, &controller,
-                         [&controller] { controller.runTour(); }, Qt::SingleShotConnection);
+                         [&window] { window.tour()->start(); }, Qt::SingleShotConnection);
     window.show();
     // SIGINT/SIGTERM close the window like the user would: settings saved, bundled server stopped.
     rtlab::UnixSignalWatcher signalWatcher;

@@ -276,6 +276,7 @@ void tst_MainWindow::refusedMessageStaysInTheInput()
     m_controller->stopServer();
     QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; },
                             WaitMs));
+    m_window->showTab(QStringLiteral("chat")); // a first launch opens on the start page
     QLineEdit *input = m_window->chatView()->input();
     QTest::keyClicks(input, QStringLiteral("first"));
     QTest::keyClick(input, Qt::Key_Return);

@@ -289,17 +289,6 @@ bool AppController::retryChat(const QString &clientMsgId)
     return m_client.retry(clientMsgId);
 }
 
-void AppController::runTour(int stepMs)
-{
-    using M = RealtimeClient::Mode;
-    const QList<std::function<void()>> steps {
-        [this] { setMode(M::LongPoll); }, [this] { setMode(M::Sse); }, [this] { setMode(M::WebSocket); },
-        [this] { restartServer(); },      [this] { setMode(M::Auto); },
-    };
-    for (int i = 0; i < steps.size(); ++i)
-        QTimer::singleShot(stepMs * i, this, steps[i]);
-}
-
 void AppController::setPollHoldMs(qint64 ms)
 {
     m_pollHoldMs = qBound(qint64(0), ms, qint64(600000));

@@ -100,10 +100,6 @@ public:
     bool retryChat(const QString &clientMsgId);
     qint64 ownMessagesSent() const { return m_sent; }
 
-    // A short guided tour for a class: long polling, SSE, WebSocket a few seconds each, a server
-    // restart (watch the reset), then Auto. Each step shows in the timeline.
-    void runTour(int stepMs = 3000);
-
     bool compareEnabled() const { return m_compare; }
     void setCompareEnabled(bool enabled);
     // New compare lanes (compare turns on), starting from the server's live end: their figures

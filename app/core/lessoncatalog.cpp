@@ -1,6 +1,7 @@
 #include "lessoncatalog.h"
 
 #include <QCoreApplication>
+#include <QHash>
 
 namespace rtlab {
 
@@ -197,6 +198,48 @@ QString LessonCatalog::transportLabel(const QString &key)
     if (key == u"ws")
         return tr("WebSocket");
     return tr("All three");
+}
+
+QString LessonCatalog::cardTitle(const QString &id)
+{
+    // Apart from the catalog's entries, so that a new lesson needs no card title to run.
+    static const QHash<QString, const char *> titles {
+        { QStringLiteral("lp-simple"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "See long polling work with plain HTTP") },
+        { QStringLiteral("lp-fallback"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Block WebSockets and streams, watch Long Polling take over") },
+        { QStringLiteral("lp-vs-polling"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Race long polling against polling every second") },
+        { QStringLiteral("lp-resource"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "See why long polling costs requests") },
+        { QStringLiteral("lp-hold-timeouts"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Watch empty polls time out and ask again") },
+        { QStringLiteral("lp-latency"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Add a 100 ms round trip and watch long polling lag") },
+        { QStringLiteral("ws-low-overhead"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Count the bytes each message costs") },
+        { QStringLiteral("ws-bidirectional"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Send both ways on one WebSocket") },
+        { QStringLiteral("ws-many-connections"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Hold 200 idle WebSockets and weigh them") },
+        { QStringLiteral("ws-complex"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Look inside a WebSocket: handshake, masks, pings, close") },
+        { QStringLiteral("ws-blocked"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Block WebSockets and watch the fallback") },
+        { QStringLiteral("ws-security"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Knock from a foreign Origin and get refused") },
+        { QStringLiteral("sse-efficient"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Hear how quiet an idle SSE stream is") },
+        { QStringLiteral("sse-plain-http"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Stream SSE through a buffering proxy") },
+        { QStringLiteral("sse-server-loop"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Let the server push the dashboard over SSE") },
+        { QStringLiteral("sse-one-way"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "See SSE send each publish as a POST") },
+        { QStringLiteral("sse-connection-limit"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Open a 7th SSE stream, like a 7th browser tab") },
+        { QStringLiteral("sse-reconnect"), QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Cut SSE every 3 s and watch it resume") },
+        { QStringLiteral("proxy-idle-kill"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Let a proxy kill quiet connections") },
+        { QStringLiteral("server-restart"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Restart the server and catch the reset") },
+    };
+    if (const char *t = titles.value(id))
+        return tr(t);
+    const LessonInfo *l = find(id);
+    return l ? l->title : QString();
 }
 
 } // namespace rtlab

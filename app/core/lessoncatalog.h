@@ -27,6 +27,9 @@ public:
     static const QList<LessonInfo> &all();
     static const LessonInfo *find(const QString &id);
     static QString transportLabel(const QString &key); // "lp" → "Long Polling", "all" → "All three"
+    // The start page's card for a lesson: what the user will do, worded as an action ("See why
+    // long polling costs requests"); the lesson's title for a lesson without one.
+    static QString cardTitle(const QString &id);
 };
 
 } // namespace rtlab

@@ -298,12 +298,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         auto *b = new QPushButton(tr("Run lesson"), m_claims);
         b->setEnabled(claim.unavailable.isEmpty());
         const QString lesson = claim.lesson;
-        connect(b, &QPushButton::clicked, this, [this, lesson] {
-            const int i = m_lesson->findData(lesson);
-            if (i >= 0)
-                m_lesson->setCurrentIndex(i);
-            m_lab->startLesson(lesson);
-        });
+        connect(b, &QPushButton::clicked, this, [this, lesson] { runLesson(lesson); });
         m_claims->setIndexWidget(lab->claims()->index(row, ClaimsModel::ActionColumn), b);
     }
     m_claims->resizeRowsToContents();
@@ -351,6 +346,17 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         refreshLesson();
     });
     refreshRelay();
+}
+
+bool LabView::runLesson(const QString &id)
+{
+    const int i = m_lesson->findData(id);
+    if (i >= 0)
+        m_lesson->setCurrentIndex(i);
+    // The lesson's text (what to watch) in view.
+    if (auto *pages = findChild<QTabWidget *>(QStringLiteral("labPages")))
+        pages->setCurrentIndex(0);
+    return m_lab->startLesson(id);
 }
 
 void LabView::applyFaults()

@@ -22,6 +22,9 @@ class LabView : public QWidget
 public:
     LabView(AppController *app, LabController *lab, QWidget *parent = nullptr);
     QTableView *claimsView() const { return m_claims; }
+    // What a claim's Run lesson button does: shows the lesson's text and starts it. False (with a
+    // notice from the lab) when it cannot run.
+    bool runLesson(const QString &id);
 
 private:
     void applyFaults();

@@ -9,12 +9,15 @@
 #include "presenterbanner.h"
 #include "compareview.h"
 #include "dashboardview.h"
+#include "guidedtour.h"
 #include "labcontroller.h"
 #include "labview.h"
 #include "ledgerview.h"
 #include "resultsexport.h"
 #include "palette.h"
+#include "startpage.h"
 #include "timelineview.h"
+#include "tourpanel.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -36,6 +39,7 @@
 #include <QMessageBox>
 #include <QMetaEnum>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -97,7 +101,9 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     centralLayout->setContentsMargins(0, 0, 0, 0);
     centralLayout->setSpacing(2);
     centralLayout->addWidget(m_faultBanner);
-    centralLayout->addWidget(m_tabs, 1);
+    buildStartPageAndTour();
+    centralLayout->addWidget(m_tourPanel);
+    centralLayout->addWidget(m_pages, 1);
     setCentralWidget(central);
 
     // The transport toggle: a segmented control of exclusive actions, Ctrl+1…Ctrl+4.
@@ -162,6 +168,9 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     fitToScreen();
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_tabs->setCurrentIndex(s.value(QStringLiteral("window/tab"), 0).toInt());
+    // The first launch (no window saved yet) opens on the start page; later ones where the user left.
+    if (!s.contains(QStringLiteral("window/geometry")))
+        showStartPage();
     refreshStatus();
     refreshServerActions();
     refreshFaultBanner();
@@ -227,10 +236,8 @@ void MainWindow::buildMenus()
     connect(m_controller, &AppController::compareEnabledChanged, compare, &QAction::setChecked);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("Run a short &tour"), m_controller, [this] {
-        showTab(QStringLiteral("timeline"));
-        m_controller->runTour();
-    });
+    help->addAction(tr("&Start page"), this, &MainWindow::showStartPage);
+    help->addAction(tr("Take the guided &tour"), m_tour, &GuidedTour::start);
     help->addAction(tr("&About rtlab"), this, [this] {
         QMessageBox::about(this, tr("About rtlab"),
                            tr("<h3>rtlab %1</h3><p>A lab for Long Polling, Server-Sent Events and WebSockets: "
@@ -271,8 +278,55 @@ void MainWindow::showTab(const QString &name)
     const QStringList names { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
                               QStringLiteral("timeline"), QStringLiteral("lab"), QStringLiteral("bytes") };
     const int i = int(names.indexOf(name));
-    if (i >= 0)
+    if (i >= 0) {
         m_tabs->setCurrentIndex(i);
+        m_pages->setCurrentWidget(m_tabs);
+    }
+}
+
+void MainWindow::buildStartPageAndTour()
+{
+    m_startPage = new StartPage(this);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_tabs);
+    m_pages->addWidget(m_startPage);
+    m_tour = new GuidedTour(GuidedTour::transportScript(m_controller, m_lab->lessons()), this);
+    m_tourPanel = new TourPanel(m_tour, this);
+    connect(m_startPage, &StartPage::lessonRequested, this, &MainWindow::startLesson);
+    connect(m_startPage, &StartPage::tourRequested, m_tour, &GuidedTour::start);
+    connect(m_startPage, &StartPage::chatRequested, this, [this] {
+        showTab(QStringLiteral("chat"));
+        m_chat->input()->setFocus();
+    });
+    connect(m_tour, &GuidedTour::started, this,
+            [this] { m_tabBeforeTour = isStartPageShown() ? -1 : m_tabs->currentIndex(); });
+    connect(m_tour, &GuidedTour::stepEntered, this, [this](int i) { showTab(m_tour->step(i).tab); });
+    connect(m_tour, &GuidedTour::ended, this, [this] {
+        if (m_tabBeforeTour < 0) {
+            showStartPage();
+        } else {
+            m_tabs->setCurrentIndex(m_tabBeforeTour);
+            m_pages->setCurrentWidget(m_tabs);
+        }
+    });
+}
+
+bool MainWindow::isStartPageShown() const
+{
+    return m_pages->currentWidget() == m_startPage;
+}
+
+void MainWindow::showStartPage()
+{
+    m_pages->setCurrentWidget(m_startPage);
+    m_startPage->tourButton()->setFocus();
+}
+
+bool MainWindow::startLesson(const QString &id)
+{
+    m_tour->end(); // the lesson sets up its own transport
+    showTab(QStringLiteral("lab"));
+    return m_labView->runLesson(id);
 }
 
 void MainWindow::connectToUrl()
@@ -305,6 +359,9 @@ void MainWindow::refreshServerActions()
 
 MainWindow::~MainWindow()
 {
+    // A running lesson ends and puts everything back while this window is whole: it says so in the
+    // status bar, which is gone once ~QWidget deletes the lab with the other children.
+    m_lab->lessons()->stop();
     // A launcher still running may be the browser itself (xdg-open waits for it): QProcess would
     // kill it on destruction. Leave it running; the system reaps it when this process is gone.
     for (QProcess *p : std::as_const(m_browserLaunchers)) {

@@ -9,6 +9,7 @@ class QLabel;
 class QMessageBox;
 class QProcess;
 class QPushButton;
+class QStackedWidget;
 class QTabWidget;
 class QUrl;
 
@@ -20,8 +21,11 @@ class ClassroomPanel;
 class FontZoom;
 class PresenterBanner;
 class CompareView;
+class GuidedTour;
 class LabController;
 class LabView;
+class StartPage;
+class TourPanel;
 
 // The rtlab window: a transport toggle in the toolbar, chat / dashboard / compare / timeline
 // tabs, the bundled server's state in the status bar.
@@ -46,6 +50,14 @@ public:
     QAction *startServerAction() const { return m_startServer; }
     QAction *stopServerAction() const { return m_stopServer; }
     void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab", "bytes"
+    // The start page (first launch, Help → Start page) in place of the tabs, and the guided tour.
+    StartPage *startPage() const { return m_startPage; }
+    bool isStartPageShown() const;
+    void showStartPage();
+    GuidedTour *tour() const { return m_tour; }
+    TourPanel *tourPanel() const { return m_tourPanel; }
+    // A lesson card's path: ends the tour, shows the Lab and runs the lesson as its Run button does.
+    bool startLesson(const QString &id);
     // Opens the URL in the user's browser; when no browser can be started, says so in a dialog
     // that shows the URL to copy.
     void openInBrowser(const QUrl &url);
@@ -64,6 +76,7 @@ protected:
 
 private:
     void buildMenus();
+    void buildStartPageAndTour();
     void refreshStatus();
     void connectToUrl();
     void refreshFaultBanner();
@@ -79,6 +92,11 @@ private:
     CompareView *m_compare;
     LabController *m_lab;
     LabView *m_labView;
+    StartPage *m_startPage = nullptr;
+    QStackedWidget *m_pages = nullptr; // the tabs, or the start page in their place
+    GuidedTour *m_tour = nullptr;
+    TourPanel *m_tourPanel = nullptr;
+    int m_tabBeforeTour = -1; // where End takes the user back to; -1: the start page
     QActionGroup *m_transports;
     QLabel *m_continuity;
     QLabel *m_active;
