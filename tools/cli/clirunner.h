@@ -33,6 +33,7 @@ public:
         QSet<QString> onlyTypes; // empty: every type
         ReconnectPolicy policy;
         qint64 heartbeatMs = 15000;
+        qint64 pollIntervalMs = 1000; // short polling
     };
 
     explicit CliRunner(const Options &options, QObject *parent = nullptr);
