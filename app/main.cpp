@@ -72,7 +72,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption tab({ QStringLiteral("tab") },
                                  QStringLiteral("Open on this tab: chat, dashboard, compare, timeline, lab or bytes."),
                                  QStringLiteral("name"));
-    const QCommandLineOption compare({ QStringLiteral("compare") }, QStringLiteral("Start with all three lanes subscribed."));
+    const QCommandLineOption compare({ QStringLiteral("compare") }, QStringLiteral("Start with every transport's lane subscribed (the three real-time transports and short polling)."));
     const QCommandLineOption probe({ QStringLiteral("measure-responsiveness") },
                                    QStringLiteral("Measure how late the event loop runs a 10 ms timer for S seconds, "
                                                   "print the percentiles as JSON and quit."),

@@ -42,6 +42,7 @@ ClientTransport *ClientTransport::create(TransportKind kind, const Options &opti
     case TransportKind::LongPoll: return new LongPollTransport(options, parent);
     case TransportKind::Sse: return new SseTransport(options, parent);
     case TransportKind::WebSocket: return new WebSocketTransport(options, parent);
+    case TransportKind::Poll: return new LongPollTransport(options, parent, TransportKind::Poll);
     }
     return nullptr;
 }

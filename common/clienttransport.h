@@ -25,7 +25,7 @@ struct StreamPosition
     bool operator==(const StreamPosition &) const = default;
 };
 
-// One client transport behind one interface: long polling, SSE or WebSocket. It connects,
+// One client transport behind one interface: long polling, SSE, WebSocket or short polling. It connects,
 // resumes from its position, reconnects by its policy, drops duplicates by id, watches for a
 // dead peer, and reports every connection event. Messages come out in log order.
 class ClientTransport : public QObject
@@ -42,6 +42,7 @@ public:
         ReconnectPolicy policy;
         qint64 heartbeatMs = 15000; // the server's; no bytes for two of them = a dead peer (0: off)
         qint64 pollHoldMs = 25000;  // long poll: asked hold; the client gives up 5 s later
+        qint64 pollIntervalMs = 1000; // short poll: from one poll's start to the next's (at least 1)
         std::shared_ptr<ClockOffset> clock;
         std::shared_ptr<TransportStats> stats; // shared so figures survive a new instance
         // When set, every exchange, event and frame this transport sends or receives is recorded

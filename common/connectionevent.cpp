@@ -8,6 +8,7 @@ QString transportKindKey(TransportKind kind)
     case TransportKind::LongPoll: return QStringLiteral("lp");
     case TransportKind::Sse: return QStringLiteral("sse");
     case TransportKind::WebSocket: return QStringLiteral("ws");
+    case TransportKind::Poll: return QStringLiteral("poll");
     }
     return {};
 }
@@ -18,14 +19,18 @@ QString transportKindLabel(TransportKind kind)
     case TransportKind::LongPoll: return QStringLiteral("Long Polling");
     case TransportKind::Sse: return QStringLiteral("SSE");
     case TransportKind::WebSocket: return QStringLiteral("WebSocket");
+    case TransportKind::Poll: return QStringLiteral("Short Polling");
     }
     return {};
 }
 
 bool transportKindFromKey(QStringView key, TransportKind *kind)
 {
-    if (key == u"lp" || key == u"poll" || key == u"longpoll")
+    // "poll" is traditional (short) polling, not long polling.
+    if (key == u"lp" || key == u"longpoll")
         *kind = TransportKind::LongPoll;
+    else if (key == u"poll" || key == u"shortpoll")
+        *kind = TransportKind::Poll;
     else if (key == u"sse")
         *kind = TransportKind::Sse;
     else if (key == u"ws" || key == u"websocket")

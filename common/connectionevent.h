@@ -5,11 +5,13 @@
 
 namespace rtlab {
 
-// The three transports, as the clients name them.
-enum class TransportKind { LongPoll, Sse, WebSocket };
-inline constexpr int TransportKindCount = 3;
-QString transportKindKey(TransportKind kind);   // "lp", "sse", "ws"
-QString transportKindLabel(TransportKind kind); // "Long Polling", "SSE", "WebSocket"
+// The client transports, as the clients name them: the three real-time transports, and
+// traditional (short) polling, the baseline they are compared against (a GET /poll that is
+// answered at once, every interval). Poll comes last so that the first three keep their numbers.
+enum class TransportKind { LongPoll, Sse, WebSocket, Poll };
+inline constexpr int TransportKindCount = 4;
+QString transportKindKey(TransportKind kind);   // "lp", "sse", "ws", "poll"
+QString transportKindLabel(TransportKind kind); // "Long Polling", "SSE", "WebSocket", "Short Polling"
 bool transportKindFromKey(QStringView key, TransportKind *kind);
 
 // One thing that happened to a connection: what the GUI timeline draws and the CLI prints.

@@ -39,9 +39,12 @@ static void captureAnswer(const HttpClientConnection &c, const QByteArray &body)
     c.capture()->finishResponse(c.exchangeId(), label, body, status == 200 && messages.isEmpty(), ids);
 }
 
-LongPollTransport::LongPollTransport(const Options &options, QObject *parent)
-    : ClientTransport(TransportKind::LongPoll, options, parent), m_publisher(options.server, options.stats, this)
+LongPollTransport::LongPollTransport(const Options &options, QObject *parent, TransportKind kind)
+    : ClientTransport(kind, options, parent), m_publisher(options.server, options.stats, this)
 {
+    m_intervalTimer.setSingleShot(true);
+    m_intervalTimer.setTimerType(Qt::PreciseTimer); // the interval is what short polling is measured by
+    connect(&m_intervalTimer, &QTimer::timeout, this, &LongPollTransport::poll);
     // A held poll is silent by design: the client timeout below is its watchdog.
     setWatchdogEnabled(false);
     m_connection.setServer(options.server);
@@ -86,6 +89,7 @@ void LongPollTransport::connectNow()
 void LongPollTransport::disconnectNow()
 {
     m_clientTimeout.stop();
+    m_intervalTimer.stop();
     m_connection.abort();
     m_body.clear();
 }
@@ -100,13 +104,15 @@ void LongPollTransport::poll()
             r.target += "&epoch=" + QUrl::toPercentEncoding(m_position.epoch);
         // The first poll of a connection asks for an answer at once, so that the transport
         // knows it is through (and a live switch need not wait out a hold); the rest are held.
-        const double hold = m_opened ? double(options().pollHoldMs) / 1000.0 : 0.0;
+        // Short polling is never held.
+        const double hold = m_opened && !isShort() ? double(options().pollHoldMs) / 1000.0 : 0.0;
         r.target += "&timeout=" + QByteArray::number(hold);
     }
     r.captureKind = WireExchange::Kind::Poll;
     m_body.clear();
     stats().httpRequests++;
-    m_clientTimeout.start(int(options().pollHoldMs) + ClientMarginMs);
+    m_clientTimeout.start(int(isShort() ? 0 : options().pollHoldMs) + ClientMarginMs);
+    m_sinceLastPoll.start();
     m_connection.send(r);
 }
 
@@ -201,13 +207,28 @@ void LongPollTransport::onFinished()
     const QString epoch = answer.value(QLatin1String("epoch")).toString();
     const quint64 next = quint64(cursor.toInteger());
     if (messages.isEmpty() && m_position.lastId && !firstAnswer) {
-        stats().holdTimeouts++;
-        emitEvent(ConnectionEvent::Type::HoldTimeout, QStringLiteral("empty answer: poll again"));
+        if (isShort()) {
+            stats().idlePolls++; // nothing new yet: what traditional polling mostly gets
+        } else {
+            stats().holdTimeouts++;
+            emitEvent(ConnectionEvent::Type::HoldTimeout, QStringLiteral("empty answer: poll again"));
+        }
     }
     // The cursor is where the next poll goes on (a reset moves it; an empty answer keeps it).
     if (!m_position.lastId || epoch != m_position.epoch || next > *m_position.lastId)
         m_position = { epoch, next };
-    poll();
+    pollAgain();
+}
+
+void LongPollTransport::pollAgain()
+{
+    if (!isShort()) {
+        poll();
+        return;
+    }
+    // From the start of one poll to the start of the next: a fixed rate while answers are quick.
+    const qint64 interval = qMax<qint64>(1, options().pollIntervalMs);
+    m_intervalTimer.start(int(qBound(qint64(0), interval - m_sinceLastPoll.elapsed(), qint64(24 * 3600 * 1000))));
 }
 
 } // namespace rtlab

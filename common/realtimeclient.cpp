@@ -41,6 +41,7 @@ QString RealtimeClient::modeKey(Mode mode)
     case Mode::LongPoll: return QStringLiteral("lp");
     case Mode::Sse: return QStringLiteral("sse");
     case Mode::WebSocket: return QStringLiteral("ws");
+    case Mode::Poll: return QStringLiteral("poll");
     case Mode::Auto: return QStringLiteral("auto");
     }
     return {};
@@ -55,10 +56,18 @@ bool RealtimeClient::modeFromKey(QStringView key, Mode *mode)
     TransportKind kind;
     if (!transportKindFromKey(key, &kind))
         return false;
-    *mode = Mode(int(kind));
+    *mode = modeFor(kind);
     return true;
 }
 
+static_assert(int(RealtimeClient::Mode::LongPoll) == int(TransportKind::LongPoll)
+              && int(RealtimeClient::Mode::Sse) == int(TransportKind::Sse)
+              && int(RealtimeClient::Mode::WebSocket) == int(TransportKind::WebSocket)
+              && int(RealtimeClient::Mode::Poll) == int(TransportKind::Poll)
+              && int(RealtimeClient::Mode::Auto) == TransportKindCount,
+              "a Mode and its TransportKind share their number; Auto comes after them all");
+
+// Auto starts on WebSocket (and falls back to SSE, then long polling): never on short polling.
 static TransportKind kindFor(RealtimeClient::Mode mode)
 {
     return mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
@@ -101,6 +110,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
     o.policy = m_policy;
     o.heartbeatMs = m_heartbeatMs;
     o.pollHoldMs = m_pollHoldMs;
+    o.pollIntervalMs = m_pollIntervalMs;
     o.clock = m_clock;
     o.stats = m_stats[size_t(kind)];
     o.capture = m_capture;
@@ -256,6 +266,7 @@ void RealtimeClient::fallBack(const QString &why, bool closedAlready)
     if (!m_active || m_active->kind() == TransportKind::LongPoll)
         return; // nothing below long polling: it keeps trying by its policy
     const TransportKind from = m_active->kind();
+    // (Short polling is never a step down: from it, as from SSE, Auto goes to long polling.)
     const TransportKind to = from == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
     ConnectionEvent e;
     e.timeMs = QDateTime::currentMSecsSinceEpoch();
@@ -310,8 +321,25 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
     if (m_mode != Mode::Auto)
         return;
     if (from == m_pending) {
+        const TransportKind failed = from->kind();
         // A probe up did not get through (blocked still, or the network went): stay, try later.
         retire(std::exchange(m_pending, nullptr), QStringLiteral("probe failed: %1").arg(e.detail));
+        if (m_active && m_active->kind() == TransportKind::Poll && failed != TransportKind::LongPoll) {
+            // Switched to Auto from short polling: Auto never stays there. It steps down as it
+            // falls back, make before break, until a transport of its own opens.
+            const TransportKind next = failed == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
+            ConnectionEvent fell;
+            fell.timeMs = QDateTime::currentMSecsSinceEpoch();
+            fell.transport = failed;
+            fell.type = ConnectionEvent::Type::FellBack;
+            fell.detail = QStringLiteral("%1 → %2: %1 failed: %3")
+                                  .arg(transportKindLabel(failed), transportKindLabel(next), e.detail);
+            fell.blocked = e.blocked;
+            emit eventOccurred(fell);
+            m_pending = makeTransport(next);
+            m_pending->start(m_position);
+            return;
+        }
         m_probeTimer.start(m_probeIntervalMs);
     } else if (from == m_active) {
         onActiveFailed(from, e);

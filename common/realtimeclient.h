@@ -22,8 +22,12 @@ class RealtimeClient : public QObject
 {
     Q_OBJECT
 public:
-    enum class Mode { LongPoll, Sse, WebSocket, Auto };
+    // One mode per transport, numbered as TransportKind (Mode(int(kind)) is the mode of a kind),
+    // and Auto, which picks among WebSocket, SSE and long polling — never short polling, the
+    // baseline that is there to be compared against.
+    enum class Mode { LongPoll, Sse, WebSocket, Poll, Auto };
     Q_ENUM(Mode)
+    static Mode modeFor(TransportKind kind) { return Mode(int(kind)); }
 
     struct Continuity
     {
@@ -42,6 +46,9 @@ public:
     void setReconnectPolicy(const ReconnectPolicy &policy) { m_policy = policy; }
     void setHeartbeatMs(qint64 ms) { m_heartbeatMs = ms; }
     void setPollHoldMs(qint64 ms) { m_pollHoldMs = ms; }
+    // Short polling: from one poll's start to the next's (transports made from now on).
+    void setPollIntervalMs(qint64 ms) { m_pollIntervalMs = qMax<qint64>(1, ms); }
+    qint64 pollIntervalMs() const { return m_pollIntervalMs; }
     // Where the transports made from now on record what crosses the wire (null: nowhere).
     void setWireCapture(std::shared_ptr<WireCapture> capture) { m_capture = std::move(capture); }
     std::shared_ptr<WireCapture> wireCapture() const { return m_capture; }
@@ -80,7 +87,7 @@ public:
     const Outbox &outbox() const { return m_outbox; }
     void setOutboxLimits(const Outbox::Limits &limits);
 
-    static QString modeKey(Mode mode); // "lp", "sse", "ws", "auto"
+    static QString modeKey(Mode mode); // "lp", "sse", "ws", "poll", "auto"
     static bool modeFromKey(QStringView key, Mode *mode);
 
 signals:
@@ -119,6 +126,7 @@ private:
     ReconnectPolicy m_policy;
     qint64 m_heartbeatMs = 15000;
     qint64 m_pollHoldMs = 25000;
+    qint64 m_pollIntervalMs = 1000;
     std::shared_ptr<WireCapture> m_capture;
     int m_probeIntervalMs = 30000;
     Mode m_mode = Mode::Auto;

@@ -124,6 +124,7 @@ QJsonObject transportStatsToJson(const TransportStats &s, qint64 elapsedMs)
     o.insert(QLatin1String("reconnects"), s.reconnects);
     o.insert(QLatin1String("httpRequests"), s.httpRequests);
     o.insert(QLatin1String("holdTimeouts"), s.holdTimeouts);
+    o.insert(QLatin1String("idlePolls"), s.idlePolls);
     o.insert(QLatin1String("heartbeats"), s.heartbeats);
     o.insert(QLatin1String("resets"), s.resets);
     o.insert(QLatin1String("publishes"), s.publishes);

@@ -59,6 +59,7 @@ struct TransportStats
     qint64 reconnects = 0;   // attempts after a loss
     qint64 httpRequests = 0; // every HTTP request (polls, streams, handshakes, publishes)
     qint64 holdTimeouts = 0; // long polls answered empty
+    qint64 idlePolls = 0;    // short polls answered empty: requests that carried nothing
     qint64 heartbeats = 0;   // SSE comments, WebSocket pongs
     qint64 resets = 0;
     qint64 publishes = 0;

@@ -162,11 +162,15 @@ void tst_AppModels::timeSeriesIsBounded()
     QCOMPARE(s.maxSince(2000), 0.0);
 }
 
-// Three lanes' figures, filled by hand: ticks and chats, each with a one-part ledger.
+// Every lane's figures, filled by hand: ticks and chats, each with a one-part ledger.
 struct Lanes
 {
     std::array<TransportStats, TransportKindCount> stats;
-    std::array<bool, TransportKindCount> subscribed { true, true, true };
+    std::array<bool, TransportKindCount> subscribed = [] {
+        std::array<bool, TransportKindCount> all;
+        all.fill(true);
+        return all;
+    }();
     LedgerFollower::LaneStats accessor()
     {
         return [this](TransportKind k) { return subscribed[size_t(k)] ? &stats[size_t(k)] : nullptr; };
@@ -262,6 +266,7 @@ void tst_AppModels::ledgerFollowerFindsThePublishedMessage()
     QCOMPARE(shownId(f, TransportKind::WebSocket), std::nullopt);
     lanes.arrive(TransportKind::WebSocket, 3, MessageType::Chat, stamp);
     lanes.arrive(TransportKind::LongPoll, 3, MessageType::Chat, stamp);
+    lanes.arrive(TransportKind::Poll, 3, MessageType::Chat, stamp);
     for (quint64 id = 5; id <= 20; ++id)
         lanes.arriveEverywhere(id);
     f.update();

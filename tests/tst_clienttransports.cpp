@@ -7,6 +7,7 @@
 #include "websockettransport.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QTcpServer>
 
 using namespace rtlab;
@@ -22,7 +23,11 @@ private slots:
     void reconnectAndResume();
     void resetIsSurfaced_data();
     void resetIsSurfaced();
+    void liveSwitchDeliversEveryIdOnce_data();
     void liveSwitchDeliversEveryIdOnce();
+    void shortPollingFetchesABurstInOnePoll();
+    void shortPollingIdlesWithoutHoldTimeouts();
+    void autoNeverPicksShortPolling();
     void autoFallsBackAndGoesBackUp();
     void dropBeforeTheFirstMessageLosesNothing_data();
     void dropBeforeTheFirstMessageLosesNothing();
@@ -62,9 +67,17 @@ static ReconnectPolicy fastPolicy()
     return ReconnectPolicy::exponential(20, 200, 0.5);
 }
 
-void tst_ClientTransports::receiveAndPublish_data()
+// The three real-time transports and traditional (short) polling, which must follow the same
+// resume, duplicate, reset and continuity rules.
+static void addModesWithPoll()
 {
     addModes();
+    QTest::newRow("short polling") << RealtimeClient::Mode::Poll;
+}
+
+void tst_ClientTransports::receiveAndPublish_data()
+{
+    addModesWithPoll();
 }
 
 void tst_ClientTransports::receiveAndPublish()
@@ -100,13 +113,17 @@ void tst_ClientTransports::receiveAndPublish()
     // Each transport's own cost shape: long polling pays a request per answer.
     if (kind == TransportKind::LongPoll)
         QVERIFY(s.httpRequests >= 3);
+    if (kind == TransportKind::Poll) { // a poll per interval, never held: nothing counts as a hold timeout
+        QVERIFY(s.httpRequests >= 3);
+        QCOMPARE(s.holdTimeouts, 0);
+    }
     if (kind == TransportKind::WebSocket)
         QCOMPARE(s.httpRequests, 1); // the handshake; the publish went over the same socket
 }
 
 void tst_ClientTransports::reconnectAndResume_data()
 {
-    addModes();
+    addModesWithPoll();
 }
 
 void tst_ClientTransports::reconnectAndResume()
@@ -128,19 +145,25 @@ void tst_ClientTransports::reconnectAndResume()
     for (int i = 0; i < 3; ++i)
         server->hub()->publish({ QStringLiteral("server"), QStringLiteral("while away %1").arg(i), {} });
     QVERIFY(rec.waitChats(6));
-    QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::Opened) >= 2; }, WaitMs));
+    // Short polling holds no connection between polls: a cut then is no loss (the next poll
+    // connects anew) and needs no reconnect; a cut during a poll is one. Either way it resumes.
+    const bool holdsAConnection = mode != RealtimeClient::Mode::Poll;
+    if (holdsAConnection)
+        QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::Opened) >= 2; }, WaitMs));
     publish(server->port(), QStringLiteral("after"));
     QVERIFY(rec.waitChats(7));
     QCOMPARE(rec.chatIds(), range(1, 7));
     QCOMPARE(client.continuity().gaps, 0);
     QCOMPARE(client.continuity().resets, 0);
-    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
-    QVERIFY(rec.count(ConnectionEvent::Type::RetryScheduled) >= 1);
+    if (holdsAConnection) {
+        QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+        QVERIFY(rec.count(ConnectionEvent::Type::RetryScheduled) >= 1);
+    }
 }
 
 void tst_ClientTransports::resetIsSurfaced_data()
 {
-    addModes();
+    addModesWithPoll();
 }
 
 void tst_ClientTransports::resetIsSurfaced()
@@ -189,17 +212,28 @@ void tst_ClientTransports::resetIsSurfaced()
              1);
 }
 
+void tst_ClientTransports::liveSwitchDeliversEveryIdOnce_data()
+{
+    using M = RealtimeClient::Mode;
+    QTest::addColumn<QList<RealtimeClient::Mode>>("cycle");
+    QTest::newRow("lp sse ws") << QList<M> { M::Sse, M::WebSocket, M::LongPoll };
+    // lp → poll → lp → poll → ws → poll …: short polling both ways with long polling and WebSocket.
+    QTest::newRow("lp poll ws") << QList<M> { M::Poll, M::LongPoll, M::Poll, M::WebSocket };
+}
+
 void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
 {
+    QFETCH(QList<RealtimeClient::Mode>, cycle);
     auto server = startServer(quietConfig());
     RealtimeClient client;
     client.setServerUrl(urlOf(server->port()));
     client.setReconnectPolicy(fastPolicy());
+    client.setPollIntervalMs(40); // several short polls in each 150 ms turn
     Recorder rec(client);
     client.start(RealtimeClient::Mode::LongPoll);
     QVERIFY(waitOpen(client));
 
-    // A steady stream, and a switch every 150 ms through all three transports.
+    // A steady stream, and a switch every 150 ms through the cycle's transports.
     const int total = 600;
     int published = 0;
     QTimer publisher;
@@ -208,8 +242,6 @@ void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
         for (int i = 0; i < 2 && published < total; ++i, ++published)
             server->hub()->publish({ QStringLiteral("stream"), QString::number(published), {} });
     });
-    const QList<RealtimeClient::Mode> cycle { RealtimeClient::Mode::Sse, RealtimeClient::Mode::WebSocket,
-                                              RealtimeClient::Mode::LongPoll };
     int switches = 0;
     QTimer switcher;
     switcher.setInterval(150);
@@ -224,9 +256,114 @@ void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
     QCOMPARE(client.continuity().gaps, 0);
     QCOMPARE(client.continuity().duplicates, 0);
     QVERIFY(rec.count(ConnectionEvent::Type::Switched) >= 5);
-    // Every transport carried part of the stream.
-    for (TransportKind k : { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket })
+    // Every transport of the cycle carried part of the stream.
+    for (RealtimeClient::Mode m : cycle) {
+        const TransportKind k = TransportKind(int(m));
         QVERIFY2(rec.vias.contains(k), qPrintable(transportKindKey(k)));
+    }
+}
+
+// The interval bounds how often short polling asks, not how much one answer brings: a burst
+// published at once comes in one answer.
+void tst_ClientTransports::shortPollingFetchesABurstInOnePoll()
+{
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setPollIntervalMs(300);
+    Recorder rec(client);
+    client.start(RealtimeClient::Mode::Poll);
+    QVERIFY(waitOpen(client));
+    QCOMPARE(*client.activeTransport(), TransportKind::Poll);
+    const TransportStats &s = client.stats(TransportKind::Poll);
+    const qint64 before = s.httpRequests;
+    const int burst = 20;
+    for (int i = 0; i < burst; ++i) // in one turn of the event loop: no poll can come in between
+        server->hub()->publish({ QStringLiteral("burst"), QString::number(i), {} });
+    QVERIFY(rec.waitChats(burst));
+    QCOMPARE(rec.chatIds(), range(1, burst));
+    // At most one poll: the one in flight, or the next one after the interval.
+    QVERIFY2(s.httpRequests - before <= 1, qPrintable(QString::number(s.httpRequests - before)));
+    QCOMPARE(s.recentWire.back().sharedBy, burst);
+    QCOMPARE(s.messages, burst);
+    QCOMPARE(client.continuity().gaps, 0);
+}
+
+// Idle, short polling keeps asking once per interval and gets empty answers: idle polls, not
+// hold timeouts (nothing was held). The count of polls is bounded by the time that passed.
+void tst_ClientTransports::shortPollingIdlesWithoutHoldTimeouts()
+{
+    auto server = startServer(quietConfig());
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    const qint64 interval = 100;
+    client.setPollIntervalMs(interval);
+    Recorder rec(client);
+    QElapsedTimer clock;
+    clock.start();
+    client.start(RealtimeClient::Mode::Poll);
+    QVERIFY(waitOpen(client));
+    const TransportStats &s = client.stats(TransportKind::Poll);
+    QVERIFY(QTest::qWaitFor([&] { return s.idlePolls >= 5; }, WaitMs));
+    const qint64 elapsed = clock.elapsed();
+    QCOMPARE(s.holdTimeouts, 0);
+    QCOMPARE(rec.count(ConnectionEvent::Type::HoldTimeout), 0);
+    QCOMPARE(s.messages, 0);
+    // Requests: the start-up probe of the live end is not the transport's; every poll is. Never
+    // more than one per interval (plus the first, at once).
+    QVERIFY2(s.httpRequests <= elapsed / interval + 1,
+             qPrintable(QStringLiteral("%1 polls in %2 ms").arg(s.httpRequests).arg(elapsed)));
+    QVERIFY(s.httpRequests >= s.idlePolls);
+    // Something published now arrives with the next poll.
+    publish(server->port(), QStringLiteral("after a quiet spell"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::Poll);
+}
+
+// Auto climbs and falls among WebSocket, SSE and long polling; short polling is a baseline to
+// compare against, never a transport Auto chooses — not even below long polling.
+void tst_ClientTransports::autoNeverPicksShortPolling()
+{
+    RealtimeClient::Mode mode;
+    QVERIFY(RealtimeClient::modeFromKey(u"poll", &mode));
+    QCOMPARE(mode, RealtimeClient::Mode::Poll);
+    QVERIFY(RealtimeClient::modeFromKey(u"lp", &mode));
+    QCOMPARE(mode, RealtimeClient::Mode::LongPoll);
+    QCOMPARE(RealtimeClient::modeKey(RealtimeClient::Mode::Poll), QStringLiteral("poll"));
+
+    auto server = startServer(quietConfig());
+    ImpairmentRelay relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost, server->port()));
+    ImpairmentRelay::Settings refusing;
+    refusing.refuseUpgrades = true;
+    refusing.refuseEventStreams = true;
+    relay.setSettings(refusing);
+    RealtimeClient client;
+    client.setServerUrl(urlOf(relay.port()));
+    client.setReconnectPolicy(fastPolicy());
+    client.setProbeIntervalMs(200);
+    Recorder rec(client);
+    QList<TransportKind> chosen;
+    QObject::connect(&client, &RealtimeClient::activeTransportChanged, &client,
+                     [&](TransportKind k) { chosen.append(k); });
+    // Started on short polling, then Auto: Auto goes to WebSocket and falls back to the bottom.
+    client.start(RealtimeClient::Mode::Poll);
+    QVERIFY(waitOpen(client));
+    chosen.clear();
+    client.switchTo(RealtimeClient::Mode::Auto);
+    QVERIFY(QTest::qWaitFor(
+            [&] { return client.activeTransport() == TransportKind::LongPoll && client.state() == ClientTransport::State::Open; },
+            WaitMs));
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::WebSocket), 1);
+    QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::Sse), 1);
+    // Probing up keeps failing at the proxy: it stays on long polling, never steps to polling.
+    publish(server->port(), QStringLiteral("over long polling"));
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.vias.last(), TransportKind::LongPoll);
+    QVERIFY2(!chosen.contains(TransportKind::Poll), "Auto chose short polling");
+    for (const ConnectionEvent &e : rec.events)
+        if (e.type == ConnectionEvent::Type::FellBack)
+            QVERIFY2(!e.detail.contains(transportKindLabel(TransportKind::Poll)), qPrintable(e.detail));
 }
 
 void tst_ClientTransports::autoFallsBackAndGoesBackUp()
@@ -262,7 +399,7 @@ void tst_ClientTransports::autoFallsBackAndGoesBackUp()
 
 void tst_ClientTransports::dropBeforeTheFirstMessageLosesNothing_data()
 {
-    addModes();
+    addModesWithPoll();
 }
 
 // A new client has no id to resume from. It learns the live end before it connects, so a drop
@@ -406,7 +543,7 @@ void tst_ClientTransports::ledgerFollowsThePublishedMessage()
 
 void tst_ClientTransports::ledgerHasEachTransportsParts_data()
 {
-    addModes();
+    addModesWithPoll();
 }
 
 // Each transport's ledger of one message: the bytes that carried that message and nothing of
@@ -453,8 +590,11 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
 
     switch (kind) {
     case TransportKind::LongPoll:
+    case TransportKind::Poll:
         // A poll's request and response head are this message's own: every message pays them.
         QCOMPARE(l->parts.size(), 5);
+        // Short polling never asks to be held; long polling's polls after the first are held.
+        QCOMPARE(partOf(*l, WirePart::Role::Header, 0).contains("&timeout=0 "), kind == TransportKind::Poll);
         QVERIFY(partOf(*l, WirePart::Role::Header, 0).startsWith("GET /poll?after="));
         QVERIFY(partOf(*l, WirePart::Role::Header, 1).startsWith("HTTP/1.1 200 OK\r\n"));
         QVERIFY(partOf(*l, WirePart::Role::Header, 1).endsWith("\r\n\r\n"));

@@ -48,7 +48,9 @@ int tst_Lessons::run(const QStringList &args, QByteArray *out, int timeoutMs)
 static const QStringList &expectedLessons()
 {
     static const QStringList ids {
-        QStringLiteral("lp-simple"),        QStringLiteral("lp-fallback"),       QStringLiteral("lp-resource"),
+        QStringLiteral("lp-simple"),        QStringLiteral("lp-fallback"),
+        QStringLiteral("lp-vs-polling"),
+        QStringLiteral("lp-resource"),
         QStringLiteral("lp-hold-timeouts"), QStringLiteral("lp-latency"),        QStringLiteral("ws-low-overhead"),
         QStringLiteral("ws-bidirectional"), QStringLiteral("ws-many-connections"), QStringLiteral("ws-blocked"),
         QStringLiteral("ws-security"),      QStringLiteral("sse-efficient"),     QStringLiteral("sse-plain-http"),
@@ -117,6 +119,16 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
         QVERIFY(num(m, "refusedStreams") > 0);
         QCOMPARE(m.value(QLatin1String("chatTransport")).toString(), QStringLiteral("lp"));
         QVERIFY(num(m, "messagesAfterFallback") > 0);
+    });
+    // Latency is exported, not asserted (see the top); the requests per message are counts.
+    QTest::newRow("lp-vs-polling") << QStringLiteral("lp-vs-polling") << false << Check([](const QJsonObject &m, const QJsonObject &) {
+        QCOMPARE(num(m, "pollIntervalMs"), 1000);
+        QVERIFY(num(m, "messagesLp") > 0 && num(m, "messagesPoll") > 0);
+        QVERIFY(num(m, "idlePolls") > 0);
+        QVERIFY(m.value(QLatin1String("requestsPerMessageLp")).toDouble()
+                < m.value(QLatin1String("requestsPerMessagePoll")).toDouble());
+        for (const char *key : { "p50MsLp", "p95MsLp", "p50MsPoll", "p95MsPoll" })
+            QVERIFY2(m.contains(QLatin1String(key)), key);
     });
     QTest::newRow("lp-resource") << QStringLiteral("lp-resource") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecSse")).toDouble());
@@ -210,7 +222,12 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay()
     for (const char *key : { "transport", "claim", "expected", "holds", "measured" })
         QVERIFY2(claim.contains(QLatin1String(key)), key);
     const QJsonObject lanes = o.value(QLatin1String("lanes")).toObject();
-    QCOMPARE(lanes.keys(), (QStringList { QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") }));
+    // The three real-time transports, or long polling beside short polling for the lesson that
+    // compares them.
+    const QStringList expectedLanes = lesson == u"lp-vs-polling"
+            ? QStringList { QStringLiteral("lp"), QStringLiteral("poll") }
+            : QStringList { QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") };
+    QCOMPARE(lanes.keys(), expectedLanes);
     for (const QJsonValue &v : lanes) {
         const QJsonObject l = v.toObject();
         for (const char *key : { "messages", "httpRequests", "bytesPerMessage", "latencyMs", "holdTimeouts", "reconnects" })

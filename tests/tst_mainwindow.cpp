@@ -17,6 +17,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFrame>
+#include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -57,7 +58,7 @@ private slots:
     void refusedMessageStaysInTheInput();
     void chatStaysPinnedAfterABurstOnAnotherTab();
     void togglingEveryTransportKeepsTheFlow();
-    void compareModeFillsAllThreeLanes();
+    void compareModeFillsEveryLane();
     void restartingTheServerShowsTheReset();
     void closesCleanlyAndLeavesNoServer();
     void toolbarTellsTheTruthDuringAnOutage();
@@ -342,9 +343,15 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
     QVERIFY(waitReady());
     QList<quint64> published;
     const QList<QAction *> actions = m_window->transportActions()->actions();
-    QCOMPARE(actions.size(), 4);
+    QCOMPARE(actions.size(), 5);
     QCOMPARE(actions[0]->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_1));
-    // Each toggle (Long Polling, SSE, WebSocket, Auto, and back), with messages before and after.
+    // The toolbar offers traditional (short) polling too, apart from the others and after Auto.
+    QCOMPARE(actions[3]->text(), QStringLiteral("Auto"));
+    QCOMPARE(actions[4]->text(), QStringLiteral("Short Polling"));
+    QCOMPARE(RealtimeClient::Mode(actions[4]->data().toInt()), RealtimeClient::Mode::Poll);
+    QCOMPARE(actions[4]->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_5));
+    // Each toggle (Long Polling, SSE, WebSocket, Auto, Short Polling, and back), with messages
+    // before and after: no loss and no duplicate across any of the switches.
     for (int round = 0; round < 2; ++round) {
         for (QAction *a : actions) {
             published.append(publishFromOutside(QStringLiteral("before %1").arg(a->text())));
@@ -367,7 +374,7 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->continuityLabel()->text().contains(QStringLiteral("<b>0</b> gaps")), WaitMs);
 }
 
-void tst_MainWindow::compareModeFillsAllThreeLanes()
+void tst_MainWindow::compareModeFillsEveryLane()
 {
     QVERIFY(waitReady());
     m_window->showTab(QStringLiteral("compare"));
@@ -403,7 +410,10 @@ void tst_MainWindow::compareModeFillsAllThreeLanes()
                 ++filled;
         return filled;
     };
-    QVERIFY(QTest::qWaitFor([&] { return lanesShowingFigures() == 3; }, WaitMs));
+    // Four lanes: the three real-time transports and short polling.
+    QCOMPARE(m_window->compareView()->findChildren<QGroupBox *>().size(), TransportKindCount);
+    QVERIFY(m_window->compareView()->figures(TransportKind::Poll));
+    QVERIFY(QTest::qWaitFor([&] { return lanesShowingFigures() == TransportKindCount; }, WaitMs));
     // The cost shape differs: long polling made requests for its messages, WebSocket one handshake.
     QVERIFY(m_controller->laneSnapshot(TransportKind::LongPoll)->stats.httpRequests >= 2);
     QCOMPARE(m_controller->laneSnapshot(TransportKind::WebSocket)->stats.httpRequests, 1);
@@ -523,7 +533,7 @@ void tst_MainWindow::compareShowsTheCurrentLanesAfterARestart()
     QVERIFY(QTest::qWaitFor(
             [&] {
                 const QList<qint64> c = shownMessageCounts(m_window->compareView());
-                return c.size() == 3 && c.first() >= 30;
+                return c.size() == TransportKindCount && c.first() >= 30;
             },
             WaitMs));
 

@@ -36,6 +36,7 @@ private slots:
     void harRecordsAWebSocketRun();
     void harIsWrittenOnSigterm();
     void harInANonexistentDirectoryIsRefused();
+    void shortPollingAtItsInterval();
 };
 
 struct Run
@@ -83,6 +84,7 @@ void tst_RtlabCli::sendAndReceive_data()
     QTest::newRow("lp") << QStringLiteral("lp");
     QTest::newRow("sse") << QStringLiteral("sse");
     QTest::newRow("ws") << QStringLiteral("ws");
+    QTest::newRow("poll") << QStringLiteral("poll"); // traditional (short) polling, not long polling
     QTest::newRow("auto") << QStringLiteral("auto");
 }
 
@@ -261,6 +263,10 @@ void tst_RtlabCli::badArguments()
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.errText.contains("--transport"));
     QCOMPARE(runCli({ QStringLiteral("--transport"), QStringLiteral("ws") }).exitCode, 2); // no --url
+    const Run interval = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--transport"),
+                                  QStringLiteral("poll"), QStringLiteral("--poll-interval"), QStringLiteral("fast") });
+    QCOMPARE(interval.exitCode, 2);
+    QVERIFY(interval.errText.contains("--poll-interval"));
 }
 
 // A port with nothing behind it: "could not connect: connection refused", at once (not after the
@@ -487,6 +493,28 @@ void tst_RtlabCli::harInANonexistentDirectoryIsRefused()
     const Run r = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--har"), har });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.errText.contains("--har: no such directory"), r.errText.constData());
+// --transport poll asks every --poll-interval and no more often; idle, its answers are empty polls
+// (statistics key "poll"), never hold timeouts.
+void tst_RtlabCli::shortPollingAtItsInterval()
+{
+    auto server = startServer(quietConfig());
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
+                           QStringLiteral("poll"), QStringLiteral("--poll-interval"), QStringLiteral("100"),
+                           QStringLiteral("--duration"), QStringLiteral("1"), QStringLiteral("--stats") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 1);
+    const QJsonObject stats = r.out[0].value(QLatin1String("stats")).toObject();
+    const QJsonObject transports = stats.value(QLatin1String("transports")).toObject();
+    QCOMPARE(transports.keys(), QStringList { QStringLiteral("poll") });
+    const QJsonObject poll = transports.value(QLatin1String("poll")).toObject();
+    const qint64 requests = poll.value(QLatin1String("httpRequests")).toInteger();
+    const qint64 elapsed = stats.value(QLatin1String("elapsedMs")).toInteger();
+    QVERIFY(requests >= 1);
+    QVERIFY2(requests <= elapsed / 100 + 1, qPrintable(QStringLiteral("%1 polls in %2 ms").arg(requests).arg(elapsed)));
+    QCOMPARE(poll.value(QLatin1String("holdTimeouts")).toInteger(), 0);
+    // Every answer but the first (which opened it) was empty; the last poll may still have been on its way.
+    const qint64 idle = poll.value(QLatin1String("idlePolls")).toInteger();
+    QVERIFY2(idle == requests - 1 || idle == requests - 2, qPrintable(QString::number(idle)));
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabCli)

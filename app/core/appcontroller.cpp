@@ -20,6 +20,7 @@ AppController::AppController(QObject *parent) : QObject(parent)
         m_series.emplace(s, TimeSeries(QString::fromLatin1(name), 1200));
     for (int i = 0; i < TransportKindCount; ++i)
         m_laneLatency[size_t(i)] = TimeSeries(transportKindLabel(TransportKind(i)), 1200);
+    m_laneWanted.fill(true);
 
     connect(&m_client, &RealtimeClient::messageReceived, this, &AppController::onMessage);
     connect(&m_client, &RealtimeClient::latencyMeasured, this, [this](TransportKind, qint64 us) {
@@ -95,6 +96,7 @@ void AppController::start(const QUrl &server)
     RealtimeClient::Mode mode = RealtimeClient::Mode::WebSocket;
     RealtimeClient::modeFromKey(s.value(QStringLiteral("transport"), QStringLiteral("ws")).toString(), &mode);
     m_mode = mode;
+    setPollIntervalMs(s.value(QStringLiteral("pollIntervalMs"), 1000).toLongLong());
     m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
                        .value_or(ReconnectPolicy::Preset::Exponential);
     if (!m_listenFromCommandLine)
@@ -117,6 +119,7 @@ void AppController::saveSettings()
     QSettings s;
     s.setValue(QStringLiteral("nickname"), m_nickname);
     s.setValue(QStringLiteral("transport"), RealtimeClient::modeKey(m_mode));
+    s.setValue(QStringLiteral("pollIntervalMs"), m_pollIntervalMs);
     s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
     s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
 }
@@ -210,6 +213,7 @@ void AppController::connectClient(const QUrl &url)
     }
     m_client.setServerUrl(m_clientUrl);
     m_client.setPollHoldMs(m_pollHoldMs);
+    m_client.setPollIntervalMs(m_pollIntervalMs);
     m_client.setReconnectPolicy(ReconnectPolicy::preset(m_preset));
     if (changed || m_client.state() == ClientTransport::State::Closed) {
         m_client.start(m_mode, changed ? StreamPosition {} : m_client.position());
@@ -297,11 +301,23 @@ void AppController::setPollHoldMs(qint64 ms)
         startLanes();
 }
 
+void AppController::setPollIntervalMs(qint64 ms)
+{
+    const qint64 bounded = qBound(qint64(10), ms, qint64(3600 * 1000));
+    if (bounded == m_pollIntervalMs)
+        return;
+    m_pollIntervalMs = bounded;
+    m_client.setPollIntervalMs(m_pollIntervalMs);
+    if (m_compare)
+        startLanes();
+}
+
 void AppController::setCompareEnabled(bool enabled)
 {
     if (enabled == m_compare)
         return;
     m_compare = enabled;
+    m_laneWanted.fill(true); // compare turned on by hand: every transport
     if (enabled)
         startLanes();
     else
@@ -309,8 +325,11 @@ void AppController::setCompareEnabled(bool enabled)
     emit compareEnabledChanged(enabled);
 }
 
-void AppController::restartLanes()
+void AppController::restartLanes(const QList<TransportKind> &kinds)
 {
+    m_laneWanted.fill(kinds.isEmpty());
+    for (TransportKind k : kinds)
+        m_laneWanted[size_t(k)] = true;
     if (!m_compare) {
         m_compare = true;
         emit compareEnabledChanged(true);
@@ -343,6 +362,8 @@ void AppController::startLanes(bool fromLiveEnd)
     onNetwork([this, from] {
         for (int i = 0; i < TransportKindCount; ++i) {
             const TransportKind kind = TransportKind(i);
+            if (!m_laneWanted[size_t(i)])
+                continue;
             auto *lane = new RealtimeClient;
             m_lanes[size_t(i)] = lane;
             lane->setReconnectPolicy(ReconnectPolicy::preset(m_preset));
@@ -355,8 +376,9 @@ void AppController::startLanes(bool fromLiveEnd)
             });
             lane->setServerUrl(m_clientUrl);
             lane->setPollHoldMs(m_pollHoldMs);
+            lane->setPollIntervalMs(m_pollIntervalMs);
             lane->setWireCapture(m_capture);
-            lane->start(RealtimeClient::Mode(int(kind)), from);
+            lane->start(RealtimeClient::modeFor(kind), from);
         }
     });
     emit lanesRestarted();

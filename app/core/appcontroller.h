@@ -85,6 +85,10 @@ public:
     // Classroom panel); rtlab --listen applies it to this run only.
     void setListenAddress(const ListenAddress &address, bool remember = true);
     ListenAddress listenAddress() const { return m_server.listenAddress(); }
+    // Short polling's interval, from one poll to the next (a setting; 10 ms to 1 h). The chat
+    // client uses it from its next short-polling transport on; the lanes restart with it.
+    void setPollIntervalMs(qint64 ms);
+    qint64 pollIntervalMs() const { return m_pollIntervalMs; }
     void connectTo(const QUrl &url);
     void useBundledServer();
     void restartServer();
@@ -103,8 +107,9 @@ public:
     bool compareEnabled() const { return m_compare; }
     void setCompareEnabled(bool enabled);
     // New compare lanes (compare turns on), starting from the server's live end: their figures
-    // begin now, free of any backlog.
-    void restartLanes();
+    // begin now, free of any backlog. `kinds`: the lanes to run (empty: one per transport, as
+    // turning compare on runs); a lesson names the lanes its claim compares.
+    void restartLanes(const QList<TransportKind> &kinds = {});
     // Every figure starts over: the chat client's and the lanes' statistics and latency charts.
     void resetMeasurements();
 
@@ -137,6 +142,7 @@ private:
     ImpairmentRelay *m_relay = nullptr;  // lives on m_network
     RealtimeClient m_client;
     std::array<RealtimeClient *, TransportKindCount> m_lanes {}; // live on m_network
+    std::array<bool, TransportKindCount> m_laneWanted {};         // which lanes startLanes() runs
     std::shared_ptr<WireCapture> m_capture = std::make_shared<WireCapture>();
     ChatModel m_chat;
     ConnectedClientsModel m_clients;
@@ -151,6 +157,7 @@ private:
     QUrl m_url;
     QUrl m_clientUrl;
     qint64 m_pollHoldMs = 25000;
+    qint64 m_pollIntervalMs = 1000;
     bool m_bundled = true;
     bool m_compare = false;
     qint64 m_sent = 0;

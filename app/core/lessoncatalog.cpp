@@ -32,9 +32,18 @@ static QList<LessonInfo> makeCatalog()
              "Chat keeps receiving. The lesson puts the relay and the transport back when it ends.</p>"),
           20, {} },
         { QStringLiteral("lp-vs-polling"), QStringLiteral("lp"), tr("more real-time than traditional polling"),
-          tr("lower latency and fewer requests per message than a short-polling lane"),
-          tr("Long polling vs traditional polling"), tr("<p>Compares long polling with polling once a second.</p>"),
-          10, xray },
+          tr("with messages rarer than the polling interval, long polling's median latency is lower than short "
+             "polling's and it makes fewer HTTP requests per delivered message"),
+          tr("Long polling vs traditional polling"),
+          tr("<p>A Long Polling lane and a <b>Short Polling</b> lane (traditional polling: a poll answered at once, "
+             "every second by default) subscribe side by side, on a server <b>without ticks</b>. A chat message is "
+             "published every 1.7 s, 8 in all: each lands somewhere between two short polls and waits for the next "
+             "one, on average half the interval; a held long poll answers at once.</p><p><b>Watch</b>: Compare → "
+             "the two lanes' latency percentiles and <i>HTTP requests</i>; the claims row gives requests per "
+             "message. Short polling asks every interval whether or not anything came (its <i>idle polls</i>); "
+             "long polling asks once per answer. With messages far more frequent than the interval the request "
+             "count turns the other way: one short poll then fetches many.</p>"),
+          15, {} },
         { QStringLiteral("lp-resource"), QStringLiteral("lp"), tr("resource intensive"),
           tr("long polling makes HTTP requests per second while SSE and WebSocket make none after they opened"),
           tr("Long polling costs requests"),

@@ -27,6 +27,10 @@ static constexpr int ForeignHandshakes = 3;
 static constexpr int BrowserLikeStreams = 7;
 static constexpr int PublishRounds = 5;
 static constexpr qint64 BufferingBytes = 2048;
+// lp-vs-polling: messages rarer than the default 1 s interval, spaced so that their arrival falls
+// at every phase of it (1.7 s = 0.7 of an interval on: ten phases before one repeats).
+static constexpr int PollLessonMessages = 8;
+static constexpr int PollLessonSpacingMs = 1700;
 
 namespace {
 
@@ -181,6 +185,9 @@ void LessonRunner::setUp()
     } else if (id == u"proxy-idle-kill") {
         server = quietServer();
         m_plan.relay.idleKillMs = 5000;
+    } else if (id == u"lp-vs-polling") {
+        server = quietServer(); // only the lesson's messages: each one a delivery of its own
+        m_plan.lanes = { TransportKind::LongPoll, TransportKind::Poll };
     }
     if (!m_app->usingBundledServer())
         server.clear(); // another server's options are its own: the lesson says what it found
@@ -213,7 +220,7 @@ void LessonRunner::begin()
     if (m_plan.relay.refuseUpgrades || m_plan.relay.refuseEventStreams)
         m_app->relay()->dropAll(); // open streams go too, and cannot come back through this proxy
     m_app->resetMeasurements(); // the chat client's figures; the new lanes start from nothing
-    m_app->restartLanes();
+    m_app->restartLanes(m_plan.lanes);
     m_relayAtStart = m_app->relay()->counters();
     m_rejectedOriginAtStart = -1;
     if (!m_stats->latest().isEmpty())
@@ -231,6 +238,8 @@ void LessonRunner::begin()
         m_actionTimer.start(3000);
     } else if (id == u"server-restart") {
         m_actionTimer.start(2000);
+    } else if (id == u"lp-vs-polling") {
+        m_actionTimer.start(PollLessonSpacingMs);
     } else if (id == u"ws-security") {
         openForeignHandshakes(ForeignHandshakes);
     } else if (id == u"sse-connection-limit") {
@@ -281,6 +290,12 @@ void LessonRunner::act()
         }
     } else if (id == u"sse-reconnect") {
         m_app->relay()->dropAll();
+    } else if (id == u"lp-vs-polling") {
+        if (m_actions > PollLessonMessages) {
+            m_actionTimer.stop();
+            return;
+        }
+        m_app->sendChat(tr("message %1 of %2, to both lanes").arg(m_actions).arg(PollLessonMessages));
     } else if (id == u"server-restart") {
         m_actionTimer.stop();
         m_app->restartServer();
@@ -466,12 +481,13 @@ ClaimResult LessonRunner::evaluate() const
     const TransportStats *lp = stats(TransportKind::LongPoll);
     const TransportStats *sse = stats(TransportKind::Sse);
     const TransportStats *ws = stats(TransportKind::WebSocket);
+    const TransportStats *poll = stats(TransportKind::Poll);
     const ImpairmentRelay::Counters relay = m_app->relay()->counters();
     r.conditions = conditionsJson();
     r.lanes = lanesJsonOf(lanes); // the same copies the claim is measured from
     QJsonObject &m = r.measured;
     m.insert(QLatin1String("seconds"), round1(seconds));
-    if (!lp || !sse || !ws) {
+    if (id == u"lp-vs-polling" ? !lp || !poll : !lp || !sse || !ws) {
         r.summary = tr("the compare lanes are not running");
         return r;
     }
@@ -559,6 +575,39 @@ ClaimResult LessonRunner::evaluate() const
                             .arg(double(m_app->pollHoldMs()) / 1000.0)
                             .arg(count(lp->httpRequests - lp->publishRequests, "1 request", "%1 requests"),
                                  count(lp->messages, "1 message", "%1 messages"));
+    } else if (id == u"lp-vs-polling") {
+        // Requests made to receive (a lane that published would have POSTs too: not these).
+        const auto asked = [](const TransportStats *s) { return s->httpRequests - s->publishRequests; };
+        const auto perMessage = [&](const TransportStats *s) {
+            return s->messages > 0 ? double(asked(s)) / double(s->messages) : -1.0;
+        };
+        const auto rpmJson = [](double v) {
+            return v < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(std::round(v * 100.0) / 100.0);
+        };
+        const auto rpmText = [](double v) { return v < 0 ? QStringLiteral("–") : QString::number(v, 'f', 2); };
+        const qint64 lp50 = lp->latency.percentile(50), poll50 = poll->latency.percentile(50);
+        const double lpRpm = perMessage(lp), pollRpm = perMessage(poll);
+        m.insert(QLatin1String("pollIntervalMs"), m_app->pollIntervalMs());
+        m.insert(QLatin1String("published"), qint64(qMin(m_actions, PollLessonMessages)));
+        m.insert(QLatin1String("messagesLp"), lp->messages);
+        m.insert(QLatin1String("messagesPoll"), poll->messages);
+        m.insert(QLatin1String("p50MsLp"), msOrNull(lp50));
+        m.insert(QLatin1String("p95MsLp"), msOrNull(lp->latency.percentile(95)));
+        m.insert(QLatin1String("p50MsPoll"), msOrNull(poll50));
+        m.insert(QLatin1String("p95MsPoll"), msOrNull(poll->latency.percentile(95)));
+        m.insert(QLatin1String("httpRequestsLp"), asked(lp));
+        m.insert(QLatin1String("httpRequestsPoll"), asked(poll));
+        m.insert(QLatin1String("requestsPerMessageLp"), rpmJson(lpRpm));
+        m.insert(QLatin1String("requestsPerMessagePoll"), rpmJson(pollRpm));
+        m.insert(QLatin1String("idlePolls"), poll->idlePolls);
+        if (lp->latency.count() >= 3 && poll->latency.count() >= 3)
+            r.holds = lp50 < poll50 && lpRpm < pollRpm;
+        r.summary = tr("p50 %1 ms Long Polling vs %2 ms Short Polling (p95 %3 vs %4), polling every %5 ms; HTTP "
+                       "requests per message %6 vs %7 (%8)")
+                            .arg(ms(lp50), ms(poll50), ms(lp->latency.percentile(95)), ms(poll->latency.percentile(95)))
+                            .arg(m_app->pollIntervalMs())
+                            .arg(rpmText(lpRpm), rpmText(pollRpm),
+                                 count(poll->idlePolls, "1 short poll came back empty", "%1 short polls came back empty"));
     } else if (id == u"lp-latency") {
         const qint64 lp50 = lp->latency.percentile(50), ws50 = ws->latency.percentile(50);
         m.insert(QLatin1String("addedLatencyMsEachWay"), m_app->relay()->settings().latencyMs);

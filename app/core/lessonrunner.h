@@ -94,6 +94,9 @@ private:
         ImpairmentRelay::Settings relay;
         qint64 pollHoldMs = 25000;
         std::optional<RealtimeClient::Mode> mode;
+        // The compare lanes the claim is measured on: the three real-time transports, unless
+        // the lesson compares with short polling.
+        QList<TransportKind> lanes { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket };
     };
     void setUp();
     void begin();

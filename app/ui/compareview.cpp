@@ -18,8 +18,9 @@ namespace rtlab {
 
 CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(parent), m_controller(controller)
 {
-    m_toggle = new QPushButton(tr("Subscribe with all thr&ee"), this);
-    m_toggle->setToolTip(tr("Subscribe with all three transports at once, each in its own lane"));
+    m_toggle = new QPushButton(tr("Subscribe with &every transport"), this);
+    m_toggle->setToolTip(tr("Subscribe with every transport at once, each in its own lane: the three real-time "
+                            "transports and traditional (short) polling, the baseline"));
     m_toggle->setCheckable(true);
     m_toggle->setChecked(controller->compareEnabled());
     connect(m_toggle, &QPushButton::toggled, controller, &AppController::setCompareEnabled);
@@ -38,7 +39,7 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
     top->addWidget(m_probe);
     top->addWidget(hint, 1);
 
-    // Three lanes in a splitter, each scrolling on its own: they fit side by side on a small
+    // One lane per transport in a splitter, each scrolling on its own: they fit side by side on a small
     // screen, and growing numbers never widen the window.
     auto *lanes = new QSplitter(Qt::Horizontal, this);
     lanes->setChildrenCollapsible(false);
@@ -60,7 +61,8 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
                    "began (they waited in its history): counted, but never in the latency, which they would turn into "
                    "a measure of the outage.</p>"
                    "<p><b>bytes per message</b>: the bytes of each message's own frame (WebSocket), event (SSE) or poll "
-                   "request and answer (long polling): headers sent for it, framing, payload. Connection set-up (SSE's "
+                   "request and answer (long and short polling): headers sent for it, framing, payload. Connection "
+                   "set-up (SSE's "
                    "request and response head, the WebSocket handshake) is shown apart, and heartbeats are not in it."
                    "</p><p><b>HTTP requests</b>: every request this lane made: polls, the stream, the handshake, and "
                    "POSTs to publish.</p>"));
@@ -77,10 +79,11 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         upstream->setStyleSheet(QStringLiteral("font-weight: normal;"));
         lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), box);
         lane.chart->addLine(&controller->laneLatency(kind), color, transportPenStyle(kind), transportMarker(kind));
-        // One y scale for the three lanes, so that side by side the taller line is the slower one.
+        // One y scale for the lanes, so that side by side the taller line is the slower one.
         lane.chart->setScaleWith({ &controller->laneLatency(TransportKind::LongPoll),
                                    &controller->laneLatency(TransportKind::Sse),
-                                   &controller->laneLatency(TransportKind::WebSocket) });
+                                   &controller->laneLatency(TransportKind::WebSocket),
+                                   &controller->laneLatency(TransportKind::Poll) });
         lane.histogram = new HistogramChart(tr("Latency histogram"), box);
         auto *v = new QVBoxLayout(content);
         v->setContentsMargins(0, 0, 0, 0);
@@ -140,7 +143,10 @@ void CompareView::refresh()
         const std::optional<AppController::LaneSnapshot> client = m_controller->laneSnapshot(kind);
         if (!client) {
             lane.state->setText(tr("not subscribed"));
-            lane.figures->setText(tr("Turn on “Subscribe with all three”."));
+            lane.figures->setText(m_controller->compareEnabled()
+                                          ? tr("Not in this comparison: a lesson chose its lanes. Turn “Subscribe "
+                                               "with every transport” off and on again for every lane.")
+                                          : tr("Turn on “Subscribe with every transport”."));
             lane.histogram->clear();
             lane.chart->update();
             continue;
@@ -167,7 +173,7 @@ void CompareView::refresh()
                    "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%11</td></tr>"
                    "<tr><td>connection set-up</td><td align=right>%12 B</td></tr>"
                    "<tr><td>heartbeats</td><td align=right>%13</td></tr>"
-                   "<tr><td>hold timeouts</td><td align=right>%14</td></tr></table>")
+                   "<tr><td>%14</td><td align=right>%15</td></tr></table>")
                         .arg(s.messages)
                         .arg(s.replayed)
                         .arg(ms(s.latency.percentile(50)), ms(s.latency.percentile(95)), ms(s.latency.percentile(99)))
@@ -177,7 +183,9 @@ void CompareView::refresh()
                              perMessage(cost.payload))
                         .arg(cost.setupBytes)
                         .arg(s.heartbeats)
-                        .arg(s.holdTimeouts));
+                        // Short polling's empty answers are its idle polls, not hold timeouts.
+                        .arg(kind == TransportKind::Poll ? tr("idle polls") : tr("hold timeouts"))
+                        .arg(kind == TransportKind::Poll ? s.idlePolls : s.holdTimeouts));
         lane.histogram->setStats(&s.latency, transportColor(kind, palette()));
         lane.chart->update();
     }

@@ -15,7 +15,8 @@ class AppController;
 class HistogramChart;
 class TimeSeriesChart;
 
-// The three transports subscribed at once, side by side: the same messages, three costs.
+// Every transport subscribed at once, side by side (the three real-time transports and short
+// polling, the baseline): the same messages, four costs.
 // It shows copies of the lanes' figures, re-read whenever it is shown, whenever the lanes are
 // replaced, and a few times a second while visible: never a lane that is gone.
 class CompareView : public QWidget

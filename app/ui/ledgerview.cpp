@@ -31,7 +31,7 @@ LedgerView::LedgerView(AppController *app, QWidget *parent) : QWidget(parent), m
             this);
     m_hint = new QLabel(tr("For one message, the bytes each transport put on the wire to carry it, counted the same "
                            "way on every lane: the frame (WebSocket), the event (SSE) or the poll's request and answer "
-                           "(long polling) — payload, framing and any headers sent for that message. Once-per-connection "
+                           "(long and short polling) — payload, framing and any headers sent for that message. Once-per-connection "
                            "set-up (SSE's request and response head, the WebSocket handshake) is never in it: it is "
                            "shown apart, amortised over the messages."),
                         this);
@@ -68,7 +68,7 @@ LedgerView::LedgerView(AppController *app, QWidget *parent) : QWidget(parent), m
     top->addWidget(m_pause);
     top->addWidget(m_status, 1);
     auto *lanes = new QHBoxLayout;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < TransportKindCount; ++i) {
         auto *column = new QVBoxLayout;
         m_lanes[size_t(i)] = new QTextBrowser(this);
         m_lanes[size_t(i)]->setAccessibleName(transportKindLabel(TransportKind(i)));
@@ -209,7 +209,7 @@ void LedgerView::refresh()
     if (!f.isPaused())
         refreshChoices();
 
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < TransportKindCount; ++i) {
         const TransportKind kind = TransportKind(i);
         const LedgerFollower::Lane &lane = f.lane(kind);
         QTextBrowser *view = m_lanes[size_t(i)];
@@ -251,7 +251,7 @@ void LedgerView::refresh()
         if (lane.subscribed) {
             const MessageCost &c = lane.cost;
             html += tr("<hr><h4>Connection set-up: once per connection, not in the figure above</h4>");
-            if (kind == TransportKind::LongPoll) {
+            if (kind == TransportKind::LongPoll || kind == TransportKind::Poll) {
                 html += tr("<p>None: every poll is a request of its own, and its request and response head are "
                            "counted with the messages it carried.</p>");
             } else {
@@ -271,7 +271,7 @@ void LedgerView::refresh()
             else
                 average += QStringLiteral("–.");
             average += QLatin1Char(' ');
-            if (kind == TransportKind::LongPoll)
+            if (kind == TransportKind::LongPoll || kind == TransportKind::Poll)
                 average += tr("No set-up.");
             else if (c.messages > 0)
                 average += tr("Set-up apart: %1, %2 B per message amortised.")

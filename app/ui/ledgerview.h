@@ -43,8 +43,8 @@ private:
     QLabel *m_status;
     QComboBox *m_choice;
     QPushButton *m_pause;
-    std::array<QTextBrowser *, 3> m_lanes {};
-    std::array<QLabel *, 3> m_averages {}; // changes with every message: kept out of the browsers
+    std::array<QTextBrowser *, TransportKindCount> m_lanes {};
+    std::array<QLabel *, TransportKindCount> m_averages {}; // changes with every message: kept out of the browsers
 };
 
 } // namespace rtlab

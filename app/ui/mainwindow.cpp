@@ -106,25 +106,34 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     centralLayout->addWidget(m_pages, 1);
     setCentralWidget(central);
 
-    // The transport toggle: a segmented control of exclusive actions, Ctrl+1…Ctrl+4.
+    // The transport toggle: a segmented control of exclusive actions, Ctrl+1…Ctrl+5. Short polling,
+    // the baseline, comes last and apart, so that the others keep their shortcuts.
     QToolBar *bar = addToolBar(tr("Transport"));
     bar->setObjectName(QStringLiteral("transportToolbar"));
     bar->setMovable(false);
     bar->addWidget(new QLabel(tr(" Transport: "), bar));
     m_transports = new QActionGroup(this);
     m_transports->setExclusive(true);
-    const std::array<std::pair<RealtimeClient::Mode, QString>, 4> modes { {
+    const std::array<std::pair<RealtimeClient::Mode, QString>, 5> modes { {
             { RealtimeClient::Mode::LongPoll, tr("Long Polling") },
             { RealtimeClient::Mode::Sse, tr("SSE") },
             { RealtimeClient::Mode::WebSocket, tr("WebSocket") },
             { RealtimeClient::Mode::Auto, tr("Auto") },
+            { RealtimeClient::Mode::Poll, tr("Short Polling") },
     } };
     for (size_t i = 0; i < modes.size(); ++i) {
+        if (modes[i].first == RealtimeClient::Mode::Poll)
+            bar->addSeparator();
         QAction *a = m_transports->addAction(modes[i].second);
         a->setCheckable(true);
         a->setData(int(modes[i].first));
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + int(i))));
         a->setToolTip(tr("%1 (%2)").arg(modes[i].second, a->shortcut().toString(QKeySequence::NativeText)));
+        if (modes[i].first == RealtimeClient::Mode::Poll)
+            a->setToolTip(tr("Traditional (short) polling: a poll answered at once, every interval (Transport → "
+                             "Short polling interval) — the baseline the real-time transports are compared against; "
+                             "Auto never picks it (%1)")
+                                  .arg(a->shortcut().toString(QKeySequence::NativeText)));
         a->setChecked(modes[i].first == controller->mode());
         bar->addAction(a);
     }
@@ -218,6 +227,14 @@ void MainWindow::buildMenus()
     QMenu *transport = menuBar()->addMenu(tr("&Transport"));
     transport->addActions(m_transports->actions());
     transport->addSeparator();
+    transport->addAction(tr("Short polling &interval…"), this, [this] {
+        bool ok = false;
+        const int ms = QInputDialog::getInt(this, tr("Short polling interval"),
+                                            tr("Milliseconds from one poll to the next:"),
+                                            int(m_controller->pollIntervalMs()), 10, 3600 * 1000, 100, &ok);
+        if (ok)
+            m_controller->setPollIntervalMs(ms);
+    });
     QMenu *policy = transport->addMenu(tr("&Reconnect policy"));
     auto *policies = new QActionGroup(this);
     for (auto [preset, label] : std::initializer_list<std::pair<ReconnectPolicy::Preset, QString>> {
@@ -230,7 +247,7 @@ void MainWindow::buildMenus()
         connect(a, &QAction::triggered, m_controller, [this, preset] { m_controller->setReconnectPreset(preset); });
         policy->addAction(a);
     }
-    QAction *compare = transport->addAction(tr("&Compare all three"), QKeySequence(Qt::CTRL | Qt::Key_T));
+    QAction *compare = transport->addAction(tr("&Compare every transport"), QKeySequence(Qt::CTRL | Qt::Key_T));
     compare->setCheckable(true);
     connect(compare, &QAction::toggled, m_controller, &AppController::setCompareEnabled);
     connect(m_controller, &AppController::compareEnabledChanged, compare, &QAction::setChecked);

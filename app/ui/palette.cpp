@@ -13,12 +13,14 @@ bool isDark(const QPalette &palette)
 QColor transportColor(TransportKind kind, const QPalette &palette)
 {
     // Light: vermillion, bluish green, blue. Dark: orange and sky blue take the place of the
-    // vermillion and the blue, which are too dark there. Keep in step with app.css.
+    // vermillion and the blue, which are too dark there. Keep in step with app.css. Short polling,
+    // which the browser page does not have, is reddish purple in both (the same colour-blind-safe set).
     const bool dark = isDark(palette);
     switch (kind) {
     case TransportKind::LongPoll: return dark ? QColor(0xe6, 0x9f, 0x00) : QColor(0xd5, 0x5e, 0x00);
     case TransportKind::Sse: return QColor(0x00, 0x9e, 0x73);
     case TransportKind::WebSocket: return dark ? QColor(0x56, 0xb4, 0xe9) : QColor(0x00, 0x72, 0xb2);
+    case TransportKind::Poll: return QColor(0xcc, 0x79, 0xa7);
     }
     return palette.color(QPalette::Text);
 }
@@ -29,6 +31,7 @@ Qt::PenStyle transportPenStyle(TransportKind kind)
     case TransportKind::LongPoll: return Qt::DashLine;
     case TransportKind::Sse: return Qt::DotLine;
     case TransportKind::WebSocket: return Qt::SolidLine;
+    case TransportKind::Poll: return Qt::DashDotLine;
     }
     return Qt::SolidLine;
 }
@@ -39,6 +42,7 @@ MarkerShape transportMarker(TransportKind kind)
     case TransportKind::LongPoll: return MarkerShape::Square;
     case TransportKind::Sse: return MarkerShape::Triangle;
     case TransportKind::WebSocket: return MarkerShape::Circle;
+    case TransportKind::Poll: return MarkerShape::Diamond;
     }
     return MarkerShape::None;
 }

@@ -108,7 +108,9 @@ void TimelineWidget::paintEvent(QPaintEvent *)
     const QPalette &pal = palette();
     p.fillRect(rect(), pal.color(QPalette::Base));
     const QFontMetrics fm(font());
-    const int labelW = fm.horizontalAdvance(QStringLiteral("Long Polling")) + 16;
+    int labelW = 0; // the widest transport's name, so that none is cut
+    for (int i = 0; i < TransportKindCount; ++i)
+        labelW = qMax(labelW, fm.horizontalAdvance(transportKindLabel(TransportKind(i))) + 16);
     // The legend flows into as many rows as the width needs, the rows below it.
     using T = ConnectionEvent::Type;
     struct LegendItem

@@ -26,8 +26,9 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
                                                 "WebSocket ws(s):// URL)."),
                                  QStringLiteral("url"));
     const QCommandLineOption transport({ QStringLiteral("transport") },
-                                       QStringLiteral("lp, sse, ws or auto (default auto; with --raw taken from the "
-                                                      "URL's scheme)."),
+                                       QStringLiteral("lp (long polling), sse, ws, poll (traditional short polling: "
+                                                      "a GET /poll answered at once, every --poll-interval) or auto "
+                                                      "(default; never poll; with --raw taken from the URL's scheme)."),
                                        QStringLiteral("transport"));
     const QCommandLineOption after({ QStringLiteral("after") },
                                    QStringLiteral("Resume after this message id (new messages only if absent)."),
@@ -78,6 +79,11 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
                                  QStringLiteral("file"));
     p.addOptions({ url, transport, after, epoch, count, duration, send, from, cycle, cycleEvery, raw, stats, only, policy,
                    heartbeat, connectTimeout, har });
+    const QCommandLineOption pollInterval({ QStringLiteral("poll-interval") },
+                                          QStringLiteral("Short polling (--transport poll): milliseconds from one "
+                                                         "poll to the next (default 1000)."),
+                                          QStringLiteral("ms"), QStringLiteral("1000"));
+    p.addOption(pollInterval);
 
     auto fail = [&](const QString &why) {
         *error = why;
@@ -103,7 +109,7 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
         return fail(QStringLiteral("--url: an rtlab server is http:// or https://"));
     if (p.isSet(transport)) {
         if (!RealtimeClient::modeFromKey(p.value(transport), &o->mode))
-            return fail(QStringLiteral("--transport: expected lp, sse, ws or auto, got %1").arg(p.value(transport)));
+            return fail(QStringLiteral("--transport: expected lp, sse, ws, poll or auto, got %1").arg(p.value(transport)));
     } else if (o->raw) {
         o->mode = scheme.startsWith(u"ws") ? RealtimeClient::Mode::WebSocket : RealtimeClient::Mode::Sse;
     }
@@ -135,7 +141,7 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
         for (const QString &key : p.value(cycle).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             RealtimeClient::Mode m;
             if (!RealtimeClient::modeFromKey(key.trimmed(), &m) || m == RealtimeClient::Mode::Auto)
-                return fail(QStringLiteral("--cycle: expected a list of lp, sse, ws, got %1").arg(key));
+                return fail(QStringLiteral("--cycle: expected a list of lp, sse, ws, poll, got %1").arg(key));
             o->cycle.append(m);
         }
         o->cycleEveryMs = p.value(cycleEvery).toInt(&ok);
@@ -164,6 +170,9 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
         if (!info.absoluteDir().exists())
             return fail(QStringLiteral("--har: no such directory: %1").arg(info.absolutePath()));
     }
+    o->pollIntervalMs = p.value(pollInterval).toLongLong(&ok);
+    if (!ok || o->pollIntervalMs < 10 || o->pollIntervalMs > 3600 * 1000)
+        return fail(QStringLiteral("--poll-interval: expected milliseconds from 10 to 3600000"));
     return true;
 }
 
@@ -176,6 +185,7 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
     m_client.setServerUrl(options.url);
     m_client.setReconnectPolicy(options.policy);
     m_client.setHeartbeatMs(options.heartbeatMs);
+    m_client.setPollIntervalMs(options.pollIntervalMs);
     connect(&m_client, &RealtimeClient::messageReceived, this, &CliRunner::onMessage);
     connect(&m_client, &RealtimeClient::eventOccurred, this, &CliRunner::onEvent);
     m_durationTimer.setSingleShot(true);
