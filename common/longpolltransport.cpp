@@ -48,8 +48,8 @@ LongPollTransport::LongPollTransport(const Options &options, QObject *parent, Tr
     // A held poll is silent by design: the client timeout below is its watchdog.
     setWatchdogEnabled(false);
     m_connection.setServer(options.server);
-    m_connection.setCapture(options.capture, kind());
-    m_publisher.setCapture(options.capture, kind());
+    m_connection.setCapture(options.capture, kind);
+    m_publisher.setCapture(options.capture, kind);
     m_clientTimeout.setSingleShot(true);
     connect(&m_clientTimeout, &QTimer::timeout, this, [this] {
         connectionLost(QStringLiteral("no answer within the hold time + %1 ms").arg(ClientMarginMs));

@@ -493,6 +493,8 @@ void tst_RtlabCli::harInANonexistentDirectoryIsRefused()
     const Run r = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--har"), har });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.errText.contains("--har: no such directory"), r.errText.constData());
+}
+
 // --transport poll asks every --poll-interval and no more often; idle, its answers are empty polls
 // (statistics key "poll"), never hold timeouts.
 void tst_RtlabCli::shortPollingAtItsInterval()

@@ -71,6 +71,13 @@ void TransportSketch::paintEvent(QPaintEvent *)
                    { 0.84, Dir::Down, tr("200 + messages") } };
         bars = { { 0.08, 0.32, tr("held") }, { 0.56, 0.84, tr("held") } };
         break;
+    case TransportKind::Poll:
+        // Traditional polling: asked and answered at once, again after the interval.
+        arrows = { { 0.02, Dir::Up, tr("GET /poll") },
+                   { 0.10, Dir::Down, tr("200, empty") },
+                   { 0.50, Dir::Up, tr("GET /poll, 1 s later") },
+                   { 0.58, Dir::Down, tr("200 + messages") } };
+        break;
     case TransportKind::Sse:
         arrows = { { 0.02, Dir::Up, tr("GET /events") }, { 0.20, Dir::Down, tr("200 text/event-stream") },
                    { 0.42, Dir::Down, tr("event") },       { 0.60, Dir::Down, tr("event") },
