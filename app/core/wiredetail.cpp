@@ -104,17 +104,24 @@ static void addFrame(WireDetail &d, const WireRecord &r)
         d.facts.append(tr("close code %1").arg(r.closeCode));
     const QByteArray header = b.left(headerLength);
     const QByteArray payload = b.mid(headerLength);
+    auto add = [&d](WirePart::Role role, const QString &label, const QByteArray &bytes, bool asHex) {
+        if (asHex)
+            d.hexParts.append(int(d.parts.size()));
+        d.parts.append({ role, label, bytes });
+    };
+    // A text frame's payload reads as text; any other (binary, a close code, a ping's) as hex.
+    const bool textPayload = opcode == 1 || opcode == 0;
     if (masked && header.size() >= 4) {
-        d.parts.append({ WirePart::Role::Framing, tr("frame header"), header.left(header.size() - 4) });
-        d.parts.append({ WirePart::Role::Framing, tr("mask key"), header.right(4) });
+        add(WirePart::Role::Framing, tr("frame header"), header.left(header.size() - 4), true);
+        add(WirePart::Role::Framing, tr("mask key"), header.right(4), true);
     } else {
-        d.parts.append({ WirePart::Role::Framing, tr("frame header"), header });
+        add(WirePart::Role::Framing, tr("frame header"), header, true);
     }
     if (masked) {
-        d.parts.append({ WirePart::Role::Payload, tr("payload as sent (masked)"), payload });
-        d.parts.append({ WirePart::Role::Payload, tr("payload unmasked"), r.data });
+        add(WirePart::Role::Payload, tr("payload as sent (masked)"), payload, true);
+        add(WirePart::Role::Payload, tr("payload unmasked"), r.data, !textPayload);
     } else if (!payload.isEmpty() || !r.data.isEmpty()) {
-        d.parts.append({ WirePart::Role::Payload, tr("payload"), payload.isEmpty() ? r.data : payload });
+        add(WirePart::Role::Payload, tr("payload"), payload.isEmpty() ? r.data : payload, !textPayload);
     }
 }
 

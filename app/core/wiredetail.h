@@ -18,6 +18,9 @@ struct WireDetail
     QString title;
     QStringList facts;
     QList<WirePart> parts;
+    // Indices of the parts best read as hex whatever they hold (a frame's header, its mask key,
+    // a masked payload), even when the bytes happen to be printable.
+    QList<int> hexParts;
 
     // The detail of a record (with its exchange's facts, when the snapshot still has it).
     static WireDetail ofRecord(const WireCapture::Snapshot &snapshot, const WireRecord &record);

@@ -10,6 +10,7 @@
 #include "resultsexport.h"
 #include "palette.h"
 #include "timelineview.h"
+#include "xrayview.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -47,6 +48,9 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_tabs->addTab(m_chat, tr("&Chat"));
     m_tabs->addTab(new DashboardView(controller, m_tabs), tr("&Dashboard"));
     m_tabs->addTab(m_compare, tr("C&ompare"));
+    // The X-ray draws the Compare lanes' traffic: next to them.
+    m_xray = new XRayView(controller->wireCapture(), m_tabs);
+    m_tabs->addTab(m_xray, tr("&X-ray"));
     m_tabs->addTab(new TimelineView(controller, m_tabs), tr("T&imeline"));
     m_lab = new LabController(controller, this);
     m_labView = new LabView(controller, m_lab, m_tabs);
@@ -261,7 +265,8 @@ bool MainWindow::writeResults(const QString &path)
 void MainWindow::showTab(const QString &name)
 {
     const QStringList names { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
-                              QStringLiteral("timeline"), QStringLiteral("lab"), QStringLiteral("bytes") };
+                              QStringLiteral("xray"), QStringLiteral("timeline"), QStringLiteral("lab"),
+                              QStringLiteral("bytes") };
     const int i = int(names.indexOf(name));
     if (i >= 0)
         m_tabs->setCurrentIndex(i);

@@ -19,6 +19,7 @@ class ChatView;
 class CompareView;
 class LabController;
 class LabView;
+class XRayView;
 
 // The rtlab window: a transport toggle in the toolbar, chat / dashboard / compare / timeline
 // tabs, the bundled server's state in the status bar.
@@ -30,6 +31,7 @@ public:
     ~MainWindow() override;
 
     QTabWidget *tabs() const { return m_tabs; }
+    XRayView *xray() const { return m_xray; }
     ChatView *chatView() const { return m_chat; }
     CompareView *compareView() const { return m_compare; }
     LabView *labView() const { return m_labView; }
@@ -69,6 +71,7 @@ private:
     CompareView *m_compare;
     LabController *m_lab;
     LabView *m_labView;
+    XRayView *m_xray;
     QActionGroup *m_transports;
     QLabel *m_continuity;
     QLabel *m_active;
