@@ -5,7 +5,9 @@
 #include "wirescript.h"
 #include "xrayview.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QWheelEvent>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -30,6 +32,8 @@ private slots:
     void compactCollapsesABurstAndAClickExpandsIt();
     void svgAndPngExportsHoldTheDiagram();
     void harButtonAsksForTheExport();
+    void readsTheCaptureOnlyWhileShownAndNotPaused();
+    void ctrlWheelZoomsInTime();
 
 private:
     QPushButton *button(const QString &text) const;
@@ -209,6 +213,46 @@ void tst_XRayView::harButtonAsksForTheExport()
     QVERIFY(har);
     har->click();
     QCOMPARE(asked.count(), 1);
+}
+
+void tst_XRayView::readsTheCaptureOnlyWhileShownAndNotPaused()
+{
+    QVERIFY(m_view->isPolling());
+    m_view->setPaused(true);
+    QVERIFY(!m_view->isPolling());
+    m_view->setPaused(false);
+    QVERIFY(m_view->isPolling());
+    m_view->hide();
+    QVERIFY(!m_view->isPolling());
+    scriptSse(*m_capture, T0);
+    m_view->show();
+    QVERIFY(m_view->isPolling());
+    QVERIFY(m_view->layoutModel().itemCount() > 0); // read at once when shown again
+}
+
+void tst_XRayView::ctrlWheelZoomsInTime()
+{
+    scriptLongPolling(*m_capture, T0);
+    m_view->refresh();
+    const double before = m_view->layoutModel().pixelsPerSecond();
+    const double heightBefore = m_view->canvas()->fullSize().height();
+    QWidget *viewport = m_view->canvas()->viewport();
+    const QPointF at(viewport->width() / 2.0, viewport->height() / 2.0);
+    QWheelEvent in(at, viewport->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::ControlModifier,
+                   Qt::NoScrollPhase, false);
+    QApplication::sendEvent(viewport, &in);
+    QVERIFY(m_view->layoutModel().pixelsPerSecond() > before);
+    QVERIFY(m_view->canvas()->fullSize().height() > heightBefore);
+    QWheelEvent out(at, viewport->mapToGlobal(at), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::ControlModifier,
+                    Qt::NoScrollPhase, false);
+    QApplication::sendEvent(viewport, &out);
+    QVERIFY(m_view->layoutModel().pixelsPerSecond() < before);
+    // Without Ctrl the wheel scrolls, it does not zoom.
+    const double now = m_view->layoutModel().pixelsPerSecond();
+    QWheelEvent scroll(at, viewport->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                       Qt::NoScrollPhase, false);
+    QApplication::sendEvent(viewport, &scroll);
+    QCOMPARE(m_view->layoutModel().pixelsPerSecond(), now);
 }
 
 QTEST_MAIN(tst_XRayView)

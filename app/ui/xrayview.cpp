@@ -195,6 +195,11 @@ void XRayView::updateTimer()
         m_timer->stop();
 }
 
+bool XRayView::isPolling() const
+{
+    return m_timer->isActive();
+}
+
 void XRayView::refresh()
 {
     if (m_paused)

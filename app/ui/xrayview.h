@@ -38,6 +38,8 @@ public:
     void refresh();
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
+    // Whether the view reads the capture on its timer: only while shown and not paused.
+    bool isPolling() const;
     void setCompact(bool on);
     void setFollowedId(quint64 id);
     void zoom(int steps, int anchorY = -1);
