@@ -29,13 +29,13 @@ int SequenceCanvas::headerHeight() const
 
 int SequenceCanvas::gutterWidth() const
 {
-    return fontMetrics().horizontalAdvance(QStringLiteral("+0000.000 s")) + 8;
+    return fontMetrics().horizontalAdvance(QStringLiteral("+0000.00 s")) + 10;
 }
 
 int SequenceCanvas::columnWidth() const
 {
     const int lanes = qMax(1, int(m_layout->lanes().size()));
-    const int minimum = fontMetrics().horizontalAdvance(QLatin1Char('0')) * 24;
+    const int minimum = fontMetrics().horizontalAdvance(QLatin1Char('0')) * 18;
     return qMax(minimum, (viewport()->width() - gutterWidth()) / lanes);
 }
 
@@ -56,7 +56,7 @@ SequenceCanvas::Geometry SequenceCanvas::column(int lane) const
     g.width = columnWidth();
     g.x = gutterWidth() + lane * g.width;
     // The server lifeline leaves room on its right for a hold's length.
-    g.client = g.x + g.width * 0.08;
+    g.client = g.x + g.width * 0.10;
     g.server = g.x + g.width * 0.78;
     return g;
 }

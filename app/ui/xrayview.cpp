@@ -306,13 +306,14 @@ void XRayView::updateStatus()
 {
     const WireCapture::Snapshot &s = m_layout.snapshot();
     QString text = s.records.size() == 1 ? tr("1 record") : tr("%1 records").arg(s.records.size());
-    text += tr(", %1 items drawn").arg(m_layout.itemCount());
+    text += m_layout.itemCount() == 1 ? tr(", 1 item drawn") : tr(", %1 items drawn").arg(m_layout.itemCount());
     if (s.droppedRecords > 0)
-        text += tr("; the %1 oldest records are gone (the capture keeps the newest %2)")
-                        .arg(s.droppedRecords)
-                        .arg(m_capture->limits().records);
+        text += (s.droppedRecords == 1 ? tr("; the oldest record is gone") : tr("; the %1 oldest records are gone").arg(s.droppedRecords))
+                + tr(" (the capture keeps the newest %1)").arg(m_capture->limits().records);
     if (m_layout.followedId())
-        text += tr("; following #%1: %2 highlighted").arg(m_layout.followedId()).arg(m_layout.highlightedCount());
+        text += tr("; following #%1: %2").arg(m_layout.followedId())
+                        .arg(m_layout.highlightedCount() == 1 ? tr("1 item highlighted")
+                                                              : tr("%1 items highlighted").arg(m_layout.highlightedCount()));
     if (m_paused)
         text += tr(". Paused: the capture keeps recording.");
     m_status->setText(text);
