@@ -20,9 +20,11 @@ private slots:
     void webSocketFramesMaskedAndControl();
     void aColumnPerTransportThatHasRecords();
     void compactCollapsesABurstAndExpands();
+    void aSteadyStreamIsBurstsOfAtMostASecond();
     void followingAnIdHighlightsExactlyItsItems();
     void aBusyStreamStaysBoundedByTheRing();
     void timeMapsToY();
+    void anOpenHoldReachesNowWhileLive();
     void detailDecodesAMaskedFrame();
 
 private:
@@ -188,6 +190,29 @@ void tst_SequenceLayout::compactCollapsesABurstAndExpands()
     QCOMPARE(l.itemCount(), full + 1);
 }
 
+void tst_SequenceLayout::aSteadyStreamIsBurstsOfAtMostASecond()
+{
+    WireCapture c;
+    scriptWebSocket(c, T0);
+    const quint64 ws = c.snapshot().exchanges.back().id;
+    // 20 frames a second for 5 s: never a gap, but five bursts, not one.
+    for (int i = 0; i < 100; ++i)
+        c.record(ws, wsFrame(WireDirection::ToClient, 1, "x", {}, QStringLiteral("text"), T0 + 60 * Sec + i * 50 * Ms));
+    SequenceLayout l;
+    l.setCompact(true);
+    l.setSnapshot(c.snapshot());
+    int bursts = 0;
+    int frames = 0;
+    for (const SequenceItem &i : l.lanes().front().items)
+        if (i.isBurst()) {
+            ++bursts;
+            frames += i.count;
+            QVERIFY(i.endUs - i.timeUs <= SequenceLayout::MaxBurstSpanUs);
+        }
+    QCOMPARE(frames, 100);
+    QCOMPARE(bursts, 5);
+}
+
 void tst_SequenceLayout::followingAnIdHighlightsExactlyItsItems()
 {
     WireCapture c;
@@ -269,6 +294,30 @@ void tst_SequenceLayout::timeMapsToY()
     l.setPixelsPerSecond(1e9);
     QCOMPARE(l.pixelsPerSecond(), SequenceLayout::MaxPixelsPerSecond);
     QVERIFY(l.height() > 0);
+}
+
+void tst_SequenceLayout::anOpenHoldReachesNowWhileLive()
+{
+    WireCapture c;
+    scriptLongPolling(c, T0);
+    SequenceLayout l;
+    l.setSnapshot(c.snapshot());
+    QVERIFY(l.hasOpenItems());
+    const qint64 last = l.newestUs();
+    QCOMPARE(l.lanes().front().items.back().endUs, last);
+    // Live: the poll still held reaches now, and the diagram with it.
+    l.setNowUs(last + 10 * Sec);
+    QCOMPARE(l.lanes().front().items.back().endUs, last + 10 * Sec);
+    QVERIFY(l.lanes().front().items.back().open);
+    QCOMPARE(l.newestUs(), last + 10 * Sec);
+    // History: a capture older than the live window is drawn to its last record.
+    l.setNowUs(last + SequenceLayout::LiveWindowUs + 1);
+    QCOMPARE(l.newestUs(), last);
+    // Nothing open: nothing to stretch.
+    WireCapture closed;
+    scriptWebSocket(closed, T0);
+    l.setSnapshot(closed.snapshot());
+    QVERIFY(!l.hasOpenItems());
 }
 
 void tst_SequenceLayout::detailDecodesAMaskedFrame()

@@ -18,6 +18,12 @@ void SequenceLayout::setSnapshot(WireCapture::Snapshot snapshot)
     rebuild();
 }
 
+void SequenceLayout::setNowUs(qint64 nowUs)
+{
+    m_nowUs = nowUs;
+    rebuild();
+}
+
 void SequenceLayout::setCompact(bool on)
 {
     if (on == m_compact)
@@ -166,6 +172,7 @@ void SequenceLayout::rebuild()
     if (records.empty()) {
         m_expanded.clear();
         m_originUs = m_newestUs = 0;
+        m_openItems = false;
         return;
     }
     m_originUs = records.front().timeUs;
@@ -177,6 +184,9 @@ void SequenceLayout::rebuild()
     for (const WireExchange &e : m_snapshot.exchanges)
         for (qint64 t : { e.sentUs, e.headUs, e.endUs })
             m_newestUs = qMax(m_newestUs, t);
+    if (m_nowUs > m_newestUs && m_nowUs - m_newestUs <= LiveWindowUs)
+        m_newestUs = m_nowUs;
+    m_openItems = false;
 
     // Expanded bursts whose first record left the ring are forgotten.
     QSet<quint64> stillThere;
@@ -220,7 +230,8 @@ void SequenceLayout::rebuild()
         if (!run.empty()) {
             const WireRecord &last = *run.back();
             if (key == 0 || key != burstKey(last) || r.direction != last.direction
-                || r.timeUs - last.timeUs > m_burstGapUs || r.exchange != last.exchange)
+                || r.timeUs - last.timeUs > m_burstGapUs || r.exchange != last.exchange
+                || r.timeUs - run.front()->timeUs > MaxBurstSpanUs)
                 flush(lane);
         }
         if (key == 0) {
@@ -263,6 +274,7 @@ void SequenceLayout::rebuild()
         }
         if (item.endUs < m_originUs)
             continue;
+        m_openItems = m_openItems || item.open;
         item.timeUs = qMax(item.timeUs, m_originUs);
         lanes[size_t(lane)].push_back(std::move(item));
     }

@@ -69,12 +69,22 @@ public:
     // each within the burst gap of the one before.
     static constexpr int MinBurst = 3;
     static constexpr qint64 DefaultBurstGapUs = 250'000;
+    // A steady stream never becomes one endless burst: a burst spans at most this long, so the
+    // diagram still reads in time (at 20 messages a second: one "×20" a second).
+    static constexpr qint64 MaxBurstSpanUs = 1'000'000;
     static constexpr double MinPixelsPerSecond = 0.5;
     static constexpr double MaxPixelsPerSecond = 200'000;
     // The diagram never gets taller than this (a widget cannot): the scale shrinks to fit.
     static constexpr double MaxHeight = 8'000'000;
 
     void setSnapshot(WireCapture::Snapshot snapshot);
+    // The time now, so that a hold or stream still open reaches it while the capture is live (0:
+    // none). A capture whose newest record is older than LiveWindowUs is history: drawn to its
+    // last record, never stretched to now.
+    void setNowUs(qint64 nowUs);
+    static constexpr qint64 LiveWindowUs = 60'000'000;
+    // Whether a hold or a stream is still open: drawing it again later shows it longer.
+    bool hasOpenItems() const { return m_openItems; }
     const WireCapture::Snapshot &snapshot() const { return m_snapshot; }
 
     // Compact: bursts collapse into one item labelled "×N", unless expanded.
@@ -120,6 +130,8 @@ private:
     double m_pps = 40;
     qint64 m_originUs = 0;
     qint64 m_newestUs = 0;
+    qint64 m_nowUs = 0;
+    bool m_openItems = false;
 };
 
 } // namespace rtlab

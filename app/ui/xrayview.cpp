@@ -205,11 +205,19 @@ void XRayView::refresh()
     if (m_paused)
         return;
     const quint64 revision = m_capture->revision();
-    if (m_read && revision == m_revision)
+    if (m_read && revision == m_revision) {
+        // Nothing new, but a poll held or a stream open grows with time while live.
+        if (m_layout.hasOpenItems()) {
+            m_layout.setNowUs(WireCapture::nowUs());
+            m_canvas->layoutChanged(true);
+        }
         return;
+    }
     m_read = true;
-    m_layout.setSnapshot(m_capture->snapshot());
-    m_revision = m_layout.snapshot().revision;
+    WireCapture::Snapshot snapshot = m_capture->snapshot();
+    m_revision = snapshot.revision;
+    m_layout.setNowUs(WireCapture::nowUs());
+    m_layout.setSnapshot(std::move(snapshot));
     m_canvas->layoutChanged(true);
     updateStatus();
 }
