@@ -8,12 +8,15 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${RTLAB_BUILD_DIR:-build}
 # Debian packages the build and the tests need (Qt 6.4 from bookworm).
-PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev qt6-svg-dev libhttp-parser-dev
+PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libhttp-parser-dev
           fonts-dejavu-core)
 
 # What the browser tests (tests/browser) need on top, as "command package": each package is installed
 # only if its command is missing, so a newer Node.js that came from elsewhere is left alone.
 TEST_COMMANDS=("chromium chromium" "node nodejs" "npm npm")
+
+# The X-ray tab exports its diagrams as SVG (Qt Svg).
+PACKAGES+=(qt6-svg-dev)
 
 apt_install() {
     [ $# -eq 0 ] && return 0
