@@ -23,6 +23,7 @@ private slots:
     void aSteadyStreamIsBurstsOfAtMostASecond();
     void followingAnIdHighlightsExactlyItsItems();
     void aBusyStreamStaysBoundedByTheRing();
+    void theKeyboardWalksALaneArrowByArrow();
     void timeMapsToY();
     void anOpenHoldReachesNowWhileLive();
     void detailDecodesAMaskedFrame();
@@ -247,6 +248,29 @@ void tst_SequenceLayout::followingAnIdHighlightsExactlyItsItems()
     QCOMPARE(l.highlightedCount(), 2);
     l.setFollowedId(0);
     QCOMPARE(l.highlightedCount(), 0);
+}
+
+void tst_SequenceLayout::theKeyboardWalksALaneArrowByArrow()
+{
+    WireCapture c;
+    scriptWebSocket(c, T0, 37);
+    scriptSse(c, T0);
+    SequenceLayout l;
+    l.setCompact(true);
+    l.setSnapshot(c.snapshot());
+    const auto &ws = lane(l, TransportKind::WebSocket)->items;
+    QCOMPARE(l.neighbour(ws[0].seq, 1), ws[1].seq); // the upgrade, then its 101 (the span has no record)
+    QCOMPARE(l.neighbour(ws[1].seq, 1), ws[3].seq);
+    QCOMPARE(l.neighbour(ws[3].seq, -1), ws[1].seq);
+    QCOMPARE(l.neighbour(ws[0].seq, -1), ws[0].seq);  // stops at the top
+    QCOMPARE(l.neighbour(ws.back().seq, 5), ws.back().seq);
+    // A collapsed burst is one step, from any of its records.
+    const auto burst = std::find_if(ws.begin(), ws.end(), [](const SequenceItem &i) { return i.isBurst(); });
+    QCOMPARE(l.neighbour(burst->lastSeq, 1), (burst + 1)->seq);
+    QCOMPARE(l.neighbour(0, 1), quint64(0));
+    l.setFollowedId(42);
+    QCOMPARE(l.firstHighlighted(), l.itemForRecord(l.firstHighlighted())->seq);
+    QCOMPARE(l.itemForRecord(l.firstHighlighted())->timeUs, T0 + 26701 * Ms);
 }
 
 void tst_SequenceLayout::aBusyStreamStaysBoundedByTheRing()

@@ -130,6 +130,11 @@ void tst_XRayView::clickingAnArrowShowsItsBytes()
     QVERIFY2(text.contains(QLatin1String("HTTP/1.1 200 OK")), qPrintable(text));
     QVERIFY2(text.contains(QLatin1String(R"({"messages":[],"next":40})")), qPrintable(text));
     QVERIFY2(text.contains(QLatin1String("empty answer")), qPrintable(text));
+    // The keyboard walks the lane from there: the next arrow is the next poll's request.
+    m_view->canvas()->setFocus();
+    QTest::keyClick(m_view->canvas(), Qt::Key_Down);
+    QVERIFY2(m_view->detail()->toPlainText().contains(QLatin1String("GET /poll?after=40&timeout=25 HTTP/1.1")),
+             qPrintable(m_view->detail()->toPlainText()));
     // An arrow that carried a message follows it across the lanes.
     const WireRecord *m41 = find([](const WireRecord &r) { return r.transport == TransportKind::WebSocket && r.messageIds.contains(41); });
     QVERIFY(click(m41->seq));

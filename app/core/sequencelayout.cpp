@@ -112,6 +112,40 @@ const SequenceItem *SequenceLayout::itemForRecord(quint64 seq) const
     return nullptr;
 }
 
+quint64 SequenceLayout::neighbour(quint64 seq, int step) const
+{
+    const SequenceItem *from = itemForRecord(seq);
+    if (!from)
+        return 0;
+    for (const Lane &lane : m_lanes) {
+        if (lane.transport != from->transport)
+            continue;
+        std::vector<const SequenceItem *> arrows;
+        qsizetype at = -1;
+        for (const SequenceItem &item : lane.items)
+            if (item.seq != 0) {
+                if (&item == from)
+                    at = qsizetype(arrows.size());
+                arrows.push_back(&item);
+            }
+        if (at < 0)
+            return 0;
+        const qsizetype to = std::clamp<qsizetype>(at + step, 0, qsizetype(arrows.size()) - 1);
+        return arrows[size_t(to)]->seq;
+    }
+    return 0;
+}
+
+quint64 SequenceLayout::firstHighlighted() const
+{
+    const SequenceItem *first = nullptr;
+    for (const Lane &lane : m_lanes)
+        for (const SequenceItem &item : lane.items)
+            if (item.highlighted && item.seq && (!first || item.timeUs < first->timeUs))
+                first = &item;
+    return first ? first->seq : 0;
+}
+
 static SequenceItem::Style styleOf(const WireRecord &r)
 {
     using K = WireRecord::Kind;

@@ -117,6 +117,12 @@ public:
     const WireRecord *record(quint64 seq) const;
     // The item drawn for this record (a burst's item when it is collapsed into one), or null.
     const SequenceItem *itemForRecord(quint64 seq) const;
+    // The record of the arrow or mark `step` places after (before, if negative) the one drawing
+    // this record, on its lane, stopping at either end; 0 when the record is not drawn. So the
+    // keyboard walks a diagram arrow by arrow.
+    quint64 neighbour(quint64 seq, int step) const;
+    // The first item (in time, any lane) that carries the followed id: its record, or 0.
+    quint64 firstHighlighted() const;
 
 private:
     void rebuild();

@@ -2,6 +2,7 @@
 
 #include "palette.h"
 
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -14,7 +15,7 @@ namespace rtlab {
 
 SequenceCanvas::SequenceCanvas(SequenceLayout *layout, QWidget *parent) : QAbstractScrollArea(parent), m_layout(layout)
 {
-    setMouseTracking(false);
+    setFocusPolicy(Qt::StrongFocus);
     viewport()->setBackgroundRole(QPalette::Base);
     viewport()->setAutoFillBackground(true);
     setMinimumSize(200, 120);
@@ -222,6 +223,16 @@ void SequenceCanvas::wheelEvent(QWheelEvent *event)
         return;
     }
     QAbstractScrollArea::wheelEvent(event);
+}
+
+void SequenceCanvas::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Up || event->key() == Qt::Key_Down) {
+        emit stepRequested(event->key() == Qt::Key_Up ? -1 : 1);
+        event->accept();
+        return;
+    }
+    QAbstractScrollArea::keyPressEvent(event);
 }
 
 void SequenceCanvas::paintEvent(QPaintEvent *)

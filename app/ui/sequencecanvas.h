@@ -29,6 +29,7 @@ public:
     // The selected item (drawn marked): its record (seq) or, for a bar or span, its exchange.
     void setSelection(quint64 seq, quint64 exchange);
     void clearSelection();
+    quint64 selectedRecord() const { return m_selectedSeq; }
 
     // The whole diagram with its header, as large as it is, for an export.
     QSize fullSize() const;
@@ -45,6 +46,8 @@ public:
 signals:
     void itemClicked(const rtlab::SequenceItem &item);
     void zoomRequested(int steps, int anchorY);
+    // Up/Down: the previous or next arrow on the selected one's lane.
+    void stepRequested(int step);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -52,6 +55,7 @@ protected:
     void scrollContentsBy(int dx, int dy) override;
     void mousePressEvent(QMouseEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     struct Geometry

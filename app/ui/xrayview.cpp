@@ -32,7 +32,7 @@ namespace rtlab {
 // About ten reads a second: live enough to watch, cheap enough to leave on.
 static constexpr int PollMs = 100;
 // A PNG is at most this tall: the newest part of a taller diagram.
-static constexpr int MaxPngHeight = 16000;
+static constexpr int MaxPngHeight = 8000;
 
 // One fact a line: a frame's FIN, opcode, MASK, length and key read down like a header diagram.
 static QString factsHtml(const QStringList &facts)
@@ -52,8 +52,8 @@ XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent) : QWid
 
     auto *hint = new QLabel(tr("One column per transport: its client on the left, the server on the right, time downward. "
                                "Bars: a poll the server held. Bands: a stream or connection open. Dashed: an empty "
-                               "answer. Dotted: a heartbeat. ◆: a frame the client masked. Click anything for its exact "
-                               "bytes."),
+                               "answer. Dotted: a heartbeat. ◆: a frame the client masked. Click anything (or Up/Down) "
+                               "for its exact bytes."),
                             this);
     hint->setWordWrap(true);
 
@@ -81,7 +81,12 @@ XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent) : QWid
     m_follow->setAccessibleName(tr("Follow message id"));
     m_follow->setToolTip(tr("Highlight everything that carried this message, on every lane. Clicking an arrow that "
                             "carried a message follows it."));
-    connect(m_follow, &QSpinBox::valueChanged, this, [this](int id) { setFollowedId(quint64(id)); });
+    connect(m_follow, &QSpinBox::valueChanged, this, [this](int id) {
+        setFollowedId(quint64(id));
+        // Chosen by hand: show where the message first crossed.
+        if (const quint64 seq = m_layout.firstHighlighted())
+            m_canvas->revealRecord(seq);
+    });
     auto *followLabel = new QLabel(tr("&Follow id:"), this);
     followLabel->setBuddy(m_follow);
     m_compact = new QCheckBox(tr("Co&mpact"), this);
@@ -139,6 +144,18 @@ XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent) : QWid
     m_canvas = new SequenceCanvas(&m_layout, this);
     connect(m_canvas, &SequenceCanvas::itemClicked, this, &XRayView::onItemClicked);
     connect(m_canvas, &SequenceCanvas::zoomRequested, this, [this](int steps, int y) { zoom(steps, y); });
+    connect(m_canvas, &SequenceCanvas::stepRequested, this, [this](int step) {
+        // Nothing selected yet: start from the newest record.
+        const auto &records = m_layout.snapshot().records;
+        const quint64 from = m_canvas->selectedRecord() ? m_canvas->selectedRecord()
+                : records.empty()                       ? 0
+                                                        : records.back().seq;
+        const quint64 to = m_canvas->selectedRecord() ? m_layout.neighbour(from, step) : from;
+        if (to) {
+            showRecord(to);
+            m_canvas->revealRecord(to);
+        }
+    });
     m_detail = new QTextBrowser(this);
     m_detail->setOpenLinks(false);
     m_detail->setAccessibleName(tr("Exact bytes"));
