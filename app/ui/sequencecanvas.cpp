@@ -2,7 +2,9 @@
 
 #include "palette.h"
 
+#include <QHelpEvent>
 #include <QKeyEvent>
+#include <QToolTip>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -382,7 +384,8 @@ void SequenceCanvas::paintContent(QPainter &p, const QRectF &clip) const
                 continue;
             const double y = itemY(item.timeUs);
             // A burst, a followed message and the selection always say what they are.
-            const bool label = y - fm.height() >= lastLabel || item.highlighted || item.isBurst()
+            // A little more than a line apart, so that a dense lane keeps readable labels.
+            const bool label = y - fm.height() * 1.3 >= lastLabel || item.highlighted || item.isBurst()
                     || (m_selectedSeq && item.seq == m_selectedSeq);
             if (label)
                 lastLabel = y;
@@ -391,6 +394,39 @@ void SequenceCanvas::paintContent(QPainter &p, const QRectF &clip) const
             paintItem(p, item, g, label);
         }
     }
+}
+
+QString SequenceCanvas::displayLabel(const SequenceItem &item)
+{
+    if (!item.isBurst())
+        return item.label;
+    using Style = SequenceItem::Style;
+    switch (item.style) {
+    case Style::Event: return tr("%1 events").arg(item.label);
+    case Style::Heartbeat: return tr("%1 heartbeats").arg(item.label);
+    case Style::Frame:
+    case Style::MaskedFrame: return tr("%1 frames").arg(item.label);
+    case Style::ControlFrame: return tr("%1 pings/pongs").arg(item.label);
+    default: return item.label;
+    }
+}
+
+bool SequenceCanvas::viewportEvent(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        if (const std::optional<SequenceItem> item = itemAt(help->pos())) {
+            const QString what = displayLabel(*item);
+            QToolTip::showText(help->globalPos(),
+                               item->isBurst() ? tr("%1: click to expand, then click any one for its bytes").arg(what)
+                                               : tr("%1: click for its exact bytes").arg(what),
+                               viewport());
+        } else {
+            QToolTip::hideText();
+        }
+        return true;
+    }
+    return QAbstractScrollArea::viewportEvent(event);
 }
 
 static void arrowHead(QPainter &p, QPointF tip, double dir, double size, bool filled)
@@ -463,9 +499,12 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
                 p.drawText(QRectF(g.client + 4, r.center().y() - fm.height() / 2.0, w, fm.height()),
                            Qt::AlignRight | Qt::AlignVCenter, fm.elidedText(item.label, Qt::ElideRight, int(w)));
             } else {
+                // A short hold beside the bar: its length alone when "held" does not fit.
                 const double w = g.x + g.width - g.server - 9;
+                const QString seconds = QStringLiteral("%1 s").arg(double(item.endUs - item.timeUs) / 1e6, 0, 'f', 2);
+                const QString label = fm.horizontalAdvance(item.label) <= w ? item.label : seconds;
                 p.drawText(QRectF(g.server + 7, r.top(), w, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                           fm.elidedText(item.label, Qt::ElideRight, int(w)));
+                           fm.elidedText(label, Qt::ElideRight, int(w)));
             }
         }
         break;
@@ -539,14 +578,19 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
         }
         if (drawLabel) {
             QFont f = font();
-            f.setBold(item.highlighted || item.isBurst());
+            f.setBold(item.highlighted);
             p.setFont(f);
             const QFontMetrics lfm(f);
             const double w = std::abs(to - from) - 16;
-            const QString label = item.isBurst() ? tr("%1 — click to expand").arg(item.label) : item.label;
+            const QString label = lfm.elidedText(displayLabel(item), Qt::ElideRight, int(w));
+            // On a backing of the base colour: lines of a dense lane never strike through it.
+            const double tw = lfm.horizontalAdvance(label) + 6;
+            const QRectF box(qMin(from, to) + 8 + (w - tw) / 2, y0 - lfm.height() - 1, tw, lfm.height());
+            QColor backing = pal.color(QPalette::Base);
+            backing.setAlpha(210);
+            p.fillRect(box, backing);
             p.setPen(labelColor);
-            p.drawText(QRectF(qMin(from, to) + 8, y0 - lfm.height() - 1, w, lfm.height()),
-                       Qt::AlignHCenter | Qt::AlignBottom, lfm.elidedText(label, Qt::ElideRight, int(w)));
+            p.drawText(box, Qt::AlignCenter, label);
         }
         break;
     }

@@ -42,6 +42,8 @@ public:
     std::optional<SequenceItem> itemAt(QPoint viewportPos) const;
 
     int headerHeight() const;
+    // What an item's label says on screen: a burst names what it holds ("×37 events").
+    static QString displayLabel(const SequenceItem &item);
 
 signals:
     void itemClicked(const rtlab::SequenceItem &item);
@@ -56,6 +58,7 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
+    bool viewportEvent(QEvent *event) override;
 
 private:
     struct Geometry
