@@ -24,6 +24,7 @@ private slots:
     void followingAnIdHighlightsExactlyItsItems();
     void aBusyStreamStaysBoundedByTheRing();
     void theKeyboardWalksALaneArrowByArrow();
+    void interleavedBurstsFindTheirOwnRecords();
     void timeMapsToY();
     void anOpenHoldReachesNowWhileLive();
     void detailDecodesAMaskedFrame();
@@ -271,6 +272,36 @@ void tst_SequenceLayout::theKeyboardWalksALaneArrowByArrow()
     l.setFollowedId(42);
     QCOMPARE(l.firstHighlighted(), l.itemForRecord(l.firstHighlighted())->seq);
     QCOMPARE(l.itemForRecord(l.firstHighlighted())->timeUs, T0 + 26701 * Ms);
+}
+
+// Records of all lanes share one sequence: a burst's first..last range on one lane holds other
+// lanes' records too, which must never be found in it.
+void tst_SequenceLayout::interleavedBurstsFindTheirOwnRecords()
+{
+    WireCapture c;
+    scriptSse(c, T0);
+    const quint64 sse = c.snapshot().exchanges.back().id;
+    scriptWebSocket(c, T0);
+    const quint64 ws = c.snapshot().exchanges.front().id + 2; // the WebSocket's exchange
+    QVERIFY(c.snapshot().exchange(ws) && c.snapshot().exchange(ws)->kind == WireExchange::Kind::WebSocket);
+    QList<quint64> wsSeqs;
+    for (int i = 0; i < 10; ++i) {
+        const qint64 at = T0 + 60 * Sec + i * 5 * Ms;
+        c.record(sse, sseRecord(WireRecord::Kind::Event, "data: x\n\n", QStringLiteral("event"), at));
+        c.record(ws, wsFrame(WireDirection::ToClient, 1, "x", {}, QStringLiteral("text"), at + 1));
+        wsSeqs.append(c.snapshot().records.back().seq);
+    }
+    SequenceLayout l;
+    l.setCompact(true);
+    l.setSnapshot(c.snapshot());
+    for (quint64 seq : wsSeqs) {
+        const SequenceItem *item = l.itemForRecord(seq);
+        QVERIFY(item);
+        QCOMPARE(item->transport, TransportKind::WebSocket);
+        QCOMPARE(item->count, 10);
+    }
+    l.setCompact(false);
+    QCOMPARE(l.itemForRecord(wsSeqs[4])->seq, wsSeqs[4]);
 }
 
 void tst_SequenceLayout::aBusyStreamStaysBoundedByTheRing()

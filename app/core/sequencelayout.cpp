@@ -101,14 +101,18 @@ const WireRecord *SequenceLayout::record(quint64 seq) const
 
 const SequenceItem *SequenceLayout::itemForRecord(quint64 seq) const
 {
-    if (seq == 0)
+    // Every lane's records share one sequence, so a burst's first..last range holds other lanes'
+    // records too: only the record's own lane is searched.
+    const WireRecord *r = seq ? record(seq) : nullptr;
+    if (!r)
         return nullptr;
-    for (const Lane &lane : m_lanes)
+    for (const Lane &lane : m_lanes) {
+        if (lane.transport != r->transport)
+            continue;
         for (const SequenceItem &item : lane.items)
-            if (item.seq != 0 && item.seq <= seq && seq <= item.lastSeq) {
-                if (item.seq == seq || item.isBurst())
-                    return &item;
-            }
+            if (item.seq != 0 && item.seq <= seq && seq <= item.lastSeq && (item.seq == seq || item.isBurst()))
+                return &item;
+    }
     return nullptr;
 }
 

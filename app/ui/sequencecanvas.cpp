@@ -96,6 +96,13 @@ void SequenceCanvas::layoutChanged(bool keepBottom)
 
 void SequenceCanvas::zoomAround(double factor, int anchorY)
 {
+    // Following the newest: keep following it.
+    if (verticalScrollBar()->value() >= verticalScrollBar()->maximum() - 2) {
+        m_layout->setPixelsPerSecond(m_layout->pixelsPerSecond() * factor);
+        layoutChanged(false);
+        verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+        return;
+    }
     const double contentY = verticalScrollBar()->value() + anchorY - headerHeight() - fontMetrics().height() * 2;
     const qint64 anchor = m_layout->timeAt(contentY);
     m_layout->setPixelsPerSecond(m_layout->pixelsPerSecond() * factor);
@@ -458,7 +465,8 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
     const QColor lane = transportColor(item.transport, pal);
     const QColor highlight = pal.color(QPalette::Highlight);
     const QRectF r = itemRect(item, g);
-    const bool selected = (m_selectedSeq && item.seq && item.seq <= m_selectedSeq && m_selectedSeq <= item.lastSeq)
+    const bool selected = (m_selectedSeq && item.seq && item.seq <= m_selectedSeq && m_selectedSeq <= item.lastSeq
+                           && m_layout->itemForRecord(m_selectedSeq) == &item)
             || (m_selectedExchange && !item.seq && item.exchange == m_selectedExchange);
     p.save();
     if (selected) {
@@ -492,7 +500,7 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
         p.drawRect(r);
         if (drawLabel) {
             p.setPen(text);
-            if (r.height() > fm.height() * 1.5) {
+            if (r.height() > fm.height() * 4) {
                 // A long hold: nothing else crosses the lane meanwhile, so the label sits inside,
                 // left of the bar, halfway down.
                 const double w = g.server - g.client - 12;
