@@ -223,9 +223,11 @@ void XRayView::refresh()
         return;
     const quint64 revision = m_capture->revision();
     if (m_read && revision == m_revision) {
-        // Nothing new, but a poll held or a stream open grows with time while live.
-        if (m_layout.hasOpenItems()) {
-            m_layout.setNowUs(WireCapture::nowUs());
+        // Nothing new, but a poll held or a stream open grows with time while live (an old
+        // capture is history: not redrawn).
+        const qint64 now = WireCapture::nowUs();
+        if (m_layout.hasOpenItems() && now - m_layout.newestUs() <= SequenceLayout::LiveWindowUs) {
+            m_layout.setNowUs(now);
             m_canvas->layoutChanged(true);
         }
         return;
