@@ -15,6 +15,9 @@ PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libht
 # only if its command is missing, so a newer Node.js that came from elsewhere is left alone.
 TEST_COMMANDS=("chromium chromium" "node nodejs" "npm npm")
 
+# The X-ray tab exports its diagrams as SVG (Qt Svg).
+PACKAGES+=(qt6-svg-dev)
+
 apt_install() {
     [ $# -eq 0 ] && return 0
     echo "dev.sh: installing $*" >&2

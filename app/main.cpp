@@ -70,7 +70,7 @@ int main(int argc, char *argv[])
                                     QStringLiteral("Connect to this rtlab server instead of starting the bundled one."),
                                     QStringLiteral("url"));
     const QCommandLineOption tab({ QStringLiteral("tab") },
-                                 QStringLiteral("Open on this tab: chat, dashboard, compare, timeline, lab or bytes."),
+                                 QStringLiteral("Open on this tab: chat, dashboard, compare, xray, timeline, lab or bytes."),
                                  QStringLiteral("name"));
     const QCommandLineOption compare({ QStringLiteral("compare") }, QStringLiteral("Start with every transport's lane subscribed (the three real-time transports and short polling)."));
     const QCommandLineOption probe({ QStringLiteral("measure-responsiveness") },

@@ -54,9 +54,9 @@ void WireCapture::append(WireRecord record)
 
 quint64 WireCapture::beginExchange(TransportKind transport, WireExchange::Kind kind, const QByteArray &method,
                                    const QString &url, const QByteArray &requestHead, const QByteArray &requestBody,
-                                   const QString &label)
+                                   const QString &label, qint64 timeUs)
 {
-    const qint64 now = nowUs();
+    const qint64 now = orNow(timeUs);
     QMutexLocker lock(&m_mutex);
     WireExchange e;
     e.id = m_nextExchange++;

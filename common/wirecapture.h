@@ -119,10 +119,10 @@ public:
     static qint64 nowUs();
 
     // An exchange starts: its request is on its way. Records the request as a record too.
-    // Returns the exchange's id.
+    // Returns the exchange's id. `timeUs` < 0: now (a replay or a scripted capture gives its own).
     quint64 beginExchange(TransportKind transport, WireExchange::Kind kind, const QByteArray &method,
                           const QString &url, const QByteArray &requestHead, const QByteArray &requestBody = {},
-                          const QString &label = {});
+                          const QString &label = {}, qint64 timeUs = -1);
     // The request's last byte was written.
     void requestSent(quint64 exchange, qint64 timeUs = -1);
     // The response's head arrived. Records it as a record unless `asRecord` is false (a poll's

@@ -1,6 +1,7 @@
 #include "ledgerview.h"
 
 #include "appcontroller.h"
+#include "bytesformat.h"
 #include "ledgerfollower.h"
 #include "palette.h"
 
@@ -11,7 +12,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRegularExpression>
-#include <QStringDecoder>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -106,24 +106,7 @@ void LedgerView::choose(const QString &text)
 
 QString LedgerView::renderBytes(const QByteArray &bytes)
 {
-    // Binary (a WebSocket frame header): hex. Text: as is, with CR and LF made visible.
-    QStringDecoder utf8(QStringDecoder::Utf8);
-    const QString text = utf8(bytes);
-    bool binary = utf8.hasError();
-    for (char c : bytes)
-        binary = binary || (uchar(c) < 0x20 && c != '\r' && c != '\n' && c != '\t');
-    if (binary)
-        return QString::fromLatin1(bytes.toHex(' '));
-    QString out;
-    for (QChar c : text) {
-        if (c == u'\r')
-            out += QStringLiteral("<span class=c>\\r</span>");
-        else if (c == u'\n')
-            out += QStringLiteral("<span class=c>\\n</span><br>");
-        else
-            out += QString(c).toHtmlEscaped();
-    }
-    return out;
+    return BytesFormat::bytes(bytes);
 }
 
 static QString describe(quint64 id, MessageType type, const QString &from, const QString &text)
@@ -136,10 +119,9 @@ static QString describe(quint64 id, MessageType type, const QString &from, const
     return out;
 }
 
-// Explicit singular and plural: the app loads no translations, so "%n byte(s)" would show as is.
 static QString bytesText(qint64 n)
 {
-    return n == 1 ? LedgerView::tr("1 byte") : LedgerView::tr("%1 bytes").arg(n);
+    return BytesFormat::bytesText(n);
 }
 
 static QString messagesText(qint64 n)
@@ -147,14 +129,10 @@ static QString messagesText(qint64 n)
     return n == 1 ? LedgerView::tr("1 message") : LedgerView::tr("%1 messages").arg(n);
 }
 
-static QString renderParts(const QList<WirePart> &parts)
+// The same role-tinted runs as the X-ray's detail pane.
+static QString renderParts(const QList<WirePart> &parts, const QPalette &palette)
 {
-    QString html;
-    for (const WirePart &p : parts) {
-        html += QStringLiteral("<p><b>%1</b> — %2</p>").arg(p.label.toHtmlEscaped(), bytesText(p.bytes.size()));
-        html += QStringLiteral("<pre>%1</pre>").arg(LedgerView::renderBytes(p.bytes.left(4096)));
-    }
-    return html;
+    return BytesFormat::parts(parts, palette);
 }
 
 void LedgerView::refreshChoices()
@@ -245,7 +223,7 @@ void LedgerView::refresh()
                            "share is <b>%2 bytes</b>.</p>")
                                 .arg(messagesText(l.sharedBy))
                                 .arg(l.cost(), 0, 'f', 1);
-            html += renderParts(l.parts);
+            html += renderParts(l.parts, palette());
         }
         QString average;
         if (lane.subscribed) {
@@ -259,7 +237,7 @@ void LedgerView::refresh()
                     html += tr("<p><i>Computed, not read: QWebSocket does not expose its handshake. The request is "
                                "exactly what QWebSocket writes; the answer is the minimal 101, which rtlab-server's "
                                "default (epoll) core sends — a server that adds headers sends more.</i></p>");
-                html += renderParts(lane.setup);
+                html += renderParts(lane.setup, palette());
             }
             average = tr("Per message on average (%1): ").arg(messagesText(c.messages));
             if (c.messages > 0)

@@ -18,6 +18,8 @@
 #include "startpage.h"
 #include "timelineview.h"
 #include "tourpanel.h"
+#include "xrayview.h"
+#include "harwriter.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -56,6 +58,15 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_tabs->addTab(m_chat, tr("&Chat"));
     m_tabs->addTab(new DashboardView(controller, m_tabs), tr("&Dashboard"));
     m_tabs->addTab(m_compare, tr("C&ompare"));
+    // The X-ray draws the Compare lanes' traffic: next to them.
+    m_xray = new XRayView(controller->wireCapture(), m_tabs);
+    m_tabs->addTab(m_xray, tr("&X-ray"));
+    connect(m_xray, &XRayView::harExportRequested, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the capture as HAR"),
+                                                          QStringLiteral("rtlab.har"), tr("HTTP Archive (*.har)"));
+        if (!path.isEmpty())
+            exportHar(path);
+    });
     m_tabs->addTab(new TimelineView(controller, m_tabs), tr("T&imeline"));
     m_lab = new LabController(controller, this);
     m_labView = new LabView(controller, m_lab, m_tabs);
@@ -263,6 +274,17 @@ void MainWindow::buildMenus()
     });
 }
 
+bool MainWindow::exportHar(const QString &path)
+{
+    QString error;
+    if (!writeHar(path, m_controller->wireCapture()->snapshot(), &error)) {
+        QMessageBox::warning(this, tr("Export failed"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
+    return true;
+}
+
 void MainWindow::exportResults()
 {
     QString filter;
@@ -293,7 +315,8 @@ bool MainWindow::writeResults(const QString &path)
 void MainWindow::showTab(const QString &name)
 {
     const QStringList names { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
-                              QStringLiteral("timeline"), QStringLiteral("lab"), QStringLiteral("bytes") };
+                              QStringLiteral("xray"), QStringLiteral("timeline"), QStringLiteral("lab"),
+                              QStringLiteral("bytes") };
     const int i = int(names.indexOf(name));
     if (i >= 0) {
         m_tabs->setCurrentIndex(i);

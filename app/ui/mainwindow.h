@@ -26,6 +26,7 @@ class LabController;
 class LabView;
 class StartPage;
 class TourPanel;
+class XRayView;
 
 // The rtlab window: a transport toggle in the toolbar, chat / dashboard / compare / timeline
 // tabs, the bundled server's state in the status bar.
@@ -37,6 +38,7 @@ public:
     ~MainWindow() override;
 
     QTabWidget *tabs() const { return m_tabs; }
+    XRayView *xray() const { return m_xray; }
     ChatView *chatView() const { return m_chat; }
     CompareView *compareView() const { return m_compare; }
     LabView *labView() const { return m_labView; }
@@ -64,6 +66,8 @@ public:
     int pendingBrowserLaunches() const { return int(m_browserLaunchers.size()); }
     // The claims and lanes (.json, .csv) or the current tab (.png), by the file's suffix.
     bool writeResults(const QString &path);
+    // Writes what the X-ray captured as HAR 1.2; false (and the user told why) if it could not.
+    bool exportHar(const QString &path);
     // Classroom mode and presenter view (View menu).
     ClassroomPanel *classroomPanel(); // created on first use
     void showClassroom();
@@ -97,6 +101,7 @@ private:
     GuidedTour *m_tour = nullptr;
     TourPanel *m_tourPanel = nullptr;
     int m_tabBeforeTour = -1; // where End takes the user back to; -1: the start page
+    XRayView *m_xray;
     QActionGroup *m_transports;
     QLabel *m_continuity;
     QLabel *m_active;
