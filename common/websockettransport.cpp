@@ -438,7 +438,7 @@ void WebSocketTransport::failConnection(int closeCode, const QString &why)
         sendFrame(WsFrameParser::Close, WsFrameParser::closePayload(closeCode, why));
     const QString text = QStringLiteral("protocol error (%1): %2").arg(closeCode).arg(why);
     m_endReason = text;
-    connectionLost(text, closeCode);
+    connectionLost(text); // no close code: the server sent none, we did
 }
 
 void WebSocketTransport::onSocketError()
