@@ -68,13 +68,13 @@ public:
         ReservedBits,          // RSV1-3 set with no extension negotiated
         UnknownOpcode,         // 3-7 or 0xB-0xF
         ControlFrameTooLong,   // a control frame's payload over 125 bytes
-        FragmentedControlFrame,// a control frame without FIN
+        FragmentedControlFrame, // a control frame without FIN
         LengthHighBit,         // a 64-bit length with its most significant bit set
         FrameTooLarge,         // a frame's payload over Limits::maxFrame
         MessageTooLarge,       // a message's frames together over Limits::maxMessage
         MaskedFromServer,      // Role::Client: the server masked a frame
         UnmaskedFromClient,    // Role::Server: the client did not mask a frame
-        UnexpectedContinuation,// a continuation frame with no message begun
+        UnexpectedContinuation, // a continuation frame with no message begun
         ExpectedContinuation,  // a new text/binary frame while a message is unfinished
         InvalidUtf8,           // a complete text message that is not UTF-8
         BadClosePayload,       // a close frame with a 1-byte payload
