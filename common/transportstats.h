@@ -93,8 +93,9 @@ struct TransportStats
     // message while others keep coming.
     static constexpr qsizetype MaxLedgers = 64;
     std::deque<WireLedger> recentWire;
-    // The set-up bytes of the latest connection, part by part. For WebSocket they are computed
-    // (QWebSocket does not expose its handshake): setupComputed says so.
+    // The set-up bytes of the latest connection, part by part, as they crossed (the WebSocket
+    // handshake included: the client does its own). setupComputed: computed rather than read
+    // (no transport computes them now; a view that shows the flag still may).
     QList<WirePart> setupWire;
     bool setupComputed = false;
 

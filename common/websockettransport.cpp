@@ -4,18 +4,138 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
+#include <QRandomGenerator>
+#include <QTcpSocket>
+#include <QtEndian>
+#if QT_CONFIG(ssl)
+#include <QSslSocket>
+#endif
 
 namespace rtlab {
 
+namespace {
+
+constexpr qint64 ReadChunk = 64 * 1024;
+
+// What a frame's arrow says: "text 142 B", "ping", "close 1000 client closing".
+QString frameLabel(const WsFrame &f)
+{
+    switch (f.opcode) {
+    case WsFrameParser::Close: {
+        if (f.payload.size() < 2)
+            return QStringLiteral("close");
+        const QString reason = f.closeReason();
+        return reason.isEmpty() ? QStringLiteral("close %1").arg(f.closeCode())
+                                : QStringLiteral("close %1 %2").arg(f.closeCode()).arg(reason);
+    }
+    case WsFrameParser::Ping:
+    case WsFrameParser::Pong:
+        return WsFrameParser::opcodeName(f.opcode);
+    default: {
+        QString s = QStringLiteral("%1 %2 B").arg(WsFrameParser::opcodeName(f.opcode)).arg(f.payloadLength);
+        if (!f.fin)
+            s += QStringLiteral(" (more follows)");
+        return s;
+    }
+    }
+}
+
+void recordFrame(WireCapture *capture, quint64 exchange, WireDirection direction, const WsFrame &f,
+                 const QList<quint64> &messageIds = {})
+{
+    if (!capture || !exchange)
+        return;
+    WireRecord r;
+    r.transport = TransportKind::WebSocket;
+    r.kind = WireRecord::Kind::Frame;
+    r.direction = direction;
+    r.timeUs = WireCapture::nowUs();
+    r.label = frameLabel(f);
+    r.bytes = f.bytes();
+    r.size = r.bytes.size();
+    r.opcode = f.opcode;
+    r.fin = f.fin;
+    r.masked = f.masked;
+    r.maskKey = f.maskKey;
+    r.closeCode = f.opcode == WsFrameParser::Close && f.payload.size() >= 2 ? f.closeCode() : 0;
+    r.headerLength = f.headerLength;
+    r.data = f.payload;
+    r.messageIds = messageIds;
+    capture->record(exchange, std::move(r));
+}
+
+// Our own frame, read back: the same fields a received one has.
+WsFrame frameOf(const QByteArray &bytes)
+{
+    WsFrameParser p(WsFrameParser::Role::Server, { WebSocketTransport::MaxMessageBytes, WebSocketTransport::MaxMessageBytes });
+    p.feed(bytes);
+    return p.next().value_or(WsFrame {});
+}
+
+QString lowerFirst(QString text)
+{
+    if (text.endsWith(QLatin1Char('.')))
+        text.chop(1);
+    return text.isEmpty() ? QStringLiteral("unknown error") : text.at(0).toLower() + text.mid(1);
+}
+
+// The close handshake outlives the transport: after our close frame (or the server's), the socket
+// waits at most CloseTimeoutMs for the other side's, records it, then goes.
+struct Linger
+{
+    WsFrameParser parser;
+    std::shared_ptr<WireCapture> capture;
+    quint64 exchange = 0;
+    QString reason;
+    bool done = false;
+};
+
+void lingerUntilClosed(QTcpSocket *socket, std::shared_ptr<Linger> l)
+{
+    socket->setParent(nullptr);
+    const auto finish = [socket, l](bool timedOut) {
+        if (std::exchange(l->done, true))
+            return;
+        if (l->capture && l->exchange)
+            l->capture->endExchange(l->exchange, l->reason);
+        if (timedOut)
+            socket->abort();
+        else
+            socket->disconnectFromHost();
+        socket->deleteLater();
+    };
+    const auto read = [socket, l, finish] {
+        while (!l->done && socket->bytesAvailable() > 0) {
+            l->parser.feed(socket->read(ReadChunk));
+            while (const std::optional<WsFrame> f = l->parser.next()) {
+                recordFrame(l->capture.get(), l->exchange, WireDirection::ToClient, *f);
+                if (f->opcode == WsFrameParser::Close) {
+                    finish(false);
+                    return;
+                }
+            }
+            if (l->parser.error() != WsFrameParser::Error::None) {
+                finish(true);
+                return;
+            }
+        }
+    };
+    QObject::connect(socket, &QTcpSocket::readyRead, socket, read);
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, [finish] { finish(false); });
+    QObject::connect(socket, &QAbstractSocket::errorOccurred, socket, [finish] { finish(true); });
+    QTimer::singleShot(WebSocketTransport::CloseTimeoutMs, socket, [finish] { finish(true); });
+    if (socket->bytesAvailable() > 0)
+        QTimer::singleShot(0, socket, read);
+}
+
+} // namespace
+
 WebSocketTransport::WebSocketTransport(const Options &options, QObject *parent)
-    : ClientTransport(TransportKind::WebSocket, options, parent)
+    : ClientTransport(TransportKind::WebSocket, options, parent),
+      m_parser(WsFrameParser::Role::Client, { MaxMessageBytes, MaxMessageBytes })
 {
     m_pingTimer.setInterval(int(qMax<qint64>(100, options.heartbeatMs > 0 ? options.heartbeatMs : 15000)));
-    connect(&m_pingTimer, &QTimer::timeout, this, [this] {
-        if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
-            m_socket->ping();
-    });
+    connect(&m_pingTimer, &QTimer::timeout, this, &WebSocketTransport::sendPing);
 }
 
 WebSocketTransport::~WebSocketTransport()
@@ -23,221 +143,249 @@ WebSocketTransport::~WebSocketTransport()
     disconnectNow();
 }
 
-qint64 WebSocketTransport::frameHeaderBytes(qint64 payload, bool masked)
+QString WebSocketTransport::describeRefusal(int status, const QByteArray &reasonPhrase)
 {
-    const qint64 length = payload < 126 ? 0 : payload < 65536 ? 2 : 8;
-    return 2 + length + (masked ? 4 : 0);
+    const QString phrase = QString::fromLatin1(reasonPhrase).trimmed();
+    const QString http = phrase.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
+                                          : QStringLiteral("HTTP %1 %2").arg(status).arg(phrase);
+    if (status >= 200 && status < 300)
+        return QStringLiteral("the server answered %1 instead of upgrading to WebSocket (not a WebSocket "
+                              "endpoint, or a proxy that drops the Upgrade header)").arg(http);
+    return QStringLiteral("the server refused the WebSocket upgrade: %1").arg(http);
 }
 
-QByteArray WebSocketTransport::handshakeRequest(const QUrl &url, QByteArrayView key)
+QUrl WebSocketTransport::targetUrl() const
 {
-    QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (target.isEmpty())
-        target = "/";
-    QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
-    if (url.port() != -1)
-        host += ':' + QByteArray::number(url.port());
-    return "GET " + target + " HTTP/1.1\r\nHost: " + host
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-            + (key.isEmpty() ? QByteArray(24, '?') : key.toByteArray()) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-}
-
-QByteArray WebSocketTransport::handshakeResponse(QByteArrayView accept)
-{
-    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-            + (accept.isEmpty() ? QByteArray(28, '?') : accept.toByteArray()) + "\r\n\r\n";
-}
-
-QString WebSocketTransport::describeError(const QString &qtError, int *httpStatus)
-{
-    if (httpStatus)
-        *httpStatus = 0;
-    // Qt 6.4 has no API for the status of a refused handshake; its error text names it.
-    static const QRegularExpression unhandled(QStringLiteral("http status code: (\\d{3})(?: \\(([^)]*)\\))?"),
-                                              QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch m = unhandled.match(qtError);
-    if (m.hasMatch()) {
-        const int status = m.captured(1).toInt();
-        if (httpStatus)
-            *httpStatus = status;
-        const QString phrase = m.captured(2).trimmed();
-        const QString http = phrase.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
-                                              : QStringLiteral("HTTP %1 %2").arg(status).arg(phrase);
-        if (status >= 200 && status < 300)
-            return QStringLiteral("the server answered %1 instead of upgrading to WebSocket (not a WebSocket "
-                                  "endpoint, or a proxy that drops the Upgrade header)").arg(http);
-        return QStringLiteral("the server refused the WebSocket upgrade: %1").arg(http);
+    QUrl url;
+    if (options().rawUrl.isValid()) {
+        url = options().rawUrl;
+        if (url.scheme() == u"http")
+            url.setScheme(QStringLiteral("ws"));
+        else if (url.scheme() == u"https")
+            url.setScheme(QStringLiteral("wss"));
+        return url;
     }
-    QString text = qtError;
-    static const QRegularExpression internal(QStringLiteral("^Q\\w+(Private)?::\\w+:\\s*"));
-    text.remove(internal);
-    if (text.endsWith(QLatin1Char('.')))
-        text.chop(1);
-    return text.isEmpty() ? QStringLiteral("unknown error") : text.at(0).toLower() + text.mid(1);
-}
-
-// The attempt ended before the handshake completed: nothing was open, so there is no close code
-// to report (QWebSocket says 1000 then, though no close frame was ever exchanged).
-void WebSocketTransport::attemptFailed(QWebSocket *socket)
-{
-    int status = 0;
-    const QString why = describeError(socket->errorString(), &status);
-    if (status)
-        attemptRefused(why, status, true);
-    else
-        connectionLost(QStringLiteral("could not connect: %1").arg(why));
+    url = options().server;
+    url.setScheme(url.scheme() == u"https" ? QStringLiteral("wss") : QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/ws"));
+    if (m_position.lastId) {
+        QString query = QStringLiteral("after=%1").arg(*m_position.lastId);
+        if (!m_position.epoch.isEmpty())
+            query += QStringLiteral("&epoch=") + m_position.epoch;
+        url.setQuery(query);
+    }
+    return url;
 }
 
 void WebSocketTransport::connectNow()
 {
     disconnectNow();
-    m_closing = false;
-    m_opened = false;
-    m_errorWhileOpen = false;
-    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
-    m_socket->setMaxAllowedIncomingMessageSize(16 * 1024 * 1024);
-    QWebSocket *socket = m_socket;
-    connect(socket, &QWebSocket::connected, this, [this] {
-        // QWebSocket does not show the handshake's bytes: they are computed (exact for our
-        // request; for the answer, exact for rtlab-server's epoll core, a floor for a server
-        // that adds headers). Once per connection: set-up, not per message (see messageCost()).
-        const QByteArray request = handshakeRequest(m_socket->requestUrl());
-        const QByteArray response = handshakeResponse();
-        stats().headerBytes += request.size() + response.size();
-        stats().setupBytes += request.size() + response.size();
-        stats().setupWire = { { WirePart::Role::Header, tr("handshake request (computed; the key shown as ?)"), request },
-                              { WirePart::Role::Header, tr("101 answer (computed: the minimal one; the accept shown as ?)"), response } };
-        stats().setupComputed = true;
-        m_opened = true;
-        m_pingTimer.start();
-        attemptOpened();
-    });
-    connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
-    connect(socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &b) {
-        noteAlive();
-        stats().framingBytes += frameHeaderBytes(b.size(), false);
-        stats().messageFramingBytes += frameHeaderBytes(b.size(), false);
-        stats().payloadBytes += b.size();
-        if (options().rawUrl.isValid()) {
-            QJsonObject o;
-            o.insert(QLatin1String("data"), QString::fromLatin1(b.toBase64()));
-            o.insert(QLatin1String("binary"), true);
-            stats().messages++;
-            emit rawReceived(o);
-        }
-    });
-    connect(socket, &QWebSocket::pong, this, [this](quint64 elapsedMs, const QByteArray &) {
-        noteAlive();
-        stats().framingBytes += 2;
-        stats().heartbeats++;
-        stats().pingRttUs = qint64(elapsedMs) * 1000;
-        emitEvent(ConnectionEvent::Type::Heartbeat, QStringLiteral("pong after %1 ms").arg(elapsedMs));
-    });
-    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-        if (socket != m_socket)
+    m_closeSent = m_closeReceived = false;
+    m_endReason.clear();
+    m_messageParts.clear();
+    m_pingPayload.clear();
+    m_parser.reset();
+    const QUrl url = targetUrl();
+    m_handshake.emplace(url);
+    const bool tls = url.scheme() == u"wss";
+#if QT_CONFIG(ssl)
+    m_socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+#else
+    m_socket = new QTcpSocket(this);
+#endif
+    m_phase = Phase::Connecting;
+    QTcpSocket *socket = m_socket;
+    connect(socket, &QTcpSocket::readyRead, this, &WebSocketTransport::onReadyRead);
+    connect(socket, &QAbstractSocket::errorOccurred, this, &WebSocketTransport::onSocketError);
+    connect(socket, &QTcpSocket::disconnected, this, &WebSocketTransport::onSocketError);
+    connect(socket, &QTcpSocket::bytesWritten, this, [this](qint64 n) {
+        if (m_requestUnsent <= 0)
             return;
-        if (!m_opened) {
-            attemptFailed(socket); // (a refused TCP connect says so here, before its error())
-            return;
-        }
-        if (m_errorWhileOpen) {
-            // The socket failed (reset, closed without a close frame): QWebSocket's closeCode()
-            // is its default then, not something the peer said.
-            connectionLost(QStringLiteral("connection lost: %1").arg(describeError(socket->errorString())));
-            return;
-        }
-        const int code = int(socket->closeCode());
-        const QString reason = socket->closeReason();
-        connectionLost(reason.isEmpty() ? QStringLiteral("closed by the server (%1)").arg(code)
-                                        : QStringLiteral("closed by the server (%1): %2").arg(code).arg(reason),
-                       code);
+        m_requestUnsent -= n;
+        if (m_requestUnsent <= 0 && options().capture && m_exchange)
+            options().capture->requestSent(m_exchange);
     });
-    connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this, socket](QAbstractSocket::SocketError) {
-        if (socket != m_socket)
-            return;
-        if (m_opened) {
-            m_errorWhileOpen = true; // disconnected() follows and reports it
-            return;
-        }
-        // Refused, or the handshake failed (an upgrade answered with another status): never opened.
-        attemptFailed(socket);
-    });
-
-    QUrl url;
-    if (options().rawUrl.isValid()) {
-        url = options().rawUrl;
-    } else {
-        url = options().server;
-        url.setScheme(url.scheme() == u"https" ? QStringLiteral("wss") : QStringLiteral("ws"));
-        url.setPath(QStringLiteral("/ws"));
-        if (m_position.lastId) {
-            QString query = QStringLiteral("after=%1").arg(*m_position.lastId);
-            if (!m_position.epoch.isEmpty())
-                query += QStringLiteral("&epoch=") + m_position.epoch;
-            url.setQuery(query);
-        }
-    }
     stats().httpRequests++;
-    m_socket->open(url);
-}
-
-void WebSocketTransport::disconnectNow()
-{
-    m_pingTimer.stop();
-    if (QWebSocket *socket = std::exchange(m_socket, nullptr)) {
-        socket->disconnect(this);
-        if (socket->state() == QAbstractSocket::ConnectedState)
-            socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("client closing"));
-        else
-            socket->abort();
-        socket->deleteLater();
+    if (tls) {
+#if QT_CONFIG(ssl)
+        auto *ssl = static_cast<QSslSocket *>(socket);
+        connect(ssl, &QSslSocket::encrypted, this, &WebSocketTransport::onConnected);
+        ssl->connectToHostEncrypted(url.host(), quint16(url.port(443)));
+#else
+        QTimer::singleShot(0, this, [this] { connectionLost(QStringLiteral("could not connect: no TLS support")); });
+#endif
+    } else {
+        connect(socket, &QTcpSocket::connected, this, &WebSocketTransport::onConnected);
+        socket->connectToHost(url.host(), quint16(url.port(80)));
     }
 }
 
-void WebSocketTransport::publish(const PublishRequest &request)
+// TCP (and TLS) is up: the upgrade request goes out, and the capture opens this connection's
+// exchange with its exact bytes.
+void WebSocketTransport::onConnected()
 {
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
-        emitEvent(ConnectionEvent::Type::Error, QStringLiteral("not connected: message not sent"));
-        emit publishFailed(request.clientMsgId, QStringLiteral("not connected"), true);
+    if (m_phase != Phase::Connecting)
+        return;
+    m_phase = Phase::Handshaking;
+    const QByteArray &request = m_handshake->request();
+    if (const auto &capture = options().capture) {
+        const QUrl url = targetUrl();
+        m_exchange = capture->beginExchange(
+                TransportKind::WebSocket, WireExchange::Kind::WebSocket, "GET", url.toString(), request, {},
+                QStringLiteral("GET %1 (upgrade)")
+                        .arg(QString::fromUtf8(url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment))));
+    }
+    m_requestUnsent = request.size();
+    m_socket->write(request);
+}
+
+void WebSocketTransport::onReadyRead()
+{
+    while (m_socket && m_socket->bytesAvailable() > 0) {
+        const QByteArray chunk = m_socket->read(ReadChunk);
+        noteAlive();
+        QByteArrayView rest(chunk);
+        if (m_phase == Phase::Handshaking) {
+            rest = rest.sliced(m_handshake->feed(rest));
+            if (m_handshake->state() == WsHandshake::State::Reading)
+                continue;
+            onHandshakeDone();
+            if (m_phase != Phase::Open)
+                return;
+        }
+        if (m_phase != Phase::Open)
+            return;
+        m_parser.feed(rest);
+        while (const std::optional<WsFrame> f = m_parser.next()) {
+            if (!onFrame(*f))
+                return;
+        }
+        if (m_parser.error() != WsFrameParser::Error::None) {
+            failConnection(m_parser.closeCode(), m_parser.errorString());
+            return;
+        }
+    }
+}
+
+void WebSocketTransport::onHandshakeDone()
+{
+    const WsHandshake &h = *m_handshake;
+    const QByteArray &request = h.request();
+    const QByteArray &head = h.head();
+    // The exact bytes of both heads: set-up when it opened, idle bytes of a failed attempt if not.
+    stats().headerBytes += request.size() + head.size();
+    if (options().capture && m_exchange)
+        options().capture->responseHead(m_exchange, h.status(), head);
+    switch (h.state()) {
+    case WsHandshake::State::Reading:
+        return;
+    case WsHandshake::State::Upgraded:
+        break;
+    case WsHandshake::State::Refused: {
+        // Nothing was open, so there is no close code to report: the server's own status is.
+        const QString why = describeRefusal(h.status(), h.reasonPhrase());
+        endExchange(why);
+        attemptRefused(why, h.status(), true);
         return;
     }
-    const QByteArray json = MessageCodec::encodePublish(request);
-    stats().publishes++;
-    stats().upstreamBytes += json.size() + frameHeaderBytes(json.size(), true);
-    m_socket->sendTextMessage(QString::fromUtf8(json));
+    case WsHandshake::State::Invalid: {
+        const QString why = QStringLiteral("the upgrade answer is invalid: %1").arg(h.errorString());
+        endExchange(why);
+        connectionLost(QStringLiteral("could not connect: %1").arg(why));
+        return;
+    }
+    }
+    stats().setupBytes += request.size() + head.size();
+    stats().setupWire = { { WirePart::Role::Header, tr("handshake request"), request },
+                          { WirePart::Role::Header, tr("101 answer"), head } };
+    stats().setupComputed = false;
+    m_phase = Phase::Open;
+    m_pingTimer.start();
+    attemptOpened();
 }
 
-void WebSocketTransport::onText(const QString &text)
+// One frame from the server. Returns false when it ended the connection.
+bool WebSocketTransport::onFrame(const WsFrame &f)
 {
-    noteAlive();
-    const QByteArray json = text.toUtf8();
-    stats().framingBytes += frameHeaderBytes(json.size(), false);
-    stats().messageFramingBytes += frameHeaderBytes(json.size(), false);
-    stats().payloadBytes += json.size();
-    // RFC 6455 §5.2: FIN + text opcode, then the length (server frames are not masked).
-    QByteArray header(1, char(0x81));
-    if (json.size() < 126) {
-        header += char(json.size());
-    } else if (json.size() < 65536) {
-        header += char(126);
-        header += char((json.size() >> 8) & 0xff);
-        header += char(json.size() & 0xff);
-    } else {
-        header += char(127);
-        for (int shift = 56; shift >= 0; shift -= 8)
-            header += char((quint64(json.size()) >> shift) & 0xff);
+    const bool data = !f.isControl();
+    if (data) {
+        stats().framingBytes += f.headerLength;
+        stats().messageFramingBytes += f.headerLength;
+        stats().payloadBytes += f.payload.size();
+        const QString what = f.opcode == WsFrameParser::Continuation ? tr("continuation") : WsFrameParser::opcodeName(f.opcode);
+        m_messageParts.append({ WirePart::Role::Framing, tr("frame header (FIN %1, opcode %2, length %3)")
+                                                                 .arg(f.fin ? 1 : 0)
+                                                                 .arg(what)
+                                                                 .arg(f.payloadLength),
+                                f.header });
+        m_messageParts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), f.payload });
+        if (std::optional<WsMessage> m = m_parser.takeMessage()) {
+            onMessage(*m, std::exchange(m_messageParts, {}), f);
+            return m_socket != nullptr;
+        }
+        recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, f);
+        return true;
     }
-    const QList<WirePart> parts { { WirePart::Role::Framing, tr("frame header (FIN, opcode text, length)"), header },
-                                  { WirePart::Role::Payload, tr("payload: the message JSON"), json } };
+    // Control frames carry no message: idle bytes.
+    stats().framingBytes += f.headerLength + f.payload.size();
+    recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, f);
+    switch (f.opcode) {
+    case WsFrameParser::Ping:
+        sendFrame(WsFrameParser::Pong, f.payload); // RFC 6455 §5.5.3: the same application data
+        return true;
+    case WsFrameParser::Pong:
+        if (!m_pingPayload.isEmpty() && f.payload == m_pingPayload) {
+            m_pingPayload.clear();
+            const qint64 us = m_pingClock.nsecsElapsed() / 1000;
+            stats().heartbeats++;
+            stats().pingRttUs = us;
+            emitEvent(ConnectionEvent::Type::Heartbeat,
+                      QStringLiteral("pong after %1 ms").arg(double(us) / 1000.0, 0, 'f', 1));
+        }
+        return true;
+    case WsFrameParser::Close: {
+        m_closeReceived = true;
+        const bool hasCode = f.payload.size() >= 2;
+        const int code = f.closeCode();
+        const QString reason = f.closeReason();
+        if (!m_closeSent) {
+            // Echo the server's code (RFC 6455 §5.5.1); the server then closes the TCP connection.
+            sendFrame(WsFrameParser::Close, hasCode ? WsFrameParser::closePayload(code) : QByteArray());
+        }
+        const QString text = reason.isEmpty() ? QStringLiteral("closed by the server (%1)").arg(code)
+                                              : QStringLiteral("closed by the server (%1): %2").arg(code).arg(reason);
+        m_endReason = text;
+        connectionLost(text, code);
+        return false;
+    }
+    }
+    return true;
+}
+
+void WebSocketTransport::onMessage(const WsMessage &message, QList<WirePart> parts, const WsFrame &last)
+{
+    const QByteArray &json = message.data;
     if (options().rawUrl.isValid()) {
         QJsonObject o;
-        o.insert(QLatin1String("data"), text);
+        if (message.opcode == WsFrameParser::Binary) {
+            o.insert(QLatin1String("data"), QString::fromLatin1(json.toBase64()));
+            o.insert(QLatin1String("binary"), true);
+        } else {
+            o.insert(QLatin1String("data"), QString::fromUtf8(json));
+        }
+        recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, last);
         stats().messages++;
         emit rawReceived(o);
         return;
     }
+    if (message.opcode != WsFrameParser::Text) {
+        recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, last);
+        emitEvent(ConnectionEvent::Type::Error, QStringLiteral("a binary message, not an rtlab message"));
+        return;
+    }
     const QJsonObject object = QJsonDocument::fromJson(json).object();
     if (object.value(QLatin1String("type")).toString() == u"error") {
+        recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, last);
         const QString why = object.value(QLatin1String("error")).toString();
         emitEvent(ConnectionEvent::Type::Error, why);
         // The server refused one of our messages, and named it.
@@ -247,13 +395,118 @@ void WebSocketTransport::onText(const QString &text)
         return;
     }
     const std::optional<Message> m = MessageCodec::decode(json);
+    recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, last,
+                m && m->id > 0 ? QList<quint64> { m->id } : QList<quint64> {});
     if (!m) {
         emitEvent(ConnectionEvent::Type::Error, QStringLiteral("a frame that is not an rtlab message"));
         return;
     }
     if (m->type != MessageType::Reset)
-        stats().recordWire(WireLedger::of(*m, parts));
+        stats().recordWire(WireLedger::of(*m, std::move(parts)));
     deliver(*m);
+}
+
+// Client frames are masked, each with a fresh key from the system's generator (RFC 6455 §5.3).
+void WebSocketTransport::sendFrame(quint8 opcode, const QByteArray &payload)
+{
+    if (!m_socket)
+        return;
+    quint32 key = QRandomGenerator::system()->generate();
+    const QByteArray maskKey(reinterpret_cast<const char *>(&key), 4);
+    const QByteArray bytes = WsFrameParser::encodeFrame(opcode, payload, true, maskKey);
+    if (opcode == WsFrameParser::Close)
+        m_closeSent = true;
+    m_socket->write(bytes);
+    recordFrame(options().capture.get(), m_exchange, WireDirection::ToServer, frameOf(bytes));
+}
+
+void WebSocketTransport::sendPing()
+{
+    if (m_phase != Phase::Open || m_closeSent)
+        return;
+    // A counter names each ping: only the pong to the latest one measures the round trip.
+    m_pingPayload = QByteArray(4, Qt::Uninitialized);
+    qToBigEndian(++m_pings, m_pingPayload.data());
+    m_pingClock.start();
+    sendFrame(WsFrameParser::Ping, m_pingPayload);
+}
+
+// A rule of RFC 6455 broken by the server: close with the code the rule names, then go.
+void WebSocketTransport::failConnection(int closeCode, const QString &why)
+{
+    if (!m_closeSent)
+        sendFrame(WsFrameParser::Close, WsFrameParser::closePayload(closeCode, why));
+    const QString text = QStringLiteral("protocol error (%1): %2").arg(closeCode).arg(why);
+    m_endReason = text;
+    connectionLost(text); // no close code: the server sent none, we did
+}
+
+void WebSocketTransport::onSocketError()
+{
+    if (!m_socket)
+        return;
+    const QString error = lowerFirst(m_socket->errorString());
+    if (m_phase == Phase::Open) {
+        const QString text = QStringLiteral("connection lost: %1").arg(error);
+        m_endReason = text;
+        connectionLost(text);
+        return;
+    }
+    // The attempt ended before the upgrade: nothing was open, so there is no close code.
+    const QString text = QStringLiteral("could not connect: %1").arg(error);
+    endExchange(text);
+    connectionLost(text);
+}
+
+void WebSocketTransport::endExchange(const QString &reason)
+{
+    if (options().capture && m_exchange)
+        options().capture->endExchange(m_exchange, reason);
+    m_exchange = 0;
+}
+
+void WebSocketTransport::disconnectNow()
+{
+    m_pingTimer.stop();
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    const Phase phase = std::exchange(m_phase, Phase::Idle);
+    if (!socket)
+        return;
+    socket->disconnect(this);
+    const bool connected = socket->state() == QAbstractSocket::ConnectedState;
+    if (phase != Phase::Open || !connected) {
+        endExchange(m_endReason.isEmpty() ? QStringLiteral("closed by the client") : m_endReason);
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+    // Open: the close handshake. Ours if nobody has closed yet, then the server's answer (or,
+    // once both close frames crossed, the end of the TCP connection), at most CloseTimeoutMs.
+    if (!m_closeSent) {
+        m_socket = socket; // sendFrame writes to it and records the frame
+        sendFrame(WsFrameParser::Close, WsFrameParser::closePayload(WsFrameParser::CloseNormal, QStringLiteral("client closing")));
+        m_socket = nullptr;
+        m_endReason = QStringLiteral("closed by the client (1000 client closing)");
+    }
+    auto linger = std::make_shared<Linger>(Linger { std::exchange(m_parser, WsFrameParser(WsFrameParser::Role::Client, m_parser.limits())),
+                                                    options().capture, std::exchange(m_exchange, 0), m_endReason });
+    if (m_closeReceived) {
+        linger->parser.reset(); // the server said its last word: only the TCP close is awaited
+    }
+    lingerUntilClosed(socket, linger);
+}
+
+void WebSocketTransport::publish(const PublishRequest &request)
+{
+    if (!m_socket || m_phase != Phase::Open || m_closeSent) {
+        emitEvent(ConnectionEvent::Type::Error, QStringLiteral("not connected: message not sent"));
+        emit publishFailed(request.clientMsgId, QStringLiteral("not connected"), true);
+        return;
+    }
+    const QByteArray json = MessageCodec::encodePublish(request);
+    stats().publishes++;
+    stats().upstreamBytes += json.size() + WsFrameParser::headerLengthFor(quint64(json.size()), true);
+    sendFrame(WsFrameParser::Text, json);
 }
 
 } // namespace rtlab

@@ -5,6 +5,8 @@
 #include "impairmentrelay.h"
 #include "realtimeclient.h"
 #include "websockettransport.h"
+#include "wsframeparser.h"
+#include "wshandshake.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -38,7 +40,8 @@ private slots:
     void ledgerHasEachTransportsParts_data();
     void ledgerHasEachTransportsParts();
     void bytesPerMessageOrdersTheTransports();
-    void webSocketHandshakeIsComputedExactly();
+    void webSocketHandshakeIsTheRealOne();
+    void webSocketIsRecordedFrameByFrame();
     void sseLedgerAnySplitAndIdleApart();
     void outageIsNeverReportedOpen_data();
     void outageIsNeverReportedOpen();
@@ -623,10 +626,19 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
         QCOMPARE(uchar(header.at(0)), uchar(0x81)); // FIN + text
         QCOMPARE(qsizetype(uchar(header.at(1))), payload.size() < 126 ? payload.size() : 126);
         QCOMPARE(headers, 0);
-        QVERIFY(s.setupComputed);
+        // The handshake as it crossed: our request, and the server's 101 with the accept for its key.
+        QVERIFY(!s.setupComputed);
         QCOMPARE(s.setupWire.size(), 2);
         QVERIFY(s.setupWire[0].bytes.startsWith("GET /ws?after="));
-        QCOMPARE(s.setupWire[1].bytes, WebSocketTransport::handshakeResponse());
+        QVERIFY(s.setupWire[0].bytes.endsWith("\r\n\r\n"));
+        const qsizetype keyAt = s.setupWire[0].bytes.indexOf("Sec-WebSocket-Key: ") + 19;
+        const QByteArray accept = WsHandshake::acceptFor(s.setupWire[0].bytes.mid(keyAt, 24));
+        QVERIFY(s.setupWire[1].bytes.startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
+        QVERIFY2(s.setupWire[1].bytes.contains("Sec-WebSocket-Accept: " + accept + "\r\n"), s.setupWire[1].bytes.constData());
+        QVERIFY(s.setupWire[1].bytes.endsWith("\r\n\r\n"));
+        if (testCore() == ServerConfig::Core::Epoll) // the minimal answer, exactly
+            QCOMPARE(s.setupWire[1].bytes, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+                                           "Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n");
         break;
     }
     }
@@ -677,52 +689,170 @@ void tst_ClientTransports::bytesPerMessageOrdersTheTransports()
     QCOMPARE(l.setupBytes, 0);
 }
 
-// QWebSocket does not expose its handshake: the transport computes it. The request must be
-// byte for byte what QWebSocket writes, and the answer what rtlab-server sends.
-void tst_ClientTransports::webSocketHandshakeIsComputedExactly()
+// The handshake in the ledger is the one that crossed: a listener reads the transport's request
+// and answers it (split in two writes, with the first frame in the second); setupWire holds
+// exactly both heads, and the frame that came with the 101 is delivered.
+void tst_ClientTransports::webSocketHandshakeIsTheRealOne()
 {
     QTcpServer listener;
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     QByteArray received;
+    QByteArray answer;
+    Message m;
+    m.id = 6;
+    m.epoch = QStringLiteral("e1");
+    m.type = MessageType::Chat;
+    m.ts = 1;
+    m.from = QStringLiteral("ann");
+    m.text = QStringLiteral("came with the 101");
+    const QByteArray frame = WsFrameParser::encodeFrame(WsFrameParser::Text, MessageCodec::encode(m));
     connect(&listener, &QTcpServer::newConnection, this, [&] {
         QTcpSocket *socket = listener.nextPendingConnection();
-        connect(socket, &QTcpSocket::readyRead, this, [&, socket] { received += socket->readAll(); });
+        connect(socket, &QTcpSocket::readyRead, this, [&, socket] {
+            received += socket->readAll();
+            if (!answer.isEmpty() || !received.endsWith("\r\n\r\n"))
+                return;
+            const qsizetype keyAt = received.indexOf("Sec-WebSocket-Key: ") + 19;
+            answer = "HTTP/1.1 101 Switching Protocols\r\nServer: test\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\n"
+                     "Sec-WebSocket-Accept: " + WsHandshake::acceptFor(received.mid(keyAt, 24)) + "\r\n\r\n";
+            socket->write(answer.left(20));
+            socket->flush();
+            socket->write(answer.mid(20) + frame);
+        });
     });
-    const QUrl url(QStringLiteral("ws://127.0.0.1:%1/ws?after=5&epoch=abc").arg(listener.serverPort()));
-    QWebSocket ws(QString(), QWebSocketProtocol::VersionLatest);
-    ws.open(url);
-    QVERIFY(QTest::qWaitFor([&] { return received.endsWith("\r\n\r\n"); }, WaitMs));
-    const qsizetype keyAt = received.indexOf("Sec-WebSocket-Key: ") + 19;
-    const QByteArray key = received.mid(keyAt, 24);
-    QCOMPARE(WebSocketTransport::handshakeRequest(url, key), received);
-    QCOMPARE(WebSocketTransport::handshakeRequest(url).size(), received.size());
-    ws.abort();
+    ClientTransport::Options o;
+    o.server = urlOf(listener.serverPort());
+    o.policy = ReconnectPolicy::none();
+    std::unique_ptr<ClientTransport> t(ClientTransport::create(TransportKind::WebSocket, o));
+    QList<Message> got;
+    connect(t.get(), &ClientTransport::messageReceived, this, [&](const Message &msg) { got.append(msg); });
+    t->start({ QStringLiteral("e1"), 5 });
+    QVERIFY(QTest::qWaitFor([&] { return got.size() == 1; }, WaitMs));
+    QCOMPARE(got[0].text, m.text);
+    const QByteArray request = "GET /ws?after=5&epoch=e1 HTTP/1.1\r\nHost: 127.0.0.1:"
+            + QByteArray::number(listener.serverPort()) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: " + received.mid(received.indexOf("Sec-WebSocket-Key: ") + 19, 24)
+            + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    QCOMPARE(received, request);
+    const TransportStats &s = t->stats();
+    QVERIFY(!s.setupComputed);
+    QCOMPARE(s.setupWire.size(), 2);
+    QCOMPARE(s.setupWire[0].bytes, request);
+    QCOMPARE(s.setupWire[1].bytes, answer);
+    QCOMPARE(s.setupBytes, request.size() + answer.size());
+    QCOMPARE(s.framingBytes, 2);
+    t->stop();
+}
 
-    // rtlab-server's answer, read off a raw socket.
-    auto server = startServer(quietConfig());
-    QTcpSocket raw;
-    raw.connectToHost(QHostAddress::LocalHost, server->port());
-    QVERIFY(raw.waitForConnected(WaitMs));
-    const QUrl serverUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server->port()));
-    raw.write(WebSocketTransport::handshakeRequest(serverUrl, "dGhlIHNhbXBsZSBub25jZQ=="));
-    QByteArray answer;
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                answer += raw.readAll();
-                return answer.contains("\r\n\r\n");
-            },
-            WaitMs));
-    answer = answer.left(answer.indexOf("\r\n\r\n") + 4);
-    const QByteArray minimal = WebSocketTransport::handshakeResponse("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-    QCOMPARE(WebSocketTransport::handshakeResponse().size(), minimal.size());
-    if (testCore() == ServerConfig::Core::Epoll) {
-        QCOMPARE(answer, minimal);
-    } else {
-        // The portable core answers through QWebSocketServer, which adds headers of its own:
-        // there the computed answer is a floor (the ledger says so).
-        qInfo("the Qt core's 101: %lld bytes, the minimal one %lld", qint64(answer.size()), qint64(minimal.size()));
-        QVERIFY(answer.startsWith(minimal.chopped(2)));
+// With a capture, the WebSocket lane records what crossed: the upgrade (status 101 and the accept
+// for its key), our masked publish, the server's text frame with the message's id, pings and their
+// pongs both ways, and the close handshake with its codes. The ledger's set-up is the same bytes.
+void tst_ClientTransports::webSocketIsRecordedFrameByFrame()
+{
+    ServerConfig config = quietConfig();
+    config.heartbeatMs = 200; // the server pings us too
+    auto server = startServer(config);
+    ClientTransport::Options o;
+    o.server = urlOf(server->port());
+    o.policy = ReconnectPolicy::none();
+    o.heartbeatMs = 200;
+    o.capture = std::make_shared<WireCapture>();
+    std::unique_ptr<ClientTransport> t(ClientTransport::create(TransportKind::WebSocket, o));
+    QList<Message> got;
+    connect(t.get(), &ClientTransport::messageReceived, this, [&](const Message &m) { got.append(m); });
+    t->start();
+    QVERIFY(QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Open; }, WaitMs));
+    const PublishRequest publishRequest { QStringLiteral("me"), QStringLiteral("recorded"), 12345,
+                                          QStringLiteral("c-1") };
+    t->publish(publishRequest);
+    QVERIFY(QTest::qWaitFor([&] { return got.size() == 1; }, WaitMs));
+    // Our ping answered, and one of the server's answered by us.
+    const auto has = [&](WireDirection d, int opcode) {
+        const WireCapture::Snapshot snap = o.capture->snapshot();
+        return std::any_of(snap.records.begin(), snap.records.end(), [&](const WireRecord &r) {
+            return r.kind == WireRecord::Kind::Frame && r.direction == d && r.opcode == opcode;
+        });
+    };
+    QVERIFY(QTest::qWaitFor([&] { return t->stats().pingRttUs >= 0 && has(WireDirection::ToServer, WsFrameParser::Pong); },
+                            WaitMs));
+    const TransportStats stats = t->stats();
+    t->stop();
+    QVERIFY(QTest::qWaitFor([&] { return o.capture->snapshot().exchanges.front().endUs >= 0; }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return has(WireDirection::ToClient, WsFrameParser::Close); }, WaitMs));
+
+    const WireCapture::Snapshot snap = o.capture->snapshot();
+    QCOMPARE(snap.exchanges.size(), size_t(1));
+    const WireExchange &e = snap.exchanges.front();
+    QCOMPARE(e.kind, WireExchange::Kind::WebSocket);
+    QCOMPARE(e.transport, TransportKind::WebSocket);
+    QCOMPARE(e.status, 101);
+    QVERIFY(e.url.startsWith(QStringLiteral("ws://127.0.0.1:")));
+    QVERIFY(e.requestHead.startsWith("GET /ws HTTP/1.1\r\n"));
+    const qsizetype keyAt = e.requestHead.indexOf("Sec-WebSocket-Key: ") + 19;
+    const QByteArray key = e.requestHead.mid(keyAt, 24);
+    QVERIFY(e.responseHead.contains("\r\nSec-WebSocket-Accept: " + WsHandshake::acceptFor(key) + "\r\n"));
+    QVERIFY(e.sentUs >= e.startUs && e.headUs >= e.sentUs && e.endUs >= e.headUs);
+    QCOMPARE(stats.setupWire.size(), 2);
+    QCOMPARE(stats.setupWire[0].bytes + stats.setupWire[1].bytes, e.requestHead + e.responseHead);
+
+    QList<WireRecord> frames;
+    for (const WireRecord &r : snap.records) {
+        QCOMPARE(r.exchange, e.id);
+        if (r.kind == WireRecord::Kind::Frame)
+            frames.append(r);
     }
+    QCOMPARE(snap.records.front().kind, WireRecord::Kind::Request);
+    QCOMPARE(snap.records[1].kind, WireRecord::Kind::ResponseHead);
+    QCOMPARE(snap.records.back().kind, WireRecord::Kind::Ended);
+    // Every frame's bytes are its header and its payload as sent: ours masked, each with its key.
+    QSet<QByteArray> keys;
+    qsizetype ours = 0;
+    for (const WireRecord &f : frames) {
+        QCOMPARE(f.masked, f.direction == WireDirection::ToServer);
+        QCOMPARE(f.headerLength, WsFrameParser::headerLengthFor(quint64(f.data.size()), f.masked));
+        QCOMPARE(f.bytes.left(f.headerLength).right(f.masked ? 4 : 0), f.maskKey);
+        QCOMPARE(f.bytes.sliced(f.headerLength), WsFrameParser::applyMask(f.data, f.maskKey));
+        QCOMPARE(f.size, f.bytes.size());
+        if (f.masked) {
+            ++ours;
+            keys.insert(f.maskKey);
+        }
+    }
+    QVERIFY(ours >= 4); // publish, ping, pong, close
+    QVERIFY(keys.size() >= ours - 1); // fresh keys (two equal random ones: 1 in 2^32)
+    const auto find = [&](WireDirection d, int opcode) {
+        return std::find_if(frames.begin(), frames.end(),
+                            [&](const WireRecord &r) { return r.direction == d && r.opcode == opcode; });
+    };
+    const auto publishFrame = find(WireDirection::ToServer, WsFrameParser::Text);
+    QVERIFY(publishFrame != frames.end());
+    QCOMPARE(publishFrame->data, MessageCodec::encodePublish(publishRequest));
+    QCOMPARE(publishFrame->label, QStringLiteral("text %1 B").arg(publishFrame->data.size()));
+    const auto delivered = find(WireDirection::ToClient, WsFrameParser::Text);
+    QVERIFY(delivered != frames.end());
+    QCOMPARE(delivered->messageIds, QList<quint64> { got[0].id });
+    QCOMPARE(delivered->data, server->hub()->log().entry(got[0].id)->json);
+    // Our ping and the server's pong carry the same data; so do the server's ping and our pong.
+    const auto ourPing = find(WireDirection::ToServer, WsFrameParser::Ping);
+    QVERIFY(ourPing != frames.end());
+    QVERIFY(std::any_of(frames.begin(), frames.end(), [&](const WireRecord &r) {
+        return r.direction == WireDirection::ToClient && r.opcode == WsFrameParser::Pong && r.data == ourPing->data;
+    }));
+    const auto theirPing = find(WireDirection::ToClient, WsFrameParser::Ping);
+    QVERIFY(theirPing != frames.end());
+    QVERIFY(std::any_of(theirPing, frames.end(), [&](const WireRecord &r) {
+        return r.direction == WireDirection::ToServer && r.opcode == WsFrameParser::Pong && r.data == theirPing->data;
+    }));
+    QCOMPARE(ourPing->label, QStringLiteral("ping"));
+    // The close handshake: ours, then the server's answer.
+    const auto ourClose = find(WireDirection::ToServer, WsFrameParser::Close);
+    const auto theirClose = find(WireDirection::ToClient, WsFrameParser::Close);
+    QVERIFY(ourClose != frames.end() && theirClose != frames.end());
+    QVERIFY(ourClose < theirClose);
+    QCOMPARE(ourClose->closeCode, 1000);
+    QCOMPARE(ourClose->label, QStringLiteral("close 1000 client closing"));
+    QCOMPARE(theirClose->closeCode, 1000);
+    QVERIFY(e.endReason.contains(QLatin1String("1000")));
 }
 
 // An SSE stream written a byte at a time, with CRLF and LF lines, comments, retry: and a bare

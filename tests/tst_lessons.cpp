@@ -2,6 +2,7 @@
 // fresh bundled server: it must run, write the documented export, and its counts and bytes must
 // point the way its claim says. Latency directions are exported and shown, never asserted here
 // (a shared machine's timing is not the transport's); docs/benchmarks.md measures them.
+#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -52,7 +53,8 @@ static const QStringList &expectedLessons()
         QStringLiteral("lp-vs-polling"),
         QStringLiteral("lp-resource"),
         QStringLiteral("lp-hold-timeouts"), QStringLiteral("lp-latency"),        QStringLiteral("ws-low-overhead"),
-        QStringLiteral("ws-bidirectional"), QStringLiteral("ws-many-connections"), QStringLiteral("ws-blocked"),
+        QStringLiteral("ws-bidirectional"), QStringLiteral("ws-many-connections"), QStringLiteral("ws-complex"),
+        QStringLiteral("ws-blocked"),
         QStringLiteral("ws-security"),      QStringLiteral("sse-efficient"),     QStringLiteral("sse-plain-http"),
         QStringLiteral("sse-server-loop"),  QStringLiteral("sse-one-way"),       QStringLiteral("sse-connection-limit"),
         QStringLiteral("sse-reconnect"),    QStringLiteral("proxy-idle-kill"),   QStringLiteral("server-restart"),
@@ -159,6 +161,32 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
     QTest::newRow("ws-many-connections") << QStringLiteral("ws-many-connections") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(num(m, "clients") > 0);
         QVERIFY(m.value(QLatin1String("fdsPerClient")).toDouble() >= 0.9);
+    });
+    QTest::newRow("ws-complex") << QStringLiteral("ws-complex") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+        // The handshake: the accept is SHA-1 of the key and RFC 6455's GUID, in base64.
+        QVERIFY(num(m, "upgrades") >= 1);
+        QCOMPARE(num(m, "acceptsVerified"), num(m, "upgrades"));
+        const QByteArray key = m.value(QLatin1String("handshakeKey")).toString().toLatin1();
+        QCOMPARE(key.size(), 24);
+        QCOMPARE(m.value(QLatin1String("handshakeAccept")).toString().toLatin1(),
+                 QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", QCryptographicHash::Sha1).toBase64());
+        // Masking: every frame we sent (a publish, pongs, a close at least), none of the server's.
+        QVERIFY(num(m, "clientFrames") >= 3);
+        QCOMPARE(num(m, "maskedClientFrames"), num(m, "clientFrames"));
+        QVERIFY(num(m, "distinctMaskKeys") >= num(m, "clientFrames") - 1);
+        QVERIFY(!m.value(QLatin1String("maskKeys")).toArray().isEmpty());
+        QVERIFY(num(m, "serverFrames") > 0);
+        QCOMPARE(num(m, "maskedServerFrames"), 0);
+        QVERIFY(num(m, "pingPongPairs") >= 1);
+        // The close handshake: ours (1000) and the server's answer.
+        const QJsonArray codes = m.value(QLatin1String("closeCodes")).toArray();
+        QVERIFY(codes.size() >= 2);
+        QVERIFY(codes.contains(1000));
+        // Header lengths: the server's 2-byte headers, ours 4 bytes longer for the mask key.
+        const QJsonArray lengths = m.value(QLatin1String("frameHeaderLengths")).toArray();
+        QVERIFY(lengths.contains(2) && lengths.contains(6));
+        QCOMPARE(num(m, "frames_lp_sse"), 0);
+        QVERIFY(num(m, "plainHttpRequests_lp") > 0 && num(m, "plainHttpRequests_sse") > 0);
     });
     QTest::newRow("ws-blocked") << QStringLiteral("ws-blocked") << true << Check([](const QJsonObject &m, const QJsonObject &) {
         QVERIFY(num(m, "refusedUpgrades") > 0);

@@ -98,9 +98,18 @@ static QList<LessonInfo> makeCatalog()
              "wake-ups per client. The idle-cost meter below compares all three transports the same way.</p>"),
           20, {} },
         { QStringLiteral("ws-complex"), QStringLiteral("ws"), tr("complex to implement"),
-          tr("the handshake, masking, ping/pong and close codes drawn in the X-ray"),
-          tr("WebSocket: complex to implement"), tr("<p>Shows the handshake, masking, ping/pong and close codes.</p>"),
-          10, xray },
+          tr("a WebSocket client must compute the handshake's accept from its key, mask every frame it sends with a "
+             "fresh key, answer pings with pongs and close with codes; Long Polling and SSE need none of it"),
+          tr("WebSocket: complex to implement"),
+          tr("<p>The server restarts <b>without ticks</b> and pings every <b>2 s</b>. Each lane publishes one "
+             "message; once a ping has been answered, the lanes close and open again. rtlab's WebSocket client "
+             "does every step itself: the upgrade request with a random <code>Sec-WebSocket-Key</code>, the check "
+             "of the server's <code>Sec-WebSocket-Accept</code> (SHA-1 of the key and a fixed GUID), a new 4-byte "
+             "mask for every frame it sends, a pong for every ping, and a close frame with a code, answered by the "
+             "server's.</p><p><b>Watch</b>: the claims row counts each of them from what the lanes recorded; the "
+             "X-ray draws them (click an arrow for its exact bytes). Long Polling and SSE send plain HTTP requests "
+             "and need none of it. When the lesson ends, ticks and the 15 s heartbeat come back.</p>"),
+          10, {} },
         { QStringLiteral("ws-blocked"), QStringLiteral("ws"), tr("may be blocked by network infrastructure"),
           tr("a proxy that refuses upgrades: refused handshakes > 0, Auto falls back to SSE and keeps delivering"),
           tr("WebSocket upgrade blocked"),

@@ -3,17 +3,21 @@
 #include "appcontroller.h"
 #include "idlecostmeter.h"
 #include "statspoller.h"
+#include "wsframeparser.h"
+#include "wshandshake.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSet>
 #include <QTimeZone>
 #include <QWebSocket>
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace rtlab {
 
@@ -188,6 +192,9 @@ void LessonRunner::setUp()
     } else if (id == u"lp-vs-polling") {
         server = quietServer(); // only the lesson's messages: each one a delivery of its own
         m_plan.lanes = { TransportKind::LongPoll, TransportKind::Poll };
+    } else if (id == u"ws-complex") {
+        // No ticks, so that the frames left are the lesson's; the server pings every 2 s.
+        server = quietServer() + QStringList { QStringLiteral("--heartbeat"), QStringLiteral("2") };
     }
     if (!m_app->usingBundledServer())
         server.clear(); // another server's options are its own: the lesson says what it found
@@ -219,6 +226,10 @@ void LessonRunner::begin()
         m_app->setMode(*m_plan.mode);
     if (m_plan.relay.refuseUpgrades || m_plan.relay.refuseEventStreams)
         m_app->relay()->dropAll(); // open streams go too, and cannot come back through this proxy
+    if (id == u"ws-complex") {
+        m_xrayFromUs = WireCapture::nowUs(); // the new lanes' handshakes and frames
+        m_wsComplexClosed = false;
+    }
     m_app->resetMeasurements(); // the chat client's figures; the new lanes start from nothing
     m_app->restartLanes(m_plan.lanes);
     m_relayAtStart = m_app->relay()->counters();
@@ -240,6 +251,8 @@ void LessonRunner::begin()
         m_actionTimer.start(2000);
     } else if (id == u"lp-vs-polling") {
         m_actionTimer.start(PollLessonSpacingMs);
+    } else if (id == u"ws-complex") {
+        m_actionTimer.start(1000);
     } else if (id == u"ws-security") {
         openForeignHandshakes(ForeignHandshakes);
     } else if (id == u"sse-connection-limit") {
@@ -299,6 +312,8 @@ void LessonRunner::act()
     } else if (id == u"server-restart") {
         m_actionTimer.stop();
         m_app->restartServer();
+    } else if (id == u"ws-complex") {
+        actWsComplex();
     } else if (id == u"sse-plain-http") {
         m_actionTimer.stop();
         ImpairmentRelay::Settings s = m_app->relay()->settings();
@@ -306,6 +321,166 @@ void LessonRunner::act()
         m_app->relay()->setSettings(s);
         m_buffering = true;
     }
+}
+
+namespace {
+
+// A header's value in an HTTP head, by name in any case (empty if absent).
+QByteArray headerValue(const QByteArray &head, QByteArrayView name)
+{
+    for (const QByteArray &line : head.split('\n')) {
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
+            return line.mid(colon + 1).trimmed();
+    }
+    return {};
+}
+
+// What the lanes' WebSocket connections had to do since `fromUs`, counted from the capture.
+struct WsWork
+{
+    qint64 upgrades = 0;        // 101 answers
+    qint64 acceptsVerified = 0; // whose Sec-WebSocket-Accept our WsHandshake checked against the key
+    QString key, accept;        // the first of them
+    qint64 clientFrames = 0, maskedClientFrames = 0, serverFrames = 0, maskedServerFrames = 0;
+    QSet<QByteArray> maskKeys;
+    QStringList maskKeysShown; // the first few, in hex
+    qint64 pingPongPairs = 0;
+    QList<int> closeCodes;      // of every close frame, in order (0: a close frame without a code)
+    QMap<int, qint64> headerLengths; // frame header length → frames
+    qint64 otherFrames = 0;     // frames recorded on Long Polling or SSE (none can exist)
+};
+
+WsWork wsWork(const WireCapture::Snapshot &snap, qint64 fromUs)
+{
+    WsWork w;
+    for (const WireExchange &e : snap.exchanges) {
+        if (e.transport != TransportKind::WebSocket || e.kind != WireExchange::Kind::WebSocket || e.startUs < fromUs
+            || e.status != 101)
+            continue;
+        ++w.upgrades;
+        const QByteArray key = headerValue(e.requestHead, "sec-websocket-key");
+        WsHandshake check(QUrl(e.url), key);
+        check.feed(e.responseHead);
+        if (!key.isEmpty() && check.state() == WsHandshake::State::Upgraded) {
+            ++w.acceptsVerified;
+            if (w.key.isEmpty()) {
+                w.key = QString::fromLatin1(key);
+                w.accept = QString::fromLatin1(check.header("sec-websocket-accept"));
+            }
+        }
+    }
+    // Pings not yet answered, by exchange, direction and data.
+    QList<std::tuple<quint64, WireDirection, QByteArray>> pings;
+    for (const WireRecord &r : snap.records) {
+        if (r.kind != WireRecord::Kind::Frame || r.timeUs < fromUs)
+            continue;
+        if (r.transport != TransportKind::WebSocket) {
+            ++w.otherFrames;
+            continue;
+        }
+        const bool ours = r.direction == WireDirection::ToServer;
+        (ours ? w.clientFrames : w.serverFrames)++;
+        if (r.masked && r.maskKey.size() == 4) {
+            (ours ? w.maskedClientFrames : w.maskedServerFrames)++;
+            if (ours && !w.maskKeys.contains(r.maskKey) && w.maskKeysShown.size() < 5)
+                w.maskKeysShown.append(QString::fromLatin1(r.maskKey.toHex()));
+            if (ours)
+                w.maskKeys.insert(r.maskKey);
+        }
+        w.headerLengths[r.headerLength]++;
+        if (r.opcode == WsFrameParser::Ping) {
+            pings.append({ r.exchange, r.direction, r.data });
+        } else if (r.opcode == WsFrameParser::Pong) {
+            const WireDirection pinged = ours ? WireDirection::ToClient : WireDirection::ToServer;
+            const qsizetype i = pings.indexOf(std::tuple { r.exchange, pinged, r.data });
+            if (i >= 0) {
+                pings.removeAt(i);
+                ++w.pingPongPairs;
+            }
+        } else if (r.opcode == WsFrameParser::Close) {
+            w.closeCodes.append(r.closeCode);
+        }
+    }
+    return w;
+}
+
+} // namespace
+
+// Publish once on every lane, then, once a ping has been answered (the server pings every 2 s),
+// restart the lanes: each closes (WebSocket with a close handshake) and opens again.
+void LessonRunner::actWsComplex()
+{
+    if (m_actions == 1) {
+        for (TransportKind k : { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket })
+            if (m_app->lanePublish(k, m_app->nickname(), tr("sent from the %1 lane").arg(transportKindLabel(k))))
+                ++m_publishes[size_t(k)];
+        return;
+    }
+    const WsWork w = wsWork(m_app->wireCapture()->snapshot(), m_xrayFromUs);
+    const bool late = m_clock.elapsed() >= qint64(m_durationS) * 1000 - 3000;
+    if ((w.pingPongPairs > 0 && w.clientFrames > 0) || late) {
+        m_actionTimer.stop();
+        m_wsComplexClosed = true;
+        m_app->restartLanes(m_plan.lanes);
+    }
+}
+
+void LessonRunner::measureWsComplex(ClaimResult &r, const TransportStats &lp, const TransportStats &sse) const
+{
+    QJsonObject &m = r.measured;
+    const WsWork w = wsWork(m_app->wireCapture()->snapshot(), m_xrayFromUs);
+    m.insert(QLatin1String("upgrades"), w.upgrades);
+    m.insert(QLatin1String("acceptsVerified"), w.acceptsVerified);
+    if (!w.key.isEmpty()) {
+        m.insert(QLatin1String("handshakeKey"), w.key);
+        m.insert(QLatin1String("handshakeAccept"), w.accept);
+    }
+    m.insert(QLatin1String("clientFrames"), w.clientFrames);
+    m.insert(QLatin1String("maskedClientFrames"), w.maskedClientFrames);
+    m.insert(QLatin1String("distinctMaskKeys"), qint64(w.maskKeys.size()));
+    m.insert(QLatin1String("maskKeys"), QJsonArray::fromStringList(w.maskKeysShown));
+    m.insert(QLatin1String("serverFrames"), w.serverFrames);
+    m.insert(QLatin1String("maskedServerFrames"), w.maskedServerFrames);
+    m.insert(QLatin1String("pingPongPairs"), w.pingPongPairs);
+    QJsonArray codes;
+    for (int c : w.closeCodes)
+        codes.append(c);
+    m.insert(QLatin1String("closeCodes"), codes);
+    QJsonArray lengths;
+    QJsonObject perLength;
+    for (auto it = w.headerLengths.begin(); it != w.headerLengths.end(); ++it) {
+        lengths.append(it.key());
+        perLength.insert(QString::number(it.key()), it.value());
+    }
+    m.insert(QLatin1String("frameHeaderLengths"), lengths);
+    m.insert(QLatin1String("framesPerHeaderLength"), perLength);
+    // The contrast: plain HTTP requests, and no handshake, mask, ping or close frame to implement.
+    m.insert(QLatin1String("plainHttpRequests_lp"), lp.httpRequests);
+    m.insert(QLatin1String("plainHttpRequests_sse"), sse.httpRequests);
+    m.insert(QLatin1String("frames_lp_sse"), w.otherFrames);
+    if (m_wsComplexClosed && !w.closeCodes.isEmpty())
+        r.holds = w.upgrades > 0 && w.acceptsVerified == w.upgrades && w.clientFrames > 0
+                && w.maskedClientFrames == w.clientFrames && w.maskedServerFrames == 0 && w.pingPongPairs > 0
+                && w.closeCodes.size() >= 2 && !w.closeCodes.contains(0) && w.otherFrames == 0;
+    QStringList headers;
+    for (const QJsonValue &v : lengths)
+        headers.append(QString::number(v.toInt()));
+    QStringList closes;
+    for (int c : w.closeCodes)
+        closes.append(QString::number(c));
+    r.summary = tr("WebSocket: %1 (key → accept checked for %2), %3 sent, %4 masked with %5, %6, %7, frame headers "
+                   "of %8 bytes · Long Polling %9 and SSE %10: none of it")
+                        .arg(count(w.upgrades, "1 upgrade", "%1 upgrades"))
+                        .arg(w.acceptsVerified)
+                        .arg(count(w.clientFrames, "1 frame", "%1 frames"))
+                        .arg(w.maskedClientFrames)
+                        .arg(count(w.maskKeys.size(), "1 key", "%1 different keys"),
+                             count(w.pingPongPairs, "1 ping answered by a pong", "%1 pings answered by pongs"),
+                             closes.isEmpty() ? tr("no close frame yet") : tr("close codes %1").arg(closes.join(QStringLiteral(", "))),
+                             headers.isEmpty() ? QStringLiteral("–") : headers.join(QStringLiteral(", ")),
+                             count(lp.httpRequests, "1 plain HTTP request", "%1 plain HTTP requests"),
+                             count(sse.httpRequests, "1", "%1"));
 }
 
 void LessonRunner::openForeignHandshakes(int count)
@@ -753,6 +928,8 @@ ClaimResult LessonRunner::evaluate() const
                                  count(sse->replayed, "1 message", "%1 messages"),
                                  count(gaps(TransportKind::Sse), "1 gap", "%1 gaps"),
                                  count(sse->resets, "1 reset", "%1 resets"));
+    } else if (id == u"ws-complex") {
+        measureWsComplex(r, *lp, *sse);
     } else if (id == u"proxy-idle-kill" || id == u"server-restart") {
         const bool kill = id == u"proxy-idle-kill";
         qint64 worst = std::numeric_limits<qint64>::max(), totalGaps = 0;

@@ -105,6 +105,8 @@ private:
     void putBack();
     ClaimResult evaluate() const;
     void openForeignHandshakes(int count);
+    void actWsComplex();
+    void measureWsComplex(ClaimResult &r, const TransportStats &lp, const TransportStats &sse) const;
     void openStreamsLikeABrowser(int count);
     void setState(State state);
 
@@ -125,6 +127,9 @@ private:
     qint64 m_startedMs = 0;
     ImpairmentRelay::Counters m_relayAtStart;
     qint64 m_rejectedOriginAtStart = -1;
+    // ws-complex: what the lanes recorded from this time (µs) on counts; the lanes have closed.
+    qint64 m_xrayFromUs = 0;
+    bool m_wsComplexClosed = false;
     // What the lesson did and saw on the way, for its claim.
     std::array<qint64, TransportKindCount> m_publishes {};
     qint64 m_foreignTried = 0;
