@@ -122,7 +122,8 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     QToolBar *bar = addToolBar(tr("Transport"));
     bar->setObjectName(QStringLiteral("transportToolbar"));
     bar->setMovable(false);
-    bar->addWidget(new QLabel(tr(" Transport: "), bar));
+    // No "Transport:" caption: the buttons name themselves (and the Transport menu holds them too),
+    // and the width goes to the state and continuity labels, which must stay in sight at 1.5×.
     m_transports = new QActionGroup(this);
     m_transports->setExclusive(true);
     const std::array<std::pair<RealtimeClient::Mode, QString>, 5> modes { {
