@@ -170,7 +170,6 @@ void SseTransport::onHead()
     stats().setupBytes += r.headBytes();
     stats().setupWire = { { WirePart::Role::Header, tr("request: GET /events"), m_connection.lastRequest() },
                           { WirePart::Role::Header, tr("response head"), m_connection.responseHead() } };
-    stats().setupComputed = false;
     if (r.status() == 204) {
         connectionLost(QStringLiteral("the server answered 204 No Content: told to stop"), 0, false);
         return;

@@ -94,10 +94,8 @@ struct TransportStats
     static constexpr qsizetype MaxLedgers = 64;
     std::deque<WireLedger> recentWire;
     // The set-up bytes of the latest connection, part by part, as they crossed (the WebSocket
-    // handshake included: the client does its own). setupComputed: computed rather than read
-    // (no transport computes them now; a view that shows the flag still may).
+    // handshake included: the client does its own).
     QList<WirePart> setupWire;
-    bool setupComputed = false;
 
     qint64 wireBytes() const { return headerBytes + framingBytes + payloadBytes; }
     // Bytes that carried no message and set up no connection: heartbeats, pongs, empty long-poll

@@ -298,7 +298,6 @@ void WebSocketTransport::onHandshakeDone()
     stats().setupBytes += request.size() + head.size();
     stats().setupWire = { { WirePart::Role::Header, tr("handshake request"), request },
                           { WirePart::Role::Header, tr("101 answer"), head } };
-    stats().setupComputed = false;
     m_phase = Phase::Open;
     m_pingTimer.start();
     attemptOpened();

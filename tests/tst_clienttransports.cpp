@@ -615,7 +615,6 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
         QCOMPARE(s.setupWire.size(), 2);
         QVERIFY(s.setupWire[0].bytes.startsWith("GET /events HTTP/1.1\r\n"));
         QVERIFY(s.setupWire[1].bytes.startsWith("HTTP/1.1 200 OK\r\n"));
-        QVERIFY(!s.setupComputed);
         QVERIFY(s.idleBytes() >= qsizetype(strlen("retry: 1000\n\n"))); // retry: and the live end's id
         break;
     }
@@ -627,7 +626,6 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
         QCOMPARE(qsizetype(uchar(header.at(1))), payload.size() < 126 ? payload.size() : 126);
         QCOMPARE(headers, 0);
         // The handshake as it crossed: our request, and the server's 101 with the accept for its key.
-        QVERIFY(!s.setupComputed);
         QCOMPARE(s.setupWire.size(), 2);
         QVERIFY(s.setupWire[0].bytes.startsWith("GET /ws?after="));
         QVERIFY(s.setupWire[0].bytes.endsWith("\r\n\r\n"));
@@ -735,7 +733,6 @@ void tst_ClientTransports::webSocketHandshakeIsTheRealOne()
             + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     QCOMPARE(received, request);
     const TransportStats &s = t->stats();
-    QVERIFY(!s.setupComputed);
     QCOMPARE(s.setupWire.size(), 2);
     QCOMPARE(s.setupWire[0].bytes, request);
     QCOMPARE(s.setupWire[1].bytes, answer);

@@ -117,7 +117,6 @@ void LedgerFollower::take()
             continue;
         }
         lane.setup = s->setupWire;
-        lane.setupComputed = s->setupComputed;
         lane.cost = messageCost(*s);
         lane.oldestKept = s->recentWire.empty() ? 0 : s->recentWire.front().id;
         lane.newestKept = s->recentWire.empty() ? 0 : s->recentWire.back().id;

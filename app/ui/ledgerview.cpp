@@ -233,10 +233,6 @@ void LedgerView::refresh()
                 html += tr("<p>None: every poll is a request of its own, and its request and response head are "
                            "counted with the messages it carried.</p>");
             } else {
-                if (lane.setupComputed)
-                    html += tr("<p><i>Computed, not read: QWebSocket does not expose its handshake. The request is "
-                               "exactly what QWebSocket writes; the answer is the minimal 101, which rtlab-server's "
-                               "default (epoll) core sends — a server that adds headers sends more.</i></p>");
                 html += renderParts(lane.setup, palette());
             }
             average = tr("Per message on average (%1): ").arg(messagesText(c.messages));
