@@ -1,5 +1,7 @@
 #include "connectedclientsmodel.h"
 
+#include "connectionevent.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 
@@ -84,13 +86,8 @@ QString ConnectedClientsModel::transportKey(int row) const
 
 QString ConnectedClientsModel::transportLabel(const QString &key)
 {
-    if (key == u"lp")
-        return tr("Long Polling");
-    if (key == u"sse")
-        return tr("SSE");
-    if (key == u"ws")
-        return tr("WebSocket");
-    return key;
+    TransportKind kind;
+    return transportKindFromKey(key, &kind) ? transportKindLabel(kind) : key;
 }
 
 int ConnectedClientsModel::rowCount(const QModelIndex &parent) const

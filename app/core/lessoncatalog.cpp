@@ -1,5 +1,7 @@
 #include "lessoncatalog.h"
 
+#include "connectionevent.h"
+
 #include <QCoreApplication>
 #include <QHash>
 
@@ -209,13 +211,8 @@ const LessonInfo *LessonCatalog::find(const QString &id)
 
 QString LessonCatalog::transportLabel(const QString &key)
 {
-    if (key == u"lp")
-        return tr("Long Polling");
-    if (key == u"sse")
-        return tr("SSE");
-    if (key == u"ws")
-        return tr("WebSocket");
-    return tr("All three");
+    TransportKind kind;
+    return transportKindFromKey(key, &kind) ? transportKindLabel(kind) : tr("All three");
 }
 
 QString LessonCatalog::cardTitle(const QString &id)
