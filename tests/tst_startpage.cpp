@@ -45,6 +45,7 @@ private slots:
     void aCardEndsTheTour();
     void closingTheWindowDuringALessonIsClean();
     void fitsASmallScreen();
+    void scrollsNoFurtherThanTheLastCard();
 
 private:
     void openWindow();
@@ -321,6 +322,28 @@ void tst_StartPage::fitsASmallScreen()
     QVERIFY2(m_window->minimumSizeHint().height() <= small.height(),
              qPrintable(QStringLiteral("with the tour: %1, panel %2, tabs %3, start %4").arg(m_window->minimumSizeHint().height()).arg(m_window->tourPanel()->minimumSizeHint().height()).arg(m_window->tabs()->minimumSizeHint().height()).arg(m_window->startPage()->minimumSizeHint().height())));
     m_window->tour()->end();
+}
+
+void tst_StartPage::scrollsNoFurtherThanTheLastCard()
+{
+    // The cards wrap their text to the width they get; the page must not keep the room they would
+    // need at their narrowest (at 1280×720 that was two screens of empty page below the cards).
+    for (const QSize size : { QSize(1280, 660), QSize(853 - 16, 480 - 40) }) {
+        m_window->resize(size);
+        QVERIFY(QTest::qWaitFor([&] { return m_window->size() == size; }, WaitMs));
+        QScrollArea *scroll = m_window->startPage()->scrollArea();
+        QWidget *content = scroll->widget();
+        QCoreApplication::sendPostedEvents(); // the layout requests the resize posted
+        int bottom = 0;
+        for (LessonCard *c : content->findChildren<LessonCard *>()) {
+            bottom = qMax(bottom, c->geometry().bottom());
+            QVERIFY2(c->height() >= c->heightForWidth(c->width()), qPrintable(c->lessonId())); // not squeezed
+        }
+        const int allowed = qMax(scroll->viewport()->height(), bottom + 40);
+        QVERIFY2(content->height() <= allowed,
+                 qPrintable(QStringLiteral("%1×%2: the page is %3 px tall, its last card ends at %4")
+                                    .arg(size.width()).arg(size.height()).arg(content->height()).arg(bottom)));
+    }
 }
 
 QTEST_MAIN(tst_StartPage)
