@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
@@ -40,6 +41,7 @@ private slots:
     void justChatGoesToTheChat();
     void aLessonCardStartsThatLesson();
     void aCardThatCannotRunDoesNothing();
+    void aCardSaysHowLongItsLessonRuns();
     void everyLessonHasACardEnabledAsTheCatalogSays();
     void theTourActsThenWaitsForNext();
     void aCardEndsTheTour();
@@ -201,6 +203,25 @@ void tst_StartPage::aCardThatCannotRunDoesNothing()
         QCOMPARE(m_window->lab()->lessons()->state(), LessonRunner::State::Idle);
         QVERIFY(m_window->isStartPageShown());
     }
+}
+
+void tst_StartPage::aCardSaysHowLongItsLessonRuns()
+{
+    // A lesson that measures idle clients beside its lanes runs as long as the meter needs: its
+    // card said "about 8 s" of a 44 s lesson, and a user who clicked the next card after 8 s
+    // stopped it before it had measured anything.
+    QVERIFY(waitReady());
+    m_window->lab()->idleMeter()->setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
+    LessonCard *card = m_window->startPage()->card(QStringLiteral("lp-resource"));
+    QVERIFY(card);
+    const QRegularExpressionMatch said = QRegularExpression(QStringLiteral("about (\\d+) s")).match(card->detail());
+    QVERIFY2(said.hasMatch(), qPrintable(card->detail()));
+    QTest::mouseClick(card, Qt::LeftButton);
+    LessonRunner *runner = m_window->lab()->lessons();
+    QTRY_COMPARE_WITH_TIMEOUT(runner->state(), LessonRunner::State::Running, WaitMs);
+    const qint64 runs = runner->durationMs() / 1000;
+    runner->stop();
+    QCOMPARE(said.captured(1).toLongLong(), runs);
 }
 
 void tst_StartPage::everyLessonHasACardEnabledAsTheCatalogSays()
