@@ -419,7 +419,7 @@ void LabView::refreshLesson()
         // What LabController::refresh() just measured into the claims table: not measured again.
         const int row = m_lab->claims()->rowOf(runner->currentLesson());
         const ClaimsModel::Claim *c = row >= 0 ? &m_lab->claims()->claims().at(row) : nullptr;
-        m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left. %3 — %4")
+        m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left: %3 — %4")
                                         .arg(l ? l->title : QString())
                                         .arg(left)
                                         .arg(c && c->running ? c->measured.toHtmlEscaped() : QString(),
