@@ -3,6 +3,7 @@
 // (a card that cannot run does nothing); the tour acts when a step is entered and then waits.
 #include "appcontroller.h"
 #include "chatview.h"
+#include "compareview.h"
 #include "guidedtour.h"
 #include "labcontroller.h"
 #include "labview.h"
@@ -45,6 +46,7 @@ private slots:
     void everyLessonHasACardEnabledAsTheCatalogSays();
     void theTourActsThenWaitsForNext();
     void aCardEndsTheTour();
+    void theToursCompareStepRunsALanePerTransport();
     void closingTheWindowDuringALessonIsClean();
     void fitsASmallScreen();
     void scrollsNoFurtherThanTheLastCard();
@@ -295,6 +297,22 @@ void tst_StartPage::theTourActsThenWaitsForNext()
     QCOMPARE(m_controller->client()->mode(), RealtimeClient::Mode::WebSocket);
     QVERIFY(!m_controller->compareEnabled());
     QVERIFY(m_window->isStartPageShown()); // where the tour began
+}
+
+void tst_StartPage::theToursCompareStepRunsALanePerTransport()
+{
+    // After a lesson that compared two lanes, compare is still on with those two: the tour's
+    // "one more client per transport" must still be what the Compare tab shows.
+    QVERIFY(waitReady());
+    m_controller->restartLanes({ TransportKind::LongPoll, TransportKind::Poll });
+    QVERIFY(!m_controller->laneRuns(TransportKind::Sse));
+    GuidedTour *tour = m_window->tour();
+    tour->start();
+    while (tour->current() >= 0 && m_window->tabs()->currentWidget() != static_cast<QWidget *>(m_window->compareView()))
+        QVERIFY(tour->next());
+    for (int i = 0; i < TransportKindCount; ++i)
+        QVERIFY2(m_controller->laneRuns(TransportKind(i)), qPrintable(transportKindLabel(TransportKind(i))));
+    tour->end();
 }
 
 void tst_StartPage::aCardEndsTheTour()
