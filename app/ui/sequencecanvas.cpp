@@ -293,8 +293,8 @@ void SequenceCanvas::paintEmpty(QPainter &p, const QRect &area) const
     p.setPen(palette().color(QPalette::PlaceholderText));
     p.drawText(area.adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap,
                tr("Nothing captured yet. The Compare lanes record every request, answer, event and frame they "
-                  "send and receive: turn on Transport ▸ Compare all three, and their sequence diagrams are drawn "
-                  "here as the bytes cross the wire."));
+                  "send and receive: turn on Transport ▸ Compare every transport (Ctrl+T), and their sequence "
+                  "diagrams are drawn here as the bytes cross the wire."));
 }
 
 void SequenceCanvas::paintHeader(QPainter &p, double width) const
