@@ -158,6 +158,11 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         m_lab->refresh();
         refreshLesson();
         refreshRelay();
+        // The running lesson's row in view: its figures and verdict are what the lesson is for,
+        // and a lesson started from the start page or the tour finds the table anywhere.
+        const int row = m_lab->claims()->rowOf(m_lab->lessons()->currentLesson());
+        if (s != LessonRunner::State::Idle && row >= 0)
+            m_claims->scrollTo(m_claims->model()->index(row, ClaimsModel::MeasuredColumn));
     });
     stopLesson->setEnabled(false);
     auto *lessonRow = new QHBoxLayout;
