@@ -122,7 +122,7 @@ GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner 
           tr("Timeline → the WebSocket row opened before the SSE row closed (make before break); the log below "
              "lists the switch."),
           QStringLiteral("timeline"), state(M::WebSocket, std::nullopt) },
-        { tr("All three side by side"),
+        { tr("Every transport side by side"),
           tr("I turned on Compare: one more client per transport, each in its own lane, now receives the same "
              "messages; Short Polling, the traditional baseline, asks once a second."),
           tr("Compare → HTTP requests: Long Polling's climbs with every message and Short Polling's every second, "
