@@ -4,6 +4,7 @@
 #include "classroompanel.h"
 #include "compareview.h"
 #include "dashboardview.h"
+#include "eventlogmodel.h"
 #include "fontzoom.h"
 #include "labcontroller.h"
 #include "lessoncatalog.h"
@@ -12,8 +13,10 @@
 #include "presenterbanner.h"
 #include "qrcodewidget.h"
 #include "testsupport.h"
+#include "timelineview.h"
 
 #include <QApplication>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -38,6 +41,7 @@ private slots:
     void panelRefusesABadListenAddressInline();
     void dashboardListsConnectedClients();
     void zoomGrowsTheFontAndResets();
+    void timelineLogFollowsTheZoom();
     void presenterBannerShowsTheRunningLesson();
     void fitsAProjectorTwoStepsUp();
     void continuityStaysInSightOnANarrowBar();
@@ -274,6 +278,26 @@ void tst_Classroom::zoomGrowsTheFontAndResets()
     QCOMPARE(m_window->fontZoom()->step(), 0);
     QCOMPARE(QApplication::font().pointSizeF(), base);
     QCOMPARE(QSettings().value(QStringLiteral("view/zoom")).toInt(), 0);
+}
+
+void tst_Classroom::timelineLogFollowsTheZoom()
+{
+    // The log's time column and row height were sized once from the font at start: two steps up
+    // the times read "16:54:1…" and the rows clipped their text.
+    m_controller->start();
+    m_window = std::make_unique<MainWindow>(m_controller.get());
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    auto *timeline = m_window->findChild<TimelineView *>();
+    QVERIFY(timeline);
+    auto *table = timeline->findChild<QTableView *>();
+    QVERIFY(table);
+    m_window->fontZoom()->setStep(2);
+    QTRY_COMPARE_WITH_TIMEOUT(table->font().pointSizeF(), QApplication::font().pointSizeF(), WaitMs);
+    const QFontMetrics fm(table->font());
+    QVERIFY2(table->columnWidth(EventLogModel::TimeColumn) > fm.horizontalAdvance(QStringLiteral("00:00:00.000")),
+             qPrintable(QString::number(table->columnWidth(EventLogModel::TimeColumn))));
+    QVERIFY(table->verticalHeader()->defaultSectionSize() > fm.height());
 }
 
 void tst_Classroom::presenterBannerShowsTheRunningLesson()

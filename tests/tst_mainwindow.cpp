@@ -1,6 +1,7 @@
 // The desktop client as a person uses it, offscreen: its own bundled rtlab-server, chat,
 // the transport toggle, compare mode, a server restart, and a clean exit.
 #include "appcontroller.h"
+#include "claimsmodel.h"
 #include "chatview.h"
 #include "compareview.h"
 #include "histogramchart.h"
@@ -37,6 +38,7 @@
 #include <QScopeGuard>
 #include <QSet>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 
 #include <csignal>
@@ -68,6 +70,7 @@ private slots:
     void growingNumbersDoNotWidenTheWindow();
     void aSilentChartSaysSo();
     void theLessonShowsEveryLine();
+    void aRunningLessonsRowIsInView();
     void faultBannerNamesActiveFaultsAndClearsThem();
     void serverMenuStartsAndStopsTheBundledServer();
     void aBrowserThatCannotStartShowsTheUrl();
@@ -698,6 +701,27 @@ void tst_MainWindow::theLessonShowsEveryLine()
                                                      .arg(lesson->document()->size().height())),
                                   WaitMs);
     }
+}
+
+void tst_MainWindow::aRunningLessonsRowIsInView()
+{
+    // A lesson started from the start page or the tour lands on the Lab with the claims table
+    // where the user left it: its verdict and figures were off screen for the lower rows.
+    QVERIFY(waitReady());
+    m_window->showTab(QStringLiteral("lab"));
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QTableView *table = m_window->labView()->claimsView();
+    table->scrollToTop();
+    const QString id = QStringLiteral("server-restart");
+    const int row = m_window->lab()->claims()->rowOf(id);
+    QVERIFY(row > 0);
+    QVERIFY(m_window->lab()->lessons()->start(id));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->lessons()->state() != LessonRunner::State::Idle, WaitMs);
+    const QRect cell = table->visualRect(table->model()->index(row, ClaimsModel::MeasuredColumn));
+    QVERIFY2(table->viewport()->rect().intersects(cell),
+             qPrintable(QStringLiteral("row %1 at y %2, viewport %3 tall").arg(row).arg(cell.y()).arg(table->viewport()->height())));
+    m_window->lab()->lessons()->stop();
 }
 
 void tst_MainWindow::faultBannerNamesActiveFaultsAndClearsThem()

@@ -3,6 +3,7 @@
 // (a card that cannot run does nothing); the tour acts when a step is entered and then waits.
 #include "appcontroller.h"
 #include "chatview.h"
+#include "compareview.h"
 #include "guidedtour.h"
 #include "labcontroller.h"
 #include "labview.h"
@@ -17,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
@@ -40,11 +42,14 @@ private slots:
     void justChatGoesToTheChat();
     void aLessonCardStartsThatLesson();
     void aCardThatCannotRunDoesNothing();
+    void aCardSaysHowLongItsLessonRuns();
     void everyLessonHasACardEnabledAsTheCatalogSays();
     void theTourActsThenWaitsForNext();
     void aCardEndsTheTour();
+    void theToursCompareStepRunsALanePerTransport();
     void closingTheWindowDuringALessonIsClean();
     void fitsASmallScreen();
+    void scrollsNoFurtherThanTheLastCard();
 
 private:
     void openWindow();
@@ -202,6 +207,25 @@ void tst_StartPage::aCardThatCannotRunDoesNothing()
     }
 }
 
+void tst_StartPage::aCardSaysHowLongItsLessonRuns()
+{
+    // A lesson that measures idle clients beside its lanes runs as long as the meter needs: its
+    // card said "about 8 s" of a 44 s lesson, and a user who clicked the next card after 8 s
+    // stopped it before it had measured anything.
+    QVERIFY(waitReady());
+    m_window->lab()->idleMeter()->setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
+    LessonCard *card = m_window->startPage()->card(QStringLiteral("lp-resource"));
+    QVERIFY(card);
+    const QRegularExpressionMatch said = QRegularExpression(QStringLiteral("about (\\d+) s")).match(card->detail());
+    QVERIFY2(said.hasMatch(), qPrintable(card->detail()));
+    QTest::mouseClick(card, Qt::LeftButton);
+    LessonRunner *runner = m_window->lab()->lessons();
+    QTRY_COMPARE_WITH_TIMEOUT(runner->state(), LessonRunner::State::Running, WaitMs);
+    const qint64 runs = runner->durationMs() / 1000;
+    runner->stop();
+    QCOMPARE(said.captured(1).toLongLong(), runs);
+}
+
 void tst_StartPage::everyLessonHasACardEnabledAsTheCatalogSays()
 {
     const QList<LessonCard *> cards = m_window->startPage()->cards();
@@ -275,6 +299,22 @@ void tst_StartPage::theTourActsThenWaitsForNext()
     QVERIFY(m_window->isStartPageShown()); // where the tour began
 }
 
+void tst_StartPage::theToursCompareStepRunsALanePerTransport()
+{
+    // After a lesson that compared two lanes, compare is still on with those two: the tour's
+    // "one more client per transport" must still be what the Compare tab shows.
+    QVERIFY(waitReady());
+    m_controller->restartLanes({ TransportKind::LongPoll, TransportKind::Poll });
+    QVERIFY(!m_controller->laneRuns(TransportKind::Sse));
+    GuidedTour *tour = m_window->tour();
+    tour->start();
+    while (tour->current() >= 0 && m_window->tabs()->currentWidget() != static_cast<QWidget *>(m_window->compareView()))
+        QVERIFY(tour->next());
+    for (int i = 0; i < TransportKindCount; ++i)
+        QVERIFY2(m_controller->laneRuns(TransportKind(i)), qPrintable(transportKindLabel(TransportKind(i))));
+    tour->end();
+}
+
 void tst_StartPage::aCardEndsTheTour()
 {
     QVERIFY(waitReady());
@@ -321,6 +361,28 @@ void tst_StartPage::fitsASmallScreen()
     QVERIFY2(m_window->minimumSizeHint().height() <= small.height(),
              qPrintable(QStringLiteral("with the tour: %1, panel %2, tabs %3, start %4").arg(m_window->minimumSizeHint().height()).arg(m_window->tourPanel()->minimumSizeHint().height()).arg(m_window->tabs()->minimumSizeHint().height()).arg(m_window->startPage()->minimumSizeHint().height())));
     m_window->tour()->end();
+}
+
+void tst_StartPage::scrollsNoFurtherThanTheLastCard()
+{
+    // The cards wrap their text to the width they get; the page must not keep the room they would
+    // need at their narrowest (at 1280×720 that was two screens of empty page below the cards).
+    for (const QSize size : { QSize(1280, 660), QSize(853 - 16, 480 - 40) }) {
+        m_window->resize(size);
+        QVERIFY(QTest::qWaitFor([&] { return m_window->size() == size; }, WaitMs));
+        QScrollArea *scroll = m_window->startPage()->scrollArea();
+        QWidget *content = scroll->widget();
+        QCoreApplication::sendPostedEvents(); // the layout requests the resize posted
+        int bottom = 0;
+        for (LessonCard *c : content->findChildren<LessonCard *>()) {
+            bottom = qMax(bottom, c->geometry().bottom());
+            QVERIFY2(c->height() >= c->heightForWidth(c->width()), qPrintable(c->lessonId())); // not squeezed
+        }
+        const int allowed = qMax(scroll->viewport()->height(), bottom + 40);
+        QVERIFY2(content->height() <= allowed,
+                 qPrintable(QStringLiteral("%1×%2: the page is %3 px tall, its last card ends at %4")
+                                    .arg(size.width()).arg(size.height()).arg(content->height()).arg(bottom)));
+    }
 }
 
 QTEST_MAIN(tst_StartPage)

@@ -110,6 +110,8 @@ public:
     // begin now, free of any backlog. `kinds`: the lanes to run (empty: one per transport, as
     // turning compare on runs); a lesson names the lanes its claim compares.
     void restartLanes(const QList<TransportKind> &kinds = {});
+    // Whether compare runs a lane for this transport now (a lesson may have chosen fewer).
+    bool laneRuns(TransportKind kind) const { return m_compare && m_laneWanted[size_t(kind)]; }
     // Every figure starts over: the chat client's and the lanes' statistics and latency charts.
     void resetMeasurements();
 

@@ -1,6 +1,7 @@
 #include "guidedtour.h"
 
 #include "appcontroller.h"
+#include "lessoncatalog.h"
 #include "lessonrunner.h"
 
 #include <memory>
@@ -58,6 +59,13 @@ void GuidedTour::enter(int index)
     emit stepEntered(index);
 }
 
+// The Lab's row that shows Auto's fallback, as the claims table words it.
+static QString blockedClaim()
+{
+    const LessonInfo *l = LessonCatalog::find(QStringLiteral("ws-blocked"));
+    return l ? l->claim : QString();
+}
+
 GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner *lessons)
 {
     using M = RealtimeClient::Mode;
@@ -70,7 +78,15 @@ GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner 
     // The whole state of a step, so that Back re-enters it from wherever the user was.
     const auto state = [app, saved](M mode, std::optional<bool> compare) {
         return [app, saved, mode, compare] {
-            app->setCompareEnabled(compare.value_or(saved->compare));
+            // A step that turns compare on shows a lane per transport, as its narration says,
+            // also after a lesson left compare on with only the lanes its claim needed.
+            bool fewer = false;
+            for (int i = 0; i < TransportKindCount; ++i)
+                fewer = fewer || !app->laneRuns(TransportKind(i));
+            if (compare.value_or(false) && app->compareEnabled() && fewer)
+                app->restartLanes();
+            else
+                app->setCompareEnabled(compare.value_or(saved->compare));
             app->setMode(mode);
         };
     };
@@ -91,14 +107,14 @@ GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner 
         { tr("Long Polling"),
           tr("I switched the chat client to Long Polling: it sends GET /poll, the server holds that request until "
              "it has a message, answers, and the client asks again at once: one request per delivery."),
-          tr("Dashboard → Held polls: your client's request waiting on the server. The toolbar now says “open via "
-             "Long Polling”."),
+          tr("Dashboard → Long polls held by the server: your client's request waiting on the server. The toolbar "
+             "now says “open via Long Polling”."),
           QStringLiteral("dashboard"), state(M::LongPoll, std::nullopt) },
         { tr("Server-Sent Events"),
           tr("I switched to SSE: one GET /events request whose response never ends; the server writes each message "
              "into it as an event. The new stream opened from the last id before the old transport closed."),
-          tr("Dashboard → Connections: the SSE line went up, Long Polling's down. The toolbar's continuity stays at "
-             "0 gaps and 0 duplicates."),
+          tr("Dashboard → Server connections by transport: the SSE line went up, Long Polling's down. The "
+             "toolbar's continuity stays at 0 gaps and 0 duplicates."),
           QStringLiteral("dashboard"), state(M::Sse, std::nullopt) },
         { tr("WebSocket"),
           tr("I switched to WebSocket: one HTTP request was upgraded (101 Switching Protocols), and messages now "
@@ -106,10 +122,12 @@ GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner 
           tr("Timeline → the WebSocket row opened before the SSE row closed (make before break); the log below "
              "lists the switch."),
           QStringLiteral("timeline"), state(M::WebSocket, std::nullopt) },
-        { tr("All three side by side"),
-          tr("I turned on Compare: three more clients, one per transport, now receive the same messages."),
-          tr("Compare → HTTP requests: Long Polling's climbs with every message while SSE and WebSocket stay at 1; "
-             "bytes per message shows what each one costs on the wire."),
+        { tr("Every transport side by side"),
+          tr("I turned on Compare: one more client per transport, each in its own lane, now receives the same "
+             "messages; Short Polling, the traditional baseline, asks once a second."),
+          tr("Compare → HTTP requests: Long Polling's climbs with every message and Short Polling's every second, "
+             "while SSE and WebSocket stay at one per connection; bytes per message shows what each one costs on "
+             "the wire."),
           QStringLiteral("compare"), state(M::WebSocket, true) },
         { tr("A server restart"),
           tr("I restarted the bundled server: a new process, a new log, a new epoch. Every client reconnected with "
@@ -125,7 +143,8 @@ GuidedTour::Script GuidedTour::transportScript(AppController *app, LessonRunner 
           tr("I set the chat client to Auto: it takes WebSocket, and falls back to SSE, then Long Polling, when a "
              "transport is blocked on the way."),
           tr("The toolbar: “Auto: open via WebSocket”. Then the Lab: every claim of the comparison with a Run lesson "
-             "button that sets it up; “WebSocket upgrade blocked” shows the fallback."),
+             "button that sets it up; the row “%1” shows the fallback.")
+                  .arg(blockedClaim()),
           QStringLiteral("lab"), state(M::Auto, true) },
     };
     return s;

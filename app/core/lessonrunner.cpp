@@ -125,6 +125,32 @@ qint64 LessonRunner::elapsedMs() const
     return m_state == State::Running ? m_clock.elapsed() : 0;
 }
 
+// The transports whose idle clients a lesson weighs with the meter beside its lanes, in order.
+static QStringList idleTransports(QStringView id)
+{
+    if (id == u"lp-resource")
+        return { QStringLiteral("lp"), QStringLiteral("ws") };
+    if (id == u"ws-many-connections")
+        return { QStringLiteral("ws") };
+    return {};
+}
+
+static IdleCostMeter::Options idleOptions()
+{
+    IdleCostMeter::Options o;
+    o.clients = IdleClients;
+    o.windowSeconds = 10;
+    return o;
+}
+
+int LessonRunner::plannedSeconds(const LessonInfo &lesson)
+{
+    const QStringList transports = idleTransports(lesson.id);
+    if (transports.isEmpty())
+        return lesson.durationS;
+    return qMax(lesson.durationS, IdleCostMeter::estimatedSeconds(idleOptions(), int(transports.size())));
+}
+
 bool LessonRunner::start(const QString &id, int durationS)
 {
     const LessonInfo *lesson = LessonCatalog::find(id);
@@ -264,14 +290,11 @@ void LessonRunner::begin()
         });
         m_actionTimer.start(m_durationS * 500);
     }
-    if (id == u"ws-many-connections" || id == u"lp-resource") {
+    const QStringList transports = idleTransports(id);
+    if (!transports.isEmpty()) {
         // Steady state on the meter's own fresh server (no ticks, heartbeat and hold 5 s, said in
         // the result): the window's server keeps serving the lanes meanwhile.
-        IdleCostMeter::Options o;
-        o.clients = IdleClients;
-        o.windowSeconds = 10;
-        const QStringList transports = id == u"lp-resource" ? QStringList { QStringLiteral("lp"), QStringLiteral("ws") }
-                                                             : QStringList { QStringLiteral("ws") };
+        const IdleCostMeter::Options o = idleOptions();
         m_waitingForMeter = m_idle->startSeries(transports, o);
         if (!m_waitingForMeter) {
             m_idleError = tr("the idle-cost meter could not start rtlab-bench");

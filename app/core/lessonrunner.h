@@ -57,6 +57,9 @@ public:
     bool start(const QString &id, int durationS = 0);
     // Ends the running lesson now: its result is kept, everything it changed is put back.
     void stop();
+    // How long a lesson runs with its own duration: longer than the catalog's when it also
+    // weighs idle clients with the meter, which needs its set-up, warm-up and window.
+    static int plannedSeconds(const LessonInfo &lesson);
 
     State state() const { return m_state; }
     QString currentLesson() const { return m_lesson ? m_lesson->id : QString(); }

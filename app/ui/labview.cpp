@@ -158,6 +158,11 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         m_lab->refresh();
         refreshLesson();
         refreshRelay();
+        // The running lesson's row in view: its figures and verdict are what the lesson is for,
+        // and a lesson started from the start page or the tour finds the table anywhere.
+        const int row = m_lab->claims()->rowOf(m_lab->lessons()->currentLesson());
+        if (s != LessonRunner::State::Idle && row >= 0)
+            m_claims->scrollTo(m_claims->model()->index(row, ClaimsModel::MeasuredColumn));
     });
     stopLesson->setEnabled(false);
     auto *lessonRow = new QHBoxLayout;
@@ -419,7 +424,7 @@ void LabView::refreshLesson()
         // What LabController::refresh() just measured into the claims table: not measured again.
         const int row = m_lab->claims()->rowOf(runner->currentLesson());
         const ClaimsModel::Claim *c = row >= 0 ? &m_lab->claims()->claims().at(row) : nullptr;
-        m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left. %3 — %4")
+        m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left: %3 — %4")
                                         .arg(l ? l->title : QString())
                                         .arg(left)
                                         .arg(c && c->running ? c->measured.toHtmlEscaped() : QString(),

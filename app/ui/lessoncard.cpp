@@ -57,8 +57,12 @@ QSize LessonCard::sizeHint() const
 
 QSize LessonCard::minimumSizeHint() const
 {
+    // As low as a card gets (its title and detail on a line each), not as high as it is at its
+    // narrowest: a layout adds up its items' minimum heights and a scroll area keeps at least that
+    // much page (three columns of cards wrapped at 18 characters made a page twice the screen,
+    // empty below the cards). The height a card gets comes from heightForWidth() at its width.
     const int w = QFontMetrics(font()).averageCharWidth() * 18;
-    return { w, heightForWidth(w) };
+    return { w, heightForWidth(QWIDGETSIZE_MAX / 2) };
 }
 
 void LessonCard::paintEvent(QPaintEvent *)

@@ -12,6 +12,8 @@
 #include <QWheelEvent>
 
 #include <cmath>
+#include <optional>
+#include <vector>
 
 namespace rtlab {
 
@@ -293,8 +295,8 @@ void SequenceCanvas::paintEmpty(QPainter &p, const QRect &area) const
     p.setPen(palette().color(QPalette::PlaceholderText));
     p.drawText(area.adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap,
                tr("Nothing captured yet. The Compare lanes record every request, answer, event and frame they "
-                  "send and receive: turn on Transport ▸ Compare all three, and their sequence diagrams are drawn "
-                  "here as the bytes cross the wire."));
+                  "send and receive: turn on Transport ▸ Compare every transport (Ctrl+T), and their sequence "
+                  "diagrams are drawn here as the bytes cross the wire."));
 }
 
 void SequenceCanvas::paintHeader(QPainter &p, double width) const
@@ -385,20 +387,39 @@ void SequenceCanvas::paintContent(QPainter &p, const QRectF &clip) const
                 paintItem(p, item, g, label);
             }
         }
+        struct Placed
+        {
+            const SequenceItem *item;
+            double y;
+            bool label;
+            bool forced;
+        };
+        std::vector<Placed> placed;
         double lastLabel = -1e18;
+        std::optional<size_t> last;
         for (const SequenceItem &item : items) {
             if (item.shape != SequenceItem::Shape::Arrow && item.shape != SequenceItem::Shape::Mark)
                 continue;
             const double y = itemY(item.timeUs);
             // A burst, a followed message and the selection always say what they are.
             // A little more than a line apart, so that a dense lane keeps readable labels.
-            const bool label = y - fm.height() * 1.3 >= lastLabel || item.highlighted || item.isBurst()
-                    || (m_selectedSeq && item.seq == m_selectedSeq);
-            if (label)
+            const bool forced = item.highlighted || item.isBurst() || (m_selectedSeq && item.seq == m_selectedSeq);
+            const bool near = y - fm.height() * 1.3 < lastLabel;
+            // A label that must show takes the place of an ordinary one it would be written over
+            // (a short poll's answer on its request's line).
+            if (forced && near && last && !placed[*last].forced)
+                placed[*last].label = false;
+            const bool label = !near || forced;
+            if (label) {
                 lastLabel = y;
-            if (itemY(item.endUs) < clip.top() - fm.height() || y > clip.bottom() + fm.height() * 2)
+                last = placed.size();
+            }
+            placed.push_back({ &item, y, label, forced });
+        }
+        for (const Placed &pl : placed) {
+            if (itemY(pl.item->endUs) < clip.top() - fm.height() || pl.y > clip.bottom() + fm.height() * 2)
                 continue;
-            paintItem(p, item, g, label);
+            paintItem(p, *pl.item, g, pl.label);
         }
     }
 }

@@ -1,6 +1,7 @@
 #include "startpage.h"
 
 #include "lessoncard.h"
+#include "lessonrunner.h"
 #include "palette.h"
 #include "transportsketch.h"
 
@@ -135,7 +136,7 @@ LessonCard *StartPage::makeCard(const LessonInfo &lesson, QWidget *parent)
     TransportKind kind = TransportKind::WebSocket;
     const bool one = transportKindFromKey(lesson.transport, &kind);
     const QColor stripe = one ? transportColor(kind, palette()) : palette().color(QPalette::Mid);
-    const QString detail = runs ? tr("“%1” · about %2 s").arg(lesson.claim).arg(lesson.durationS)
+    const QString detail = runs ? tr("“%1” · about %2 s").arg(lesson.claim).arg(LessonRunner::plannedSeconds(lesson))
                                 : tr("Not yet: %1").arg(lesson.unavailable);
     const QString title = LessonCatalog::cardTitle(lesson.id);
     auto *card = new LessonCard(lesson.id, title.isEmpty() ? lesson.title : title, detail, stripe, parent);

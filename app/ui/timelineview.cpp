@@ -5,6 +5,7 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -208,11 +209,10 @@ TimelineView::TimelineView(AppController *controller, QWidget *parent) : QWidget
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(false);
-    m_table->setColumnWidth(EventLogModel::TimeColumn, fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000__")));
+    fitLogToFont();
     connect(m_proxy, &QAbstractItemModel::rowsInserted, m_table, [this] {
         if (m_filter->text().isEmpty())
             m_table->scrollToBottom();
@@ -231,6 +231,20 @@ TimelineView::TimelineView(AppController *controller, QWidget *parent) : QWidget
         if (m_timeline->isVisible())
             m_timeline->update();
     });
+}
+
+void TimelineView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::ApplicationFontChange)
+        fitLogToFont();
+}
+
+void TimelineView::fitLogToFont()
+{
+    const QFontMetrics fm(m_table->font());
+    m_table->verticalHeader()->setDefaultSectionSize(fm.height() + 4);
+    m_table->setColumnWidth(EventLogModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000__")));
 }
 
 } // namespace rtlab

@@ -37,7 +37,13 @@ class TimelineView : public QWidget
 public:
     explicit TimelineView(AppController *controller, QWidget *parent = nullptr);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    // The log's row height and time column, from the font now (the presenter zoom changes it).
+    void fitLogToFont();
+
     TimelineWidget *m_timeline;
     QLineEdit *m_filter;
     QComboBox *m_window;
