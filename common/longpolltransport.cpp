@@ -97,17 +97,23 @@ void LongPollTransport::disconnectNow()
 void LongPollTransport::poll()
 {
     HttpClientConnection::Request r;
-    r.target = "/poll";
+    QByteArrayList query;
     if (m_position.lastId) {
-        r.target += "?after=" + QByteArray::number(*m_position.lastId);
+        query << "after=" + QByteArray::number(*m_position.lastId);
         if (!m_position.epoch.isEmpty())
-            r.target += "&epoch=" + QUrl::toPercentEncoding(m_position.epoch);
+            query << "epoch=" + QUrl::toPercentEncoding(m_position.epoch);
+    }
+    // Short polling says so, for the server's figures (it answers every poll alike).
+    if (isShort())
+        query << "mode=short";
+    if (m_position.lastId) {
         // The first poll of a connection asks for an answer at once, so that the transport
         // knows it is through (and a live switch need not wait out a hold); the rest are held.
         // Short polling is never held.
         const double hold = m_opened && !isShort() ? double(options().pollHoldMs) / 1000.0 : 0.0;
-        r.target += "&timeout=" + QByteArray::number(hold);
+        query << "timeout=" + QByteArray::number(hold);
     }
+    r.target = query.isEmpty() ? QByteArray("/poll") : "/poll?" + query.join('&');
     r.captureKind = WireExchange::Kind::Poll;
     m_body.clear();
     stats().httpRequests++;

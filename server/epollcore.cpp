@@ -174,7 +174,7 @@ void EpollConnection::dispatch()
         return;
     }
     m_keepAlive = request.persistent();
-    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAsPoll);
+    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAs);
     m_hub->handleRequest(request, this);
 }
 
@@ -338,7 +338,7 @@ void EpollConnection::teardown()
     m_out.clear();
     m_pending = 0;
     m_in.clear();
-    m_hub->connectionClosed(std::exchange(m_countedAsPoll, false), this);
+    m_hub->connectionClosed(std::exchange(m_countedAs, Transport::Other), this);
     HttpStream::Observer *http = std::exchange(m_httpObserver, nullptr);
     WsChannel::Observer *ws = std::exchange(m_wsObserver, nullptr);
     m_core->release(this);

@@ -98,7 +98,7 @@ private:
     HttpStream::Observer *m_httpObserver = nullptr;
     WsChannel::Observer *m_wsObserver = nullptr;
     Transport m_exchangeTransport = Transport::Other;
-    bool m_countedAsPoll = false;
+    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
     bool m_keepAlive = true;
     bool m_processing = false;
     bool m_processQueued = false;

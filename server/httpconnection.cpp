@@ -27,7 +27,7 @@ HttpConnection::~HttpConnection()
 {
     if (Observer *observer = std::exchange(m_observer, nullptr))
         observer->streamClosed();
-    m_hub->connectionClosed(m_countedAsPoll, this);
+    m_hub->connectionClosed(m_countedAs, this);
 }
 
 qint64 HttpConnection::pendingBytes() const
@@ -122,7 +122,7 @@ void HttpConnection::dispatch()
     m_headStarted = false;
     m_state = State::Dispatched;
     m_keepAlive = request.persistent();
-    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAsPoll);
+    m_exchangeTransport = m_hub->exchangeTransport(request, &m_countedAs);
     m_hub->handleRequest(request, this);
 }
 

@@ -65,7 +65,7 @@ private:
     Observer *m_observer = nullptr;
     State m_state = State::Reading;
     Transport m_exchangeTransport = Transport::Other;
-    bool m_countedAsPoll = false;
+    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
     bool m_headStarted = false;
     bool m_processQueued = false;
     bool m_keepAlive = true;

@@ -27,6 +27,7 @@ QString transportKey(Transport transport)
     case Transport::LongPoll: return QStringLiteral("lp");
     case Transport::Sse: return QStringLiteral("sse");
     case Transport::WebSocket: return QStringLiteral("ws");
+    case Transport::ShortPoll: return QStringLiteral("poll");
     case Transport::Other: return QStringLiteral("other");
     }
     return {};
@@ -181,7 +182,7 @@ QJsonObject Hub::tickData()
             rate = double(m_log.lastId() - id0) * 1000.0 / double(now - t0);
     }
     QJsonObject connections, bytes, held;
-    for (Transport t : { Transport::LongPoll, Transport::Sse, Transport::WebSocket }) {
+    for (Transport t : { Transport::LongPoll, Transport::Sse, Transport::WebSocket, Transport::ShortPoll }) {
         connections.insert(transportKey(t), m_stats.at(t).connections);
         bytes.insert(transportKey(t), m_stats.at(t).bytesOut);
     }
@@ -348,23 +349,30 @@ static QString pageResource(const QByteArray &path, QByteArray *contentType)
 static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-Transport Hub::exchangeTransport(const HttpRequest &request, bool *countedAsPoll)
+// A poll is long polling unless its client says it polls traditionally (docs/protocol.md).
+static Transport pollTransport(const HttpRequest &request)
+{
+    return request.query.queryItemValue(QStringLiteral("mode")) == u"short" ? Transport::ShortPoll
+                                                                              : Transport::LongPoll;
+}
+
+Transport Hub::exchangeTransport(const HttpRequest &request, Transport *countedAs)
 {
     if (request.path == "/poll") {
-        if (!*countedAsPoll) {
-            *countedAsPoll = true;
-            m_stats.at(Transport::LongPoll).connections++;
-            m_stats.at(Transport::LongPoll).connectionsTotal++;
+        if (*countedAs == Transport::Other) {
+            *countedAs = pollTransport(request);
+            m_stats.at(*countedAs).connections++;
+            m_stats.at(*countedAs).connectionsTotal++;
         }
-        return Transport::LongPoll;
+        return *countedAs;
     }
     return request.path == "/events" ? Transport::Sse : Transport::Other;
 }
 
-void Hub::connectionClosed(bool countedAsPoll, const HttpStream *stream)
+void Hub::connectionClosed(Transport countedAs, const HttpStream *stream)
 {
-    if (countedAsPoll)
-        m_stats.at(Transport::LongPoll).connections--;
+    if (countedAs != Transport::Other)
+        m_stats.at(countedAs).connections--;
     if (stream)
         m_pollClients.remove(stream);
 }
@@ -389,7 +397,7 @@ QJsonObject Hub::clientsJson(int limit) const
     std::vector<Row> rows;
     rows.reserve(size_t(m_pollClients.size() + m_streams.size()));
     for (auto it = m_pollClients.cbegin(); it != m_pollClients.cend(); ++it)
-        rows.push_back({ it->sinceMs, Transport::LongPoll, it->delivered, it.key(), nullptr });
+        rows.push_back({ it->sinceMs, it->transport, it->delivered, it.key(), nullptr });
     for (const StreamSession *s : m_streams)
         rows.push_back({ s->sinceMs(), s->transport(), s->delivered(), nullptr, s });
     // Oldest first: who joined first stays at the top.
@@ -611,7 +619,8 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
 
 void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
 {
-    m_stats.at(Transport::LongPoll).requests++;
+    const Transport transport = pollTransport(request);
+    m_stats.at(transport).requests++;
     ResumePoint point;
     QString why;
     if (!parseResume(request, &point, &why)) {
@@ -620,7 +629,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         return;
     }
     if (!m_pollClients.contains(stream))
-        m_pollClients.insert(stream, PollClient { nowMs(), 0 });
+        m_pollClients.insert(stream, PollClient { nowMs(), 0, transport });
     qint64 holdMs = m_config.pollTimeoutMs;
     if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
         bool ok = false;
@@ -638,7 +647,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     // No id named: answer at once with the live end, so the client learns where to start.
     if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
         const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
-        m_stats.at(Transport::LongPoll).messages += sent;
+        m_stats.at(transport).messages += sent;
         pollDelivered(stream, sent);
         stream->respond(PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages),
                                               corsOrigin));

@@ -48,10 +48,11 @@ public:
     // Returns the transport the request belongs to, for the connection's figures.
     Transport handleRequest(const HttpRequest &request, HttpStream *stream);
     // Which transport an exchange's bytes belong to. A connection's first poll makes it a
-    // long-polling connection until it closes (*countedAsPoll remembers that for the caller,
-    // which gives it back with connectionClosed()).
-    Transport exchangeTransport(const HttpRequest &request, bool *countedAsPoll);
-    void connectionClosed(bool countedAsPoll, const HttpStream *stream = nullptr);
+    // polling connection until it closes — long, or short when it says `mode=short` — and
+    // *countedAs (Other until then) remembers which for the caller, which gives it back with
+    // connectionClosed().
+    Transport exchangeTransport(const HttpRequest &request, Transport *countedAs);
+    void connectionClosed(Transport countedAs, const HttpStream *stream = nullptr);
     // The checks of a WebSocket handshake before either core accepts it: a foreign Origin (403,
     // RFC 6455 §10.2), another Sec-WebSocket-Version (426 naming 13, §4.4), a missing or malformed
     // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
@@ -122,6 +123,7 @@ private:
     {
         qint64 sinceMs = 0;
         qint64 delivered = 0;
+        Transport transport = Transport::LongPoll; // or ShortPoll
     };
     QHash<const HttpStream *, PollClient> m_pollClients;
     bool m_shuttingDown = false;

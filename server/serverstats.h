@@ -6,9 +6,11 @@
 
 namespace rtlab {
 
-enum class Transport { LongPoll, Sse, WebSocket, Other };
-inline constexpr int TransportCount = 4;
-QString transportKey(Transport transport); // "lp", "sse", "ws", "other"
+// ShortPoll: polls from a client that says it polls traditionally (`mode=short`): counted apart
+// so that /stats and the Dashboard can tell them from long polling; answered like any poll.
+enum class Transport { LongPoll, Sse, WebSocket, ShortPoll, Other };
+inline constexpr int TransportCount = 5;
+QString transportKey(Transport transport); // "lp", "sse", "ws", "poll", "other"
 
 struct TransportCounters
 {

@@ -598,6 +598,8 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
         QCOMPARE(l->parts.size(), 5);
         // Short polling never asks to be held; long polling's polls after the first are held.
         QCOMPARE(partOf(*l, WirePart::Role::Header, 0).contains("&timeout=0 "), kind == TransportKind::Poll);
+        // Short polling says so (the server counts it under "poll"); long polling does not.
+        QCOMPARE(partOf(*l, WirePart::Role::Header, 0).contains("&mode=short&"), kind == TransportKind::Poll);
         QVERIFY(partOf(*l, WirePart::Role::Header, 0).startsWith("GET /poll?after="));
         QVERIFY(partOf(*l, WirePart::Role::Header, 1).startsWith("HTTP/1.1 200 OK\r\n"));
         QVERIFY(partOf(*l, WirePart::Role::Header, 1).endsWith("\r\n\r\n"));

@@ -42,6 +42,7 @@ private slots:
     void ticksDescribeTheServer();
     void statsAndHealth();
     void statsListsConnectedClients();
+    void shortPollingIsCountedApart();
     void headOptionsAndCors();
     void gracefulShutdown();
 };
@@ -749,6 +750,58 @@ void tst_Server::statsListsConnectedClients()
             [&] {
                 const QJsonArray left = request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray();
                 return left.size() == 1 && left.at(0).toObject().value(QLatin1String("transport")).toString() == u"ws";
+            },
+            WaitMs));
+}
+
+// A client that polls traditionally says `mode=short`: its connection, requests and messages
+// count under "poll", not long polling's "lp", in /stats, the tick and the clients list.
+void tst_Server::shortPollingIsCountedApart()
+{
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n\r\n";
+    RawHttp shortPoller(port);
+    QVERIFY(shortPoller.connected());
+    shortPoller.send("GET /poll?mode=short HTTP/1.1\r\n" + host);
+    RawResponse first;
+    QVERIFY(shortPoller.read(&first));
+    const qint64 cursor = first.json().value(QLatin1String("cursor")).toInteger();
+    QVERIFY(publish(port, QStringLiteral("one")) > 0);
+    shortPoller.send("GET /poll?after=" + QByteArray::number(cursor) + "&mode=short&timeout=0 HTTP/1.1\r\n" + host);
+    RawResponse second;
+    QVERIFY(shortPoller.read(&second));
+    QCOMPARE(pollMessages(second).size(), 1);
+    RawHttp longPoller(port);
+    QVERIFY(longPoller.connected());
+    longPoller.send("GET /poll HTTP/1.1\r\n" + host);
+    RawResponse third;
+    QVERIFY(longPoller.read(&third));
+
+    const QJsonObject stats = request(port, "GET", "/stats?clients=1").json();
+    const QJsonObject transports = stats.value(QLatin1String("transports")).toObject();
+    const QJsonObject poll = transports.value(QLatin1String("poll")).toObject();
+    const QJsonObject lp = transports.value(QLatin1String("lp")).toObject();
+    QCOMPARE(poll.value(QLatin1String("connections")).toInteger(), 1);
+    QCOMPARE(poll.value(QLatin1String("requests")).toInteger(), 2);
+    QCOMPARE(poll.value(QLatin1String("messages")).toInteger(), 1);
+    QVERIFY(poll.value(QLatin1String("bytesOut")).toInteger() > 0);
+    QCOMPARE(lp.value(QLatin1String("connections")).toInteger(), 1);
+    QCOMPARE(lp.value(QLatin1String("requests")).toInteger(), 1);
+    QMap<QString, int> listed;
+    for (const QJsonValue &v : stats.value(QLatin1String("clients")).toArray())
+        listed[v.toObject().value(QLatin1String("transport")).toString()]++;
+    QCOMPARE(listed.value(QStringLiteral("poll")), 1);
+    QCOMPARE(listed.value(QStringLiteral("lp")), 1);
+    QCOMPARE(server->hub()->tickData().value(QLatin1String("connections")).toObject().value(QLatin1String("poll")).toInteger(), 1);
+
+    shortPoller.socket().abort();
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                return request(port, "GET", "/stats").json()[QLatin1String("transports")][QLatin1String("poll")]
+                               [QLatin1String("connections")]
+                                       .toInteger()
+                        == 0;
             },
             WaitMs));
 }

@@ -19,7 +19,7 @@ class ConnectedClientsModel : public QAbstractTableModel
 public:
     enum Column { TransportColumn, PeerColumn, SinceColumn, MessagesColumn, ColumnCount };
     // The transports in the order of their groups, as the server names them.
-    static constexpr std::array<const char *, 3> TransportKeys { "lp", "sse", "ws" };
+    static constexpr std::array<const char *, 4> TransportKeys { "lp", "sse", "ws", "poll" };
 
     explicit ConnectedClientsModel(QObject *parent = nullptr);
 

@@ -111,7 +111,8 @@ void DashboardView::refreshCounts()
     const ConnectedClientsModel *model = m_controller->connectedClients();
     QStringList parts;
     const QPalette &pal = palette();
-    const std::array<TransportKind, 3> kinds { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket };
+    const std::array<TransportKind, 4> kinds { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket,
+                                               TransportKind::Poll };
     for (size_t i = 0; i < kinds.size(); ++i) {
         const QString key = QLatin1String(ConnectedClientsModel::TransportKeys[i]);
         const qint64 n = model->count(key);
