@@ -95,7 +95,9 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         scroll->setWidget(content);
         scroll->setWidgetResizable(true);
         scroll->setFrameShape(QFrame::NoFrame);
-        scroll->setMinimumHeight(fontMetrics().height() * 3);
+        // At least five rows of figures (the claims' own come first, see refresh()): where the
+        // lane is short — 1.5×, a large zoom, the tour panel open — the charts give way to them.
+        scroll->setMinimumHeight(fontMetrics().height() * 5);
         // Figures, line chart and histogram share the lane's height; on a small screen the
         // figures scroll and the user can drag the split.
         auto *split = new QSplitter(Qt::Vertical, box);
@@ -104,7 +106,7 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         split->addWidget(scroll);
         split->addWidget(lane.chart);
         split->addWidget(lane.histogram);
-        split->setSizes({ 300, 380, 320 }); // relative weights
+        split->setSizes({ 400, 320, 280 }); // relative weights: the figures first
         auto *bv = new QVBoxLayout(box);
         bv->setContentsMargins(4, 4, 4, 4);
         bv->addWidget(split);
@@ -158,19 +160,21 @@ void CompareView::refresh()
         const auto perMessage = [&](double v) {
             return cost.messages > 0 ? QString::number(v, 'f', 1) : QStringLiteral("–");
         };
+        // The four figures the claims compare come first, so that a short lane (a small screen, a
+        // large zoom, the tour panel open) still shows them; the details follow.
         lane.figures->setText(
                 tr("<table width=100% cellspacing=1>"
                    "<tr><td>messages</td><td align=right><b>%1</b></td></tr>"
-                   "<tr><td>&nbsp;&nbsp;replayed after an outage</td><td align=right>%2</td></tr>"
                    "<tr><td>latency p50</td><td align=right><b>%3</b> ms</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;p95</td><td align=right><b>%4</b> ms</td></tr>"
-                   "<tr><td>&nbsp;&nbsp;p99</td><td align=right><b>%5</b> ms</td></tr>"
-                   "<tr><td>reconnects</td><td align=right>%6</td></tr>"
-                   "<tr><td>HTTP requests</td><td align=right>%7</td></tr>"
+                   "<tr><td>HTTP requests</td><td align=right><b>%7</b></td></tr>"
                    "<tr><td>bytes per message</td><td align=right><b>%8</b></td></tr>"
                    "<tr><td>&nbsp;&nbsp;headers</td><td align=right>%9</td></tr>"
                    "<tr><td>&nbsp;&nbsp;framing</td><td align=right>%10</td></tr>"
                    "<tr><td>&nbsp;&nbsp;payload</td><td align=right>%11</td></tr>"
+                   "<tr><td>latency p95</td><td align=right>%4 ms</td></tr>"
+                   "<tr><td>latency p99</td><td align=right>%5 ms</td></tr>"
+                   "<tr><td>replayed after an outage</td><td align=right>%2</td></tr>"
+                   "<tr><td>reconnects</td><td align=right>%6</td></tr>"
                    "<tr><td>connection set-up</td><td align=right>%12 B</td></tr>"
                    "<tr><td>heartbeats</td><td align=right>%13</td></tr>"
                    "<tr><td>%14</td><td align=right>%15</td></tr></table>")

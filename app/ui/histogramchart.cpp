@@ -48,7 +48,7 @@ QSize HistogramChart::sizeHint() const
 QSize HistogramChart::minimumSizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.horizontalAdvance(QLatin1Char('0')) * 24, fm.height() * 5 };
+    return { fm.horizontalAdvance(QLatin1Char('0')) * 24, fm.height() * 4 };
 }
 
 // A bucket edge in ms, short enough to sit under a bar: 0.1, 0.8, 6.4, 26, 410, 1.6k.

@@ -53,7 +53,7 @@ QSize TimeSeriesChart::sizeHint() const
 QSize TimeSeriesChart::minimumSizeHint() const
 {
     const QFontMetrics fm(font());
-    return { fm.horizontalAdvance(QLatin1Char('0')) * 26, fm.height() * 6 };
+    return { fm.horizontalAdvance(QLatin1Char('0')) * 26, fm.height() * 5 };
 }
 
 bool TimeSeriesChart::isSilent(int line, qint64 nowMs) const
