@@ -95,6 +95,7 @@ void tst_Lab::foreignOriginLessonCountsRefusals()
 {
     // Every client of the window goes through the relay.
     QCOMPARE(m_app->clientUrl().port(), int(m_app->relay()->port()));
+    QSignalSpy noticed(m_lab.get(), &LabController::noticed);
     QVERIFY(m_lab->startLesson(QStringLiteral("ws-security")));
     QVERIFY(QTest::qWaitFor(
             [&] {
@@ -114,6 +115,20 @@ void tst_Lab::foreignOriginLessonCountsRefusals()
     m_lab->refresh();
     const int row = m_lab->claims()->rowOf(QStringLiteral("ws-security"));
     QVERIFY(m_lab->claims()->claims().at(row).holds.value_or(false));
+    // The lesson ran its three lanes and leaves them in Compare: its end says that Short Polling's
+    // lane is not running, instead of "everything is back as it was".
+    QString ended;
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const QList<QVariant> &args : noticed)
+                    if (args.at(0).toString().contains(QLatin1String("ended")))
+                        ended = args.at(0).toString();
+                return !ended.isEmpty();
+            },
+            WaitMs));
+    QVERIFY(m_app->compareEnabled());
+    QVERIFY(!m_app->laneRuns(TransportKind::Poll));
+    QVERIFY2(ended.contains(QLatin1String("no Short Polling lane")), qPrintable(ended));
 }
 
 // Long polling's hold timeouts from the default state (ticks on, 25 s hold): the lesson must

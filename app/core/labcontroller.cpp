@@ -17,10 +17,23 @@ LabController::LabController(AppController *app, QObject *parent)
     connect(&m_runner, &LessonRunner::finished, this, [this](const QString &id) {
         refresh();
         const int row = m_claims.rowOf(id);
-        if (row >= 0)
-            emit noticed(tr("Lesson “%1” ended: %2. Everything it changed is back as it was.")
-                                 .arg(LessonCatalog::find(id)->title,
-                                      ClaimsModel::verdict(m_claims.claims().at(row).holds, false)));
+        if (row < 0)
+            return;
+        // The lesson's lanes stay, so that its figures can still be read in Compare; say which
+        // lanes that leaves out rather than claim that everything is as before.
+        QStringList notRunning;
+        if (m_app->compareEnabled())
+            for (int k = 0; k < TransportKindCount; ++k)
+                if (!m_app->laneRuns(TransportKind(k)))
+                    notRunning << transportKindLabel(TransportKind(k));
+        const QString ended = tr("Lesson “%1” ended: %2.")
+                                      .arg(LessonCatalog::find(id)->title,
+                                           ClaimsModel::verdict(m_claims.claims().at(row).holds, false));
+        emit noticed(notRunning.isEmpty()
+                             ? tr("%1 Everything it changed is back as it was.").arg(ended)
+                             : tr("%1 Everything it changed is back as it was, except Compare: it keeps the "
+                                  "lesson's lanes and their figures (no %2 lane until Compare is turned off and on).")
+                                       .arg(ended, notRunning.join(QStringLiteral(", "))));
     });
 }
 
