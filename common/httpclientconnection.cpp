@@ -88,6 +88,7 @@ void HttpClientConnection::send(const Request &request)
     if (m_busy)
         endCaptured(QStringLiteral("replaced by another request"));
     m_request = request;
+    m_requestHead = encodeHead(request, m_server); // once: written on connect, and recorded
     m_busy = true;
     m_parser.reset(request.method == "HEAD");
     m_unwritten = 0;
@@ -101,7 +102,7 @@ void HttpClientConnection::send(const Request &request)
         const QString url = m_server.scheme() + QStringLiteral("://") + m_server.authority(QUrl::FullyEncoded)
                 + QString::fromUtf8(request.target);
         m_exchange = m_capture->beginExchange(m_captureTransport, request.captureKind, request.method, url,
-                                              encodeHead(request, m_server), request.body, label);
+                                              m_requestHead, request.body, label);
         m_exchangeOpen = true;
     }
     if (!m_socket || m_socket->state() == QAbstractSocket::UnconnectedState) {
@@ -122,7 +123,7 @@ void HttpClientConnection::onConnected()
     m_connected = true;
     if (!m_busy || !m_socket)
         return;
-    const QByteArray out = encodeHead(m_request, m_server) + m_request.body;
+    const QByteArray out = m_requestHead + m_request.body;
     m_unwritten = out.size();
     m_socket->write(out);
     m_lastRequest = out.left(16 * 1024);

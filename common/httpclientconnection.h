@@ -81,6 +81,7 @@ private:
     QPointer<QTcpSocket> m_socket;
     HttpResponseParser m_parser;
     Request m_request;
+    QByteArray m_requestHead; // m_request's request line and headers, as written
     QByteArray m_lastRequest;
     QByteArray m_rawHead;
     bool m_busy = false;

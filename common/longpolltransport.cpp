@@ -10,13 +10,13 @@ static constexpr qsizetype MaxPollBody = 8 * 1024 * 1024;
 
 // A poll's answer as one arrow in the capture: its status, how many messages (with their ids)
 // or that it came back empty (the hold ran out, or a poll that asked for no hold: timeout=0).
-static void captureAnswer(const HttpClientConnection &c, const QByteArray &body)
+// `messages` is the answer's, parsed once by the caller (none for a status other than 200).
+static void captureAnswer(const HttpClientConnection &c, const QByteArray &body, const QJsonArray &messages)
 {
     if (!c.capture())
         return;
     const int status = c.response().status();
     QList<quint64> ids;
-    const QJsonArray messages = QJsonDocument::fromJson(body).object().value(QLatin1String("messages")).toArray();
     for (const QJsonValue &v : messages) {
         if (const qint64 id = v.toObject().value(QLatin1String("id")).toInteger(); id > 0)
             ids.append(quint64(id));
@@ -125,14 +125,15 @@ void LongPollTransport::poll()
 void LongPollTransport::onFinished()
 {
     m_clientTimeout.stop();
-    captureAnswer(m_connection, m_body);
     const int status = m_connection.response().status();
+    const QJsonObject answer = status == 200 ? QJsonDocument::fromJson(m_body).object() : QJsonObject();
+    const QJsonArray messages = answer.value(QLatin1String("messages")).toArray();
+    captureAnswer(m_connection, m_body, messages);
     if (status != 200) {
         // 5xx (a server shutting down, a proxy) is worth retrying; a 4xx will not get better.
         connectionLost(QStringLiteral("HTTP status %1").arg(status), 0, status >= 500);
         return;
     }
-    const QJsonObject answer = QJsonDocument::fromJson(m_body).object();
     const QJsonValue cursor = answer.value(QLatin1String("cursor"));
     if (!cursor.isDouble()) {
         connectionLost(QStringLiteral("a poll answer without a cursor"), 0, false);
@@ -143,7 +144,6 @@ void LongPollTransport::onFinished()
         m_opened = true;
         attemptOpened();
     }
-    const QJsonArray messages = answer.value(QLatin1String("messages")).toArray();
     // The server writes each message as compact JSON; re-encoding gives its exact size. The
     // rest of the body (epoch, cursor, brackets, commas) is the envelope: framing.
     QList<QByteArray> encoded;

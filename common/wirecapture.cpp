@@ -7,11 +7,18 @@
 
 namespace rtlab {
 
-const WireExchange *WireCapture::Snapshot::exchange(quint64 id) const
+// The exchange with this id in a ring (ids increase along it), or null.
+template<typename Exchanges>
+static auto findExchange(Exchanges &exchanges, quint64 id) -> decltype(&*exchanges.begin())
 {
     const auto it = std::lower_bound(exchanges.begin(), exchanges.end(), id,
                                      [](const WireExchange &e, quint64 v) { return e.id < v; });
     return it != exchanges.end() && it->id == id ? &*it : nullptr;
+}
+
+const WireExchange *WireCapture::Snapshot::exchange(quint64 id) const
+{
+    return findExchange(exchanges, id);
 }
 
 WireCapture::WireCapture(Limits limits) : m_limits(limits) { }
@@ -32,11 +39,25 @@ QByteArray WireCapture::clip(const QByteArray &bytes) const
     return bytes.size() > m_limits.bytesPerRecord ? bytes.left(m_limits.bytesPerRecord) : bytes;
 }
 
+// A record on an exchange's lifeline (exchange 0: a mark of its own), with its exact bytes.
+static WireRecord recordOf(quint64 exchange, TransportKind transport, WireRecord::Kind kind, WireDirection direction,
+                           qint64 timeUs, const QString &label, const QByteArray &bytes = {})
+{
+    WireRecord r;
+    r.exchange = exchange;
+    r.transport = transport;
+    r.kind = kind;
+    r.direction = direction;
+    r.timeUs = timeUs;
+    r.label = label;
+    r.bytes = bytes;
+    r.size = bytes.size();
+    return r;
+}
+
 WireExchange *WireCapture::find(quint64 id)
 {
-    const auto it = std::lower_bound(m_exchanges.begin(), m_exchanges.end(), id,
-                                     [](const WireExchange &e, quint64 v) { return e.id < v; });
-    return it != m_exchanges.end() && it->id == id ? &*it : nullptr;
+    return findExchange(m_exchanges, id);
 }
 
 void WireCapture::append(WireRecord record)
@@ -76,16 +97,9 @@ quint64 WireCapture::beginExchange(TransportKind transport, WireExchange::Kind k
         m_exchanges.erase(victim != m_exchanges.end() ? victim : m_exchanges.begin());
         ++m_droppedExchanges;
     }
-    WireRecord r;
-    r.exchange = e.id;
-    r.transport = transport;
-    r.kind = WireRecord::Kind::Request;
-    r.direction = WireDirection::ToServer;
-    r.timeUs = now;
-    r.label = label.isEmpty() ? QString::fromLatin1(requestHead.left(requestHead.indexOf("\r\n"))) : label;
-    r.bytes = requestHead + requestBody;
-    r.size = requestHead.size() + requestBody.size();
-    append(std::move(r));
+    append(recordOf(e.id, transport, WireRecord::Kind::Request, WireDirection::ToServer, now,
+                    label.isEmpty() ? QString::fromLatin1(requestHead.left(requestHead.indexOf("\r\n"))) : label,
+                    requestHead + requestBody));
     return e.id;
 }
 
@@ -124,16 +138,8 @@ void WireCapture::responseHead(quint64 exchange, int status, const QByteArray &h
     ++m_revision;
     if (!asRecord)
         return;
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = e->transport;
-    r.kind = WireRecord::Kind::ResponseHead;
-    r.direction = WireDirection::ToClient;
-    r.timeUs = now;
-    r.label = QString::fromLatin1(head.left(head.indexOf("\r\n")));
-    r.bytes = head;
-    r.size = head.size();
-    append(std::move(r));
+    append(recordOf(exchange, e->transport, WireRecord::Kind::ResponseHead, WireDirection::ToClient, now,
+                    QString::fromLatin1(head.left(head.indexOf("\r\n"))), head));
 }
 
 void WireCapture::bodyReceived(quint64 exchange, qint64 bytes)
@@ -155,15 +161,8 @@ void WireCapture::finishResponse(quint64 exchange, const QString &label, const Q
         return;
     if (e->endUs < 0)
         e->endUs = now;
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = e->transport;
-    r.kind = WireRecord::Kind::Response;
-    r.direction = WireDirection::ToClient;
-    r.timeUs = e->headUs >= 0 ? e->headUs : now;
-    r.label = label;
-    r.bytes = e->responseHead + body;
-    r.size = e->responseHead.size() + body.size();
+    WireRecord r = recordOf(exchange, e->transport, WireRecord::Kind::Response, WireDirection::ToClient,
+                            e->headUs >= 0 ? e->headUs : now, label, e->responseHead + body);
     r.data = body;
     r.empty = empty;
     r.messageIds = messageIds;
@@ -198,24 +197,12 @@ void WireCapture::endExchange(quint64 exchange, const QString &reason, qint64 ti
     ++m_revision;
     if (reason.isEmpty() || !wasOpen)
         return;
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = e->transport;
-    r.kind = WireRecord::Kind::Ended;
-    r.direction = WireDirection::Local;
-    r.timeUs = now;
-    r.label = reason;
-    append(std::move(r));
+    append(recordOf(exchange, e->transport, WireRecord::Kind::Ended, WireDirection::Local, now, reason));
 }
 
 void WireCapture::mark(TransportKind transport, WireRecord::Kind kind, const QString &label, qint64 timeUs)
 {
-    WireRecord r;
-    r.transport = transport;
-    r.kind = kind;
-    r.direction = WireDirection::Local;
-    r.timeUs = orNow(timeUs);
-    r.label = label;
+    WireRecord r = recordOf(0, transport, kind, WireDirection::Local, orNow(timeUs), label);
     QMutexLocker lock(&m_mutex);
     append(std::move(r));
 }
