@@ -1,6 +1,7 @@
 // The desktop client's item models, checked by QAbstractItemModelTester while they grow,
 // batch and drop their oldest rows.
 #include "chatmodel.h"
+#include "claimsmodel.h"
 #include "eventlogmodel.h"
 #include "ledgerfollower.h"
 #include "timeseries.h"
@@ -23,7 +24,18 @@ private slots:
     void ledgerFollowerKeepsTheChosenMessage();
     void ledgerFollowerFindsThePublishedMessage();
     void ledgerFollowerPauseFreezes();
+    void aRunningLessonsVerdictIsProvisional();
 };
+
+// While its lesson runs, a claim's verdict is the figures so far, never the lesson's result.
+void tst_AppModels::aRunningLessonsVerdictIsProvisional()
+{
+    QCOMPARE(ClaimsModel::verdict(true, true), QStringLiteral("✓ so far"));
+    QCOMPARE(ClaimsModel::verdict(false, true), QStringLiteral("✗ so far"));
+    QCOMPARE(ClaimsModel::verdict(std::nullopt, true), QStringLiteral("… measuring"));
+    QCOMPARE(ClaimsModel::verdict(true, false), QStringLiteral("✓ holds"));
+    QCOMPARE(ClaimsModel::verdict(false, false), QStringLiteral("✗ not on this machine"));
+}
 
 static ChatModel::Row row(quint64 id)
 {

@@ -35,6 +35,9 @@ QString ClaimsModel::verdict(const std::optional<bool> &holds, bool running)
 {
     if (!holds)
         return running ? tr("… measuring") : tr("–");
+    // While its lesson runs a verdict is provisional: the figures so far, not the lesson's result.
+    if (running)
+        return *holds ? tr("✓ so far") : tr("✗ so far");
     return *holds ? tr("✓ holds") : tr("✗ not on this machine");
 }
 
@@ -73,8 +76,8 @@ QVariant ClaimsModel::data(const QModelIndex &index, int role) const
     case HoldsColumn:
         if (role == Qt::ToolTipRole)
             return tr("✓: the figures point the way the claim says. ✗: measured here, they do not — this machine "
-                      "contradicts the claim under these conditions. …: the lesson is running and there is too "
-                      "little yet to tell.");
+                      "contradicts the claim under these conditions. While the lesson runs: “so far” on the figures "
+                      "until now, or …: too little yet to tell.");
         return c.unavailable.isEmpty() ? verdict(c.holds, c.running) : QString();
     case ActionColumn: return c.unavailable.isEmpty() ? tr("Run lesson") : QString();
     default: return {};

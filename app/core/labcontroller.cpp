@@ -31,8 +31,8 @@ LabController::LabController(AppController *app, QObject *parent)
                                            ClaimsModel::verdict(m_claims.claims().at(row).holds, false));
         emit noticed(notRunning.isEmpty()
                              ? tr("%1 Everything it changed is back as it was.").arg(ended)
-                             : tr("%1 Everything it changed is back as it was, except Compare: it keeps the "
-                                  "lesson's lanes and their figures (no %2 lane until Compare is turned off and on).")
+                             : tr("%1 All else is put back; Compare keeps its lanes: no %2 lane until you turn "
+                                  "Compare off and on.")
                                        .arg(ended, notRunning.join(QStringLiteral(", "))));
     });
 }
