@@ -13,9 +13,9 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <memory>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 // A headless run (a lesson with --export, or the list of lessons) needs no display at all.
@@ -69,10 +69,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption server({ QStringLiteral("server") },
                                     QStringLiteral("Connect to this rtlab server instead of starting the bundled one."),
                                     QStringLiteral("url"));
-    const QCommandLineOption tab({ QStringLiteral("tab") },
-                                 QStringLiteral("Open on this tab: chat, dashboard, compare, xray, timeline, lab or bytes."),
-                                 QStringLiteral("name"));
-    const QCommandLineOption compare({ QStringLiteral("compare") }, QStringLiteral("Start with every transport's lane subscribed (the three real-time transports and short polling)."));
+    const QCommandLineOption tab(
+            { QStringLiteral("tab") },
+            QStringLiteral("Open on this tab: chat, dashboard, compare, xray, timeline, lab or bytes."),
+            QStringLiteral("name"));
+    const QCommandLineOption compare({ QStringLiteral("compare") },
+                                     QStringLiteral("Start with every transport's lane subscribed (the three real-time "
+                                                    "transports and short polling)."));
     const QCommandLineOption probe({ QStringLiteral("measure-responsiveness") },
                                    QStringLiteral("Measure how late the event loop runs a 10 ms timer for S seconds, "
                                                   "print the percentiles as JSON and quit."),
@@ -111,7 +114,8 @@ int main(int argc, char *argv[])
             bool ok = false;
             seconds = p.value(duration).toInt(&ok);
             if (!ok || seconds < 5 || seconds > 3600) {
-                std::fprintf(stderr, "rtlab: --duration: expected 5-3600 seconds, got %s\n", qPrintable(p.value(duration)));
+                std::fprintf(stderr, "rtlab: --duration: expected 5-3600 seconds, got %s\n",
+                             qPrintable(p.value(duration)));
                 return 2;
             }
         }
@@ -145,8 +149,9 @@ int main(int argc, char *argv[])
     if (p.isSet(compare))
         controller.setCompareEnabled(true);
     if (p.isSet(tour))
-        QObject::connect(controller.server(), &rtlab::ServerProcess::started, &controller,
-                         [&window] { window.tour()->start(); }, Qt::SingleShotConnection);
+        QObject::connect(
+                controller.server(), &rtlab::ServerProcess::started, &controller, [&window] { window.tour()->start(); },
+                Qt::SingleShotConnection);
     window.show();
     // SIGINT/SIGTERM close the window like the user would: settings saved, bundled server stopped.
     rtlab::UnixSignalWatcher signalWatcher;
@@ -170,7 +175,9 @@ int main(int argc, char *argv[])
         tick.start();
         QTimer::singleShot(seconds * 1000, &app, [&] {
             std::sort(lateness.begin(), lateness.end());
-            auto pct = [&](double q) { return lateness.empty() ? 0 : lateness[size_t(q * double(lateness.size() - 1))]; };
+            auto pct = [&](double q) {
+                return lateness.empty() ? 0 : lateness[size_t(q * double(lateness.size() - 1))];
+            };
             // The lanes' latency as the window measured it, beside the loop's lateness: the two
             // together tell whether the GUI thread's work delays the receive timestamps.
             QByteArray lanes;

@@ -174,7 +174,8 @@ void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int
         // Closed first: whoever hears GaveUp sees a transport that is done (rtlab-cli exits on it).
         setState(State::Closed);
         emitEvent(ConnectionEvent::Type::GaveUp,
-                  retry ? QStringLiteral("the reconnect policy gave up") : QStringLiteral("not retrying: %1").arg(reason));
+                  retry ? QStringLiteral("the reconnect policy gave up")
+                        : QStringLiteral("not retrying: %1").arg(reason));
         return;
     }
     m_nextAttemptAtMs = QDateTime::currentMSecsSinceEpoch() + *delay;

@@ -37,11 +37,11 @@ public:
 
     struct Options
     {
-        QUrl server;               // http(s)://host:port of an rtlab server
-        QUrl rawUrl;               // --raw: any SSE or WebSocket endpoint; messages are not decoded
+        QUrl server; // http(s)://host:port of an rtlab server
+        QUrl rawUrl; // --raw: any SSE or WebSocket endpoint; messages are not decoded
         ReconnectPolicy policy;
-        qint64 heartbeatMs = 15000; // the server's; no bytes for two of them = a dead peer (0: off)
-        qint64 pollHoldMs = 25000;  // long poll: asked hold; the client gives up 5 s later
+        qint64 heartbeatMs = 15000;   // the server's; no bytes for two of them = a dead peer (0: off)
+        qint64 pollHoldMs = 25000;    // long poll: asked hold; the client gives up 5 s later
         qint64 pollIntervalMs = 1000; // short poll: from one poll's start to the next's (at least 1)
         std::shared_ptr<ClockOffset> clock;
         std::shared_ptr<TransportStats> stats; // shared so figures survive a new instance

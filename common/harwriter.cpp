@@ -95,7 +95,8 @@ QJsonObject request(const WireExchange &e)
     if (e.method == "POST" || e.method == "PUT" || e.method == "PATCH") {
         QString mime = head.header(u"Content-Type");
         r.insert(QLatin1String("postData"),
-                 QJsonObject { { QLatin1String("mimeType"), mime.isEmpty() ? QStringLiteral("application/octet-stream") : mime },
+                 QJsonObject { { QLatin1String("mimeType"),
+                                 mime.isEmpty() ? QStringLiteral("application/octet-stream") : mime },
                                { QLatin1String("params"), QJsonArray {} },
                                { QLatin1String("text"), QString::fromUtf8(e.requestBody) } });
     }
@@ -105,7 +106,8 @@ QJsonObject request(const WireExchange &e)
 QJsonObject response(const WireExchange &e, const WireRecord *answer)
 {
     QJsonObject content { { QLatin1String("size"), e.responseBodySize },
-                          { QLatin1String("mimeType"), e.mimeType.isEmpty() ? QStringLiteral("x-unknown") : e.mimeType } };
+                          { QLatin1String("mimeType"),
+                            e.mimeType.isEmpty() ? QStringLiteral("x-unknown") : e.mimeType } };
     if (answer && !answer->data.isEmpty()) {
         content.insert(QLatin1String("text"), QString::fromUtf8(answer->data.left(MaxContentText)));
         if (answer->data.size() < e.responseBodySize)
@@ -145,12 +147,11 @@ QJsonObject response(const WireExchange &e, const WireRecord *answer)
 QString frameData(const WireRecord &r)
 {
     switch (r.opcode) {
-    case 1: case 9: case 10:
-        return QString::fromUtf8(r.data);
-    case 8:
-        return QString::fromUtf8(r.data.mid(2)); // after the close code
-    default:
-        return QString::fromLatin1(r.data.toBase64());
+    case 1:
+    case 9:
+    case 10: return QString::fromUtf8(r.data);
+    case 8: return QString::fromUtf8(r.data.mid(2)); // after the close code
+    default: return QString::fromLatin1(r.data.toBase64());
     }
 }
 
@@ -187,12 +188,12 @@ QJsonObject harFromCapture(const WireCapture::Snapshot &s, qint64 nowUs)
                         { QLatin1String("id"), r->eventId },
                         { QLatin1String("data"), QString::fromUtf8(r->data) } });
             } else if (r->kind == WireRecord::Kind::Frame) {
-                frames.append(QJsonObject {
-                        { QLatin1String("type"), r->direction == WireDirection::ToServer ? QStringLiteral("send")
-                                                                                          : QStringLiteral("receive") },
-                        { QLatin1String("time"), double(r->timeUs) / 1e6 },
-                        { QLatin1String("opcode"), r->opcode },
-                        { QLatin1String("data"), frameData(*r) } });
+                frames.append(QJsonObject { { QLatin1String("type"),
+                                              r->direction == WireDirection::ToServer ? QStringLiteral("send")
+                                                                                      : QStringLiteral("receive") },
+                                            { QLatin1String("time"), double(r->timeUs) / 1e6 },
+                                            { QLatin1String("opcode"), r->opcode },
+                                            { QLatin1String("data"), frameData(*r) } });
             }
         }
         // Each phase from its own marks; a missing mark (never sent, no head yet) ends the phase

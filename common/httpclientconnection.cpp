@@ -235,9 +235,9 @@ std::function<void()> HttpClientConnection::finishCaptured()
     m_exchangeOpen = false;
     const WireExchange::Kind kind = m_request.captureKind;
     if (kind != WireExchange::Kind::Poll && kind != WireExchange::Kind::Publish) {
-        m_capture->endExchange(m_exchange, kind == WireExchange::Kind::EventStream
-                                                   ? QStringLiteral("the server ended the stream")
-                                                   : QString());
+        m_capture->endExchange(m_exchange,
+                               kind == WireExchange::Kind::EventStream ? QStringLiteral("the server ended the stream")
+                                                                       : QString());
         return [] {};
     }
     // The transport answers it with finishResponse() in responseFinished(); whatever it did,

@@ -24,10 +24,11 @@ HttpPublisher::HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats>
         if (const auto &capture = m_connection.capture()) {
             const quint64 id = quint64(answer.value(QLatin1String("id")).toInteger());
             const bool ok = status == 202 && id > 0;
-            capture->finishResponse(m_connection.exchangeId(),
-                                    ok ? QStringLiteral("%1 · id %2").arg(status).arg(id)
-                                       : QStringLiteral("%1 · %2").arg(status).arg(answer.value(QLatin1String("error")).toString()),
-                                    m_lastBody, false, ok ? QList<quint64> { id } : QList<quint64> {});
+            capture->finishResponse(
+                    m_connection.exchangeId(),
+                    ok ? QStringLiteral("%1 · id %2").arg(status).arg(id)
+                       : QStringLiteral("%1 · %2").arg(status).arg(answer.value(QLatin1String("error")).toString()),
+                    m_lastBody, false, ok ? QList<quint64> { id } : QList<quint64> {});
         }
         m_lastBody.clear();
         if (status >= 500) {

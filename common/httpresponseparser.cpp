@@ -145,8 +145,9 @@ void HttpResponseParser::finish()
     const http_errno err = HTTP_PARSER_ERRNO(m_parser.get());
     if (m_state != State::Complete) {
         m_state = State::Error;
-        m_errorString = err != HPE_OK && err != HPE_PAUSED ? QString::fromLatin1(http_errno_description(err))
-                                                             : QStringLiteral("connection closed before the response ended");
+        m_errorString = err != HPE_OK && err != HPE_PAUSED
+                ? QString::fromLatin1(http_errno_description(err))
+                : QStringLiteral("connection closed before the response ended");
     }
 }
 

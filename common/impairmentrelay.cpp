@@ -56,8 +56,8 @@ public:
     struct Head
     {
         bool isHead = false;
-        bool upgrade = false;   // Upgrade + Connection: upgrade: what follows is another protocol
-        bool websocket = false; // Upgrade: websocket
+        bool upgrade = false;     // Upgrade + Connection: upgrade: what follows is another protocol
+        bool websocket = false;   // Upgrade: websocket
         bool eventStream = false; // Accept: text/event-stream
     };
 
@@ -167,7 +167,7 @@ struct Chunk
     QByteArray bytes;
     qsizetype offset = 0; // written so far
     qint64 arrivalMs = 0;
-    qint64 jitterMs = 0;  // drawn once, so a change of latency can reschedule the chunk
+    qint64 jitterMs = 0; // drawn once, so a change of latency can reschedule the chunk
     qint64 dueMs = 0;
 };
 
@@ -218,8 +218,8 @@ private:
     qint64 m_queued = 0;
     double m_tokens = 0;
     qint64 m_tokensAt = 0;
-    bool m_eof = false;       // the source closed: deliver what is left, then close the sink
-    bool m_done = false;      // nothing more goes this way
+    bool m_eof = false;  // the source closed: deliver what is left, then close the sink
+    bool m_done = false; // nothing more goes this way
     bool m_sinkClosed = false;
     Framing m_framing = Framing::Http;
     // client → server
@@ -383,9 +383,7 @@ void ImpairmentRelay::Pipe::ingestResponses(const QByteArray &bytes)
             flushHeld();
             break;
         }
-        case HttpResponseParser::State::Error:
-            m_framing = Framing::Opaque;
-            break;
+        case HttpResponseParser::State::Error: m_framing = Framing::Opaque; break;
         case HttpResponseParser::State::NeedMore:
         case HttpResponseParser::State::HeadComplete:
             if (n == 0)
@@ -582,11 +580,7 @@ void ImpairmentRelay::Pipe::closeSink()
 // ---- Connection ----
 
 ImpairmentRelay::Connection::Connection(ImpairmentRelay *r, QTcpSocket *clientSocket)
-    : QObject(r),
-      relay(r),
-      client(clientSocket),
-      upstream(new QTcpSocket(this)),
-      up(this, true, client, upstream),
+    : QObject(r), relay(r), client(clientSocket), upstream(new QTcpSocket(this)), up(this, true, client, upstream),
       down(this, false, upstream, client)
 {
     client->setParent(this);
@@ -623,7 +617,7 @@ void ImpairmentRelay::Connection::socketGone(QTcpSocket *socket)
         return;
     if (socket == client && !clientGone) {
         clientGone = true;
-        down.discard();  // nobody left to deliver to
+        down.discard();    // nobody left to deliver to
         up.sourceClosed(); // what the client sent still reaches the server, then we close it
     } else if (socket == upstream && !upstreamGone) {
         upstreamGone = true;
@@ -837,7 +831,8 @@ void ImpairmentRelay::cut(Connection *connection, const QString &reason)
 void ImpairmentRelay::notifyCut(const QString &reason)
 {
     // Queued, so a slot never runs inside the relay's own processing of a connection.
-    QMetaObject::invokeMethod(this, [this, reason] { emit connectionCut(reason); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+            this, [this, reason] { emit connectionCut(reason); }, Qt::QueuedConnection);
 }
 
 void ImpairmentRelay::finish(Connection *c)

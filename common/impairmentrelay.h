@@ -48,11 +48,11 @@ public:
     };
     struct Counters
     {
-        qint64 connections = 0;      // relayed, ever (not those refused while down)
-        qint64 active = 0;           // open now
-        qint64 bytesUp = 0;          // client → server, delivered
-        qint64 bytesDown = 0;        // server → client, delivered
-        qint64 dropped = 0;          // connections cut by dropAll()/setDown()
+        qint64 connections = 0; // relayed, ever (not those refused while down)
+        qint64 active = 0;      // open now
+        qint64 bytesUp = 0;     // client → server, delivered
+        qint64 bytesDown = 0;   // server → client, delivered
+        qint64 dropped = 0;     // connections cut by dropAll()/setDown()
         qint64 idleKills = 0;
         qint64 refusedUpgrades = 0;
         qint64 refusedStreams = 0;
@@ -66,12 +66,12 @@ public:
 
     bool listen(const QHostAddress &target, quint16 targetPort, quint16 port = 0); // listens on 127.0.0.1
     quint16 port() const;
-    QUrl url() const; // http://127.0.0.1:PORT
+    QUrl url() const;                                               // http://127.0.0.1:PORT
     void setTarget(const QHostAddress &target, quint16 targetPort); // new connections go there
     Settings settings() const;
     void setSettings(const Settings &settings); // live: applies to open connections too
-    void dropAll();                              // cut every connection now
-    void setDown(bool down); // down: drop all, and refuse (close at once) new connections until up
+    void dropAll();                             // cut every connection now
+    void setDown(bool down);                    // down: drop all, and refuse (close at once) new connections until up
     bool isDown() const;
     void takeDownFor(int ms); // down now, up again after ms
     Counters counters() const;
@@ -92,7 +92,7 @@ private:
     // that painting never delays the bytes it forwards). Its public functions may be called from
     // any thread: called elsewhere, they run on the relay's thread and the caller waits.
     bool onOwnThread() const { return QThread::currentThread() == thread(); }
-    template <typename F>
+    template<typename F>
     auto elsewhere(F f) const -> decltype(f())
     {
         auto *self = const_cast<ImpairmentRelay *>(this);

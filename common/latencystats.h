@@ -17,7 +17,7 @@ public:
     void clear();
 
     qsizetype count() const { return qsizetype(m_filled); } // samples in the window
-    qint64 total() const { return m_total; }                 // samples ever
+    qint64 total() const { return m_total; }                // samples ever
     // The p-th percentile (0..100) of the window, nearest-rank; -1 when empty.
     qint64 percentile(double p) const;
     qint64 minimum() const;

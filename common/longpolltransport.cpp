@@ -51,11 +51,9 @@ LongPollTransport::LongPollTransport(const Options &options, QObject *parent, Tr
     m_connection.setCapture(options.capture, kind);
     m_publisher.setCapture(options.capture, kind);
     m_clientTimeout.setSingleShot(true);
-    connect(&m_clientTimeout, &QTimer::timeout, this, [this] {
-        connectionLost(QStringLiteral("no answer within the hold time + %1 ms").arg(ClientMarginMs));
-    });
-    connect(&m_connection, &HttpClientConnection::requestWritten, this,
-            [this](qint64 n) { stats().headerBytes += n; });
+    connect(&m_clientTimeout, &QTimer::timeout, this,
+            [this] { connectionLost(QStringLiteral("no answer within the hold time + %1 ms").arg(ClientMarginMs)); });
+    connect(&m_connection, &HttpClientConnection::requestWritten, this, [this](qint64 n) { stats().headerBytes += n; });
     connect(&m_connection, &HttpClientConnection::responseHeadReceived, this,
             [this] { stats().headerBytes += m_connection.response().headBytes(); });
     connect(&m_connection, &HttpClientConnection::bodyReceived, this, [this](const QByteArray &b) {
@@ -190,12 +188,14 @@ void LongPollTransport::onFinished()
         } else if (messages.size() == 1) {
             parts.append({ WirePart::Role::Framing, tr("envelope before (framing)"), m_body.left(at.at(i)) });
             parts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), encoded.at(i) });
-            parts.append({ WirePart::Role::Framing, tr("envelope after (framing)"), m_body.mid(at.at(i) + encoded.at(i).size()) });
+            parts.append({ WirePart::Role::Framing, tr("envelope after (framing)"),
+                           m_body.mid(at.at(i) + encoded.at(i).size()) });
         } else {
             parts.append({ WirePart::Role::Framing,
-                           messages.size() == 2 ? tr("envelope (framing; the other message of this answer left out)")
-                                                 : tr("envelope (framing; the other %1 messages of this answer left out)")
-                                                           .arg(messages.size() - 1),
+                           messages.size() == 2
+                                   ? tr("envelope (framing; the other message of this answer left out)")
+                                   : tr("envelope (framing; the other %1 messages of this answer left out)")
+                                             .arg(messages.size() - 1),
                            envelope });
             parts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), encoded.at(i) });
         }

@@ -40,7 +40,7 @@ private:
     HttpClientConnection m_connection;
     HttpPublisher m_publisher;
     QTimer m_clientTimeout;
-    QTimer m_intervalTimer;       // short polling: until the next poll
+    QTimer m_intervalTimer;        // short polling: until the next poll
     QElapsedTimer m_sinceLastPoll; // short polling: since the current poll was sent
     QByteArray m_body;
     bool m_opened = false;

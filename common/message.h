@@ -17,17 +17,17 @@ std::optional<MessageType> messageTypeFromName(QStringView name);
 
 struct Message
 {
-    quint64 id = 0;        // +1 per message in one log; 0 for a reset
-    QString epoch;         // random per log instance
+    quint64 id = 0; // +1 per message in one log; 0 for a reset
+    QString epoch;  // random per log instance
     MessageType type = MessageType::Chat;
-    qint64 ts = 0;         // server send time, microseconds since the Unix epoch
-    QString from;          // chat
-    QString text;          // chat and system
-    QJsonObject data;      // tick
+    qint64 ts = 0;                                 // server send time, microseconds since the Unix epoch
+    QString from;                                  // chat
+    QString text;                                  // chat and system
+    QJsonObject data;                              // tick
     QJsonValue clientTs { QJsonValue::Undefined }; // chat: a number echoed from the publisher (undefined if absent)
-    QString clientMsgId;   // chat: the publisher's own id for it, echoed (empty if absent)
-    qint64 lost = 0;       // reset: messages that are gone, -1 if unknown
-    quint64 cursor = 0;    // reset: the id after which the stream goes on
+    QString clientMsgId;                           // chat: the publisher's own id for it, echoed (empty if absent)
+    qint64 lost = 0;                               // reset: messages that are gone, -1 if unknown
+    quint64 cursor = 0;                            // reset: the id after which the stream goes on
 
     bool operator==(const Message &) const = default;
 };

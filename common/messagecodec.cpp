@@ -114,9 +114,8 @@ MessageCodec::Error MessageCodec::decodePublish(QByteArrayView json, const Publi
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json.toByteArray(), &parseError);
     if (parseError.error != QJsonParseError::NoError) {
-        fail(errorString, QStringLiteral("malformed JSON: %1 at offset %2")
-                              .arg(parseError.errorString())
-                              .arg(parseError.offset));
+        fail(errorString,
+             QStringLiteral("malformed JSON: %1 at offset %2").arg(parseError.errorString()).arg(parseError.offset));
         return Error::InvalidJson;
     }
     if (!doc.isObject()) {
@@ -156,8 +155,9 @@ MessageCodec::Error MessageCodec::decodePublish(QByteArrayView json, const Publi
     if (!clientMsgId.isUndefined()
         && (!clientMsgId.isString() || clientMsgId.toString().isEmpty()
             || clientMsgId.toString().size() > PublishLimits::MaxClientMsgIdChars)) {
-        fail(errorString, QStringLiteral("\"clientMsgId\" must be a string of 1 to %1 characters")
-                                  .arg(PublishLimits::MaxClientMsgIdChars));
+        fail(errorString,
+             QStringLiteral("\"clientMsgId\" must be a string of 1 to %1 characters")
+                     .arg(PublishLimits::MaxClientMsgIdChars));
         return Error::BadClientMsgId;
     }
     if (request) {

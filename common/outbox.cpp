@@ -12,7 +12,8 @@ static QString randomPrefix()
 }
 
 Outbox::Outbox(QObject *parent)
-    : Outbox(Limits {}, randomPrefix(), [] { return QDateTime::currentMSecsSinceEpoch(); }, parent)
+    : Outbox(
+            Limits {}, randomPrefix(), [] { return QDateTime::currentMSecsSinceEpoch(); }, parent)
 {
 }
 
@@ -125,8 +126,8 @@ void Outbox::setState(Item &item, State state)
 
 bool Outbox::markDelivered(const QString &clientMsgId)
 {
-    const auto it = std::find_if(m_items.begin(), m_items.end(),
-                                 [&](const Item &i) { return i.clientMsgId == clientMsgId; });
+    const auto it =
+            std::find_if(m_items.begin(), m_items.end(), [&](const Item &i) { return i.clientMsgId == clientMsgId; });
     if (it == m_items.end())
         return false;
     m_items.erase(it);
@@ -153,9 +154,10 @@ void Outbox::requeue(const QString &clientMsgId, const QString &why)
 void Outbox::requeueItem(Item &item, const QString &why, bool backOff)
 {
     if (item.attempts >= m_limits.maxAttempts) {
-        failItem(item, (item.attempts == 1 ? tr("not delivered after 1 attempt: %1")
-                                           : tr("not delivered after %1 attempts: %2").arg(item.attempts))
-                               .arg(why));
+        failItem(item,
+                 (item.attempts == 1 ? tr("not delivered after 1 attempt: %1")
+                                     : tr("not delivered after %1 attempts: %2").arg(item.attempts))
+                         .arg(why));
         return;
     }
     item.errorString = why;
@@ -194,8 +196,8 @@ int Outbox::expire()
         if (item.state == State::Failed || item.queuedMs >= oldest)
             continue;
         const qint64 seconds = m_limits.maxAgeMs / 1000;
-        QString why = seconds == 1 ? tr("not delivered within 1 second")
-                                   : tr("not delivered within %1 seconds").arg(seconds);
+        QString why =
+                seconds == 1 ? tr("not delivered within 1 second") : tr("not delivered within %1 seconds").arg(seconds);
         if (!item.errorString.isEmpty())
             why += QStringLiteral(": ") + item.errorString;
         failItem(item, why);

@@ -29,9 +29,9 @@ public:
 
     struct Limits
     {
-        qsizetype maxItems = 256;   // messages not yet delivered, failed ones included
-        int maxAttempts = 6;        // sends of one message before it fails
-        qint64 maxAgeMs = 120000;   // from publish (or retry) to failed, if never delivered
+        qsizetype maxItems = 256;    // messages not yet delivered, failed ones included
+        int maxAttempts = 6;         // sends of one message before it fails
+        qint64 maxAgeMs = 120000;    // from publish (or retry) to failed, if never delivered
         qint64 firstBackoffMs = 500; // before a failed send is sent again; doubles, up to 8 s
     };
     struct Item

@@ -61,10 +61,10 @@ bool RealtimeClient::modeFromKey(QStringView key, Mode *mode)
 }
 
 static_assert(int(RealtimeClient::Mode::LongPoll) == int(TransportKind::LongPoll)
-              && int(RealtimeClient::Mode::Sse) == int(TransportKind::Sse)
-              && int(RealtimeClient::Mode::WebSocket) == int(TransportKind::WebSocket)
-              && int(RealtimeClient::Mode::Poll) == int(TransportKind::Poll)
-              && int(RealtimeClient::Mode::Auto) == TransportKindCount,
+                      && int(RealtimeClient::Mode::Sse) == int(TransportKind::Sse)
+                      && int(RealtimeClient::Mode::WebSocket) == int(TransportKind::WebSocket)
+                      && int(RealtimeClient::Mode::Poll) == int(TransportKind::Poll)
+                      && int(RealtimeClient::Mode::Auto) == TransportKindCount,
               "a Mode and its TransportKind share their number; Auto comes after them all");
 
 // Auto starts on WebSocket (and falls back to SSE, then long polling): never on short polling.
@@ -226,7 +226,8 @@ void RealtimeClient::retire(ClientTransport *t, const QString &reason, bool anno
 {
     m_failures.remove(t);
     t->disconnect(this);
-    const bool wasConnected = t->state() == ClientTransport::State::Open || t->state() == ClientTransport::State::Connecting;
+    const bool wasConnected =
+            t->state() == ClientTransport::State::Open || t->state() == ClientTransport::State::Connecting;
     t->stop(reason);
     if (wasConnected && announce)
         emitClientEvent(t->kind(), ConnectionEvent::Type::Closed, reason);
@@ -289,7 +290,8 @@ void RealtimeClient::probeUp()
 {
     if (m_mode != Mode::Auto || !m_active || m_pending || m_active->kind() == TransportKind::WebSocket)
         return;
-    const TransportKind up = m_active->kind() == TransportKind::LongPoll ? TransportKind::Sse : TransportKind::WebSocket;
+    const TransportKind up =
+            m_active->kind() == TransportKind::LongPoll ? TransportKind::Sse : TransportKind::WebSocket;
     m_pending = makeTransport(up);
     m_pending->start(m_position);
 }
@@ -327,7 +329,8 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
         if (m_active && m_active->kind() == TransportKind::Poll && failed != TransportKind::LongPoll) {
             // Switched to Auto from short polling: Auto never stays there. It steps down as it
             // falls back, make before break, until a transport of its own opens.
-            const TransportKind next = failed == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
+            const TransportKind next =
+                    failed == TransportKind::WebSocket ? TransportKind::Sse : TransportKind::LongPoll;
             ConnectionEvent fell;
             fell.timeMs = QDateTime::currentMSecsSinceEpoch();
             fell.transport = failed;
@@ -436,8 +439,9 @@ void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
         m_continuity.resets++;
         if (m_capture)
             m_capture->mark(from->kind(), WireRecord::Kind::Note,
-                            m.lost < 0 ? tr("reset: an unknown number lost")
-                                       : m.lost == 1 ? tr("reset: 1 lost") : tr("reset: %1 lost").arg(m.lost));
+                            m.lost < 0            ? tr("reset: an unknown number lost")
+                                    : m.lost == 1 ? tr("reset: 1 lost")
+                                                  : tr("reset: %1 lost").arg(m.lost));
         m_position = { m.epoch, m.cursor };
         emit messageReceived(m, from->kind());
         return;

@@ -143,9 +143,9 @@ private:
     // Auto: one GET /healthz at a time tells a blocked transport from an outage (see onActiveFailed).
     std::unique_ptr<HttpClientConnection> m_reach;
     QTimer m_reachTimeout;
-    QTimer m_reachRetry;               // during an outage: ask again, to reconnect as soon as it ends
+    QTimer m_reachRetry; // during an outage: ask again, to reconnect as soon as it ends
     QPointer<ClientTransport> m_reachFor;
-    QString m_reachWhy;                // the failure being checked ("" for a recheck during an outage)
+    QString m_reachWhy; // the failure being checked ("" for a recheck during an outage)
     // Before the first transport of a client with no position: where the live end is.
     std::unique_ptr<HttpClientConnection> m_bootstrap;
     QTimer m_bootstrapTimeout;

@@ -68,8 +68,7 @@ std::optional<int> ReconnectPolicy::nextDelay(int attempt, QRandomGenerator *ran
     if (attempt < 1)
         attempt = 1;
     switch (m_preset) {
-    case Preset::None:
-        return std::nullopt;
+    case Preset::None: return std::nullopt;
     case Preset::SignalR:
         if (attempt > m_fixed.size())
             return std::nullopt;

@@ -11,7 +11,7 @@ namespace rtlab {
 
 struct SseEvent
 {
-    QString type;        // "message" when the stream named none
+    QString type; // "message" when the stream named none
     QString data;
     QString lastEventId; // the stream's last event ID when this event was dispatched
 

@@ -180,9 +180,10 @@ void SseTransport::onHead()
     }
     const QByteArray type = r.header("content-type").split(';').value(0).trimmed().toLower();
     if (type != "text/event-stream") {
-        attemptRefused(QStringLiteral("the server answered %1, not an event stream (that is Content-Type: text/event-stream)")
-                               .arg(type.isEmpty() ? QStringLiteral("no Content-Type") : QString::fromUtf8(type)),
-                       r.status(), false);
+        attemptRefused(
+                QStringLiteral("the server answered %1, not an event stream (that is Content-Type: text/event-stream)")
+                        .arg(type.isEmpty() ? QStringLiteral("no Content-Type") : QString::fromUtf8(type)),
+                r.status(), false);
         return;
     }
     attemptOpened();
@@ -239,11 +240,13 @@ void SseTransport::onBody(const QByteArray &bytes)
             continue;
         QList<WirePart> parts;
         if (block.dataLines == 1 && block.bytes.mid(block.valueStart, block.valueEnd - block.valueStart) == data)
-            parts = { { WirePart::Role::Framing, tr("fields before the data (framing)"), block.bytes.left(block.valueStart) },
+            parts = { { WirePart::Role::Framing, tr("fields before the data (framing)"),
+                        block.bytes.left(block.valueStart) },
                       { WirePart::Role::Payload, tr("payload: the message JSON"), data },
                       { WirePart::Role::Framing, tr("end of the event (framing)"), block.bytes.mid(block.valueEnd) } };
         else
-            parts = { { WirePart::Role::Framing, tr("the event: several data lines (framing and payload)"), block.bytes } };
+            parts = { { WirePart::Role::Framing, tr("the event: several data lines (framing and payload)"),
+                        block.bytes } };
         stats().recordWire(WireLedger::of(*message, parts));
     }
     if (m_wire.size() > MaxUnsplitBytes)

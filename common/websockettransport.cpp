@@ -29,8 +29,7 @@ QString frameLabel(const WsFrame &f)
                                 : QStringLiteral("close %1 %2").arg(f.closeCode()).arg(reason);
     }
     case WsFrameParser::Ping:
-    case WsFrameParser::Pong:
-        return WsFrameParser::opcodeName(f.opcode);
+    case WsFrameParser::Pong: return WsFrameParser::opcodeName(f.opcode);
     default: {
         QString s = QStringLiteral("%1 %2 B").arg(WsFrameParser::opcodeName(f.opcode)).arg(f.payloadLength);
         if (!f.fin)
@@ -67,7 +66,8 @@ void recordFrame(WireCapture *capture, quint64 exchange, WireDirection direction
 // Our own frame, read back: the same fields a received one has.
 WsFrame frameOf(const QByteArray &bytes)
 {
-    WsFrameParser p(WsFrameParser::Role::Server, { WebSocketTransport::MaxMessageBytes, WebSocketTransport::MaxMessageBytes });
+    WsFrameParser p(WsFrameParser::Role::Server,
+                    { WebSocketTransport::MaxMessageBytes, WebSocketTransport::MaxMessageBytes });
     p.feed(bytes);
     return p.next().value_or(WsFrame {});
 }
@@ -150,7 +150,8 @@ QString WebSocketTransport::describeRefusal(int status, const QByteArray &reason
                                           : QStringLiteral("HTTP %1 %2").arg(status).arg(phrase);
     if (status >= 200 && status < 300)
         return QStringLiteral("the server answered %1 instead of upgrading to WebSocket (not a WebSocket "
-                              "endpoint, or a proxy that drops the Upgrade header)").arg(http);
+                              "endpoint, or a proxy that drops the Upgrade header)")
+                .arg(http);
     return QStringLiteral("the server refused the WebSocket upgrade: %1").arg(http);
 }
 
@@ -233,7 +234,8 @@ void WebSocketTransport::onConnected()
         m_exchange = capture->beginExchange(
                 TransportKind::WebSocket, WireExchange::Kind::WebSocket, "GET", url.toString(), request, {},
                 QStringLiteral("GET %1 (upgrade)")
-                        .arg(QString::fromUtf8(url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment))));
+                        .arg(QString::fromUtf8(
+                                url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment))));
     }
     m_requestUnsent = request.size();
     m_socket->write(request);
@@ -277,10 +279,8 @@ void WebSocketTransport::onHandshakeDone()
     if (options().capture && m_exchange)
         options().capture->responseHead(m_exchange, h.status(), head);
     switch (h.state()) {
-    case WsHandshake::State::Reading:
-        return;
-    case WsHandshake::State::Upgraded:
-        break;
+    case WsHandshake::State::Reading: return;
+    case WsHandshake::State::Upgraded: break;
     case WsHandshake::State::Refused: {
         // Nothing was open, so there is no close code to report: the server's own status is.
         const QString why = describeRefusal(h.status(), h.reasonPhrase());
@@ -311,12 +311,12 @@ bool WebSocketTransport::onFrame(const WsFrame &f)
         stats().framingBytes += f.headerLength;
         stats().messageFramingBytes += f.headerLength;
         stats().payloadBytes += f.payload.size();
-        const QString what = f.opcode == WsFrameParser::Continuation ? tr("continuation") : WsFrameParser::opcodeName(f.opcode);
-        m_messageParts.append({ WirePart::Role::Framing, tr("frame header (FIN %1, opcode %2, length %3)")
-                                                                 .arg(f.fin ? 1 : 0)
-                                                                 .arg(what)
-                                                                 .arg(f.payloadLength),
-                                f.header });
+        const QString what =
+                f.opcode == WsFrameParser::Continuation ? tr("continuation") : WsFrameParser::opcodeName(f.opcode);
+        m_messageParts.append(
+                { WirePart::Role::Framing,
+                  tr("frame header (FIN %1, opcode %2, length %3)").arg(f.fin ? 1 : 0).arg(what).arg(f.payloadLength),
+                  f.header });
         m_messageParts.append({ WirePart::Role::Payload, tr("payload: the message JSON"), f.payload });
         if (std::optional<WsMessage> m = m_parser.takeMessage()) {
             onMessage(*m, std::exchange(m_messageParts, {}), f);
@@ -483,12 +483,14 @@ void WebSocketTransport::disconnectNow()
     // once both close frames crossed, the end of the TCP connection), at most CloseTimeoutMs.
     if (!m_closeSent) {
         m_socket = socket; // sendFrame writes to it and records the frame
-        sendFrame(WsFrameParser::Close, WsFrameParser::closePayload(WsFrameParser::CloseNormal, QStringLiteral("client closing")));
+        sendFrame(WsFrameParser::Close,
+                  WsFrameParser::closePayload(WsFrameParser::CloseNormal, QStringLiteral("client closing")));
         m_socket = nullptr;
         m_endReason = QStringLiteral("closed by the client (1000 client closing)");
     }
-    auto linger = std::make_shared<Linger>(Linger { std::exchange(m_parser, WsFrameParser(WsFrameParser::Role::Client, m_parser.limits())),
-                                                    options().capture, std::exchange(m_exchange, 0), m_endReason });
+    auto linger = std::make_shared<Linger>(
+            Linger { std::exchange(m_parser, WsFrameParser(WsFrameParser::Role::Client, m_parser.limits())),
+                     options().capture, std::exchange(m_exchange, 0), m_endReason });
     if (m_closeReceived) {
         linger->parser.reset(); // the server said its last word: only the TCP close is awaited
     }

@@ -59,14 +59,14 @@ private:
     Phase m_phase = Phase::Idle;
     std::optional<WsHandshake> m_handshake;
     WsFrameParser m_parser;
-    quint64 m_exchange = 0;      // the capture's record of this connection; 0: none
-    qint64 m_requestUnsent = 0;  // bytes of the upgrade request not yet written
+    quint64 m_exchange = 0;     // the capture's record of this connection; 0: none
+    qint64 m_requestUnsent = 0; // bytes of the upgrade request not yet written
     bool m_closeSent = false;
     bool m_closeReceived = false;
-    QString m_endReason;         // why the connection ended, for the capture
+    QString m_endReason;            // why the connection ended, for the capture
     QList<WirePart> m_messageParts; // the frames of the message being reassembled
     QTimer m_pingTimer;
-    QByteArray m_pingPayload;    // our ping awaiting its pong; empty: none
+    QByteArray m_pingPayload; // our ping awaiting its pong; empty: none
     QElapsedTimer m_pingClock;
     quint32 m_pings = 0;
 };

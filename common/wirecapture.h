@@ -46,10 +46,10 @@ struct WireRecord
     TransportKind transport = TransportKind::WebSocket;
     Kind kind = Kind::Note;
     WireDirection direction = WireDirection::Local;
-    qint64 timeUs = 0;    // µs since the Unix epoch, this machine's clock
-    QString label;        // what the arrow says: "GET /poll?after=12&timeout=25", "ping", "close 1000"
-    QByteArray bytes;     // the exact bytes on the wire (at most Limits::bytesPerRecord of them)
-    qint64 size = 0;      // how many bytes crossed
+    qint64 timeUs = 0; // µs since the Unix epoch, this machine's clock
+    QString label;     // what the arrow says: "GET /poll?after=12&timeout=25", "ping", "close 1000"
+    QByteArray bytes;  // the exact bytes on the wire (at most Limits::bytesPerRecord of them)
+    qint64 size = 0;   // how many bytes crossed
     // A poll's answer that carried no message (the hold timed out): drawn apart from one that did.
     bool empty = false;
     // The rtlab messages (log ids) this carried, so one message can be followed across lanes.
@@ -79,18 +79,18 @@ struct WireExchange
     TransportKind transport = TransportKind::WebSocket;
     Kind kind = Kind::Other;
     QByteArray method = "GET";
-    QString url;             // the full URL, as a HAR entry names it
-    QByteArray requestHead;  // the exact request line and headers
-    QByteArray requestBody;  // (at most Limits::bytesPerRecord)
-    int status = 0;          // 0 until a response head came (and if none ever did)
-    QByteArray responseHead; // the exact status line and headers
-    QString mimeType;        // the response's Content-Type, without parameters
+    QString url;                 // the full URL, as a HAR entry names it
+    QByteArray requestHead;      // the exact request line and headers
+    QByteArray requestBody;      // (at most Limits::bytesPerRecord)
+    int status = 0;              // 0 until a response head came (and if none ever did)
+    QByteArray responseHead;     // the exact status line and headers
+    QString mimeType;            // the response's Content-Type, without parameters
     qint64 responseBodySize = 0; // bytes of body received (a stream: all of them so far)
-    qint64 startUs = -1;     // the request was handed to the socket
-    qint64 sentUs = -1;      // the request's last byte was written
-    qint64 headUs = -1;      // the response head arrived: sentUs..headUs is the wait (a poll's hold)
-    qint64 endUs = -1;       // the response ended or the connection closed; -1 while open
-    QString endReason;       // why it ended, when it did not end normally
+    qint64 startUs = -1;         // the request was handed to the socket
+    qint64 sentUs = -1;          // the request's last byte was written
+    qint64 headUs = -1;          // the response head arrived: sentUs..headUs is the wait (a poll's hold)
+    qint64 endUs = -1;           // the response ended or the connection closed; -1 while open
+    QString endReason;           // why it ended, when it did not end normally
 };
 
 class WireCapture
@@ -114,7 +114,7 @@ public:
     };
 
     explicit WireCapture(Limits limits);
-    WireCapture() : WireCapture(Limits {}) {}
+    WireCapture() : WireCapture(Limits {}) { }
 
     static qint64 nowUs();
 
@@ -127,8 +127,7 @@ public:
     void requestSent(quint64 exchange, qint64 timeUs = -1);
     // The response's head arrived. Records it as a record unless `asRecord` is false (a poll's
     // answer is one record with its body: see finishResponse).
-    void responseHead(quint64 exchange, int status, const QByteArray &head, bool asRecord = true,
-                      qint64 timeUs = -1);
+    void responseHead(quint64 exchange, int status, const QByteArray &head, bool asRecord = true, qint64 timeUs = -1);
     // Counts body bytes of the exchange (a stream's events, a poll's answer).
     void bodyReceived(quint64 exchange, qint64 bytes);
     // A whole response with its body: one arrow back (a poll's answer, a publish's 202).

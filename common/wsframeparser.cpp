@@ -22,7 +22,7 @@ QString WsFrame::closeReason() const
     return payload.size() > 2 ? QString::fromUtf8(payload.sliced(2)) : QString();
 }
 
-WsFrameParser::WsFrameParser(Role role, Limits limits) : m_role(role), m_limits(limits) {}
+WsFrameParser::WsFrameParser(Role role, Limits limits) : m_role(role), m_limits(limits) { }
 
 void WsFrameParser::reset()
 {
@@ -167,38 +167,22 @@ QString WsFrameParser::errorString() const
 {
     const auto tr = [](const char *s) { return QCoreApplication::translate("rtlab::WsFrameParser", s); };
     switch (m_error) {
-    case Error::None:
-        return {};
-    case Error::ReservedBits:
-        return tr("reserved bits set, but no extension was negotiated");
-    case Error::UnknownOpcode:
-        return tr("unknown opcode");
-    case Error::ControlFrameTooLong:
-        return tr("a control frame longer than 125 bytes");
-    case Error::FragmentedControlFrame:
-        return tr("a fragmented control frame");
-    case Error::LengthHighBit:
-        return tr("a 64-bit frame length with its high bit set");
-    case Error::FrameTooLarge:
-        return tr("a frame larger than %1 bytes").arg(m_limits.maxFrame);
-    case Error::MessageTooLarge:
-        return tr("a message larger than %1 bytes").arg(m_limits.maxMessage);
-    case Error::MaskedFromServer:
-        return tr("a masked frame from the server");
-    case Error::UnmaskedFromClient:
-        return tr("client frames must be masked");
-    case Error::UnexpectedContinuation:
-        return tr("a continuation frame with no message begun");
-    case Error::ExpectedContinuation:
-        return tr("a new message before the previous one ended");
-    case Error::InvalidUtf8:
-        return tr("a text message that is not UTF-8");
-    case Error::BadClosePayload:
-        return tr("a close frame with a 1-byte payload");
-    case Error::InvalidCloseCode:
-        return tr("a close frame with an invalid code");
-    case Error::InvalidCloseReason:
-        return tr("a close reason that is not UTF-8");
+    case Error::None: return {};
+    case Error::ReservedBits: return tr("reserved bits set, but no extension was negotiated");
+    case Error::UnknownOpcode: return tr("unknown opcode");
+    case Error::ControlFrameTooLong: return tr("a control frame longer than 125 bytes");
+    case Error::FragmentedControlFrame: return tr("a fragmented control frame");
+    case Error::LengthHighBit: return tr("a 64-bit frame length with its high bit set");
+    case Error::FrameTooLarge: return tr("a frame larger than %1 bytes").arg(m_limits.maxFrame);
+    case Error::MessageTooLarge: return tr("a message larger than %1 bytes").arg(m_limits.maxMessage);
+    case Error::MaskedFromServer: return tr("a masked frame from the server");
+    case Error::UnmaskedFromClient: return tr("client frames must be masked");
+    case Error::UnexpectedContinuation: return tr("a continuation frame with no message begun");
+    case Error::ExpectedContinuation: return tr("a new message before the previous one ended");
+    case Error::InvalidUtf8: return tr("a text message that is not UTF-8");
+    case Error::BadClosePayload: return tr("a close frame with a 1-byte payload");
+    case Error::InvalidCloseCode: return tr("a close frame with an invalid code");
+    case Error::InvalidCloseReason: return tr("a close reason that is not UTF-8");
     }
     return {};
 }
@@ -206,16 +190,12 @@ QString WsFrameParser::errorString() const
 int WsFrameParser::closeCodeFor(Error error)
 {
     switch (error) {
-    case Error::None:
-        return 0;
+    case Error::None: return 0;
     case Error::FrameTooLarge:
-    case Error::MessageTooLarge:
-        return CloseTooBig;
+    case Error::MessageTooLarge: return CloseTooBig;
     case Error::InvalidUtf8:
-    case Error::InvalidCloseReason:
-        return CloseInvalidPayload;
-    default:
-        return CloseProtocolError;
+    case Error::InvalidCloseReason: return CloseInvalidPayload;
+    default: return CloseProtocolError;
     }
 }
 
@@ -299,18 +279,12 @@ bool WsFrameParser::isValidCloseCode(int code)
 QString WsFrameParser::opcodeName(quint8 opcode)
 {
     switch (opcode) {
-    case Continuation:
-        return QStringLiteral("continuation");
-    case Text:
-        return QStringLiteral("text");
-    case Binary:
-        return QStringLiteral("binary");
-    case Close:
-        return QStringLiteral("close");
-    case Ping:
-        return QStringLiteral("ping");
-    case Pong:
-        return QStringLiteral("pong");
+    case Continuation: return QStringLiteral("continuation");
+    case Text: return QStringLiteral("text");
+    case Binary: return QStringLiteral("binary");
+    case Close: return QStringLiteral("close");
+    case Ping: return QStringLiteral("ping");
+    case Pong: return QStringLiteral("pong");
     }
     return QStringLiteral("opcode %1").arg(opcode);
 }

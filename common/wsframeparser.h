@@ -13,7 +13,7 @@ namespace rtlab {
 struct WsFrame
 {
     bool fin = true;
-    quint8 rsv = 0;    // RSV1..RSV3 as bits 2..0 (0 unless an extension was negotiated)
+    quint8 rsv = 0; // RSV1..RSV3 as bits 2..0 (0 unless an extension was negotiated)
     quint8 opcode = 0;
     bool masked = false;
     QByteArray maskKey; // 4 bytes when masked, else empty
@@ -65,21 +65,21 @@ public:
     enum class Role { Client, Server };
     enum class Error {
         None,
-        ReservedBits,          // RSV1-3 set with no extension negotiated
-        UnknownOpcode,         // 3-7 or 0xB-0xF
-        ControlFrameTooLong,   // a control frame's payload over 125 bytes
+        ReservedBits,           // RSV1-3 set with no extension negotiated
+        UnknownOpcode,          // 3-7 or 0xB-0xF
+        ControlFrameTooLong,    // a control frame's payload over 125 bytes
         FragmentedControlFrame, // a control frame without FIN
-        LengthHighBit,         // a 64-bit length with its most significant bit set
-        FrameTooLarge,         // a frame's payload over Limits::maxFrame
-        MessageTooLarge,       // a message's frames together over Limits::maxMessage
-        MaskedFromServer,      // Role::Client: the server masked a frame
-        UnmaskedFromClient,    // Role::Server: the client did not mask a frame
+        LengthHighBit,          // a 64-bit length with its most significant bit set
+        FrameTooLarge,          // a frame's payload over Limits::maxFrame
+        MessageTooLarge,        // a message's frames together over Limits::maxMessage
+        MaskedFromServer,       // Role::Client: the server masked a frame
+        UnmaskedFromClient,     // Role::Server: the client did not mask a frame
         UnexpectedContinuation, // a continuation frame with no message begun
-        ExpectedContinuation,  // a new text/binary frame while a message is unfinished
-        InvalidUtf8,           // a complete text message that is not UTF-8
-        BadClosePayload,       // a close frame with a 1-byte payload
-        InvalidCloseCode,      // a close code no endpoint may send (RFC 6455 §7.4)
-        InvalidCloseReason,    // a close reason that is not UTF-8
+        ExpectedContinuation,   // a new text/binary frame while a message is unfinished
+        InvalidUtf8,            // a complete text message that is not UTF-8
+        BadClosePayload,        // a close frame with a 1-byte payload
+        InvalidCloseCode,       // a close code no endpoint may send (RFC 6455 §7.4)
+        InvalidCloseReason,     // a close reason that is not UTF-8
     };
     struct Limits
     {
@@ -88,7 +88,7 @@ public:
     };
 
     explicit WsFrameParser(Role role, Limits limits);
-    explicit WsFrameParser(Role role) : WsFrameParser(role, Limits {}) {}
+    explicit WsFrameParser(Role role) : WsFrameParser(role, Limits {}) { }
 
     // Appends bytes as they came. Ignored after an error.
     void feed(QByteArrayView bytes);

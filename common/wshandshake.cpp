@@ -153,24 +153,15 @@ QString WsHandshake::errorString() const
 {
     const auto tr = [](const char *s) { return QCoreApplication::translate("rtlab::WsHandshake", s); };
     switch (m_error) {
-    case Error::None:
-        return {};
-    case Error::HeadTooLarge:
-        return tr("the answer's head is larger than %1 bytes").arg(m_limits.maxHeadBytes);
-    case Error::BadStatusLine:
-        return tr("the answer does not begin with an HTTP/1.x status line");
-    case Error::BadHeaderLine:
-        return tr("the answer has a malformed header line");
-    case Error::NoUpgradeHeader:
-        return tr("the 101 answer has no “Upgrade: websocket”");
-    case Error::NoConnectionUpgrade:
-        return tr("the 101 answer has no “Connection: Upgrade”");
-    case Error::WrongAccept:
-        return tr("the 101 answer's Sec-WebSocket-Accept is not the one for our key");
-    case Error::UnrequestedExtension:
-        return tr("the 101 answer names an extension, though none was asked for");
-    case Error::UnrequestedProtocol:
-        return tr("the 101 answer names a subprotocol, though none was asked for");
+    case Error::None: return {};
+    case Error::HeadTooLarge: return tr("the answer's head is larger than %1 bytes").arg(m_limits.maxHeadBytes);
+    case Error::BadStatusLine: return tr("the answer does not begin with an HTTP/1.x status line");
+    case Error::BadHeaderLine: return tr("the answer has a malformed header line");
+    case Error::NoUpgradeHeader: return tr("the 101 answer has no “Upgrade: websocket”");
+    case Error::NoConnectionUpgrade: return tr("the 101 answer has no “Connection: Upgrade”");
+    case Error::WrongAccept: return tr("the 101 answer's Sec-WebSocket-Accept is not the one for our key");
+    case Error::UnrequestedExtension: return tr("the 101 answer names an extension, though none was asked for");
+    case Error::UnrequestedProtocol: return tr("the 101 answer names a subprotocol, though none was asked for");
     }
     return {};
 }

@@ -22,12 +22,12 @@ public:
     enum class State { Reading, Upgraded, Refused, Invalid };
     enum class Error {
         None,
-        HeadTooLarge,      // no end of the head within Limits::maxHeadBytes
-        BadStatusLine,     // not "HTTP/1.x NNN reason"
-        BadHeaderLine,     // a header line without a name and a colon (or a folded line)
-        NoUpgradeHeader,   // a 101 without "Upgrade: websocket"
-        NoConnectionUpgrade, // a 101 without "Connection: Upgrade"
-        WrongAccept,       // Sec-WebSocket-Accept missing or not the one for our key
+        HeadTooLarge,         // no end of the head within Limits::maxHeadBytes
+        BadStatusLine,        // not "HTTP/1.x NNN reason"
+        BadHeaderLine,        // a header line without a name and a colon (or a folded line)
+        NoUpgradeHeader,      // a 101 without "Upgrade: websocket"
+        NoConnectionUpgrade,  // a 101 without "Connection: Upgrade"
+        WrongAccept,          // Sec-WebSocket-Accept missing or not the one for our key
         UnrequestedExtension, // Sec-WebSocket-Extensions, though we asked for none
         UnrequestedProtocol,  // Sec-WebSocket-Protocol, though we asked for none
     };

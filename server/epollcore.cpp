@@ -25,7 +25,7 @@ namespace rtlab {
 
 namespace {
 
-constexpr int ListenBacklog = 4096;  // the kernel caps it at net.core.somaxconn
+constexpr int ListenBacklog = 4096; // the kernel caps it at net.core.somaxconn
 constexpr int MaxEvents = 256;
 constexpr int MaxIov = 64;
 constexpr qint64 CloseHandshakeMs = 5000;
@@ -65,9 +65,7 @@ bool isValidCloseCode(quint16 code)
 // EpollConnection
 
 EpollConnection::EpollConnection(EpollCore *core, int fd)
-    : m_core(core),
-      m_hub(core->hub()),
-      m_fd(fd),
+    : m_core(core), m_hub(core->hub()), m_fd(fd),
       m_parser({ core->hub()->config().maxHeadBytes, core->hub()->config().maxBodyBytes })
 {
     m_lastActivityMs = m_hub->nowMs();
@@ -185,10 +183,9 @@ void EpollConnection::upgrade(const HttpRequest &request)
         return;
     }
     const QByteArray key = request.header("sec-websocket-key").trimmed();
-    const QByteArray accept =
-            QCryptographicHash::hash(key + QByteArrayLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
-                                     QCryptographicHash::Sha1)
-                    .toBase64();
+    const QByteArray accept = QCryptographicHash::hash(key + QByteArrayLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+                                                       QCryptographicHash::Sha1)
+                                      .toBase64();
     QByteArray head = QByteArrayLiteral("HTTP/1.1 101 Switching Protocols\r\n"
                                         "Upgrade: websocket\r\n"
                                         "Connection: Upgrade\r\n"
@@ -556,16 +553,14 @@ void EpollConnection::processFrames()
         if (m_closeSent && opcode != OpClose)
             continue; // after our close frame, only the peer's close matters
         switch (opcode) {
-        case OpPing:
-            appendFrame(OpPong, payload);
-            break;
+        case OpPing: appendFrame(OpPong, payload); break;
         case OpPong:
             if (m_wsObserver)
                 m_wsObserver->channelPongReceived();
             break;
         case OpClose: {
-            const quint16 code
-                = len >= 2 ? quint16((quint8(payload[0]) << 8) | quint8(payload[1])) : quint16(CloseNormal);
+            const quint16 code =
+                    len >= 2 ? quint16((quint8(payload[0]) << 8) | quint8(payload[1])) : quint16(CloseNormal);
             if (len == 1 || !isValidCloseCode(code)) {
                 failWs(CloseProtocolError, QStringLiteral("bad close frame"));
                 return;
@@ -642,7 +637,8 @@ bool EpollCore::listen(const QHostAddress &address, quint16 port, QString *error
 {
     auto failed = [&](const char *what) {
         if (errorString)
-            *errorString = QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(std::strerror(errno)));
+            *errorString =
+                    QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(std::strerror(errno)));
         if (m_listenFd >= 0) {
             ::close(m_listenFd);
             m_listenFd = -1;

@@ -9,9 +9,7 @@ Q_LOGGING_CATEGORY(lcHttp, "rtlab.server.http")
 namespace rtlab {
 
 HttpConnection::HttpConnection(QTcpSocket *socket, Hub *hub, QObject *parent)
-    : QObject(parent),
-      m_socket(socket),
-      m_hub(hub),
+    : QObject(parent), m_socket(socket), m_hub(hub),
       m_parser({ hub->config().maxHeadBytes, hub->config().maxBodyBytes })
 {
     socket->setParent(this);

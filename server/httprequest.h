@@ -12,15 +12,15 @@ namespace rtlab {
 struct HttpRequest
 {
     QByteArray method;
-    QByteArray target;       // as sent: path and query
-    QByteArray path;         // percent-decoded path
+    QByteArray target; // as sent: path and query
+    QByteArray path;   // percent-decoded path
     QUrlQuery query;
     int versionMajor = 1;
     int versionMinor = 1;
     QList<std::pair<QByteArray, QByteArray>> headers;
     QByteArray body;
     bool keepAlive = true;
-    bool upgrade = false;    // the parser stopped at an Upgrade request
+    bool upgrade = false; // the parser stopped at an Upgrade request
 
     QByteArray header(QByteArrayView lowerName) const;
     bool hasHeader(QByteArrayView lowerName) const;

@@ -196,8 +196,8 @@ qsizetype HttpRequestParser::feedSome(QByteArrayView bytes)
         input = qMin(input, qMax<qsizetype>(room, 0));
     }
     const bool headWasComplete = m_headComplete;
-    const size_t parsed = http_parser_execute(m_parser.get(), &HttpParserCallbacks::settings(), bytes.data(),
-                                              size_t(input));
+    const size_t parsed =
+            http_parser_execute(m_parser.get(), &HttpParserCallbacks::settings(), bytes.data(), size_t(input));
     if (!headWasComplete && !m_headComplete)
         m_headBytes += qsizetype(parsed);
     const http_errno err = HTTP_PARSER_ERRNO(m_parser.get());

@@ -15,7 +15,8 @@ inline QByteArray formatPeer(const QHostAddress &address, quint16 port)
     const quint32 ip4 = address.toIPv4Address(&v4);
     const QHostAddress shown = v4 ? QHostAddress(ip4) : address;
     const QByteArray host = shown.toString().toLatin1();
-    return (shown.protocol() == QAbstractSocket::IPv6Protocol ? '[' + host + ']' : host) + ':' + QByteArray::number(port);
+    return (shown.protocol() == QAbstractSocket::IPv6Protocol ? '[' + host + ']' : host) + ':'
+            + QByteArray::number(port);
 }
 
 // The connection layer's side of one HTTP exchange, as the protocol sessions see it. The

@@ -353,7 +353,7 @@ static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-s
 static Transport pollTransport(const HttpRequest &request)
 {
     return request.query.queryItemValue(QStringLiteral("mode")) == u"short" ? Transport::ShortPoll
-                                                                              : Transport::LongPoll;
+                                                                            : Transport::LongPoll;
 }
 
 Transport Hub::exchangeTransport(const HttpRequest &request, Transport *countedAs)
@@ -413,7 +413,8 @@ QJsonObject Hub::clientsJson(int limit) const
         const Row &r = rows[i];
         QJsonObject o;
         o.insert(QLatin1String("transport"), transportKey(r.transport));
-        o.insert(QLatin1String("peer"), QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()));
+        o.insert(QLatin1String("peer"),
+                 QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()));
         o.insert(QLatin1String("since"), wallNow - (now - r.sinceMs));
         o.insert(QLatin1String("messages"), r.delivered);
         clients.append(o);
@@ -594,8 +595,10 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
             point.after = id;
         } else {
             m_stats.badRequests++;
-            stream->respond(cors(request, HttpResponse::error(400, QStringLiteral("Last-Event-ID must be "
-                                                                                  "\"<epoch>:<id>\""))));
+            stream->respond(cors(request,
+                                 HttpResponse::error(400,
+                                                     QStringLiteral("Last-Event-ID must be "
+                                                                    "\"<epoch>:<id>\""))));
             return;
         }
     }
@@ -636,21 +639,22 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
         if (!ok || !std::isfinite(seconds) || seconds < 0) {
             m_stats.badRequests++;
-            stream->respond(cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
+            stream->respond(
+                    cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
             return;
         }
         holdMs = qMin(holdMs, qint64(std::llround(seconds * 1000)));
     }
-    const QByteArray corsOrigin = checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin")
-                                                                                   : QByteArray();
+    const QByteArray corsOrigin =
+            checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
     const ResumeResult resume = m_log.resume(point);
     // No id named: answer at once with the live end, so the client learns where to start.
     if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
         const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
         m_stats.at(transport).messages += sent;
         pollDelivered(stream, sent);
-        stream->respond(PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages),
-                                              corsOrigin));
+        stream->respond(
+                PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages), corsOrigin));
         return;
     }
     auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);

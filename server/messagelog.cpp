@@ -10,7 +10,8 @@
 namespace rtlab {
 
 MessageLog::MessageLog(Limits limits, QObject *parent)
-    : MessageLog(limits, newEpoch(), [] { return QDateTime::currentMSecsSinceEpoch(); }, parent)
+    : MessageLog(
+            limits, newEpoch(), [] { return QDateTime::currentMSecsSinceEpoch(); }, parent)
 {
 }
 
@@ -34,8 +35,7 @@ quint64 MessageLog::firstId() const
 static QByteArray sseFor(const Message &m, const QByteArray &json)
 {
     const quint64 position = m.type == MessageType::Reset ? m.cursor : m.id;
-    return SseEncoder::event(MessageCodec::eventId(m.epoch, position).toUtf8(),
-                             messageTypeName(m.type).toUtf8(), json);
+    return SseEncoder::event(MessageCodec::eventId(m.epoch, position).toUtf8(), messageTypeName(m.type).toUtf8(), json);
 }
 
 LogEntryPtr MessageLog::append(Message message)

@@ -15,8 +15,8 @@ namespace rtlab {
 struct LogEntry
 {
     Message message;
-    QByteArray json; // the message as compact JSON (long poll, WebSocket)
-    QByteArray sse;  // the whole SSE event: id, event, data lines, blank line
+    QByteArray json;    // the message as compact JSON (long poll, WebSocket)
+    QByteArray sse;     // the whole SSE event: id, event, data lines, blank line
     QByteArray wsFrame; // json as one WebSocket text frame, header included (the epoll core)
     qint64 appendedMs = 0;
 };

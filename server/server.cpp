@@ -78,7 +78,7 @@ Server::~Server()
 bool Server::listen(QString *errorString)
 {
     const QHostAddress address = m_hub.config().host == u"localhost" ? QHostAddress(QHostAddress::LocalHost)
-                                                                      : QHostAddress(m_hub.config().host);
+                                                                     : QHostAddress(m_hub.config().host);
 #ifdef RTLAB_HAVE_EPOLL
     if (m_epoll)
         return m_epoll->listen(address, m_hub.config().port, errorString);

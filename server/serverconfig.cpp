@@ -23,11 +23,11 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
 {
     const ServerConfig d;
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-            "rtlab-server: Long Polling, Server-Sent Events and WebSockets on one port, over one "
-            "ordered, resumable message log.\n"
-            "Endpoints: GET / · GET /events (SSE) · GET /poll (long poll) · POST /send · "
-            "GET /ws (WebSocket) · GET /stats · GET /healthz"));
+    p.setApplicationDescription(
+            QStringLiteral("rtlab-server: Long Polling, Server-Sent Events and WebSockets on one port, over one "
+                           "ordered, resumable message log.\n"
+                           "Endpoints: GET / · GET /events (SSE) · GET /poll (long poll) · POST /send · "
+                           "GET /ws (WebSocket) · GET /stats · GET /healthz"));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
     const QCommandLineOption host({ QStringLiteral("host") },
@@ -39,10 +39,10 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     const QCommandLineOption history({ QStringLiteral("history") },
                                      QStringLiteral("Messages kept for resume (default %1).").arg(d.historyCount),
                                      QStringLiteral("count"), QString::number(d.historyCount));
-    const QCommandLineOption historyAge({ QStringLiteral("history-age") },
-                                        QStringLiteral("Seconds a message is kept for resume (default %1).")
-                                                .arg(d.historyAgeMs / 1000),
-                                        QStringLiteral("seconds"), QString::number(d.historyAgeMs / 1000));
+    const QCommandLineOption historyAge(
+            { QStringLiteral("history-age") },
+            QStringLiteral("Seconds a message is kept for resume (default %1).").arg(d.historyAgeMs / 1000),
+            QStringLiteral("seconds"), QString::number(d.historyAgeMs / 1000));
     const QCommandLineOption pollTimeout({ QStringLiteral("poll-timeout") },
                                          QStringLiteral("Seconds a long poll is held before it answers with no "
                                                         "messages (default %1).")
@@ -80,8 +80,8 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                                           .arg(d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt")),
                                   QStringLiteral("qt|epoll"),
                                   d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
-    p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry,
-                   maxPending, core });
+    p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
+                   core });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -93,10 +93,9 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (p.isSet(help) || p.isSet(version)) {
         if (helpShown)
             *helpShown = true;
-        const QString text = p.isSet(help)
-                ? p.helpText()
-                : QCoreApplication::applicationName() + QLatin1Char(' ') + QCoreApplication::applicationVersion()
-                        + QLatin1Char('\n');
+        const QString text = p.isSet(help) ? p.helpText()
+                                           : QCoreApplication::applicationName() + QLatin1Char(' ')
+                        + QCoreApplication::applicationVersion() + QLatin1Char('\n');
         std::fputs(qPrintable(text), stdout);
         return true;
     }

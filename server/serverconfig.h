@@ -12,16 +12,16 @@ struct ServerConfig
     quint16 port = 8080;
     qsizetype historyCount = 10000;
     qint64 historyAgeMs = 300000;
-    qint64 pollTimeoutMs = 25000;  // the longest a poll is held
+    qint64 pollTimeoutMs = 25000; // the longest a poll is held
     qint64 heartbeatMs = 15000;
-    double tickRate = 5;           // tick messages per second; 0 = off
-    qint64 sseRetryMs = 1000;      // the "retry:" an SSE stream starts with
-    QStringList allowOrigins;      // "*" allows any
+    double tickRate = 5;      // tick messages per second; 0 = off
+    qint64 sseRetryMs = 1000; // the "retry:" an SSE stream starts with
+    QStringList allowOrigins; // "*" allows any
     qsizetype maxHeadBytes = 16 * 1024;
     qsizetype maxBodyBytes = 64 * 1024;
     qsizetype maxTextBytes = 16 * 1024;
     qint64 maxPendingBytes = 1024 * 1024; // unsent bytes per connection before a slow reader is cut
-    int maxPollMessages = 1000;    // messages in one poll answer; the cursor says where to go on
+    int maxPollMessages = 1000;           // messages in one poll answer; the cursor says where to go on
     // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
     // one notifier, our own HTTP and WebSocket I/O).
     enum class Core { Qt, Epoll };

@@ -26,13 +26,13 @@ struct TransportCounters
 struct ServerStats
 {
     std::array<TransportCounters, TransportCount> transports;
-    qint64 published = 0;         // chat messages accepted
+    qint64 published = 0;          // chat messages accepted
     qint64 duplicatePublishes = 0; // repeats of a remembered clientMsgId: answered, not appended
-    qint64 rejectedOrigin = 0;    // WebSocket handshakes and publishes refused for their Origin
-    qint64 badRequests = 0;       // answered 4xx other than 404/405 (limits, framing, JSON)
-    qint64 slowReadersCut = 0;    // connections cut because their unsent bytes passed the bound
-    qint64 heartbeatTimeouts = 0; // WebSocket peers closed after missing two pings
-    qint64 pollTimeouts = 0;      // held polls answered empty after the hold time
+    qint64 rejectedOrigin = 0;     // WebSocket handshakes and publishes refused for their Origin
+    qint64 badRequests = 0;        // answered 4xx other than 404/405 (limits, framing, JSON)
+    qint64 slowReadersCut = 0;     // connections cut because their unsent bytes passed the bound
+    qint64 heartbeatTimeouts = 0;  // WebSocket peers closed after missing two pings
+    qint64 pollTimeouts = 0;       // held polls answered empty after the hold time
 
     TransportCounters &at(Transport t) { return transports[size_t(t)]; }
     const TransportCounters &at(Transport t) const { return transports[size_t(t)]; }

@@ -78,8 +78,8 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
     m_unansweredPings = 0;
     PublishRequest request;
     QString why;
-    const auto error = MessageCodec::decodePublish(utf8, PublishLimits { m_hub->config().maxTextBytes, 64 },
-                                                   &request, &why);
+    const auto error =
+            MessageCodec::decodePublish(utf8, PublishLimits { m_hub->config().maxTextBytes, 64 }, &request, &why);
     if (error == MessageCodec::Error::TextTooLong) {
         m_hub->stats().badRequests++;
         close(CloseTooBig, why);

@@ -14,11 +14,10 @@ struct Recorder : QObject
 {
     explicit Recorder(RealtimeClient &client)
     {
-        QObject::connect(&client, &RealtimeClient::messageReceived, this,
-                         [this](const Message &m, TransportKind via) {
-                             messages.append(m);
-                             vias.append(via);
-                         });
+        QObject::connect(&client, &RealtimeClient::messageReceived, this, [this](const Message &m, TransportKind via) {
+            messages.append(m);
+            vias.append(via);
+        });
         QObject::connect(&client, &RealtimeClient::eventOccurred, this,
                          [this](const ConnectionEvent &e) { events.append(e); });
     }

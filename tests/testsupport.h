@@ -182,8 +182,8 @@ inline quint64 publish(quint16 port, const QString &text, const QString &from = 
     PublishRequest p;
     p.from = from;
     p.text = text;
-    const RawResponse r = request(port, "POST", "/send", MessageCodec::encodePublish(p),
-                                  { "Content-Type: application/json" });
+    const RawResponse r =
+            request(port, "POST", "/send", MessageCodec::encodePublish(p), { "Content-Type: application/json" });
     return r.status == 202 ? quint64(r.json().value(QLatin1String("id")).toInteger()) : 0;
 }
 
@@ -217,8 +217,14 @@ public:
         socket.write(req + "\r\n");
     }
     // Waits until the response head arrived (the server registered the stream).
-    bool waitOpen() { return QTest::qWaitFor([this] { return headDone; }, WaitMs); }
-    bool waitEvents(qsizetype n) { return QTest::qWaitFor([&] { return events.size() >= n; }, WaitMs); }
+    bool waitOpen()
+    {
+        return QTest::qWaitFor([this] { return headDone; }, WaitMs);
+    }
+    bool waitEvents(qsizetype n)
+    {
+        return QTest::qWaitFor([&] { return events.size() >= n; }, WaitMs);
+    }
     QList<Message> messages() const
     {
         QList<Message> out;
@@ -260,8 +266,14 @@ public:
         return QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::ConnectedState || closed; }, WaitMs)
                 && socket.state() == QAbstractSocket::ConnectedState;
     }
-    bool waitMessages(qsizetype n) { return QTest::qWaitFor([&] { return messages.size() >= n; }, WaitMs); }
-    bool waitClosed() { return QTest::qWaitFor([&] { return closed; }, WaitMs); }
+    bool waitMessages(qsizetype n)
+    {
+        return QTest::qWaitFor([&] { return messages.size() >= n; }, WaitMs);
+    }
+    bool waitClosed()
+    {
+        return QTest::qWaitFor([&] { return closed; }, WaitMs);
+    }
 
     QWebSocket socket;
     QStringList texts;

@@ -197,8 +197,8 @@ struct Lanes
         m.text = type == MessageType::Chat ? QStringLiteral("ledger probe") : QString();
         if (clientTs >= 0)
             m.clientTs = QJsonValue(clientTs);
-        stats[size_t(k)].recordWire(WireLedger::of(
-                m, { { WirePart::Role::Payload, QStringLiteral("payload"), QByteArray::number(id) } }));
+        stats[size_t(k)].recordWire(
+                WireLedger::of(m, { { WirePart::Role::Payload, QStringLiteral("payload"), QByteArray::number(id) } }));
     }
     void arriveEverywhere(quint64 id, MessageType type = MessageType::Tick, qint64 clientTs = -1)
     {

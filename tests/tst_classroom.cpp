@@ -210,7 +210,8 @@ void tst_Classroom::panelRefusesABadListenAddressInline()
     panel->listenEdit()->setText(QStringLiteral("127.0.0.1:%1").arg(port));
     QVERIFY(!panel->listenError()->isVisibleTo(panel));
     panel->applyButton()->click();
-    QCOMPARE(QSettings().value(QStringLiteral("classroom/listen")).toString(), QStringLiteral("127.0.0.1:%1").arg(port));
+    QCOMPARE(QSettings().value(QStringLiteral("classroom/listen")).toString(),
+             QStringLiteral("127.0.0.1:%1").arg(port));
     QVERIFY(QTest::qWaitFor([&] { return m_controller->server()->url().port() == int(port); }, WaitMs));
     QVERIFY(waitReady());
 }

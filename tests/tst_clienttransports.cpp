@@ -105,7 +105,7 @@ void tst_ClientTransports::receiveAndPublish()
 
     const TransportStats &s = client.stats(kind);
     QCOMPARE(s.messages, 2);
-    QCOMPARE(s.roundTrip.count(), 1);      // our own message came back
+    QCOMPARE(s.roundTrip.count(), 1); // our own message came back
     QCOMPARE(s.latency.count(), 2);
     QVERIFY(s.payloadBytes >= rec.messages[0].text.size() * 2);
     QVERIFY(s.headerBytes > 0);
@@ -208,10 +208,11 @@ void tst_ClientTransports::resetIsSurfaced()
     QCOMPARE(client.continuity().gaps, 0);
     // A mark on the lifeline of the transport that carried it.
     const WireCapture::Snapshot s = capture->snapshot();
-    QCOMPARE(std::count_if(s.records.begin(), s.records.end(), [&](const WireRecord &r) {
-                 return r.kind == WireRecord::Kind::Note && r.transport == TransportKind(int(mode))
-                         && r.label == u"reset: an unknown number lost";
-             }),
+    QCOMPARE(std::count_if(s.records.begin(), s.records.end(),
+                           [&](const WireRecord &r) {
+                               return r.kind == WireRecord::Kind::Note && r.transport == TransportKind(int(mode))
+                                       && r.label == u"reset: an unknown number lost";
+                           }),
              1);
 }
 
@@ -355,7 +356,10 @@ void tst_ClientTransports::autoNeverPicksShortPolling()
     chosen.clear();
     client.switchTo(RealtimeClient::Mode::Auto);
     QVERIFY(QTest::qWaitFor(
-            [&] { return client.activeTransport() == TransportKind::LongPoll && client.state() == ClientTransport::State::Open; },
+            [&] {
+                return client.activeTransport() == TransportKind::LongPoll
+                        && client.state() == ClientTransport::State::Open;
+            },
             WaitMs));
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::WebSocket), 1);
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::Sse), 1);
@@ -383,7 +387,8 @@ void tst_ClientTransports::autoFallsBackAndGoesBackUp()
     client.setProbeIntervalMs(200);
     Recorder rec(client);
     client.start(RealtimeClient::Mode::Auto);
-    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); },
+                            WaitMs));
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack, TransportKind::WebSocket), 1);
     QVERIFY(relay.counters().refusedUpgrades >= 1);
     publish(server->port(), QStringLiteral("over sse"));
@@ -533,7 +538,8 @@ void tst_ClientTransports::ledgerFollowsThePublishedMessage()
     QCOMPARE(own->id, rec.messages.first().id);
     const WireLedger *followed = s.ledgerFor(own->id);
     QVERIFY(followed);
-    QVERIFY2(partOf(*followed, WirePart::Role::Payload).contains("\"text\":\"the probe\""), joined(*followed).constData());
+    QVERIFY2(partOf(*followed, WirePart::Role::Payload).contains("\"text\":\"the probe\""),
+             joined(*followed).constData());
     QCOMPARE(s.lastWireId, rec.messages.last().id); // the latest moved on; the followed one did not
 
     // Bounded: the oldest ledgers go.
@@ -587,7 +593,8 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
     for (const WirePart &p : s.setupWire)
         setup += p.bytes.size();
     QCOMPARE(s.setupBytes, setup);
-    QCOMPARE(s.setupBytes + s.messageHeaderBytes + s.messageFramingBytes + s.payloadBytes + s.idleBytes(), s.wireBytes());
+    QCOMPARE(s.setupBytes + s.messageHeaderBytes + s.messageFramingBytes + s.payloadBytes + s.idleBytes(),
+             s.wireBytes());
     // Never a connection's set-up in a message's bytes.
     QVERIFY2(!joined(*l).contains("HTTP/1.1 101") && !joined(*l).contains("text/event-stream"), joined(*l).constData());
 
@@ -634,11 +641,14 @@ void tst_ClientTransports::ledgerHasEachTransportsParts()
         const qsizetype keyAt = s.setupWire[0].bytes.indexOf("Sec-WebSocket-Key: ") + 19;
         const QByteArray accept = WsHandshake::acceptFor(s.setupWire[0].bytes.mid(keyAt, 24));
         QVERIFY(s.setupWire[1].bytes.startsWith("HTTP/1.1 101 Switching Protocols\r\n"));
-        QVERIFY2(s.setupWire[1].bytes.contains("Sec-WebSocket-Accept: " + accept + "\r\n"), s.setupWire[1].bytes.constData());
+        QVERIFY2(s.setupWire[1].bytes.contains("Sec-WebSocket-Accept: " + accept + "\r\n"),
+                 s.setupWire[1].bytes.constData());
         QVERIFY(s.setupWire[1].bytes.endsWith("\r\n\r\n"));
         if (testCore() == ServerConfig::Core::Epoll) // the minimal answer, exactly
-            QCOMPARE(s.setupWire[1].bytes, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
-                                           "Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n");
+            QCOMPARE(s.setupWire[1].bytes,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+                     "Upgrade\r\nSec-WebSocket-Accept: "
+                             + accept + "\r\n\r\n");
         break;
     }
     }
@@ -714,7 +724,8 @@ void tst_ClientTransports::webSocketHandshakeIsTheRealOne()
                 return;
             const qsizetype keyAt = received.indexOf("Sec-WebSocket-Key: ") + 19;
             answer = "HTTP/1.1 101 Switching Protocols\r\nServer: test\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\n"
-                     "Sec-WebSocket-Accept: " + WsHandshake::acceptFor(received.mid(keyAt, 24)) + "\r\n\r\n";
+                     "Sec-WebSocket-Accept: "
+                    + WsHandshake::acceptFor(received.mid(keyAt, 24)) + "\r\n\r\n";
             socket->write(answer.left(20));
             socket->flush();
             socket->write(answer.mid(20) + frame);
@@ -729,10 +740,11 @@ void tst_ClientTransports::webSocketHandshakeIsTheRealOne()
     t->start({ QStringLiteral("e1"), 5 });
     QVERIFY(QTest::qWaitFor([&] { return got.size() == 1; }, WaitMs));
     QCOMPARE(got[0].text, m.text);
-    const QByteArray request = "GET /ws?after=5&epoch=e1 HTTP/1.1\r\nHost: 127.0.0.1:"
-            + QByteArray::number(listener.serverPort()) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: " + received.mid(received.indexOf("Sec-WebSocket-Key: ") + 19, 24)
-            + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const QByteArray request =
+            "GET /ws?after=5&epoch=e1 HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(listener.serverPort())
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: "
+            + received.mid(received.indexOf("Sec-WebSocket-Key: ") + 19, 24) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     QCOMPARE(received, request);
     const TransportStats &s = t->stats();
     QCOMPARE(s.setupWire.size(), 2);
@@ -772,8 +784,8 @@ void tst_ClientTransports::webSocketIsRecordedFrameByFrame()
             return r.kind == WireRecord::Kind::Frame && r.direction == d && r.opcode == opcode;
         });
     };
-    QVERIFY(QTest::qWaitFor([&] { return t->stats().pingRttUs >= 0 && has(WireDirection::ToServer, WsFrameParser::Pong); },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] { return t->stats().pingRttUs >= 0 && has(WireDirection::ToServer, WsFrameParser::Pong); }, WaitMs));
     const TransportStats stats = t->stats();
     t->stop();
     QVERIFY(QTest::qWaitFor([&] { return o.capture->snapshot().exchanges.front().endUs >= 0; }, WaitMs));
@@ -817,7 +829,7 @@ void tst_ClientTransports::webSocketIsRecordedFrameByFrame()
             keys.insert(f.maskKey);
         }
     }
-    QVERIFY(ours >= 4); // publish, ping, pong, close
+    QVERIFY(ours >= 4);               // publish, ping, pong, close
     QVERIFY(keys.size() >= ours - 1); // fresh keys (two equal random ones: 1 in 2^32)
     const auto find = [&](WireDirection d, int opcode) {
         return std::find_if(frames.begin(), frames.end(),
@@ -908,7 +920,8 @@ void tst_ClientTransports::sseLedgerAnySplitAndIdleApart()
     QList<Message> got;
     connect(t.get(), &ClientTransport::messageReceived, this, [&](const Message &m) { got.append(m); });
     t->start({ QStringLiteral("e0"), 5 });
-    QVERIFY(QTest::qWaitFor([&] { return t->stats().framingBytes + t->stats().payloadBytes == stream.size(); }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return t->stats().framingBytes + t->stats().payloadBytes == stream.size(); },
+                            WaitMs));
     QCOMPARE(got.size(), 2);
     QCOMPARE(t->stats().heartbeats, 3);
     const TransportStats &s = t->stats();
@@ -962,11 +975,13 @@ void tst_ClientTransports::outageIsNeverReportedOpen()
     // Several attempts, all refused.
     QVERIFY(QTest::qWaitFor([&] { return relay.counters().refusedWhileDown >= 6; }, WaitMs));
     QVERIFY(!states.contains(ClientTransport::State::Open));
-    QVERIFY(client.state() == ClientTransport::State::Connecting || client.state() == ClientTransport::State::Reconnecting);
+    QVERIFY(client.state() == ClientTransport::State::Connecting
+            || client.state() == ClientTransport::State::Reconnecting);
     QVERIFY(sawNextAttempt);
     QCOMPARE(rec.count(ConnectionEvent::Type::Opened), 0);
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
-    const TransportKind expected = mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
+    const TransportKind expected =
+            mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
     QCOMPARE(client.activeTransport(), expected);
     // Every failed attempt is a plain failure: not a refusal by HTTP, so not a block.
     for (const ConnectionEvent &e : rec.events)
@@ -1009,12 +1024,14 @@ void tst_ClientTransports::autoRidesOutAnOutageOnWebSocket()
     const QList<ConnectionEvent> during = rec.events.mid(before);
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
     for (const ConnectionEvent &e : during)
-        QVERIFY2(e.transport == TransportKind::WebSocket,
-                 qPrintable(ConnectionEvent::typeName(e.type) + u' ' + transportKindKey(e.transport) + u' ' + e.detail));
+        QVERIFY2(
+                e.transport == TransportKind::WebSocket,
+                qPrintable(ConnectionEvent::typeName(e.type) + u' ' + transportKindKey(e.transport) + u' ' + e.detail));
     const auto closed = std::find_if(during.begin(), during.end(),
                                      [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Closed; });
-    const auto reopened = std::find_if(during.begin(), during.end(),
-                                       [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Opened; });
+    const auto reopened = std::find_if(during.begin(), during.end(), [](const ConnectionEvent &e) {
+        return e.type == ConnectionEvent::Type::Opened;
+    });
     QVERIFY(closed != during.end());
     QVERIFY(reopened != during.end());
     QVERIFY(closed < reopened);
@@ -1067,7 +1084,8 @@ void tst_ClientTransports::autoFallsBackForASilentBlock()
     client.setProbeIntervalMs(60000);
     Recorder rec(client);
     client.start(RealtimeClient::Mode::Auto);
-    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); }, WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return client.activeTransport() == TransportKind::Sse && waitOpen(client); },
+                            WaitMs));
     QVERIFY(cutUpgrades >= 2);
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 1);
     const auto fell = std::find_if(rec.events.begin(), rec.events.end(),
@@ -1247,7 +1265,6 @@ void tst_ClientTransports::publishOnOpenIsSentOnce()
     QCOMPARE(server->hub()->stats().duplicatePublishes, 0);
 }
 
-
 // The records of one exchange, in order.
 static QList<WireRecord> recordsOf(const WireCapture::Snapshot &s, quint64 exchange)
 {
@@ -1276,7 +1293,8 @@ void tst_ClientTransports::captureRecordsPollsAndPublishes()
             if (e.kind != WireExchange::Kind::Poll || !e.url.contains(QLatin1String("timeout=0.2")) || e.endUs < 0)
                 continue;
             const QList<WireRecord> records = recordsOf(s, e.id);
-            if (!records.isEmpty() && records.constLast().kind == WireRecord::Kind::Response && records.constLast().empty)
+            if (!records.isEmpty() && records.constLast().kind == WireRecord::Kind::Response
+                && records.constLast().empty)
                 return &e;
         }
         return nullptr;
@@ -1309,11 +1327,14 @@ void tst_ClientTransports::captureRecordsPollsAndPublishes()
     QVERIFY2(records.at(1).label.contains(QLatin1String("empty")), qPrintable(records.at(1).label));
     // In the HAR, the hold is the entry's wait.
     const QJsonArray entries = harFromCapture(s)[QLatin1String("log")][QLatin1String("entries")].toArray();
-    const auto at = std::find_if(s.exchanges.begin(), s.exchanges.end(), [&](const WireExchange &e) { return e.id == held.id; });
+    const auto at = std::find_if(s.exchanges.begin(), s.exchanges.end(),
+                                 [&](const WireExchange &e) { return e.id == held.id; });
     const QJsonObject entry = entries.at(at - s.exchanges.begin()).toObject(); // one entry per exchange, in order
     QCOMPARE(entry[QLatin1String("request")][QLatin1String("url")].toString(), held.url);
-    QCOMPARE(entry[QLatin1String("timings")][QLatin1String("wait")].toDouble(), double(held.headUs - held.sentUs) / 1000.0);
-    QVERIFY(entry[QLatin1String("response")][QLatin1String("content")][QLatin1String("text")].toString().contains(QLatin1String("\"messages\":[]")));
+    QCOMPARE(entry[QLatin1String("timings")][QLatin1String("wait")].toDouble(),
+             double(held.headUs - held.sentUs) / 1000.0);
+    QVERIFY(entry[QLatin1String("response")][QLatin1String("content")][QLatin1String("text")].toString().contains(
+            QLatin1String("\"messages\":[]")));
 
     // A poll that carries messages names their ids; a publish is an exchange of its own with its 202.
     QVERIFY(client.publish(QStringLiteral("me"), QStringLiteral("one")));
@@ -1322,8 +1343,8 @@ void tst_ClientTransports::captureRecordsPollsAndPublishes()
     const auto answerWith = [&](quint64 id) {
         const WireCapture::Snapshot now = capture->snapshot();
         for (const WireRecord &r : now.records)
-            if (r.kind == WireRecord::Kind::Response && r.messageIds.contains(id)
-                && now.exchange(r.exchange) && now.exchange(r.exchange)->kind == WireExchange::Kind::Poll)
+            if (r.kind == WireRecord::Kind::Response && r.messageIds.contains(id) && now.exchange(r.exchange)
+                && now.exchange(r.exchange)->kind == WireExchange::Kind::Poll)
                 return r;
         return WireRecord {};
     };
@@ -1335,9 +1356,8 @@ void tst_ClientTransports::captureRecordsPollsAndPublishes()
     QVERIFY(answer.data.contains("\"one\""));
 
     s = capture->snapshot();
-    const auto publishes = std::count_if(s.exchanges.begin(), s.exchanges.end(), [](const WireExchange &e) {
-        return e.kind == WireExchange::Kind::Publish;
-    });
+    const auto publishes = std::count_if(s.exchanges.begin(), s.exchanges.end(),
+                                         [](const WireExchange &e) { return e.kind == WireExchange::Kind::Publish; });
     QCOMPARE(publishes, 1);
     const WireExchange post = *std::find_if(s.exchanges.begin(), s.exchanges.end(), [](const WireExchange &e) {
         return e.kind == WireExchange::Kind::Publish;
@@ -1363,12 +1383,14 @@ void tst_ClientTransports::captureRecordsPollsAndPublishes()
     publish(server->port(), QStringLiteral("three"));
     late.start(RealtimeClient::Mode::LongPoll, StreamPosition { server->hub()->log().epoch(), first });
     QVERIFY(lateRec.waitChats(2));
-    QVERIFY(QTest::qWaitFor([&] {
-        for (const WireRecord &r : capture2->snapshot().records)
-            if (r.kind == WireRecord::Kind::Response && r.messageIds == QList<quint64> { first + 1, first + 2 })
-                return r.label == QStringLiteral("200 · 2 messages (ids %1–%2)").arg(first + 1).arg(first + 2);
-        return false;
-    }, WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const WireRecord &r : capture2->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Response && r.messageIds == QList<quint64> { first + 1, first + 2 })
+                        return r.label == QStringLiteral("200 · 2 messages (ids %1–%2)").arg(first + 1).arg(first + 2);
+                return false;
+            },
+            WaitMs));
 }
 
 void tst_ClientTransports::captureRecordsTheEventStreamAndItsResume()
@@ -1393,10 +1415,14 @@ void tst_ClientTransports::captureRecordsTheEventStreamAndItsResume()
         return out;
     };
     // Both events recorded before the cut (an event's record comes with its block's blank line).
-    QVERIFY(QTest::qWaitFor([&] {
-        const QList<WireRecord> r = recordsOf(capture->snapshot(), streams().value(0).id);
-        return std::count_if(r.begin(), r.end(), [](const WireRecord &x) { return x.kind == WireRecord::Kind::Event; }) == 2;
-    }, WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                const QList<WireRecord> r = recordsOf(capture->snapshot(), streams().value(0).id);
+                return std::count_if(r.begin(), r.end(),
+                                     [](const WireRecord &x) { return x.kind == WireRecord::Kind::Event; })
+                        == 2;
+            },
+            WaitMs));
 
     server->dropConnections();
     QVERIFY(QTest::qWaitFor([&] { return rec.count(ConnectionEvent::Type::Opened) >= 2; }, WaitMs));
@@ -1446,7 +1472,8 @@ void tst_ClientTransports::captureRecordsTheEventStreamAndItsResume()
     const QJsonArray entries = harFromCapture(s)[QLatin1String("log")][QLatin1String("entries")].toArray();
     QJsonArray firstEvents;
     for (const QJsonValue &e : entries)
-        if (e[QLatin1String("response")][QLatin1String("content")][QLatin1String("mimeType")] == QLatin1String("text/event-stream")) {
+        if (e[QLatin1String("response")][QLatin1String("content")][QLatin1String("mimeType")]
+            == QLatin1String("text/event-stream")) {
             firstEvents = e[QLatin1String("_eventStreamMessages")].toArray();
             break;
         }
@@ -1464,13 +1491,16 @@ void tst_ClientTransports::captureMarksASwitch()
     client.start(RealtimeClient::Mode::LongPoll);
     QVERIFY(waitOpen(client));
     client.switchTo(RealtimeClient::Mode::Sse);
-    QVERIFY(QTest::qWaitFor([&] {
-        for (const WireRecord &r : capture->snapshot().records)
-            if (r.kind == WireRecord::Kind::Note && r.transport == TransportKind::Sse && r.exchange == 0
-                && r.label == QStringLiteral("switched from %1").arg(transportKindLabel(TransportKind::LongPoll)))
-                return true;
-        return false;
-    }, WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const WireRecord &r : capture->snapshot().records)
+                    if (r.kind == WireRecord::Kind::Note && r.transport == TransportKind::Sse && r.exchange == 0
+                        && r.label
+                                == QStringLiteral("switched from %1").arg(transportKindLabel(TransportKind::LongPoll)))
+                        return true;
+                return false;
+            },
+            WaitMs));
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

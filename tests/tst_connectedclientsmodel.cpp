@@ -54,7 +54,8 @@ void tst_ConnectedClientsModel::groupsByTransportOldestFirst()
     QCOMPARE(m.rowCount(), 4);
     QCOMPARE(m.columnCount(), int(ConnectedClientsModel::ColumnCount));
     const QStringList order { m.transportKey(0), m.transportKey(1), m.transportKey(2), m.transportKey(3) };
-    QCOMPARE(order, QStringList({ QStringLiteral("lp"), QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") }));
+    QCOMPARE(order,
+             QStringList({ QStringLiteral("lp"), QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") }));
     // Within a group, the oldest first.
     QCOMPARE(m.index(0, ConnectedClientsModel::PeerColumn).data().toString(), QStringLiteral("10.0.0.4:4"));
     QCOMPARE(m.index(1, ConnectedClientsModel::PeerColumn).data().toString(), QStringLiteral("10.0.0.3:2"));

@@ -76,8 +76,9 @@ void tst_GuidedTour::nextEntersTheNextStepAndStopsAtTheLast()
     QVERIFY(!tour.next()); // the last step: nothing more
     QCOMPARE(tour.current(), 2);
     QVERIFY(tour.isRunning());
-    QCOMPARE(log.calls, (QStringList { QStringLiteral("save"), QStringLiteral("enter 0"), QStringLiteral("enter 1"),
-                                       QStringLiteral("enter 2") }));
+    QCOMPARE(log.calls,
+             (QStringList { QStringLiteral("save"), QStringLiteral("enter 0"), QStringLiteral("enter 1"),
+                            QStringLiteral("enter 2") }));
     QCOMPARE(entered.size(), 3);
     QCOMPARE(entered.at(2).at(0).toInt(), 2);
 }
@@ -142,8 +143,8 @@ void tst_GuidedTour::theTransportTourNamesWhatToWatch()
     // Its steps are not entered here (that needs a server: tst_startpage does it).
     GuidedTour tour(GuidedTour::transportScript(nullptr, nullptr));
     QCOMPARE(tour.count(), 6);
-    const QStringList tabs { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
-                             QStringLiteral("timeline"), QStringLiteral("lab"), QStringLiteral("bytes") };
+    const QStringList tabs { QStringLiteral("chat"),     QStringLiteral("dashboard"), QStringLiteral("compare"),
+                             QStringLiteral("timeline"), QStringLiteral("lab"),       QStringLiteral("bytes") };
     for (int i = 0; i < tour.count(); ++i) {
         const GuidedTour::Step &s = tour.step(i);
         QVERIFY2(!s.title.isEmpty() && !s.did.isEmpty() && !s.look.isEmpty(), qPrintable(s.title));

@@ -77,7 +77,8 @@ WireCapture::Snapshot scripted()
     s.records.push_back(answer);
 
     // 2: a poll answered at once with three messages.
-    e = exchange(2, lp, WireExchange::Kind::Poll, "GET", QStringLiteral("http://127.0.0.1:8080/poll?after=11&timeout=25"),
+    e = exchange(2, lp, WireExchange::Kind::Poll, "GET",
+                 QStringLiteral("http://127.0.0.1:8080/poll?after=11&timeout=25"),
                  "GET /poll?after=11&timeout=25 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", T + 25'003'000);
     e.sentUs = T + 25'003'500;
     e.headUs = T + 25'010'000;
@@ -136,18 +137,21 @@ WireCapture::Snapshot scripted()
     ev.data = R"({"id":16})";
     ev.messageIds = { 16 };
     s.records.push_back(ev);
-    s.records.push_back(rec(4, sse, WireRecord::Kind::Comment, WireDirection::ToClient, T + 32'000'000, QStringLiteral(": hb")));
+    s.records.push_back(
+            rec(4, sse, WireRecord::Kind::Comment, WireDirection::ToClient, T + 32'000'000, QStringLiteral(": hb")));
     ev = rec(4, sse, WireRecord::Kind::Event, WireDirection::ToClient, T + 33'500'000);
     ev.eventId = QStringLiteral("ab:17");
     ev.eventType = QStringLiteral("reset");
     ev.data = "line one\nline two";
     s.records.push_back(ev);
-    s.records.push_back(rec(4, sse, WireRecord::Kind::Ended, WireDirection::Local, e.endUs, QStringLiteral("connection reset")));
+    s.records.push_back(
+            rec(4, sse, WireRecord::Kind::Ended, WireDirection::Local, e.endUs, QStringLiteral("connection reset")));
 
     // 5: its reconnect, resuming with Last-Event-ID; still open when written.
-    e = exchange(5, sse, WireExchange::Kind::EventStream, "GET", QStringLiteral("http://127.0.0.1:8080/events"),
-                 "GET /events HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept: text/event-stream\r\nLast-Event-ID: ab:17\r\n\r\n",
-                 T + 41'000'000);
+    e = exchange(
+            5, sse, WireExchange::Kind::EventStream, "GET", QStringLiteral("http://127.0.0.1:8080/events"),
+            "GET /events HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept: text/event-stream\r\nLast-Event-ID: ab:17\r\n\r\n",
+            T + 41'000'000);
     e.sentUs = T + 41'000'100;
     e.headUs = T + 41'000'600;
     e.status = 200;
@@ -178,7 +182,8 @@ WireCapture::Snapshot scripted()
     s.records.push_back(frame(6, WireDirection::ToClient, T + 59'500'000, 8, QByteArray("\x03\xe8", 2)));
 
     // A mark belongs to no exchange: no entry of its own.
-    WireRecord fault = rec(0, sse, WireRecord::Kind::Fault, WireDirection::Local, T + 40'001'000, QStringLiteral("relay: dropped"));
+    WireRecord fault = rec(0, sse, WireRecord::Kind::Fault, WireDirection::Local, T + 40'001'000,
+                           QStringLiteral("relay: dropped"));
     s.records.push_back(fault);
 
     s.droppedExchanges = 2;
@@ -226,7 +231,8 @@ void TestHarWriter::logAndCreator()
     QVERIFY(!creator[QLatin1String("version")].toString().isEmpty());
     QCOMPARE(log[QLatin1String("entries")].toArray().size(), 6); // the fault mark is no entry
     const QString comment = log[QLatin1String("comment")].toString();
-    QVERIFY2(comment.contains(QLatin1String("2 exchanges")) && comment.contains(QLatin1String("7 records")), qPrintable(comment));
+    QVERIFY2(comment.contains(QLatin1String("2 exchanges")) && comment.contains(QLatin1String("7 records")),
+             qPrintable(comment));
 
     // Nothing dropped: no comment.
     WireCapture::Snapshot s = scripted();
@@ -236,7 +242,8 @@ void TestHarWriter::logAndCreator()
     // Entries in start order.
     const QJsonArray all = entries();
     for (qsizetype i = 1; i < all.size(); ++i)
-        QVERIFY(all.at(i - 1)[QLatin1String("startedDateTime")].toString() < all.at(i)[QLatin1String("startedDateTime")].toString());
+        QVERIFY(all.at(i - 1)[QLatin1String("startedDateTime")].toString()
+                < all.at(i)[QLatin1String("startedDateTime")].toString());
 }
 
 void TestHarWriter::heldPollTimedOut()
@@ -256,7 +263,8 @@ void TestHarWriter::heldPollTimedOut()
 
     const QJsonObject req = entry[QLatin1String("request")].toObject();
     QCOMPARE(req[QLatin1String("method")].toString(), QStringLiteral("GET"));
-    QCOMPARE(req[QLatin1String("url")].toString(), QStringLiteral("http://127.0.0.1:8080/poll?after=11&epoch=ab&timeout=25"));
+    QCOMPARE(req[QLatin1String("url")].toString(),
+             QStringLiteral("http://127.0.0.1:8080/poll?after=11&epoch=ab&timeout=25"));
     QCOMPARE(req[QLatin1String("httpVersion")].toString(), QStringLiteral("HTTP/1.1"));
     QCOMPARE(req[QLatin1String("cookies")].toArray().size(), 0);
     const QJsonArray headers = req[QLatin1String("headers")].toArray();
@@ -278,7 +286,8 @@ void TestHarWriter::heldPollTimedOut()
     QCOMPARE(res[QLatin1String("statusText")].toString(), QStringLiteral("OK"));
     QCOMPARE(res[QLatin1String("httpVersion")].toString(), QStringLiteral("HTTP/1.1"));
     QCOMPARE(res[QLatin1String("headers")].toArray().size(), 2);
-    QCOMPARE(res[QLatin1String("headers")].toArray().at(1)[QLatin1String("name")].toString(), QStringLiteral("Content-Length"));
+    QCOMPARE(res[QLatin1String("headers")].toArray().at(1)[QLatin1String("name")].toString(),
+             QStringLiteral("Content-Length"));
     QCOMPARE(res[QLatin1String("redirectURL")].toString(), QString());
     QCOMPARE(res[QLatin1String("headersSize")].toInt(),
              int(QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n").size()));
@@ -346,7 +355,9 @@ void TestHarWriter::eventStreams()
     const QJsonObject second = entries().at(4).toObject();
     bool resumed = false;
     for (const QJsonValue &h : second[QLatin1String("request")][QLatin1String("headers")].toArray())
-        resumed = resumed || (h[QLatin1String("name")] == QLatin1String("Last-Event-ID") && h[QLatin1String("value")] == QLatin1String("ab:17"));
+        resumed = resumed
+                || (h[QLatin1String("name")] == QLatin1String("Last-Event-ID")
+                    && h[QLatin1String("value")] == QLatin1String("ab:17"));
     QVERIFY(resumed);
     QCOMPARE(second[QLatin1String("_eventStreamMessages")].toArray().size(), 0);
     // Still open: its times run up to "now".
@@ -358,9 +369,11 @@ void TestHarWriter::eventStreams()
 void TestHarWriter::webSocket()
 {
     const QJsonObject entry = entries().at(5).toObject();
-    QCOMPARE(entry[QLatin1String("request")][QLatin1String("url")].toString(), QStringLiteral("ws://127.0.0.1:8080/ws"));
+    QCOMPARE(entry[QLatin1String("request")][QLatin1String("url")].toString(),
+             QStringLiteral("ws://127.0.0.1:8080/ws"));
     QCOMPARE(entry[QLatin1String("response")][QLatin1String("status")].toInt(), 101);
-    QCOMPARE(entry[QLatin1String("response")][QLatin1String("statusText")].toString(), QStringLiteral("Switching Protocols"));
+    QCOMPARE(entry[QLatin1String("response")][QLatin1String("statusText")].toString(),
+             QStringLiteral("Switching Protocols"));
     const QJsonArray frames = entry[QLatin1String("_webSocketMessages")].toArray();
     QCOMPARE(frames.size(), 6);
     const auto check = [&](int i, const char *type, int opcode, const QString &data) {
@@ -384,7 +397,8 @@ std::optional<bool> TestHarWriter::validate(const QString &file, QString *output
     const QString schema = QStringLiteral(RTLAB_HAR_SCHEMA);
     QProcess probe;
     probe.start(QStringLiteral("python3"), { QStringLiteral("-c"), QStringLiteral("import jsonschema") });
-    const bool have = probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0;
+    const bool have =
+            probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0;
     if (!have) {
         if (qEnvironmentVariableIsEmpty("RTLAB_REQUIRE_TOOLS"))
             return std::nullopt;
@@ -392,8 +406,9 @@ std::optional<bool> TestHarWriter::validate(const QString &file, QString *output
     }
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QStringLiteral("python3"), { QStringLiteral("-W"), QStringLiteral("ignore"), QStringLiteral("-m"),
-                                         QStringLiteral("jsonschema"), QStringLiteral("-i"), file, schema });
+    p.start(QStringLiteral("python3"),
+            { QStringLiteral("-W"), QStringLiteral("ignore"), QStringLiteral("-m"), QStringLiteral("jsonschema"),
+              QStringLiteral("-i"), file, schema });
     if (!p.waitForFinished(120000))
         qFatal("python3 -m jsonschema did not finish");
     *output = QString::fromUtf8(p.readAll());

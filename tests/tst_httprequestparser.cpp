@@ -14,14 +14,10 @@ namespace rtlab {
 char *toString(HttpRequestParser::State state)
 {
     switch (state) {
-    case HttpRequestParser::State::NeedMore:
-        return qstrdup("NeedMore");
-    case HttpRequestParser::State::HeadComplete:
-        return qstrdup("HeadComplete");
-    case HttpRequestParser::State::Complete:
-        return qstrdup("Complete");
-    case HttpRequestParser::State::Error:
-        return qstrdup("Error");
+    case HttpRequestParser::State::NeedMore: return qstrdup("NeedMore");
+    case HttpRequestParser::State::HeadComplete: return qstrdup("HeadComplete");
+    case HttpRequestParser::State::Complete: return qstrdup("Complete");
+    case HttpRequestParser::State::Error: return qstrdup("Error");
     }
     return qstrdup("?");
 }
@@ -62,9 +58,8 @@ Outcome feedPieces(const QByteArray &raw, const QList<qsizetype> &cuts, HttpRequ
             break;
         if (n != piece.size()) {
             // A parser in the middle of a request takes everything it is given.
-            out.problem = QStringLiteral("feed() took %1 of %2 bytes but the request is not over")
-                              .arg(n)
-                              .arg(piece.size());
+            out.problem =
+                    QStringLiteral("feed() took %1 of %2 bytes but the request is not over").arg(n).arg(piece.size());
             break;
         }
     }
@@ -99,8 +94,8 @@ QString difference(const Outcome &a, const Outcome &b)
     if (x.method != y.method || x.target != y.target || x.path != y.path
         || x.query.query(QUrl::FullyEncoded) != y.query.query(QUrl::FullyEncoded))
         return QStringLiteral("request line differs: %1 %2 vs %3 %4")
-            .arg(QLatin1String(x.method), QLatin1String(x.target), QLatin1String(y.method),
-                QLatin1String(y.target));
+                .arg(QLatin1String(x.method), QLatin1String(x.target), QLatin1String(y.method),
+                     QLatin1String(y.target));
     if (x.versionMajor != y.versionMajor || x.versionMinor != y.versionMinor)
         return QStringLiteral("version differs");
     if (x.headers != y.headers)
@@ -141,8 +136,7 @@ Outcome parseEveryWay(const QByteArray &raw, QString *disagreement, HttpRequestP
 }
 
 // A request whose head (request line, headers and the blank line) is exactly headBytes long.
-QByteArray headOfSize(
-    qsizetype headBytes, const QByteArray &method = "GET", const QByteArray &extraHeaders = {})
+QByteArray headOfSize(qsizetype headBytes, const QByteArray &method = "GET", const QByteArray &extraHeaders = {})
 {
     const QByteArray start = method + " /padded HTTP/1.1\r\nHost: example\r\n" + extraHeaders + "X-Pad: ";
     const QByteArray end = "\r\n\r\n";
@@ -206,120 +200,114 @@ void tst_HttpRequestParser::parse_data()
     auto ok = [&](const char *name, const QByteArray &raw, const QByteArray &method, const QByteArray &path,
                   const QByteArray &headerName, const QByteArray &headerValue, const QByteArray &body = {},
                   bool keepAlive = true) {
-        QTest::newRow(name) << raw << State::Complete << 0 << method << path << noKey << QString()
-                            << headerName << headerValue << body << keepAlive << false << false;
+        QTest::newRow(name) << raw << State::Complete << 0 << method << path << noKey << QString() << headerName
+                            << headerValue << body << keepAlive << false << false;
     };
     auto error = [&](const char *name, const QByteArray &raw, int status) {
-        QTest::newRow(name) << raw << State::Error << status << none << none << noKey << QString() << none
-                            << none << none << false << false << false;
+        QTest::newRow(name) << raw << State::Error << status << none << none << noKey << QString() << none << none
+                            << none << false << false << false;
     };
 
     ok("simple GET", "GET / HTTP/1.1\r\nHost: example\r\n\r\n", "GET", "/", "host", "example");
     QTest::newRow("GET with query and percent-encoded path")
-        << QByteArray("GET /files/a%20b/caf%C3%A9?after=42&epoch=ab%3Acd&x=%2B HTTP/1.1\r\nHost: h\r\n\r\n")
-        << State::Complete << 0 << QByteArray("GET") << QByteArray("/files/a b/caf\xc3\xa9")
-        << QStringLiteral("epoch") << QStringLiteral("ab:cd") << QByteArray("host") << QByteArray("h") << none
-        << true << false << false;
+            << QByteArray("GET /files/a%20b/caf%C3%A9?after=42&epoch=ab%3Acd&x=%2B HTTP/1.1\r\nHost: h\r\n\r\n")
+            << State::Complete << 0 << QByteArray("GET") << QByteArray("/files/a b/caf\xc3\xa9")
+            << QStringLiteral("epoch") << QStringLiteral("ab:cd") << QByteArray("host") << QByteArray("h") << none
+            << true << false << false;
     QTest::newRow("query value with an encoded plus")
-        << QByteArray("GET /poll?x=%2B1&y=2 HTTP/1.1\r\n\r\n") << State::Complete << 0 << QByteArray("GET")
-        << QByteArray("/poll") << QStringLiteral("x") << QStringLiteral("+1") << none << none << none << true
-        << false << false;
+            << QByteArray("GET /poll?x=%2B1&y=2 HTTP/1.1\r\n\r\n") << State::Complete << 0 << QByteArray("GET")
+            << QByteArray("/poll") << QStringLiteral("x") << QStringLiteral("+1") << none << none << none << true
+            << false << false;
     ok("POST with Content-Length body",
-        "POST /send HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
-        "{\"text\":\"hi\"}",
-        "POST", "/send", "content-type", "application/json", "{\"text\":\"hi\"}");
+       "POST /send HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
+       "{\"text\":\"hi\"}",
+       "POST", "/send", "content-type", "application/json", "{\"text\":\"hi\"}");
     ok("POST with Content-Length 0", "POST /send HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST", "/send",
-        "content-length", "0");
+       "content-length", "0");
     ok("chunked POST",
-        "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
-        "POST", "/send", "transfer-encoding", "chunked", "hello world");
+       "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+       "POST", "/send", "transfer-encoding", "chunked", "hello world");
     ok("chunked POST with a chunk extension",
-        "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;name=value\r\nabc\r\n0\r\n\r\n", "POST",
-        "/send", "transfer-encoding", "chunked", "abc");
+       "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;name=value\r\nabc\r\n0\r\n\r\n", "POST", "/send",
+       "transfer-encoding", "chunked", "abc");
     ok("chunked POST with a trailer",
-        "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Trailer: t\r\n\r\n",
-        "POST", "/send", "transfer-encoding", "chunked", "ok");
+       "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Trailer: t\r\n\r\n", "POST", "/send",
+       "transfer-encoding", "chunked", "ok");
     ok("HTTP/1.0", "GET /stats HTTP/1.0\r\nHost: h\r\n\r\n", "GET", "/stats", "host", "h", {}, false);
-    ok("HTTP/1.0 with Connection: keep-alive", "GET /stats HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET",
-        "/stats", "connection", "keep-alive", {}, true);
-    ok("Connection: close", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "GET", "/",
-        "connection", "close", {}, false);
-    ok("header names lower-cased, values trimmed", "GET / HTTP/1.1\r\nX-MiXeD-CaSe:   spaced out  \r\n\r\n",
-        "GET", "/", "x-mixed-case", "spaced out");
+    ok("HTTP/1.0 with Connection: keep-alive", "GET /stats HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/stats",
+       "connection", "keep-alive", {}, true);
+    ok("Connection: close", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "GET", "/", "connection", "close",
+       {}, false);
+    ok("header names lower-cased, values trimmed", "GET / HTTP/1.1\r\nX-MiXeD-CaSe:   spaced out  \r\n\r\n", "GET", "/",
+       "x-mixed-case", "spaced out");
     ok("empty header value", "GET / HTTP/1.1\r\nX-Empty:\r\nHost: h\r\n\r\n", "GET", "/", "x-empty", "");
-    ok("bare LF line ends", "GET /events HTTP/1.1\nHost: h\nAccept: text/event-stream\n\n", "GET", "/events",
-        "accept", "text/event-stream");
+    ok("bare LF line ends", "GET /events HTTP/1.1\nHost: h\nAccept: text/event-stream\n\n", "GET", "/events", "accept",
+       "text/event-stream");
     ok("bare LF line ends with a body", "POST /send HTTP/1.1\nContent-Length: 2\n\nhi", "POST", "/send",
-        "content-length", "2", "hi");
+       "content-length", "2", "hi");
 
     QTest::newRow("WebSocket upgrade request")
-        << WebSocketHead << State::Complete << 0 << QByteArray("GET") << QByteArray("/ws") << noKey
-        << QString() << QByteArray("sec-websocket-version") << QByteArray("13") << none << true << true
-        << true;
+            << WebSocketHead << State::Complete << 0 << QByteArray("GET") << QByteArray("/ws") << noKey << QString()
+            << QByteArray("sec-websocket-version") << QByteArray("13") << none << true << true << true;
     QTest::newRow("WebSocket upgrade with Connection: keep-alive, Upgrade")
-        << QByteArray(
-               "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n\r\n")
-        << State::Complete << 0 << QByteArray("GET") << QByteArray("/ws") << noKey << QString()
-        << QByteArray("upgrade") << QByteArray("WebSocket") << none << true << true << true;
+            << QByteArray(
+                       "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n\r\n")
+            << State::Complete << 0 << QByteArray("GET") << QByteArray("/ws") << noKey << QString()
+            << QByteArray("upgrade") << QByteArray("WebSocket") << none << true << true << true;
     QTest::newRow("upgrade to another protocol")
-        << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                      "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
-        << State::Complete << 0 << QByteArray("GET") << QByteArray("/") << noKey << QString()
-        << QByteArray("upgrade") << QByteArray("h2c") << none << true << true << false;
+            << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                          "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+            << State::Complete << 0 << QByteArray("GET") << QByteArray("/") << noKey << QString()
+            << QByteArray("upgrade") << QByteArray("h2c") << none << true << true << false;
     QTest::newRow("Upgrade without Connection: Upgrade is a plain request")
-        << QByteArray("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n") << State::Complete << 0
-        << QByteArray("GET") << QByteArray("/ws") << noKey << QString() << QByteArray("upgrade")
-        << QByteArray("websocket") << none << true << false << false;
+            << QByteArray("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n") << State::Complete << 0
+            << QByteArray("GET") << QByteArray("/ws") << noKey << QString() << QByteArray("upgrade")
+            << QByteArray("websocket") << none << true << false << false;
     QTest::newRow("upgrade request with a body ends after the body")
-        << QByteArray("POST /x HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: foo\r\n"
-                      "Content-Length: 5\r\n\r\nhello")
-        << State::Complete << 0 << QByteArray("POST") << QByteArray("/x") << noKey << QString()
-        << QByteArray("upgrade") << QByteArray("foo") << QByteArray("hello") << true << true << false;
+            << QByteArray("POST /x HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: foo\r\n"
+                          "Content-Length: 5\r\n\r\nhello")
+            << State::Complete << 0 << QByteArray("POST") << QByteArray("/x") << noKey << QString()
+            << QByteArray("upgrade") << QByteArray("foo") << QByteArray("hello") << true << true << false;
 
-    QTest::newRow("head still to come")
-        << QByteArray("GET / HTTP/1.1\r\nHost: h\r\n") << State::NeedMore << 0 << none << none << noKey
-        << QString() << none << none << none << true << false << false;
-    QTest::newRow("body still to come")
-        << QByteArray("POST /send HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc") << State::HeadComplete << 0
-        << QByteArray("POST") << QByteArray("/send") << noKey << QString() << QByteArray("content-length")
-        << QByteArray("10") << QByteArray("abc") << true << false << false;
+    QTest::newRow("head still to come") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\n") << State::NeedMore << 0 << none
+                                        << none << noKey << QString() << none << none << none << true << false << false;
+    QTest::newRow("body still to come") << QByteArray("POST /send HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+                                        << State::HeadComplete << 0 << QByteArray("POST") << QByteArray("/send")
+                                        << noKey << QString() << QByteArray("content-length") << QByteArray("10")
+                                        << QByteArray("abc") << true << false << false;
 
     // Limits (docs/protocol.md: request headers <= 16 KiB, body <= 64 KiB).
     ok("head of exactly 16384 bytes", headOfSize(16384), "GET", "/padded", "host", "example");
-    ok("head of exactly 16384 bytes, then a body", headOfSize(16384, "POST", "Content-Length: 3\r\n") + "abc",
-        "POST", "/padded", "content-length", "3", "abc");
+    ok("head of exactly 16384 bytes, then a body", headOfSize(16384, "POST", "Content-Length: 3\r\n") + "abc", "POST",
+       "/padded", "content-length", "3", "abc");
     error("head of 16385 bytes", headOfSize(16385), 431);
     error("unterminated head over the limit", "GET /" + QByteArray(17000, 'a'), 431);
     ok("Content-Length of exactly 64 KiB",
-        "POST /send HTTP/1.1\r\nContent-Length: 65536\r\n\r\n" + QByteArray(65536, 'b'), "POST", "/send",
-        "content-length", "65536", QByteArray(65536, 'b'));
+       "POST /send HTTP/1.1\r\nContent-Length: 65536\r\n\r\n" + QByteArray(65536, 'b'), "POST", "/send",
+       "content-length", "65536", QByteArray(65536, 'b'));
     error("Content-Length 65537", "POST /send HTTP/1.1\r\nContent-Length: 65537\r\n\r\n", 413);
-    error("Content-Length far over the limit", "POST /send HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
-        413);
+    error("Content-Length far over the limit", "POST /send HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", 413);
     error("chunked body over 64 KiB",
-        "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(QByteArray(65537, 'c'), 4096),
-        413);
+          "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(QByteArray(65537, 'c'), 4096), 413);
 
     // Framing that must not be guessed at (RFC 9112 §6.3).
     error("both Content-Length and Transfer-Encoding",
-        "POST /send HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: "
-        "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-        400);
+          "POST /send HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: "
+          "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+          400);
     error("both Transfer-Encoding and Content-Length",
-        "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: "
-        "5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-        400);
+          "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+          "5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+          400);
     error("two Content-Length headers, same value",
-        "POST /send HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400);
+          "POST /send HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400);
     error("two Content-Length headers, different values",
-        "POST /send HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nhello", 400);
+          "POST /send HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 3\r\n\r\nhello", 400);
     error("Content-Length not a number", "POST /send HTTP/1.1\r\nContent-Length: five\r\n\r\nhello", 400);
     error("negative Content-Length", "POST /send HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400);
-    error("Transfer-Encoding without chunked", "POST /send HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc",
-        400);
-    error("bad chunk size", "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
-        400);
+    error("Transfer-Encoding without chunked", "POST /send HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400);
+    error("bad chunk size", "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400);
 
     error("garbage request line", "HELLO THERE\r\n\r\n", 400);
     error("binary garbage", QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11), 400);
@@ -384,14 +372,13 @@ void tst_HttpRequestParser::pipelining_data()
     QTest::addColumn<QByteArray>("secondBody");
 
     QTest::newRow("two GETs") << QByteArray("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")
-                              << QByteArray("GET /b HTTP/1.1\r\nHost: h\r\n\r\n") << QByteArray("/b")
-                              << QByteArray();
+                              << QByteArray("GET /b HTTP/1.1\r\nHost: h\r\n\r\n") << QByteArray("/b") << QByteArray();
     QTest::newRow("POST then POST") << QByteArray("POST /send HTTP/1.1\r\nContent-Length: 3\r\n\r\none")
                                     << QByteArray("POST /again HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo")
                                     << QByteArray("/again") << QByteArray("two");
     QTest::newRow("chunked POST then GET")
-        << QByteArray("POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n")
-        << QByteArray("GET /b HTTP/1.1\r\n\r\n") << QByteArray("/b") << QByteArray();
+            << QByteArray("POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n")
+            << QByteArray("GET /b HTTP/1.1\r\n\r\n") << QByteArray("/b") << QByteArray();
     QTest::newRow("bare LF GETs") << QByteArray("GET /a HTTP/1.1\n\n") << QByteArray("GET /b HTTP/1.1\n\n")
                                   << QByteArray("/b") << QByteArray();
 }
@@ -494,8 +481,7 @@ void tst_HttpRequestParser::customLimits()
     const HttpRequestParser::Limits limits { 128, 8 };
     QString disagreement;
 
-    Outcome out
-        = parseEveryWay(headOfSize(128, "POST", "Content-Length: 8\r\n") + "12345678", &disagreement, limits);
+    Outcome out = parseEveryWay(headOfSize(128, "POST", "Content-Length: 8\r\n") + "12345678", &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Complete);
     QCOMPARE(out.request.body, QByteArray("12345678"));
@@ -510,16 +496,14 @@ void tst_HttpRequestParser::customLimits()
     QCOMPARE(out.state, State::Error);
     QCOMPARE(out.errorStatus, 413);
 
-    out = parseEveryWay(
-        "POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n4\r\n5678\r\n0\r\n\r\n",
-        &disagreement, limits);
+    out = parseEveryWay("POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n4\r\n5678\r\n0\r\n\r\n",
+                        &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Complete);
     QCOMPARE(out.request.body, QByteArray("12345678"));
 
-    out = parseEveryWay(
-        "POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n5\r\n56789\r\n0\r\n\r\n",
-        &disagreement, limits);
+    out = parseEveryWay("POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n5\r\n56789\r\n0\r\n\r\n",
+                        &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Error);
     QCOMPARE(out.errorStatus, 413);

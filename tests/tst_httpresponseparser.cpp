@@ -19,14 +19,10 @@ namespace rtlab {
 char *toString(HttpResponseParser::State state)
 {
     switch (state) {
-    case HttpResponseParser::State::NeedMore:
-        return qstrdup("NeedMore");
-    case HttpResponseParser::State::HeadComplete:
-        return qstrdup("HeadComplete");
-    case HttpResponseParser::State::Complete:
-        return qstrdup("Complete");
-    case HttpResponseParser::State::Error:
-        return qstrdup("Error");
+    case HttpResponseParser::State::NeedMore: return qstrdup("NeedMore");
+    case HttpResponseParser::State::HeadComplete: return qstrdup("HeadComplete");
+    case HttpResponseParser::State::Complete: return qstrdup("Complete");
+    case HttpResponseParser::State::Error: return qstrdup("Error");
     }
     return qstrdup("?");
 }
@@ -40,7 +36,7 @@ namespace {
 struct Outcome
 {
     State stateBeforeClose = State::NeedMore; // before finish()
-    State state = State::NeedMore; // after finish()
+    State state = State::NeedMore;            // after finish()
     QString errorString;
     int status = 0;
     Headers headers;
@@ -72,9 +68,8 @@ Outcome feedPieces(const QList<QByteArrayView> &pieces, bool headRequest)
             break;
         if (n != piece.size()) {
             // A parser in the middle of a response takes everything it is given.
-            out.problem = QStringLiteral("feed() took %1 of %2 bytes but the response is not over")
-                              .arg(n)
-                              .arg(piece.size());
+            out.problem =
+                    QStringLiteral("feed() took %1 of %2 bytes but the response is not over").arg(n).arg(piece.size());
             break;
         }
     }
@@ -101,10 +96,10 @@ QString difference(const Outcome &a, const Outcome &b)
         return {};
     if (a.stateBeforeClose != b.stateBeforeClose || a.state != b.state)
         return QStringLiteral("state %1/%2 vs %3/%4")
-            .arg(int(a.stateBeforeClose))
-            .arg(int(a.state))
-            .arg(int(b.stateBeforeClose))
-            .arg(int(b.state));
+                .arg(int(a.stateBeforeClose))
+                .arg(int(a.state))
+                .arg(int(b.stateBeforeClose))
+                .arg(int(b.state));
     if (a.errorString != b.errorString)
         return QStringLiteral("error \"%1\" vs \"%2\"").arg(a.errorString, b.errorString);
     if (a.status != b.status)
@@ -116,14 +111,14 @@ QString difference(const Outcome &a, const Outcome &b)
     if (a.body != b.body)
         return QStringLiteral("body differs (%1 vs %2 bytes)").arg(a.body.size()).arg(b.body.size());
     return QStringLiteral("bytes (consumed, head, body, framing) %1, %2, %3, %4 vs %5, %6, %7, %8")
-        .arg(a.consumed)
-        .arg(a.headBytes)
-        .arg(a.bodyBytes)
-        .arg(a.framingBytes)
-        .arg(b.consumed)
-        .arg(b.headBytes)
-        .arg(b.bodyBytes)
-        .arg(b.framingBytes);
+            .arg(a.consumed)
+            .arg(a.headBytes)
+            .arg(a.bodyBytes)
+            .arg(a.framingBytes)
+            .arg(b.consumed)
+            .arg(b.headBytes)
+            .arg(b.bodyBytes)
+            .arg(b.framingBytes);
 }
 
 // Parses raw whole, then in every two-piece split, then one byte at a time. Returns the
@@ -138,8 +133,7 @@ Outcome parseEveryWay(const QByteArray &raw, bool headRequest, QString *disagree
         return whole;
     }
     for (qsizetype cut = 0; cut <= raw.size(); ++cut) {
-        const QString diff
-            = difference(whole, feedPieces({ view.first(cut), view.sliced(cut) }, headRequest));
+        const QString diff = difference(whole, feedPieces({ view.first(cut), view.sliced(cut) }, headRequest));
         if (!diff.isEmpty()) {
             *disagreement = QStringLiteral("in two pieces, cut at byte %1: %2").arg(cut).arg(diff);
             return whole;
@@ -189,112 +183,107 @@ void tst_HttpResponseParser::parse_data()
 
     // A response that ends by itself: complete before the connection closes, no framing.
     auto complete = [](const char *name, const QByteArray &head, const QByteArray &body, int status,
-                        const Headers &headers, bool keepAlive = true, bool headRequest = false) {
-        QTest::newRow(name) << head << body << headRequest << State::Complete << State::Complete << status
-                            << headers << body << qint64(0) << keepAlive;
+                       const Headers &headers, bool keepAlive = true, bool headRequest = false) {
+        QTest::newRow(name) << head << body << headRequest << State::Complete << State::Complete << status << headers
+                            << body << qint64(0) << keepAlive;
     };
 
     complete("200 with Content-Length body",
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n", "hello world", 200,
-        { { "content-type", "text/plain" }, { "content-length", "11" } });
-    complete("202 JSON",
-        "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n",
-        "{\"id\":\"m-17\",\"queued\":true}", 202,
-        { { "content-type", "application/json" }, { "content-length", "27" } });
+             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n", "hello world", 200,
+             { { "content-type", "text/plain" }, { "content-length", "11" } });
+    complete("202 JSON", "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n",
+             "{\"id\":\"m-17\",\"queued\":true}", 202,
+             { { "content-type", "application/json" }, { "content-length", "27" } });
     complete("204 no body", "HTTP/1.1 204 No Content\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n", {}, 204,
-        { { "date", "Mon, 01 Jan 2024 00:00:00 GMT" } });
+             { { "date", "Mon, 01 Jan 2024 00:00:00 GMT" } });
     // §6.3 rule 1: a 304 never has a body, whether or not there is a Content-Length.
     complete("304", "HTTP/1.1 304 Not Modified\r\nETag: \"v42\"\r\n\r\n", {}, 304, { { "etag", "\"v42\"" } });
     complete("200 with Content-Length 0", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", {}, 200,
-        { { "content-length", "0" } });
+             { { "content-length", "0" } });
     complete("body with CRLFs and NULs", "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n",
-        QByteArray("a\r\n\r\n\0b\0", 8), 200, { { "content-length", "8" } });
+             QByteArray("a\r\n\r\n\0b\0", 8), 200, { { "content-length", "8" } });
     // §6.3 rule 1: the response to a HEAD request ends at the blank line; its Content-Length
     // describes the body a GET would have had.
-    complete("HEAD response", "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1234\r\n\r\n",
-        {}, 200, { { "content-type", "text/html" }, { "content-length", "1234" } }, true, true);
-    complete("HEAD response to a chunked resource", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-        {}, 200, { { "transfer-encoding", "chunked" } }, true, true);
+    complete("HEAD response", "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1234\r\n\r\n", {}, 200,
+             { { "content-type", "text/html" }, { "content-length", "1234" } }, true, true);
+    complete("HEAD response to a chunked resource", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", {}, 200,
+             { { "transfer-encoding", "chunked" } }, true, true);
     // §9.3: "close" ends persistence; HTTP/1.0 persists only with "keep-alive".
-    complete("Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n", "ok",
-        200, { { "connection", "close" }, { "content-length", "2" } }, false);
-    complete("HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n", "ok", 200,
-        { { "content-length", "2" } }, false);
+    complete("Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n", "ok", 200,
+             { { "connection", "close" }, { "content-length", "2" } }, false);
+    complete("HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n", "ok", 200, { { "content-length", "2" } },
+             false);
     complete("HTTP/1.0 with Connection: keep-alive",
-        "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n", "ok", 200,
-        { { "connection", "keep-alive" }, { "content-length", "2" } }, true);
+             "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n", "ok", 200,
+             { { "connection", "keep-alive" }, { "content-length", "2" } }, true);
     complete("header names lower-cased, values trimmed",
-        "HTTP/1.1 200 OK\r\nX-MiXeD-CaSe:   spaced out \t \r\nCONTENT-LENGTH:2\r\nX-Empty:\r\n\r\n", "ok",
-        200, { { "x-mixed-case", "spaced out" }, { "content-length", "2" }, { "x-empty", "" } });
+             "HTTP/1.1 200 OK\r\nX-MiXeD-CaSe:   spaced out \t \r\nCONTENT-LENGTH:2\r\nX-Empty:\r\n\r\n", "ok", 200,
+             { { "x-mixed-case", "spaced out" }, { "content-length", "2" }, { "x-empty", "" } });
     complete("empty header value between two others",
-        "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-Empty:\r\nX-B:  \r\nContent-Length: 0\r\n\r\n", {}, 200,
-        { { "x-a", "1" }, { "x-empty", "" }, { "x-b", "" }, { "content-length", "0" } });
+             "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-Empty:\r\nX-B:  \r\nContent-Length: 0\r\n\r\n", {}, 200,
+             { { "x-a", "1" }, { "x-empty", "" }, { "x-b", "" }, { "content-length", "0" } });
     complete("repeated headers kept in order",
-        "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n", {}, 200,
-        { { "set-cookie", "a=1" }, { "set-cookie", "b=2" }, { "content-length", "0" } });
+             "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n", {}, 200,
+             { { "set-cookie", "a=1" }, { "set-cookie", "b=2" }, { "content-length", "0" } });
     complete("reason phrase is optional", "HTTP/1.1 200 \r\nContent-Length: 1\r\n\r\n", "x", 200,
-        { { "content-length", "1" } });
-    complete("bare LF line ends", "HTTP/1.1 200 OK\nContent-Length: 2\n\n", "ok", 200,
-        { { "content-length", "2" } });
+             { { "content-length", "1" } });
+    complete("bare LF line ends", "HTTP/1.1 200 OK\nContent-Length: 2\n\n", "ok", 200, { { "content-length", "2" } });
 
     // §7.1: chunk-size [ext] CRLF, data CRLF, ..., last-chunk "0" CRLF, trailer, CRLF. The framing
     // is every byte of that except the data.
     QTest::newRow("chunked body") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-                                  << QByteArray("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") << false
-                                  << State::Complete << State::Complete << 200
-                                  << Headers { { "transfer-encoding", "chunked" } }
+                                  << QByteArray("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") << false << State::Complete
+                                  << State::Complete << 200 << Headers { { "transfer-encoding", "chunked" } }
                                   << QByteArray("hello world") << qint64(3 + 2 + 3 + 2 + 5) << true;
     QTest::newRow("chunked body, hex sizes of two digits")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-        << QByteArray("1a\r\nabcdefghijklmnopqrstuvwxyz\r\nA\r\n0123456789\r\n0\r\n\r\n") << false
-        << State::Complete << State::Complete << 200 << Headers { { "transfer-encoding", "chunked" } }
-        << QByteArray("abcdefghijklmnopqrstuvwxyz0123456789") << qint64(4 + 2 + 3 + 2 + 5) << true;
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            << QByteArray("1a\r\nabcdefghijklmnopqrstuvwxyz\r\nA\r\n0123456789\r\n0\r\n\r\n") << false
+            << State::Complete << State::Complete << 200 << Headers { { "transfer-encoding", "chunked" } }
+            << QByteArray("abcdefghijklmnopqrstuvwxyz0123456789") << qint64(4 + 2 + 3 + 2 + 5) << true;
     QTest::newRow("chunked body with CRLFs inside a chunk")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-        << QByteArray("4\r\n\r\n\r\n\r\n0\r\n\r\n") << false << State::Complete << State::Complete << 200
-        << Headers { { "transfer-encoding", "chunked" } } << QByteArray("\r\n\r\n") << qint64(3 + 2 + 5)
-        << true;
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            << QByteArray("4\r\n\r\n\r\n\r\n0\r\n\r\n") << false << State::Complete << State::Complete << 200
+            << Headers { { "transfer-encoding", "chunked" } } << QByteArray("\r\n\r\n") << qint64(3 + 2 + 5) << true;
     QTest::newRow("chunked body with an extension and a trailer")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-        << QByteArray("3;name=value\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n") << false << State::Complete
-        << State::Complete << 200 << Headers { { "transfer-encoding", "chunked" } } << QByteArray("abc")
-        << qint64(14 + 2 + 3 + 14 + 2) << true;
-    QTest::newRow("chunked, no chunks")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << QByteArray("0\r\n\r\n")
-        << false << State::Complete << State::Complete << 200
-        << Headers { { "transfer-encoding", "chunked" } } << QByteArray() << qint64(5) << true;
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            << QByteArray("3;name=value\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n") << false << State::Complete
+            << State::Complete << 200 << Headers { { "transfer-encoding", "chunked" } } << QByteArray("abc")
+            << qint64(14 + 2 + 3 + 14 + 2) << true;
+    QTest::newRow("chunked, no chunks") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                        << QByteArray("0\r\n\r\n") << false << State::Complete << State::Complete << 200
+                                        << Headers { { "transfer-encoding", "chunked" } } << QByteArray() << qint64(5)
+                                        << true;
 
     // §6.3 rule 8: no Content-Length and not chunked, the body runs until the connection closes.
     QTest::newRow("close-delimited body")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
-        << QByteArray("streamed until\r\n\r\nthe close") << false << State::HeadComplete << State::Complete
-        << 200 << Headers { { "content-type", "text/plain" } }
-        << QByteArray("streamed until\r\n\r\nthe close") << qint64(0) << false;
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+            << QByteArray("streamed until\r\n\r\nthe close") << false << State::HeadComplete << State::Complete << 200
+            << Headers { { "content-type", "text/plain" } } << QByteArray("streamed until\r\n\r\nthe close")
+            << qint64(0) << false;
     QTest::newRow("close-delimited, empty body")
-        << QByteArray("HTTP/1.1 200 OK\r\n\r\n") << QByteArray() << false << State::HeadComplete
-        << State::Complete << 200 << Headers {} << QByteArray() << qint64(0) << false;
+            << QByteArray("HTTP/1.1 200 OK\r\n\r\n") << QByteArray() << false << State::HeadComplete << State::Complete
+            << 200 << Headers {} << QByteArray() << qint64(0) << false;
 
     // Cut short by the close: §8 "incomplete message".
     QTest::newRow("closed in the middle of a Content-Length body")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n") << QByteArray("abc") << false
-        << State::HeadComplete << State::Error << 200 << Headers { { "content-length", "10" } }
-        << QByteArray("abc") << qint64(0) << true;
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n") << QByteArray("abc") << false
+            << State::HeadComplete << State::Error << 200 << Headers { { "content-length", "10" } } << QByteArray("abc")
+            << qint64(0) << true;
     QTest::newRow("closed in the middle of a chunk")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << QByteArray("5\r\nhel")
-        << false << State::HeadComplete << State::Error << 200
-        << Headers { { "transfer-encoding", "chunked" } } << QByteArray("hel") << qint64(3) << true;
+            << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << QByteArray("5\r\nhel") << false
+            << State::HeadComplete << State::Error << 200 << Headers { { "transfer-encoding", "chunked" } }
+            << QByteArray("hel") << qint64(3) << true;
     QTest::newRow("closed in the middle of the head")
-        << QByteArray() << QByteArray("HTTP/1.1 200 OK\r\nContent-Le") << false << State::NeedMore
-        << State::Error << 0 << Headers {} << QByteArray() << NotChecked << true;
-    QTest::newRow("closed before any byte")
-        << QByteArray() << QByteArray() << false << State::NeedMore << State::Error << 0 << Headers {}
-        << QByteArray() << qint64(0) << true;
+            << QByteArray() << QByteArray("HTTP/1.1 200 OK\r\nContent-Le") << false << State::NeedMore << State::Error
+            << 0 << Headers {} << QByteArray() << NotChecked << true;
+    QTest::newRow("closed before any byte") << QByteArray() << QByteArray() << false << State::NeedMore << State::Error
+                                            << 0 << Headers {} << QByteArray() << qint64(0) << true;
 
     // Not a response at all, or broken framing: an error, whatever came before.
     // Status -1: only the error is checked; how far such input got is nobody's business.
     auto error = [](const char *name, const QByteArray &raw) {
-        QTest::newRow(name) << QByteArray() << raw << false << State::Error << State::Error << -1
-                            << Headers {} << QByteArray() << NotChecked << true;
+        QTest::newRow(name) << QByteArray() << raw << false << State::Error << State::Error << -1 << Headers {}
+                            << QByteArray() << NotChecked << true;
     };
     error("garbage", "garbage\r\n\r\n");
     error("binary garbage", QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
@@ -357,29 +346,29 @@ void tst_HttpResponseParser::pipelining_data()
     QTest::addColumn<QByteArray>("secondBody");
 
     QTest::newRow("two Content-Length responses")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none") << false
-        << QByteArray("HTTP/1.1 202 Accepted\r\nContent-Length: 3\r\n\r\ntwo") << 202 << QByteArray("two");
-    QTest::newRow("chunked then 204")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n") << false
-        << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << 204 << QByteArray();
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none") << false
+            << QByteArray("HTTP/1.1 202 Accepted\r\nContent-Length: 3\r\n\r\ntwo") << 202 << QByteArray("two");
+    QTest::newRow("chunked then 204") << QByteArray(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n")
+                                      << false << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << 204 << QByteArray();
     QTest::newRow("204 then a body") << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << false
                                      << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200
                                      << QByteArray("ok");
     QTest::newRow("304 with a Content-Length, then a body")
-        << QByteArray("HTTP/1.1 304 Not Modified\r\nContent-Length: 42\r\n\r\n") << false
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200 << QByteArray("ok");
+            << QByteArray("HTTP/1.1 304 Not Modified\r\nContent-Length: 42\r\n\r\n") << false
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200 << QByteArray("ok");
     QTest::newRow("204 with a Content-Length, then a body")
-        << QByteArray("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n") << false
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200 << QByteArray("ok");
-    QTest::newRow("304 then a body") << QByteArray("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
-                                     << false << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                                     << 200 << QByteArray("ok");
+            << QByteArray("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n") << false
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200 << QByteArray("ok");
+    QTest::newRow("304 then a body") << QByteArray("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n") << false
+                                     << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200
+                                     << QByteArray("ok");
     QTest::newRow("HEAD response then a body")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n") << true
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << 200 << QByteArray("hello");
-    QTest::newRow("bare LF responses")
-        << QByteArray("HTTP/1.1 200 OK\nContent-Length: 1\n\na") << false
-        << QByteArray("HTTP/1.1 201 Created\nContent-Length: 1\n\nb") << 201 << QByteArray("b");
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n") << true
+            << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << 200 << QByteArray("hello");
+    QTest::newRow("bare LF responses") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 1\n\na") << false
+                                       << QByteArray("HTTP/1.1 201 Created\nContent-Length: 1\n\nb") << 201
+                                       << QByteArray("b");
 }
 
 void tst_HttpResponseParser::pipelining()
@@ -420,8 +409,7 @@ void tst_HttpResponseParser::headBytesKnownWhenTheHeadEnds_data()
     QTest::newRow("CRLF head") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
     QTest::newRow("bare LF head") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 5\n\n");
     QTest::newRow("chunked head") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-    QTest::newRow("close-delimited head")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+    QTest::newRow("close-delimited head") << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
 }
 
 void tst_HttpResponseParser::headBytesKnownWhenTheHeadEnds()

@@ -550,7 +550,10 @@ void tst_ImpairmentRelay::autoCountsRefusalsNotOutages()
     // Upgrades pass again: Auto climbs back.
     relay.setSettings({});
     QVERIFY(QTest::qWaitFor(
-            [&] { return client.activeTransport() == TransportKind::WebSocket && client.state() == ClientTransport::State::Open; },
+            [&] {
+                return client.activeTransport() == TransportKind::WebSocket
+                        && client.state() == ClientTransport::State::Open;
+            },
             WaitMs));
 
     // Now an outage: the network is down for a while. Nothing is blocked, nothing falls back.
@@ -561,7 +564,10 @@ void tst_ImpairmentRelay::autoCountsRefusalsNotOutages()
     QVERIFY(client.state() != ClientTransport::State::Open || !relay.isDown());
     QVERIFY(QTest::qWaitFor([&] { return !relay.isDown(); }, WaitMs));
     QVERIFY(QTest::qWaitFor(
-            [&] { return client.activeTransport() == TransportKind::WebSocket && client.state() == ClientTransport::State::Open; },
+            [&] {
+                return client.activeTransport() == TransportKind::WebSocket
+                        && client.state() == ClientTransport::State::Open;
+            },
             WaitMs));
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 1); // still only the one for the refusals
     for (const ConnectionEvent &e : rec.events.mid(before))

@@ -1,8 +1,8 @@
 // The lab without its widgets: the claims' measurements against the server's own figures, the
 // faults through the relay, the idle-cost meter with a small N, and the byte ledger.
 #include "appcontroller.h"
-#include "labcontroller.h"
 #include "impairmentrelay.h"
+#include "labcontroller.h"
 #include "testsupport.h"
 
 #include <QSettings>
@@ -275,9 +275,12 @@ void tst_Lab::blockedUpgradesFallBack()
     QVERIFY(m_lab->startLesson(QStringLiteral("ws-blocked")));
     QVERIFY(QTest::qWaitFor([&] { return m_lab->lessons()->state() == LessonRunner::State::Running; }, 2 * WaitMs));
     QCOMPARE(m_app->mode(), RealtimeClient::Mode::Auto);
-    QVERIFY(QTest::qWaitFor([&] { return m_app->client()->activeTransport() == TransportKind::Sse
-                                                 && m_app->client()->state() == ClientTransport::State::Open; },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_app->client()->activeTransport() == TransportKind::Sse
+                        && m_app->client()->state() == ClientTransport::State::Open;
+            },
+            WaitMs));
     QVERIFY(m_app->relay()->counters().refusedUpgrades >= 1);
     // On the WebSocket lifeline only: the relay knows an upgrade is a WebSocket's.
     QVERIFY(QTest::qWaitFor(
@@ -364,8 +367,11 @@ void tst_Lab::idleCostSeriesPointsTheWayTheClaimsSay()
     QCOMPARE(lp.value(QLatin1String("holdMs")).toInteger(), 1000);
     QVERIFY(lp.value(QLatin1String("conditions")).toString().contains(QStringLiteral("hold 1 s")));
     QVERIFY(lp.value(QLatin1String("requestsPerSecPerClient")).toDouble() > 0);
-    QVERIFY(lp.value(QLatin1String("notes")).toVariant().toStringList().join(u' ').contains(
-            QStringLiteral("As the claim says")));
+    QVERIFY(lp.value(QLatin1String("notes"))
+                    .toVariant()
+                    .toStringList()
+                    .join(u' ')
+                    .contains(QStringLiteral("As the claim says")));
     QCOMPARE(ws.value(QLatin1String("requestsPerSecPerClient")).toDouble(-1), 0.0);
     QVERIFY(ws.value(QLatin1String("heartbeats")).toInteger() > 0);
     QVERIFY(ws.value(QLatin1String("bytesPerSecPerClient")).toDouble()

@@ -297,9 +297,9 @@ void tst_LatencyStats::clockOffsetSmallestRoundTripWins_data()
     // says the offset is 14900.
     QTest::addColumn<QList<qint64>>("trips");
 
-    const QList<qint64> slow { 0, 10'000, 1'000 }; // rtt 1000, offset 9500
+    const QList<qint64> slow { 0, 10'000, 1'000 };     // rtt 1000, offset 9500
     const QList<qint64> best { 5'000, 20'000, 5'200 }; // rtt 200, offset 14900
-    const QList<qint64> slower { 10'000, 0, 12'000 }; // rtt 2000, offset -11000
+    const QList<qint64> slower { 10'000, 0, 12'000 };  // rtt 2000, offset -11000
     QTest::newRow("best first") << best + slow + slower;
     QTest::newRow("best in the middle") << slow + best + slower;
     QTest::newRow("best last") << slower + slow + best;

@@ -49,15 +49,26 @@ int tst_Lessons::run(const QStringList &args, QByteArray *out, int timeoutMs)
 static const QStringList &expectedLessons()
 {
     static const QStringList ids {
-        QStringLiteral("lp-simple"),        QStringLiteral("lp-fallback"),
+        QStringLiteral("lp-simple"),
+        QStringLiteral("lp-fallback"),
         QStringLiteral("lp-vs-polling"),
         QStringLiteral("lp-resource"),
-        QStringLiteral("lp-hold-timeouts"), QStringLiteral("lp-latency"),        QStringLiteral("ws-low-overhead"),
-        QStringLiteral("ws-bidirectional"), QStringLiteral("ws-many-connections"), QStringLiteral("ws-complex"),
+        QStringLiteral("lp-hold-timeouts"),
+        QStringLiteral("lp-latency"),
+        QStringLiteral("ws-low-overhead"),
+        QStringLiteral("ws-bidirectional"),
+        QStringLiteral("ws-many-connections"),
+        QStringLiteral("ws-complex"),
         QStringLiteral("ws-blocked"),
-        QStringLiteral("ws-security"),      QStringLiteral("sse-efficient"),     QStringLiteral("sse-plain-http"),
-        QStringLiteral("sse-server-loop"),  QStringLiteral("sse-one-way"),       QStringLiteral("sse-connection-limit"),
-        QStringLiteral("sse-reconnect"),    QStringLiteral("proxy-idle-kill"),   QStringLiteral("server-restart"),
+        QStringLiteral("ws-security"),
+        QStringLiteral("sse-efficient"),
+        QStringLiteral("sse-plain-http"),
+        QStringLiteral("sse-server-loop"),
+        QStringLiteral("sse-one-way"),
+        QStringLiteral("sse-connection-limit"),
+        QStringLiteral("sse-reconnect"),
+        QStringLiteral("proxy-idle-kill"),
+        QStringLiteral("server-restart"),
     };
     return ids;
 }
@@ -79,12 +90,12 @@ void tst_Lessons::badArgumentsExitTwo_data()
     QTest::newRow("unknown lesson") << QStringList { QStringLiteral("--lesson"), QStringLiteral("no-such"),
                                                      QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
     QTest::newRow("no export file") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple") };
-    QTest::newRow("duration too short") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple"),
+    QTest::newRow("duration too short") << QStringList { QStringLiteral("--lesson"),   QStringLiteral("lp-simple"),
                                                          QStringLiteral("--duration"), QStringLiteral("2"),
-                                                         QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
-    QTest::newRow("duration not a number") << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple"),
-                                                            QStringLiteral("--duration"), QStringLiteral("ten"),
-                                                            QStringLiteral("--export"), QStringLiteral("/tmp/x.json") };
+                                                         QStringLiteral("--export"),   QStringLiteral("/tmp/x.json") };
+    QTest::newRow("duration not a number")
+            << QStringList { QStringLiteral("--lesson"), QStringLiteral("lp-simple"), QStringLiteral("--duration"),
+                             QStringLiteral("ten"),      QStringLiteral("--export"),  QStringLiteral("/tmp/x.json") };
     QTest::newRow("unknown option") << QStringList { QStringLiteral("--list-lessons"), QStringLiteral("--frobnicate") };
 }
 
@@ -112,123 +123,151 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
         return lane(lanes, key).value(QLatin1String("bytesPerMessage")).toDouble();
     };
 
-    QTest::newRow("lp-simple") << QStringLiteral("lp-simple") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "messages") > 0);
-        QVERIFY(num(m, "httpRequests") >= num(m, "messages") / 2);
-    });
-    QTest::newRow("lp-fallback") << QStringLiteral("lp-fallback") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "refusedUpgrades") > 0);
-        QVERIFY(num(m, "refusedStreams") > 0);
-        QCOMPARE(m.value(QLatin1String("chatTransport")).toString(), QStringLiteral("lp"));
-        QVERIFY(num(m, "messagesAfterFallback") > 0);
-    });
+    QTest::newRow("lp-simple") << QStringLiteral("lp-simple") << true
+                               << Check([](const QJsonObject &m, const QJsonObject &) {
+                                      QVERIFY(num(m, "messages") > 0);
+                                      QVERIFY(num(m, "httpRequests") >= num(m, "messages") / 2);
+                                  });
+    QTest::newRow("lp-fallback") << QStringLiteral("lp-fallback") << true
+                                 << Check([](const QJsonObject &m, const QJsonObject &) {
+                                        QVERIFY(num(m, "refusedUpgrades") > 0);
+                                        QVERIFY(num(m, "refusedStreams") > 0);
+                                        QCOMPARE(m.value(QLatin1String("chatTransport")).toString(),
+                                                 QStringLiteral("lp"));
+                                        QVERIFY(num(m, "messagesAfterFallback") > 0);
+                                    });
     // Latency is exported, not asserted (see the top); the requests per message are counts.
-    QTest::newRow("lp-vs-polling") << QStringLiteral("lp-vs-polling") << false << Check([](const QJsonObject &m, const QJsonObject &) {
-        QCOMPARE(num(m, "pollIntervalMs"), 1000);
-        QVERIFY(num(m, "messagesLp") > 0 && num(m, "messagesPoll") > 0);
-        QVERIFY(num(m, "idlePolls") > 0);
-        QVERIFY(m.value(QLatin1String("requestsPerMessageLp")).toDouble()
-                < m.value(QLatin1String("requestsPerMessagePoll")).toDouble());
-        for (const char *key : { "p50MsLp", "p95MsLp", "p50MsPoll", "p95MsPoll" })
-            QVERIFY2(m.contains(QLatin1String(key)), key);
-    });
-    QTest::newRow("lp-resource") << QStringLiteral("lp-resource") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecSse")).toDouble());
-        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble() > m.value(QLatin1String("requestsPerSecWs")).toDouble());
-        QVERIFY(m.value(QLatin1String("idleLp_requestsPerSecPerClient")).toDouble()
-                > m.value(QLatin1String("idleWs_requestsPerSecPerClient")).toDouble());
-    });
-    QTest::newRow("lp-hold-timeouts") << QStringLiteral("lp-hold-timeouts") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "holdTimeouts") > 0);
-        QVERIFY(num(m, "httpRequests") > num(m, "messages"));
-    });
-    QTest::newRow("lp-latency") << QStringLiteral("lp-latency") << false << Check([](const QJsonObject &m, const QJsonObject &) {
-        QCOMPARE(num(m, "addedLatencyMsEachWay"), 50);
-        QVERIFY(m.contains(QLatin1String("p50MsLp")) && m.contains(QLatin1String("p50MsWs")));
-    });
-    QTest::newRow("ws-low-overhead") << QStringLiteral("ws-low-overhead") << true << Check([bytes](const QJsonObject &, const QJsonObject &l) {
-        QVERIFY(bytes(l, "ws") > 0);
-        QVERIFY(bytes(l, "ws") < bytes(l, "sse"));
-        QVERIFY(bytes(l, "sse") < bytes(l, "lp"));
-    });
-    QTest::newRow("ws-bidirectional") << QStringLiteral("ws-bidirectional") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "publishes_ws") > 0);
-        QCOMPARE(num(m, "postRequests_ws"), 0);
-        QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
-        QCOMPARE(num(m, "postRequests_lp"), num(m, "publishes_lp"));
-        QVERIFY(num(m, "publishes_sse") > 0 && num(m, "publishes_lp") > 0);
-    });
-    QTest::newRow("ws-many-connections") << QStringLiteral("ws-many-connections") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "clients") > 0);
-        QVERIFY(m.value(QLatin1String("fdsPerClient")).toDouble() >= 0.9);
-    });
-    QTest::newRow("ws-complex") << QStringLiteral("ws-complex") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        // The handshake: the accept is SHA-1 of the key and RFC 6455's GUID, in base64.
-        QVERIFY(num(m, "upgrades") >= 1);
-        QCOMPARE(num(m, "acceptsVerified"), num(m, "upgrades"));
-        const QByteArray key = m.value(QLatin1String("handshakeKey")).toString().toLatin1();
-        QCOMPARE(key.size(), 24);
-        QCOMPARE(m.value(QLatin1String("handshakeAccept")).toString().toLatin1(),
-                 QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", QCryptographicHash::Sha1).toBase64());
-        // Masking: every frame we sent (a publish, pongs, a close at least), none of the server's.
-        QVERIFY(num(m, "clientFrames") >= 3);
-        QCOMPARE(num(m, "maskedClientFrames"), num(m, "clientFrames"));
-        QVERIFY(num(m, "distinctMaskKeys") >= num(m, "clientFrames") - 1);
-        QVERIFY(!m.value(QLatin1String("maskKeys")).toArray().isEmpty());
-        QVERIFY(num(m, "serverFrames") > 0);
-        QCOMPARE(num(m, "maskedServerFrames"), 0);
-        QVERIFY(num(m, "pingPongPairs") >= 1);
-        // The close handshake: ours (1000) and the server's answer.
-        const QJsonArray codes = m.value(QLatin1String("closeCodes")).toArray();
-        QVERIFY(codes.size() >= 2);
-        QVERIFY(codes.contains(1000));
-        // Header lengths: the server's 2-byte headers, ours 4 bytes longer for the mask key.
-        const QJsonArray lengths = m.value(QLatin1String("frameHeaderLengths")).toArray();
-        QVERIFY(lengths.contains(2) && lengths.contains(6));
-        QCOMPARE(num(m, "frames_lp_sse"), 0);
-        QVERIFY(num(m, "plainHttpRequests_lp") > 0 && num(m, "plainHttpRequests_sse") > 0);
-    });
-    QTest::newRow("ws-blocked") << QStringLiteral("ws-blocked") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "refusedUpgrades") > 0);
-        QCOMPARE(m.value(QLatin1String("chatTransport")).toString(), QStringLiteral("sse"));
-    });
-    QTest::newRow("ws-security") << QStringLiteral("ws-security") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QCOMPARE(num(m, "tried"), 3);
-        QCOMPARE(num(m, "refused"), 3);
-        QCOMPARE(num(m, "accepted"), 0);
-    });
-    QTest::newRow("sse-efficient") << QStringLiteral("sse-efficient") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "heartbeats") > 0);
-        QCOMPARE(num(m, "payloadBytes"), 0);
-    });
-    QTest::newRow("sse-plain-http") << QStringLiteral("sse-plain-http") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "messages") > 0);
-        QCOMPARE(num(m, "gaps"), 0);
-    });
-    QTest::newRow("sse-server-loop") << QStringLiteral("sse-server-loop") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "messages") > 0);
-        QCOMPARE(num(m, "streamRequests"), 1 + num(m, "reconnects"));
-    });
-    QTest::newRow("sse-one-way") << QStringLiteral("sse-one-way") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "publishes_sse") > 0);
-        QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
-    });
-    QTest::newRow("sse-connection-limit") << QStringLiteral("sse-connection-limit") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QCOMPARE(num(m, "streamsTried"), 7);
-        QCOMPARE(num(m, "streamsOpened"), 6);
-    });
-    QTest::newRow("sse-reconnect") << QStringLiteral("sse-reconnect") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "reconnects") > 0);
-        QCOMPARE(num(m, "gaps"), 0);
-    });
-    QTest::newRow("proxy-idle-kill") << QStringLiteral("proxy-idle-kill") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "idleKills") > 0);
-        QCOMPARE(num(m, "gaps"), 0);
-    });
-    QTest::newRow("server-restart") << QStringLiteral("server-restart") << true << Check([](const QJsonObject &m, const QJsonObject &) {
-        QVERIFY(num(m, "resets_lp") > 0 && num(m, "resets_sse") > 0 && num(m, "resets_ws") > 0);
-        QCOMPARE(num(m, "gaps"), 0);
-    });
+    QTest::newRow("lp-vs-polling") << QStringLiteral("lp-vs-polling") << false
+                                   << Check([](const QJsonObject &m, const QJsonObject &) {
+                                          QCOMPARE(num(m, "pollIntervalMs"), 1000);
+                                          QVERIFY(num(m, "messagesLp") > 0 && num(m, "messagesPoll") > 0);
+                                          QVERIFY(num(m, "idlePolls") > 0);
+                                          QVERIFY(m.value(QLatin1String("requestsPerMessageLp")).toDouble()
+                                                  < m.value(QLatin1String("requestsPerMessagePoll")).toDouble());
+                                          for (const char *key : { "p50MsLp", "p95MsLp", "p50MsPoll", "p95MsPoll" })
+                                              QVERIFY2(m.contains(QLatin1String(key)), key);
+                                      });
+    QTest::newRow("lp-resource") << QStringLiteral("lp-resource") << true
+                                 << Check([](const QJsonObject &m, const QJsonObject &) {
+                                        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble()
+                                                > m.value(QLatin1String("requestsPerSecSse")).toDouble());
+                                        QVERIFY(m.value(QLatin1String("requestsPerSecLp")).toDouble()
+                                                > m.value(QLatin1String("requestsPerSecWs")).toDouble());
+                                        QVERIFY(m.value(QLatin1String("idleLp_requestsPerSecPerClient")).toDouble()
+                                                > m.value(QLatin1String("idleWs_requestsPerSecPerClient")).toDouble());
+                                    });
+    QTest::newRow("lp-hold-timeouts") << QStringLiteral("lp-hold-timeouts") << true
+                                      << Check([](const QJsonObject &m, const QJsonObject &) {
+                                             QVERIFY(num(m, "holdTimeouts") > 0);
+                                             QVERIFY(num(m, "httpRequests") > num(m, "messages"));
+                                         });
+    QTest::newRow("lp-latency") << QStringLiteral("lp-latency") << false
+                                << Check([](const QJsonObject &m, const QJsonObject &) {
+                                       QCOMPARE(num(m, "addedLatencyMsEachWay"), 50);
+                                       QVERIFY(m.contains(QLatin1String("p50MsLp"))
+                                               && m.contains(QLatin1String("p50MsWs")));
+                                   });
+    QTest::newRow("ws-low-overhead") << QStringLiteral("ws-low-overhead") << true
+                                     << Check([bytes](const QJsonObject &, const QJsonObject &l) {
+                                            QVERIFY(bytes(l, "ws") > 0);
+                                            QVERIFY(bytes(l, "ws") < bytes(l, "sse"));
+                                            QVERIFY(bytes(l, "sse") < bytes(l, "lp"));
+                                        });
+    QTest::newRow("ws-bidirectional") << QStringLiteral("ws-bidirectional") << true
+                                      << Check([](const QJsonObject &m, const QJsonObject &) {
+                                             QVERIFY(num(m, "publishes_ws") > 0);
+                                             QCOMPARE(num(m, "postRequests_ws"), 0);
+                                             QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
+                                             QCOMPARE(num(m, "postRequests_lp"), num(m, "publishes_lp"));
+                                             QVERIFY(num(m, "publishes_sse") > 0 && num(m, "publishes_lp") > 0);
+                                         });
+    QTest::newRow("ws-many-connections") << QStringLiteral("ws-many-connections") << true
+                                         << Check([](const QJsonObject &m, const QJsonObject &) {
+                                                QVERIFY(num(m, "clients") > 0);
+                                                QVERIFY(m.value(QLatin1String("fdsPerClient")).toDouble() >= 0.9);
+                                            });
+    QTest::newRow("ws-complex")
+            << QStringLiteral("ws-complex") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+                   // The handshake: the accept is SHA-1 of the key and RFC 6455's GUID, in base64.
+                   QVERIFY(num(m, "upgrades") >= 1);
+                   QCOMPARE(num(m, "acceptsVerified"), num(m, "upgrades"));
+                   const QByteArray key = m.value(QLatin1String("handshakeKey")).toString().toLatin1();
+                   QCOMPARE(key.size(), 24);
+                   QCOMPARE(m.value(QLatin1String("handshakeAccept")).toString().toLatin1(),
+                            QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                                     QCryptographicHash::Sha1)
+                                    .toBase64());
+                   // Masking: every frame we sent (a publish, pongs, a close at least), none of the server's.
+                   QVERIFY(num(m, "clientFrames") >= 3);
+                   QCOMPARE(num(m, "maskedClientFrames"), num(m, "clientFrames"));
+                   QVERIFY(num(m, "distinctMaskKeys") >= num(m, "clientFrames") - 1);
+                   QVERIFY(!m.value(QLatin1String("maskKeys")).toArray().isEmpty());
+                   QVERIFY(num(m, "serverFrames") > 0);
+                   QCOMPARE(num(m, "maskedServerFrames"), 0);
+                   QVERIFY(num(m, "pingPongPairs") >= 1);
+                   // The close handshake: ours (1000) and the server's answer.
+                   const QJsonArray codes = m.value(QLatin1String("closeCodes")).toArray();
+                   QVERIFY(codes.size() >= 2);
+                   QVERIFY(codes.contains(1000));
+                   // Header lengths: the server's 2-byte headers, ours 4 bytes longer for the mask key.
+                   const QJsonArray lengths = m.value(QLatin1String("frameHeaderLengths")).toArray();
+                   QVERIFY(lengths.contains(2) && lengths.contains(6));
+                   QCOMPARE(num(m, "frames_lp_sse"), 0);
+                   QVERIFY(num(m, "plainHttpRequests_lp") > 0 && num(m, "plainHttpRequests_sse") > 0);
+               });
+    QTest::newRow("ws-blocked") << QStringLiteral("ws-blocked") << true
+                                << Check([](const QJsonObject &m, const QJsonObject &) {
+                                       QVERIFY(num(m, "refusedUpgrades") > 0);
+                                       QCOMPARE(m.value(QLatin1String("chatTransport")).toString(),
+                                                QStringLiteral("sse"));
+                                   });
+    QTest::newRow("ws-security") << QStringLiteral("ws-security") << true
+                                 << Check([](const QJsonObject &m, const QJsonObject &) {
+                                        QCOMPARE(num(m, "tried"), 3);
+                                        QCOMPARE(num(m, "refused"), 3);
+                                        QCOMPARE(num(m, "accepted"), 0);
+                                    });
+    QTest::newRow("sse-efficient") << QStringLiteral("sse-efficient") << true
+                                   << Check([](const QJsonObject &m, const QJsonObject &) {
+                                          QVERIFY(num(m, "heartbeats") > 0);
+                                          QCOMPARE(num(m, "payloadBytes"), 0);
+                                      });
+    QTest::newRow("sse-plain-http") << QStringLiteral("sse-plain-http") << true
+                                    << Check([](const QJsonObject &m, const QJsonObject &) {
+                                           QVERIFY(num(m, "messages") > 0);
+                                           QCOMPARE(num(m, "gaps"), 0);
+                                       });
+    QTest::newRow("sse-server-loop") << QStringLiteral("sse-server-loop") << true
+                                     << Check([](const QJsonObject &m, const QJsonObject &) {
+                                            QVERIFY(num(m, "messages") > 0);
+                                            QCOMPARE(num(m, "streamRequests"), 1 + num(m, "reconnects"));
+                                        });
+    QTest::newRow("sse-one-way") << QStringLiteral("sse-one-way") << true
+                                 << Check([](const QJsonObject &m, const QJsonObject &) {
+                                        QVERIFY(num(m, "publishes_sse") > 0);
+                                        QCOMPARE(num(m, "postRequests_sse"), num(m, "publishes_sse"));
+                                    });
+    QTest::newRow("sse-connection-limit")
+            << QStringLiteral("sse-connection-limit") << true << Check([](const QJsonObject &m, const QJsonObject &) {
+                   QCOMPARE(num(m, "streamsTried"), 7);
+                   QCOMPARE(num(m, "streamsOpened"), 6);
+               });
+    QTest::newRow("sse-reconnect") << QStringLiteral("sse-reconnect") << true
+                                   << Check([](const QJsonObject &m, const QJsonObject &) {
+                                          QVERIFY(num(m, "reconnects") > 0);
+                                          QCOMPARE(num(m, "gaps"), 0);
+                                      });
+    QTest::newRow("proxy-idle-kill") << QStringLiteral("proxy-idle-kill") << true
+                                     << Check([](const QJsonObject &m, const QJsonObject &) {
+                                            QVERIFY(num(m, "idleKills") > 0);
+                                            QCOMPARE(num(m, "gaps"), 0);
+                                        });
+    QTest::newRow("server-restart") << QStringLiteral("server-restart") << true
+                                    << Check([](const QJsonObject &m, const QJsonObject &) {
+                                           QVERIFY(num(m, "resets_lp") > 0 && num(m, "resets_sse") > 0
+                                                   && num(m, "resets_ws") > 0);
+                                           QCOMPARE(num(m, "gaps"), 0);
+                                       });
 }
 
 void tst_Lessons::lessonRunsAndPointsTheClaimsWay()
@@ -258,7 +297,8 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay()
     QCOMPARE(lanes.keys(), expectedLanes);
     for (const QJsonValue &v : lanes) {
         const QJsonObject l = v.toObject();
-        for (const char *key : { "messages", "httpRequests", "bytesPerMessage", "latencyMs", "holdTimeouts", "reconnects" })
+        for (const char *key :
+             { "messages", "httpRequests", "bytesPerMessage", "latencyMs", "holdTimeouts", "reconnects" })
             QVERIFY2(l.contains(QLatin1String(key)), key);
     }
     const QJsonObject measured = claim.value(QLatin1String("measured")).toObject();
@@ -266,7 +306,8 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay()
     if (QTest::currentTestFailed())
         qWarning("%s", QJsonDocument(claim).toJson().constData());
     if (assertHolds)
-        QVERIFY2(claim.value(QLatin1String("holds")).toBool(), qPrintable(claim.value(QLatin1String("summary")).toString()));
+        QVERIFY2(claim.value(QLatin1String("holds")).toBool(),
+                 qPrintable(claim.value(QLatin1String("summary")).toString()));
 }
 
 QTEST_GUILESS_MAIN(tst_Lessons)

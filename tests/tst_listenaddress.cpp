@@ -25,14 +25,20 @@ void tst_ListenAddress::valid_data()
     QTest::addColumn<QString>("normalised");
     QTest::addColumn<bool>("any");
     QTest::addColumn<bool>("loopback");
-    QTest::newRow("every IPv4 interface") << "0.0.0.0:8080" << "0.0.0.0" << 8080 << "0.0.0.0:8080" << true << false;
-    QTest::newRow("every IPv6 interface") << "[::]:8080" << "::" << 8080 << "[::]:8080" << true << false;
-    QTest::newRow("one LAN address") << "192.168.1.20:9000" << "192.168.1.20" << 9000 << "192.168.1.20:9000" << false
-                                     << false;
-    QTest::newRow("loopback") << "127.0.0.1:1" << "127.0.0.1" << 1 << "127.0.0.1:1" << false << true;
-    QTest::newRow("IPv6 loopback") << "[::1]:65535" << "::1" << 65535 << "[::1]:65535" << false << true;
-    QTest::newRow("localhost") << "localhost:8080" << "127.0.0.1" << 8080 << "127.0.0.1:8080" << false << true;
-    QTest::newRow("spaces") << "  0.0.0.0:8080 " << "0.0.0.0" << 8080 << "0.0.0.0:8080" << true << false;
+    QTest::newRow("every IPv4 interface") << "0.0.0.0:8080"
+                                          << "0.0.0.0" << 8080 << "0.0.0.0:8080" << true << false;
+    QTest::newRow("every IPv6 interface") << "[::]:8080"
+                                          << "::" << 8080 << "[::]:8080" << true << false;
+    QTest::newRow("one LAN address") << "192.168.1.20:9000"
+                                     << "192.168.1.20" << 9000 << "192.168.1.20:9000" << false << false;
+    QTest::newRow("loopback") << "127.0.0.1:1"
+                              << "127.0.0.1" << 1 << "127.0.0.1:1" << false << true;
+    QTest::newRow("IPv6 loopback") << "[::1]:65535"
+                                   << "::1" << 65535 << "[::1]:65535" << false << true;
+    QTest::newRow("localhost") << "localhost:8080"
+                               << "127.0.0.1" << 8080 << "127.0.0.1:8080" << false << true;
+    QTest::newRow("spaces") << "  0.0.0.0:8080 "
+                            << "0.0.0.0" << 8080 << "0.0.0.0:8080" << true << false;
 }
 
 void tst_ListenAddress::valid()
@@ -64,21 +70,36 @@ void tst_ListenAddress::invalid_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("mentions"); // a word the message must contain
-    QTest::newRow("empty") << "" << "HOST:PORT";
-    QTest::newRow("no port") << "0.0.0.0" << "no port";
-    QTest::newRow("port only") << ":8080" << "IP address";
-    QTest::newRow("port 0") << "0.0.0.0:0" << "1 to 65535";
-    QTest::newRow("port too large") << "0.0.0.0:65536" << "1 to 65535";
-    QTest::newRow("port not a number") << "0.0.0.0:http" << "1 to 65535";
-    QTest::newRow("negative port") << "0.0.0.0:-1" << "1 to 65535";
-    QTest::newRow("empty port") << "0.0.0.0:" << "1 to 65535";
-    QTest::newRow("host name") << "example.org:8080" << "IP address";
-    QTest::newRow("bad IPv4") << "300.1.1.1:8080" << "IP address";
-    QTest::newRow("IPv6 without brackets") << ":::8080" << "brackets";
-    QTest::newRow("IPv6 without port") << "[::]" << "brackets";
-    QTest::newRow("IPv6 unclosed") << "[::1:8080" << "brackets";
-    QTest::newRow("IPv4 in brackets") << "[0.0.0.0]:8080" << "IP address";
-    QTest::newRow("URL") << "http://0.0.0.0:8080" << "without";
+    QTest::newRow("empty") << ""
+                           << "HOST:PORT";
+    QTest::newRow("no port") << "0.0.0.0"
+                             << "no port";
+    QTest::newRow("port only") << ":8080"
+                               << "IP address";
+    QTest::newRow("port 0") << "0.0.0.0:0"
+                            << "1 to 65535";
+    QTest::newRow("port too large") << "0.0.0.0:65536"
+                                    << "1 to 65535";
+    QTest::newRow("port not a number") << "0.0.0.0:http"
+                                       << "1 to 65535";
+    QTest::newRow("negative port") << "0.0.0.0:-1"
+                                   << "1 to 65535";
+    QTest::newRow("empty port") << "0.0.0.0:"
+                                << "1 to 65535";
+    QTest::newRow("host name") << "example.org:8080"
+                               << "IP address";
+    QTest::newRow("bad IPv4") << "300.1.1.1:8080"
+                              << "IP address";
+    QTest::newRow("IPv6 without brackets") << ":::8080"
+                                           << "brackets";
+    QTest::newRow("IPv6 without port") << "[::]"
+                                       << "brackets";
+    QTest::newRow("IPv6 unclosed") << "[::1:8080"
+                                   << "brackets";
+    QTest::newRow("IPv4 in brackets") << "[0.0.0.0]:8080"
+                                      << "IP address";
+    QTest::newRow("URL") << "http://0.0.0.0:8080"
+                         << "without";
 }
 
 void tst_ListenAddress::invalid()

@@ -1,17 +1,17 @@
 // The desktop client as a person uses it, offscreen: its own bundled rtlab-server, chat,
 // the transport toggle, compare mode, a server restart, and a clean exit.
 #include "appcontroller.h"
-#include "claimsmodel.h"
 #include "chatview.h"
+#include "claimsmodel.h"
 #include "compareview.h"
 #include "histogramchart.h"
 #include "labcontroller.h"
 #include "labview.h"
-#include "mainwindow.h"
 #include "lessonrunner.h"
+#include "mainwindow.h"
 #include "palette.h"
-#include "timeserieschart.h"
 #include "testsupport.h"
+#include "timeserieschart.h"
 
 #include <QActionGroup>
 #include <QComboBox>
@@ -19,27 +19,26 @@
 #include <QFile>
 #include <QFrame>
 #include <QGroupBox>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListView>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QScreen>
-#include <QTextBrowser>
-#include <QListView>
-#include <QPushButton>
 #include <QScrollBar>
+#include <QSet>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QScopeGuard>
-#include <QSet>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 
 #include <csignal>
 
@@ -159,8 +158,7 @@ void tst_MainWindow::sendingAMessageShowsIt()
     QCOMPARE(chat->index(0).data(ChatModel::IdRole).toULongLong(), 0u);
     // Then the delivered message takes the place of the outgoing row.
     QVERIFY(QTest::qWaitFor(
-            [&] { return chat->rowCount() == 1 && chat->index(0).data(ChatModel::IdRole).toULongLong() > 0; },
-            WaitMs));
+            [&] { return chat->rowCount() == 1 && chat->index(0).data(ChatModel::IdRole).toULongLong() > 0; }, WaitMs));
     const QModelIndex row = chat->index(0);
     QCOMPARE(row.data(ChatModel::TextRole).toString(), QStringLiteral("hello from the window"));
     QCOMPARE(row.data(ChatModel::FromRole).toString(), m_controller->nickname());
@@ -185,8 +183,7 @@ void tst_MainWindow::messageSentWhileTheServerIsDownIsDeliveredOnce()
 {
     QVERIFY(waitReady());
     m_controller->stopServer();
-    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; }, WaitMs));
     const QString text = QStringLiteral("typed while the server was down");
     QLineEdit *input = m_window->chatView()->input();
     QTest::keyClicks(input, text);
@@ -211,8 +208,7 @@ void tst_MainWindow::messageSentWhileTheServerIsDownIsDeliveredOnce()
     QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->outbox().size() == 0; }, WaitMs));
     // Exactly once, as a delivered row of our own, after the new server's reset.
     publishFromOutside(QStringLiteral("after the restart"));
-    QVERIFY(QTest::qWaitFor([&] { return !chatRowsWithText(QStringLiteral("after the restart")).isEmpty(); },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return !chatRowsWithText(QStringLiteral("after the restart")).isEmpty(); }, WaitMs));
     rows = chatRowsWithText(text);
     QCOMPARE(rows.size(), 1);
     // Once in the new server's log too, under the id the row shows.
@@ -237,8 +233,7 @@ void tst_MainWindow::failedMessageIsRetriedByAClick()
     quick.maxAgeMs = 200;
     m_controller->client()->setOutboxLimits(quick);
     m_controller->stopServer();
-    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; }, WaitMs));
     const QString text = QStringLiteral("will fail, then be retried");
     QLineEdit *input = m_window->chatView()->input();
     QTest::keyClicks(input, text);
@@ -250,8 +245,10 @@ void tst_MainWindow::failedMessageIsRetriedByAClick()
                         && Outbox::State(rows[0].data(ChatModel::DeliveryRole).toInt()) == Outbox::State::Failed;
             },
             WaitMs));
-    QVERIFY(chatRowsWithText(text)[0].data(ChatModel::DeliveryTextRole).toString().startsWith(
-            QStringLiteral("failed — click to retry")));
+    QVERIFY(chatRowsWithText(text)[0]
+                    .data(ChatModel::DeliveryTextRole)
+                    .toString()
+                    .startsWith(QStringLiteral("failed — click to retry")));
 
     quick.maxAgeMs = 120000;
     m_controller->client()->setOutboxLimits(quick);
@@ -278,8 +275,7 @@ void tst_MainWindow::refusedMessageStaysInTheInput()
     one.maxItems = 1;
     m_controller->client()->setOutboxLimits(one);
     m_controller->stopServer();
-    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor([&] { return m_controller->client()->state() != ClientTransport::State::Open; }, WaitMs));
     m_window->showTab(QStringLiteral("chat")); // a first launch opens on the start page
     QLineEdit *input = m_window->chatView()->input();
     QTest::keyClicks(input, QStringLiteral("first"));
@@ -409,7 +405,8 @@ void tst_MainWindow::compareModeFillsEveryLane()
     auto lanesShowingFigures = [&] {
         int filled = 0;
         for (QLabel *l : m_window->compareView()->findChildren<QLabel *>())
-            if (l->text().contains(QStringLiteral("bytes per message")) && !l->text().contains(QStringLiteral("<b>0</b>")))
+            if (l->text().contains(QStringLiteral("bytes per message"))
+                && !l->text().contains(QStringLiteral("<b>0</b>")))
                 ++filled;
         return filled;
     };
@@ -473,9 +470,12 @@ void tst_MainWindow::toolbarTellsTheTruthDuringAnOutage()
     QVERIFY(waitReady());
     m_controller->setMode(RealtimeClient::Mode::Auto);
     RealtimeClient *client = m_controller->client();
-    QVERIFY(QTest::qWaitFor([&] { return client->state() == ClientTransport::State::Open
-                                         && client->activeTransport() == TransportKind::WebSocket; },
-                            WaitMs));
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                return client->state() == ClientTransport::State::Open
+                        && client->activeTransport() == TransportKind::WebSocket;
+            },
+            WaitMs));
     auto *label = m_window->findChild<QLabel *>(QStringLiteral("connectionState"));
     QVERIFY(label);
     QTRY_VERIFY_WITH_TIMEOUT(label->text().contains(QLatin1String("Auto: open via")), WaitMs);
@@ -720,7 +720,10 @@ void tst_MainWindow::aRunningLessonsRowIsInView()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->lessons()->state() != LessonRunner::State::Idle, WaitMs);
     const QRect cell = table->visualRect(table->model()->index(row, ClaimsModel::MeasuredColumn));
     QVERIFY2(table->viewport()->rect().intersects(cell),
-             qPrintable(QStringLiteral("row %1 at y %2, viewport %3 tall").arg(row).arg(cell.y()).arg(table->viewport()->height())));
+             qPrintable(QStringLiteral("row %1 at y %2, viewport %3 tall")
+                                .arg(row)
+                                .arg(cell.y())
+                                .arg(table->viewport()->height())));
     m_window->lab()->lessons()->stop();
 }
 
@@ -792,9 +795,8 @@ void tst_MainWindow::aBrowserThatCannotStartShowsTheUrl()
 
     writeFake(4);
     m_window->lab()->trigger(QStringLiteral("openBrowser"));
-    QTRY_VERIFY_WITH_TIMEOUT((box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed")))
-                                     && box->isVisible(),
-                             WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed"))) && box->isVisible(), WaitMs);
     QVERIFY2(box->text().contains(m_controller->serverUrl().toString()), qPrintable(box->text()));
     QVERIFY2(box->text().contains(QStringLiteral("status 4")), qPrintable(box->text()));
     QVERIFY(box->textInteractionFlags() & Qt::TextSelectableByMouse);
@@ -823,7 +825,8 @@ void tst_MainWindow::desktopAndBrowserShareOnePalette()
     dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
     const std::array<std::pair<TransportKind, QString>, 3> kinds { { { TransportKind::LongPoll, QStringLiteral("lp") },
                                                                      { TransportKind::Sse, QStringLiteral("sse") },
-                                                                     { TransportKind::WebSocket, QStringLiteral("ws") } } };
+                                                                     { TransportKind::WebSocket,
+                                                                       QStringLiteral("ws") } } };
     QSet<Qt::PenStyle> styles;
     QSet<int> markers;
     for (const auto &[kind, name] : kinds) {

@@ -19,26 +19,16 @@ namespace rtlab {
 char *toString(MessageCodec::Error error)
 {
     switch (error) {
-    case MessageCodec::Error::None:
-        return qstrdup("None");
-    case MessageCodec::Error::InvalidJson:
-        return qstrdup("InvalidJson");
-    case MessageCodec::Error::NotAnObject:
-        return qstrdup("NotAnObject");
-    case MessageCodec::Error::WrongType:
-        return qstrdup("WrongType");
-    case MessageCodec::Error::MissingFrom:
-        return qstrdup("MissingFrom");
-    case MessageCodec::Error::FromTooLong:
-        return qstrdup("FromTooLong");
-    case MessageCodec::Error::MissingText:
-        return qstrdup("MissingText");
-    case MessageCodec::Error::TextTooLong:
-        return qstrdup("TextTooLong");
-    case MessageCodec::Error::BadClientTs:
-        return qstrdup("BadClientTs");
-    case MessageCodec::Error::BadClientMsgId:
-        return qstrdup("BadClientMsgId");
+    case MessageCodec::Error::None: return qstrdup("None");
+    case MessageCodec::Error::InvalidJson: return qstrdup("InvalidJson");
+    case MessageCodec::Error::NotAnObject: return qstrdup("NotAnObject");
+    case MessageCodec::Error::WrongType: return qstrdup("WrongType");
+    case MessageCodec::Error::MissingFrom: return qstrdup("MissingFrom");
+    case MessageCodec::Error::FromTooLong: return qstrdup("FromTooLong");
+    case MessageCodec::Error::MissingText: return qstrdup("MissingText");
+    case MessageCodec::Error::TextTooLong: return qstrdup("TextTooLong");
+    case MessageCodec::Error::BadClientTs: return qstrdup("BadClientTs");
+    case MessageCodec::Error::BadClientMsgId: return qstrdup("BadClientMsgId");
     }
     return qstrdup("?");
 }
@@ -90,22 +80,24 @@ void tst_MessageCodec::roundTrip_data()
 
     QTest::newRow("chat without clientTs") << chat(QStringLiteral("ann"), QStringLiteral("hello"));
     QTest::newRow("chat with integral clientTs")
-        << chat(QStringLiteral("ann"), QStringLiteral("hello"), QJsonValue(qint64(1700000000123)));
+            << chat(QStringLiteral("ann"), QStringLiteral("hello"), QJsonValue(qint64(1700000000123)));
     QTest::newRow("chat with fractional clientTs")
-        << chat(QStringLiteral("ann"), QStringLiteral("hello"), QJsonValue(1700000000123.25));
-    QTest::newRow("chat with line breaks and non-ASCII text") << chat(
-        QStringLiteral("zoë"), QStringLiteral("one\ntwo\r\nthree\r\u00e9\u20ac\U0001F600 \"quoted\""));
+            << chat(QStringLiteral("ann"), QStringLiteral("hello"), QJsonValue(1700000000123.25));
+    QTest::newRow("chat with line breaks and non-ASCII text")
+            << chat(QStringLiteral("zoë"), QStringLiteral("one\ntwo\r\nthree\r\u00e9\u20ac\U0001F600 \"quoted\""));
 
     Message tick;
     tick.id = 7;
     tick.epoch = QStringLiteral("e");
     tick.type = MessageType::Tick;
     tick.ts = 1;
-    tick.data = QJsonObject { { QStringLiteral("cpu"), 0.25 }, { QStringLiteral("clients"), 3 },
-        { QStringLiteral("series"), QJsonArray { 1, 2.5, QStringLiteral("x") } },
-        { QStringLiteral("nested"),
-            QJsonObject { { QStringLiteral("ok"), true },
-                { QStringLiteral("inner"), QJsonObject { { QStringLiteral("n"), -1 } } } } } };
+    tick.data = QJsonObject { { QStringLiteral("cpu"), 0.25 },
+                              { QStringLiteral("clients"), 3 },
+                              { QStringLiteral("series"), QJsonArray { 1, 2.5, QStringLiteral("x") } },
+                              { QStringLiteral("nested"),
+                                QJsonObject {
+                                        { QStringLiteral("ok"), true },
+                                        { QStringLiteral("inner"), QJsonObject { { QStringLiteral("n"), -1 } } } } } };
     QTest::newRow("tick with nested data") << tick;
 
     Message emptyTick = tick;
@@ -238,8 +230,9 @@ static QByteArray publishJson(const QJsonObject &object)
 
 static QByteArray publishJson(const QString &from, const QString &text)
 {
-    return publishJson({ { QStringLiteral("type"), QStringLiteral("chat") }, { QStringLiteral("from"), from },
-        { QStringLiteral("text"), text } });
+    return publishJson({ { QStringLiteral("type"), QStringLiteral("chat") },
+                         { QStringLiteral("from"), from },
+                         { QStringLiteral("text"), text } });
 }
 
 void tst_MessageCodec::decodePublish_data()
@@ -255,73 +248,70 @@ void tst_MessageCodec::decodePublish_data()
     const QString ann = QStringLiteral("ann");
     const QString hi = QStringLiteral("hi");
 
-    QTest::newRow("valid") << QByteArray(R"({"type":"chat","from":"ann","text":"hi"})") << E::None << ann
-                           << hi << Absent;
-    QTest::newRow("valid with clientTs")
-        << QByteArray(R"({"type":"chat","from":"ann","text":"hi","clientTs":1700000000123})") << E::None
-        << ann << hi << QJsonValue(qint64(1700000000123));
+    QTest::newRow("valid") << QByteArray(R"({"type":"chat","from":"ann","text":"hi"})") << E::None << ann << hi
+                           << Absent;
+    QTest::newRow("valid with clientTs") << QByteArray(
+            R"({"type":"chat","from":"ann","text":"hi","clientTs":1700000000123})")
+                                         << E::None << ann << hi << QJsonValue(qint64(1700000000123));
     QTest::newRow("valid with fractional clientTs")
-        << QByteArray(R"({"type":"chat","from":"ann","text":"hi","clientTs":12.5})") << E::None << ann << hi
-        << QJsonValue(12.5);
-    QTest::newRow("type omitted") << QByteArray(R"({"from":"ann","text":"hi"})") << E::None << ann << hi
-                                  << Absent;
+            << QByteArray(R"({"type":"chat","from":"ann","text":"hi","clientTs":12.5})") << E::None << ann << hi
+            << QJsonValue(12.5);
+    QTest::newRow("type omitted") << QByteArray(R"({"from":"ann","text":"hi"})") << E::None << ann << hi << Absent;
     QTest::newRow("unknown keys ignored")
-        << QByteArray(R"({"from":"ann","text":"hi","id":9,"epoch":"x"})") << E::None << ann << hi << Absent;
-    QTest::newRow("text with line breaks") << publishJson(ann, QStringLiteral("a\r\nb\nc")) << E::None << ann
-                                           << QStringLiteral("a\r\nb\nc") << Absent;
+            << QByteArray(R"({"from":"ann","text":"hi","id":9,"epoch":"x"})") << E::None << ann << hi << Absent;
+    QTest::newRow("text with line breaks")
+            << publishJson(ann, QStringLiteral("a\r\nb\nc")) << E::None << ann << QStringLiteral("a\r\nb\nc") << Absent;
     QTest::newRow("malformed JSON") << QByteArray(R"({"from":"ann","text":)") << E::InvalidJson << QString()
                                     << QString() << Absent;
     QTest::newRow("empty body") << QByteArray() << E::InvalidJson << QString() << QString() << Absent;
-    QTest::newRow("JSON array") << QByteArray(R"([{"from":"ann","text":"hi"}])") << E::NotAnObject
-                                << QString() << QString() << Absent;
+    QTest::newRow("JSON array") << QByteArray(R"([{"from":"ann","text":"hi"}])") << E::NotAnObject << QString()
+                                << QString() << Absent;
     QTest::newRow("wrong type") << QByteArray(R"({"type":"tick","from":"ann","text":"hi"})") << E::WrongType
                                 << QString() << QString() << Absent;
     QTest::newRow("type not a string") << QByteArray(R"({"type":1,"from":"ann","text":"hi"})") << E::WrongType
                                        << QString() << QString() << Absent;
-    QTest::newRow("missing from") << QByteArray(R"({"type":"chat","text":"hi"})") << E::MissingFrom
-                                  << QString() << QString() << Absent;
-    QTest::newRow("from not a string")
-        << QByteArray(R"({"from":7,"text":"hi"})") << E::MissingFrom << QString() << QString() << Absent;
+    QTest::newRow("missing from") << QByteArray(R"({"type":"chat","text":"hi"})") << E::MissingFrom << QString()
+                                  << QString() << Absent;
+    QTest::newRow("from not a string") << QByteArray(R"({"from":7,"text":"hi"})") << E::MissingFrom << QString()
+                                       << QString() << Absent;
     QTest::newRow("blank from") << QByteArray(R"({"from":" \t ","text":"hi"})") << E::MissingFrom << QString()
                                 << QString() << Absent;
     const QString from64(64, QLatin1Char('f'));
-    QTest::newRow("from of exactly the limit")
-        << publishJson(from64, hi) << E::None << from64 << hi << Absent;
-    QTest::newRow("from too long") << publishJson(QString(65, QLatin1Char('f')), hi) << E::FromTooLong
-                                   << QString() << QString() << Absent;
-    QTest::newRow("missing text") << QByteArray(R"({"from":"ann"})") << E::MissingText << QString()
-                                  << QString() << Absent;
-    QTest::newRow("empty text") << QByteArray(R"({"from":"ann","text":""})") << E::MissingText << QString()
-                                << QString() << Absent;
-    QTest::newRow("text not a string") << QByteArray(R"({"from":"ann","text":["hi"]})") << E::MissingText
-                                       << QString() << QString() << Absent;
+    QTest::newRow("from of exactly the limit") << publishJson(from64, hi) << E::None << from64 << hi << Absent;
+    QTest::newRow("from too long") << publishJson(QString(65, QLatin1Char('f')), hi) << E::FromTooLong << QString()
+                                   << QString() << Absent;
+    QTest::newRow("missing text") << QByteArray(R"({"from":"ann"})") << E::MissingText << QString() << QString()
+                                  << Absent;
+    QTest::newRow("empty text") << QByteArray(R"({"from":"ann","text":""})") << E::MissingText << QString() << QString()
+                                << Absent;
+    QTest::newRow("text not a string") << QByteArray(R"({"from":"ann","text":["hi"]})") << E::MissingText << QString()
+                                       << QString() << Absent;
 
     const QString exact(limit, QLatin1Char('t'));
-    QTest::newRow("text of exactly the limit")
-        << publishJson(ann, exact) << E::None << ann << exact << Absent;
+    QTest::newRow("text of exactly the limit") << publishJson(ann, exact) << E::None << ann << exact << Absent;
     QTest::newRow("text one byte over the limit") << publishJson(ann, QString(limit + 1, QLatin1Char('t')))
                                                   << E::TextTooLong << QString() << QString() << Absent;
     // The limit counts UTF-8 bytes, not characters: "é" is two bytes, "€" three, "😀" four.
     const QString twoByte(limit / 2, QChar(0x00e9));
     QTest::newRow("two-byte UTF-8 text of exactly the limit")
-        << publishJson(ann, twoByte) << E::None << ann << twoByte << Absent;
+            << publishJson(ann, twoByte) << E::None << ann << twoByte << Absent;
     QTest::newRow("two-byte UTF-8 text one byte over the limit")
-        << publishJson(ann, twoByte + QLatin1Char('x')) << E::TextTooLong << QString() << QString() << Absent;
+            << publishJson(ann, twoByte + QLatin1Char('x')) << E::TextTooLong << QString() << QString() << Absent;
     QString fourByte;
     for (qsizetype i = 0; i < limit / 4; ++i)
         fourByte += QStringLiteral("\U0001F600");
     QTest::newRow("four-byte UTF-8 text of exactly the limit")
-        << publishJson(ann, fourByte) << E::None << ann << fourByte << Absent;
+            << publishJson(ann, fourByte) << E::None << ann << fourByte << Absent;
     QTest::newRow("three-byte UTF-8 text over the limit by fewer characters than the limit")
-        << publishJson(ann, QString(limit / 3 + 1, QChar(0x20ac))) << E::TextTooLong << QString() << QString()
-        << Absent;
+            << publishJson(ann, QString(limit / 3 + 1, QChar(0x20ac))) << E::TextTooLong << QString() << QString()
+            << Absent;
 
     QTest::newRow("clientTs not a number") << QByteArray(R"({"from":"ann","text":"hi","clientTs":"123"})")
                                            << E::BadClientTs << QString() << QString() << Absent;
-    QTest::newRow("clientTs null") << QByteArray(R"({"from":"ann","text":"hi","clientTs":null})")
-                                   << E::BadClientTs << QString() << QString() << Absent;
-    QTest::newRow("clientTs object") << QByteArray(R"({"from":"ann","text":"hi","clientTs":{}})")
-                                     << E::BadClientTs << QString() << QString() << Absent;
+    QTest::newRow("clientTs null") << QByteArray(R"({"from":"ann","text":"hi","clientTs":null})") << E::BadClientTs
+                                   << QString() << QString() << Absent;
+    QTest::newRow("clientTs object") << QByteArray(R"({"from":"ann","text":"hi","clientTs":{}})") << E::BadClientTs
+                                     << QString() << QString() << Absent;
 }
 
 void tst_MessageCodec::decodePublish()
@@ -332,8 +322,7 @@ void tst_MessageCodec::decodePublish()
     QFETCH(QString, text);
     QFETCH(QJsonValue, clientTs);
 
-    const PublishRequest untouched { QStringLiteral("untouched"), QStringLiteral("untouched"),
-        QJsonValue(-1) };
+    const PublishRequest untouched { QStringLiteral("untouched"), QStringLiteral("untouched"), QJsonValue(-1) };
     PublishRequest request = untouched;
     QString errorString;
     QCOMPARE(MessageCodec::decodePublish(json, PublishLimits {}, &request, &errorString), error);
@@ -359,7 +348,7 @@ void tst_MessageCodec::publishRoundTrip()
     const PublishRequest sent { QStringLiteral("ann"), QStringLiteral("line\nbreak"), QJsonValue(1234.5) };
     PublishRequest received;
     QCOMPARE(MessageCodec::decodePublish(MessageCodec::encodePublish(sent), PublishLimits {}, &received),
-        MessageCodec::Error::None);
+             MessageCodec::Error::None);
     QCOMPARE(received.from, sent.from);
     QCOMPARE(received.text, sent.text);
     QCOMPARE(received.clientTs.toDouble(), 1234.5);
@@ -367,7 +356,7 @@ void tst_MessageCodec::publishRoundTrip()
     const PublishRequest noTs { QStringLiteral("ann"), QStringLiteral("hi"), Absent };
     QVERIFY(!MessageCodec::encodePublish(noTs).contains("clientTs"));
     QCOMPARE(MessageCodec::decodePublish(MessageCodec::encodePublish(noTs), PublishLimits {}, &received),
-        MessageCodec::Error::None);
+             MessageCodec::Error::None);
     QVERIFY(received.clientTs.isUndefined());
 }
 
@@ -443,11 +432,10 @@ void tst_MessageCodec::httpStatus()
 
 void tst_MessageCodec::eventId()
 {
-    QCOMPARE(
-        MessageCodec::eventId(QStringLiteral("0123456789abcdef"), 42), QStringLiteral("0123456789abcdef:42"));
+    QCOMPARE(MessageCodec::eventId(QStringLiteral("0123456789abcdef"), 42), QStringLiteral("0123456789abcdef:42"));
     QCOMPARE(MessageCodec::eventId(QStringLiteral("e"), 0), QStringLiteral("e:0"));
     QCOMPARE(MessageCodec::eventId(QStringLiteral("e"), std::numeric_limits<quint64>::max()),
-        QStringLiteral("e:18446744073709551615"));
+             QStringLiteral("e:18446744073709551615"));
 
     QString epoch;
     quint64 id = 0;
@@ -465,13 +453,12 @@ void tst_MessageCodec::parseEventId_data()
     QTest::addColumn<QString>("epoch");
     QTest::addColumn<quint64>("id");
 
-    QTest::newRow("valid") << QStringLiteral("0123456789abcdef:42") << true
-                           << QStringLiteral("0123456789abcdef") << quint64(42);
+    QTest::newRow("valid") << QStringLiteral("0123456789abcdef:42") << true << QStringLiteral("0123456789abcdef")
+                           << quint64(42);
     QTest::newRow("id 0") << QStringLiteral("e:0") << true << QStringLiteral("e") << quint64(0);
     QTest::newRow("huge id") << QStringLiteral("e:18446744073709551615") << true << QStringLiteral("e")
                              << std::numeric_limits<quint64>::max();
-    QTest::newRow("id past uint64") << QStringLiteral("e:18446744073709551616") << false << QString()
-                                    << quint64(0);
+    QTest::newRow("id past uint64") << QStringLiteral("e:18446744073709551616") << false << QString() << quint64(0);
     QTest::newRow("no colon") << QStringLiteral("42") << false << QString() << quint64(0);
     QTest::newRow("empty") << QString() << false << QString() << quint64(0);
     QTest::newRow("non-numeric id") << QStringLiteral("e:abc") << false << QString() << quint64(0);

@@ -21,10 +21,7 @@ static const QString Epoch = QStringLiteral("00000000feedbeef");
 // A log on a clock the test moves by hand: age limits are checked without waiting.
 struct FakeClockLog
 {
-    explicit FakeClockLog(MessageLog::Limits limits)
-        : log(limits, Epoch, [this] { return nowMs; })
-    {
-    }
+    explicit FakeClockLog(MessageLog::Limits limits) : log(limits, Epoch, [this] { return nowMs; }) { }
     qint64 nowMs = 1000000;
     MessageLog log;
 };
@@ -134,8 +131,8 @@ void tst_MessageLog::preparedBytes()
     QCOMPARE(object.value(QLatin1String("epoch")).toString(), Epoch);
     QCOMPARE(object.value(QLatin1String("type")).toString(), QString::fromLatin1(eventName));
 
-    const QByteArray expectedSse
-        = "id: " + Epoch.toLatin1() + ":3\nevent: " + eventName + "\ndata: " + e->json + "\n\n";
+    const QByteArray expectedSse =
+            "id: " + Epoch.toLatin1() + ":3\nevent: " + eventName + "\ndata: " + e->json + "\n\n";
     QCOMPARE(e->sse, expectedSse);
     QCOMPARE(e->sse, rtlab::SseEncoder::event(Epoch.toLatin1() + ":3", eventName, e->json));
 }
@@ -306,7 +303,7 @@ void tst_MessageLog::appendedSignal()
 void tst_MessageLog::resume_data()
 {
     QTest::addColumn<int>("appendCount"); // into a log of maxCount 5
-    QTest::addColumn<bool>("expireAll"); // then advance the clock past the age limit
+    QTest::addColumn<bool>("expireAll");  // then advance the clock past the age limit
     QTest::addColumn<bool>("hasAfter");
     QTest::addColumn<quint64>("after");
     QTest::addColumn<QString>("epoch");
@@ -318,62 +315,56 @@ void tst_MessageLog::resume_data()
     const QString foreign = QStringLiteral("1111111111111111");
 
     // 12 appended, 5 kept: firstId 8, lastId 12.
-    QTest::newRow("no after") << 12 << false << false << quint64(0) << QString() << false << qint64(0)
-                              << quint64(12);
+    QTest::newRow("no after") << 12 << false << false << quint64(0) << QString() << false << qint64(0) << quint64(12);
     QTest::newRow("no after, with a foreign epoch")
-        << 12 << false << false << quint64(0) << foreign << false << qint64(0) << quint64(12);
+            << 12 << false << false << quint64(0) << foreign << false << qint64(0) << quint64(12);
     QTest::newRow("after within history")
-        << 12 << false << true << quint64(10) << same << false << qint64(0) << quint64(10);
-    QTest::newRow("after = firstId") << 12 << false << true << quint64(8) << same << false << qint64(0)
-                                     << quint64(8);
+            << 12 << false << true << quint64(10) << same << false << qint64(0) << quint64(10);
+    QTest::newRow("after = firstId") << 12 << false << true << quint64(8) << same << false << qint64(0) << quint64(8);
     QTest::newRow("after = firstId - 1 (nothing lost)")
-        << 12 << false << true << quint64(7) << same << false << qint64(0) << quint64(7);
-    QTest::newRow("after = lastId") << 12 << false << true << quint64(12) << same << false << qint64(0)
-                                    << quint64(12);
+            << 12 << false << true << quint64(7) << same << false << qint64(0) << quint64(7);
+    QTest::newRow("after = lastId") << 12 << false << true << quint64(12) << same << false << qint64(0) << quint64(12);
     QTest::newRow("after older than history")
-        << 12 << false << true << quint64(3) << same << true << qint64(4) << quint64(7);
+            << 12 << false << true << quint64(3) << same << true << qint64(4) << quint64(7);
     QTest::newRow("after 0, history trimmed")
-        << 12 << false << true << quint64(0) << same << true << qint64(7) << quint64(7);
-    QTest::newRow("after beyond lastId")
-        << 12 << false << true << quint64(13) << same << true << qint64(-1) << quint64(7);
-    QTest::newRow("after far beyond lastId") << 12 << false << true << std::numeric_limits<quint64>::max()
-                                             << same << true << qint64(-1) << quint64(7);
-    QTest::newRow("foreign epoch") << 12 << false << true << quint64(10) << foreign << true << qint64(-1)
-                                   << quint64(7);
+            << 12 << false << true << quint64(0) << same << true << qint64(7) << quint64(7);
+    QTest::newRow("after beyond lastId") << 12 << false << true << quint64(13) << same << true << qint64(-1)
+                                         << quint64(7);
+    QTest::newRow("after far beyond lastId")
+            << 12 << false << true << std::numeric_limits<quint64>::max() << same << true << qint64(-1) << quint64(7);
+    QTest::newRow("foreign epoch") << 12 << false << true << quint64(10) << foreign << true << qint64(-1) << quint64(7);
     QTest::newRow("foreign epoch, after = lastId")
-        << 12 << false << true << quint64(12) << foreign << true << qint64(-1) << quint64(7);
+            << 12 << false << true << quint64(12) << foreign << true << qint64(-1) << quint64(7);
     QTest::newRow("empty epoch treated as same")
-        << 12 << false << true << quint64(10) << QString() << false << qint64(0) << quint64(10);
+            << 12 << false << true << quint64(10) << QString() << false << qint64(0) << quint64(10);
     QTest::newRow("empty epoch, after older than history")
-        << 12 << false << true << quint64(3) << QString() << true << qint64(4) << quint64(7);
+            << 12 << false << true << quint64(3) << QString() << true << qint64(4) << quint64(7);
 
     // 3 appended, all kept: firstId 1.
     QTest::newRow("after 0, whole history kept")
-        << 3 << false << true << quint64(0) << same << false << qint64(0) << quint64(0);
+            << 3 << false << true << quint64(0) << same << false << qint64(0) << quint64(0);
 
     // Nothing appended.
-    QTest::newRow("empty log, no after")
-        << 0 << false << false << quint64(0) << QString() << false << qint64(0) << quint64(0);
-    QTest::newRow("empty log, after 0")
-        << 0 << false << true << quint64(0) << same << false << qint64(0) << quint64(0);
-    QTest::newRow("empty log, after 5")
-        << 0 << false << true << quint64(5) << same << true << qint64(-1) << quint64(0);
+    QTest::newRow("empty log, no after") << 0 << false << false << quint64(0) << QString() << false << qint64(0)
+                                         << quint64(0);
+    QTest::newRow("empty log, after 0") << 0 << false << true << quint64(0) << same << false << qint64(0) << quint64(0);
+    QTest::newRow("empty log, after 5") << 0 << false << true << quint64(5) << same << true << qint64(-1) << quint64(0);
     QTest::newRow("empty log, foreign epoch")
-        << 0 << false << true << quint64(0) << foreign << true << qint64(-1) << quint64(0);
+            << 0 << false << true << quint64(0) << foreign << true << qint64(-1) << quint64(0);
 
     // 12 appended, then all expired by age: size 0, lastId 12, firstId 13.
     QTest::newRow("all expired, no after")
-        << 12 << true << false << quint64(0) << QString() << false << qint64(0) << quint64(12);
+            << 12 << true << false << quint64(0) << QString() << false << qint64(0) << quint64(12);
     QTest::newRow("all expired, after = lastId")
-        << 12 << true << true << quint64(12) << same << false << qint64(0) << quint64(12);
+            << 12 << true << true << quint64(12) << same << false << qint64(0) << quint64(12);
     QTest::newRow("all expired, after < lastId")
-        << 12 << true << true << quint64(10) << same << true << qint64(2) << quint64(12);
+            << 12 << true << true << quint64(10) << same << true << qint64(2) << quint64(12);
     QTest::newRow("all expired, after 0")
-        << 12 << true << true << quint64(0) << same << true << qint64(12) << quint64(12);
+            << 12 << true << true << quint64(0) << same << true << qint64(12) << quint64(12);
     QTest::newRow("all expired, after beyond lastId")
-        << 12 << true << true << quint64(13) << same << true << qint64(-1) << quint64(12);
+            << 12 << true << true << quint64(13) << same << true << qint64(-1) << quint64(12);
     QTest::newRow("all expired, foreign epoch")
-        << 12 << true << true << quint64(12) << foreign << true << qint64(-1) << quint64(12);
+            << 12 << true << true << quint64(12) << foreign << true << qint64(-1) << quint64(12);
 }
 
 void tst_MessageLog::resume()
@@ -450,8 +441,8 @@ void tst_MessageLog::makeResetEntry()
     QVERIFY(!object.contains(QLatin1String("id")));
 
     // The SSE id of a reset is the cursor: a reconnect with Last-Event-ID goes on from there.
-    const QByteArray expectedSse = "id: " + MessageCodec::eventId(Epoch, cursor).toLatin1()
-        + "\nevent: reset\ndata: " + e->json + "\n\n";
+    const QByteArray expectedSse =
+            "id: " + MessageCodec::eventId(Epoch, cursor).toLatin1() + "\nevent: reset\ndata: " + e->json + "\n\n";
     QCOMPARE(e->sse, expectedSse);
 }
 

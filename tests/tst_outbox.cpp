@@ -22,8 +22,7 @@ private slots:
 
 struct FakeClockOutbox
 {
-    explicit FakeClockOutbox(Outbox::Limits limits = {})
-        : outbox(limits, QStringLiteral("p"), [this] { return nowMs; })
+    explicit FakeClockOutbox(Outbox::Limits limits = {}) : outbox(limits, QStringLiteral("p"), [this] { return nowMs; })
     {
     }
     qint64 nowMs = 1000000;

@@ -78,8 +78,8 @@ void tst_ReconnectPolicy::defaultPresetJitter_data()
     QTest::addColumn<int>("base");
 
     for (int attempt = 1; attempt <= 12; ++attempt) {
-        const QByteArray name = "attempt " + QByteArray::number(attempt) + ", base "
-            + QByteArray::number(defaultBase(attempt)) + " ms";
+        const QByteArray name =
+                "attempt " + QByteArray::number(attempt) + ", base " + QByteArray::number(defaultBase(attempt)) + " ms";
         QTest::newRow(name.constData()) << attempt << defaultBase(attempt);
     }
 }
@@ -103,8 +103,7 @@ void tst_ReconnectPolicy::defaultPresetJitter()
         const std::optional<int> delay = policy.nextDelay(attempt, &random);
         QVERIFY(delay.has_value());
         QVERIFY2(*delay >= low && *delay <= high,
-            qPrintable(
-                QStringLiteral("draw %1: %2 ms outside [%3, %4]").arg(i).arg(*delay).arg(low).arg(high)));
+                 qPrintable(QStringLiteral("draw %1: %2 ms outside [%3, %4]").arg(i).arg(*delay).arg(low).arg(high)));
         distinct.insert(*delay);
         sum += *delay;
         smallest = std::min(smallest, *delay);
@@ -113,8 +112,7 @@ void tst_ReconnectPolicy::defaultPresetJitter()
 
     // A uniform factor in [0.5, 1.5]: the draws vary, reach towards both ends, and average to
     // the base (the standard error of the mean is about 0.65 % of it here; 5 % is loose).
-    QVERIFY2(
-        distinct.size() > Draws / 10, qPrintable(QStringLiteral("%1 distinct delays").arg(distinct.size())));
+    QVERIFY2(distinct.size() > Draws / 10, qPrintable(QStringLiteral("%1 distinct delays").arg(distinct.size())));
     QVERIFY2(smallest < base * 0.6, qPrintable(QString::number(smallest)));
     QVERIFY2(largest > base * 1.4, qPrintable(QString::number(largest)));
     const double mean = sum / Draws;
@@ -142,8 +140,8 @@ void tst_ReconnectPolicy::exponentialWithoutJitterIsExact_data()
     QTest::addColumn<QList<int>>("delays"); // for attempts 1, 2, ...
 
     QTest::newRow("the default schedule without jitter")
-        << DefaultInitialMs << DefaultMaxMs
-        << QList<int> { 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000, 15000, 15000 };
+            << DefaultInitialMs << DefaultMaxMs
+            << QList<int> { 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000, 15000, 15000 };
     QTest::newRow("100 ms to 1 s") << 100 << 1000 << QList<int> { 100, 200, 400, 800, 1000, 1000 };
     QTest::newRow("cap equal to the start") << 250 << 250 << QList<int> { 250, 250, 250 };
     QTest::newRow("cap below the start is raised to it") << 300 << 100 << QList<int> { 300, 300 };
@@ -284,7 +282,7 @@ void tst_ReconnectPolicy::largeAttemptsStayCapped()
     QFETCH(int, attempt);
 
     QCOMPARE(ReconnectPolicy::exponential(DefaultInitialMs, DefaultMaxMs, 0.0).nextDelay(attempt),
-        std::optional<int>(DefaultMaxMs));
+             std::optional<int>(DefaultMaxMs));
 
     const ReconnectPolicy policy = ReconnectPolicy::preset(Preset::Exponential);
     QRandomGenerator random { quint32(attempt) };
@@ -292,7 +290,7 @@ void tst_ReconnectPolicy::largeAttemptsStayCapped()
         const std::optional<int> delay = policy.nextDelay(attempt, &random);
         QVERIFY(delay.has_value());
         QVERIFY2(*delay >= DefaultMaxMs / 2 && *delay <= DefaultMaxMs + DefaultMaxMs / 2,
-            qPrintable(QString::number(*delay)));
+                 qPrintable(QString::number(*delay)));
     }
 }
 

@@ -58,35 +58,35 @@ void tst_RtlabBench::everyTransportGetsEveryMessageOnce()
     const int subscribers = 60; // 20 each, dealt round robin
     const int messages = 50;
     const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-        QStringLiteral("ws,sse,lp"), QStringLiteral("--subscribers"), QString::number(subscribers),
-        QStringLiteral("--messages"), QString::number(messages), QStringLiteral("--rate"),
-        QStringLiteral("500"), QStringLiteral("--server-pid"),
-        QString::number(QCoreApplication::applicationPid()), QStringLiteral("--settle"),
-        QStringLiteral("0.2"), QStringLiteral("--json"), QStringLiteral("--label"),
-        QStringLiteral("smoke") });
+                                  QStringLiteral("ws,sse,lp"), QStringLiteral("--subscribers"),
+                                  QString::number(subscribers), QStringLiteral("--messages"), QString::number(messages),
+                                  QStringLiteral("--rate"), QStringLiteral("500"), QStringLiteral("--server-pid"),
+                                  QString::number(QCoreApplication::applicationPid()), QStringLiteral("--settle"),
+                                  QStringLiteral("0.2"), QStringLiteral("--json"), QStringLiteral("--label"),
+                                  QStringLiteral("smoke") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     const QJsonObject &j = r.json;
     QCOMPARE(j.value(QLatin1String("label")).toString(), QStringLiteral("smoke"));
-    const QJsonObject byTransport
-        = j.value(QLatin1String("connections")).toObject().value(QLatin1String("byTransport")).toObject();
+    const QJsonObject byTransport =
+            j.value(QLatin1String("connections")).toObject().value(QLatin1String("byTransport")).toObject();
     for (const char *t : { "ws", "sse", "lp" })
         QCOMPARE(byTransport.value(QLatin1String(t)).toObject().value(QLatin1String("open")).toInteger(),
-            subscribers / 3);
+                 subscribers / 3);
     QCOMPARE(j.value(QLatin1String("acked")).toInteger(), messages);
     QCOMPARE(j.value(QLatin1String("lost")).toInteger(), 0);
     QCOMPARE(j.value(QLatin1String("duplicates")).toInteger(), 0);
     QCOMPARE(j.value(QLatin1String("errors")).toInteger(), 0);
     QCOMPARE(j.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
     QCOMPARE(j.value(QLatin1String("latencyUs")).toObject().value(QLatin1String("count")).toInteger(),
-        qint64(messages) * subscribers);
+             qint64(messages) * subscribers);
     // The server as seen from /proc: this test process.
     QVERIFY(j.value(QLatin1String("server"))
-                .toObject()
-                .value(QLatin1String("after"))
-                .toObject()
-                .value(QLatin1String("rssKiB"))
-                .toInteger()
-        > 0);
+                    .toObject()
+                    .value(QLatin1String("after"))
+                    .toObject()
+                    .value(QLatin1String("rssKiB"))
+                    .toInteger()
+            > 0);
     // And as the server counted it.
     QCOMPARE(server->hub()->stats().at(Transport::WebSocket).messages, qint64(messages) * (subscribers / 3));
     QCOMPARE(server->hub()->stats().at(Transport::Sse).messages, qint64(messages) * (subscribers / 3));
@@ -96,16 +96,15 @@ void tst_RtlabBench::idleModeReportsTheServer()
 {
     auto server = startServer(quietConfig());
     const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-        QStringLiteral("sse,ws"), QStringLiteral("--subscribers"), QStringLiteral("10"),
-        QStringLiteral("--idle-conns"), QStringLiteral("5"), QStringLiteral("--idle"),
-        QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--warmup"), QStringLiteral("0"),
-        QStringLiteral("--settle"),
-        QStringLiteral("0.1"), QStringLiteral("--server-pid"),
-        QString::number(QCoreApplication::applicationPid()), QStringLiteral("--json") });
+                                  QStringLiteral("sse,ws"), QStringLiteral("--subscribers"), QStringLiteral("10"),
+                                  QStringLiteral("--idle-conns"), QStringLiteral("5"), QStringLiteral("--idle"),
+                                  QStringLiteral("--duration"), QStringLiteral("0.3"), QStringLiteral("--warmup"),
+                                  QStringLiteral("0"), QStringLiteral("--settle"), QStringLiteral("0.1"),
+                                  QStringLiteral("--server-pid"), QString::number(QCoreApplication::applicationPid()),
+                                  QStringLiteral("--json") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     QCOMPARE(r.json.value(QLatin1String("mode")).toString(), QStringLiteral("idle"));
-    QCOMPARE(
-        r.json.value(QLatin1String("connections")).toObject().value(QLatin1String("opened")).toInteger(), 15);
+    QCOMPARE(r.json.value(QLatin1String("connections")).toObject().value(QLatin1String("opened")).toInteger(), 15);
     QVERIFY(r.json.value(QLatin1String("idle")).toObject().contains(QLatin1String("bytesPerSec")));
     QVERIFY(r.json.value(QLatin1String("server")).toObject().contains(QLatin1String("wakeupsPerSec")));
 }
@@ -121,12 +120,12 @@ void tst_RtlabBench::idleSteadyStateShowsWhatEachTransportCosts()
     auto server = startServer(config);
     const int clients = 50;
     const auto idle = [&](const QString &transport) {
-        const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-            transport, QStringLiteral("--subscribers"), QString::number(clients), QStringLiteral("--idle"),
-            QStringLiteral("--duration"), QStringLiteral("3"), QStringLiteral("--poll-hold"), QStringLiteral("1"),
-            QStringLiteral("--connect-spread"), QStringLiteral("1"),
-            QStringLiteral("--server-pid"), QString::number(QCoreApplication::applicationPid()),
-            QStringLiteral("--json") });
+        const BenchRun r = runBench(
+                { QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), transport,
+                  QStringLiteral("--subscribers"), QString::number(clients), QStringLiteral("--idle"),
+                  QStringLiteral("--duration"), QStringLiteral("3"), QStringLiteral("--poll-hold"), QStringLiteral("1"),
+                  QStringLiteral("--connect-spread"), QStringLiteral("1"), QStringLiteral("--server-pid"),
+                  QString::number(QCoreApplication::applicationPid()), QStringLiteral("--json") });
         if (r.exitCode != 0)
             qWarning("%s", r.errText.constData());
         return r.json.value(QLatin1String("idle")).toObject();
@@ -144,7 +143,8 @@ void tst_RtlabBench::idleSteadyStateShowsWhatEachTransportCosts()
     QCOMPARE(lp.value(QLatin1String("messagesInWindow")).toInteger(), 0);
     QVERIFY(lp.value(QLatin1String("warmupSeconds")).toDouble() >= 1.0); // a full cycle after set-up
     // Every client re-polled at least once in a window of three holds, as the server counted.
-    const QJsonObject lpCounts = lp.value(QLatin1String("byTransport")).toObject().value(QLatin1String("lp")).toObject();
+    const QJsonObject lpCounts =
+            lp.value(QLatin1String("byTransport")).toObject().value(QLatin1String("lp")).toObject();
     QVERIFY2(lpCounts.value(QLatin1String("requests")).toInteger() >= clients, QJsonDocument(lp).toJson().constData());
     QVERIFY(per(lp, "requestsPerSec") > 0);
     QVERIFY(per(lp, "bytesPerSec") > 0);
@@ -155,8 +155,13 @@ void tst_RtlabBench::idleSteadyStateShowsWhatEachTransportCosts()
     QCOMPARE(ws.value(QLatin1String("holdMs")).toInteger(), -1); // no long polls
     QCOMPARE(ws.value(QLatin1String("messagesInWindow")).toInteger(), 0);
     // No request after the handshakes, only pings (answered, so nobody is closed).
-    QCOMPARE(ws.value(QLatin1String("byTransport")).toObject().value(QLatin1String("ws")).toObject()
-                 .value(QLatin1String("requests")).toInteger(), 0);
+    QCOMPARE(ws.value(QLatin1String("byTransport"))
+                     .toObject()
+                     .value(QLatin1String("ws"))
+                     .toObject()
+                     .value(QLatin1String("requests"))
+                     .toInteger(),
+             0);
     QCOMPARE(per(ws, "requestsPerSec"), 0.0);
     QVERIFY(ws.value(QLatin1String("heartbeats")).toInteger() > 0);
     QCOMPARE(ws.value(QLatin1String("closedInWindow")).toInteger(), 0);
@@ -172,11 +177,11 @@ void tst_RtlabBench::stormResumesEverySubscriber()
     auto server = startServer(quietConfig());
     const int subscribers = 40;
     const int messages = 60;
-    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-        QStringLiteral("sse,lp"), QStringLiteral("--subscribers"), QString::number(subscribers),
-        QStringLiteral("--messages"), QString::number(messages), QStringLiteral("--rate"), QStringLiteral("60"),
-        QStringLiteral("--storm-at"), QStringLiteral("0.4"), QStringLiteral("--settle"), QStringLiteral("0.2"),
-        QStringLiteral("--json") });
+    const BenchRun r = runBench(
+            { QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("sse,lp"),
+              QStringLiteral("--subscribers"), QString::number(subscribers), QStringLiteral("--messages"),
+              QString::number(messages), QStringLiteral("--rate"), QStringLiteral("60"), QStringLiteral("--storm-at"),
+              QStringLiteral("0.4"), QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     const QJsonObject storm = r.json.value(QLatin1String("storm")).toObject();
     QCOMPARE(storm.value(QLatin1String("dropped")).toInteger(), subscribers);
@@ -195,11 +200,11 @@ void tst_RtlabBench::slowReadersAreCountedApart()
 {
     auto server = startServer(quietConfig());
     const int messages = 20;
-    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-        QStringLiteral("ws,sse"), QStringLiteral("--subscribers"), QStringLiteral("24"),
-        QStringLiteral("--slow-fraction"), QStringLiteral("0.25"), QStringLiteral("--messages"),
-        QString::number(messages), QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--settle"),
-        QStringLiteral("0.2"), QStringLiteral("--json") });
+    const BenchRun r = runBench(
+            { QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("ws,sse"),
+              QStringLiteral("--subscribers"), QStringLiteral("24"), QStringLiteral("--slow-fraction"),
+              QStringLiteral("0.25"), QStringLiteral("--messages"), QString::number(messages), QStringLiteral("--rate"),
+              QStringLiteral("200"), QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     const QJsonObject slow = r.json.value(QLatin1String("slow")).toObject();
     QCOMPARE(slow.value(QLatin1String("subscribers")).toInteger(), 6); // 3 of each transport's 12
@@ -222,10 +227,11 @@ void tst_RtlabBench::slowReadersAreCutAtTheBound()
     auto server = startServer(config);
     const int messages = 40;
     const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-        QStringLiteral("ws"), QStringLiteral("--subscribers"), QStringLiteral("8"), QStringLiteral("--slow-fraction"),
-        QStringLiteral("0.25"), QStringLiteral("--size"), QStringLiteral("16000"), QStringLiteral("--messages"),
-        QString::number(messages), QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--settle"),
-        QStringLiteral("0.2"), QStringLiteral("--json") });
+                                  QStringLiteral("ws"), QStringLiteral("--subscribers"), QStringLiteral("8"),
+                                  QStringLiteral("--slow-fraction"), QStringLiteral("0.25"), QStringLiteral("--size"),
+                                  QStringLiteral("16000"), QStringLiteral("--messages"), QString::number(messages),
+                                  QStringLiteral("--rate"), QStringLiteral("100"), QStringLiteral("--settle"),
+                                  QStringLiteral("0.2"), QStringLiteral("--json") });
     QVERIFY2(r.exitCode == 0, r.errText.constData());
     const QJsonObject slow = r.json.value(QLatin1String("slow")).toObject();
     QCOMPARE(slow.value(QLatin1String("subscribers")).toInteger(), 2);
@@ -241,18 +247,18 @@ void tst_RtlabBench::slowReadersAreCutAtTheBound()
 void tst_RtlabBench::badArguments()
 {
     const BenchRun r = runBench({ QStringLiteral("--transport"), QStringLiteral("carrier-pigeon"),
-        QStringLiteral("--messages"), QStringLiteral("1") });
+                                  QStringLiteral("--messages"), QStringLiteral("1") });
     QCOMPARE(r.exitCode, 2);
     const BenchRun remote = runBench({ QStringLiteral("--url"), QStringLiteral("http://example.org"),
-        QStringLiteral("--messages"), QStringLiteral("1") });
+                                       QStringLiteral("--messages"), QStringLiteral("1") });
     QCOMPARE(remote.exitCode, 2);
     QVERIFY2(remote.errText.contains("loopback only"), remote.errText.constData());
     const BenchRun hold = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
-        QStringLiteral("--poll-hold"), QStringLiteral("-1") });
+                                     QStringLiteral("--poll-hold"), QStringLiteral("-1") });
     QCOMPARE(hold.exitCode, 2);
     QVERIFY2(hold.errText.contains("--poll-hold"), hold.errText.constData());
     const BenchRun stats = runBench({ QStringLiteral("--idle"), QStringLiteral("--duration"), QStringLiteral("1"),
-        QStringLiteral("--stats-url"), QStringLiteral("http://example.org/stats") });
+                                      QStringLiteral("--stats-url"), QStringLiteral("http://example.org/stats") });
     QCOMPARE(stats.exitCode, 2);
     QVERIFY2(stats.errText.contains("loopback only"), stats.errText.constData());
 }

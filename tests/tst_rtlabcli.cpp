@@ -5,9 +5,9 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
-#include <QTemporaryDir>
 #include <QProcess>
 #include <QTcpServer>
+#include <QTemporaryDir>
 
 using namespace rtlab;
 using namespace rtlab::test;
@@ -123,9 +123,10 @@ void tst_RtlabCli::countAndResume()
     auto server = startServer(quietConfig());
     for (int i = 1; i <= 5; ++i)
         publish(server->port(), QStringLiteral("m%1").arg(i));
-    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-                           QStringLiteral("sse"), QStringLiteral("--after"), QStringLiteral("2"), QStringLiteral("--epoch"),
-                           server->hub()->log().epoch(), QStringLiteral("--count"), QStringLiteral("3") });
+    const Run r =
+            runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("sse"),
+                     QStringLiteral("--after"), QStringLiteral("2"), QStringLiteral("--epoch"),
+                     server->hub()->log().epoch(), QStringLiteral("--count"), QStringLiteral("3") });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.size(), 3);
     for (int i = 0; i < 3; ++i)
@@ -144,8 +145,9 @@ void tst_RtlabCli::afterWithoutEpoch()
     auto server = startServer(quietConfig());
     for (int i = 1; i <= 3; ++i)
         publish(server->port(), QStringLiteral("m%1").arg(i));
-    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), transport,
-                           QStringLiteral("--after"), QStringLiteral("1"), QStringLiteral("--count"), QStringLiteral("2") });
+    const Run r =
+            runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), transport,
+                     QStringLiteral("--after"), QStringLiteral("1"), QStringLiteral("--count"), QStringLiteral("2") });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.size(), 2);
     QCOMPARE(r.out[0].value(QLatin1String("id")).toInteger(), 2);
@@ -170,9 +172,12 @@ void tst_RtlabCli::cycleUnderStreamDeliversEveryIdOnce()
                            QString::number(total), QStringLiteral("--stats") },
                          [&] {
                              // Start the stream once the CLI is connected.
-                             static_cast<void>(QTest::qWaitFor([&] { return server->hub()->sessionCount() > 0
-                                                           || server->hub()->stats().at(Transport::LongPoll).requests > 0; },
-                                             WaitMs));
+                             static_cast<void>(QTest::qWaitFor(
+                                     [&] {
+                                         return server->hub()->sessionCount() > 0
+                                                 || server->hub()->stats().at(Transport::LongPoll).requests > 0;
+                                     },
+                                     WaitMs));
                              publisher.start();
                          });
     QCOMPARE(r.exitCode, 0);
@@ -213,20 +218,22 @@ void tst_RtlabCli::rawReadsForeignSse()
         connect(s, &QTcpSocket::readyRead, s, [s] {
             if (!s->readAll().contains("\r\n\r\n"))
                 return;
-            const QByteArray body = "\xEF\xBB\xBF: hello\r\nevent: greeting\r\nid: 7\r\ndata: line one\r\ndata: line two"
-                                    "\r\n\r\ndata: plain\r\n\r\nevent: empty\r\n\r\nid\r\ndata: no id\r\n\r\n";
+            const QByteArray body =
+                    "\xEF\xBB\xBF: hello\r\nevent: greeting\r\nid: 7\r\ndata: line one\r\ndata: line two"
+                    "\r\n\r\ndata: plain\r\n\r\nevent: empty\r\n\r\nid\r\ndata: no id\r\n\r\n";
             QByteArray chunked;
             for (qsizetype i = 0; i < body.size(); i += 10) {
                 const QByteArray part = body.mid(i, 10);
                 chunked += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n";
             }
             s->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n" + chunked);
+                     "Transfer-Encoding: chunked\r\n\r\n"
+                     + chunked);
         });
     });
     const Run r = runCli({ QStringLiteral("--raw"), QStringLiteral("--url"),
-                           QStringLiteral("http://127.0.0.1:%1/stream").arg(foreign.serverPort()), QStringLiteral("--count"),
-                           QStringLiteral("3") });
+                           QStringLiteral("http://127.0.0.1:%1/stream").arg(foreign.serverPort()),
+                           QStringLiteral("--count"), QStringLiteral("3") });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.size(), 3);
     auto event = [](const char *type, const char *id, const char *data) {
@@ -247,8 +254,8 @@ void tst_RtlabCli::rawReadsWebSocket()
     publish(server->port(), QStringLiteral("raw one"));
     publish(server->port(), QStringLiteral("raw two"));
     const Run r = runCli({ QStringLiteral("--raw"), QStringLiteral("--url"),
-                           QStringLiteral("ws://127.0.0.1:%1/ws?after=0").arg(server->port()), QStringLiteral("--count"),
-                           QStringLiteral("2") });
+                           QStringLiteral("ws://127.0.0.1:%1/ws?after=0").arg(server->port()),
+                           QStringLiteral("--count"), QStringLiteral("2") });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.size(), 2);
     QCOMPARE(r.out[0].keys(), QStringList { QStringLiteral("data") });
@@ -263,8 +270,9 @@ void tst_RtlabCli::badArguments()
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.errText.contains("--transport"));
     QCOMPARE(runCli({ QStringLiteral("--transport"), QStringLiteral("ws") }).exitCode, 2); // no --url
-    const Run interval = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--transport"),
-                                  QStringLiteral("poll"), QStringLiteral("--poll-interval"), QStringLiteral("fast") });
+    const Run interval =
+            runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--transport"),
+                     QStringLiteral("poll"), QStringLiteral("--poll-interval"), QStringLiteral("fast") });
     QCOMPARE(interval.exitCode, 2);
     QVERIFY(interval.errText.contains("--poll-interval"));
 }
@@ -306,9 +314,8 @@ void tst_RtlabCli::rawOnAWebPageNamesItsType()
                            QStringLiteral("%1://127.0.0.1:%2/").arg(scheme).arg(server->port()),
                            QStringLiteral("--connect-timeout"), QStringLiteral("60") });
     QCOMPARE(r.exitCode, 1);
-    const QByteArray hint = QStringLiteral("try http://127.0.0.1:%1/events (SSE) or ws://127.0.0.1:%1/ws")
-                                    .arg(server->port())
-                                    .toUtf8();
+    const QByteArray hint =
+            QStringLiteral("try http://127.0.0.1:%1/events (SSE) or ws://127.0.0.1:%1/ws").arg(server->port()).toUtf8();
     QVERIFY2(r.errText.contains(hint), r.errText.constData());
     if (scheme == u"http")
         QVERIFY2(r.errText.contains("the server answered text/html, not an event stream"), r.errText.constData());
@@ -340,15 +347,17 @@ void tst_RtlabCli::refusedUpgradeInPlainWords()
 void tst_RtlabCli::noRateForOneMessage()
 {
     auto server = startServer(quietConfig());
-    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-                           QStringLiteral("ws"), QStringLiteral("--send"), QStringLiteral("one"), QStringLiteral("--stats") });
+    const Run r =
+            runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("ws"),
+                     QStringLiteral("--send"), QStringLiteral("one"), QStringLiteral("--stats") });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.size(), 2);
     const QJsonObject stats = r.out[1].value(QLatin1String("stats")).toObject();
     const QJsonObject ws = stats.value(QLatin1String("transports")).toObject().value(QLatin1String("ws")).toObject();
     QCOMPARE(ws.value(QLatin1String("messages")).toInteger(), 1);
     QVERIFY(ws.contains(QLatin1String("messagesPerSec")));
-    QVERIFY2(ws.value(QLatin1String("messagesPerSec")).isNull(), qPrintable(QString::number(ws.value(QLatin1String("messagesPerSec")).toDouble())));
+    QVERIFY2(ws.value(QLatin1String("messagesPerSec")).isNull(),
+             qPrintable(QString::number(ws.value(QLatin1String("messagesPerSec")).toDouble())));
 }
 
 static QJsonObject readHar(const QString &path)
@@ -386,7 +395,8 @@ void tst_RtlabCli::harRecordsTheRun()
     QCOMPARE(r.out.size(), 3);
     const QJsonObject log = readHar(har);
     QCOMPARE(log.value(QLatin1String("version")).toString(), QStringLiteral("1.2"));
-    QCOMPARE(log.value(QLatin1String("creator")).toObject().value(QLatin1String("name")).toString(), QStringLiteral("rtlab"));
+    QCOMPARE(log.value(QLatin1String("creator")).toObject().value(QLatin1String("name")).toString(),
+             QStringLiteral("rtlab"));
     const QJsonArray entries = log.value(QLatin1String("entries")).toArray();
     QVERIFY(!entries.isEmpty());
     const QString base = url(server->port());
@@ -394,8 +404,9 @@ void tst_RtlabCli::harRecordsTheRun()
         const QJsonObject t = e[QLatin1String("timings")].toObject();
         for (const char *phase : { "send", "wait", "receive" })
             QVERIFY(t.value(QLatin1String(phase)).toDouble() >= 0);
-        QCOMPARE(e[QLatin1String("time")].toDouble(), t.value(QLatin1String("send")).toDouble()
-                         + t.value(QLatin1String("wait")).toDouble() + t.value(QLatin1String("receive")).toDouble());
+        QCOMPARE(e[QLatin1String("time")].toDouble(),
+                 t.value(QLatin1String("send")).toDouble() + t.value(QLatin1String("wait")).toDouble()
+                         + t.value(QLatin1String("receive")).toDouble());
         QVERIFY(e[QLatin1String("request")][QLatin1String("url")].toString().startsWith(base));
     }
     if (transport == u"lp") {
@@ -404,13 +415,16 @@ void tst_RtlabCli::harRecordsTheRun()
         bool held = false;
         for (const QJsonValue &e : entries) {
             QCOMPARE(e[QLatin1String("request")][QLatin1String("method")].toString(), QStringLiteral("GET"));
-            QVERIFY(e[QLatin1String("request")][QLatin1String("url")].toString().startsWith(base + QStringLiteral("/poll")));
+            QVERIFY(e[QLatin1String("request")][QLatin1String("url")].toString().startsWith(base
+                                                                                            + QStringLiteral("/poll")));
             QCOMPARE(e[QLatin1String("response")][QLatin1String("status")].toInt(), 200);
-            const QString text = e[QLatin1String("response")][QLatin1String("content")][QLatin1String("text")].toString();
+            const QString text =
+                    e[QLatin1String("response")][QLatin1String("content")][QLatin1String("text")].toString();
             const QJsonArray messages = QJsonDocument::fromJson(text.toUtf8())[QLatin1String("messages")].toArray();
             for (const QJsonValue &m : messages)
                 ids.append(m[QLatin1String("id")]);
-            if (!messages.isEmpty() && e[QLatin1String("request")][QLatin1String("url")].toString().contains(QLatin1String("timeout=25")))
+            if (!messages.isEmpty()
+                && e[QLatin1String("request")][QLatin1String("url")].toString().contains(QLatin1String("timeout=25")))
                 held = held || e[QLatin1String("timings")][QLatin1String("wait")].toDouble() > 0;
         }
         QVERIFY(held);
@@ -425,7 +439,8 @@ void tst_RtlabCli::harRecordsTheRun()
         const QString epoch = server->hub()->log().epoch();
         for (int i = 0; i < 3; ++i) {
             QCOMPARE(events.at(i)[QLatin1String("id")].toString(), MessageCodec::eventId(epoch, quint64(i + 1)));
-            QCOMPARE(events.at(i)[QLatin1String("type")].toString(), QStringLiteral("chat")); // the server names its events
+            QCOMPARE(events.at(i)[QLatin1String("type")].toString(),
+                     QStringLiteral("chat")); // the server names its events
             QVERIFY(events.at(i)[QLatin1String("data")].toString().contains(QStringLiteral("m%1").arg(i + 1)));
             QVERIFY(events.at(i)[QLatin1String("time")].toDouble() > 1e9); // seconds since the epoch
         }
@@ -439,13 +454,14 @@ void tst_RtlabCli::harRecordsAWebSocketRun()
     auto server = startServer(quietConfig());
     QTemporaryDir dir;
     const QString har = dir.filePath(QStringLiteral("ws.har"));
-    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("ws"),
-                           QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--har"), har },
-                         [&] {
-                             QVERIFY(QTest::qWaitFor([&] { return server->hub()->sessionCount() >= 1; }, WaitMs));
-                             for (int i = 1; i <= 3; ++i)
-                                 publish(server->port(), QStringLiteral("m%1").arg(i));
-                         });
+    const Run r =
+            runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("ws"),
+                     QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--har"), har },
+                   [&] {
+                       QVERIFY(QTest::qWaitFor([&] { return server->hub()->sessionCount() >= 1; }, WaitMs));
+                       for (int i = 1; i <= 3; ++i)
+                           publish(server->port(), QStringLiteral("m%1").arg(i));
+                   });
     QCOMPARE(r.exitCode, 0);
     const QJsonObject log = readHar(har);
     QCOMPARE(log.value(QLatin1String("version")).toString(), QStringLiteral("1.2"));
@@ -469,8 +485,9 @@ void tst_RtlabCli::harIsWrittenOnSigterm()
     QTemporaryDir dir;
     const QString har = dir.filePath(QStringLiteral("term.har"));
     QProcess p;
-    p.start(QStringLiteral(RTLAB_CLI_BINARY), { QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"),
-                                               QStringLiteral("sse"), QStringLiteral("--har"), har });
+    p.start(QStringLiteral(RTLAB_CLI_BINARY),
+            { QStringLiteral("--url"), url(server->port()), QStringLiteral("--transport"), QStringLiteral("sse"),
+              QStringLiteral("--har"), har });
     QVERIFY(p.waitForStarted(WaitMs));
     QVERIFY(QTest::qWaitFor([&] { return server->hub()->sessionCount() >= 1; }, WaitMs));
     publish(server->port(), QStringLiteral("one"));
@@ -489,7 +506,8 @@ void tst_RtlabCli::harInANonexistentDirectoryIsRefused()
 {
     QTemporaryDir dir;
     const QString har = dir.filePath(QStringLiteral("no/such/dir/x.har"));
-    const Run r = runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--har"), har });
+    const Run r =
+            runCli({ QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--har"), har });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.errText.contains("--har: no such directory"), r.errText.constData());
 }

@@ -71,13 +71,14 @@ void tst_RtlabServer::servesAndShutsDownOnSignal()
 {
     QFETCH(int, signalNumber);
     QProcess p;
-    p.start(binary(), { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--tick-rate"), QStringLiteral("0") });
+    p.start(binary(),
+            { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--tick-rate"), QStringLiteral("0") });
     QVERIFY(p.waitForStarted(WaitMs));
     // One line, flushed, once listening.
     QVERIFY(QTest::qWaitFor([&] { return p.canReadLine(); }, WaitMs));
     const QString line = QString::fromUtf8(p.readLine()).trimmed();
-    const QRegularExpressionMatch m
-            = QRegularExpression(QStringLiteral("^rtlab-server listening on http://127\\.0\\.0\\.1:(\\d+)$")).match(line);
+    const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("^rtlab-server listening on http://127\\.0\\.0\\.1:(\\d+)$")).match(line);
     QVERIFY2(m.hasMatch(), qPrintable(line));
     const quint16 port = quint16(m.captured(1).toUInt());
     QVERIFY(port > 0);

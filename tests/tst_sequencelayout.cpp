@@ -57,11 +57,12 @@ void tst_SequenceLayout::longPollingHoldsAndAnswers()
     QCOMPARE(l.lanes().size(), size_t(1));
     const SequenceLayout::Lane &lp = l.lanes().front();
     QCOMPARE(lp.transport, TransportKind::LongPoll);
-    const QList<Style> expected { Style::Request, Style::Hold, Style::EmptyAnswer,          // held 25 s, empty
-                                  Style::Request, Style::Hold, Style::Response,             // #41 after 1.2 s
-                                  Style::Request, Style::Hold, Style::Request, Style::Response, // poll; POST /send, 202
-                                  Style::Response,                                              // #42
-                                  Style::Request, Style::Hold };                            // still held
+    const QList<Style> expected { Style::Request,  Style::Hold, Style::EmptyAnswer, // held 25 s, empty
+                                  Style::Request,  Style::Hold, Style::Response,    // #41 after 1.2 s
+                                  Style::Request,  Style::Hold, Style::Request,
+                                  Style::Response,                // poll; POST /send, 202
+                                  Style::Response,                // #42
+                                  Style::Request,  Style::Hold }; // still held
     QCOMPARE(styles(lp), expected);
     const SequenceItem &hold = lp.items[1];
     QCOMPARE(hold.shape, Shape::HoldBar);
@@ -88,9 +89,9 @@ void tst_SequenceLayout::sseStreamEventsAndReconnect()
     l.setSnapshot(c.snapshot());
     const SequenceLayout::Lane *sse = lane(l, TransportKind::Sse);
     QVERIFY(sse);
-    const QList<Style> expected { Style::Request, Style::Response, Style::Stream, Style::Retry, Style::Heartbeat,
-                                  Style::Event, Style::Event, Style::Ended, Style::Request, Style::Response,
-                                  Style::Stream };
+    const QList<Style> expected { Style::Request,   Style::Response, Style::Stream, Style::Retry,
+                                  Style::Heartbeat, Style::Event,    Style::Event,  Style::Ended,
+                                  Style::Request,   Style::Response, Style::Stream };
     QCOMPARE(styles(*sse), expected);
     const SequenceItem &span = sse->items[2];
     QCOMPARE(span.shape, Shape::StreamSpan);
@@ -112,9 +113,9 @@ void tst_SequenceLayout::webSocketFramesMaskedAndControl()
     l.setSnapshot(c.snapshot());
     const SequenceLayout::Lane *ws = lane(l, TransportKind::WebSocket);
     QVERIFY(ws);
-    const QList<Style> expected { Style::Request,      Style::Response,     Style::Stream, Style::Frame,
-                                  Style::MaskedFrame,  Style::Frame,        Style::ControlFrame,
-                                  Style::ControlFrame, Style::Close,        Style::Close };
+    const QList<Style> expected { Style::Request,     Style::Response, Style::Stream,       Style::Frame,
+                                  Style::MaskedFrame, Style::Frame,    Style::ControlFrame, Style::ControlFrame,
+                                  Style::Close,       Style::Close };
     QCOMPARE(styles(*ws), expected);
     QCOMPARE(ws->items[4].direction, WireDirection::ToServer);
     QCOMPARE(ws->items[3].direction, WireDirection::ToClient);
@@ -145,8 +146,12 @@ void tst_SequenceLayout::aColumnPerTransportThatHasRecords()
     for (int k = 0; k < TransportKindCount; ++k) {
         QCOMPARE(l.lanes()[size_t(k)].transport, TransportKind(k));
         const auto &items = l.lanes()[size_t(k)].items;
-        QCOMPARE(std::count_if(items.begin(), items.end(), [](const SequenceItem &i) { return i.style == Style::EmptyAnswer; }), 5);
-        QCOMPARE(std::count_if(items.begin(), items.end(), [](const SequenceItem &i) { return i.style == Style::Response; }), 1);
+        QCOMPARE(std::count_if(items.begin(), items.end(),
+                               [](const SequenceItem &i) { return i.style == Style::EmptyAnswer; }),
+                 5);
+        QCOMPARE(std::count_if(items.begin(), items.end(),
+                               [](const SequenceItem &i) { return i.style == Style::Response; }),
+                 1);
     }
 }
 
@@ -174,8 +179,10 @@ void tst_SequenceLayout::compactCollapsesABurstAndExpands()
         QCOMPARE(l.itemForRecord(burst->lastSeq), &*burst);
     }
     // Expanding one burst: its 37 records come back, marked as one expanded burst; the other stays.
-    const quint64 first = std::find_if(lane(l, TransportKind::Sse)->items.begin(), lane(l, TransportKind::Sse)->items.end(),
-                                       [](const SequenceItem &i) { return i.isBurst(); })->seq;
+    const quint64 first =
+            std::find_if(lane(l, TransportKind::Sse)->items.begin(), lane(l, TransportKind::Sse)->items.end(),
+                         [](const SequenceItem &i) { return i.isBurst(); })
+                    ->seq;
     l.toggleBurst(first);
     QVERIFY(l.isExpanded(first));
     QCOMPARE(l.itemCount(), full - 36);
@@ -263,7 +270,7 @@ void tst_SequenceLayout::theKeyboardWalksALaneArrowByArrow()
     QCOMPARE(l.neighbour(ws[0].seq, 1), ws[1].seq); // the upgrade, then its 101 (the span has no record)
     QCOMPARE(l.neighbour(ws[1].seq, 1), ws[3].seq);
     QCOMPARE(l.neighbour(ws[3].seq, -1), ws[1].seq);
-    QCOMPARE(l.neighbour(ws[0].seq, -1), ws[0].seq);  // stops at the top
+    QCOMPARE(l.neighbour(ws[0].seq, -1), ws[0].seq); // stops at the top
     QCOMPARE(l.neighbour(ws.back().seq, 5), ws.back().seq);
     // A collapsed burst is one step, from any of its records.
     const auto burst = std::find_if(ws.begin(), ws.end(), [](const SequenceItem &i) { return i.isBurst(); });
@@ -315,7 +322,9 @@ void tst_SequenceLayout::aBusyStreamStaysBoundedByTheRing()
     for (int i = 0; i < 100'000; ++i) {
         const qint64 at = t0 + 30 * Sec + i * 200;
         if (i % 3 == 0)
-            c.record(sse, sseRecord(WireRecord::Kind::Event, "id: 1\ndata: x\n\n", QStringLiteral("event"), at, { quint64(i) }));
+            c.record(sse,
+                     sseRecord(WireRecord::Kind::Event, "id: 1\ndata: x\n\n", QStringLiteral("event"), at,
+                               { quint64(i) }));
         else if (i % 3 == 1)
             c.record(ws, wsFrame(WireDirection::ToClient, 1, "x", {}, QStringLiteral("text"), at, { quint64(i) }));
         else if (i % 300 == 2)
@@ -380,7 +389,8 @@ void tst_SequenceLayout::detailDecodesAMaskedFrame()
     WireCapture c;
     scriptWebSocket(c, T0);
     const WireCapture::Snapshot s = c.snapshot();
-    const auto hello = std::find_if(s.records.begin(), s.records.end(), [](const WireRecord &r) { return r.masked && r.opcode == 1; });
+    const auto hello = std::find_if(s.records.begin(), s.records.end(),
+                                    [](const WireRecord &r) { return r.masked && r.opcode == 1; });
     QVERIFY(hello != s.records.end());
     // RFC 6455 §5.7: a single-frame masked text message "Hello".
     QCOMPARE(hello->bytes, QByteArray::fromHex("818537fa213d7f9f4d5158"));
@@ -396,7 +406,8 @@ void tst_SequenceLayout::detailDecodesAMaskedFrame()
     QCOMPARE(d.parts[2].bytes, QByteArray::fromHex("7f9f4d5158"));
     QCOMPARE(d.parts[3].bytes, QByteArray("Hello"));
     // An HTTP answer: its head and its body apart.
-    const auto upgrade = std::find_if(s.records.begin(), s.records.end(), [](const WireRecord &r) { return r.kind == WireRecord::Kind::ResponseHead; });
+    const auto upgrade = std::find_if(s.records.begin(), s.records.end(),
+                                      [](const WireRecord &r) { return r.kind == WireRecord::Kind::ResponseHead; });
     const WireDetail h = WireDetail::ofRecord(s, *upgrade);
     QCOMPARE(h.parts.size(), 1);
     QVERIFY(h.parts[0].bytes.startsWith("HTTP/1.1 101 Switching Protocols\r\n"));

@@ -349,10 +349,10 @@ void tst_Server::badInput_data()
                 + "\r\n\r\n" + body;
     };
     QTest::newRow("head over 16 KiB") << "GET /healthz HTTP/1.1\r\n" + host + "X-Big: " + QByteArray(16 * 1024, 'a')
-                    + "\r\n\r\n"
-                                      << 431 << true;
-    QTest::newRow("body over 64 KiB") << "POST /send HTTP/1.1\r\n" + host + "Content-Length: 70000\r\n\r\n" << 413
+                    + "\r\n\r\n" << 431
                                       << true;
+    QTest::newRow("body over 64 KiB") << "POST /send HTTP/1.1\r\n" + host + "Content-Length: 70000\r\n\r\n"
+                                      << 413 << true;
     QTest::newRow("chat text over 16 KiB")
             << post("{\"type\":\"chat\",\"from\":\"a\",\"text\":\"" + QByteArray(16 * 1024 + 1, 'x') + "\"}") << 413
             << false;
@@ -360,10 +360,9 @@ void tst_Server::badInput_data()
     QTest::newRow("missing text") << post("{\"type\":\"chat\",\"from\":\"a\"}") << 400 << false;
     QTest::newRow("wrong type") << post("{\"type\":\"tick\",\"from\":\"a\",\"text\":\"b\"}") << 400 << false;
     QTest::newRow("clientMsgId over 64 characters")
-            << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":\"" + QByteArray(65, 'c') + "\"}") << 400
-            << false;
-    QTest::newRow("clientMsgId not a string") << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":7}") << 400
-                                              << false;
+            << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":\"" + QByteArray(65, 'c') + "\"}") << 400 << false;
+    QTest::newRow("clientMsgId not a string")
+            << post("{\"from\":\"a\",\"text\":\"b\",\"clientMsgId\":7}") << 400 << false;
     QTest::newRow("unknown path") << "GET /nope HTTP/1.1\r\n" + host + "\r\n" << 404 << false;
     QTest::newRow("GET on /send") << "GET /send HTTP/1.1\r\n" + host + "\r\n" << 405 << false;
     QTest::newRow("POST on /events") << post("{}").replace("/send", "/events") << 405 << false;
@@ -375,8 +374,7 @@ void tst_Server::badInput_data()
                                         << 400 << true;
     QTest::newRow("garbage on 2 lines") << QByteArray("\x01\x02 nonsense\r\nmore\r\n\r\n") << 400 << true;
     QTest::newRow("after is not a number") << "GET /poll?after=abc HTTP/1.1\r\n" + host + "\r\n" << 400 << false;
-    QTest::newRow("timeout is negative") << "GET /poll?after=0&timeout=-1 HTTP/1.1\r\n" + host + "\r\n" << 400
-                                         << false;
+    QTest::newRow("timeout is negative") << "GET /poll?after=0&timeout=-1 HTTP/1.1\r\n" + host + "\r\n" << 400 << false;
     QTest::newRow("malformed Last-Event-ID") << "GET /events HTTP/1.1\r\n" + host + "Last-Event-ID: x:y\r\n\r\n"
                                              << 400 << false;
     QTest::newRow("publish from a foreign Origin")
@@ -435,8 +433,8 @@ void tst_Server::webSocketBadInput_data()
     QTest::newRow("malformed JSON") << QStringLiteral("{not json") << false << 0;
     QTest::newRow("missing from") << QStringLiteral("{\"type\":\"chat\",\"text\":\"x\"}") << false << 0;
     QTest::newRow("clientMsgId over 64 characters")
-            << QStringLiteral("{\"from\":\"a\",\"text\":\"x\",\"clientMsgId\":\"%1\"}").arg(QString(65, u'c'))
-            << false << 0;
+            << QStringLiteral("{\"from\":\"a\",\"text\":\"x\",\"clientMsgId\":\"%1\"}").arg(QString(65, u'c')) << false
+            << 0;
 }
 
 void tst_Server::webSocketBadInput()
@@ -540,8 +538,8 @@ void tst_Server::keepAliveAndPipelining()
     RawHttp http(server->port());
     // Two requests in one write: answered in order on the same connection.
     const QByteArray body = "{\"type\":\"chat\",\"from\":\"p\",\"text\":\"pipelined\"}";
-    http.send("POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
-              + body + "GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    http.send("POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body
+              + "GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     RawResponse a, b, c;
     QVERIFY(http.read(&a));
     QVERIFY(http.read(&b));
@@ -673,7 +671,8 @@ void tst_Server::statsAndHealth()
     const QJsonObject stats = r.json();
     QCOMPARE(stats.value(QLatin1String("published")).toInteger(), 1);
     QCOMPARE(stats.value(QLatin1String("epoch")).toString(), server->hub()->log().epoch());
-    const QJsonObject sseStats = stats.value(QLatin1String("transports")).toObject().value(QLatin1String("sse")).toObject();
+    const QJsonObject sseStats =
+            stats.value(QLatin1String("transports")).toObject().value(QLatin1String("sse")).toObject();
     QCOMPARE(sseStats.value(QLatin1String("connections")).toInteger(), 1);
     QCOMPARE(sseStats.value(QLatin1String("messages")).toInteger(), 1);
     QVERIFY(sseStats.value(QLatin1String("bytesOut")).toInteger() > 0);
@@ -719,8 +718,8 @@ void tst_Server::statsListsConnectedClients()
     const QJsonArray clients = stats.value(QLatin1String("clients")).toArray();
     QCOMPARE(clients.size(), 3); // the /stats requests themselves are no clients
     const QMap<QString, quint16> localPorts { { QStringLiteral("sse"), sse.socket.localPort() },
-                                             { QStringLiteral("ws"), ws.socket.localPort() },
-                                             { QStringLiteral("lp"), lp.socket().localPort() } };
+                                              { QStringLiteral("ws"), ws.socket.localPort() },
+                                              { QStringLiteral("lp"), lp.socket().localPort() } };
     QSet<QString> seen;
     for (const QJsonValue &v : clients) {
         const QJsonObject c = v.toObject();
@@ -743,12 +742,16 @@ void tst_Server::statsListsConnectedClients()
     // A client that leaves leaves the list.
     sse.socket.abort();
     QVERIFY(QTest::qWaitFor(
-            [&] { return request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray().size() == 2; },
+            [&] {
+                return request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray().size()
+                        == 2;
+            },
             WaitMs));
     lp.socket().abort();
     QVERIFY(QTest::qWaitFor(
             [&] {
-                const QJsonArray left = request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray();
+                const QJsonArray left =
+                        request(port, "GET", "/stats?clients=1").json().value(QLatin1String("clients")).toArray();
                 return left.size() == 1 && left.at(0).toObject().value(QLatin1String("transport")).toString() == u"ws";
             },
             WaitMs));
@@ -793,14 +796,20 @@ void tst_Server::shortPollingIsCountedApart()
         listed[v.toObject().value(QLatin1String("transport")).toString()]++;
     QCOMPARE(listed.value(QStringLiteral("poll")), 1);
     QCOMPARE(listed.value(QStringLiteral("lp")), 1);
-    QCOMPARE(server->hub()->tickData().value(QLatin1String("connections")).toObject().value(QLatin1String("poll")).toInteger(), 1);
+    QCOMPARE(server->hub()
+                     ->tickData()
+                     .value(QLatin1String("connections"))
+                     .toObject()
+                     .value(QLatin1String("poll"))
+                     .toInteger(),
+             1);
 
     shortPoller.socket().abort();
     QVERIFY(QTest::qWaitFor(
             [&] {
-                return request(port, "GET", "/stats").json()[QLatin1String("transports")][QLatin1String("poll")]
-                               [QLatin1String("connections")]
-                                       .toInteger()
+                return request(port, "GET", "/stats")
+                               .json()[QLatin1String("transports")][QLatin1String("poll")][QLatin1String("connections")]
+                               .toInteger()
                         == 0;
             },
             WaitMs));

@@ -32,9 +32,9 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("tickRate", a.tickRate, b.tickRate),
         field("sseRetryMs", a.sseRetryMs, b.sseRetryMs),
         a.allowOrigins == b.allowOrigins
-            ? QString()
-            : QStringLiteral("allowOrigins: [%1] vs [%2]")
-                  .arg(a.allowOrigins.join(QLatin1Char(' ')), b.allowOrigins.join(QLatin1Char(' '))),
+                ? QString()
+                : QStringLiteral("allowOrigins: [%1] vs [%2]")
+                          .arg(a.allowOrigins.join(QLatin1Char(' ')), b.allowOrigins.join(QLatin1Char(' '))),
         field("maxHeadBytes", a.maxHeadBytes, b.maxHeadBytes),
         field("maxBodyBytes", a.maxBodyBytes, b.maxBodyBytes),
         field("maxTextBytes", a.maxTextBytes, b.maxTextBytes),
@@ -109,29 +109,23 @@ void tst_ServerConfig::options_data()
     };
 
     row("no arguments", args({}), [](ServerConfig &) {});
-    row("--host 0.0.0.0", args({ "--host", "0.0.0.0" }),
-        [](ServerConfig &c) { c.host = QStringLiteral("0.0.0.0"); });
+    row("--host 0.0.0.0", args({ "--host", "0.0.0.0" }), [](ServerConfig &c) { c.host = QStringLiteral("0.0.0.0"); });
     row("--host ::1", args({ "--host", "::1" }), [](ServerConfig &c) { c.host = QStringLiteral("::1"); });
     row("--host localhost", args({ "--host", "localhost" }),
         [](ServerConfig &c) { c.host = QStringLiteral("localhost"); });
-    row("--host=10.1.2.3", args({ "--host=10.1.2.3" }),
-        [](ServerConfig &c) { c.host = QStringLiteral("10.1.2.3"); });
+    row("--host=10.1.2.3", args({ "--host=10.1.2.3" }), [](ServerConfig &c) { c.host = QStringLiteral("10.1.2.3"); });
     row("--port 0 (any free port)", args({ "--port", "0" }), [](ServerConfig &c) { c.port = 0; });
     row("--port 65535", args({ "--port", "65535" }), [](ServerConfig &c) { c.port = 65535; });
     row("--core qt", args({ "--core", "qt" }), [](ServerConfig &c) { c.core = ServerConfig::Core::Qt; });
     row("--port=9000", args({ "--port=9000" }), [](ServerConfig &c) { c.port = 9000; });
-    row("repeated --port: the last wins", args({ "--port", "1", "--port", "2" }),
-        [](ServerConfig &c) { c.port = 2; });
+    row("repeated --port: the last wins", args({ "--port", "1", "--port", "2" }), [](ServerConfig &c) { c.port = 2; });
     row("--history 1", args({ "--history", "1" }), [](ServerConfig &c) { c.historyCount = 1; });
-    row("--history 10000000", args({ "--history", "10000000" }),
-        [](ServerConfig &c) { c.historyCount = 10000000; });
+    row("--history 10000000", args({ "--history", "10000000" }), [](ServerConfig &c) { c.historyCount = 10000000; });
     row("--history-age 60", args({ "--history-age", "60" }), [](ServerConfig &c) { c.historyAgeMs = 60000; });
     row("--history-age 0.5", args({ "--history-age", "0.5" }), [](ServerConfig &c) { c.historyAgeMs = 500; });
-    row("--history-age 0.001", args({ "--history-age", "0.001" }),
-        [](ServerConfig &c) { c.historyAgeMs = 1; });
+    row("--history-age 0.001", args({ "--history-age", "0.001" }), [](ServerConfig &c) { c.historyAgeMs = 1; });
     row("--poll-timeout 0", args({ "--poll-timeout", "0" }), [](ServerConfig &c) { c.pollTimeoutMs = 0; });
-    row("--poll-timeout 2.5", args({ "--poll-timeout", "2.5" }),
-        [](ServerConfig &c) { c.pollTimeoutMs = 2500; });
+    row("--poll-timeout 2.5", args({ "--poll-timeout", "2.5" }), [](ServerConfig &c) { c.pollTimeoutMs = 2500; });
     row("--heartbeat 0.5", args({ "--heartbeat", "0.5" }), [](ServerConfig &c) { c.heartbeatMs = 500; });
     row("--heartbeat 0.01", args({ "--heartbeat", "0.01" }), [](ServerConfig &c) { c.heartbeatMs = 10; });
     row("--heartbeat 30", args({ "--heartbeat", "30" }), [](ServerConfig &c) { c.heartbeatMs = 30000; });
@@ -140,8 +134,7 @@ void tst_ServerConfig::options_data()
     row("--tick-rate 1000", args({ "--tick-rate", "1000" }), [](ServerConfig &c) { c.tickRate = 1000; });
     row("--sse-retry 0", args({ "--sse-retry", "0" }), [](ServerConfig &c) { c.sseRetryMs = 0; });
     row("--sse-retry 2.5", args({ "--sse-retry", "2.5" }), [](ServerConfig &c) { c.sseRetryMs = 2500; });
-    row("--max-pending 16", args({ "--max-pending", "16" }),
-        [](ServerConfig &c) { c.maxPendingBytes = 16 * 1024; });
+    row("--max-pending 16", args({ "--max-pending", "16" }), [](ServerConfig &c) { c.maxPendingBytes = 16 * 1024; });
     row("--max-pending 2048", args({ "--max-pending", "2048" }),
         [](ServerConfig &c) { c.maxPendingBytes = 2048 * 1024; });
     row("--allow-origin *", args({ "--allow-origin", "*" }),
@@ -149,13 +142,14 @@ void tst_ServerConfig::options_data()
     row("repeated --allow-origin",
         args({ "--allow-origin", "https://a.example", "--allow-origin", "http://b.example:8080" }),
         [](ServerConfig &c) {
-            c.allowOrigins = QStringList { QStringLiteral("https://a.example"),
-                QStringLiteral("http://b.example:8080") };
+            c.allowOrigins =
+                    QStringList { QStringLiteral("https://a.example"), QStringLiteral("http://b.example:8080") };
         });
-    row("every option at once",
-        args({ "--host", "0.0.0.0", "--port", "9999", "--history", "50", "--history-age", "1.5",
-            "--poll-timeout", "10", "--heartbeat", "0.25", "--tick-rate", "20", "--sse-retry", "0.75",
-            "--max-pending", "64", "--allow-origin", "http://localhost:3000" }),
+    row("every option at once", args({ "--host",         "0.0.0.0", "--port",         "9999",
+                                       "--history",      "50",      "--history-age",  "1.5",
+                                       "--poll-timeout", "10",      "--heartbeat",    "0.25",
+                                       "--tick-rate",    "20",      "--sse-retry",    "0.75",
+                                       "--max-pending",  "64",      "--allow-origin", "http://localhost:3000" }),
         [](ServerConfig &c) {
             c.host = QStringLiteral("0.0.0.0");
             c.port = 9999;
@@ -191,13 +185,12 @@ void tst_ServerConfig::errors_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QStringList>("mentions"); // what a readable message names
 
-    auto row
-        = [](const char *name, const QStringList &arguments, std::initializer_list<const char *> mentions) {
-              QStringList m;
-              for (const char *s : mentions)
-                  m.append(QString::fromUtf8(s));
-              QTest::newRow(name) << arguments << m;
-          };
+    auto row = [](const char *name, const QStringList &arguments, std::initializer_list<const char *> mentions) {
+        QStringList m;
+        for (const char *s : mentions)
+            m.append(QString::fromUtf8(s));
+        QTest::newRow(name) << arguments << m;
+    };
 
     row("bad port 70000", args({ "--port", "70000" }), { "--port", "70000" });
     row("port not a number", args({ "--port", "http" }), { "--port", "http" });
@@ -246,8 +239,7 @@ void tst_ServerConfig::errors()
     QVERIFY(!helpShown);
     QVERIFY(!error.isEmpty());
     for (const QString &m : std::as_const(mentions))
-        QVERIFY2(
-            error.contains(m), qPrintable(QStringLiteral("\"%1\" does not mention \"%2\"").arg(error, m)));
+        QVERIFY2(error.contains(m), qPrintable(QStringLiteral("\"%1\" does not mention \"%2\"").arg(error, m)));
     QCOMPARE(config.port, quint16(4321));
 
     // The error text is optional.

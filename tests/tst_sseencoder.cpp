@@ -22,7 +22,8 @@ using rtlab::SseParser;
 namespace {
 
 // A literal as bytes, embedded NULs included.
-template <qsizetype N> QByteArray bytes(const char (&s)[N])
+template<qsizetype N>
+QByteArray bytes(const char (&s)[N])
 {
     return QByteArray(s, N - 1);
 }
@@ -103,36 +104,29 @@ void tst_SseEncoder::event_data()
     QTest::addColumn<QByteArray>("expected");
 
     QTest::newRow("data only") << NoId << QByteArray() << bytes("hello") << bytes("data: hello\n\n");
-    QTest::newRow("id, type and data")
-        << bytes("7") << bytes("chat") << bytes("hi") << bytes("id: 7\nevent: chat\ndata: hi\n\n");
+    QTest::newRow("id, type and data") << bytes("7") << bytes("chat") << bytes("hi")
+                                       << bytes("id: 7\nevent: chat\ndata: hi\n\n");
     QTest::newRow("empty id is written: it resets the client's last event id")
-        << bytes("") << QByteArray() << bytes("x") << bytes("id: \ndata: x\n\n");
-    QTest::newRow("empty type is not written")
-        << bytes("1") << bytes("") << bytes("x") << bytes("id: 1\ndata: x\n\n");
-    QTest::newRow("empty data is one empty data line")
-        << NoId << QByteArray() << QByteArray() << bytes("data: \n\n");
-    QTest::newRow("lf splits lines") << NoId << QByteArray() << bytes("a\nb")
-                                     << bytes("data: a\ndata: b\n\n");
-    QTest::newRow("crlf splits lines")
-        << NoId << QByteArray() << bytes("a\r\nb") << bytes("data: a\ndata: b\n\n");
-    QTest::newRow("lone cr splits lines")
-        << NoId << QByteArray() << bytes("a\rb") << bytes("data: a\ndata: b\n\n");
+            << bytes("") << QByteArray() << bytes("x") << bytes("id: \ndata: x\n\n");
+    QTest::newRow("empty type is not written") << bytes("1") << bytes("") << bytes("x") << bytes("id: 1\ndata: x\n\n");
+    QTest::newRow("empty data is one empty data line") << NoId << QByteArray() << QByteArray() << bytes("data: \n\n");
+    QTest::newRow("lf splits lines") << NoId << QByteArray() << bytes("a\nb") << bytes("data: a\ndata: b\n\n");
+    QTest::newRow("crlf splits lines") << NoId << QByteArray() << bytes("a\r\nb") << bytes("data: a\ndata: b\n\n");
+    QTest::newRow("lone cr splits lines") << NoId << QByteArray() << bytes("a\rb") << bytes("data: a\ndata: b\n\n");
     QTest::newRow("cr cr is an empty line between")
-        << NoId << QByteArray() << bytes("a\r\rb") << bytes("data: a\ndata: \ndata: b\n\n");
+            << NoId << QByteArray() << bytes("a\r\rb") << bytes("data: a\ndata: \ndata: b\n\n");
     QTest::newRow("lf cr is an empty line between")
-        << NoId << QByteArray() << bytes("a\n\rb") << bytes("data: a\ndata: \ndata: b\n\n");
+            << NoId << QByteArray() << bytes("a\n\rb") << bytes("data: a\ndata: \ndata: b\n\n");
     QTest::newRow("trailing lf keeps an empty last line")
-        << NoId << QByteArray() << bytes("a\n") << bytes("data: a\ndata: \n\n");
+            << NoId << QByteArray() << bytes("a\n") << bytes("data: a\ndata: \n\n");
     QTest::newRow("trailing crlf keeps an empty last line")
-        << NoId << QByteArray() << bytes("a\r\n") << bytes("data: a\ndata: \n\n");
+            << NoId << QByteArray() << bytes("a\r\n") << bytes("data: a\ndata: \n\n");
     QTest::newRow("just a line end") << NoId << QByteArray() << bytes("\n") << bytes("data: \ndata: \n\n");
     QTest::newRow("leading space survives the separator space")
-        << NoId << QByteArray() << bytes(" a") << bytes("data:  a\n\n");
-    QTest::newRow("nul in data is passed through")
-        << NoId << QByteArray() << bytes("a\0b") << bytes("data: a\0b\n\n");
-    QTest::newRow("utf-8 is passed through")
-        << bytes("\xE2\x82\xAC") << bytes("\xC3\xA9") << bytes("ok\xE2\x80\xA6")
-        << bytes("id: \xE2\x82\xAC\nevent: \xC3\xA9\ndata: ok\xE2\x80\xA6\n\n");
+            << NoId << QByteArray() << bytes(" a") << bytes("data:  a\n\n");
+    QTest::newRow("nul in data is passed through") << NoId << QByteArray() << bytes("a\0b") << bytes("data: a\0b\n\n");
+    QTest::newRow("utf-8 is passed through") << bytes("\xE2\x82\xAC") << bytes("\xC3\xA9") << bytes("ok\xE2\x80\xA6")
+                                             << bytes("id: \xE2\x82\xAC\nevent: \xC3\xA9\ndata: ok\xE2\x80\xA6\n\n");
 }
 
 void tst_SseEncoder::event()
@@ -152,24 +146,23 @@ void tst_SseEncoder::fieldInjection_data()
     QTest::addColumn<QByteArray>("data");
     QTest::addColumn<SseEvent>("expected");
 
-    QTest::newRow("fields after lf in data")
-        << bytes("1") << bytes("chat") << bytes("\nid: 9\nevent: evil\n\n")
-        << ev(u"\nid: 9\nevent: evil\n\n", u"1", u"chat");
+    QTest::newRow("fields after lf in data") << bytes("1") << bytes("chat") << bytes("\nid: 9\nevent: evil\n\n")
+                                             << ev(u"\nid: 9\nevent: evil\n\n", u"1", u"chat");
     QTest::newRow("fields after crlf in data")
-        << bytes("1") << bytes("chat") << bytes("hi\r\nid: 9\r\nevent: evil\r\n\r\ndata: more")
-        << ev(u"hi\nid: 9\nevent: evil\n\ndata: more", u"1", u"chat");
+            << bytes("1") << bytes("chat") << bytes("hi\r\nid: 9\r\nevent: evil\r\n\r\ndata: more")
+            << ev(u"hi\nid: 9\nevent: evil\n\ndata: more", u"1", u"chat");
     QTest::newRow("fields after lone cr in data")
-        << bytes("1") << bytes("chat") << bytes("hi\rid: 9\revent: evil\r\rretry: 1")
-        << ev(u"hi\nid: 9\nevent: evil\n\nretry: 1", u"1", u"chat");
+            << bytes("1") << bytes("chat") << bytes("hi\rid: 9\revent: evil\r\rretry: 1")
+            << ev(u"hi\nid: 9\nevent: evil\n\nretry: 1", u"1", u"chat");
     QTest::newRow("fields after mixed line ends in data")
-        << bytes("1") << bytes("chat") << bytes("\r\nid: 9\revent: evil\n\r\n")
-        << ev(u"\nid: 9\nevent: evil\n\n", u"1", u"chat");
+            << bytes("1") << bytes("chat") << bytes("\r\nid: 9\revent: evil\n\r\n")
+            << ev(u"\nid: 9\nevent: evil\n\n", u"1", u"chat");
     QTest::newRow("blank lines and a comment in data")
-        << NoId << QByteArray() << bytes("a\n\n\n: not a comment\n\nb") << ev(u"a\n\n\n: not a comment\n\nb");
+            << NoId << QByteArray() << bytes("a\n\n\n: not a comment\n\nb") << ev(u"a\n\n\n: not a comment\n\nb");
     QTest::newRow("event ended inside the id")
-        << bytes("1\n\ndata: evil\n\n") << bytes("chat") << bytes("x") << ev(u"x", u"1data: evil", u"chat");
-    QTest::newRow("event ended inside the type") << bytes("1") << bytes("chat\r\n\r\ndata: evil\r\n\r\n")
-                                                 << bytes("x") << ev(u"x", u"1", u"chatdata: evil");
+            << bytes("1\n\ndata: evil\n\n") << bytes("chat") << bytes("x") << ev(u"x", u"1data: evil", u"chat");
+    QTest::newRow("event ended inside the type")
+            << bytes("1") << bytes("chat\r\n\r\ndata: evil\r\n\r\n") << bytes("x") << ev(u"x", u"1", u"chatdata: evil");
 }
 
 void tst_SseEncoder::fieldInjection()
@@ -197,16 +190,15 @@ void tst_SseEncoder::fieldControlCharactersDropped_data()
     QTest::addColumn<SseEvent>("expected");
 
     QTest::newRow("cr, lf and nul in the id")
-        << bytes("a\rb\nc\0d") << QByteArray() << bytes("id: abcd\ndata: x\n\n") << ev(u"x", u"abcd");
-    QTest::newRow("nul-only id becomes empty")
-        << bytes("\0") << QByteArray() << bytes("id: \ndata: x\n\n") << ev(u"x");
+            << bytes("a\rb\nc\0d") << QByteArray() << bytes("id: abcd\ndata: x\n\n") << ev(u"x", u"abcd");
+    QTest::newRow("nul-only id becomes empty") << bytes("\0") << QByteArray() << bytes("id: \ndata: x\n\n") << ev(u"x");
     QTest::newRow("cr, lf and nul in the type")
-        << NoId << bytes("up\r\0da\nte") << bytes("event: update\ndata: x\n\n") << ev(u"x", u"", u"update");
+            << NoId << bytes("up\r\0da\nte") << bytes("event: update\ndata: x\n\n") << ev(u"x", u"", u"update");
     QTest::newRow("type of only line ends is the default type")
-        << NoId << bytes("\r\n") << bytes("event: \ndata: x\n\n") << ev(u"x");
+            << NoId << bytes("\r\n") << bytes("event: \ndata: x\n\n") << ev(u"x");
     QTest::newRow("spaces and colons are kept")
-        << bytes(" 4:2 ") << bytes("a: b") << bytes("id:  4:2 \nevent: a: b\ndata: x\n\n")
-        << ev(u"x", u" 4:2 ", u"a: b");
+            << bytes(" 4:2 ") << bytes("a: b") << bytes("id:  4:2 \nevent: a: b\ndata: x\n\n")
+            << ev(u"x", u" 4:2 ", u"a: b");
 }
 
 void tst_SseEncoder::fieldControlCharactersDropped()
@@ -299,17 +291,15 @@ void tst_SseEncoder::roundTrip_data()
     QTest::newRow("trailing crlf kept as lf") << NoId << QByteArray() << bytes("a\r\n") << ev(u"a\n");
     QTest::newRow("only newlines") << NoId << QByteArray() << bytes("\n\n") << ev(u"\n\n");
     QTest::newRow("leading and trailing spaces")
-        << bytes(" 7 ") << QByteArray() << bytes("  two  ") << ev(u"  two  ", u" 7 ");
+            << bytes(" 7 ") << QByteArray() << bytes("  two  ") << ev(u"  two  ", u" 7 ");
     QTest::newRow("looks like a comment") << NoId << QByteArray() << bytes(":x\n:y") << ev(u":x\n:y");
-    QTest::newRow("looks like fields")
-        << NoId << QByteArray() << bytes("data: x\nid: 2\nretry: 5") << ev(u"data: x\nid: 2\nretry: 5");
+    QTest::newRow("looks like fields") << NoId << QByteArray() << bytes("data: x\nid: 2\nretry: 5")
+                                       << ev(u"data: x\nid: 2\nretry: 5");
     QTest::newRow("tab") << NoId << QByteArray() << bytes("\tx") << ev(u"\tx");
     QTest::newRow("nul in data") << NoId << QByteArray() << bytes("\0") << ev(QString(1, QChar(u'\0')));
-    QTest::newRow("utf-8") << bytes("\xE2\x82\xAC") << bytes("\xC3\xA9v")
-                           << bytes("caf\xC3\xA9\n\xF0\x9F\x98\x80")
+    QTest::newRow("utf-8") << bytes("\xE2\x82\xAC") << bytes("\xC3\xA9v") << bytes("caf\xC3\xA9\n\xF0\x9F\x98\x80")
                            << ev(u"caf\u00E9\n\U0001F600", u"\u20AC", u"\u00E9v");
-    QTest::newRow("byte order mark inside data")
-        << NoId << QByteArray() << Bom + "x\n" + Bom << ev(u"\uFEFFx\n\uFEFF");
+    QTest::newRow("byte order mark inside data") << NoId << QByteArray() << Bom + "x\n" + Bom << ev(u"\uFEFFx\n\uFEFF");
 }
 
 void tst_SseEncoder::roundTrip()
@@ -334,12 +324,9 @@ void tst_SseEncoder::roundTripOneStream()
         QByteArray id, type, data;
         SseEvent expected;
     } rows[] = {
-        { NoId, {}, "a", ev(u"a") },
-        { "1", "chat", "b\r\nc", ev(u"b\nc", u"1", u"chat") },
-        { NoId, {}, "d\n", ev(u"d\n", u"1") },
-        { "", "x", "", ev(u"", u"", u"x") },
-        { NoId, {}, "e", ev(u"e") },
-        { "2\n\nid: 3", {}, "\rf", ev(u"\nf", u"2id: 3") },
+        { NoId, {}, "a", ev(u"a") },           { "1", "chat", "b\r\nc", ev(u"b\nc", u"1", u"chat") },
+        { NoId, {}, "d\n", ev(u"d\n", u"1") }, { "", "x", "", ev(u"", u"", u"x") },
+        { NoId, {}, "e", ev(u"e") },           { "2\n\nid: 3", {}, "\rf", ev(u"\nf", u"2id: 3") },
     };
     QByteArray stream = SseEncoder::retry(2500);
     QList<SseEvent> expected;

@@ -33,7 +33,8 @@ struct ParseResult
 };
 
 // A literal as bytes, embedded NULs included.
-template <qsizetype N> QByteArray bytes(const char (&s)[N])
+template<qsizetype N>
+QByteArray bytes(const char (&s)[N])
 {
     return QByteArray(s, N - 1);
 }
@@ -85,7 +86,7 @@ void checkEverySplit(const QByteArray &input, const ParseResult &want, qsizetype
     for (qsizetype cut = 0; cut <= input.size(); ++cut) {
         const QByteArrayView view(input);
         compareResult(parsePieces({ view.first(cut), view.sliced(cut) }, maxLine), want,
-            "in two pieces, cut at byte " + QByteArray::number(cut));
+                      "in two pieces, cut at byte " + QByteArray::number(cut));
         if (QTest::currentTestFailed())
             return;
     }
@@ -154,20 +155,20 @@ void tst_SseParser::lineEnds_data()
     QTest::newRow("cr") << bytes("data:a\r\r") << ParseResult { .events = { ev(u"a") } };
     QTest::newRow("crlf") << bytes("data:a\r\n\r\n") << ParseResult { .events = { ev(u"a") } };
     QTest::newRow("cr, lf and crlf mixed in one event")
-        << bytes("data:a\rdata:b\ndata:c\r\n\n") << ParseResult { .events = { ev(u"a\nb\nc") } };
+            << bytes("data:a\rdata:b\ndata:c\r\n\n") << ParseResult { .events = { ev(u"a\nb\nc") } };
     QTest::newRow("crlf then lf is a line end and a blank line")
-        << bytes("data:a\r\n\ndata:b\r\n\r\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
+            << bytes("data:a\r\n\ndata:b\r\n\r\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
     QTest::newRow("lf then cr is two line ends")
-        << bytes("data:a\n\rdata:b\n\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
+            << bytes("data:a\n\rdata:b\n\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
     QTest::newRow("cr then crlf is two line ends")
-        << bytes("data:a\r\r\ndata:b\n\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
+            << bytes("data:a\r\r\ndata:b\n\n") << ParseResult { .events = { ev(u"a"), ev(u"b") } };
     QTest::newRow("crlf crlf between events, cr cr at the end")
-        << bytes("data:1\r\n\r\ndata:2\r\r") << ParseResult { .events = { ev(u"1"), ev(u"2") } };
+            << bytes("data:1\r\n\r\ndata:2\r\r") << ParseResult { .events = { ev(u"1"), ev(u"2") } };
     // WPT format-newlines.
-    QTest::newRow("wpt format-newlines")
-        << bytes("data:test\r\ndata\ndata:test\r\n\r") << ParseResult { .events = { ev(u"test\n\ntest") } };
+    QTest::newRow("wpt format-newlines") << bytes("data:test\r\ndata\ndata:test\r\n\r")
+                                         << ParseResult { .events = { ev(u"test\n\ntest") } };
     QTest::newRow("several blank lines dispatch once")
-        << bytes("data:a\n\n\n\r\n\r") << ParseResult { .events = { ev(u"a") } };
+            << bytes("data:a\n\n\n\r\n\r") << ParseResult { .events = { ev(u"a") } };
     QTest::newRow("empty input") << QByteArray() << ParseResult {};
 }
 
@@ -179,10 +180,10 @@ void tst_SseParser::byteOrderMark_data()
     QTest::newRow("leading bom is skipped") << Bom + "data:1\n\n" << ParseResult { .events = { ev(u"1") } };
     // WPT format-bom: a BOM later in the stream belongs to the line, so "\uFEFFdata" is an unknown field.
     QTest::newRow("wpt format-bom: a bom after the start is part of the line") << Bom + "data:1\n\n" + Bom
-            + "data:2\n\ndata:3\n\n" << ParseResult { .events = { ev(u"1"), ev(u"3") } };
+                    + "data:2\n\ndata:3\n\n" << ParseResult { .events = { ev(u"1"), ev(u"3") } };
     // WPT format-bom-2: only one BOM is stripped.
     QTest::newRow("wpt format-bom-2: a second leading bom is part of the first line") << Bom + Bom
-            + "data:1\n\ndata:2\n\ndata:3\n\n" << ParseResult { .events = { ev(u"2"), ev(u"3") } };
+                    + "data:1\n\ndata:2\n\ndata:3\n\n" << ParseResult { .events = { ev(u"2"), ev(u"3") } };
     QTest::newRow("bom then comment") << Bom + ":hi\ndata:x\n\n"
                                       << ParseResult { .events = { ev(u"x") }, .comments = 1 };
     QTest::newRow("bom then blank line") << Bom + "\ndata:x\n\n" << ParseResult { .events = { ev(u"x") } };
@@ -199,42 +200,38 @@ void tst_SseParser::dataField_data()
     addColumns();
     QTest::newRow("single line") << bytes("data: hello\n\n") << ParseResult { .events = { ev(u"hello") } };
     QTest::newRow("lines joined with lf")
-        << bytes("data:a\ndata:b\ndata:c\n\n") << ParseResult { .events = { ev(u"a\nb\nc") } };
+            << bytes("data:a\ndata:b\ndata:c\n\n") << ParseResult { .events = { ev(u"a\nb\nc") } };
     QTest::newRow("only the last lf is removed")
-        << bytes("data:a\ndata\n\n") << ParseResult { .events = { ev(u"a\n") } };
+            << bytes("data:a\ndata\n\n") << ParseResult { .events = { ev(u"a\n") } };
     QTest::newRow("no colon: empty data dispatches an empty string")
-        << bytes("data\n\n") << ParseResult { .events = { ev(u"") } };
-    QTest::newRow("colon, no value: empty string")
-        << bytes("data:\n\n") << ParseResult { .events = { ev(u"") } };
+            << bytes("data\n\n") << ParseResult { .events = { ev(u"") } };
+    QTest::newRow("colon, no value: empty string") << bytes("data:\n\n") << ParseResult { .events = { ev(u"") } };
     QTest::newRow("two empty data lines are one lf")
-        << bytes("data\ndata\n\n") << ParseResult { .events = { ev(u"\n") } };
+            << bytes("data\ndata\n\n") << ParseResult { .events = { ev(u"\n") } };
     // WPT format-field-data.
     QTest::newRow("wpt format-field-data") << bytes("data:\n\ndata\ndata\n\ndata:test\n\n")
                                            << ParseResult { .events = { ev(u""), ev(u"\n"), ev(u"test") } };
     // "If value starts with a U+0020 SPACE character, remove it from value."
-    QTest::newRow("one leading space is stripped")
-        << bytes("data: a\n\n") << ParseResult { .events = { ev(u"a") } };
+    QTest::newRow("one leading space is stripped") << bytes("data: a\n\n") << ParseResult { .events = { ev(u"a") } };
     QTest::newRow("only one leading space is stripped")
-        << bytes("data:  a\n\n") << ParseResult { .events = { ev(u" a") } };
-    QTest::newRow("a lone space is an empty value")
-        << bytes("data: \n\n") << ParseResult { .events = { ev(u"") } };
+            << bytes("data:  a\n\n") << ParseResult { .events = { ev(u" a") } };
+    QTest::newRow("a lone space is an empty value") << bytes("data: \n\n") << ParseResult { .events = { ev(u"") } };
     QTest::newRow("tab is not stripped") << bytes("data:\ta\n\n") << ParseResult { .events = { ev(u"\ta") } };
-    QTest::newRow("trailing spaces are kept")
-        << bytes("data: a  \n\n") << ParseResult { .events = { ev(u"a  ") } };
+    QTest::newRow("trailing spaces are kept") << bytes("data: a  \n\n") << ParseResult { .events = { ev(u"a  ") } };
     // WPT format-leading-space.
     QTest::newRow("wpt format-leading-space")
-        << bytes("data:\ttest\rdata: \ndata:test\n\n") << ParseResult { .events = { ev(u"\ttest\n\ntest") } };
+            << bytes("data:\ttest\rdata: \ndata:test\n\n") << ParseResult { .events = { ev(u"\ttest\n\ntest") } };
     // "Collect the characters on the line after the first U+003A COLON character (:)".
     QTest::newRow("later colons belong to the value")
-        << bytes("data: a: b:c\n\n") << ParseResult { .events = { ev(u"a: b:c") } };
+            << bytes("data: a: b:c\n\n") << ParseResult { .events = { ev(u"a: b:c") } };
     // WPT format-null-character.
     QTest::newRow("wpt format-null-character: nul in data is kept")
-        << bytes("data:\0\n\n") << ParseResult { .events = { ev(nul()) } };
+            << bytes("data:\0\n\n") << ParseResult { .events = { ev(nul()) } };
     // WPT format-field-parsing: case-sensitive names, no trimming, NUL is an ordinary character.
     QTest::newRow("wpt format-field-parsing")
-        << bytes("data:\0\ndata:  2\rData:1\ndata\0:2\ndata:1\r\0data:4\nda-ta:3\rdata_5\ndata:3\rdata:\r\n"
-                 " data:32\ndata:4\n\n")
-        << ParseResult { .events = { ev(nul() + QStringLiteral("\n 2\n1\n3\n\n4")) } };
+            << bytes("data:\0\ndata:  2\rData:1\ndata\0:2\ndata:1\r\0data:4\nda-ta:3\rdata_5\ndata:3\rdata:\r\n"
+                     " data:32\ndata:4\n\n")
+            << ParseResult { .events = { ev(nul() + QStringLiteral("\n 2\n1\n3\n\n4")) } };
     QTest::newRow("several events") << bytes("data:1\n\ndata:2\n\ndata:3\n\n")
                                     << ParseResult { .events = { ev(u"1"), ev(u"2"), ev(u"3") } };
 }
@@ -247,25 +244,26 @@ void tst_SseParser::eventField_data()
     QTest::newRow("named event") << bytes("event:ping\ndata:x\n\n")
                                  << ParseResult { .events = { ev(u"x", u"", u"ping") } };
     // WPT format-field-event.
-    QTest::newRow("wpt format-field-event: type reset after dispatch") << bytes(
-        "event:test\ndata:x\n\ndata:x\n\n") << ParseResult { .events = { ev(u"x", u"", u"test"), ev(u"x") } };
+    QTest::newRow("wpt format-field-event: type reset after dispatch")
+            << bytes("event:test\ndata:x\n\ndata:x\n\n")
+            << ParseResult { .events = { ev(u"x", u"", u"test"), ev(u"x") } };
     // WPT format-field-event-empty.
     QTest::newRow("wpt format-field-event-empty: empty type is message")
-        << bytes("event: \ndata:data\n\n") << ParseResult { .events = { ev(u"data") } };
+            << bytes("event: \ndata:data\n\n") << ParseResult { .events = { ev(u"data") } };
     QTest::newRow("event without colon is message")
-        << bytes("event\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
+            << bytes("event\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
     QTest::newRow("last event field wins")
-        << bytes("event:a\nevent:b\ndata:x\n\n") << ParseResult { .events = { ev(u"x", u"", u"b") } };
+            << bytes("event:a\nevent:b\ndata:x\n\n") << ParseResult { .events = { ev(u"x", u"", u"b") } };
     QTest::newRow("event after data in the same block")
-        << bytes("data:x\nevent:late\n\n") << ParseResult { .events = { ev(u"x", u"", u"late") } };
+            << bytes("data:x\nevent:late\n\n") << ParseResult { .events = { ev(u"x", u"", u"late") } };
     // "If the data buffer is an empty string, set the data buffer and the event type buffer to the
     // empty string and return."
     QTest::newRow("type of an event without data is dropped")
-        << bytes("event:ping\n\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
+            << bytes("event:ping\n\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
     QTest::newRow("type keeps spaces and case")
-        << bytes("event:  Up Date \ndata:x\n\n") << ParseResult { .events = { ev(u"x", u"", u" Up Date ") } };
+            << bytes("event:  Up Date \ndata:x\n\n") << ParseResult { .events = { ev(u"x", u"", u" Up Date ") } };
     QTest::newRow("explicit message type")
-        << bytes("event:message\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
+            << bytes("event:message\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
 }
 
 // "If the field name is "id": If the field value does not contain U+0000 NULL, then set the last event
@@ -275,38 +273,38 @@ void tst_SseParser::idField_data()
 {
     addColumns();
     QTest::newRow("id attached to the event")
-        << bytes("id:1\ndata:a\n\n")
-        << ParseResult { .events = { ev(u"a", u"1") }, .lastEventId = QStringLiteral("1") };
+            << bytes("id:1\ndata:a\n\n")
+            << ParseResult { .events = { ev(u"a", u"1") }, .lastEventId = QStringLiteral("1") };
     QTest::newRow("id persists across events")
-        << bytes("id:1\ndata:a\n\ndata:b\n\n")
-        << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"1") }, .lastEventId = QStringLiteral("1") };
+            << bytes("id:1\ndata:a\n\ndata:b\n\n")
+            << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"1") }, .lastEventId = QStringLiteral("1") };
     QTest::newRow("id after data in the same block")
-        << bytes("data:a\nid:7\n\n")
-        << ParseResult { .events = { ev(u"a", u"7") }, .lastEventId = QStringLiteral("7") };
+            << bytes("data:a\nid:7\n\n")
+            << ParseResult { .events = { ev(u"a", u"7") }, .lastEventId = QStringLiteral("7") };
     QTest::newRow("later id replaces earlier")
-        << bytes("id:1\ndata:a\n\nid:2\ndata:b\n\n")
-        << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"2") }, .lastEventId = QStringLiteral("2") };
+            << bytes("id:1\ndata:a\n\nid:2\ndata:b\n\n")
+            << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"2") }, .lastEventId = QStringLiteral("2") };
     QTest::newRow("empty id resets the last event id")
-        << bytes("id:1\ndata:a\n\nid:\ndata:b\n\n") << ParseResult { .events = { ev(u"a", u"1"), ev(u"b") } };
+            << bytes("id:1\ndata:a\n\nid:\ndata:b\n\n") << ParseResult { .events = { ev(u"a", u"1"), ev(u"b") } };
     QTest::newRow("id without colon resets the last event id")
-        << bytes("id:1\ndata:a\n\nid\ndata:b\n\n") << ParseResult { .events = { ev(u"a", u"1"), ev(u"b") } };
+            << bytes("id:1\ndata:a\n\nid\ndata:b\n\n") << ParseResult { .events = { ev(u"a", u"1"), ev(u"b") } };
     // WPT format-field-id-null.
     QTest::newRow("wpt format-field-id-null: id with nul is ignored")
-        << bytes("id:1\ndata:a\n\nid:\0\0\ndata:b\n\n")
-        << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"1") }, .lastEventId = QStringLiteral("1") };
+            << bytes("id:1\ndata:a\n\nid:\0\0\ndata:b\n\n")
+            << ParseResult { .events = { ev(u"a", u"1"), ev(u"b", u"1") }, .lastEventId = QStringLiteral("1") };
     QTest::newRow("nul in the middle of an id")
-        << bytes("id:2\0x\ndata:b\n\n") << ParseResult { .events = { ev(u"b") } };
+            << bytes("id:2\0x\ndata:b\n\n") << ParseResult { .events = { ev(u"b") } };
     QTest::newRow("id keeps inner and trailing spaces")
-        << bytes("id: a b \ndata:x\n\n")
-        << ParseResult { .events = { ev(u"x", u"a b ") }, .lastEventId = QStringLiteral("a b ") };
+            << bytes("id: a b \ndata:x\n\n")
+            << ParseResult { .events = { ev(u"x", u"a b ") }, .lastEventId = QStringLiteral("a b ") };
     // Dispatch sets the last event ID string before it looks at the data buffer.
     QTest::newRow("blank line without data still sets the last event id")
-        << bytes("id:5\n\n") << ParseResult { .lastEventId = QStringLiteral("5") };
+            << bytes("id:5\n\n") << ParseResult { .lastEventId = QStringLiteral("5") };
     QTest::newRow("id-only block then data")
-        << bytes("id:5\n\ndata:x\n\n")
-        << ParseResult { .events = { ev(u"x", u"5") }, .lastEventId = QStringLiteral("5") };
+            << bytes("id:5\n\ndata:x\n\n")
+            << ParseResult { .events = { ev(u"x", u"5") }, .lastEventId = QStringLiteral("5") };
     QTest::newRow("id-only block resets to empty")
-        << bytes("id:5\ndata:a\n\nid\n\n") << ParseResult { .events = { ev(u"a", u"5") } };
+            << bytes("id:5\ndata:a\n\nid\n\n") << ParseResult { .events = { ev(u"a", u"5") } };
 }
 
 // "If the field name is "retry": If the field value consists of only ASCII digits, then interpret the
@@ -320,14 +318,14 @@ void tst_SseParser::retryField_data()
     QTest::newRow("zero") << bytes("retry:0\n") << ParseResult { .retry = 0 };
     QTest::newRow("leading zeros") << bytes("retry:03000\n") << ParseResult { .retry = 3000 };
     QTest::newRow("retry does not dispatch and does not need a blank line")
-        << bytes("retry:5\ndata:x\n\n") << ParseResult { .events = { ev(u"x") }, .retry = 5 };
+            << bytes("retry:5\ndata:x\n\n") << ParseResult { .events = { ev(u"x") }, .retry = 5 };
     // WPT format-field-retry-bogus.
-    QTest::newRow("wpt format-field-retry-bogus: bogus value keeps the previous one") << bytes(
-        "retry:2000\nretry:1000x\ndata:x\n\n") << ParseResult { .events = { ev(u"x") }, .retry = 2000 };
+    QTest::newRow("wpt format-field-retry-bogus: bogus value keeps the previous one")
+            << bytes("retry:2000\nretry:1000x\ndata:x\n\n") << ParseResult { .events = { ev(u"x") }, .retry = 2000 };
     QTest::newRow("later valid value replaces") << bytes("retry:1\nretry:2\n") << ParseResult { .retry = 2 };
     // WPT format-field-retry-empty.
     QTest::newRow("wpt format-field-retry-empty: no colon")
-        << bytes("retry\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
+            << bytes("retry\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
     QTest::newRow("empty value") << bytes("retry:\n") << ParseResult {};
     QTest::newRow("lone space") << bytes("retry: \n") << ParseResult {};
     QTest::newRow("two leading spaces") << bytes("retry:  1000\n") << ParseResult {};
@@ -351,23 +349,23 @@ void tst_SseParser::commentsAndUnknownFields_data()
     QTest::newRow("bare colon") << bytes(":\n") << ParseResult { .comments = 1 };
     QTest::newRow("comment looking like a field") << bytes(": data: x\n\n") << ParseResult { .comments = 1 };
     QTest::newRow("comment inside an event")
-        << bytes("data:a\n: hi\ndata:b\n\n") << ParseResult { .events = { ev(u"a\nb") }, .comments = 1 };
+            << bytes("data:a\n: hi\ndata:b\n\n") << ParseResult { .events = { ev(u"a\nb") }, .comments = 1 };
     QTest::newRow("comment then blank line dispatches nothing")
-        << bytes(":hb\n\n:hb\n\n") << ParseResult { .comments = 2 };
+            << bytes(":hb\n\n:hb\n\n") << ParseResult { .comments = 2 };
     // WPT format-comments.
     const QByteArray longComment(2 * 1024, 'x');
     QTest::newRow("wpt format-comments") << bytes("data:1\r:\0\n:\r\ndata:2\n:") + longComment
-            + bytes("\rdata:3\n:data:fail\r:") + longComment
-            + bytes("\ndata:4\n\n") << ParseResult { .events = { ev(u"1\n2\n3\n4") }, .comments = 5 };
+                    + bytes("\rdata:3\n:data:fail\r:") + longComment + bytes("\ndata:4\n\n")
+                                         << ParseResult { .events = { ev(u"1\n2\n3\n4") }, .comments = 5 };
     QTest::newRow("unknown field") << bytes("foo:bar\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
     QTest::newRow("field without a colon is ignored when unknown")
-        << bytes("justsometext\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
+            << bytes("justsometext\ndata:x\n\n") << ParseResult { .events = { ev(u"x") } };
     QTest::newRow("space before the colon makes another name") << bytes("data :x\n\n") << ParseResult {};
     QTest::newRow("field names are case-sensitive") << bytes("DATA:x\nEvent:y\nID:1\n\n") << ParseResult {};
     // WPT format-field-unknown.
     QTest::newRow("wpt format-field-unknown")
-        << bytes("data:test\n data\ndata\nfoobar:xxx\njustsometext\n:thisisacommentyay\ndata:test\n\n")
-        << ParseResult { .events = { ev(u"test\n\ntest") }, .comments = 1 };
+            << bytes("data:test\n data\ndata\nfoobar:xxx\njustsometext\n:thisisacommentyay\ndata:test\n\n")
+            << ParseResult { .events = { ev(u"test\n\ntest") }, .comments = 1 };
 }
 
 // "Streams must be decoded using the UTF-8 decode algorithm." Lines are decoded once complete, so a
@@ -377,16 +375,16 @@ void tst_SseParser::utf8_data()
     addColumns();
     // WPT format-utf-8.
     QTest::newRow("wpt format-utf-8: three-byte character")
-        << bytes("data:ok\xE2\x80\xA6\n\n") << ParseResult { .events = { ev(u"ok\u2026") } };
-    QTest::newRow("two-byte characters")
-        << bytes("data:\xC3\xA9t\xC3\xA9\n\n") << ParseResult { .events = { ev(u"\u00E9t\u00E9") } };
-    QTest::newRow("four-byte character")
-        << bytes("data:\xF0\x9F\x98\x80!\n\n") << ParseResult { .events = { ev(u"\U0001F600!") } };
+            << bytes("data:ok\xE2\x80\xA6\n\n") << ParseResult { .events = { ev(u"ok\u2026") } };
+    QTest::newRow("two-byte characters") << bytes("data:\xC3\xA9t\xC3\xA9\n\n")
+                                         << ParseResult { .events = { ev(u"\u00E9t\u00E9") } };
+    QTest::newRow("four-byte character") << bytes("data:\xF0\x9F\x98\x80!\n\n")
+                                         << ParseResult { .events = { ev(u"\U0001F600!") } };
     QTest::newRow("non-ascii type and id") << bytes("event:\xC3\xA9v\nid:\xE2\x82\xAC-1\ndata:x\n\n")
                                            << ParseResult { .events = { ev(u"x", u"\u20AC-1", u"\u00E9v") },
-                                                  .lastEventId = QStringLiteral("\u20AC-1") };
+                                                            .lastEventId = QStringLiteral("\u20AC-1") };
     QTest::newRow("invalid byte becomes replacement character")
-        << bytes("data:x\xFFy\n\n") << ParseResult { .events = { ev(u"x\uFFFDy") } };
+            << bytes("data:x\xFFy\n\n") << ParseResult { .events = { ev(u"x\uFFFDy") } };
 }
 
 // "Once the end of the file is reached, any pending data must be discarded. (If the file ends in the
@@ -396,16 +394,15 @@ void tst_SseParser::endOfStream_data()
     addColumns();
     QTest::newRow("unterminated line is not dispatched") << bytes("data:a") << ParseResult {};
     QTest::newRow("event without its blank line is not dispatched")
-        << bytes("data:a\n\ndata:b\n") << ParseResult { .events = { ev(u"a") } };
-    QTest::newRow("event ending in a lone cr line end is not dispatched")
-        << bytes("data:a\r") << ParseResult {};
+            << bytes("data:a\n\ndata:b\n") << ParseResult { .events = { ev(u"a") } };
+    QTest::newRow("event ending in a lone cr line end is not dispatched") << bytes("data:a\r") << ParseResult {};
     // WPT format-data-before-final-empty-line: the pending id never becomes the last event ID.
     QTest::newRow("wpt format-data-before-final-empty-line")
-        << bytes("retry:1000\ndata:test1\n\nid:test\ndata:test2")
-        << ParseResult { .events = { ev(u"test1") }, .retry = 1000 };
+            << bytes("retry:1000\ndata:test1\n\nid:test\ndata:test2")
+            << ParseResult { .events = { ev(u"test1") }, .retry = 1000 };
     QTest::newRow("pending id is not applied")
-        << bytes("id:1\ndata:a\n\nid:2\n")
-        << ParseResult { .events = { ev(u"a", u"1") }, .lastEventId = QStringLiteral("1") };
+            << bytes("id:1\ndata:a\n\nid:2\n")
+            << ParseResult { .events = { ev(u"a", u"1") }, .lastEventId = QStringLiteral("1") };
 }
 
 void tst_SseParser::lineLengthLimit_data()
@@ -413,21 +410,20 @@ void tst_SseParser::lineLengthLimit_data()
     QTest::addColumn<QByteArray>("input");
     QTest::addColumn<ParseResult>("expected");
     // The limit counts the bytes of one line, without its line end. 16 bytes: "data:" + 11.
-    QTest::newRow("line at the limit")
-        << bytes("data:0123456789a\n\n") << ParseResult { .events = { ev(u"0123456789a") } };
-    QTest::newRow("crlf does not count")
-        << bytes("data:0123456789a\r\n\r\n") << ParseResult { .events = { ev(u"0123456789a") } };
-    QTest::newRow("line one byte over")
-        << bytes("data:0123456789ab\n\n") << ParseResult { .lineTooLong = true };
+    QTest::newRow("line at the limit") << bytes("data:0123456789a\n\n")
+                                       << ParseResult { .events = { ev(u"0123456789a") } };
+    QTest::newRow("crlf does not count") << bytes("data:0123456789a\r\n\r\n")
+                                         << ParseResult { .events = { ev(u"0123456789a") } };
+    QTest::newRow("line one byte over") << bytes("data:0123456789ab\n\n") << ParseResult { .lineTooLong = true };
     QTest::newRow("over-long line without line end")
-        << bytes("data:0123456789ab") << ParseResult { .lineTooLong = true };
+            << bytes("data:0123456789ab") << ParseResult { .lineTooLong = true };
     QTest::newRow("over-long comment") << bytes(":0123456789abcdef\n") << ParseResult { .lineTooLong = true };
     QTest::newRow("events before the long line are kept, nothing after")
-        << bytes("data:a\n\nid:1\ndata:0123456789ab\n\ndata:b\n\n")
-        << ParseResult { .events = { ev(u"a") }, .lineTooLong = true };
+            << bytes("data:a\n\nid:1\ndata:0123456789ab\n\ndata:b\n\n")
+            << ParseResult { .events = { ev(u"a") }, .lineTooLong = true };
     QTest::newRow("many short lines add up to no limit")
-        << bytes("data:0123456789\ndata:0123456789\ndata:0123456789\n\n")
-        << ParseResult { .events = { ev(u"0123456789\n0123456789\n0123456789") } };
+            << bytes("data:0123456789\ndata:0123456789\ndata:0123456789\n\n")
+            << ParseResult { .events = { ev(u"0123456789\n0123456789\n0123456789") } };
 }
 
 void tst_SseParser::lineLengthLimit()

@@ -11,9 +11,9 @@
 #include "lessonrunner.h"
 #include "mainwindow.h"
 #include "startpage.h"
+#include "testsupport.h"
 #include "tourpanel.h"
 #include "transportsketch.h"
-#include "testsupport.h"
 
 #include <QLabel>
 #include <QLineEdit>
@@ -171,8 +171,14 @@ void tst_StartPage::aLessonCardStartsThatLesson()
 void tst_StartPage::aCardThatCannotRunDoesNothing()
 {
     // A page of its own, so that the test holds whatever the catalog has available today.
-    LessonInfo runs { QStringLiteral("t-runs"), QStringLiteral("ws"), QStringLiteral("a claim"),
-                      QStringLiteral("expected"), QStringLiteral("Runs"), QStringLiteral("text"), 5, {} };
+    LessonInfo runs { QStringLiteral("t-runs"),
+                      QStringLiteral("ws"),
+                      QStringLiteral("a claim"),
+                      QStringLiteral("expected"),
+                      QStringLiteral("Runs"),
+                      QStringLiteral("text"),
+                      5,
+                      {} };
     LessonInfo waits = runs;
     waits.id = QStringLiteral("t-waits");
     waits.transport = QStringLiteral("sse");
@@ -359,7 +365,11 @@ void tst_StartPage::fitsASmallScreen()
     // And the tour's narration fits beside its buttons.
     m_window->tour()->start();
     QVERIFY2(m_window->minimumSizeHint().height() <= small.height(),
-             qPrintable(QStringLiteral("with the tour: %1, panel %2, tabs %3, start %4").arg(m_window->minimumSizeHint().height()).arg(m_window->tourPanel()->minimumSizeHint().height()).arg(m_window->tabs()->minimumSizeHint().height()).arg(m_window->startPage()->minimumSizeHint().height())));
+             qPrintable(QStringLiteral("with the tour: %1, panel %2, tabs %3, start %4")
+                                .arg(m_window->minimumSizeHint().height())
+                                .arg(m_window->tourPanel()->minimumSizeHint().height())
+                                .arg(m_window->tabs()->minimumSizeHint().height())
+                                .arg(m_window->startPage()->minimumSizeHint().height())));
     m_window->tour()->end();
 }
 
@@ -381,7 +391,10 @@ void tst_StartPage::scrollsNoFurtherThanTheLastCard()
         const int allowed = qMax(scroll->viewport()->height(), bottom + 40);
         QVERIFY2(content->height() <= allowed,
                  qPrintable(QStringLiteral("%1×%2: the page is %3 px tall, its last card ends at %4")
-                                    .arg(size.width()).arg(size.height()).arg(content->height()).arg(bottom)));
+                                    .arg(size.width())
+                                    .arg(size.height())
+                                    .arg(content->height())
+                                    .arg(bottom)));
     }
 }
 

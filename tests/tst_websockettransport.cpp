@@ -100,7 +100,10 @@ struct Client
                          [this](const Message &m) { messages.append(m); });
         t->start();
     }
-    bool waitOpen() { return QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Open; }, WaitMs); }
+    bool waitOpen()
+    {
+        return QTest::qWaitFor([&] { return t->state() == ClientTransport::State::Open; }, WaitMs);
+    }
     std::optional<ConnectionEvent> closed() const
     {
         for (const ConnectionEvent &e : events)
@@ -108,7 +111,10 @@ struct Client
                 return e;
         return std::nullopt;
     }
-    bool waitClosed() { return QTest::qWaitFor([&] { return closed().has_value(); }, WaitMs); }
+    bool waitClosed()
+    {
+        return QTest::qWaitFor([&] { return closed().has_value(); }, WaitMs);
+    }
     std::unique_ptr<ClientTransport> t;
     QList<ConnectionEvent> events;
     QList<Message> messages;
@@ -136,7 +142,8 @@ void tst_WebSocketTransport::serverCloseIsEchoedAndReported()
     peer.echoClose = false;
     Client c(peer);
     QVERIFY(c.waitOpen());
-    peer.send(WsFrameParser::encodeFrame(WsFrameParser::Close, WsFrameParser::closePayload(4000, QStringLiteral("bye now"))));
+    peer.send(WsFrameParser::encodeFrame(WsFrameParser::Close,
+                                         WsFrameParser::closePayload(4000, QStringLiteral("bye now"))));
     QVERIFY(c.waitClosed());
     QCOMPARE(c.closed()->closeCode, 4000);
     QCOMPARE(c.closed()->detail, QStringLiteral("closed by the server (4000): bye now"));
@@ -190,7 +197,8 @@ void tst_WebSocketTransport::protocolViolationClosesWithItsCode()
     QVERIFY(QTest::qWaitFor([&] { return peer.frame(WsFrameParser::Close) != nullptr; }, WaitMs));
     QCOMPARE(peer.frame(WsFrameParser::Close)->closeCode(), code);
     QVERIFY(c.waitClosed());
-    QVERIFY2(c.closed()->detail.startsWith(QStringLiteral("protocol error (%1): ").arg(code)), qPrintable(c.closed()->detail));
+    QVERIFY2(c.closed()->detail.startsWith(QStringLiteral("protocol error (%1): ").arg(code)),
+             qPrintable(c.closed()->detail));
     QVERIFY2(c.closed()->detail.contains(why), qPrintable(c.closed()->detail));
     QCOMPARE(c.closed()->closeCode, 0); // the server sent no close frame
     QVERIFY(c.messages.isEmpty());
@@ -206,8 +214,9 @@ void tst_WebSocketTransport::wrongAcceptNeverOpens()
     Client c(peer);
     QVERIFY(c.waitClosed());
     QCOMPARE(c.t->state(), ClientTransport::State::Closed);
-    QCOMPARE(c.closed()->detail, QStringLiteral("could not connect: the upgrade answer is invalid: the 101 answer's "
-                                                "Sec-WebSocket-Accept is not the one for our key"));
+    QCOMPARE(c.closed()->detail,
+             QStringLiteral("could not connect: the upgrade answer is invalid: the 101 answer's "
+                            "Sec-WebSocket-Accept is not the one for our key"));
     QCOMPARE(c.closed()->httpStatus, 0);
     QVERIFY(!c.closed()->blocked);
     QVERIFY(!c.t->hasEverOpened());

@@ -16,7 +16,8 @@ private slots:
                                            QStringLiteral("http://127.0.0.1:1/poll?after=3&timeout=25"),
                                            "GET /poll?after=3&timeout=25 HTTP/1.1\r\nHost: x\r\n\r\n");
         c.requestSent(id, 1000);
-        c.responseHead(id, 200, "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\r\n", false, 26000);
+        c.responseHead(id, 200, "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\r\n", false,
+                       26000);
         c.finishResponse(id, QStringLiteral("200: no message"), R"({"messages":[]})", true, {}, 26001);
         const WireCapture::Snapshot s = c.snapshot();
         QCOMPARE(s.exchanges.size(), size_t(1));

@@ -13,14 +13,7 @@ using namespace rtlab::test;
 namespace {
 
 // RFC 6455 §5.2 opcodes.
-enum : quint8 {
-    OpContinuation = 0x0,
-    OpText = 0x1,
-    OpBinary = 0x2,
-    OpClose = 0x8,
-    OpPing = 0x9,
-    OpPong = 0xA
-};
+enum : quint8 { OpContinuation = 0x0, OpText = 0x1, OpBinary = 0x2, OpClose = 0x8, OpPing = 0x9, OpPong = 0xA };
 
 // The example handshake of RFC 6455 §1.3.
 constexpr char SampleKey[] = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -31,11 +24,7 @@ constexpr char SampleAccept[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 class ClientFrame
 {
 public:
-    explicit ClientFrame(quint8 opcode, QByteArray payload = {})
-        : m_opcode(opcode)
-        , m_payload(std::move(payload))
-    {
-    }
+    explicit ClientFrame(quint8 opcode, QByteArray payload = {}) : m_opcode(opcode), m_payload(std::move(payload)) { }
     ClientFrame &notFinal()
     {
         m_fin = false;
@@ -161,8 +150,7 @@ private:
 class RawWs : public QObject
 {
 public:
-    explicit RawWs(quint16 port)
-        : m_port(port)
+    explicit RawWs(quint16 port) : m_port(port)
     {
         connect(&m_socket, &QTcpSocket::readyRead, this, &RawWs::readAvailable);
         m_socket.connectToHost(QHostAddress::LocalHost, port);
@@ -176,10 +164,10 @@ public:
             return false;
         // Each write its own segment, so that split frames arrive split.
         m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port) + "\r\n"
-            + headerLines + "\r\n");
-        if (!QTest::qWaitFor(
-                [this] { return m_headDone || m_socket.state() != QAbstractSocket::ConnectedState; }, WaitMs)
+        send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port) + "\r\n" + headerLines
+             + "\r\n");
+        if (!QTest::qWaitFor([this] { return m_headDone || m_socket.state() != QAbstractSocket::ConnectedState; },
+                             WaitMs)
             || !m_headDone)
             return false;
         const QList<QByteArray> lines = m_head.split('\n');
@@ -188,8 +176,7 @@ public:
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines[i].indexOf(':');
             if (colon > 0)
-                r.headers.append(
-                    { lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed() });
+                r.headers.append({ lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed() });
         }
         *response = r;
         return true;
@@ -209,7 +196,7 @@ public:
     static QByteArray validHandshake()
     {
         return "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + QByteArray(SampleKey)
-            + "\r\nSec-WebSocket-Version: 13\r\n";
+                + "\r\nSec-WebSocket-Version: 13\r\n";
     }
 
     void send(const QByteArray &bytes)
@@ -236,12 +223,12 @@ public:
     {
         std::optional<ServerFrame> frame;
         static_cast<void>(QTest::qWaitFor(
-            [&] {
-                readAvailable();
-                frame = m_reader.next();
-                return frame || m_socket.state() == QAbstractSocket::UnconnectedState;
-            },
-            WaitMs));
+                [&] {
+                    readAvailable();
+                    frame = m_reader.next();
+                    return frame || m_socket.state() == QAbstractSocket::UnconnectedState;
+                },
+                WaitMs));
         readAvailable();
         return frame ? frame : m_reader.next();
     }
@@ -249,8 +236,7 @@ public:
     // True once the server has closed the TCP connection.
     bool waitDisconnected()
     {
-        return QTest::qWaitFor(
-            [this] { return m_socket.state() == QAbstractSocket::UnconnectedState; }, WaitMs);
+        return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; }, WaitMs);
     }
 
     // Bytes received that do not (yet) make a frame.
@@ -324,7 +310,7 @@ void tst_WsConformance::handshake_data()
 {
     QTest::addColumn<QByteArray>("headers");
     QTest::addColumn<int>("status");
-    QTest::addColumn<QByteArray>("accept"); // the expected Sec-WebSocket-Accept, with 101
+    QTest::addColumn<QByteArray>("accept");        // the expected Sec-WebSocket-Accept, with 101
     QTest::addColumn<QByteArray>("versionHeader"); // the expected Sec-WebSocket-Version, with 426
 
     const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
@@ -335,11 +321,11 @@ void tst_WsConformance::handshake_data()
     const QByteArray offers = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
                               "Sec-WebSocket-Protocol: chat\r\n";
     QTest::newRow("offers permessage-deflate and a subprotocol")
-        << upgrade + key + v13 + offers << 101 << QByteArray(SampleAccept) << QByteArray();
+            << upgrade + key + v13 + offers << 101 << QByteArray(SampleAccept) << QByteArray();
     QTest::newRow("header names in another case")
-        << "upgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\nsec-websocket-key: "
-            + QByteArray(SampleKey) + "\r\nsec-websocket-version: 13\r\n"
-        << 101 << QByteArray(SampleAccept) << QByteArray();
+            << "upgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\nsec-websocket-key: " + QByteArray(SampleKey)
+                    + "\r\nsec-websocket-version: 13\r\n"
+            << 101 << QByteArray(SampleAccept) << QByteArray();
     // §4.4: a version the server does not speak is answered with the versions it does.
     QTest::newRow("§4.4 version 8") << upgrade + key + "Sec-WebSocket-Version: 8\r\n"
                                     << 426 << QByteArray() << QByteArray("13");
@@ -348,9 +334,9 @@ void tst_WsConformance::handshake_data()
     // §4.2.1: the key is base64 of 16 bytes; anything else is a bad request (§4.2.2).
     QTest::newRow("§4.2.1 key missing") << upgrade + v13 << 400 << QByteArray() << QByteArray();
     QTest::newRow("§4.2.1 key of 11 bytes")
-        << upgrade + "Sec-WebSocket-Key: c2hvcnQga2V5IQ==\r\n" + v13 << 400 << QByteArray() << QByteArray();
-    QTest::newRow("§4.2.1 key not base64") << upgrade + "Sec-WebSocket-Key: !!!!not*base64!!!!!!!==\r\n" + v13
-                                           << 400 << QByteArray() << QByteArray();
+            << upgrade + "Sec-WebSocket-Key: c2hvcnQga2V5IQ==\r\n" + v13 << 400 << QByteArray() << QByteArray();
+    QTest::newRow("§4.2.1 key not base64")
+            << upgrade + "Sec-WebSocket-Key: !!!!not*base64!!!!!!!==\r\n" + v13 << 400 << QByteArray() << QByteArray();
 }
 
 void tst_WsConformance::handshake()
@@ -452,8 +438,7 @@ void tst_WsConformance::failTheConnection_data()
 
     // §5.1: "The server MUST close the connection upon receiving a frame that is not masked",
     // and may say 1002 first.
-    QTest::newRow("§5.1 unmasked text frame")
-        << ClientFrame(OpText, json).unmasked().encode() << 1002 << notMasked;
+    QTest::newRow("§5.1 unmasked text frame") << ClientFrame(OpText, json).unmasked().encode() << 1002 << notMasked;
     QTest::newRow("§5.1 unmasked ping") << ClientFrame(OpPing, "p").unmasked().encode() << 1002 << notMasked;
     // §5.2: RSV bits MUST be 0 unless an extension defines them, and none was negotiated.
     QTest::newRow("§5.2 RSV1") << ClientFrame(OpText, json).rsv(4).encode() << 1002 << QString();
@@ -464,50 +449,46 @@ void tst_WsConformance::failTheConnection_data()
         QTest::addRow("§5.2 reserved opcode 0x%X", op) << ClientFrame(op, "x").encode() << 1002 << QString();
     // §5.2: "the most significant bit MUST be 0" of a 64-bit length.
     QTest::newRow("§5.2 64-bit length with the top bit set")
-        << QByteArray::fromHex("81ff800000000000000137fa213d") << 1002 << QString();
+            << QByteArray::fromHex("81ff800000000000000137fa213d") << 1002 << QString();
     // §5.5: control frames carry at most 125 bytes and MUST NOT be fragmented.
-    QTest::newRow("§5.5 ping of 126 bytes")
-        << ClientFrame(OpPing, QByteArray(126, 'p')).encode() << 1002 << QString();
+    QTest::newRow("§5.5 ping of 126 bytes") << ClientFrame(OpPing, QByteArray(126, 'p')).encode() << 1002 << QString();
     QTest::newRow("§5.5 close of 126 bytes")
-        << ClientFrame(OpClose, closeBody(1000, QByteArray(124, 'r'))).encode() << 1002 << QString();
-    QTest::newRow("§5.5 fragmented ping")
-        << ClientFrame(OpPing, "p").notFinal().encode() << 1002 << QString();
+            << ClientFrame(OpClose, closeBody(1000, QByteArray(124, 'r'))).encode() << 1002 << QString();
+    QTest::newRow("§5.5 fragmented ping") << ClientFrame(OpPing, "p").notFinal().encode() << 1002 << QString();
     // §5.4: a continuation belongs to a message, and a message's fragments are not interleaved
     // with another message's.
     QTest::newRow("§5.4 continuation with no message started")
-        << ClientFrame(OpContinuation, json).encode() << 1002 << QString();
+            << ClientFrame(OpContinuation, json).encode() << 1002 << QString();
     QTest::newRow("§5.4 text frame inside a fragmented message")
-        << half + ClientFrame(OpText, json).encode() << 1002 << QString();
+            << half + ClientFrame(OpText, json).encode() << 1002 << QString();
     QTest::newRow("§5.4 binary frame inside a fragmented message")
-        << half + ClientFrame(OpBinary, "b").encode() << 1002 << QString();
+            << half + ClientFrame(OpBinary, "b").encode() << 1002 << QString();
     // §5.5.1: a close body is empty or starts with a 2-byte code.
-    QTest::newRow("§5.5.1 close with a 1-byte body")
-        << ClientFrame(OpClose, "\x03").encode() << 1002 << QString();
+    QTest::newRow("§5.5.1 close with a 1-byte body") << ClientFrame(OpClose, "\x03").encode() << 1002 << QString();
     // §7.4.1/§7.4.2: codes below 1000, 1004 (reserved), 1005/1006/1015 (never sent), the
     // unassigned rest of 1000-2999 and anything from 5000 are not valid in a close frame.
     for (quint16 code : { 0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535 })
         QTest::addRow("§7.4 close code %d", code)
-            << ClientFrame(OpClose, closeBody(code)).encode() << 1002 << QString();
+                << ClientFrame(OpClose, closeBody(code)).encode() << 1002 << QString();
 
     // §8.1: text that is not UTF-8 fails the connection; §7.4.1: with 1007.
     const auto text = [](const QByteArray &bytes) { return ClientFrame(OpText, bytes).encode(); };
     QTest::newRow("§8.1 byte 0xFF") << text(publishJson("\xff")) << 1007 << QString();
     QTest::newRow("§8.1 overlong encoding of '/'") << text(publishJson("\xc0\xaf")) << 1007 << QString();
     QTest::newRow("§8.1 UTF-16 surrogate") << text(publishJson("\xed\xa0\x80")) << 1007 << QString();
-    QTest::newRow("§8.1 code point above U+10FFFF")
-        << text(publishJson("\xf4\x90\x80\x80")) << 1007 << QString();
+    QTest::newRow("§8.1 code point above U+10FFFF") << text(publishJson("\xf4\x90\x80\x80")) << 1007 << QString();
     QTest::newRow("§8.1 sequence cut at the end of the message") << text("\xe2\x82") << 1007 << QString();
     QTest::newRow("§8.1 invalid only once reassembled")
-        << ClientFrame(OpText, "\"\xe2\x82").notFinal().encode() + ClientFrame(OpContinuation, "\"").encode()
-        << 1007 << QString();
+            << ClientFrame(OpText, "\"\xe2\x82").notFinal().encode() + ClientFrame(OpContinuation, "\"").encode()
+            << 1007 << QString();
     QTest::newRow("§5.5.1 close reason not UTF-8")
-        << ClientFrame(OpClose, closeBody(1000, "\xff\xfe")).encode() << 1007 << QString();
+            << ClientFrame(OpClose, closeBody(1000, "\xff\xfe")).encode() << 1007 << QString();
 
     // docs/protocol.md: a message over 64 KiB is 1009, in one frame or in fragments.
     QTest::newRow("64 KiB + 1 in one frame") << text(publishJson("big", 64 * 1024 + 1)) << 1009 << QString();
     const QByteArray big = publishJson("big", 64 * 1024 + 1);
     const QByteArray bigInFragments = ClientFrame(OpText, big.left(40000)).notFinal().encode()
-        + ClientFrame(OpContinuation, big.mid(40000)).encode();
+            + ClientFrame(OpContinuation, big.mid(40000)).encode();
     QTest::newRow("64 KiB + 1 in two fragments") << bigInFragments << 1009 << QString();
 }
 
@@ -612,11 +593,11 @@ void tst_WsConformance::fragmentedMessageWithInterleavedPing()
     QVERIFY(ws.open());
     const QByteArray json = publishJson(QStringLiteral("réassemblé").toUtf8());
     const qsizetype e = json.indexOf(QStringLiteral("é").toUtf8()); // the first one
-    const qsizetype cut = splitCharacter ? e + 1 : e; // inside it, or before it
+    const qsizetype cut = splitCharacter ? e + 1 : e;               // inside it, or before it
     ws.send(ClientFrame(OpText, json.left(20)).notFinal().encode() + ClientFrame(OpPing, "between").encode()
-        + ClientFrame(OpContinuation, json.mid(20, cut - 20)).notFinal().encode()
-        + ClientFrame(OpContinuation).notFinal().encode() // an empty fragment is a fragment
-        + ClientFrame(OpContinuation, json.mid(cut)).encode());
+            + ClientFrame(OpContinuation, json.mid(20, cut - 20)).notFinal().encode()
+            + ClientFrame(OpContinuation).notFinal().encode() // an empty fragment is a fragment
+            + ClientFrame(OpContinuation, json.mid(cut)).encode());
     const std::optional<ServerFrame> pong = ws.nextFrame();
     QVERIFY(pong);
     QCOMPARE(int(pong->opcode), int(OpPong));
@@ -697,14 +678,13 @@ void tst_WsConformance::framesSplitAcrossWrites_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<qsizetype>("pieces"); // leading bytes sent one write each
-    QTest::addColumn<qsizetype>("chunk"); // the size of the writes after them
+    QTest::addColumn<qsizetype>("chunk");  // the size of the writes after them
 
     QTest::newRow("7-bit length, every byte") << publishJson("seven") << qsizetype(-1) << qsizetype(1);
-    QTest::newRow("16-bit length, every byte")
-        << publishJson("sixteen", 300) << qsizetype(-1) << qsizetype(1);
+    QTest::newRow("16-bit length, every byte") << publishJson("sixteen", 300) << qsizetype(-1) << qsizetype(1);
     // 64 KiB is the limit, and within it (docs/protocol.md).
     QTest::newRow("64-bit length, exactly 64 KiB, head byte by byte")
-        << publishJson("sixty-four", 64 * 1024) << qsizetype(14) << qsizetype(4096);
+            << publishJson("sixty-four", 64 * 1024) << qsizetype(14) << qsizetype(4096);
 }
 
 // §5.2 framing is a byte stream: a frame head split inside the extended length and inside the
@@ -729,8 +709,7 @@ void tst_WsConformance::framesSplitAcrossWrites()
     QCOMPARE(int(delivered->opcode), int(OpText));
     const std::optional<Message> m = MessageCodec::decode(delivered->payload);
     QVERIFY(m);
-    QCOMPARE(m->text.toUtf8(),
-        QJsonDocument::fromJson(json).object().value(QLatin1String("text")).toString().toUtf8());
+    QCOMPARE(m->text.toUtf8(), QJsonDocument::fromJson(json).object().value(QLatin1String("text")).toString().toUtf8());
     // Coalesced: two frames in one write.
     ws.send(ClientFrame(OpPing, "one").encode() + ClientFrame(OpPing, "two").encode());
     const std::optional<ServerFrame> one = ws.nextFrame();

@@ -16,7 +16,8 @@ using Error = WsFrameParser::Error;
 
 namespace {
 
-template <qsizetype N> QByteArray bytes(const char (&s)[N])
+template<qsizetype N>
+QByteArray bytes(const char (&s)[N])
 {
     return QByteArray(s, N - 1);
 }
@@ -71,7 +72,8 @@ Parsed parseEveryWay(const QByteArray &input, Role role, WsFrameParser::Limits l
     const Parsed whole = parseIn({ input }, role, limits);
     if (everyCut) {
         for (qsizetype cut = 0; cut <= input.size(); ++cut) {
-            const Parsed split = parseIn({ QByteArrayView(input).first(cut), QByteArrayView(input).sliced(cut) }, role, limits);
+            const Parsed split =
+                    parseIn({ QByteArrayView(input).first(cut), QByteArrayView(input).sliced(cut) }, role, limits);
             if (!(split == whole)) {
                 qWarning("differs when cut at %lld", qint64(cut));
                 return {};
@@ -225,7 +227,8 @@ void tst_WsFrameParser::largeLengths()
 // close at the end: the same frames and messages however the bytes were cut.
 void tst_WsFrameParser::streamOfFramesAnySplit()
 {
-    const QByteArray close = WsFrameParser::encodeFrame(WsFrameParser::Close, WsFrameParser::closePayload(1001, QStringLiteral("going away")));
+    const QByteArray close = WsFrameParser::encodeFrame(
+            WsFrameParser::Close, WsFrameParser::closePayload(1001, QStringLiteral("going away")));
     const QByteArray big = WsFrameParser::encodeFrame(WsFrameParser::Text, QByteArray(300, 'x'));
     const QByteArray stream = HelloUnmasked + FragmentedHel + PingHello + FragmentedLo + big + close;
     const Parsed p = parseEveryWay(stream, Role::Client);
@@ -278,29 +281,36 @@ void tst_WsFrameParser::errors_data()
     QTest::addColumn<int>("closeCode");
     const qint64 dflt = 16 * 1024 * 1024;
     QTest::newRow("RSV1") << bytes("\xc1\x00") << Role::Client << dflt << 0 << Error::ReservedBits << 1002;
-    QTest::newRow("RSV3 after a good frame") << HelloUnmasked + bytes("\x91\x00") << Role::Client << dflt << 1
-                                             << Error::ReservedBits << 1002;
+    QTest::newRow("RSV3 after a good frame")
+            << HelloUnmasked + bytes("\x91\x00") << Role::Client << dflt << 1 << Error::ReservedBits << 1002;
     QTest::newRow("opcode 3") << bytes("\x83\x00") << Role::Client << dflt << 0 << Error::UnknownOpcode << 1002;
     QTest::newRow("opcode 0xB") << bytes("\x8b\x00") << Role::Client << dflt << 0 << Error::UnknownOpcode << 1002;
     QTest::newRow("ping of 126") << bytes("\x89\x7e\x00\x7e") + QByteArray(126, 'p') << Role::Client << dflt << 0
                                  << Error::ControlFrameTooLong << 1002;
-    QTest::newRow("fragmented ping") << bytes("\x09\x00") << Role::Client << dflt << 0 << Error::FragmentedControlFrame << 1002;
-    QTest::newRow("64-bit length, high bit") << bytes("\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x01") << Role::Client << dflt
-                                             << 0 << Error::LengthHighBit << 1002;
+    QTest::newRow("fragmented ping") << bytes("\x09\x00") << Role::Client << dflt << 0 << Error::FragmentedControlFrame
+                                     << 1002;
+    QTest::newRow("64-bit length, high bit") << bytes("\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x01") << Role::Client
+                                             << dflt << 0 << Error::LengthHighBit << 1002;
     QTest::newRow("over the maximum") << bytes("\x82\x7e\x01\x00") << Role::Client << qint64(255) << 0
                                       << Error::FrameTooLarge << 1009;
     QTest::newRow("at the maximum") << bytes("\x82\x7e\x01\x00") + QByteArray(256, 'b') + bytes("\x88\x01\x03")
                                     << Role::Client << qint64(256) << 1 << Error::BadClosePayload << 1002;
-    QTest::newRow("masked from the server") << HelloMasked << Role::Client << dflt << 0 << Error::MaskedFromServer << 1002;
-    QTest::newRow("unmasked from a client") << HelloUnmasked << Role::Server << dflt << 0 << Error::UnmaskedFromClient << 1002;
-    QTest::newRow("continuation first") << FragmentedLo << Role::Client << dflt << 0 << Error::UnexpectedContinuation << 1002;
-    QTest::newRow("new message inside one") << FragmentedHel + HelloUnmasked << Role::Client << dflt << 1
-                                            << Error::ExpectedContinuation << 1002;
-    QTest::newRow("text not UTF-8") << bytes("\x81\x02\xc3\x28") << Role::Client << dflt << 0 << Error::InvalidUtf8 << 1007;
-    QTest::newRow("close code 1005") << bytes("\x88\x02\x03\xed") << Role::Client << dflt << 0 << Error::InvalidCloseCode << 1002;
-    QTest::newRow("close code 999") << bytes("\x88\x02\x03\xe7") << Role::Client << dflt << 0 << Error::InvalidCloseCode << 1002;
-    QTest::newRow("close reason not UTF-8") << bytes("\x88\x04\x03\xe8\xff\xfe") << Role::Client << dflt << 0
-                                            << Error::InvalidCloseReason << 1007;
+    QTest::newRow("masked from the server")
+            << HelloMasked << Role::Client << dflt << 0 << Error::MaskedFromServer << 1002;
+    QTest::newRow("unmasked from a client")
+            << HelloUnmasked << Role::Server << dflt << 0 << Error::UnmaskedFromClient << 1002;
+    QTest::newRow("continuation first") << FragmentedLo << Role::Client << dflt << 0 << Error::UnexpectedContinuation
+                                        << 1002;
+    QTest::newRow("new message inside one")
+            << FragmentedHel + HelloUnmasked << Role::Client << dflt << 1 << Error::ExpectedContinuation << 1002;
+    QTest::newRow("text not UTF-8") << bytes("\x81\x02\xc3\x28") << Role::Client << dflt << 0 << Error::InvalidUtf8
+                                    << 1007;
+    QTest::newRow("close code 1005") << bytes("\x88\x02\x03\xed") << Role::Client << dflt << 0
+                                     << Error::InvalidCloseCode << 1002;
+    QTest::newRow("close code 999") << bytes("\x88\x02\x03\xe7") << Role::Client << dflt << 0 << Error::InvalidCloseCode
+                                    << 1002;
+    QTest::newRow("close reason not UTF-8")
+            << bytes("\x88\x04\x03\xe8\xff\xfe") << Role::Client << dflt << 0 << Error::InvalidCloseReason << 1007;
 }
 
 // Each violation: the frames before it are returned, then nothing; the error and its close code.
@@ -320,8 +330,7 @@ void tst_WsFrameParser::errors()
     QCOMPARE(WsFrameParser::closeCodeFor(error), closeCode);
     WsFrameParser parser(role, limits);
     parser.feed(input);
-    while (parser.next()) {
-    }
+    while (parser.next()) { }
     QVERIFY(!parser.errorString().isEmpty());
     QCOMPARE(parser.closeCode(), closeCode);
     // Nothing more after an error, whatever comes.

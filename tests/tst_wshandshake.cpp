@@ -66,7 +66,8 @@ Read readEveryWay(const QByteArray &answer)
 }
 
 const QByteArray Upgraded = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Accept: " + RfcAccept + "\r\n\r\n";
+                            "Sec-WebSocket-Accept: "
+        + RfcAccept + "\r\n\r\n";
 
 } // namespace
 
@@ -117,7 +118,8 @@ void tst_WsHandshake::request_data()
             << "GET /ws?after=5&epoch=abc HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + tail + "\r\n";
     QTest::newRow("no path, no port") << QUrl(QStringLiteral("ws://example.com")) << QString()
                                       << "GET / HTTP/1.1\r\nHost: example.com\r\n" + tail + "\r\n";
-    QTest::newRow("IPv6, wss, origin") << QUrl(QStringLiteral("wss://[::1]:9443/chat#frag")) << QStringLiteral("http://a.example")
+    QTest::newRow("IPv6, wss, origin") << QUrl(QStringLiteral("wss://[::1]:9443/chat#frag"))
+                                       << QStringLiteral("http://a.example")
                                        << "GET /chat HTTP/1.1\r\nHost: [::1]:9443\r\n" + tail
                     + "Origin: http://a.example\r\n\r\n";
 }
@@ -142,8 +144,10 @@ void tst_WsHandshake::upgradedAnySplit()
     QCOMPARE(r.head, Upgraded);
     QCOMPARE(r.rest, frame);
 
-    const QByteArray mixed = "HTTP/1.1 101 Switching Protocols\r\nUPGRADE: WebSocket\r\nconnection: keep-alive, Upgrade\r\n"
-                             "sec-websocket-accept: " + RfcAccept + "\r\nServer: x\r\n\r\n";
+    const QByteArray mixed =
+            "HTTP/1.1 101 Switching Protocols\r\nUPGRADE: WebSocket\r\nconnection: keep-alive, Upgrade\r\n"
+            "sec-websocket-accept: "
+            + RfcAccept + "\r\nServer: x\r\n\r\n";
     WsHandshake h(QUrl(QStringLiteral("ws://h/")), RfcKey);
     QCOMPARE(h.feed(mixed), mixed.size());
     QCOMPARE(h.state(), State::Upgraded);
@@ -161,12 +165,13 @@ void tst_WsHandshake::answers_data()
     const QByteArray upgrade = "Upgrade: websocket\r\n";
     const QByteArray connection = "Connection: Upgrade\r\n";
     const QByteArray accept = "Sec-WebSocket-Accept: " + RfcAccept + "\r\n";
-    QTest::newRow("403 refused") << QByteArray("HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope") << State::Refused
-                                 << Error::None << 403 << QByteArray("Forbidden");
+    QTest::newRow("403 refused") << QByteArray("HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope")
+                                 << State::Refused << Error::None << 403 << QByteArray("Forbidden");
     QTest::newRow("200: not an upgrade") << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>")
                                          << State::Refused << Error::None << 200 << QByteArray("OK");
-    QTest::newRow("503 with a longer phrase") << QByteArray("HTTP/1.0 503 Service Unavailable\r\n\r\n") << State::Refused
-                                              << Error::None << 503 << QByteArray("Service Unavailable");
+    QTest::newRow("503 with a longer phrase")
+            << QByteArray("HTTP/1.0 503 Service Unavailable\r\n\r\n") << State::Refused << Error::None << 503
+            << QByteArray("Service Unavailable");
     QTest::newRow("bare LF lines") << QByteArray("HTTP/1.1 101 Switching Protocols\n" + upgrade.chopped(2) + "\n"
                                                  + connection.chopped(2) + "\n" + accept.chopped(2) + "\n\n")
                                    << State::Upgraded << Error::None << 101 << QByteArray("Switching Protocols");
@@ -177,26 +182,33 @@ void tst_WsHandshake::answers_data()
                                << State::Invalid << Error::WrongAccept << 101 << QByteArray("Switching Protocols");
     QTest::newRow("no upgrade") << QByteArray("HTTP/1.1 101 Switching Protocols\r\n" + connection + accept + "\r\n")
                                 << State::Invalid << Error::NoUpgradeHeader << 101 << QByteArray("Switching Protocols");
-    QTest::newRow("upgrade to h2c") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n" + connection + accept + "\r\n")
-                                    << State::Invalid << Error::NoUpgradeHeader << 101 << QByteArray("Switching Protocols");
+    QTest::newRow("upgrade to h2c") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n" + connection
+                                                  + accept + "\r\n")
+                                    << State::Invalid << Error::NoUpgradeHeader << 101
+                                    << QByteArray("Switching Protocols");
     QTest::newRow("no connection") << QByteArray("HTTP/1.1 101 Switching Protocols\r\n" + upgrade + accept + "\r\n")
-                                   << State::Invalid << Error::NoConnectionUpgrade << 101 << QByteArray("Switching Protocols");
+                                   << State::Invalid << Error::NoConnectionUpgrade << 101
+                                   << QByteArray("Switching Protocols");
     QTest::newRow("an extension") << QByteArray("HTTP/1.1 101 Switching Protocols\r\n" + upgrade + connection + accept
                                                 + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
-                                  << State::Invalid << Error::UnrequestedExtension << 101 << QByteArray("Switching Protocols");
+                                  << State::Invalid << Error::UnrequestedExtension << 101
+                                  << QByteArray("Switching Protocols");
     QTest::newRow("a subprotocol") << QByteArray("HTTP/1.1 101 Switching Protocols\r\n" + upgrade + connection + accept
                                                  + "Sec-WebSocket-Protocol: chat\r\n\r\n")
-                                   << State::Invalid << Error::UnrequestedProtocol << 101 << QByteArray("Switching Protocols");
+                                   << State::Invalid << Error::UnrequestedProtocol << 101
+                                   << QByteArray("Switching Protocols");
     QTest::newRow("not HTTP") << QByteArray("SSH-2.0-OpenSSH\r\n\r\n") << State::Invalid << Error::BadStatusLine << 0
                               << QByteArray();
     QTest::newRow("status not a number") << QByteArray("HTTP/1.1 1x1 Nope\r\n\r\n") << State::Invalid
                                          << Error::BadStatusLine << 0 << QByteArray();
-    QTest::newRow("empty first line") << QByteArray("\r\nHTTP/1.1 101 x\r\n\r\n") << State::Invalid << Error::BadStatusLine
-                                      << 0 << QByteArray();
-    QTest::newRow("header without colon") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade websocket\r\n\r\n")
-                                          << State::Invalid << Error::BadHeaderLine << 101 << QByteArray("Switching Protocols");
+    QTest::newRow("empty first line") << QByteArray("\r\nHTTP/1.1 101 x\r\n\r\n") << State::Invalid
+                                      << Error::BadStatusLine << 0 << QByteArray();
+    QTest::newRow("header without colon")
+            << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade websocket\r\n\r\n") << State::Invalid
+            << Error::BadHeaderLine << 101 << QByteArray("Switching Protocols");
     QTest::newRow("folded header") << QByteArray("HTTP/1.1 101 Switching Protocols\r\n" + upgrade + " more\r\n\r\n")
-                                   << State::Invalid << Error::BadHeaderLine << 101 << QByteArray("Switching Protocols");
+                                   << State::Invalid << Error::BadHeaderLine << 101
+                                   << QByteArray("Switching Protocols");
 }
 
 void tst_WsHandshake::answers()

@@ -7,12 +7,12 @@
 
 #include <QApplication>
 #include <QCheckBox>
-#include <QWheelEvent>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QWheelEvent>
 
 using namespace rtlab;
 using namespace rtlab::test;
@@ -136,7 +136,8 @@ void tst_XRayView::clickingAnArrowShowsItsBytes()
     QVERIFY2(m_view->detail()->toPlainText().contains(QLatin1String("GET /poll?after=40&timeout=25 HTTP/1.1")),
              qPrintable(m_view->detail()->toPlainText()));
     // An arrow that carried a message follows it across the lanes.
-    const WireRecord *m41 = find([](const WireRecord &r) { return r.transport == TransportKind::WebSocket && r.messageIds.contains(41); });
+    const WireRecord *m41 = find(
+            [](const WireRecord &r) { return r.transport == TransportKind::WebSocket && r.messageIds.contains(41); });
     QVERIFY(click(m41->seq));
     QCOMPARE(m_view->layoutModel().followedId(), quint64(41));
     QCOMPARE(m_view->layoutModel().highlightedCount(), 2); // the poll's answer, the frame

@@ -87,8 +87,9 @@ inline quint64 scriptPoll(WireCapture &c, TransportKind kind, qint64 at, qint64 
     const QString path = QStringLiteral("/poll?after=%1&timeout=%2").arg(after).arg(timeoutS);
     const QByteArray head = "GET " + path.toLatin1()
             + " HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept: application/json\r\nConnection: keep-alive\r\n\r\n";
-    const quint64 e = c.beginExchange(kind, WireExchange::Kind::Poll, "GET", QStringLiteral("http://127.0.0.1:8080") + path,
-                                      head, {}, QStringLiteral("GET ") + path, at);
+    const quint64 e =
+            c.beginExchange(kind, WireExchange::Kind::Poll, "GET", QStringLiteral("http://127.0.0.1:8080") + path, head,
+                            {}, QStringLiteral("GET ") + path, at);
     c.requestSent(e, at + 150);
     QByteArray body = "{\"messages\":[";
     for (qsizetype i = 0; i < ids.size(); ++i)
@@ -97,8 +98,8 @@ inline quint64 scriptPoll(WireCapture &c, TransportKind kind, qint64 at, qint64 
     const QByteArray rhead = pollHead(body.size());
     c.responseHead(e, 200, rhead, false, at + 150 + holdUs);
     c.bodyReceived(e, body.size());
-    const QString label = ids.isEmpty() ? QStringLiteral("200: no message")
-                                        : QStringLiteral("200: %1 message(s)").arg(ids.size());
+    const QString label =
+            ids.isEmpty() ? QStringLiteral("200: no message") : QStringLiteral("200: %1 message(s)").arg(ids.size());
     c.finishResponse(e, label, body, ids.isEmpty(), ids, at + 150 + holdUs);
     c.endExchange(e, {}, at + 150 + holdUs);
     return e;
@@ -108,10 +109,11 @@ inline quint64 scriptPublish(WireCapture &c, TransportKind kind, qint64 at, quin
 {
     const QByteArray body = QByteArray(R"({"from":"ana","text":")") + text + "\"}";
     const QByteArray head = "POST /send HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\n"
-                            "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
-    const quint64 e = c.beginExchange(kind, WireExchange::Kind::Publish, "POST",
-                                      QStringLiteral("http://127.0.0.1:8080/send"), head, body,
-                                      QStringLiteral("POST /send"), at);
+                            "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n";
+    const quint64 e =
+            c.beginExchange(kind, WireExchange::Kind::Publish, "POST", QStringLiteral("http://127.0.0.1:8080/send"),
+                            head, body, QStringLiteral("POST /send"), at);
     c.requestSent(e, at + 100);
     const QByteArray answer = "{\"id\":" + QByteArray::number(id) + "}";
     const QByteArray rhead = "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: "
@@ -141,7 +143,8 @@ inline void scriptLongPolling(WireCapture &c, qint64 t0, TransportKind kind = Tr
 inline void scriptShortPolling(WireCapture &c, qint64 t0, TransportKind kind)
 {
     for (int i = 0; i < 6; ++i)
-        scriptPoll(c, kind, t0 + i * 2 * Sec, 3 * Ms, i < 4 ? 40 : 41, i == 3 ? QList<quint64> { 41 } : QList<quint64> {}, 0);
+        scriptPoll(c, kind, t0 + i * 2 * Sec, 3 * Ms, i < 4 ? 40 : 41,
+                   i == 3 ? QList<quint64> { 41 } : QList<quint64> {}, 0);
 }
 
 // SSE: GET /events, its head, retry:, event #41, a heartbeat comment, event #42, a burst of
@@ -158,9 +161,10 @@ inline void scriptSse(WireCapture &c, qint64 t0, int burst = 0)
     c.responseHead(e, 200, head, true, t0 + 2 * Ms);
     c.record(e, sseRecord(WireRecord::Kind::Retry, "retry: 2000\n\n", QStringLiteral("retry: 2000"), t0 + 3 * Ms));
     auto event = [&](quint64 id, qint64 at) {
-        WireRecord r = sseRecord(WireRecord::Kind::Event,
-                                 "id: " + QByteArray::number(id) + "\nevent: chat\ndata: " + chatJson(id, "hi") + "\n\n",
-                                 QStringLiteral("event #%1").arg(id), at, { id });
+        WireRecord r =
+                sseRecord(WireRecord::Kind::Event,
+                          "id: " + QByteArray::number(id) + "\nevent: chat\ndata: " + chatJson(id, "hi") + "\n\n",
+                          QStringLiteral("event #%1").arg(id), at, { id });
         r.eventId = QString::number(id);
         r.eventType = QStringLiteral("chat");
         r.data = chatJson(id, "hi");
@@ -199,18 +203,28 @@ inline void scriptWebSocket(WireCapture &c, qint64 t0, int burst = 0)
                                       QStringLiteral("GET /ws (Upgrade: websocket)"), t0);
     c.requestSent(e, t0 + 100);
     c.responseHead(e, 101, head, true, t0 + 2 * Ms);
-    c.record(e, wsFrame(WireDirection::ToClient, 1, chatJson(41, "hi"), {}, QStringLiteral("text #41"), t0 + 25201 * Ms, { 41 }));
-    c.record(e, wsFrame(WireDirection::ToServer, 1, "Hello", ClientMaskKey, QStringLiteral("text \"Hello\" (masked)"),
-                        t0 + 26500 * Ms));
-    c.record(e, wsFrame(WireDirection::ToClient, 1, chatJson(42, "hello"), {}, QStringLiteral("text #42"), t0 + 26701 * Ms, { 42 }));
+    c.record(e,
+             wsFrame(WireDirection::ToClient, 1, chatJson(41, "hi"), {}, QStringLiteral("text #41"), t0 + 25201 * Ms,
+                     { 41 }));
+    c.record(e,
+             wsFrame(WireDirection::ToServer, 1, "Hello", ClientMaskKey, QStringLiteral("text \"Hello\" (masked)"),
+                     t0 + 26500 * Ms));
+    c.record(e,
+             wsFrame(WireDirection::ToClient, 1, chatJson(42, "hello"), {}, QStringLiteral("text #42"), t0 + 26701 * Ms,
+                     { 42 }));
     c.record(e, wsFrame(WireDirection::ToClient, 9, {}, {}, QStringLiteral("ping"), t0 + 26900 * Ms));
-    c.record(e, wsFrame(WireDirection::ToServer, 10, {}, QByteArray::fromHex("a1b2c3d4"), QStringLiteral("pong"), t0 + 26901 * Ms));
+    c.record(e,
+             wsFrame(WireDirection::ToServer, 10, {}, QByteArray::fromHex("a1b2c3d4"), QStringLiteral("pong"),
+                     t0 + 26901 * Ms));
     for (int i = 0; i < burst; ++i)
-        c.record(e, wsFrame(WireDirection::ToClient, 1, chatJson(quint64(100 + i), "burst"), {},
-                            QStringLiteral("text #%1").arg(100 + i), t0 + 27 * Sec + i * 5 * Ms, { quint64(100 + i) }));
+        c.record(e,
+                 wsFrame(WireDirection::ToClient, 1, chatJson(quint64(100 + i), "burst"), {},
+                         QStringLiteral("text #%1").arg(100 + i), t0 + 27 * Sec + i * 5 * Ms, { quint64(100 + i) }));
     const qint64 end = t0 + 28 * Sec + burst * 5 * Ms;
     const QByteArray code = QByteArray::fromHex("03e8");
-    c.record(e, wsFrame(WireDirection::ToServer, 8, code, QByteArray::fromHex("0f1e2d3c"), QStringLiteral("close 1000"), end, {}, 1000));
+    c.record(e,
+             wsFrame(WireDirection::ToServer, 8, code, QByteArray::fromHex("0f1e2d3c"), QStringLiteral("close 1000"),
+                     end, {}, 1000));
     c.record(e, wsFrame(WireDirection::ToClient, 8, code, {}, QStringLiteral("close 1000"), end + 1 * Ms, {}, 1000));
     c.endExchange(e, {}, end + 2 * Ms);
 }

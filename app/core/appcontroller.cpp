@@ -11,12 +11,17 @@ namespace rtlab {
 
 AppController::AppController(QObject *parent) : QObject(parent)
 {
-    for (auto [s, name] : std::initializer_list<std::pair<Series, const char *>> {
-                 { Series::ConnectionsLp, "long polling" }, { Series::ConnectionsSse, "SSE" },
-                 { Series::ConnectionsWs, "WebSocket" }, { Series::HeldPolls, "held polls" },
-                 { Series::MessagesPerSec, "messages/s" }, { Series::BytesLp, "long polling" },
-                 { Series::BytesSse, "SSE" }, { Series::BytesWs, "WebSocket" },
-                 { Series::ClientLatency, "this client" }, { Series::Rss, "server RSS" } })
+    for (auto [s, name] :
+         std::initializer_list<std::pair<Series, const char *>> { { Series::ConnectionsLp, "long polling" },
+                                                                  { Series::ConnectionsSse, "SSE" },
+                                                                  { Series::ConnectionsWs, "WebSocket" },
+                                                                  { Series::HeldPolls, "held polls" },
+                                                                  { Series::MessagesPerSec, "messages/s" },
+                                                                  { Series::BytesLp, "long polling" },
+                                                                  { Series::BytesSse, "SSE" },
+                                                                  { Series::BytesWs, "WebSocket" },
+                                                                  { Series::ClientLatency, "this client" },
+                                                                  { Series::Rss, "server RSS" } })
         m_series.emplace(s, TimeSeries(QString::fromLatin1(name), 1200));
     for (int i = 0; i < TransportKindCount; ++i)
         m_laneLatency[size_t(i)] = TimeSeries(transportKindLabel(TransportKind(i)), 1200);
@@ -97,8 +102,9 @@ void AppController::start(const QUrl &server)
     RealtimeClient::modeFromKey(s.value(QStringLiteral("transport"), QStringLiteral("ws")).toString(), &mode);
     m_mode = mode;
     setPollIntervalMs(s.value(QStringLiteral("pollIntervalMs"), 1000).toLongLong());
-    m_preset = ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
-                       .value_or(ReconnectPolicy::Preset::Exponential);
+    m_preset =
+            ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
+                    .value_or(ReconnectPolicy::Preset::Exponential);
     if (!m_listenFromCommandLine)
         m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
     const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
@@ -435,14 +441,14 @@ void AppController::onTick(const Message &m)
     m_series.at(Series::ConnectionsLp).append(t, c.value(QLatin1String("lp")).toDouble());
     m_series.at(Series::ConnectionsSse).append(t, c.value(QLatin1String("sse")).toDouble());
     m_series.at(Series::ConnectionsWs).append(t, c.value(QLatin1String("ws")).toDouble());
-    m_series.at(Series::HeldPolls).append(
-            t, m.data.value(QLatin1String("held")).toObject().value(QLatin1String("lp")).toDouble());
+    m_series.at(Series::HeldPolls)
+            .append(t, m.data.value(QLatin1String("held")).toObject().value(QLatin1String("lp")).toDouble());
     m_series.at(Series::MessagesPerSec).append(t, m.data.value(QLatin1String("messagesPerSec")).toDouble());
     m_series.at(Series::Rss).append(t, m.data.value(QLatin1String("rss")).toDouble() / (1024.0 * 1024.0));
     const QJsonObject bytes = m.data.value(QLatin1String("bytesOut")).toObject();
-    const std::array<std::pair<const char *, Series>, 3> keys { { { "lp", Series::BytesLp },
-                                                                   { "sse", Series::BytesSse },
-                                                                   { "ws", Series::BytesWs } } };
+    const std::array<std::pair<const char *, Series>, 3> keys {
+        { { "lp", Series::BytesLp }, { "sse", Series::BytesSse }, { "ws", Series::BytesWs } }
+    };
     for (size_t i = 0; i < keys.size(); ++i) {
         const qint64 total = bytes.value(QLatin1String(keys[i].first)).toInteger();
         if (m_lastTickMs > 0 && t > m_lastTickMs && total >= m_lastBytes[i])

@@ -14,8 +14,8 @@
 
 #include <array>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 
 namespace rtlab {
 
@@ -27,8 +27,16 @@ class AppController : public QObject
     Q_OBJECT
 public:
     enum class Series {
-        ConnectionsLp, ConnectionsSse, ConnectionsWs, HeldPolls, MessagesPerSec, BytesLp, BytesSse, BytesWs,
-        ClientLatency, Rss,
+        ConnectionsLp,
+        ConnectionsSse,
+        ConnectionsWs,
+        HeldPolls,
+        MessagesPerSec,
+        BytesLp,
+        BytesSse,
+        BytesWs,
+        ClientLatency,
+        Rss,
     };
 
     explicit AppController(QObject *parent = nullptr);
@@ -144,7 +152,7 @@ private:
     ImpairmentRelay *m_relay = nullptr;  // lives on m_network
     RealtimeClient m_client;
     std::array<RealtimeClient *, TransportKindCount> m_lanes {}; // live on m_network
-    std::array<bool, TransportKindCount> m_laneWanted {};         // which lanes startLanes() runs
+    std::array<bool, TransportKindCount> m_laneWanted {};        // which lanes startLanes() runs
     std::shared_ptr<WireCapture> m_capture = std::make_shared<WireCapture>();
     ChatModel m_chat;
     ConnectedClientsModel m_clients;

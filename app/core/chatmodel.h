@@ -31,9 +31,9 @@ public:
         LatencyRole,   // µs, -1 unknown
         TypeRole,      // MessageType as int
         IdRole,
-        OwnRole,       // sent by this client
+        OwnRole, // sent by this client
         ClientMsgIdRole,
-        DeliveryRole,  // Outbox::State as int: Delivered for every row from the stream
+        DeliveryRole,       // Outbox::State as int: Delivered for every row from the stream
         DeliveryDetailRole, // why a send failed
         DeliveryTextRole,   // an outgoing row's state in words ("sending…"); empty for delivered rows
     };

@@ -7,7 +7,14 @@ namespace rtlab {
 ClaimsModel::ClaimsModel(QObject *parent) : QAbstractTableModel(parent)
 {
     for (const LessonInfo &l : LessonCatalog::all())
-        m_claims.append({ l.id, LessonCatalog::transportLabel(l.transport), l.claim, l.expected, l.unavailable, {}, {}, false });
+        m_claims.append({ l.id,
+                          LessonCatalog::transportLabel(l.transport),
+                          l.claim,
+                          l.expected,
+                          l.unavailable,
+                          {},
+                          {},
+                          false });
 }
 
 int ClaimsModel::rowOf(const QString &lesson) const
@@ -61,8 +68,7 @@ QVariant ClaimsModel::data(const QModelIndex &index, int role) const
     case HoldsRole: return c.holds ? QVariant(*c.holds) : QVariant();
     case AvailableRole: return c.unavailable.isEmpty();
     case Qt::DisplayRole:
-    case Qt::ToolTipRole:
-        break;
+    case Qt::ToolTipRole: break;
     default: return {};
     }
     switch (index.column()) {

@@ -14,7 +14,15 @@ class ClaimsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { TransportColumn, ClaimColumn, ExpectedColumn, MeasuredColumn, HoldsColumn, ActionColumn, ColumnCount };
+    enum Column {
+        TransportColumn,
+        ClaimColumn,
+        ExpectedColumn,
+        MeasuredColumn,
+        HoldsColumn,
+        ActionColumn,
+        ColumnCount
+    };
     enum Role {
         LessonRole = Qt::UserRole + 1, // the lesson id
         HoldsRole,                     // true / false / invalid (not measured, or too little to tell)

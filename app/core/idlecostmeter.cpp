@@ -11,26 +11,26 @@ namespace rtlab {
 
 namespace {
 
-    const QStringList Transports { QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") };
+const QStringList Transports { QStringLiteral("lp"), QStringLiteral("sse"), QStringLiteral("ws") };
 
-    // Below this, a per-client request rate is "none": one request per client in a 1,000 s window.
-    constexpr double NoRequests = 0.001;
+// Below this, a per-client request rate is "none": one request per client in a 1,000 s window.
+constexpr double NoRequests = 0.001;
 
-    QString transportName(const QString &key)
-    {
-        if (key == u"lp")
-            return IdleCostMeter::tr("Long Polling");
-        if (key == u"sse")
-            return IdleCostMeter::tr("SSE");
-        if (key == u"ws")
-            return IdleCostMeter::tr("WebSocket");
-        return key;
-    }
+QString transportName(const QString &key)
+{
+    if (key == u"lp")
+        return IdleCostMeter::tr("Long Polling");
+    if (key == u"sse")
+        return IdleCostMeter::tr("SSE");
+    if (key == u"ws")
+        return IdleCostMeter::tr("WebSocket");
+    return key;
+}
 
-    QString seconds(qint64 ms)
-    {
-        return QString::number(double(ms) / 1000.0, 'g', 3);
-    }
+QString seconds(qint64 ms)
+{
+    return QString::number(double(ms) / 1000.0, 'g', 3);
+}
 
 } // namespace
 
@@ -75,7 +75,8 @@ IdleCostMeter::~IdleCostMeter()
 QString IdleCostMeter::defaultProgram()
 {
     const QString dir = QCoreApplication::applicationDirPath();
-    for (const QString &candidate : { dir + QStringLiteral("/rtlab-bench"), dir + QStringLiteral("/../bin/rtlab-bench") })
+    for (const QString &candidate :
+         { dir + QStringLiteral("/rtlab-bench"), dir + QStringLiteral("/../bin/rtlab-bench") })
         if (QFileInfo(candidate).isExecutable())
             return QDir::cleanPath(candidate);
     return QStringLiteral("rtlab-bench");
@@ -151,8 +152,8 @@ void IdleCostMeter::next()
         m_server->setProgram(m_serverProgram);
     const QString heartbeat = QString::number(m_options.heartbeatSeconds);
     // Ticks off: idle means nothing published. The hold itself is asked for by each poll.
-    m_server->setExtraArguments({ QStringLiteral("--tick-rate"), QStringLiteral("0"), QStringLiteral("--heartbeat"),
-                                  heartbeat });
+    m_server->setExtraArguments(
+            { QStringLiteral("--tick-rate"), QStringLiteral("0"), QStringLiteral("--heartbeat"), heartbeat });
     ServerProcess *server = m_server.get();
     connect(server, &ServerProcess::started, this, [this, server](const QUrl &url) {
         if (m_running && server == m_server.get())
@@ -267,7 +268,8 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
             : tickRate > 0              ? tr("%1 ticks/s").arg(tickRate)
                                         : tr("tick rate unknown");
     const double spread = idle.value(QLatin1String("connectSpreadSeconds")).toDouble();
-    const QString arrivals = spread > 0 ? tr("clients connected over %1 s").arg(spread) : tr("clients connected at once");
+    const QString arrivals =
+            spread > 0 ? tr("clients connected over %1 s").arg(spread) : tr("clients connected at once");
     s.insert(QLatin1String("conditions"),
              tr("steady state over %1 s after a %2 s warm-up, %3, %4, %5, %6")
                      .arg(window, 0, 'f', 1)
@@ -281,7 +283,8 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
         notes += tr("%n client(s) did not connect; the figures are per connected client.", "", int(failed));
     if (published > 0)
         notes += tr("Not idle: %n message(s) were published during the window, and their delivery is in the "
-                    "figures.", "", int(published));
+                    "figures.",
+                    "", int(published));
     else if (tickRate > 0)
         notes += tr("The server publishes ticks (%1/s): not an idle server.").arg(tickRate);
     const double cycles = idle.value(QLatin1String("cycles")).toDouble(-1);
@@ -335,10 +338,9 @@ QStringList IdleCostMeter::compare(const QJsonArray &summaries)
     for (const QString &other : { QStringLiteral("ws"), QStringLiteral("sse") }) {
         if (lp.isEmpty() || !by.contains(other))
             continue;
-        for (const auto &[key, what] :
-             { std::pair { "wakeupsPerSecPerClient", tr("server wake-ups") },
-               std::pair { "requestsPerSecPerClient", tr("requests") },
-               std::pair { "bytesPerSecPerClient", tr("bytes out") } }) {
+        for (const auto &[key, what] : { std::pair { "wakeupsPerSecPerClient", tr("server wake-ups") },
+                                         std::pair { "requestsPerSecPerClient", tr("requests") },
+                                         std::pair { "bytesPerSecPerClient", tr("bytes out") } }) {
             const double a = figure(QStringLiteral("lp"), key), b = figure(other, key);
             if (a < 0 || b < 0)
                 continue;
@@ -366,7 +368,8 @@ QStringList IdleCostMeter::compare(const QJsonArray &summaries)
         const double fds = figure(t, "fdsPerClient");
         if (fds < 0)
             continue;
-        sockets += tr("%1 %2 fds and %3 B of memory").arg(transportName(t))
+        sockets += tr("%1 %2 fds and %3 B of memory")
+                           .arg(transportName(t))
                            .arg(fds, 0, 'f', 2)
                            .arg(figure(t, "rssBytesPerClient"), 0, 'f', 0);
         if (t != u"ws")

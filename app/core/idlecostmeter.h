@@ -55,7 +55,7 @@ public:
     bool startSeries(const QStringList &transports, const Options &options);
     void cancel();
     bool isRunning() const { return m_running; }
-    QJsonObject result() const { return m_result; } // the last transport's summary
+    QJsonObject result() const { return m_result; }  // the last transport's summary
     QJsonArray results() const { return m_results; } // this series' summaries so far
 
     // About how long a measurement takes: set-up, the warm-up cycle and the window, per transport.

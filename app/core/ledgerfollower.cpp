@@ -4,11 +4,7 @@
 
 namespace rtlab {
 
-LedgerFollower::LedgerFollower(LaneStats lanes, QObject *parent)
-    : QObject(parent)
-    , m_stats(std::move(lanes))
-{
-}
+LedgerFollower::LedgerFollower(LaneStats lanes, QObject *parent) : QObject(parent), m_stats(std::move(lanes)) { }
 
 bool LedgerFollower::isPublished(const WireLedger &l) const
 {
@@ -23,8 +19,8 @@ QList<LedgerFollower::Entry> LedgerFollower::recent(qsizetype n) const
         if (!s)
             continue;
         for (const WireLedger &l : s->recentWire) {
-            const bool known = std::any_of(
-                out.begin(), out.end(), [&](const Entry &e) { return e.id == l.id && e.epoch == l.epoch; });
+            const bool known = std::any_of(out.begin(), out.end(),
+                                           [&](const Entry &e) { return e.id == l.id && e.epoch == l.epoch; });
             if (!known)
                 out.append({ l.id, l.epoch, l.type, l.from, l.text, isPublished(l) });
         }
@@ -99,7 +95,7 @@ void LedgerFollower::take()
             if (!s)
                 continue;
             const auto found = std::find_if(s->recentWire.rbegin(), s->recentWire.rend(),
-                [this](const WireLedger &l) { return isPublished(l); });
+                                            [this](const WireLedger &l) { return isPublished(l); });
             if (found != s->recentWire.rend()) {
                 m_id = found->id;
                 m_epoch = found->epoch;

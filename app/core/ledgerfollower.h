@@ -28,9 +28,9 @@ public:
     {
         bool subscribed = false;
         std::optional<WireLedger> ledger; // the followed message, if this lane has it
-        QList<WirePart> setup; // the lane's latest connection set-up
-        MessageCost cost; // the lane's average, by the one rule
-        quint64 oldestKept = 0; // the ids of the ledgers the lane keeps (0: none)
+        QList<WirePart> setup;            // the lane's latest connection set-up
+        MessageCost cost;                 // the lane's average, by the one rule
+        quint64 oldestKept = 0;           // the ids of the ledgers the lane keeps (0: none)
         quint64 newestKept = 0;
     };
     // A message the lanes hold, to choose from.

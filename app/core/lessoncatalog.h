@@ -10,12 +10,12 @@ namespace rtlab {
 // the claim predicts in measurable terms, and how to watch it; LessonRunner sets it up.
 struct LessonInfo
 {
-    QString id;        // stable ASCII id: rtlab --lesson ID
-    QString transport; // "lp", "sse", "ws", or "all"
-    QString claim;     // the textbook's words
-    QString expected;  // what the figures must show for the claim to hold
-    QString title;     // shown in the window
-    QString text;      // what it sets up and where to watch (rich text)
+    QString id;         // stable ASCII id: rtlab --lesson ID
+    QString transport;  // "lp", "sse", "ws", or "all"
+    QString claim;      // the textbook's words
+    QString expected;   // what the figures must show for the claim to hold
+    QString title;      // shown in the window
+    QString text;       // what it sets up and where to watch (rich text)
     int durationS = 10; // a headless run's default (at least 5 s)
     // Empty when the lesson runs; otherwise why it cannot yet (the feature it waits for).
     QString unavailable;

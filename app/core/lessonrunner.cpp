@@ -229,10 +229,13 @@ void LessonRunner::setUp()
     m_app->relay()->setSettings({});
     m_app->relay()->setDown(false);
     if (m_app->setServerOverrides(server)) {
-        connect(m_app->server(), &ServerProcess::started, this, [this] {
-            if (m_state == State::SettingUp)
-                begin();
-        }, Qt::SingleShotConnection);
+        connect(
+                m_app->server(), &ServerProcess::started, this,
+                [this] {
+                    if (m_state == State::SettingUp)
+                        begin();
+                },
+                Qt::SingleShotConnection);
         m_setupTimeout.start(SetupTimeoutMs);
     } else {
         QTimer::singleShot(0, this, [this] {
@@ -369,9 +372,9 @@ struct WsWork
     QSet<QByteArray> maskKeys;
     QStringList maskKeysShown; // the first few, in hex
     qint64 pingPongPairs = 0;
-    QList<int> closeCodes;      // of every close frame, in order (0: a close frame without a code)
+    QList<int> closeCodes;           // of every close frame, in order (0: a close frame without a code)
     QMap<int, qint64> headerLengths; // frame header length → frames
-    qint64 otherFrames = 0;     // frames recorded on Long Polling or SSE (none can exist)
+    qint64 otherFrames = 0;          // frames recorded on Long Polling or SSE (none can exist)
 };
 
 WsWork wsWork(const WireCapture::Snapshot &snap, qint64 fromUs)
@@ -500,7 +503,8 @@ void LessonRunner::measureWsComplex(ClaimResult &r, const TransportStats &lp, co
                         .arg(w.maskedClientFrames)
                         .arg(count(w.maskKeys.size(), "1 key", "%1 different keys"),
                              count(w.pingPongPairs, "1 ping answered by a pong", "%1 pings answered by pongs"),
-                             closes.isEmpty() ? tr("no close frame yet") : tr("close codes %1").arg(closes.join(QStringLiteral(", "))),
+                             closes.isEmpty() ? tr("no close frame yet")
+                                              : tr("close codes %1").arg(closes.join(QStringLiteral(", "))),
                              headers.isEmpty() ? QStringLiteral("–") : headers.join(QStringLiteral(", ")),
                              count(lp.httpRequests, "1 plain HTTP request", "%1 plain HTTP requests"),
                              count(sse.httpRequests, "1", "%1"));
@@ -709,7 +713,8 @@ ClaimResult LessonRunner::evaluate() const
         const qint64 delivered = chat->stats(want).messages;
         m.insert(QLatin1String("refusedUpgrades"), refusedUpgrades);
         m.insert(QLatin1String("refusedStreams"), refusedStreams);
-        m.insert(QLatin1String("chatTransport"), activeKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(activeKey));
+        m.insert(QLatin1String("chatTransport"),
+                 activeKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(activeKey));
         m.insert(QLatin1String("messagesAfterFallback"), delivered);
         // Fallbacks forced by a refusal, not by an outage: what this claim is about.
         qint64 blockedFallbacks = 0;
@@ -720,13 +725,14 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("blockedFallbacks"), blockedFallbacks);
         if (refusedUpgrades > 0)
             r.holds = active && chatOpen && *active == want && delivered > 0;
-        r.summary = tr("the relay refused %1 and %2; Auto fell back %3 because a transport was refused, and is %4 "
-                       "(%5 delivered that way)")
-                            .arg(count(refusedUpgrades, "1 upgrade", "%1 upgrades"),
-                                 count(refusedStreams, "1 stream", "%1 streams"),
-                                 count(blockedFallbacks, "once", "%1 times"),
-                                 activeKey.isEmpty() ? tr("not connected") : tr("on %1").arg(transportKindLabel(*active)),
-                                 count(delivered, "1 message", "%1 messages"));
+        r.summary =
+                tr("the relay refused %1 and %2; Auto fell back %3 because a transport was refused, and is %4 "
+                   "(%5 delivered that way)")
+                        .arg(count(refusedUpgrades, "1 upgrade", "%1 upgrades"),
+                             count(refusedStreams, "1 stream", "%1 streams"),
+                             count(blockedFallbacks, "once", "%1 times"),
+                             activeKey.isEmpty() ? tr("not connected") : tr("on %1").arg(transportKindLabel(*active)),
+                             count(delivered, "1 message", "%1 messages"));
     } else if (id == u"lp-resource") {
         auto rps = [&](const TransportStats *s) { return double(s->httpRequests - s->publishRequests) / seconds; };
         m.insert(QLatin1String("requestsPerSecLp"), round1(rps(lp)));
@@ -800,12 +806,13 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("idlePolls"), poll->idlePolls);
         if (lp->latency.count() >= 3 && poll->latency.count() >= 3)
             r.holds = lp50 < poll50 && lpRpm < pollRpm;
-        r.summary = tr("p50 %1 ms Long Polling vs %2 ms Short Polling (p95 %3 vs %4), polling every %5 ms; HTTP "
-                       "requests per message %6 vs %7 (%8)")
-                            .arg(ms(lp50), ms(poll50), ms(lp->latency.percentile(95)), ms(poll->latency.percentile(95)))
-                            .arg(m_app->pollIntervalMs())
-                            .arg(rpmText(lpRpm), rpmText(pollRpm),
-                                 count(poll->idlePolls, "1 short poll came back empty", "%1 short polls came back empty"));
+        r.summary =
+                tr("p50 %1 ms Long Polling vs %2 ms Short Polling (p95 %3 vs %4), polling every %5 ms; HTTP "
+                   "requests per message %6 vs %7 (%8)")
+                        .arg(ms(lp50), ms(poll50), ms(lp->latency.percentile(95)), ms(poll->latency.percentile(95)))
+                        .arg(m_app->pollIntervalMs())
+                        .arg(rpmText(lpRpm), rpmText(pollRpm),
+                             count(poll->idlePolls, "1 short poll came back empty", "%1 short polls came back empty"));
     } else if (id == u"lp-latency") {
         const qint64 lp50 = lp->latency.percentile(50), ws50 = ws->latency.percentile(50);
         m.insert(QLatin1String("addedLatencyMsEachWay"), m_app->relay()->settings().latencyMs);
@@ -883,7 +890,8 @@ ClaimResult LessonRunner::evaluate() const
     } else if (id == u"ws-security") {
         qint64 serverRefused = -1;
         if (m_rejectedOriginAtStart >= 0 && !m_stats->latest().isEmpty())
-            serverRefused = m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger() - m_rejectedOriginAtStart;
+            serverRefused =
+                    m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger() - m_rejectedOriginAtStart;
         m.insert(QLatin1String("tried"), m_foreignTried);
         m.insert(QLatin1String("refused"), m_foreignRefused);
         m.insert(QLatin1String("accepted"), m_foreignAccepted);
@@ -968,11 +976,12 @@ ClaimResult LessonRunner::evaluate() const
             m.insert(QLatin1String("idleKills"), relay.idleKills - m_relayAtStart.idleKills);
         if (worst > 0)
             r.holds = totalGaps == 0;
-        r.summary = kill ? tr("%1; every lane reconnected at least %2; %3")
-                                   .arg(count(relay.idleKills - m_relayAtStart.idleKills, "1 idle kill", "%1 idle kills"),
-                                        count(worst, "once", "%1 times"), count(totalGaps, "1 gap", "%1 gaps"))
-                         : tr("every lane got at least %1; %2")
-                                   .arg(count(worst, "1 reset", "%1 resets"), count(totalGaps, "1 gap", "%1 gaps"));
+        r.summary = kill
+                ? tr("%1; every lane reconnected at least %2; %3")
+                          .arg(count(relay.idleKills - m_relayAtStart.idleKills, "1 idle kill", "%1 idle kills"),
+                               count(worst, "once", "%1 times"), count(totalGaps, "1 gap", "%1 gaps"))
+                : tr("every lane got at least %1; %2")
+                          .arg(count(worst, "1 reset", "%1 resets"), count(totalGaps, "1 gap", "%1 gaps"));
     }
     return r;
 }

@@ -32,7 +32,7 @@ struct ClaimResult
     QJsonObject measured;
     std::optional<bool> holds;
     QString summary;
-    qint64 atMs = 0; // when it was measured (ms since the Unix epoch)
+    qint64 atMs = 0;        // when it was measured (ms since the Unix epoch)
     QJsonObject conditions; // what was in force: server options, relay faults, poll hold
     QJsonObject lanes;      // the lanes' figures at that moment (LessonRunner::lanesJson)
 };
@@ -141,8 +141,8 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_browserLike;
     qint64 m_streamsTried = 0;
     qint64 m_streamsOpened = 0;
-    LatencyStats m_phaseA;      // sse-plain-http: the SSE lane before buffering
-    LatencyStats m_phaseB;      // and with it
+    LatencyStats m_phaseA; // sse-plain-http: the SSE lane before buffering
+    LatencyStats m_phaseB; // and with it
     bool m_buffering = false;
     QMap<QString, QJsonObject> m_idleResults; // transport → the idle-cost meter's summary
     QString m_idleError;

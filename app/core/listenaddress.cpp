@@ -21,16 +21,18 @@ ListenAddress ListenAddress::parse(const QString &input, QString *error)
     if (text.isEmpty())
         return fail(QCoreApplication::translate("ListenAddress", "empty address: %1").arg(expected()));
     if (text.contains(u"://"))
-        return fail(QCoreApplication::translate("ListenAddress", "“%1”: write HOST:PORT without a scheme, e.g. "
-                                                                 "0.0.0.0:8080")
+        return fail(QCoreApplication::translate("ListenAddress",
+                                                "“%1”: write HOST:PORT without a scheme, e.g. "
+                                                "0.0.0.0:8080")
                             .arg(text));
     QString hostText;
     QString portText;
     if (text.startsWith(u'[')) {
         const qsizetype close = text.indexOf(u']');
         if (close < 0 || close + 1 >= text.size() || text.at(close + 1) != u':')
-            return fail(QCoreApplication::translate("ListenAddress", "“%1”: an IPv6 address needs brackets and a "
-                                                                     "port, e.g. [::]:8080")
+            return fail(QCoreApplication::translate("ListenAddress",
+                                                    "“%1”: an IPv6 address needs brackets and a "
+                                                    "port, e.g. [::]:8080")
                                 .arg(text));
         hostText = text.mid(1, close - 1);
         portText = text.mid(close + 2);
@@ -41,8 +43,9 @@ ListenAddress ListenAddress::parse(const QString &input, QString *error)
         hostText = text.left(colon);
         portText = text.mid(colon + 1);
         if (hostText.contains(u':'))
-            return fail(QCoreApplication::translate("ListenAddress", "“%1”: write an IPv6 address in brackets, "
-                                                                     "e.g. [::]:8080")
+            return fail(QCoreApplication::translate("ListenAddress",
+                                                    "“%1”: write an IPv6 address in brackets, "
+                                                    "e.g. [::]:8080")
                                 .arg(text));
     }
     QHostAddress host;

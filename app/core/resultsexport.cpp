@@ -46,9 +46,12 @@ QByteArray ResultsExport::toCsv(const QJsonObject &exported)
                             QStringLiteral("summary"), QStringLiteral("key"), QStringLiteral("value") });
     for (const QJsonValue &c : exported.value(QLatin1String("claims")).toArray()) {
         const QJsonObject o = c.toObject();
-        const QStringList head { QStringLiteral("claim"), o.value(QLatin1String("lesson")).toString(),
-                                 o.value(QLatin1String("transport")).toString(), o.value(QLatin1String("claim")).toString(),
-                                 o.value(QLatin1String("expected")).toString(), scalar(o.value(QLatin1String("holds"))),
+        const QStringList head { QStringLiteral("claim"),
+                                 o.value(QLatin1String("lesson")).toString(),
+                                 o.value(QLatin1String("transport")).toString(),
+                                 o.value(QLatin1String("claim")).toString(),
+                                 o.value(QLatin1String("expected")).toString(),
+                                 scalar(o.value(QLatin1String("holds"))),
                                  o.value(QLatin1String("summary")).toString() };
         const QJsonObject measured = o.value(QLatin1String("measured")).toObject();
         for (auto it = measured.begin(); it != measured.end(); ++it)
@@ -61,7 +64,14 @@ QByteArray ResultsExport::toCsv(const QJsonObject &exported)
             if (it.value().isObject()) { // latencyMs: p50, p95, p99
                 const QJsonObject sub = it.value().toObject();
                 for (auto s = sub.begin(); s != sub.end(); ++s)
-                    out += line({ QStringLiteral("lane"), {}, lane.key(), {}, {}, {}, {}, it.key() + u'.' + s.key(),
+                    out += line({ QStringLiteral("lane"),
+                                  {},
+                                  lane.key(),
+                                  {},
+                                  {},
+                                  {},
+                                  {},
+                                  it.key() + u'.' + s.key(),
                                   scalar(s.value()) });
             } else {
                 out += line({ QStringLiteral("lane"), {}, lane.key(), {}, {}, {}, {}, it.key(), scalar(it.value()) });

@@ -38,9 +38,9 @@ struct SequenceItem
     Style style = Style::Note;
     TransportKind transport = TransportKind::WebSocket;
     WireDirection direction = WireDirection::Local;
-    qint64 timeUs = 0;  // where it starts (an arrow: where it is)
-    qint64 endUs = 0;   // where it ends: a bar's or span's end (the newest time while open), a burst's last record
-    bool open = false;  // a bar or span still open
+    qint64 timeUs = 0; // where it starts (an arrow: where it is)
+    qint64 endUs = 0;  // where it ends: a bar's or span's end (the newest time while open), a burst's last record
+    bool open = false; // a bar or span still open
     QString label;
     quint64 seq = 0;      // the record (a burst: its first record); 0 for bars and spans
     quint64 lastSeq = 0;  // a burst's last record; else seq

@@ -18,8 +18,9 @@ static constexpr int StopGraceMs = 4000; // the server itself gives its streams 
 ServerProcess::ServerProcess(QObject *parent) : QObject(parent), m_program(defaultProgram())
 {
     m_startTimeout.setSingleShot(true);
-    connect(&m_startTimeout, &QTimer::timeout, this,
-            [this] { fail(QStringLiteral("rtlab-server did not report listening within %1 s").arg(StartTimeoutMs / 1000)); });
+    connect(&m_startTimeout, &QTimer::timeout, this, [this] {
+        fail(QStringLiteral("rtlab-server did not report listening within %1 s").arg(StartTimeoutMs / 1000));
+    });
     m_killTimer.setSingleShot(true);
     connect(&m_killTimer, &QTimer::timeout, this, [this] {
         if (m_process)
@@ -35,7 +36,8 @@ ServerProcess::~ServerProcess()
 QString ServerProcess::defaultProgram()
 {
     const QString dir = QCoreApplication::applicationDirPath();
-    for (const QString &candidate : { dir + QStringLiteral("/rtlab-server"), dir + QStringLiteral("/../bin/rtlab-server") }) {
+    for (const QString &candidate :
+         { dir + QStringLiteral("/rtlab-server"), dir + QStringLiteral("/../bin/rtlab-server") }) {
         if (QFileInfo(candidate).isExecutable())
             return QDir::cleanPath(candidate);
     }

@@ -51,8 +51,8 @@ double StatsPoller::transportRate(const QString &key, const QString &field) cons
 {
     if (m_intervalMs <= 0 || m_previous.isEmpty())
         return 0;
-    const qint64 before
-            = m_previous.value(QLatin1String("transports")).toObject().value(key).toObject().value(field).toInteger();
+    const qint64 before =
+            m_previous.value(QLatin1String("transports")).toObject().value(key).toObject().value(field).toInteger();
     return double(transportValue(key, field) - before) * 1000.0 / double(m_intervalMs);
 }
 

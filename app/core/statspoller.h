@@ -18,7 +18,11 @@ public:
     void setInterval(int ms) { m_timer.setInterval(ms); }
     // The request target (default "/stats"); e.g. "/stats?clients=1" for the client list.
     void setTarget(const QByteArray &target) { m_target = target; }
-    void start() { m_timer.start(); poll(); }
+    void start()
+    {
+        m_timer.start();
+        poll();
+    }
     void stop() { m_timer.stop(); }
     QJsonObject latest() const { return m_latest; }
     // The previous sample, and the milliseconds between the two: for rates.

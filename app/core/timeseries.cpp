@@ -2,7 +2,8 @@
 
 namespace rtlab {
 
-TimeSeries::TimeSeries(QString name, qsizetype capacity) : m_name(std::move(name)), m_capacity(qMax<qsizetype>(2, capacity))
+TimeSeries::TimeSeries(QString name, qsizetype capacity)
+    : m_name(std::move(name)), m_capacity(qMax<qsizetype>(2, capacity))
 {
 }
 

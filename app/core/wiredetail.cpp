@@ -159,15 +159,9 @@ WireDetail WireDetail::ofRecord(const WireCapture::Snapshot &snapshot, const Wir
     if (r.kind == WireRecord::Kind::Response && r.empty)
         d.facts.append(tr("empty answer: no message"));
     switch (r.kind) {
-    case WireRecord::Kind::Request:
-        addHttp(d.parts, r.bytes, tr("request line and headers"));
-        break;
-    case WireRecord::Kind::ResponseHead:
-        addHttp(d.parts, r.bytes, tr("status line and headers"));
-        break;
-    case WireRecord::Kind::Response:
-        addHttp(d.parts, r.bytes, tr("status line and headers"));
-        break;
+    case WireRecord::Kind::Request: addHttp(d.parts, r.bytes, tr("request line and headers")); break;
+    case WireRecord::Kind::ResponseHead: addHttp(d.parts, r.bytes, tr("status line and headers")); break;
+    case WireRecord::Kind::Response: addHttp(d.parts, r.bytes, tr("status line and headers")); break;
     case WireRecord::Kind::Event:
     case WireRecord::Kind::Comment:
     case WireRecord::Kind::Retry:
@@ -177,9 +171,7 @@ WireDetail WireDetail::ofRecord(const WireCapture::Snapshot &snapshot, const Wir
             d.facts.append(tr("event: %1").arg(r.eventType));
         addSse(d.parts, r.bytes);
         break;
-    case WireRecord::Kind::Frame:
-        addFrame(d, r);
-        break;
+    case WireRecord::Kind::Frame: addFrame(d, r); break;
     case WireRecord::Kind::Ended:
     case WireRecord::Kind::Fault:
     case WireRecord::Kind::Note:

@@ -66,7 +66,8 @@ QColor BytesFormat::roleColor(WirePart::Role role, const QPalette &palette)
 
 QString BytesFormat::styleSheet(const QPalette &palette)
 {
-    return QStringLiteral(".c{color:%1} pre{white-space:pre-wrap}").arg(palette.color(QPalette::PlaceholderText).name());
+    return QStringLiteral(".c{color:%1} pre{white-space:pre-wrap}")
+            .arg(palette.color(QPalette::PlaceholderText).name());
 }
 
 QString BytesFormat::parts(const QList<WirePart> &parts, const QPalette &palette, const QList<int> &hexParts)

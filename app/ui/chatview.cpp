@@ -61,8 +61,7 @@ public:
             QFont italic = option.font;
             italic.setItalic(true);
             p->setFont(italic);
-            p->setPen(state == Outbox::State::Failed ? QColor(0xc6, 0x28, 0x28)
-                                                     : pal.color(QPalette::PlaceholderText));
+            p->setPen(state == Outbox::State::Failed ? QColor(0xc6, 0x28, 0x28) : pal.color(QPalette::PlaceholderText));
             p->drawText(QRect(x, r.top(), r.right() - x, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                         QFontMetrics(italic).elidedText(delivery, Qt::ElideRight, r.right() - x));
             p->setFont(option.font);
@@ -92,8 +91,8 @@ public:
             p->drawText(QPoint(x, r.top() + fm.ascent()), tr("%1 ms").arg(double(latency) / 1000.0, 0, 'f', 2));
         }
         p->setPen(pal.color(QPalette::Text));
-        p->drawText(QRect(r.left(), r.top() + fm.height() + 2, r.width(), r.height() - fm.height()),
-                    Qt::TextWordWrap, index.data(ChatModel::TextRole).toString().left(4000));
+        p->drawText(QRect(r.left(), r.top() + fm.height() + 2, r.width(), r.height() - fm.height()), Qt::TextWordWrap,
+                    index.data(ChatModel::TextRole).toString().left(4000));
     }
 
     static QString tr(const char *s) { return QCoreApplication::translate("MessageDelegate", s); }

@@ -135,7 +135,7 @@ void ClassroomPanel::showAddress(const ListenAddress &running, const QList<QHost
     const QList<QHostAddress> join = Classroom::joinAddresses(running, lan);
     if (join.isEmpty()) {
         m_joinUrl = QUrl();
-        m_url->setText(!running.isValid()      ? tr("Not listening")
+        m_url->setText(!running.isValid()             ? tr("Not listening")
                                : running.isLoopback() ? tr("This machine only")
                                                       : tr("No network address found"));
         m_cli->setText(running.isValid() && running.isLoopback()
@@ -159,7 +159,8 @@ void ClassroomPanel::showAddress(const ListenAddress &running, const QList<QHost
     QStringList others;
     for (qsizetype i = 1; i < join.size(); ++i)
         others << Classroom::joinUrl(join[i], running.port()).toString();
-    m_others->setText(others.isEmpty() ? QString() : tr("Other addresses of this machine:\n%1").arg(others.join(u'\n')));
+    m_others->setText(others.isEmpty() ? QString()
+                                       : tr("Other addresses of this machine:\n%1").arg(others.join(u'\n')));
     m_qr->setCode(QrCode::encode(url.toUtf8()));
     m_qr->show();
 }

@@ -27,9 +27,8 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
     connect(controller, &AppController::compareEnabledChanged, m_toggle, &QPushButton::setChecked);
     m_probe = new QPushButton(tr("Publish a &probe"), this);
     m_probe->setToolTip(tr("Publish one message: every lane receives it"));
-    connect(m_probe, &QPushButton::clicked, this, [this] {
-        m_controller->sendChat(tr("probe %1").arg(m_controller->ownMessagesSent() + 1));
-    });
+    connect(m_probe, &QPushButton::clicked, this,
+            [this] { m_controller->sendChat(tr("probe %1").arg(m_controller->ownMessagesSent() + 1)); });
     auto *hint = new QLabel(tr("The same message reaches each lane: compare how late, how often they reconnect, "
                                "and what every message costs on the wire."),
                             this);
@@ -53,37 +52,36 @@ CompareView::CompareView(AppController *controller, QWidget *parent) : QWidget(p
         lane.state = new QLabel(content);
         lane.state->setStyleSheet(QStringLiteral("font-weight: bold;"));
         lane.figures = new QLabel(content);
-        lane.figures->setToolTip(
-                tr("<p><b>latency</b>: one-way, this lane's receive time − the server's timestamp for the message, "
-                   "corrected by the estimated clock offset (zero on loopback); percentiles of the last 2,048 live "
-                   "messages, measured on the network thread where the bytes arrive.</p>"
-                   "<p><b>replayed after an outage</b>: messages the server sent before this connection attempt "
-                   "began (they waited in its history): counted, but never in the latency, which they would turn into "
-                   "a measure of the outage.</p>"
-                   "<p><b>bytes per message</b>: the bytes of each message's own frame (WebSocket), event (SSE) or poll "
-                   "request and answer (long and short polling): headers sent for it, framing, payload. Connection "
-                   "set-up (SSE's "
-                   "request and response head, the WebSocket handshake) is shown apart, and heartbeats are not in it."
-                   "</p><p><b>HTTP requests</b>: every request this lane made: polls, the stream, the handshake, and "
-                   "POSTs to publish.</p>"));
+        lane.figures->setToolTip(tr(
+                "<p><b>latency</b>: one-way, this lane's receive time − the server's timestamp for the message, "
+                "corrected by the estimated clock offset (zero on loopback); percentiles of the last 2,048 live "
+                "messages, measured on the network thread where the bytes arrive.</p>"
+                "<p><b>replayed after an outage</b>: messages the server sent before this connection attempt "
+                "began (they waited in its history): counted, but never in the latency, which they would turn into "
+                "a measure of the outage.</p>"
+                "<p><b>bytes per message</b>: the bytes of each message's own frame (WebSocket), event (SSE) or poll "
+                "request and answer (long and short polling): headers sent for it, framing, payload. Connection "
+                "set-up (SSE's "
+                "request and response head, the WebSocket handshake) is shown apart, and heartbeats are not in it."
+                "</p><p><b>HTTP requests</b>: every request this lane made: polls, the stream, the handshake, and "
+                "POSTs to publish.</p>"));
         lane.figures->setTextFormat(Qt::RichText);
         lane.figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
         lane.figures->setAlignment(Qt::AlignTop | Qt::AlignLeft);
         lane.figures->setStyleSheet(QStringLiteral("font-weight: normal;"));
         lane.figures->setWordWrap(true);
-        auto *upstream = new QLabel(kind == TransportKind::WebSocket
-                                            ? tr("Publishing: the same socket (a text frame).")
-                                            : tr("Publishing: an extra POST /send request each."),
-                                    content);
+        auto *upstream =
+                new QLabel(kind == TransportKind::WebSocket ? tr("Publishing: the same socket (a text frame).")
+                                                            : tr("Publishing: an extra POST /send request each."),
+                           content);
         upstream->setWordWrap(true);
         upstream->setStyleSheet(QStringLiteral("font-weight: normal;"));
         lane.chart = new TimeSeriesChart(tr("Latency"), tr("ms"), box);
         lane.chart->addLine(&controller->laneLatency(kind), color, transportPenStyle(kind), transportMarker(kind));
         // One y scale for the lanes, so that side by side the taller line is the slower one.
-        lane.chart->setScaleWith({ &controller->laneLatency(TransportKind::LongPoll),
-                                   &controller->laneLatency(TransportKind::Sse),
-                                   &controller->laneLatency(TransportKind::WebSocket),
-                                   &controller->laneLatency(TransportKind::Poll) });
+        lane.chart->setScaleWith(
+                { &controller->laneLatency(TransportKind::LongPoll), &controller->laneLatency(TransportKind::Sse),
+                  &controller->laneLatency(TransportKind::WebSocket), &controller->laneLatency(TransportKind::Poll) });
         lane.histogram = new HistogramChart(tr("Latency histogram"), box);
         auto *v = new QVBoxLayout(content);
         v->setContentsMargins(0, 0, 0, 0);

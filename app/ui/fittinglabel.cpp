@@ -54,7 +54,8 @@ void FittingLabel::choose()
         setText(shown);
     QTextDocument plain;
     plain.setHtml(m_full);
-    const QString tip = compact ? plain.toPlainText().trimmed() + QStringLiteral("\n\n") + m_explanation : m_explanation;
+    const QString tip =
+            compact ? plain.toPlainText().trimmed() + QStringLiteral("\n\n") + m_explanation : m_explanation;
     if (toolTip() != tip)
         setToolTip(tip);
 }

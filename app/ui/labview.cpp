@@ -5,11 +5,10 @@
 #include "labcontroller.h"
 #include "lessoncatalog.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QAbstractTextDocumentLayout>
 #include <QGridLayout>
-#include <QScrollArea>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -216,8 +215,9 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
             for (const QJsonValue &v : results) {
                 const QJsonObject r = v.toObject();
                 const auto n = [&](const char *key) { return r.value(QLatin1String(key)).toDouble(); };
-                html += QStringLiteral("<tr><td>%1 (%2)</td><td align='right'>%3</td><td align='right'>%4</td>"
-                                       "<td align='right'>%5</td><td align='right'>%6</td><td align='right'>%7</td></tr>")
+                html += QStringLiteral(
+                                "<tr><td>%1 (%2)</td><td align='right'>%3</td><td align='right'>%4</td>"
+                                "<td align='right'>%5</td><td align='right'>%6</td><td align='right'>%7</td></tr>")
                                 .arg(r.value(QLatin1String("transport")).toString())
                                 .arg(r.value(QLatin1String("clients")).toInteger())
                                 .arg(tr("%1 KiB").arg(n("rssBytesPerClient") / 1024.0, 0, 'f', 1))
@@ -227,8 +227,9 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
                                 .arg(n("bytesPerSecPerClient"), 0, 'f', 1);
                 conditions += r.value(QLatin1String("conditions")).toString();
                 for (const QJsonValue &note : r.value(QLatin1String("notes")).toArray())
-                    notes += QStringLiteral("<b>%1</b>: %2").arg(r.value(QLatin1String("transport")).toString(),
-                                                                  note.toString().toHtmlEscaped());
+                    notes += QStringLiteral("<b>%1</b>: %2")
+                                     .arg(r.value(QLatin1String("transport")).toString(),
+                                          note.toString().toHtmlEscaped());
             }
             html += QStringLiteral("</table>");
             // The conditions once when every transport had the same (the usual case), else each.
@@ -242,9 +243,10 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         m_idleResult->setText(html);
     };
     idleButton();
-    idleShow({}, tr("Idle clients are held by rtlab-bench, a separate process, against a fresh rtlab-server of the "
-                    "meter's (no ticks, heartbeat and long-poll hold shortened to 5 s for the lesson), measured "
-                    "over 20 s once every client is connected and a full cycle has passed."));
+    idleShow({},
+             tr("Idle clients are held by rtlab-bench, a separate process, against a fresh rtlab-server of the "
+                "meter's (no ticks, heartbeat and long-poll hold shortened to 5 s for the lesson), measured "
+                "over 20 s once every client is connected and a full cycle has passed."));
     connect(m_idleTransport, &QComboBox::currentIndexChanged, startIdle, idleButton);
     connect(m_idleClients, &QSpinBox::valueChanged, startIdle, idleButton);
     connect(startIdle, &QPushButton::clicked, this, [this, idleOptions, idleTransports, idleButton, idleShow] {
@@ -259,7 +261,9 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     });
     connect(lab->idleMeter(), &IdleCostMeter::measuring, this, [this, idleShow](const QString &transport, int seconds) {
         idleShow(m_lab->idleMeter()->results(),
-                 tr("Measuring %1 idle %2 clients, about %n s…", "", seconds).arg(m_idleClients->value()).arg(transport));
+                 tr("Measuring %1 idle %2 clients, about %n s…", "", seconds)
+                         .arg(m_idleClients->value())
+                         .arg(transport));
     });
     connect(lab->idleMeter(), &IdleCostMeter::seriesFinished, this, [idleShow, idleButton](const QJsonArray &results) {
         idleButton();
@@ -310,7 +314,8 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     connect(lab->claims(), &QAbstractItemModel::dataChanged, m_claims, [this] { m_claims->resizeRowsToContents(); });
 
     // Rows as tall as their wrapped text at the columns' real widths (not those before the first show).
-    connect(m_claims->horizontalHeader(), &QHeaderView::sectionResized, m_claims,
+    connect(
+            m_claims->horizontalHeader(), &QHeaderView::sectionResized, m_claims,
             [this] { m_claims->resizeRowsToContents(); }, Qt::QueuedConnection);
 
     // The claims across the top; below, one page each for the lessons, the faults and the idle

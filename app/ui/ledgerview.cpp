@@ -29,12 +29,13 @@ LedgerView::LedgerView(AppController *app, QWidget *parent) : QWidget(parent), m
                 return copy ? &*copy : nullptr;
             },
             this);
-    m_hint = new QLabel(tr("For one message, the bytes each transport put on the wire to carry it, counted the same "
-                           "way on every lane: the frame (WebSocket), the event (SSE) or the poll's request and answer "
-                           "(long and short polling) — payload, framing and any headers sent for that message. Once-per-connection "
-                           "set-up (SSE's request and response head, the WebSocket handshake) is never in it: it is "
-                           "shown apart, amortised over the messages."),
-                        this);
+    m_hint = new QLabel(
+            tr("For one message, the bytes each transport put on the wire to carry it, counted the same "
+               "way on every lane: the frame (WebSocket), the event (SSE) or the poll's request and answer "
+               "(long and short polling) — payload, framing and any headers sent for that message. Once-per-connection "
+               "set-up (SSE's request and response head, the WebSocket handshake) is never in it: it is "
+               "shown apart, amortised over the messages."),
+            this);
     m_hint->setWordWrap(true);
     auto *probe = new QPushButton(tr("Publish one message and show its bytes"), this);
     connect(probe, &QPushButton::clicked, this, [this] {
@@ -148,9 +149,8 @@ void LedgerView::refreshChoices()
         items.append(item);
     }
     const QString shown = m_follower->followedId() ? QStringLiteral("#%1").arg(*m_follower->followedId())
-                                                   : m_follower->mode() == LedgerFollower::Mode::Published
-                                                   ? tr("the published message")
-                                                   : items.first();
+            : m_follower->mode() == LedgerFollower::Mode::Published ? tr("the published message")
+                                                                    : items.first();
     QStringList current;
     for (int i = 0; i < m_choice->count(); ++i)
         current.append(m_choice->itemText(i));
@@ -192,8 +192,9 @@ void LedgerView::refresh()
         const LedgerFollower::Lane &lane = f.lane(kind);
         QTextBrowser *view = m_lanes[size_t(i)];
         const QString color = transportColor(kind, palette()).name();
-        QString html = QStringLiteral("<style>.c{color:%1} pre{white-space:pre-wrap}</style><h3 style='color:%2'>%3</h3>")
-                               .arg(palette().color(QPalette::PlaceholderText).name(), color, transportKindLabel(kind));
+        QString html =
+                QStringLiteral("<style>.c{color:%1} pre{white-space:pre-wrap}</style><h3 style='color:%2'>%3</h3>")
+                        .arg(palette().color(QPalette::PlaceholderText).name(), color, transportKindLabel(kind));
         if (!lane.subscribed) {
             html += tr("<p>Not subscribed: the button above turns on Compare (or turn it on there).</p>");
         } else if (!lane.ledger) {
@@ -215,9 +216,9 @@ void LedgerView::refresh()
             html += QStringLiteral("<p><b>%1</b></p>").arg(describe(l.id, l.type, l.from, l.text).toHtmlEscaped());
             html += tr("<p><b>%1</b> carried this message (its own %2; connection set-up not included):</p>")
                             .arg(bytesText(l.wireBytes()),
-                                 kind == TransportKind::WebSocket ? tr("frame")
-                                 : kind == TransportKind::Sse     ? tr("event")
-                                                                  : tr("poll request and answer"));
+                                 kind == TransportKind::WebSocket     ? tr("frame")
+                                         : kind == TransportKind::Sse ? tr("event")
+                                                                      : tr("poll request and answer"));
             if (l.sharedBy > 1)
                 html += tr("<p>That answer carried %1: its heads and envelope are shared; this message's "
                            "share is <b>%2 bytes</b>.</p>")

@@ -87,7 +87,8 @@ void LessonCard::paintEvent(QPaintEvent *)
     p.fillRect(QRectF(card.left(), card.top(), Stripe, card.height()), stripe);
     p.restore();
     const bool focused = hasFocus();
-    QPen border(focused ? pal.color(QPalette::Highlight) : pal.color(enabled && m_hovered ? QPalette::Dark : QPalette::Mid));
+    QPen border(focused ? pal.color(QPalette::Highlight)
+                        : pal.color(enabled && m_hovered ? QPalette::Dark : QPalette::Mid));
     border.setWidthF(focused ? 2.0 : 1.0);
     p.setPen(border);
     p.setBrush(Qt::NoBrush);

@@ -4,48 +4,48 @@
 #include "chatview.h"
 #include "classroom.h"
 #include "classroompanel.h"
-#include "fittinglabel.h"
-#include "fontzoom.h"
-#include "presenterbanner.h"
 #include "compareview.h"
 #include "dashboardview.h"
+#include "fittinglabel.h"
+#include "fontzoom.h"
 #include "guidedtour.h"
+#include "harwriter.h"
 #include "labcontroller.h"
 #include "labview.h"
 #include "ledgerview.h"
-#include "resultsexport.h"
 #include "palette.h"
+#include "presenterbanner.h"
+#include "resultsexport.h"
 #include "startpage.h"
 #include "timelineview.h"
 #include "tourpanel.h"
 #include "xrayview.h"
-#include "harwriter.h"
 
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
-#include <QJsonDocument>
-#include <QSaveFile>
-#include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QJsonDocument>
 #include <QLabel>
-#include <QProcess>
-#include <QPushButton>
-#include <QScreen>
-#include <QVBoxLayout>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMetaEnum>
+#include <QProcess>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 namespace rtlab {
 
@@ -216,8 +216,8 @@ void MainWindow::fitToScreen()
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *exportResults = file->addAction(tr("&Export results…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), this,
-                                             &MainWindow::exportResults);
+    QAction *exportResults = file->addAction(tr("&Export results…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+                                             this, &MainWindow::exportResults);
     exportResults->setToolTip(tr("The claims table and the lanes' figures as JSON or CSV, or this tab as a PNG"));
     QAction *reset = file->addAction(tr("Re&set measurements"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
                                      m_controller, &AppController::resetMeasurements);
@@ -241,9 +241,9 @@ void MainWindow::buildMenus()
     transport->addSeparator();
     transport->addAction(tr("Short polling &interval…"), this, [this] {
         bool ok = false;
-        const int ms = QInputDialog::getInt(this, tr("Short polling interval"),
-                                            tr("Milliseconds from one poll to the next:"),
-                                            int(m_controller->pollIntervalMs()), 10, 3600 * 1000, 100, &ok);
+        const int ms =
+                QInputDialog::getInt(this, tr("Short polling interval"), tr("Milliseconds from one poll to the next:"),
+                                     int(m_controller->pollIntervalMs()), 10, 3600 * 1000, 100, &ok);
         if (ok)
             m_controller->setPollIntervalMs(ms);
     });
@@ -316,7 +316,7 @@ bool MainWindow::writeResults(const QString &path)
 void MainWindow::showTab(const QString &name)
 {
     const QStringList names { QStringLiteral("chat"), QStringLiteral("dashboard"), QStringLiteral("compare"),
-                              QStringLiteral("xray"), QStringLiteral("timeline"), QStringLiteral("lab"),
+                              QStringLiteral("xray"), QStringLiteral("timeline"),  QStringLiteral("lab"),
                               QStringLiteral("bytes") };
     const int i = int(names.indexOf(name));
     if (i >= 0) {
@@ -435,8 +435,9 @@ void MainWindow::openInBrowser(const QUrl &url)
     connect(p, &QProcess::finished, this, [this, url, done](int code, QProcess::ExitStatus status) {
         done();
         if (status != QProcess::NormalExit || code != 0)
-            showBrowserFailed(url, code == 3 ? tr("no browser was found (xdg-open: a required tool is missing)")
-                                             : tr("the browser did not start (xdg-open exited with status %1)").arg(code));
+            showBrowserFailed(url,
+                              code == 3 ? tr("no browser was found (xdg-open: a required tool is missing)")
+                                        : tr("the browser did not start (xdg-open exited with status %1)").arg(code));
     });
     connect(p, &QProcess::errorOccurred, this, [this, p, url, done](QProcess::ProcessError e) {
         if (e != QProcess::FailedToStart)
@@ -504,8 +505,8 @@ void MainWindow::refreshStatus()
 {
     const ServerProcess *server = m_controller->server();
     if (m_controller->usingBundledServer()) {
-        m_serverStatus->setText(tr("Bundled server %1 — %2")
-                                        .arg(server->url().toString(), ServerProcess::stateName(server->state())));
+        m_serverStatus->setText(
+                tr("Bundled server %1 — %2").arg(server->url().toString(), ServerProcess::stateName(server->state())));
         if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
             m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
     } else {
@@ -521,9 +522,7 @@ void MainWindow::refreshStatus()
                                 : QString();
     QString connection;
     switch (client->state()) {
-    case ClientTransport::State::Open:
-        connection = active ? tr("open via %1").arg(name) : tr("open");
-        break;
+    case ClientTransport::State::Open: connection = active ? tr("open via %1").arg(name) : tr("open"); break;
     case ClientTransport::State::Reconnecting: {
         const qint64 s = (qMax<qint64>(0, client->msUntilNextAttempt()) + 999) / 1000;
         connection = s == 1 ? tr("reconnecting in 1 s") : tr("reconnecting in %1 s").arg(s);
@@ -535,9 +534,7 @@ void MainWindow::refreshStatus()
         connection = active ? tr("connecting… (%1)").arg(name) : tr("connecting…");
         break;
     case ClientTransport::State::Idle:
-    case ClientTransport::State::Closed:
-        connection = tr("not connected");
-        break;
+    case ClientTransport::State::Closed: connection = tr("not connected"); break;
     }
     if (client->mode() == RealtimeClient::Mode::Auto)
         connection = tr("Auto: %1").arg(connection);
@@ -553,7 +550,8 @@ void MainWindow::refreshStatus()
                                .arg(gaps, count(c.duplicates, tr("<b>%1</b> duplicate"), tr("<b>%1</b> duplicates")),
                                     mark, count(c.delivered, tr("%1 message"), tr("%1 messages")),
                                     count(c.resets, tr("%1 reset"), tr("%1 resets"))),
-                       tr(" %1 · %2 %3 ").arg(gaps, count(c.duplicates, tr("<b>%1</b> dup."), tr("<b>%1</b> dup.")), mark));
+                       tr(" %1 · %2 %3 ")
+                               .arg(gaps, count(c.duplicates, tr("<b>%1</b> dup."), tr("<b>%1</b> dup.")), mark));
 }
 
 // Classroom mode and presenter view: the View menu, the lesson banner above the tabs, the
@@ -595,8 +593,8 @@ void MainWindow::buildClassroom()
             return;
         const QList<QHostAddress> join = Classroom::joinAddresses(a, Classroom::lanAddresses());
         if (!join.isEmpty())
-            statusBar()->showMessage(tr("Students join at %1").arg(Classroom::joinUrl(join.first(), a.port()).toString()),
-                                     30000);
+            statusBar()->showMessage(
+                    tr("Students join at %1").arg(Classroom::joinUrl(join.first(), a.port()).toString()), 30000);
         if (!std::exchange(m_classroomShown, true))
             showClassroom();
     });

@@ -64,9 +64,8 @@ void PresenterBanner::updateFonts()
 
 void PresenterBanner::refresh()
 {
-    const LessonInfo *lesson = m_runner->state() != LessonRunner::State::Idle
-            ? LessonCatalog::find(m_runner->currentLesson())
-            : nullptr;
+    const LessonInfo *lesson =
+            m_runner->state() != LessonRunner::State::Idle ? LessonCatalog::find(m_runner->currentLesson()) : nullptr;
     if (lesson) {
         m_title->setText(lesson->title);
         m_text->setText(lesson->text);

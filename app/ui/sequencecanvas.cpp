@@ -4,11 +4,11 @@
 
 #include <QHelpEvent>
 #include <QKeyEvent>
-#include <QToolTip>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -146,12 +146,9 @@ QRectF SequenceCanvas::itemRect(const SequenceItem &item, const Geometry &g) con
     switch (item.shape) {
     case SequenceItem::Shape::Arrow:
         return QRectF(g.client, y0 - grab, g.server - g.client, qMax(y1 - y0, 0.0) + 2 * grab);
-    case SequenceItem::Shape::HoldBar:
-        return QRectF(g.server - 5, y0, 10, qMax(y1 - y0, 2.0));
-    case SequenceItem::Shape::StreamSpan:
-        return QRectF(g.client, y0, g.server - g.client, qMax(y1 - y0, 2.0));
-    case SequenceItem::Shape::Mark:
-        return QRectF(g.x, y0 - grab, g.width, 2 * grab);
+    case SequenceItem::Shape::HoldBar: return QRectF(g.server - 5, y0, 10, qMax(y1 - y0, 2.0));
+    case SequenceItem::Shape::StreamSpan: return QRectF(g.client, y0, g.server - g.client, qMax(y1 - y0, 2.0));
+    case SequenceItem::Shape::Mark: return QRectF(g.x, y0 - grab, g.width, 2 * grab);
     }
     return {};
 }
@@ -308,7 +305,8 @@ void SequenceCanvas::paintHeader(QPainter &p, double width) const
     p.setPen(pal.color(QPalette::Mid));
     p.drawLine(QPointF(0, h - 0.5), QPointF(width, h - 0.5));
     p.setPen(pal.color(QPalette::PlaceholderText));
-    p.drawText(QRectF(4, fm.height() + 4, gutterWidth() - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter, tr("time"));
+    p.drawText(QRectF(4, fm.height() + 4, gutterWidth() - 8, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+               tr("time"));
     const auto &lanes = m_layout->lanes();
     for (int lane = 0; lane < int(lanes.size()); ++lane) {
         const Geometry g = column(lane);
@@ -329,8 +327,8 @@ void SequenceCanvas::paintHeader(QPainter &p, double width) const
 // The time axis: a step that leaves at least three lines between ticks.
 static double tickStep(double pps, int lineHeight)
 {
-    static const double steps[] = { 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60,
-                                     120, 300, 600, 1800, 3600, 7200, 21600, 86400 };
+    static const double steps[] = { 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2,  0.5,  1,    2,     5,
+                                    10,    15,    30,    60,   120,  300,  600, 1800, 3600, 7200, 21600, 86400 };
     for (double s : steps)
         if (s * pps >= lineHeight * 3)
             return s;
@@ -351,7 +349,8 @@ void SequenceCanvas::paintContent(QPainter &p, const QRectF &clip) const
     const int decimals = qMax(0, int(std::ceil(-std::log10(step) - 1e-9)));
     const double firstTick = std::floor(qMax(0.0, (clip.top() - top) / pps) / step) * step;
     p.setPen(pal.color(QPalette::PlaceholderText));
-    for (double s = firstTick; top + s * pps <= qMin(clip.bottom() + fm.height(), bottom + fm.height() * 2); s += step) {
+    for (double s = firstTick; top + s * pps <= qMin(clip.bottom() + fm.height(), bottom + fm.height() * 2);
+         s += step) {
         const double y = top + s * pps;
         p.drawLine(QPointF(gutterWidth() - 5, y), QPointF(gutterWidth() - 1, y));
         p.drawText(QRectF(0, y - fm.height() / 2.0, gutterWidth() - 7, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
@@ -369,8 +368,10 @@ void SequenceCanvas::paintContent(QPainter &p, const QRectF &clip) const
         // Lifelines.
         QPen life(pal.color(QPalette::PlaceholderText), 1, Qt::DashLine);
         p.setPen(life);
-        p.drawLine(QPointF(g.client, qMax(top - fm.height(), clip.top())), QPointF(g.client, qMin(bottom + fm.height(), clip.bottom())));
-        p.drawLine(QPointF(g.server, qMax(top - fm.height(), clip.top())), QPointF(g.server, qMin(bottom + fm.height(), clip.bottom())));
+        p.drawLine(QPointF(g.client, qMax(top - fm.height(), clip.top())),
+                   QPointF(g.client, qMin(bottom + fm.height(), clip.bottom())));
+        p.drawLine(QPointF(g.server, qMax(top - fm.height(), clip.top())),
+                   QPointF(g.server, qMin(bottom + fm.height(), clip.bottom())));
         // Spans under holds under arrows; labels only where they do not overlap the one above.
         const auto &items = lanes[size_t(lane)].items;
         for (auto shape : { SequenceItem::Shape::StreamSpan, SequenceItem::Shape::HoldBar }) {
@@ -508,7 +509,8 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
             p.drawLine(r.bottomLeft(), r.bottomRight());
         if (drawLabel) {
             p.setPen(quiet);
-            p.drawText(QRectF(g.client + 4, r.top() + 2, g.server - g.client - 8, fm.height()), Qt::AlignLeft | Qt::AlignTop,
+            p.drawText(QRectF(g.client + 4, r.top() + 2, g.server - g.client - 8, fm.height()),
+                       Qt::AlignLeft | Qt::AlignTop,
                        fm.elidedText(item.label, Qt::ElideRight, int(g.server - g.client - 8)));
         }
         break;
@@ -567,13 +569,25 @@ void SequenceCanvas::paintItem(QPainter &p, const SequenceItem &item, const Geom
         switch (item.style) {
         case Style::Request: pen = QPen(text, 1.5); break;
         case Style::Response: pen = QPen(lane, 2); break;
-        case Style::EmptyAnswer: pen = QPen(quiet, 1.5, Qt::DashLine); filled = false; labelColor = quiet; break;
+        case Style::EmptyAnswer:
+            pen = QPen(quiet, 1.5, Qt::DashLine);
+            filled = false;
+            labelColor = quiet;
+            break;
         case Style::Event: pen = QPen(lane, 1.5); break;
         case Style::Heartbeat:
-        case Style::Retry: pen = QPen(quiet, 1, Qt::DotLine); filled = false; labelColor = quiet; break;
+        case Style::Retry:
+            pen = QPen(quiet, 1, Qt::DotLine);
+            filled = false;
+            labelColor = quiet;
+            break;
         case Style::Frame: pen = QPen(lane, 1.5); break;
         case Style::MaskedFrame: pen = QPen(text, 1.5); break;
-        case Style::ControlFrame: pen = QPen(quiet, 1, Qt::DashDotLine); filled = false; labelColor = quiet; break;
+        case Style::ControlFrame:
+            pen = QPen(quiet, 1, Qt::DashDotLine);
+            filled = false;
+            labelColor = quiet;
+            break;
         case Style::Close: pen = QPen(text, 2.5); break;
         default: break;
         }

@@ -63,10 +63,10 @@ protected:
 private:
     struct Geometry
     {
-        double x = 0;       // the column's left edge
+        double x = 0; // the column's left edge
         double width = 0;
-        double client = 0;  // the client lifeline
-        double server = 0;  // the server lifeline
+        double client = 0; // the client lifeline
+        double server = 0; // the server lifeline
     };
     int gutterWidth() const;
     int contentWidth() const;

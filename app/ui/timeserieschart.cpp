@@ -90,8 +90,8 @@ QStringList TimeSeriesChart::legendTexts(qint64 nowMs) const
     QStringList out;
     for (int i = 0; i < m_lines.size(); ++i) {
         const TimeSeries *s = m_lines[i].series;
-        out.append(QStringLiteral("%1 %2").arg(s->name(), isSilent(i, nowMs) ? QStringLiteral("—")
-                                                                              : formatValue(s->last())));
+        out.append(QStringLiteral("%1 %2").arg(s->name(),
+                                               isSilent(i, nowMs) ? QStringLiteral("—") : formatValue(s->last())));
     }
     return out;
 }

@@ -19,9 +19,9 @@ TourPanel::TourPanel(GuidedTour *tour, QWidget *parent) : QFrame(parent), m_tour
         // dark palettes alike.
         QPalette pal = palette();
         const QColor w = pal.color(QPalette::Window), h = pal.color(QPalette::Highlight);
-        pal.setColor(QPalette::Window, QColor::fromRgbF(w.redF() * 0.88f + h.redF() * 0.12f,
-                                                         w.greenF() * 0.88f + h.greenF() * 0.12f,
-                                                         w.blueF() * 0.88f + h.blueF() * 0.12f));
+        pal.setColor(QPalette::Window,
+                     QColor::fromRgbF(w.redF() * 0.88f + h.redF() * 0.12f, w.greenF() * 0.88f + h.greenF() * 0.12f,
+                                      w.blueF() * 0.88f + h.blueF() * 0.12f));
         setPalette(pal);
     }
     m_did = new QLabel(this);

@@ -15,7 +15,7 @@ enum class Dir { Up, Down }; // Up: client → server; Down: server → client
 
 struct Arrow
 {
-    double at;     // 0..1 down the time axis, where it leaves
+    double at; // 0..1 down the time axis, where it leaves
     Dir dir;
     QString label;
 };
@@ -79,14 +79,18 @@ void TransportSketch::paintEvent(QPaintEvent *)
                    { 0.58, Dir::Down, tr("200 + messages") } };
         break;
     case TransportKind::Sse:
-        arrows = { { 0.02, Dir::Up, tr("GET /events") }, { 0.20, Dir::Down, tr("200 text/event-stream") },
-                   { 0.42, Dir::Down, tr("event") },       { 0.60, Dir::Down, tr("event") },
+        arrows = { { 0.02, Dir::Up, tr("GET /events") },
+                   { 0.20, Dir::Down, tr("200 text/event-stream") },
+                   { 0.42, Dir::Down, tr("event") },
+                   { 0.60, Dir::Down, tr("event") },
                    { 0.78, Dir::Down, tr("event") } };
         bars = { { 0.08, 1.0, QString() } }; // one response that never ends
         break;
     case TransportKind::WebSocket:
-        arrows = { { 0.02, Dir::Up, tr("GET /ws  Upgrade: websocket") }, { 0.20, Dir::Down, tr("101 Switching Protocols") },
-                   { 0.44, Dir::Down, tr("frame") },                    { 0.62, Dir::Up, tr("frame (masked)") },
+        arrows = { { 0.02, Dir::Up, tr("GET /ws  Upgrade: websocket") },
+                   { 0.20, Dir::Down, tr("101 Switching Protocols") },
+                   { 0.44, Dir::Down, tr("frame") },
+                   { 0.62, Dir::Up, tr("frame (masked)") },
                    { 0.80, Dir::Down, tr("frame") } };
         bars = { { 0.28, 1.0, QString() } };
         break;

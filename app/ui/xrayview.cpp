@@ -43,18 +43,20 @@ static QString factsHtml(const QStringList &facts)
     return QStringLiteral("<p>%1</p>").arg(escaped.join(QStringLiteral("<br>")));
 }
 
-XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent) : QWidget(parent), m_capture(std::move(capture))
+XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent)
+    : QWidget(parent), m_capture(std::move(capture))
 {
     m_layout.setCompact(true);
     m_timer = new QTimer(this);
     m_timer->setInterval(PollMs);
     connect(m_timer, &QTimer::timeout, this, &XRayView::refresh);
 
-    auto *hint = new QLabel(tr("One column per transport: its client on the left, the server on the right, time downward. "
-                               "Bars: a poll the server held. Bands: a stream or connection open. Dashed: an empty "
-                               "answer. Dotted: a heartbeat. ◆: a frame the client masked. Click anything (or Up/Down) "
-                               "for its exact bytes."),
-                            this);
+    auto *hint =
+            new QLabel(tr("One column per transport: its client on the left, the server on the right, time downward. "
+                          "Bars: a poll the server held. Bands: a stream or connection open. Dashed: an empty "
+                          "answer. Dotted: a heartbeat. ◆: a frame the client masked. Click anything (or Up/Down) "
+                          "for its exact bytes."),
+                       this);
     hint->setWordWrap(true);
 
     m_pause = new QPushButton(tr("Pause"), this);
@@ -109,15 +111,15 @@ XRayView::XRayView(std::shared_ptr<WireCapture> capture, QWidget *parent) : QWid
     exportButton->setPopupMode(QToolButton::InstantPopup);
     auto *exportMenu = new QMenu(exportButton);
     exportMenu->addAction(tr("As SVG…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export the diagrams"), QStringLiteral("rtlab-xray.svg"),
-                                                          tr("SVG (*.svg)"));
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the diagrams"),
+                                                          QStringLiteral("rtlab-xray.svg"), tr("SVG (*.svg)"));
         QString error;
         if (!path.isEmpty() && !exportSvg(path, &error))
             m_status->setText(error);
     });
     exportMenu->addAction(tr("As PNG…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export the diagrams"), QStringLiteral("rtlab-xray.png"),
-                                                          tr("PNG (*.png)"));
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the diagrams"),
+                                                          QStringLiteral("rtlab-xray.png"), tr("PNG (*.png)"));
         QString error;
         if (!path.isEmpty() && !exportPng(path, &error))
             m_status->setText(error);
@@ -301,7 +303,8 @@ void XRayView::onItemClicked(const SequenceItem &item)
     if (const WireExchange *e = m_layout.snapshot().exchange(item.exchange)) {
         const WireDetail d = WireDetail::ofExchange(*e);
         m_canvas->setSelection(0, item.exchange);
-        QString html = QStringLiteral("<h3>%1</h3><p><b>%2</b></p>").arg(d.title.toHtmlEscaped(), item.label.toHtmlEscaped());
+        QString html =
+                QStringLiteral("<h3>%1</h3><p><b>%2</b></p>").arg(d.title.toHtmlEscaped(), item.label.toHtmlEscaped());
         html += factsHtml(d.facts);
         html += BytesFormat::parts(d.parts, palette(), d.hexParts);
         showDetail(html);
@@ -315,7 +318,8 @@ void XRayView::showRecord(quint64 seq)
         return;
     const WireDetail d = WireDetail::ofRecord(m_layout.snapshot(), *r);
     m_canvas->setSelection(seq, 0);
-    QString html = QStringLiteral("<h3>%1 — %2</h3>").arg(transportKindLabel(r->transport).toHtmlEscaped(), d.title.toHtmlEscaped());
+    QString html = QStringLiteral("<h3>%1 — %2</h3>")
+                           .arg(transportKindLabel(r->transport).toHtmlEscaped(), d.title.toHtmlEscaped());
     html += factsHtml(d.facts);
     const SequenceItem *item = m_layout.itemForRecord(seq);
     if (item && item->burst)
@@ -335,12 +339,15 @@ void XRayView::updateStatus()
     QString text = s.records.size() == 1 ? tr("1 record") : tr("%1 records").arg(s.records.size());
     text += m_layout.itemCount() == 1 ? tr(", 1 item drawn") : tr(", %1 items drawn").arg(m_layout.itemCount());
     if (s.droppedRecords > 0)
-        text += (s.droppedRecords == 1 ? tr("; the oldest record is gone") : tr("; the %1 oldest records are gone").arg(s.droppedRecords))
+        text += (s.droppedRecords == 1 ? tr("; the oldest record is gone")
+                                       : tr("; the %1 oldest records are gone").arg(s.droppedRecords))
                 + tr(" (the capture keeps the newest %1)").arg(m_capture->limits().records);
     if (m_layout.followedId())
-        text += tr("; following #%1: %2").arg(m_layout.followedId())
-                        .arg(m_layout.highlightedCount() == 1 ? tr("1 item highlighted")
-                                                              : tr("%1 items highlighted").arg(m_layout.highlightedCount()));
+        text += tr("; following #%1: %2")
+                        .arg(m_layout.followedId())
+                        .arg(m_layout.highlightedCount() == 1
+                                     ? tr("1 item highlighted")
+                                     : tr("%1 items highlighted").arg(m_layout.highlightedCount()));
     if (m_paused)
         text += tr(". Paused: the capture keeps recording.");
     m_status->setText(text);
@@ -354,7 +361,8 @@ bool XRayView::exportSvg(const QString &path, QString *error) const
     svg.setSize(size);
     svg.setViewBox(QRect(QPoint(0, 0), size));
     svg.setTitle(tr("rtlab protocol X-ray"));
-    svg.setDescription(tr("Sequence diagrams of what crossed the wire, %1").arg(QDateTime::currentDateTime().toString(Qt::ISODate)));
+    svg.setDescription(tr("Sequence diagrams of what crossed the wire, %1")
+                               .arg(QDateTime::currentDateTime().toString(Qt::ISODate)));
     QPainter p;
     if (!p.begin(&svg)) {
         if (error)

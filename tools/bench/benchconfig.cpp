@@ -8,26 +8,25 @@
 namespace rtlab::bench {
 
 namespace {
-    bool endpoint(const QString &url, Endpoint *out, QString *error)
-    {
-        std::string why;
-        if (!Endpoint::parse(url.toStdString(), out, &why)) {
-            *error = QString::fromStdString(why);
-            return false;
-        }
-        return true;
+bool endpoint(const QString &url, Endpoint *out, QString *error)
+{
+    std::string why;
+    if (!Endpoint::parse(url.toStdString(), out, &why)) {
+        *error = QString::fromStdString(why);
+        return false;
     }
+    return true;
+}
 } // namespace
 
-bool BenchConfig::fromArguments(
-    const QStringList &arguments, BenchConfig *config, QString *errorString, bool *exitNow)
+bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *config, QString *errorString, bool *exitNow)
 {
     *exitNow = false;
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
-        "Load generator for rtlab-server and its peers (nginx+nchan, Node ws): N subscribers over WebSocket, "
-        "SSE or long polling, a publisher at a set rate or a ramp, delivery latency, loss, duplicates and "
-        "the server's CPU and memory from /proc. Loopback only."));
+            "Load generator for rtlab-server and its peers (nginx+nchan, Node ws): N subscribers over WebSocket, "
+            "SSE or long polling, a publisher at a set rate or a ramp, delivery latency, loss, duplicates and "
+            "the server's CPU and memory from /proc. Loopback only."));
     p.addHelpOption();
     p.addVersionOption();
     const auto opt = [&](const char *name, const char *description, const char *value = nullptr,
@@ -41,45 +40,45 @@ bool BenchConfig::fromArguments(
         return o;
     };
     const auto url = opt("url", "rtlab base URL: /ws, /events, /poll, /send and /healthz below it.", "URL",
-        "http://127.0.0.1:8080");
+                         "http://127.0.0.1:8080");
     const auto wsUrl = opt("ws-url", "WebSocket subscriber URL (ws://...).", "URL");
     const auto sseUrl = opt("sse-url", "SSE subscriber URL.", "URL");
     const auto lpUrl = opt("lp-url", "Long-poll subscriber URL.", "URL");
     const auto pubUrl = opt("pub-url", "Publish URL (HTTP POST).", "URL");
     const auto idleUrl = opt("idle-url", "URL an idle keep-alive connection requests once.", "URL");
-    const auto statsUrl = opt("stats-url",
-        "rtlab's /stats, read at the idle window's edges for requests, bytes out and the server's "
-        "settings; 'none' for servers without it.",
-        "URL");
-    const auto transport
-        = opt("transport", "ws, sse, lp, or a list (ws,sse,lp) dealt round robin.", "LIST", "ws");
-    const auto lpStyle = opt(
-        "lp-style", "Long-poll cursor: 'cursor' (rtlab, node) or 'headers' (nchan).", "STYLE", "cursor");
+    const auto statsUrl =
+            opt("stats-url",
+                "rtlab's /stats, read at the idle window's edges for requests, bytes out and the server's "
+                "settings; 'none' for servers without it.",
+                "URL");
+    const auto transport = opt("transport", "ws, sse, lp, or a list (ws,sse,lp) dealt round robin.", "LIST", "ws");
+    const auto lpStyle =
+            opt("lp-style", "Long-poll cursor: 'cursor' (rtlab, node) or 'headers' (nchan).", "STYLE", "cursor");
     const auto pubFormat = opt("pub-format",
-        "'rtlab' (/send JSON) or 'envelope' (a JSON message body for "
-        "peers that relay it as is). Default: rtlab if the publish path is /send.",
-        "FORMAT");
+                               "'rtlab' (/send JSON) or 'envelope' (a JSON message body for "
+                               "peers that relay it as is). Default: rtlab if the publish path is /send.",
+                               "FORMAT");
     const auto subscribers = opt("subscribers", "Subscriber connections.", "N", "100");
-    const auto idleConns
-        = opt("idle-conns", "Extra idle keep-alive HTTP connections (scenario 1:1 with N idle).", "N", "0");
+    const auto idleConns =
+            opt("idle-conns", "Extra idle keep-alive HTTP connections (scenario 1:1 with N idle).", "N", "0");
     const auto idle = opt("idle",
-        "Idle mode: open the connections, wait --warmup, then measure the server over --duration "
-        "(steady state) and report the cost per client.");
-    const auto pollHold = opt("poll-hold",
-        "Seconds each long poll asks to be held (timeout=, capped by the server's --poll-timeout); "
-        "0: the server's hold.",
-        "S", "0");
-    const auto warmup = opt("warmup",
-        "Idle mode: seconds between set-up and the window; default one cycle, the longer of the hold "
-        "and the heartbeat (from /stats).",
-        "S");
+                          "Idle mode: open the connections, wait --warmup, then measure the server over --duration "
+                          "(steady state) and report the cost per client.");
+    const auto pollHold =
+            opt("poll-hold",
+                "Seconds each long poll asks to be held (timeout=, capped by the server's --poll-timeout); "
+                "0: the server's hold.",
+                "S", "0");
+    const auto warmup =
+            opt("warmup",
+                "Idle mode: seconds between set-up and the window; default one cycle, the longer of the hold "
+                "and the heartbeat (from /stats).",
+                "S");
     const auto rate = opt("rate", "Messages published per second.", "R", "100");
     const auto messages = opt("messages", "Messages to publish (default: rate x duration).", "M", "0");
     const auto duration = opt("duration", "Seconds to publish (or to hold, in idle mode).", "S", "0");
-    const auto size
-        = opt("size", "Payload bytes per message (the text; servers add their envelope).", "BYTES", "64");
-    const auto publishers
-        = opt("publishers", "Publisher connections (one request in flight each).", "P", "2");
+    const auto size = opt("size", "Payload bytes per message (the text; servers add their envelope).", "BYTES", "64");
+    const auto publishers = opt("publishers", "Publisher connections (one request in flight each).", "P", "2");
     const auto ramp = opt("ramp", "Ramp the rate by --ramp-factor every --ramp-step until p99 > --ramp-p99.");
     const auto rampStart = opt("ramp-start", "First ramp rate, messages/s.", "R", "1");
     const auto rampFactor = opt("ramp-factor", "Rate multiplier per step.", "F", "1.5");
@@ -87,26 +86,25 @@ bool BenchConfig::fromArguments(
     const auto rampP99 = opt("ramp-p99", "Stop when a step's p99 exceeds this, ms.", "MS", "100");
     const auto rampSteps = opt("ramp-max-steps", "Most ramp steps.", "N", "16");
     const auto concurrency = opt("connect-concurrency", "Handshakes in flight at once.", "N", "256");
-    const auto connectTimeout
-        = opt("connect-timeout", "Seconds allowed for all connections to open.", "S", "60");
-    const auto connectSpread = opt("connect-spread",
-        "Seconds over which the connections start, evenly (clients that arrive over time; in idle "
-        "mode a spread of one hold keeps the long polls out of step). 0: all at once.",
-        "S", "0");
-    const auto settle
-        = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
-    const auto drain
-        = opt("drain", "Seconds without any delivery after which the run stops waiting.", "S", "3");
-    const auto slowFraction = opt("slow-fraction",
-        "Share of the subscribers (0 to 0.5) that stop reading once open (receive window clamped "
-        "to 4 KiB); reported apart from the others.",
-        "F", "0");
+    const auto connectTimeout = opt("connect-timeout", "Seconds allowed for all connections to open.", "S", "60");
+    const auto connectSpread =
+            opt("connect-spread",
+                "Seconds over which the connections start, evenly (clients that arrive over time; in idle "
+                "mode a spread of one hold keeps the long polls out of step). 0: all at once.",
+                "S", "0");
+    const auto settle = opt("settle", "Seconds between the last connection and the first publish.", "S", "0.5");
+    const auto drain = opt("drain", "Seconds without any delivery after which the run stops waiting.", "S", "3");
+    const auto slowFraction =
+            opt("slow-fraction",
+                "Share of the subscribers (0 to 0.5) that stop reading once open (receive window clamped "
+                "to 4 KiB); reported apart from the others.",
+                "F", "0");
     const auto stormAt = opt("storm-at",
-        "Seconds into publishing at which every subscriber drops its connection and reconnects at "
-        "once, resuming (SSE: Last-Event-ID; long poll: its cursor).",
-        "S", "0");
-    const auto serverPid
-        = opt("server-pid", "Server process to measure from /proc (repeatable, or a comma list).", "PID");
+                             "Seconds into publishing at which every subscriber drops its connection and reconnects at "
+                             "once, resuming (SSE: Last-Event-ID; long poll: its cursor).",
+                             "S", "0");
+    const auto serverPid =
+            opt("server-pid", "Server process to measure from /proc (repeatable, or a comma list).", "PID");
     const auto json = opt("json", "Print one JSON object on stdout.");
     const auto label = opt("label", "A label copied into the JSON.", "TEXT");
     if (!p.parse(arguments)) {
@@ -179,8 +177,7 @@ bool BenchConfig::fromArguments(
             return false;
         }
     } else {
-        c.pubFormat
-            = c.pubUrl.target.starts_with("/send") ? payload::Format::Rtlab : payload::Format::Envelope;
+        c.pubFormat = c.pubUrl.target.starts_with("/send") ? payload::Format::Rtlab : payload::Format::Envelope;
     }
 
     bool ok = true;
@@ -188,10 +185,8 @@ bool BenchConfig::fromArguments(
         bool good = false;
         const double v = p.value(o).toDouble(&good);
         if (!good || v < min || v > max) {
-            *errorString = QStringLiteral("--%1 must be a number from %2 to %3")
-                               .arg(o.names().constFirst())
-                               .arg(min)
-                               .arg(max);
+            *errorString =
+                    QStringLiteral("--%1 must be a number from %2 to %3").arg(o.names().constFirst()).arg(min).arg(max);
             ok = false;
         }
         return v;
@@ -226,9 +221,9 @@ bool BenchConfig::fromArguments(
         *errorString = QStringLiteral("at most 19,000 connections in all (the fd limit is 20,000)");
         return false;
     }
-    if (c.stormAtS > 0
-        && std::any_of(c.transports.begin(), c.transports.end(),
-            [](Subscriber::Kind k) { return k == Subscriber::Kind::WebSocket; })) {
+    if (c.stormAtS > 0 && std::any_of(c.transports.begin(), c.transports.end(), [](Subscriber::Kind k) {
+            return k == Subscriber::Kind::WebSocket;
+        })) {
         *errorString = QStringLiteral("--storm-at needs sse or lp subscribers (they resume by "
                                       "Last-Event-ID or cursor; a WebSocket has no standard way)");
         return false;
@@ -250,7 +245,7 @@ bool BenchConfig::fromArguments(
     }
     if (c.stormAtS > 0 && double(c.messages) / c.rate <= c.stormAtS) {
         *errorString = QStringLiteral("--storm-at must come before the last publish (%1 s in)")
-                           .arg(double(c.messages) / c.rate);
+                               .arg(double(c.messages) / c.rate);
         return false;
     }
     for (const QString &list : p.values(serverPid))

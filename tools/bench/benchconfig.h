@@ -19,12 +19,12 @@ struct BenchConfig
     payload::Format pubFormat = payload::Format::Rtlab;
     int subscribers = 100;
     int idleConnections = 0; // extra keep-alive HTTP connections that only hold a socket
-    bool idleMode = false; // hold the connections, publish nothing, report the idle cost
-    double pollHoldS = 0; // long polls ask for this hold (timeout=); 0: the server's
-    double warmupS = -1; // idle mode: after set-up, before the window; < 0: one hold/heartbeat cycle
-    bool readStats = true; // idle mode: read the server's /stats at the window's edges
-    double rate = 100; // messages per second
-    qint64 messages = 0; // 0: rate × duration
+    bool idleMode = false;   // hold the connections, publish nothing, report the idle cost
+    double pollHoldS = 0;    // long polls ask for this hold (timeout=); 0: the server's
+    double warmupS = -1;     // idle mode: after set-up, before the window; < 0: one hold/heartbeat cycle
+    bool readStats = true;   // idle mode: read the server's /stats at the window's edges
+    double rate = 100;       // messages per second
+    qint64 messages = 0;     // 0: rate × duration
     double durationS = 0;
     int size = 64;
     int publishers = 2;
@@ -38,16 +38,15 @@ struct BenchConfig
     double connectTimeoutS = 60;
     double connectSpreadS = 0; // connections start evenly over this long (0: as fast as they go)
     double settleS = 0.5;
-    double drainS = 3; // stop waiting for stragglers after this long without a delivery
+    double drainS = 3;       // stop waiting for stragglers after this long without a delivery
     double slowFraction = 0; // this share of the subscribers stops reading once open
-    double stormAtS = 0; // > 0: this long into publishing, every subscriber drops and reconnects at once
+    double stormAtS = 0;     // > 0: this long into publishing, every subscriber drops and reconnects at once
     std::vector<int> serverPids;
     bool json = false;
     QString label;
 
     // Parses rtlab-bench's arguments (argv[0] first); false with the reason on failure.
-    static bool fromArguments(
-        const QStringList &arguments, BenchConfig *config, QString *errorString, bool *exitNow);
+    static bool fromArguments(const QStringList &arguments, BenchConfig *config, QString *errorString, bool *exitNow);
 };
 
 } // namespace rtlab::bench

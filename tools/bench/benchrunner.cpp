@@ -15,50 +15,42 @@ namespace rtlab::bench {
 
 namespace {
 
-    constexpr int64_t Second = 1000000;
+constexpr int64_t Second = 1000000;
 
-    const char *kindName(Subscriber::Kind k)
-    {
-        switch (k) {
-        case Subscriber::Kind::WebSocket:
-            return "ws";
-        case Subscriber::Kind::Sse:
-            return "sse";
-        case Subscriber::Kind::LongPoll:
-            return "lp";
-        case Subscriber::Kind::IdleHttp:
-            return "idle-http";
-        }
-        return "?";
+const char *kindName(Subscriber::Kind k)
+{
+    switch (k) {
+    case Subscriber::Kind::WebSocket: return "ws";
+    case Subscriber::Kind::Sse: return "sse";
+    case Subscriber::Kind::LongPoll: return "lp";
+    case Subscriber::Kind::IdleHttp: return "idle-http";
     }
+    return "?";
+}
 
-    int64_t wallUs()
-    {
-        timespec ts {};
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-    }
+int64_t wallUs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
-    // The bench's own CPU time (all threads), to show it was not the bottleneck.
-    int64_t selfCpuUs()
-    {
-        rusage u {};
-        getrusage(RUSAGE_SELF, &u);
-        return int64_t(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000 + u.ru_utime.tv_usec
-            + u.ru_stime.tv_usec;
-    }
+// The bench's own CPU time (all threads), to show it was not the bottleneck.
+int64_t selfCpuUs()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return int64_t(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
 
-    double round1(double v)
-    {
-        return std::round(v * 10) / 10;
-    }
+double round1(double v)
+{
+    return std::round(v * 10) / 10;
+}
 
 } // namespace
 
-BenchRunner::BenchRunner(BenchConfig config)
-    : m_config(std::move(config))
-{
-}
+BenchRunner::BenchRunner(BenchConfig config) : m_config(std::move(config)) { }
 
 bool BenchRunner::checkFdLimit(QString *error)
 {
@@ -75,9 +67,9 @@ bool BenchRunner::checkFdLimit(QString *error)
     const int need = m_config.subscribers + m_config.idleConnections + m_config.publishers + 32;
     if (need > m_fdSoft) {
         *error = QStringLiteral("%1 connections need about %2 fds; the limit is %3 (ulimit -n)")
-                     .arg(m_config.subscribers + m_config.idleConnections)
-                     .arg(need)
-                     .arg(m_fdSoft);
+                         .arg(m_config.subscribers + m_config.idleConnections)
+                         .arg(need)
+                         .arg(m_fdSoft);
         return false;
     }
     return true;
@@ -96,7 +88,7 @@ bool BenchRunner::runUntil(const std::function<bool()> &done, int64_t deadlineUs
 size_t BenchRunner::openSubscribers() const
 {
     return size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
-        [](const auto &s) { return s->state() == Subscriber::State::Open; }));
+                                [](const auto &s) { return s->state() == Subscriber::State::Open; }));
 }
 
 uint64_t BenchRunner::acked() const
@@ -120,22 +112,22 @@ void BenchRunner::connectAll()
     // Idle connections first (they are the background), then the subscribers.
     std::vector<Subscriber *> all;
     for (int i = 0; i < m_config.idleConnections; ++i) {
-        m_idle.push_back(std::make_unique<Subscriber>(
-            &m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp, &m_tally, uint64_t(i) + 1));
+        m_idle.push_back(std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp, &m_tally,
+                                                      uint64_t(i) + 1));
         all.push_back(m_idle.back().get());
     }
     for (int i = 0; i < m_config.subscribers; ++i) {
         const auto kind = m_config.transports[size_t(i) % m_config.transports.size()];
         const Endpoint &e = kind == Subscriber::Kind::WebSocket ? m_config.wsUrl
-            : kind == Subscriber::Kind::Sse                     ? m_config.sseUrl
+                : kind == Subscriber::Kind::Sse                 ? m_config.sseUrl
                                                                 : m_config.lpUrl;
         // Slow readers spread evenly over each transport: the k-th subscriber of a transport is
         // slow when the running share crosses a step.
         const double k = double(size_t(i) / m_config.transports.size());
         const bool slow = std::floor((k + 1) * m_config.slowFraction) > std::floor(k * m_config.slowFraction);
         auto &group = slow ? m_slow : m_subscribers;
-        group.push_back(std::make_unique<Subscriber>(
-            &m_loop, e, kind, slow ? &m_slowTally : &m_tally, uint64_t(m_config.idleConnections + i) + 1));
+        group.push_back(std::make_unique<Subscriber>(&m_loop, e, kind, slow ? &m_slowTally : &m_tally,
+                                                     uint64_t(m_config.idleConnections + i) + 1));
         group.back()->setPollStyle(m_config.pollStyle);
         group.back()->setPollHoldMs(int(std::lround(m_config.pollHoldS * 1000)));
         group.back()->setSlow(slow);
@@ -152,14 +144,15 @@ void BenchRunner::connectAll()
     // starts no sooner than i/N of the spread in: clients that arrive over time, so their
     // cycles (a long poll's re-poll) are not all in step because they all connected at once.
     const auto due = [&](size_t i) {
-        return spreadUs == 0 || monotonicUs() - m_connectStartUs >= int64_t(double(spreadUs) * double(i) / double(all.size()));
+        return spreadUs == 0
+                || monotonicUs() - m_connectStartUs >= int64_t(double(spreadUs) * double(i) / double(all.size()));
     };
     while (settled < all.size() && monotonicUs() < deadline) {
         const int64_t now = monotonicUs();
         if (now - lastScan > 2000) {
             lastScan = now;
-            settled = size_t(std::count_if(
-                all.begin(), all.begin() + ptrdiff_t(started), [](Subscriber *s) { return s->settled(); }));
+            settled = size_t(std::count_if(all.begin(), all.begin() + ptrdiff_t(started),
+                                           [](Subscriber *s) { return s->settled(); }));
         }
         while (started < all.size() && started - settled < size_t(m_config.connectConcurrency) && due(started)) {
             all[started]->begin();
@@ -201,11 +194,9 @@ void BenchRunner::publishFixed()
     const uint64_t total = uint64_t(m_config.messages);
     m_publishStartUs = monotonicUs();
     const double perUs = m_config.rate / double(Second);
-    const int64_t publishDeadline
-        = m_publishStartUs + int64_t(double(total) / m_config.rate * Second) + 60 * Second;
+    const int64_t publishDeadline = m_publishStartUs + int64_t(double(total) / m_config.rate * Second) + 60 * Second;
     while (m_seq < total && monotonicUs() < publishDeadline) {
-        const uint64_t due
-            = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
+        const uint64_t due = std::min<uint64_t>(total, uint64_t(double(monotonicUs() - m_publishStartUs) * perUs) + 1);
         publishDue(due, 0);
         if (m_config.stormAtS > 0 && !m_stormStartUs
             && monotonicUs() >= m_publishStartUs + int64_t(m_config.stormAtS * Second))
@@ -215,27 +206,27 @@ void BenchRunner::publishFixed()
     }
     // Every publish answered (bounded), then the deliveries drain.
     runUntil(
-        [&] {
-            sampleRss();
-            return acked() + failedPublishes() >= m_seq;
-        },
-        monotonicUs() + 30 * Second);
+            [&] {
+                sampleRss();
+                return acked() + failedPublishes() >= m_seq;
+            },
+            monotonicUs() + 30 * Second);
     m_publishEndUs = monotonicUs();
     m_expected = acked() * m_openAtPublish;
     int64_t lastProgressUs = monotonicUs();
     uint64_t lastDeliveries = m_tally.deliveries;
     const int64_t hardDeadline = monotonicUs() + 120 * Second;
     runUntil(
-        [&] {
-            sampleRss();
-            if (m_tally.deliveries != lastDeliveries) {
-                lastDeliveries = m_tally.deliveries;
-                lastProgressUs = monotonicUs();
-            }
-            return m_tally.deliveries >= m_expected
-                || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
-        },
-        hardDeadline);
+            [&] {
+                sampleRss();
+                if (m_tally.deliveries != lastDeliveries) {
+                    lastDeliveries = m_tally.deliveries;
+                    lastProgressUs = monotonicUs();
+                }
+                return m_tally.deliveries >= m_expected
+                        || monotonicUs() - lastProgressUs > int64_t(m_config.drainS * Second);
+            },
+            hardDeadline);
 }
 
 void BenchRunner::sampleRss()
@@ -280,14 +271,15 @@ void BenchRunner::stormReport()
     }
     const double spanMs = double(lastOpen - m_stormStartUs) / 1000.0;
     m_stormReport = { { QStringLiteral("dropped"), qint64(m_subscribers.size()) },
-        { QStringLiteral("started"), qint64(m_stormStarted) }, { QStringLiteral("reopened"), qint64(reopened) },
-        { QStringLiteral("failed"), qint64(failed) },
-        { QStringLiteral("issueMs"), round1(double(m_stormIssueUs) / 1000.0) },
-        { QStringLiteral("allOpenMs"), reopened == m_subscribers.size() ? round1(spanMs) : -1.0 },
-        { QStringLiteral("reopenedPerSec"),
-            std::round(double(reopened) / std::max(spanMs / 1000.0, 1e-6)) } };
-    std::fprintf(stderr, "  storm         %zu of %zu reopened in %.1f ms, %zu failed\n", reopened,
-        m_subscribers.size(), spanMs, failed);
+                      { QStringLiteral("started"), qint64(m_stormStarted) },
+                      { QStringLiteral("reopened"), qint64(reopened) },
+                      { QStringLiteral("failed"), qint64(failed) },
+                      { QStringLiteral("issueMs"), round1(double(m_stormIssueUs) / 1000.0) },
+                      { QStringLiteral("allOpenMs"), reopened == m_subscribers.size() ? round1(spanMs) : -1.0 },
+                      { QStringLiteral("reopenedPerSec"),
+                        std::round(double(reopened) / std::max(spanMs / 1000.0, 1e-6)) } };
+    std::fprintf(stderr, "  storm         %zu of %zu reopened in %.1f ms, %zu failed\n", reopened, m_subscribers.size(),
+                 spanMs, failed);
 }
 
 void BenchRunner::drainSlowReaders()
@@ -304,21 +296,21 @@ void BenchRunner::drainSlowReaders()
     const int64_t hardDeadline = monotonicUs() + 60 * Second;
     int64_t lastScanUs = 0;
     runUntil(
-        [&] {
-            const int64_t now = monotonicUs();
-            if (m_slowTally.deliveries != last) {
-                last = m_slowTally.deliveries;
-                lastProgressUs = now;
-            }
-            if (now - lastProgressUs > int64_t(m_config.drainS * Second))
-                return true;
-            if (now - lastScanUs < 2000) // a scan of every slow reader, at most every 2 ms
-                return false;
-            lastScanUs = now;
-            return std::all_of(m_slow.begin(), m_slow.end(),
-                [&](const auto &s) { return !s->hasSocket() || s->seen().unique() >= ack; });
-        },
-        hardDeadline);
+            [&] {
+                const int64_t now = monotonicUs();
+                if (m_slowTally.deliveries != last) {
+                    last = m_slowTally.deliveries;
+                    lastProgressUs = now;
+                }
+                if (now - lastProgressUs > int64_t(m_config.drainS * Second))
+                    return true;
+                if (now - lastScanUs < 2000) // a scan of every slow reader, at most every 2 ms
+                    return false;
+                lastScanUs = now;
+                return std::all_of(m_slow.begin(), m_slow.end(),
+                                   [&](const auto &s) { return !s->hasSocket() || s->seen().unique() >= ack; });
+            },
+            hardDeadline);
     size_t complete = 0, cut = 0, open = 0, everOpen = 0;
     for (const auto &s : m_slow) {
         everOpen += s->openedAtUs() > 0;
@@ -330,10 +322,11 @@ void BenchRunner::drainSlowReaders()
             ++open;
     }
     m_slowReport = { { QStringLiteral("subscribers"), qint64(m_slow.size()) },
-        { QStringLiteral("opened"), qint64(everOpen) },
-        { QStringLiteral("complete"), qint64(complete) }, { QStringLiteral("cutByServer"), qint64(cut) },
-        { QStringLiteral("openIncomplete"), qint64(open) },
-        { QStringLiteral("deliveries"), qint64(m_slowTally.deliveries) } };
+                     { QStringLiteral("opened"), qint64(everOpen) },
+                     { QStringLiteral("complete"), qint64(complete) },
+                     { QStringLiteral("cutByServer"), qint64(cut) },
+                     { QStringLiteral("openIncomplete"), qint64(open) },
+                     { QStringLiteral("deliveries"), qint64(m_slowTally.deliveries) } };
 }
 
 void BenchRunner::publishRamp()
@@ -367,25 +360,24 @@ void BenchRunner::publishRamp()
         const ProcSample cpu1 = ProcSample::take(m_config.serverPids);
         const uint64_t delivered = m_tally.stepDeliveries[size_t(k)];
         const LatencyHistogram &h = m_tally.stepLatency[size_t(k)];
-        const bool missing
-            = expected > 0 && double(expected - std::min(expected, delivered)) > 0.01 * double(expected);
+        const bool missing = expected > 0 && double(expected - std::min(expected, delivered)) > 0.01 * double(expected);
         const int64_t spanUs = std::max<int64_t>(m_tally.stepLastDeliveryUs[size_t(k)] - start, 1);
         const double dps = double(delivered) / (double(spanUs) / double(Second));
         const double p99Ms = double(h.valueAt(0.99)) / 1000.0;
         QJsonObject step { { QStringLiteral("rate"), round1(rate) },
-            { QStringLiteral("published"), qint64(published) },
-            { QStringLiteral("achievedRate"), round1(double(published) / m_config.rampStepS) },
-            { QStringLiteral("publisherLimited"), publisherLimited },
-            { QStringLiteral("expected"), qint64(expected) },
-            { QStringLiteral("deliveries"), qint64(delivered) },
-            { QStringLiteral("deliveriesPerSec"), std::round(dps) },
-            { QStringLiteral("latencyUs"), h.toJson() } };
+                           { QStringLiteral("published"), qint64(published) },
+                           { QStringLiteral("achievedRate"), round1(double(published) / m_config.rampStepS) },
+                           { QStringLiteral("publisherLimited"), publisherLimited },
+                           { QStringLiteral("expected"), qint64(expected) },
+                           { QStringLiteral("deliveries"), qint64(delivered) },
+                           { QStringLiteral("deliveriesPerSec"), std::round(dps) },
+                           { QStringLiteral("latencyUs"), h.toJson() } };
         if (cpu0.valid && cpu1.valid && delivered)
             step.insert(QStringLiteral("serverCpuUsPerDelivery"),
-                round1(double(cpu1.cpuNs - cpu0.cpuNs) / 1000.0 / double(delivered)));
+                        round1(double(cpu1.cpuNs - cpu0.cpuNs) / 1000.0 / double(delivered)));
         steps.append(step);
-        std::fprintf(stderr, "  ramp step %2d: %8.1f msg/s  %10.0f deliveries/s  p99 %9.1f ms%s\n", k, rate,
-            dps, p99Ms, missing ? "  (deliveries missing)" : "");
+        std::fprintf(stderr, "  ramp step %2d: %8.1f msg/s  %10.0f deliveries/s  p99 %9.1f ms%s\n", k, rate, dps, p99Ms,
+                     missing ? "  (deliveries missing)" : "");
         if (missing || p99Ms > m_config.rampP99Ms) {
             stopReason = missing ? QStringLiteral("deliveries missing after the grace time")
                                  : QStringLiteral("p99 over the threshold");
@@ -398,11 +390,11 @@ void BenchRunner::publishRamp()
     }
     m_publishEndUs = monotonicUs();
     m_expected = acked() * m_openAtPublish;
-    m_rampReport
-        = { { QStringLiteral("steps"), steps }, { QStringLiteral("p99ThresholdMs"), m_config.rampP99Ms },
-              { QStringLiteral("stopReason"), stopReason },
-              { QStringLiteral("maxDeliveriesPerSec"), std::round(best) },
-              { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
+    m_rampReport = { { QStringLiteral("steps"), steps },
+                     { QStringLiteral("p99ThresholdMs"), m_config.rampP99Ms },
+                     { QStringLiteral("stopReason"), stopReason },
+                     { QStringLiteral("maxDeliveriesPerSec"), std::round(best) },
+                     { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
 }
 
 bool BenchRunner::readStats(QJsonObject *out)
@@ -427,12 +419,12 @@ void BenchRunner::holdIdle()
     m_serverPollTimeoutMs = config.value(QLatin1String("pollTimeoutMs")).toInteger(-1);
     m_tickRate = config.value(QLatin1String("tickRate")).toDouble(-1);
     const bool longPolls = std::any_of(m_config.transports.begin(), m_config.transports.end(),
-        [](Subscriber::Kind k) { return k == Subscriber::Kind::LongPoll; });
+                                       [](Subscriber::Kind k) { return k == Subscriber::Kind::LongPoll; });
     if (longPolls) {
         // The hold in force: what each poll asks for, capped by the server's own limit.
         const int64_t asked = std::llround(m_config.pollHoldS * 1000);
         m_holdMs = asked > 0 && m_serverPollTimeoutMs >= 0 ? std::min(asked, m_serverPollTimeoutMs)
-            : asked > 0                                    ? asked
+                : asked > 0                                ? asked
                                                            : m_serverPollTimeoutMs;
     }
     const int64_t cycleMs = std::max(m_holdMs, m_heartbeatMs);
@@ -476,19 +468,21 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
     const size_t clients = m_openAtPublish + idleOpen; // every connection the bench holds open
     const double perClient = 1.0 / double(std::max<size_t>(clients, 1));
     QJsonObject r { { QStringLiteral("seconds"), round1(m_idleSeconds) },
-        { QStringLiteral("windowSeconds"), std::round(m_idleSeconds * 1000) / 1000 },
-        { QStringLiteral("warmupSeconds"), round1(m_warmupS) },
-        { QStringLiteral("connectSpreadSeconds"), m_config.connectSpreadS },
-        { QStringLiteral("clients"), qint64(clients) },
-        { QStringLiteral("closedInWindow"), qint64(m_openAtPublish - std::min(m_openAtPublish, m_openAtWindowEnd)) },
-        { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / window) },
-        { QStringLiteral("bytesPerSecPerConnection"), std::round(double(m_idleBytes) / window * perClient * 1000) / 1000 },
-        { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) },
-        { QStringLiteral("pollRequests"), qint64(m_idlePollRequests) },
-        { QStringLiteral("heartbeatMs"), qint64(m_heartbeatMs) },
-        { QStringLiteral("holdMs"), qint64(m_holdMs) },
-        { QStringLiteral("serverPollTimeoutMs"), qint64(m_serverPollTimeoutMs) },
-        { QStringLiteral("tickRate"), m_tickRate } };
+                    { QStringLiteral("windowSeconds"), std::round(m_idleSeconds * 1000) / 1000 },
+                    { QStringLiteral("warmupSeconds"), round1(m_warmupS) },
+                    { QStringLiteral("connectSpreadSeconds"), m_config.connectSpreadS },
+                    { QStringLiteral("clients"), qint64(clients) },
+                    { QStringLiteral("closedInWindow"),
+                      qint64(m_openAtPublish - std::min(m_openAtPublish, m_openAtWindowEnd)) },
+                    { QStringLiteral("bytesPerSec"), round1(double(m_idleBytes) / window) },
+                    { QStringLiteral("bytesPerSecPerConnection"),
+                      std::round(double(m_idleBytes) / window * perClient * 1000) / 1000 },
+                    { QStringLiteral("heartbeats"), qint64(m_idleHeartbeats) },
+                    { QStringLiteral("pollRequests"), qint64(m_idlePollRequests) },
+                    { QStringLiteral("heartbeatMs"), qint64(m_heartbeatMs) },
+                    { QStringLiteral("holdMs"), qint64(m_holdMs) },
+                    { QStringLiteral("serverPollTimeoutMs"), qint64(m_serverPollTimeoutMs) },
+                    { QStringLiteral("tickRate"), m_tickRate } };
     const int64_t cycleMs = std::max(m_holdMs, m_heartbeatMs);
     if (cycleMs > 0)
         r.insert(QStringLiteral("cycles"), round1(m_idleSeconds * 1000.0 / double(cycleMs)));
@@ -496,7 +490,8 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
     QJsonObject per;
     if (m_runStart.valid && m_runEnd.valid && m_before.valid) {
         // Memory and descriptors: steady state (the window's end) against the server before set-up.
-        per.insert(QStringLiteral("rssBytes"), std::round(double(m_runEnd.rssKiB - m_before.rssKiB) * 1024.0 * perClient));
+        per.insert(QStringLiteral("rssBytes"),
+                   std::round(double(m_runEnd.rssKiB - m_before.rssKiB) * 1024.0 * perClient));
         per.insert(QStringLiteral("fds"), round3(double(m_runEnd.fds - m_before.fds) * perClient));
         // A wake-up is the server going to sleep (epoll_wait, a timer) and being woken: a
         // voluntary switch. Involuntary ones are preemptions, here mostly the server's own write
@@ -507,7 +502,7 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
         per.insert(QStringLiteral("preemptionsPerSec"), std::round(double(preempted) / window * perClient * 1e6) / 1e6);
         r.insert(QStringLiteral("serverWakeupsPerSec"), round1(double(woken) / window));
         per.insert(QStringLiteral("cpuUsPerSec"),
-            round3(double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1000.0 / window * perClient));
+                   round3(double(m_runEnd.cpuNs - m_runStart.cpuNs) / 1000.0 / window * perClient));
         r.insert(QStringLiteral("serverFdsBefore"), qint64(m_before.fds));
         r.insert(QStringLiteral("serverFdsAfter"), qint64(m_runEnd.fds));
     }
@@ -516,11 +511,11 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
         // The server's own counts, by transport: requests (WebSocket: handshakes) and bytes out.
         const auto counter = [](const QJsonObject &stats, const char *transport, const char *name) {
             return stats.value(QLatin1String("transports"))
-                .toObject()
-                .value(QLatin1String(transport))
-                .toObject()
-                .value(QLatin1String(name))
-                .toInteger();
+                    .toObject()
+                    .value(QLatin1String(transport))
+                    .toObject()
+                    .value(QLatin1String(name))
+                    .toInteger();
         };
         QJsonObject byTransport;
         qint64 requests = 0, bytesOut = 0;
@@ -529,19 +524,23 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
             const char *name = kindName(k);
             if (byTransport.contains(QLatin1String(name)))
                 continue;
-            const size_t n = size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
-                [k](const auto &s) { return s->kind() == k && s->state() == Subscriber::State::Open; }));
+            const size_t n = size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(), [k](const auto &s) {
+                return s->kind() == k && s->state() == Subscriber::State::Open;
+            }));
             const qint64 req = counter(m_statsEnd, name, "requests") - counter(m_statsStart, name, "requests");
             const qint64 out = counter(m_statsEnd, name, "bytesOut") - counter(m_statsStart, name, "bytesOut");
             requests += req;
             bytesOut += out;
             subscribers += n;
             const double each = 1.0 / double(std::max<size_t>(n, 1));
-            byTransport.insert(QLatin1String(name),
-                QJsonObject { { QStringLiteral("clients"), qint64(n) }, { QStringLiteral("requests"), req },
-                    { QStringLiteral("bytesOut"), out },
-                    { QStringLiteral("requestsPerSecPerClient"), std::round(double(req) / window * each * 1e5) / 1e5 },
-                    { QStringLiteral("bytesPerSecPerClient"), round3(double(out) / window * each) } });
+            byTransport.insert(
+                    QLatin1String(name),
+                    QJsonObject { { QStringLiteral("clients"), qint64(n) },
+                                  { QStringLiteral("requests"), req },
+                                  { QStringLiteral("bytesOut"), out },
+                                  { QStringLiteral("requestsPerSecPerClient"),
+                                    std::round(double(req) / window * each * 1e5) / 1e5 },
+                                  { QStringLiteral("bytesPerSecPerClient"), round3(double(out) / window * each) } });
         }
         const double each = 1.0 / double(std::max<size_t>(subscribers, 1));
         per.insert(QStringLiteral("requestsPerSec"), std::round(double(requests) / window * each * 1e5) / 1e5);
@@ -586,11 +585,11 @@ int BenchRunner::run()
     m_kernelTcpConnectedKiB = ProcSample::kernelTcpKiB();
     if (!m_config.idleMode) {
         runUntil(
-            [&] {
-                return std::all_of(
-                    m_publishers.begin(), m_publishers.end(), [](const auto &p) { return p->ready(); });
-            },
-            monotonicUs() + 10 * Second);
+                [&] {
+                    return std::all_of(m_publishers.begin(), m_publishers.end(),
+                                       [](const auto &p) { return p->ready(); });
+                },
+                monotonicUs() + 10 * Second);
     }
     m_openAtPublish = openSubscribers();
     if (!m_config.idleMode) { // idle mode opens its window after a warm-up (holdIdle)
@@ -637,9 +636,9 @@ QJsonObject BenchRunner::report()
         transports.append(QString::fromLatin1(kindName(k)));
     r.insert(QStringLiteral("label"), m_config.label);
     r.insert(QStringLiteral("mode"),
-        m_config.idleMode   ? QStringLiteral("idle")
-            : m_config.ramp ? QStringLiteral("ramp")
-                            : QStringLiteral("broadcast"));
+             m_config.idleMode       ? QStringLiteral("idle")
+                     : m_config.ramp ? QStringLiteral("ramp")
+                                     : QStringLiteral("broadcast"));
     r.insert(QStringLiteral("transports"), transports);
     r.insert(QStringLiteral("size"), m_config.size);
     r.insert(QStringLiteral("fdLimit"), m_fdSoft);
@@ -662,22 +661,22 @@ QJsonObject BenchRunner::report()
         QJsonObject o = byKind.value(k).toObject();
         o.insert(QStringLiteral("subscribers"), o.value(QStringLiteral("subscribers")).toInteger() + 1);
         o.insert(QStringLiteral("open"),
-            o.value(QStringLiteral("open")).toInteger() + (s->state() == Subscriber::State::Open ? 1 : 0));
+                 o.value(QStringLiteral("open")).toInteger() + (s->state() == Subscriber::State::Open ? 1 : 0));
         byKind.insert(k, o);
     }
     const double connectS = double(m_connectEndUs - m_connectStartUs) / double(Second);
     const size_t allOpened = opened + idleOpen;
     r.insert(QStringLiteral("connections"),
-        QJsonObject { { QStringLiteral("subscribers"), m_config.subscribers },
-            { QStringLiteral("idle"), m_config.idleConnections },
-            { QStringLiteral("opened"), qint64(allOpened) },
-            { QStringLiteral("openAtPublish"), qint64(m_openAtPublish) },
-            { QStringLiteral("slow"), qint64(m_slow.size()) }, // not in openAtPublish, expected or lost
-            { QStringLiteral("failed"),
-                qint64(size_t(m_config.subscribers + m_config.idleConnections) - allOpened) },
-            { QStringLiteral("seconds"), std::round(connectS * 1000) / 1000 },
-            { QStringLiteral("perSec"), std::round(double(allOpened) / std::max(connectS, 1e-6)) },
-            { QStringLiteral("byTransport"), byKind } });
+             QJsonObject { { QStringLiteral("subscribers"), m_config.subscribers },
+                           { QStringLiteral("idle"), m_config.idleConnections },
+                           { QStringLiteral("opened"), qint64(allOpened) },
+                           { QStringLiteral("openAtPublish"), qint64(m_openAtPublish) },
+                           { QStringLiteral("slow"), qint64(m_slow.size()) }, // not in openAtPublish, expected or lost
+                           { QStringLiteral("failed"),
+                             qint64(size_t(m_config.subscribers + m_config.idleConnections) - allOpened) },
+                           { QStringLiteral("seconds"), std::round(connectS * 1000) / 1000 },
+                           { QStringLiteral("perSec"), std::round(double(allOpened) / std::max(connectS, 1e-6)) },
+                           { QStringLiteral("byTransport"), byKind } });
 
     // Deliveries, loss, duplicates.
     uint64_t lost = 0;
@@ -686,10 +685,8 @@ QJsonObject BenchRunner::report()
         if (s->openedAtUs() > 0 && s->openedAtUs() <= m_publishStartUs)
             lost += ack - std::min<uint64_t>(ack, s->seen().unique());
     if (!m_config.idleMode) {
-        const double spanS
-            = double(std::max<int64_t>(m_tally.lastDeliveryUs - m_publishStartUs, 1)) / double(Second);
-        const double publishS
-            = double(std::max<int64_t>(m_publishEndUs - m_publishStartUs, 1)) / double(Second);
+        const double spanS = double(std::max<int64_t>(m_tally.lastDeliveryUs - m_publishStartUs, 1)) / double(Second);
+        const double publishS = double(std::max<int64_t>(m_publishEndUs - m_publishStartUs, 1)) / double(Second);
         r.insert(QStringLiteral("published"), qint64(m_seq));
         r.insert(QStringLiteral("acked"), qint64(ack));
         r.insert(QStringLiteral("publishErrors"), qint64(failedPublishes()));
@@ -716,10 +713,10 @@ QJsonObject BenchRunner::report()
         const double runS = double(std::max<int64_t>(m_runEnd.atUs - m_runStart.atUs, 1)) / double(Second);
         const double cpuMs = double(m_selfCpuEndUs - m_selfCpuStartUs) / 1000.0;
         r.insert(QStringLiteral("bench"),
-            QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
-                { QStringLiteral("connectCpuPercent"),
-                    round1(double(m_connectSelfCpuUs) / 10.0 / std::max(connectS * 1000.0, 1e-3)) },
-                { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
+                 QJsonObject { { QStringLiteral("cpuMs"), round1(cpuMs) },
+                               { QStringLiteral("connectCpuPercent"),
+                                 round1(double(m_connectSelfCpuUs) / 10.0 / std::max(connectS * 1000.0, 1e-3)) },
+                               { QStringLiteral("cpuPercent"), round1(cpuMs / 10.0 / runS) } });
     }
 
     // The server, from /proc.
@@ -740,19 +737,19 @@ QJsonObject BenchRunner::report()
         if (m_rssPeakKiB) {
             s.insert(QStringLiteral("rssPeakKiB"), qint64(std::max(m_rssPeakKiB, m_runEnd.rssKiB)));
             s.insert(QStringLiteral("rssGrowthKiB"),
-                qint64(std::max(m_rssPeakKiB, m_runEnd.rssKiB) - m_connected.rssKiB));
+                     qint64(std::max(m_rssPeakKiB, m_runEnd.rssKiB) - m_connected.rssKiB));
         }
         if (m_kernelTcpPeakKiB >= 0 && m_kernelTcpConnectedKiB >= 0)
             s.insert(QStringLiteral("kernelTcpGrowthKiB"), qint64(m_kernelTcpPeakKiB - m_kernelTcpConnectedKiB));
         if (allOpened)
             s.insert(QStringLiteral("rssPerConnectionBytes"),
-                std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
+                     std::round(double(m_connected.rssKiB - m_before.rssKiB) * 1024.0 / double(allOpened)));
         if (!m_config.idleMode && m_tally.deliveries)
             s.insert(QStringLiteral("cpuUsPerDelivery"),
-                std::round(runCpuMs * 1000.0 / double(m_tally.deliveries) * 100) / 100);
+                     std::round(runCpuMs * 1000.0 / double(m_tally.deliveries) * 100) / 100);
         const double runS = double(m_runEnd.atUs - m_runStart.atUs) / double(Second);
         const int64_t ctx = (m_runEnd.voluntaryCtx + m_runEnd.involuntaryCtx)
-            - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
+                - (m_runStart.voluntaryCtx + m_runStart.involuntaryCtx);
         s.insert(QStringLiteral("contextSwitches"), qint64(ctx));
         s.insert(QStringLiteral("wakeupsPerSec"), round1(double(ctx) / std::max(runS, 1e-6)));
         s.insert(QStringLiteral("cpuPercent"), round1(runCpuMs / 10.0 / std::max(runS, 1e-6)));
@@ -767,86 +764,89 @@ void BenchRunner::printTable(const QJsonObject &r)
 {
     const auto obj = [&](const char *k) { return r.value(QLatin1String(k)).toObject(); };
     const QJsonObject c = obj("connections");
-    std::fprintf(stderr, "rtlab-bench %s  %s  transports %s  size %d B\n", qPrintable(m_config.label),
-        qPrintable(r.value(QLatin1String("mode")).toString()),
-        QJsonDocument(r.value(QLatin1String("transports")).toArray())
-            .toJson(QJsonDocument::Compact)
-            .constData(),
-        m_config.size);
+    std::fprintf(
+            stderr, "rtlab-bench %s  %s  transports %s  size %d B\n", qPrintable(m_config.label),
+            qPrintable(r.value(QLatin1String("mode")).toString()),
+            QJsonDocument(r.value(QLatin1String("transports")).toArray()).toJson(QJsonDocument::Compact).constData(),
+            m_config.size);
     std::fprintf(stderr, "  connections   %lld opened of %lld (+%d idle) in %.3f s = %.0f/s, %lld failed\n",
-        c.value(QLatin1String("opened")).toInteger(), qint64(m_config.subscribers + m_config.idleConnections),
-        m_config.idleConnections, c.value(QLatin1String("seconds")).toDouble(),
-        c.value(QLatin1String("perSec")).toDouble(), c.value(QLatin1String("failed")).toInteger());
+                 c.value(QLatin1String("opened")).toInteger(), qint64(m_config.subscribers + m_config.idleConnections),
+                 m_config.idleConnections, c.value(QLatin1String("seconds")).toDouble(),
+                 c.value(QLatin1String("perSec")).toDouble(), c.value(QLatin1String("failed")).toInteger());
     if (!m_config.idleMode) {
         const QJsonObject l = obj("latencyUs");
         std::fprintf(stderr, "  published     %lld (acked %lld, errors %lld) at %.1f/s\n",
-            r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
-            r.value(QLatin1String("publishErrors")).toInteger(),
-            r.value(QLatin1String("publishRate")).toDouble());
+                     r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
+                     r.value(QLatin1String("publishErrors")).toInteger(),
+                     r.value(QLatin1String("publishRate")).toDouble());
         std::fprintf(stderr, "  deliveries    %lld of %lld expected, %.0f/s; lost %lld, duplicates %lld\n",
-            r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
-            r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
-            r.value(QLatin1String("duplicates")).toInteger());
+                     r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
+                     r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
+                     r.value(QLatin1String("duplicates")).toInteger());
         std::fprintf(stderr, "  latency µs    p50 %lld  p90 %lld  p99 %lld  p99.9 %lld  max %lld\n",
-            l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
-            l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
-            l.value(QLatin1String("max")).toInteger());
+                     l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
+                     l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
+                     l.value(QLatin1String("max")).toInteger());
     }
     std::fprintf(stderr, "  bench         cpu %.1f ms (%.1f %% of one core)\n",
-        obj("bench").value(QLatin1String("cpuMs")).toDouble(),
-        obj("bench").value(QLatin1String("cpuPercent")).toDouble());
+                 obj("bench").value(QLatin1String("cpuMs")).toDouble(),
+                 obj("bench").value(QLatin1String("cpuPercent")).toDouble());
     std::fprintf(stderr, "  errors        %lld, closed by server %lld, reconnects %lld\n",
-        r.value(QLatin1String("errors")).toInteger(), r.value(QLatin1String("closedByServer")).toInteger(),
-        r.value(QLatin1String("reconnects")).toInteger());
+                 r.value(QLatin1String("errors")).toInteger(), r.value(QLatin1String("closedByServer")).toInteger(),
+                 r.value(QLatin1String("reconnects")).toInteger());
     if (r.contains(QLatin1String("server"))) {
         const QJsonObject s = obj("server");
         std::fprintf(stderr,
-            "  server        cpu %.1f ms (%.1f %%), %.2f µs/delivery (0: none), RSS %lld → %lld → %lld KiB "
-            "(%.0f B/connection), %.1f wake-ups/s\n",
-            s.value(QLatin1String("runCpuMs")).toDouble(), s.value(QLatin1String("cpuPercent")).toDouble(),
-            s.value(QLatin1String("cpuUsPerDelivery")).toDouble(), qint64(m_before.rssKiB),
-            qint64(m_connected.rssKiB), qint64(m_runEnd.rssKiB),
-            s.value(QLatin1String("rssPerConnectionBytes")).toDouble(),
-            s.value(QLatin1String("wakeupsPerSec")).toDouble());
+                     "  server        cpu %.1f ms (%.1f %%), %.2f µs/delivery (0: none), RSS %lld → %lld → %lld KiB "
+                     "(%.0f B/connection), %.1f wake-ups/s\n",
+                     s.value(QLatin1String("runCpuMs")).toDouble(), s.value(QLatin1String("cpuPercent")).toDouble(),
+                     s.value(QLatin1String("cpuUsPerDelivery")).toDouble(), qint64(m_before.rssKiB),
+                     qint64(m_connected.rssKiB), qint64(m_runEnd.rssKiB),
+                     s.value(QLatin1String("rssPerConnectionBytes")).toDouble(),
+                     s.value(QLatin1String("wakeupsPerSec")).toDouble());
     }
     if (m_config.idleMode) {
         const QJsonObject i = obj("idle");
         const QJsonObject per = i.value(QLatin1String("perClient")).toObject();
         const auto ms = [&](const char *k) { return i.value(QLatin1String(k)).toInteger(); };
+        std::fprintf(
+                stderr,
+                "  idle          steady state over %.1f s after a %.1f s warm-up: hold %lld ms, heartbeat %lld ms, "
+                "tick rate %.1f/s (-1: unknown), %lld messages in the window\n",
+                i.value(QLatin1String("windowSeconds")).toDouble(), i.value(QLatin1String("warmupSeconds")).toDouble(),
+                ms("holdMs"), ms("heartbeatMs"), i.value(QLatin1String("tickRate")).toDouble(),
+                i.value(QLatin1String("messagesInWindow")).toInteger());
         std::fprintf(stderr,
-            "  idle          steady state over %.1f s after a %.1f s warm-up: hold %lld ms, heartbeat %lld ms, "
-            "tick rate %.1f/s (-1: unknown), %lld messages in the window\n",
-            i.value(QLatin1String("windowSeconds")).toDouble(), i.value(QLatin1String("warmupSeconds")).toDouble(),
-            ms("holdMs"), ms("heartbeatMs"), i.value(QLatin1String("tickRate")).toDouble(),
-            i.value(QLatin1String("messagesInWindow")).toInteger());
-        std::fprintf(stderr,
-            "  per client    %.0f B RSS, %.3f fds, %.4f wake-ups/s (+%.4f preemptions/s), %.4f requests/s, "
-            "%.3f B/s out (%.3f B/s received), %lld heartbeats in all\n",
-            per.value(QLatin1String("rssBytes")).toDouble(), per.value(QLatin1String("fds")).toDouble(),
-            per.value(QLatin1String("wakeupsPerSec")).toDouble(), per.value(QLatin1String("preemptionsPerSec")).toDouble(),
-            per.value(QLatin1String("requestsPerSec")).toDouble(),
-            per.value(QLatin1String("bytesPerSec")).toDouble(), per.value(QLatin1String("bytesInPerSec")).toDouble(),
-            i.value(QLatin1String("heartbeats")).toInteger());
+                     "  per client    %.0f B RSS, %.3f fds, %.4f wake-ups/s (+%.4f preemptions/s), %.4f requests/s, "
+                     "%.3f B/s out (%.3f B/s received), %lld heartbeats in all\n",
+                     per.value(QLatin1String("rssBytes")).toDouble(), per.value(QLatin1String("fds")).toDouble(),
+                     per.value(QLatin1String("wakeupsPerSec")).toDouble(),
+                     per.value(QLatin1String("preemptionsPerSec")).toDouble(),
+                     per.value(QLatin1String("requestsPerSec")).toDouble(),
+                     per.value(QLatin1String("bytesPerSec")).toDouble(),
+                     per.value(QLatin1String("bytesInPerSec")).toDouble(),
+                     i.value(QLatin1String("heartbeats")).toInteger());
         if (i.contains(QLatin1String("statsError")))
             std::fprintf(stderr, "  /stats        unreadable (%s): no requests or bytes out\n",
-                qPrintable(i.value(QLatin1String("statsError")).toString()));
+                         qPrintable(i.value(QLatin1String("statsError")).toString()));
     }
     if (r.value(QLatin1String("server")).toObject().contains(QLatin1String("rssGrowthKiB")))
-        std::fprintf(stderr, "  memory        server RSS grew %lld KiB at most; kernel TCP buffers (all sockets) %lld KiB\n",
-            obj("server").value(QLatin1String("rssGrowthKiB")).toInteger(),
-            obj("server").value(QLatin1String("kernelTcpGrowthKiB")).toInteger());
+        std::fprintf(stderr,
+                     "  memory        server RSS grew %lld KiB at most; kernel TCP buffers (all sockets) %lld KiB\n",
+                     obj("server").value(QLatin1String("rssGrowthKiB")).toInteger(),
+                     obj("server").value(QLatin1String("kernelTcpGrowthKiB")).toInteger());
     if (!m_slowReport.isEmpty())
         std::fprintf(stderr, "  slow readers  %lld: %lld got everything, %lld cut by the server, %lld open short\n",
-            m_slowReport.value(QLatin1String("subscribers")).toInteger(),
-            m_slowReport.value(QLatin1String("complete")).toInteger(),
-            m_slowReport.value(QLatin1String("cutByServer")).toInteger(),
-            m_slowReport.value(QLatin1String("openIncomplete")).toInteger());
+                     m_slowReport.value(QLatin1String("subscribers")).toInteger(),
+                     m_slowReport.value(QLatin1String("complete")).toInteger(),
+                     m_slowReport.value(QLatin1String("cutByServer")).toInteger(),
+                     m_slowReport.value(QLatin1String("openIncomplete")).toInteger());
     if (m_config.ramp) {
         const QJsonObject ramp = obj("ramp");
         std::fprintf(stderr, "  ramp          max %.0f deliveries/s at %.1f msg/s (stopped: %s)\n",
-            ramp.value(QLatin1String("maxDeliveriesPerSec")).toDouble(),
-            ramp.value(QLatin1String("maxRateUnderThreshold")).toDouble(),
-            qPrintable(ramp.value(QLatin1String("stopReason")).toString()));
+                     ramp.value(QLatin1String("maxDeliveriesPerSec")).toDouble(),
+                     ramp.value(QLatin1String("maxRateUnderThreshold")).toDouble(),
+                     qPrintable(ramp.value(QLatin1String("stopReason")).toString()));
     }
 }
 

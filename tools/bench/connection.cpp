@@ -11,11 +11,7 @@
 
 namespace rtlab::bench {
 
-Connection::Connection(EpollLoop *loop, Endpoint endpoint)
-    : m_loop(loop)
-    , m_endpoint(std::move(endpoint))
-{
-}
+Connection::Connection(EpollLoop *loop, Endpoint endpoint) : m_loop(loop), m_endpoint(std::move(endpoint)) { }
 
 Connection::~Connection()
 {
@@ -59,8 +55,7 @@ bool Connection::start()
     tcp_info info {};
     socklen_t infoSize = sizeof info;
     if (r == 0
-        || (getsockopt(m_fd, IPPROTO_TCP, TCP_INFO, &info, &infoSize) == 0
-            && info.tcpi_state == TCP_ESTABLISHED)) {
+        || (getsockopt(m_fd, IPPROTO_TCP, TCP_INFO, &info, &infoSize) == 0 && info.tcpi_state == TCP_ESTABLISHED)) {
         m_connecting = false;
         m_wantWrite = false;
         m_loop->add(m_fd, EPOLLIN, this);

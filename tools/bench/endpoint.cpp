@@ -19,8 +19,8 @@ bool Endpoint::parse(const std::string &url, Endpoint *out, std::string *error)
     }
     const size_t hostStart = sep + 3;
     const size_t pathStart = url.find('/', hostStart);
-    const std::string authority
-        = url.substr(hostStart, pathStart == std::string::npos ? url.npos : pathStart - hostStart);
+    const std::string authority =
+            url.substr(hostStart, pathStart == std::string::npos ? url.npos : pathStart - hostStart);
     e.target = pathStart == std::string::npos ? "/" : url.substr(pathStart);
     const size_t colon = authority.rfind(':');
     const std::string hostName = colon == std::string::npos ? authority : authority.substr(0, colon);
@@ -31,8 +31,7 @@ bool Endpoint::parse(const std::string &url, Endpoint *out, std::string *error)
     int port = 80;
     if (colon != std::string::npos) {
         const std::string p = authority.substr(colon + 1);
-        if (std::from_chars(p.data(), p.data() + p.size(), port).ec != std::errc() || port <= 0
-            || port > 65535) {
+        if (std::from_chars(p.data(), p.data() + p.size(), port).ec != std::errc() || port <= 0 || port > 65535) {
             *error = "bad port: " + url;
             return false;
         }

@@ -11,7 +11,7 @@ struct Endpoint
     std::string scheme; // "http" or "ws"
     uint16_t port = 0;
     std::string target; // path and query, "/" at least
-    std::string host; // for the Host header, "127.0.0.1:PORT"
+    std::string host;   // for the Host header, "127.0.0.1:PORT"
 
     // False (with the reason) for anything but a plain http/ws URL on the loopback address.
     static bool parse(const std::string &url, Endpoint *out, std::string *error);

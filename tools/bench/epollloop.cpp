@@ -13,10 +13,7 @@ int64_t monotonicUs()
     return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-EpollLoop::EpollLoop()
-    : m_fd(epoll_create1(EPOLL_CLOEXEC))
-{
-}
+EpollLoop::EpollLoop() : m_fd(epoll_create1(EPOLL_CLOEXEC)) { }
 
 EpollLoop::~EpollLoop()
 {

@@ -8,21 +8,20 @@
 namespace rtlab::bench {
 
 namespace {
-    std::string lower(std::string_view s)
-    {
-        std::string out(s);
-        std::transform(
-            out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        return out;
-    }
-    std::string_view trim(std::string_view s)
-    {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-            s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-            s.remove_suffix(1);
-        return s;
-    }
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return out;
+}
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
 } // namespace
 
 void HttpResponseReader::reset()
@@ -47,16 +46,15 @@ bool HttpResponseReader::parseHead()
     if (statusLine.size() < 12 || statusLine.substr(0, 5) != "HTTP/")
         return false;
     const bool http10 = statusLine.substr(0, 8) == "HTTP/1.0";
-    const auto [ptr, ec]
-        = std::from_chars(statusLine.data() + 9, statusLine.data() + statusLine.size(), m_status);
+    const auto [ptr, ec] = std::from_chars(statusLine.data() + 9, statusLine.data() + statusLine.size(), m_status);
     if (ec != std::errc())
         return false;
     m_keepAlive = !http10;
     while (lineEnd != std::string_view::npos && lineEnd + 1 < head.size()) {
         const size_t start = lineEnd + 1;
         lineEnd = head.find('\n', start);
-        const std::string_view line
-            = trim(head.substr(start, lineEnd == std::string_view::npos ? head.npos : lineEnd - start));
+        const std::string_view line =
+                trim(head.substr(start, lineEnd == std::string_view::npos ? head.npos : lineEnd - start));
         const size_t colon = line.find(':');
         if (line.empty() || colon == std::string_view::npos)
             continue;

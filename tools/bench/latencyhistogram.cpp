@@ -7,21 +7,18 @@
 namespace rtlab::bench {
 
 namespace {
-    constexpr int SubCount = 1 << LatencyHistogram::SubBits;
-    constexpr int Magnitudes = 41;
+constexpr int SubCount = 1 << LatencyHistogram::SubBits;
+constexpr int Magnitudes = 41;
 } // namespace
 
-LatencyHistogram::LatencyHistogram()
-    : m_buckets(size_t(Magnitudes) * SubCount, 0)
-{
-}
+LatencyHistogram::LatencyHistogram() : m_buckets(size_t(Magnitudes) * SubCount, 0) { }
 
 // Values below SubCount get a bucket each; above, the bucket is (magnitude, top SubBits bits).
 int LatencyHistogram::bucketOf(int64_t v)
 {
     if (v < SubCount)
         return int(std::max<int64_t>(v, 0));
-    const int magnitude = std::bit_width(uint64_t(v)) - SubBits; // >= 1
+    const int magnitude = std::bit_width(uint64_t(v)) - SubBits;  // >= 1
     const int sub = int(uint64_t(v) >> magnitude) - SubCount / 2; // 0 .. SubCount/2-1
     const int bucket = SubCount + (magnitude - 1) * (SubCount / 2) + sub;
     return std::min(bucket, Magnitudes * SubCount - 1);
@@ -82,11 +79,14 @@ int64_t LatencyHistogram::valueAt(double q) const
 
 QJsonObject LatencyHistogram::toJson() const
 {
-    return { { QStringLiteral("count"), qint64(m_count) }, { QStringLiteral("min"), qint64(min()) },
-        { QStringLiteral("mean"), std::round(mean() * 10) / 10 },
-        { QStringLiteral("p50"), qint64(valueAt(0.5)) }, { QStringLiteral("p90"), qint64(valueAt(0.9)) },
-        { QStringLiteral("p99"), qint64(valueAt(0.99)) }, { QStringLiteral("p999"), qint64(valueAt(0.999)) },
-        { QStringLiteral("max"), qint64(m_max) } };
+    return { { QStringLiteral("count"), qint64(m_count) },
+             { QStringLiteral("min"), qint64(min()) },
+             { QStringLiteral("mean"), std::round(mean() * 10) / 10 },
+             { QStringLiteral("p50"), qint64(valueAt(0.5)) },
+             { QStringLiteral("p90"), qint64(valueAt(0.9)) },
+             { QStringLiteral("p99"), qint64(valueAt(0.99)) },
+             { QStringLiteral("p999"), qint64(valueAt(0.999)) },
+             { QStringLiteral("max"), qint64(m_max) } };
 }
 
 } // namespace rtlab::bench

@@ -39,7 +39,7 @@ std::string publishBody(Format format, uint64_t seq, int64_t wallUs, const std::
     if (format == Format::Rtlab)
         return R"({"type":"chat","from":"bench","text":")" + text + "\"}";
     return R"({"type":"chat","id":)" + std::to_string(seq) + R"(,"epoch":"0000000000000000","ts":)"
-        + std::to_string(wallUs) + R"(,"from":"bench","text":")" + text + "\"}";
+            + std::to_string(wallUs) + R"(,"from":"bench","text":")" + text + "\"}";
 }
 
 } // namespace rtlab::bench::payload

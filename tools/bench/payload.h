@@ -13,16 +13,16 @@ namespace rtlab::bench {
 // rtlab's JSON "text", a raw nchan body, an SSE data line or a long-poll answer alike.
 namespace payload {
 
-    std::string make(uint64_t seq, int64_t sendUs, size_t size);
+std::string make(uint64_t seq, int64_t sendUs, size_t size);
 
-    // Calls found(seq, sendUs) for every marker in bytes.
-    void scan(std::string_view bytes, const std::function<void(uint64_t, int64_t)> &found);
+// Calls found(seq, sendUs) for every marker in bytes.
+void scan(std::string_view bytes, const std::function<void(uint64_t, int64_t)> &found);
 
-    // The body a publisher sends. Rtlab: its /send JSON. Envelope: for peers that relay the body
-    // unchanged, a JSON object shaped like rtlab's own message (type, id, epoch, ts, from, text),
-    // so every server delivers about the same number of bytes per message.
-    enum class Format { Rtlab, Envelope };
-    std::string publishBody(Format format, uint64_t seq, int64_t wallUs, const std::string &text);
+// The body a publisher sends. Rtlab: its /send JSON. Envelope: for peers that relay the body
+// unchanged, a JSON object shaped like rtlab's own message (type, id, epoch, ts, from, text),
+// so every server delivers about the same number of bytes per message.
+enum class Format { Rtlab, Envelope };
+std::string publishBody(Format format, uint64_t seq, int64_t wallUs, const std::string &text);
 
 } // namespace payload
 

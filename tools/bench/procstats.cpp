@@ -14,28 +14,28 @@ namespace rtlab::bench {
 
 namespace {
 
-    std::string readFile(const std::string &path)
-    {
-        std::ifstream in(path);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
+std::string readFile(const std::string &path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
 
-    int64_t statusField(const std::string &status, const char *name)
-    {
-        const size_t pos = status.find(name);
-        if (pos == std::string::npos)
-            return 0;
-        return std::strtoll(status.c_str() + pos + std::strlen(name), nullptr, 10);
-    }
+int64_t statusField(const std::string &status, const char *name)
+{
+    const size_t pos = status.find(name);
+    if (pos == std::string::npos)
+        return 0;
+    return std::strtoll(status.c_str() + pos + std::strlen(name), nullptr, 10);
+}
 
-    int64_t monotonicUs()
-    {
-        timespec ts {};
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-    }
+int64_t monotonicUs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 } // namespace
 
@@ -93,9 +93,11 @@ ProcSample ProcSample::take(const std::vector<int> &pids)
 
 QJsonObject ProcSample::toJson() const
 {
-    return { { QStringLiteral("cpuMs"), double(cpuNs) / 1e6 }, { QStringLiteral("rssKiB"), qint64(rssKiB) },
-        { QStringLiteral("voluntaryCtx"), qint64(voluntaryCtx) },
-        { QStringLiteral("involuntaryCtx"), qint64(involuntaryCtx) }, { QStringLiteral("fds"), qint64(fds) } };
+    return { { QStringLiteral("cpuMs"), double(cpuNs) / 1e6 },
+             { QStringLiteral("rssKiB"), qint64(rssKiB) },
+             { QStringLiteral("voluntaryCtx"), qint64(voluntaryCtx) },
+             { QStringLiteral("involuntaryCtx"), qint64(involuntaryCtx) },
+             { QStringLiteral("fds"), qint64(fds) } };
 }
 
 int64_t ProcSample::kernelTcpKiB()

@@ -2,18 +2,14 @@
 
 namespace rtlab::bench {
 
-Publisher::Publisher(EpollLoop *loop, Endpoint endpoint)
-    : Connection(loop, std::move(endpoint))
-{
-}
+Publisher::Publisher(EpollLoop *loop, Endpoint endpoint) : Connection(loop, std::move(endpoint)) { }
 
 void Publisher::post(const std::string &body)
 {
     m_inFlight = true;
     const Endpoint &e = endpoint();
     send("POST " + e.target + " HTTP/1.1\r\nHost: " + e.host
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"
-        + body);
+         + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
 void Publisher::onData(const char *data, size_t size, int64_t)

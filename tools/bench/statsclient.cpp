@@ -17,21 +17,21 @@
 namespace rtlab::bench {
 
 namespace {
-    // Waits for events on fd until the deadline (monotonic µs); false on timeout or error.
-    bool waitFor(int fd, short events, int64_t deadlineUs)
-    {
-        for (;;) {
-            const int64_t left = deadlineUs - monotonicUs();
-            if (left <= 0)
-                return false;
-            pollfd p { fd, events, 0 };
-            const int n = ::poll(&p, 1, int(left / 1000) + 1);
-            if (n > 0)
-                return true;
-            if (n < 0 && errno != EINTR)
-                return false;
-        }
+// Waits for events on fd until the deadline (monotonic µs); false on timeout or error.
+bool waitFor(int fd, short events, int64_t deadlineUs)
+{
+    for (;;) {
+        const int64_t left = deadlineUs - monotonicUs();
+        if (left <= 0)
+            return false;
+        pollfd p { fd, events, 0 };
+        const int n = ::poll(&p, 1, int(left / 1000) + 1);
+        if (n > 0)
+            return true;
+        if (n < 0 && errno != EINTR)
+            return false;
     }
+}
 } // namespace
 
 bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out, std::string *error)
@@ -60,8 +60,8 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
     getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len);
     if (soError != 0)
         return fail(std::string("connect: ") + std::strerror(soError));
-    const std::string request
-        = "GET " + endpoint.target + " HTTP/1.1\r\nHost: " + endpoint.host + "\r\nConnection: close\r\n\r\n";
+    const std::string request =
+            "GET " + endpoint.target + " HTTP/1.1\r\nHost: " + endpoint.host + "\r\nConnection: close\r\n\r\n";
     size_t sent = 0;
     while (sent < request.size()) {
         const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -101,8 +101,7 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
         return false;
     }
     QJsonParseError parseError {};
-    const QJsonDocument doc
-        = QJsonDocument::fromJson(QByteArray(body.data(), qsizetype(body.size())), &parseError);
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray(body.data(), qsizetype(body.size())), &parseError);
     if (!doc.isObject()) {
         *error = "not a JSON object: " + parseError.errorString().toStdString();
         return false;

@@ -8,32 +8,28 @@
 namespace rtlab::bench {
 
 namespace {
-    // The value of "name":<number or "string"> in a JSON text, without a full parse (the bench
-    // only needs the long poll's cursor and epoch).
-    std::string jsonScalar(std::string_view json, std::string_view name)
-    {
-        const std::string key = "\"" + std::string(name) + "\":";
-        size_t pos = json.rfind(key); // the answer's own field comes after the messages array
-        if (pos == std::string_view::npos)
-            return {};
-        pos += key.size();
-        if (pos < json.size() && json[pos] == '"') {
-            const size_t end = json.find('"', pos + 1);
-            return end == std::string_view::npos ? std::string()
-                                                 : std::string(json.substr(pos + 1, end - pos - 1));
-        }
-        size_t end = pos;
-        while (end < json.size() && json[end] >= '0' && json[end] <= '9')
-            ++end;
-        return std::string(json.substr(pos, end - pos));
+// The value of "name":<number or "string"> in a JSON text, without a full parse (the bench
+// only needs the long poll's cursor and epoch).
+std::string jsonScalar(std::string_view json, std::string_view name)
+{
+    const std::string key = "\"" + std::string(name) + "\":";
+    size_t pos = json.rfind(key); // the answer's own field comes after the messages array
+    if (pos == std::string_view::npos)
+        return {};
+    pos += key.size();
+    if (pos < json.size() && json[pos] == '"') {
+        const size_t end = json.find('"', pos + 1);
+        return end == std::string_view::npos ? std::string() : std::string(json.substr(pos + 1, end - pos - 1));
     }
+    size_t end = pos;
+    while (end < json.size() && json[end] >= '0' && json[end] <= '9')
+        ++end;
+    return std::string(json.substr(pos, end - pos));
+}
 } // namespace
 
 Subscriber::Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id)
-    : Connection(loop, std::move(endpoint))
-    , m_kind(kind)
-    , m_tally(tally)
-    , m_id(id)
+    : Connection(loop, std::move(endpoint)), m_kind(kind), m_tally(tally), m_id(id)
 {
 }
 
@@ -97,14 +93,13 @@ void Subscriber::onConnected()
     switch (m_kind) {
     case Kind::WebSocket:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
-            + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
+             + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
         break;
     case Kind::Sse:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-            + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
-            + (m_lastEventId.empty() ? std::string() : "Last-Event-ID: " + m_lastEventId + "\r\n")
-            + "\r\n");
+             + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
+             + (m_lastEventId.empty() ? std::string() : "Last-Event-ID: " + m_lastEventId + "\r\n") + "\r\n");
         break;
     case Kind::LongPoll:
         sendPoll();
@@ -113,9 +108,7 @@ void Subscriber::onConnected()
         if (m_pollStyle == PollStyle::Headers || m_openedAtUs)
             open(monotonicUs());
         break;
-    case Kind::IdleHttp:
-        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n");
-        break;
+    case Kind::IdleHttp: send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n"); break;
     }
 }
 
@@ -315,8 +308,7 @@ void Subscriber::handleWsFrames(int64_t nowUs)
             m_state = State::Closed;
             close();
             return;
-        default:
-            break;
+        default: break;
         }
     }
     if (m_ws.error()) {

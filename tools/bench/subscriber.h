@@ -36,11 +36,8 @@ public:
     void resumeReading();
     State state() const { return m_state; }
     Kind kind() const { return m_kind; }
-    bool settled() const
-    {
-        return m_state == State::Open || m_state == State::Closed || m_state == State::Failed;
-    }
-    int64_t openedAtUs() const { return m_openedAtUs; } // the first time it opened
+    bool settled() const { return m_state == State::Open || m_state == State::Closed || m_state == State::Failed; }
+    int64_t openedAtUs() const { return m_openedAtUs; }     // the first time it opened
     int64_t reopenedAtUs() const { return m_reopenedAtUs; } // first open after the last reconnectNow()
     // The last time it opened, first or again (0: never).
     int64_t lastOpenUs() const { return std::max(m_openedAtUs, m_reopenedAtUs); }
@@ -76,7 +73,7 @@ private:
     int64_t m_reopenedAtUs = 0;
     int64_t m_reconnectAtUs = 0;
     bool m_slow = false;
-    std::string m_lastEventId; // SSE: the id of the last event dispatched, sent back as Last-Event-ID
+    std::string m_lastEventId;    // SSE: the id of the last event dispatched, sent back as Last-Event-ID
     std::string m_pendingEventId; // SSE: an id: field of the event being read (applied at its end)
     bool m_hasPendingEventId = false;
     HttpResponseReader m_reader;

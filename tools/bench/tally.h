@@ -16,12 +16,12 @@ struct Tally
     std::vector<uint64_t> stepDeliveries;
     std::vector<int64_t> stepLastDeliveryUs;
     std::vector<uint16_t> stepOfSeq; // seq → step; empty when not ramping
-    bool counting = false; // deliveries count only while a run measures
+    bool counting = false;           // deliveries count only while a run measures
     uint64_t deliveries = 0;
     uint64_t duplicates = 0;
-    uint64_t foreign = 0; // markers with a seq this run never published
-    uint64_t maxSeq = 0; // the highest seq published so far
-    uint64_t events = 0; // WS text messages, SSE data lines, poll answers
+    uint64_t foreign = 0;    // markers with a seq this run never published
+    uint64_t maxSeq = 0;     // the highest seq published so far
+    uint64_t events = 0;     // WS text messages, SSE data lines, poll answers
     uint64_t heartbeats = 0; // SSE comments, WebSocket pings
     uint64_t pollRequests = 0;
     uint64_t reconnects = 0;

@@ -61,8 +61,7 @@ std::string encodeClientFrame(WsFrameReader::Opcode opcode, std::string_view pay
         for (int i = 7; i >= 0; --i)
             out.push_back(char((n >> (8 * i)) & 0xff));
     }
-    const unsigned char key[4]
-        = { uint8_t(mask >> 24), uint8_t(mask >> 16), uint8_t(mask >> 8), uint8_t(mask) };
+    const unsigned char key[4] = { uint8_t(mask >> 24), uint8_t(mask >> 16), uint8_t(mask >> 8), uint8_t(mask) };
     out.append(reinterpret_cast<const char *>(key), 4);
     for (size_t i = 0; i < n; ++i)
         out.push_back(char(uint8_t(payload[i]) ^ key[i % 4]));

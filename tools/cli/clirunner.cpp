@@ -72,13 +72,14 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     const QCommandLineOption connectTimeout({ QStringLiteral("connect-timeout") },
                                             QStringLiteral("Give up if not connected within S seconds (default 10)."),
                                             QStringLiteral("S"), QStringLiteral("10"));
-    const QCommandLineOption har({ QStringLiteral("har") },
-                                 QStringLiteral("Record every HTTP exchange, SSE event and WebSocket frame, and write them "
-                                                "to FILE as a HAR 1.2 archive (for browser developer tools) when the run "
-                                                "ends: --count, --duration, Ctrl-C (SIGINT) or SIGTERM."),
-                                 QStringLiteral("file"));
-    p.addOptions({ url, transport, after, epoch, count, duration, send, from, cycle, cycleEvery, raw, stats, only, policy,
-                   heartbeat, connectTimeout, har });
+    const QCommandLineOption har(
+            { QStringLiteral("har") },
+            QStringLiteral("Record every HTTP exchange, SSE event and WebSocket frame, and write them "
+                           "to FILE as a HAR 1.2 archive (for browser developer tools) when the run "
+                           "ends: --count, --duration, Ctrl-C (SIGINT) or SIGTERM."),
+            QStringLiteral("file"));
+    p.addOptions({ url, transport, after, epoch, count, duration, send, from, cycle, cycleEvery, raw, stats, only,
+                   policy, heartbeat, connectTimeout, har });
     const QCommandLineOption pollInterval({ QStringLiteral("poll-interval") },
                                           QStringLiteral("Short polling (--transport poll): milliseconds from one "
                                                          "poll to the next (default 1000)."),
@@ -92,8 +93,9 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     if (!p.parse(arguments))
         return fail(p.errorText());
     if (p.isSet(help) || p.isSet(version)) {
-        std::fputs(qPrintable(p.isSet(help) ? p.helpText()
-                                            : QStringLiteral("rtlab-cli %1\n").arg(QCoreApplication::applicationVersion())),
+        std::fputs(qPrintable(p.isSet(help)
+                                      ? p.helpText()
+                                      : QStringLiteral("rtlab-cli %1\n").arg(QCoreApplication::applicationVersion())),
                    stdout);
         *exitNow = true;
         return true;
@@ -109,7 +111,8 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
         return fail(QStringLiteral("--url: an rtlab server is http:// or https://"));
     if (p.isSet(transport)) {
         if (!RealtimeClient::modeFromKey(p.value(transport), &o->mode))
-            return fail(QStringLiteral("--transport: expected lp, sse, ws, poll or auto, got %1").arg(p.value(transport)));
+            return fail(
+                    QStringLiteral("--transport: expected lp, sse, ws, poll or auto, got %1").arg(p.value(transport)));
     } else if (o->raw) {
         o->mode = scheme.startsWith(u"ws") ? RealtimeClient::Mode::WebSocket : RealtimeClient::Mode::Sse;
     }
@@ -191,18 +194,21 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
     m_durationTimer.setSingleShot(true);
     connect(&m_durationTimer, &QTimer::timeout, this, [this] {
         if (!m_everOpened)
-            finish(1, QStringLiteral("could not connect to %1%2")
-                              .arg(m_options.url.toString(),
-                                   m_lastFailure.isEmpty() ? QString() : QStringLiteral(": ") + m_lastFailure));
+            finish(1,
+                   QStringLiteral("could not connect to %1%2")
+                           .arg(m_options.url.toString(),
+                                m_lastFailure.isEmpty() ? QString() : QStringLiteral(": ") + m_lastFailure));
         else
             finish(0);
     });
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
-        finish(1, QStringLiteral("could not connect to %1 within %2 s%3")
-                          .arg(m_options.url.toString())
-                          .arg(m_options.connectTimeoutS)
-                          .arg(m_lastFailure.isEmpty() ? QString() : QStringLiteral(" (last attempt: %1)").arg(m_lastFailure)));
+        finish(1,
+               QStringLiteral("could not connect to %1 within %2 s%3")
+                       .arg(m_options.url.toString())
+                       .arg(m_options.connectTimeoutS)
+                       .arg(m_lastFailure.isEmpty() ? QString()
+                                                    : QStringLiteral(" (last attempt: %1)").arg(m_lastFailure)));
     });
     connect(&m_cycleTimer, &QTimer::timeout, this, [this] {
         m_cycleIndex = (m_cycleIndex + 1) % int(m_options.cycle.size());
@@ -237,7 +243,8 @@ void CliRunner::startRaw()
     o.policy = m_options.policy;
     o.heartbeatMs = m_options.mode == RealtimeClient::Mode::Sse ? 0 : m_options.heartbeatMs;
     o.capture = m_capture;
-    const TransportKind kind = m_options.mode == RealtimeClient::Mode::Sse ? TransportKind::Sse : TransportKind::WebSocket;
+    const TransportKind kind =
+            m_options.mode == RealtimeClient::Mode::Sse ? TransportKind::Sse : TransportKind::WebSocket;
     m_raw = ClientTransport::create(kind, o, this);
     connect(m_raw, &ClientTransport::eventOccurred, this, &CliRunner::onEvent);
     connect(m_raw, &ClientTransport::rawReceived, this, [this](const QJsonObject &object) {

@@ -21,8 +21,8 @@ public:
         QUrl url;
         RealtimeClient::Mode mode = RealtimeClient::Mode::Auto;
         StreamPosition after;
-        qint64 count = -1;       // stop after this many printed messages
-        double durationS = -1;   // stop after this long
+        qint64 count = -1;     // stop after this many printed messages
+        double durationS = -1; // stop after this long
         double connectTimeoutS = 10;
         QString send;
         QString from = QStringLiteral("rtlab-cli");
@@ -33,7 +33,7 @@ public:
         QSet<QString> onlyTypes; // empty: every type
         ReconnectPolicy policy;
         qint64 heartbeatMs = 15000;
-        QString harPath; // --har: record the wire and write it there as HAR 1.2 when the run ends
+        QString harPath;              // --har: record the wire and write it there as HAR 1.2 when the run ends
         qint64 pollIntervalMs = 1000; // short polling
     };
 
