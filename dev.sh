@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # rtlab's one entry point on a fresh Debian machine:
 #   ./dev.sh run [ARGS...]   install what is missing, build, start the rtlab desktop client (which
 #                            starts its own rtlab-server); ARGS go to rtlab (--help lists them)

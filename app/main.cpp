@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab: the desktop client. Starts its own rtlab-server unless told to connect elsewhere.
 #include "appcontroller.h"
 #include "guidedtour.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The wire capture's memory bound: a loopback rtlab-server at --tick-rate 1000 and rtlab-cli --har on
 # each transport for 40 s, recording every exchange, event and frame into its WireCapture. Prints the
 # client's RSS over time (flat once the capture's rings are full) and what the HAR says they dropped.

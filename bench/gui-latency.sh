@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Is the latency the desktop lanes show the network's, or the GUI thread's? Runs the rtlab window
 # (Compare shown, all three lanes subscribed) and rtlab-cli side by side on the same bundled server
 # while a publisher sends RATE msg/s and, with --busy, a loop keeps the second core busy; prints

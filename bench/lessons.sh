@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every lesson headless (rtlab --lesson ID --export) and prints a Markdown table of what each
 # measured and whether its claim held on this machine. Each lesson starts its own bundled server on
 # a loopback port from the OS; the whole run takes about five minutes.

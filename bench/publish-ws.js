@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // Publishes N chat messages at R per second over one WebSocket (bounded in count and time).
 const WebSocket = require('ws');
 const [port, n, rate] = process.argv.slice(2).map(Number);

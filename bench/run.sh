@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The side-by-side comparison of issue 7: rtlab-server, nginx+nchan (1 worker) and Node ws, the
 # same rtlab-bench client against each. Every server is started fresh for every run, pinned to
 # CPU 0; the bench is pinned to CPU 1. Loopback only. Results: bench/results/<stamp>/*.json, and

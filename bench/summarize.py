@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Summarize bench/run.sh results folders as markdown: medians (and ranges) per scenario and
 server over every run found in the folders given, with the ratio to nchan.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clienttransport.h"
 
 #include "longpolltransport.h"

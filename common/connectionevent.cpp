@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "connectionevent.h"
 
 namespace rtlab {

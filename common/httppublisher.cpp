@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "httppublisher.h"
 
 #include <QJsonDocument>

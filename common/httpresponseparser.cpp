@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "httpresponseparser.h"
 
 #include <http_parser.h>

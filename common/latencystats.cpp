@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "latencystats.h"
 
 #include "message.h"

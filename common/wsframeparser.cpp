@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wsframeparser.h"
 
 #include <QCoreApplication>

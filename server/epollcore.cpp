@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "epollcore.h"
 
 #include "hub.h"

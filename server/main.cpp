@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab-server: the thin executable around the server library.
 #include "server.h"
 #include "serverconfig.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "messagelog.h"
 
 #include "messagecodec.h"

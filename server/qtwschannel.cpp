@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "qtwschannel.h"
 
 #include "hub.h"

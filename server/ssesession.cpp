@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ssesession.h"
 
 #include "hub.h"

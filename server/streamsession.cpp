@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "streamsession.h"
 
 #include "hub.h"

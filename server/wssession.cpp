@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wssession.h"
 
 #include "hub.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers for the tests that drive RealtimeClient against the in-process server: a recorder of
 // what a client passes on, and the transport table rows.

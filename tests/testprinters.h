@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // QTest::toString overloads for the value classes, so QCOMPARE failures print readable values.
 

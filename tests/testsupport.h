@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers shared by the integration tests: an in-process server on 127.0.0.1 port 0, and
 // small raw clients that show exactly what went over the wire. Every wait is on a condition

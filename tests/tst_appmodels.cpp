@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The desktop client's item models, checked by QAbstractItemModelTester while they grow,
 // batch and drop their oldest rows.
 #include "chatmodel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Classroom mode and presenter view: the bundled server on a fixed listen address (integration),
 // the classroom panel's join URL and QR code, the zoom and the presenter banner (gui, offscreen).
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client transports and RealtimeClient against the real server, in-process on 127.0.0.1.
 #include "clientsupport.h"
 

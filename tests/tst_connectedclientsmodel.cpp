@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unit tests: ConnectedClientsModel, the Dashboard's client list from /stats?clients=1.
 #include "connectedclientsmodel.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The guided tour's step model: each step acts when it is entered (forwards or back) and then
 // waits; only next() and back() move it; end() restores once.
 #include "guidedtour.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "httprequestparser.h"
 
 #include <QTest>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Responses follow RFC 9112 (HTTP/1.1 message syntax): §6.3 for how a body's length is found,
 // §7.1 for chunked framing, §9.3 for persistence. Every input is fed whole, in every two-piece
 // split (empty pieces included) and one byte at a time, and must give the same result each way,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ImpairmentRelay between the real client transports and the in-process server, on 127.0.0.1.
 // Every impairment against every transport: nothing is lost that the relay does not report as
 // cut, and the clients reconnect and resume with no gap. No timing is asserted.

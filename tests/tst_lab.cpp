@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lab without its widgets: the claims' measurements against the server's own figures, the
 // faults through the relay, the idle-cost meter with a small N, and the byte ledger.
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LatencyStats: nearest-rank percentiles (the smallest sample with at least p % of the samples at
 // or below it), a sliding window of the most recent samples, and a log-scale histogram.
 // ClockOffset: the NTP-style estimate from round trips (RFC 5905 §8: offset from the midpoint,

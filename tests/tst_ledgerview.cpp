@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Bytes tab as a person uses it, offscreen: "Publish one message and show its bytes" must
 // keep showing that message while ticks flow, and Pause must freeze the view. Only what a user
 // sees and does: the button, the lanes' text.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every lesson, run headless as a teacher's script would (rtlab --lesson ID --export FILE), from a
 // fresh bundled server: it must run, write the documented export, and its counts and bytes must
 // point the way its claim says. Latency directions are exported and shown, never asserted here

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unit tests: ListenAddress (rtlab --listen HOST:PORT) and the join addresses of a class.
 #include "classroom.h"
 #include "listenaddress.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The desktop client as a person uses it, offscreen: its own bundled rtlab-server, chat,
 // the transport toggle, compare mode, a server restart, and a clean exit.
 #include "appcontroller.h"

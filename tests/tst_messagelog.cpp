@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "messagecodec.h"
 #include "messagelog.h"
 #include "sseencoder.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's outbox on a clock the test moves by hand: order, limits, the retry rules.
 #include "outbox.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unit tests: QrCode, the join URL's QR code (libqrencode) as a module matrix.
 #include "qrcode.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reconnect presets: the default exponential backoff with jitter, ASP.NET SignalR's fixed
 // schedule (HubConnectionBuilder.withAutomaticReconnect(): 0, 2, 10, 30 s) and "never". Random
 // draws come from seeded generators, so every run sees the same numbers; the statistical checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab-bench end to end, as a smoke test: the real executable against the in-process server,
 // every transport at once. It checks counts only (nothing lost, nothing repeated, every message to
 // every subscriber), never timings: figures belong in docs/benchmarks.md.

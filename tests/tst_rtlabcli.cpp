@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab-cli end to end: the real executable against the in-process server (and a foreign
 // SSE endpoint for --raw).
 #include "impairmentrelay.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The rtlab-server executable as a user runs it: arguments, the "listening" line, signals.
 #include "testsupport.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The X-ray's layout: scripted captures in, the items of each transport's sequence diagram out.
 #include "sequencelayout.h"
 #include "wiredetail.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Integration tests: the real server in-process on 127.0.0.1, port 0, and real sockets.
 #include "testsupport.h"
 

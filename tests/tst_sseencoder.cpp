@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SseEncoder writes text/event-stream (WHATWG HTML, server-sent events). Its output is checked byte for
 // byte, then read back through SseParser: whatever the text of a message, it must come back as exactly
 // one event with the same data (line ends normalised to LF, as the parser joins "data:" lines with LF),

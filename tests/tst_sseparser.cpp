@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vectors follow WHATWG HTML, "Interpreting an event stream" (server-sent events, 9.2.6), and the
 // facts checked by the web-platform-tests in eventsource/format-*. Every vector is fed whole, in
 // every two-piece split (empty pieces included) and one byte at a time, and must give the same

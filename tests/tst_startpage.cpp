@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The start page and the guided tour, offscreen, with the window's own bundled rtlab-server: the
 // first launch opens on the start page and later ones do not; a lesson card starts that lesson
 // (a card that cannot run does nothing); the tour acts when a step is entered and then waits.

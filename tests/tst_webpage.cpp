@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The browser page (resources/web) as the server serves it: compiled-in files, their types and the
 // headers that keep message text from ever running as code. Its behaviour in a real browser is
 // tests/browser/.

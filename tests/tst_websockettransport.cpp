@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WebSocketTransport against a scripted peer on 127.0.0.1: what RFC 6455 asks of a client when
 // the server closes, pings, breaks a rule, answers the upgrade wrongly or refuses it, and when the
 // client closes to a server that never answers. The peer reads the client's frames with

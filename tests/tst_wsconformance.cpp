@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 conformance of the WebSocket at /ws, for both connection cores (tst_wsconformance and
 // tst_wsconformance_epoll): a raw QTcpSocket sends hand-built frames, including ones no
 // well-behaved library would send, and every assertion is on the bytes the server sends back.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WsFrameParser against RFC 6455: the §5.7 examples byte for byte, every rule a receiver must
 // check (each with the close code it fails the connection with), message reassembly, and the
 // encoder. Every input is fed whole, in every two-piece split and one byte at a time, and must

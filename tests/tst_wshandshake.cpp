@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WsHandshake: the client's upgrade request byte for byte, RFC 6455's accept example, and the
 // server's answer read in every split: upgraded, refused (with the real status), or invalid (and
 // which rule). Bytes after the head are the first frames, never the handshake's.

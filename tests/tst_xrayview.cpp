@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The X-ray tab as a person uses it, offscreen, on scripted captures: a column per transport that
 // has records, a click on an arrow shows its exact bytes, Pause freezes the drawing while the
 // capture keeps recording, Compact collapses a burst, and the SVG export holds the labels.

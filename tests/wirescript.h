@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Scripted WireCaptures for the X-ray's tests: for each transport, a realistic sequence with the
 // exact bytes a real client would have recorded, at times the script chooses (µs from t0).

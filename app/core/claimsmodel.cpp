@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "claimsmodel.h"
 
 #include "lessoncatalog.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "connectedclientsmodel.h"
 
 #include "connectionevent.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "headlesslesson.h"
 
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "labcontroller.h"
 
 #include "appcontroller.h"

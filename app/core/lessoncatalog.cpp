@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lessoncatalog.h"
 
 #include "connectionevent.h"

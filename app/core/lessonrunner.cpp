@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lessonrunner.h"
 
 #include "appcontroller.h"

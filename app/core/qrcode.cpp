@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "qrcode.h"
 
 #include <QCoreApplication>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wiredetail.h"
 
 #include <QCoreApplication>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bytesformat.h"
 
 #include "palette.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chatview.h"
 
 #include "appcontroller.h"

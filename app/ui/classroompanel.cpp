@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "classroompanel.h"
 
 #include "appcontroller.h"

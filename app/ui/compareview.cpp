@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "compareview.h"
 
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dashboardview.h"
 
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fontzoom.h"
 
 #include <QApplication>

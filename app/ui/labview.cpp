@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "labview.h"
 
 #include "appcontroller.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ledgerview.h"
 
 #include "appcontroller.h"

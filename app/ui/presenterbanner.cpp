@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "presenterbanner.h"
 
 #include "lessoncatalog.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sequencecanvas.h"
 
 #include "palette.h"

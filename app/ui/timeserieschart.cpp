@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "timeserieschart.h"
 
 #include <QDateTime>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tourpanel.h"
 
 #include "guidedtour.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transportsketch.h"
 
 #include "palette.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "xrayview.h"
 
 #include "bytesformat.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Starts nginx + nchan for the benchmarks on 127.0.0.1:PORT under a private prefix (no system
 # config, no system logs), one worker. Prints the master's pid on stdout; the worker is its child.
 #   bench/peers/start-nchan.sh PORT [PREFIX]     stop: kill -QUIT $(cat PREFIX/nginx.pid)

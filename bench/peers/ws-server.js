@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // A Node broadcast server for rtlab's benchmarks (loopback only), the "Node ws" peer:
 //   GET  /ws      WebSocket (ws 8, perMessageDeflate off): every published body as one text frame
 //   GET  /events  Server-Sent Events: every body as one "data:" line with an "id:" (close-delimited,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab browser page: the three transports exactly as the browser implements them (EventSource,
 // WebSocket, a fetch long-poll loop), side by side on one server log. No framework, no build step.
 // Contract: docs/protocol.md. Message text only ever reaches the DOM through textContent.

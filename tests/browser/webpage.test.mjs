@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The browser page (resources/web) in a real browser: Debian's headless Chromium driven by
 // playwright-core, against the real rtlab-server started here on 127.0.0.1.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "epollloop.h"
 
 #include <sys/epoll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab-bench: a load generator for rtlab-server and its peers (nginx+nchan, Node ws), over one
 // epoll set rather than a socket notifier per connection, so the tool is never the bottleneck
 // it measures.

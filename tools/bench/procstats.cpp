@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procstats.h"
 
 #include <dirent.h>

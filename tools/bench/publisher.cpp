@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "publisher.h"
 
 namespace rtlab::bench {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "statsclient.h"
 
 #include "epollloop.h"

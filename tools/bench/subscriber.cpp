@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "subscriber.h"
 
 #include "tally.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wsframes.h"
 
 namespace rtlab::bench {

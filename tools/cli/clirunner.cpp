@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clirunner.h"
 
 #include "harwriter.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rtlab-cli: a headless rtlab client (and a reader of any SSE or WebSocket endpoint with --raw).
 #include "clirunner.h"
 #include "unixsignalwatcher.h"
