@@ -56,6 +56,15 @@ static QByteArray httpDate()
     return cached;
 }
 
+HttpResponse &HttpResponse::allowOrigin(const QByteArray &origin)
+{
+    if (!origin.isEmpty()) {
+        setHeader("Access-Control-Allow-Origin", origin);
+        setHeader("Vary", "Origin");
+    }
+    return *this;
+}
+
 QByteArray HttpResponse::encode() const
 {
     QByteArray out;

@@ -22,6 +22,9 @@ struct HttpResponse
 
     HttpResponse &setHeader(const QByteArray &name, const QByteArray &value);
     QByteArray encode() const; // head (and body, unless streamed)
+    // CORS for an allowed origin (Fetch standard): the origin echoed, and Vary: Origin so that a
+    // cache keeps one answer per origin. Nothing for an empty origin.
+    HttpResponse &allowOrigin(const QByteArray &origin);
 
     static HttpResponse json(int status, const QJsonObject &body);
     static HttpResponse jsonBytes(int status, const QByteArray &body);

@@ -308,10 +308,8 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
 
 HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
 {
-    if (checkOrigin(request) == OriginVerdict::Allowed) {
-        response.setHeader("Access-Control-Allow-Origin", request.header("origin"));
-        response.setHeader("Vary", "Origin");
-    }
+    if (checkOrigin(request) == OriginVerdict::Allowed)
+        response.allowOrigin(request.header("origin"));
     return response;
 }
 
@@ -426,7 +424,7 @@ QJsonObject Hub::clientsJson(int limit) const
     return o;
 }
 
-Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
+void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 {
     const QByteArray &path = request.path;
     const QByteArray &method = request.method;
@@ -442,7 +440,7 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
         r.closeConnection = true;
         answer(r);
-        return Transport::Other;
+        return;
     }
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);
@@ -450,14 +448,14 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
             || path == "/stats" || path == "/healthz";
     if (!known) {
         answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
-        return Transport::Other;
+        return;
     }
     if (method == "OPTIONS") {
         // CORS preflight (Fetch standard): only for origins we would serve.
         if (checkOrigin(request) == OriginVerdict::Foreign) {
             m_stats.rejectedOrigin++;
             answer(HttpResponse::error(403, QStringLiteral("origin not allowed")));
-            return Transport::Other;
+            return;
         }
         HttpResponse r;
         r.status = 204;
@@ -466,28 +464,28 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         r.setHeader("Access-Control-Max-Age", "600");
         r.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
         answer(r);
-        return Transport::Other;
+        return;
     }
 
     if (path == "/send") {
         if (method != "POST") {
             answer(methodNotAllowed("POST, OPTIONS"));
-            return Transport::Other;
+            return;
         }
         handleSend(request, stream);
-        return Transport::Other;
+        return;
     }
     if (!get) {
         answer(methodNotAllowed("GET, HEAD, OPTIONS"));
-        return Transport::Other;
+        return;
     }
     if (path == "/events") {
         handleEvents(request, stream);
-        return Transport::Sse;
+        return;
     }
     if (path == "/poll") {
         handlePoll(request, stream);
-        return Transport::LongPoll;
+        return;
     }
     if (path == "/ws") {
         // A plain GET: the connection layer hands real upgrades to the WebSocket server.
@@ -495,7 +493,7 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         r.setHeader("Upgrade", "websocket");
         r.setHeader("Connection", "Upgrade");
         answer(r);
-        return Transport::Other;
+        return;
     }
     if (path == "/stats") {
         QJsonObject o = statsJson();
@@ -505,7 +503,7 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
                 o.insert(it.key(), it.value());
         }
         answer(HttpResponse::json(200, o));
-        return Transport::Other;
+        return;
     }
     if (path == "/healthz") {
         QJsonObject o;
@@ -513,12 +511,12 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         o.insert(QLatin1String("epoch"), m_log.epoch());
         o.insert(QLatin1String("lastId"), qint64(m_log.lastId()));
         answer(HttpResponse::json(200, o));
-        return Transport::Other;
+        return;
     }
     QFile file(page);
     if (!file.open(QIODevice::ReadOnly)) {
         answer(HttpResponse::error(500, QStringLiteral("cannot read %1").arg(page)));
-        return Transport::Other;
+        return;
     }
     HttpResponse r;
     r.setHeader("Content-Type", pageType);
@@ -526,7 +524,6 @@ Transport Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     r.setHeader("Content-Security-Policy", pagePolicy);
     r.body = file.readAll();
     answer(r);
-    return Transport::Other;
 }
 
 bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const

@@ -45,9 +45,9 @@ public:
     QJsonObject clientsJson(int limit = MaxListedClients) const;
     static constexpr int MaxListedClients = 500;
 
-    // Answers one HTTP request on the stream (some answer later: held polls, SSE).
-    // Returns the transport the request belongs to, for the connection's figures.
-    Transport handleRequest(const HttpRequest &request, HttpStream *stream);
+    // Answers one HTTP request on the stream (some answer later: held polls, SSE). The transport
+    // its bytes count under is exchangeTransport()'s, asked first (an answer may be written at once).
+    void handleRequest(const HttpRequest &request, HttpStream *stream);
     // Which transport an exchange's bytes belong to. A connection's first poll makes it a
     // polling connection until it closes — long, or short when it says `mode=short` — and
     // *countedAs (Other until then) remembers which for the caller, which gives it back with

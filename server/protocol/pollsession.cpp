@@ -50,10 +50,7 @@ QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume
 HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin)
 {
     HttpResponse r = HttpResponse::jsonBytes(200, body);
-    if (!corsOrigin.isEmpty()) {
-        r.setHeader("Access-Control-Allow-Origin", corsOrigin);
-        r.setHeader("Vary", "Origin");
-    }
+    r.allowOrigin(corsOrigin);
     return r;
 }
 
