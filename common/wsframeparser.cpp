@@ -252,6 +252,12 @@ QByteArray WsFrameParser::closePayload(int code, const QString &reason)
     QByteArray p;
     p.append(char((code >> 8) & 0xff));
     p.append(char(code & 0xff));
+    p.append(closeReason(reason));
+    return p;
+}
+
+QByteArray WsFrameParser::closeReason(const QString &reason)
+{
     QByteArray r = reason.toUtf8();
     if (r.size() > 123) {
         qsizetype cut = 123;
@@ -260,8 +266,7 @@ QByteArray WsFrameParser::closePayload(int code, const QString &reason)
             --cut;
         r.truncate(cut);
     }
-    p.append(r);
-    return p;
+    return r;
 }
 
 bool WsFrameParser::isValidUtf8(QByteArrayView bytes)

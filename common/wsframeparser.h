@@ -119,6 +119,8 @@ public:
     // A close frame's payload: the code, then the reason in UTF-8 cut to 123 bytes (a control
     // frame carries at most 125) without splitting a character.
     static QByteArray closePayload(int code, const QString &reason = {});
+    // A close reason in UTF-8, cut as closePayload() cuts it: at most 123 bytes, whole characters.
+    static QByteArray closeReason(const QString &reason);
     // The header a frame of this payload needs: 2, 4 or 10 bytes, plus 4 when masked.
     static int headerLengthFor(quint64 payloadLength, bool masked);
     // XOR with the 4-byte key (RFC 6455 §5.3): masks and unmasks alike.

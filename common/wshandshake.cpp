@@ -24,6 +24,23 @@ QByteArray WsHandshake::acceptFor(QByteArrayView key)
     return sha1.result().toBase64();
 }
 
+bool WsHandshake::isValidKey(QByteArrayView key)
+{
+    if (key.size() != 24)
+        return false;
+    const auto decoded = QByteArray::fromBase64Encoding(key.toByteArray(), QByteArray::AbortOnBase64DecodingErrors);
+    return decoded.decodingStatus == QByteArray::Base64DecodingStatus::Ok && decoded.decoded.size() == 16;
+}
+
+QByteArray WsHandshake::acceptResponse(QByteArrayView key)
+{
+    return QByteArrayLiteral("HTTP/1.1 101 Switching Protocols\r\n"
+                             "Upgrade: websocket\r\n"
+                             "Connection: Upgrade\r\n"
+                             "Sec-WebSocket-Accept: ")
+            + acceptFor(key) + QByteArrayLiteral("\r\n\r\n");
+}
+
 WsHandshake::WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits)
     : m_limits(limits), m_key(key)
 {

@@ -42,6 +42,15 @@ public:
     // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), RFC 6455 §4.2.2.
     static QByteArray acceptFor(QByteArrayView key);
 
+    // The server's side (RFC 6455 §4.2): the request's checks are the server's own (Origin, version;
+    // rtlab's Hub::refuseWebSocket), these are the two pieces of the handshake every server needs.
+    // A Sec-WebSocket-Key is 16 random bytes in base64, so exactly 24 characters (§4.2.1).
+    // (QByteArray::fromBase64 alone skips characters it does not know, and would let a bad key pass.)
+    static bool isValidKey(QByteArrayView key);
+    // The 101 answer to a valid key: Upgrade, Connection and Sec-WebSocket-Accept, no extension
+    // and no subprotocol (§4.2.2).
+    static QByteArray acceptResponse(QByteArrayView key);
+
     // For `url` (ws:// or wss://; http(s):// alike), with `key` (a fresh one by default) and an
     // Origin header when `origin` is not empty.
     WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits);

@@ -84,6 +84,9 @@ private slots:
     void answers_data();
     void answers();
     void headIsBounded();
+    void serverKeyCheck_data();
+    void serverKeyCheck();
+    void serverAnswerIsReadAsUpgraded();
 };
 
 void tst_WsHandshake::rfcAcceptExample()
@@ -256,6 +259,37 @@ void tst_WsHandshake::headIsBounded()
     QVERIFY(big.size() <= 16 * 1024);
     QCOMPARE(ok.feed(big), big.size());
     QCOMPARE(ok.state(), State::Upgraded);
+}
+
+// The server's side: a key is exactly 16 bytes in base64 (RFC 6455 §4.2.1), nothing more lenient.
+void tst_WsHandshake::serverKeyCheck_data()
+{
+    QTest::addColumn<QByteArray>("key");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("RFC example") << RfcKey << true;
+    QTest::newRow("a fresh one") << WsHandshake::generateKey() << true;
+    QTest::newRow("empty") << QByteArray() << false;
+    QTest::newRow("15 bytes") << QByteArray(15, 'x').toBase64() << false;
+    QTest::newRow("17 bytes") << QByteArray(17, 'x').toBase64() << false;
+    QTest::newRow("24 characters, not base64") << QByteArray("dGhlIHNhbXBsZSBub25jZ*==") << false;
+    QTest::newRow("no padding") << QByteArray("dGhlIHNhbXBsZSBub25jZQ") << false;
+}
+
+void tst_WsHandshake::serverKeyCheck()
+{
+    QFETCH(QByteArray, key);
+    QFETCH(bool, valid);
+    QCOMPARE(WsHandshake::isValidKey(key), valid);
+}
+
+// The server's 101 is exactly what the client side accepts, and carries the RFC's accept value.
+void tst_WsHandshake::serverAnswerIsReadAsUpgraded()
+{
+    const QByteArray answer = WsHandshake::acceptResponse(RfcKey);
+    QCOMPARE(answer, Upgraded);
+    const Read r = readEveryWay(answer);
+    QCOMPARE(r.state, State::Upgraded);
+    QCOMPARE(r.rest, QByteArray());
 }
 
 QTEST_GUILESS_MAIN(tst_WsHandshake)
