@@ -4,26 +4,18 @@
 #include "hub.h"
 #include "serverconfig.h"
 
-#include <QHash>
 #include <QObject>
-#include <QSet>
-#include <QTcpServer>
 #include <QTimer>
 #include <QUrl>
-#include <QWebSocketServer>
 
 #include <memory>
 
 namespace rtlab {
 
-class HttpConnection;
-class QtWsChannel;
-class EpollCore;
+class ConnectionCore;
 
-// rtlab-server's connection layer. With ServerConfig::Core::Qt (portable): one QTcpServer
-// port; each connection is routed by peeking at its request, and WebSocket upgrades are handed
-// unread to QWebSocketServer. With Core::Epoll (Linux): an EpollCore owns the port and every
-// connection. The protocol itself lives in Hub.
+// rtlab-server: the protocol (Hub) on one connection core (net/qt, or net/epoll on Linux, as
+// ServerConfig::core says), and the shutdown that ends them in order.
 class Server : public QObject
 {
     Q_OBJECT
@@ -48,25 +40,10 @@ signals:
     void finished();
 
 private:
-    void onNewConnection();
-    void onWebSocketRequested(QTcpSocket *socket, const HttpRequest &request);
-    void onNewWebSocket();
-    void sweep();
     void checkFinished();
 
     Hub m_hub;
-    QTcpServer m_tcp;
-    QWebSocketServer m_ws;
-    QSet<HttpConnection *> m_connections;
-    QSet<QtWsChannel *> m_channels;
-    // Handshakes handed to QWebSocketServer, by peer, until it gives us the QWebSocket.
-    struct Handoff
-    {
-        QTcpSocket *socket;
-        QByteArray target;
-    };
-    QHash<QString, Handoff> m_handoffs;
-    std::unique_ptr<EpollCore> m_epoll; // null with the Qt core
+    std::unique_ptr<ConnectionCore> m_core; // destroyed first: connections release their sessions
     QTimer m_sweepTimer;
     QTimer m_graceTimer;
     bool m_shuttingDown = false;

@@ -108,6 +108,13 @@ HttpRequestParser::HttpRequestParser(Limits limits) : m_limits(limits), m_parser
 
 HttpRequestParser::~HttpRequestParser() = default;
 
+HttpRequest HttpRequestParser::takeRequest()
+{
+    HttpRequest request = std::move(m_request);
+    reset();
+    return request;
+}
+
 void HttpRequestParser::reset()
 {
     http_parser_init(m_parser.get(), HTTP_REQUEST);

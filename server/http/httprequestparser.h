@@ -39,6 +39,8 @@ public:
     State state() const { return m_state; }
     bool headComplete() const { return m_headComplete; }
     const HttpRequest &request() const { return m_request; }
+    // With State::Complete: the request, and reset() for the next one.
+    HttpRequest takeRequest();
     // With State::Error: the status to answer (400, 413, 431) and why.
     int errorStatus() const { return m_errorStatus; }
     QString errorString() const { return m_errorString; }

@@ -22,7 +22,7 @@ inline QByteArray formatPeer(const QHostAddress &address, quint16 port)
 
 // The connection layer's side of one HTTP exchange, as the protocol sessions see it. The
 // sessions (long poll, SSE) talk only to this interface, so the connection layer beneath
-// (QTcpSocket today, an epoll core later) can change without them.
+// (net/qt, net/epoll: any ConnectionCore) can change without them.
 class HttpStream
 {
 public:

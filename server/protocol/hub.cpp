@@ -5,7 +5,7 @@
 #include "processinfo.h"
 #include "sseencoder.h"
 #include "ssesession.h"
-#include "wsframe.h"
+#include "wshandshake.h"
 #include "wssession.h"
 
 #include <QDateTime>
@@ -296,7 +296,7 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
     } else if (request.header("sec-websocket-version").trimmed() != "13") {
         refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
         refusal->setHeader("Sec-WebSocket-Version", "13");
-    } else if (!isValidWebSocketKey(request.header("sec-websocket-key").trimmed())) {
+    } else if (!WsHandshake::isValidKey(request.header("sec-websocket-key").trimmed())) {
         refusal = HttpResponse::error(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
     }
     if (refusal) {

@@ -3,7 +3,7 @@
 
 #include "messagecodec.h"
 #include "sseencoder.h"
-#include "wsframe.h"
+#include "wsframeparser.h"
 
 #include <QDateTime>
 #include <QRandomGenerator>
@@ -47,7 +47,7 @@ LogEntryPtr MessageLog::append(Message message)
     auto entry = std::make_shared<LogEntry>();
     entry->json = MessageCodec::encode(message);
     entry->sse = sseFor(message, entry->json);
-    entry->wsFrame = encodeServerFrame(0x1, entry->json);
+    entry->wsFrame = WsFrameParser::encodeFrame(WsFrameParser::Text, entry->json);
     entry->appendedMs = m_clock();
     entry->message = std::move(message);
     m_entries.push_back(entry);
@@ -112,7 +112,7 @@ LogEntryPtr MessageLog::makeResetEntry(const QString &epoch, qint64 lost, quint6
     auto entry = std::make_shared<LogEntry>();
     entry->json = MessageCodec::encode(m);
     entry->sse = sseFor(m, entry->json);
-    entry->wsFrame = encodeServerFrame(0x1, entry->json);
+    entry->wsFrame = WsFrameParser::encodeFrame(WsFrameParser::Text, entry->json);
     entry->message = std::move(m);
     return entry;
 }

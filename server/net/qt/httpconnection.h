@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "httpexchange.h"
 #include "httprequestparser.h"
-#include "httpstream.h"
-#include "serverstats.h"
 
 #include <QObject>
 #include <QPointer>
@@ -15,9 +14,9 @@ class Hub;
 
 // One HTTP/1.1 connection on a QTcpSocket: the portable connection layer. It parses requests
 // by peeking, so that a WebSocket upgrade can be handed on with not one byte read, and
-// consumes exactly one request at a time (pipelined requests wait their turn). It is the
-// HttpStream of whichever session answers the current request.
-class HttpConnection : public QObject, public HttpStream
+// consumes exactly one request at a time (pipelined requests wait their turn). Its HttpExchange
+// is the HttpStream of whichever session answers the current request.
+class HttpConnection : public QObject, private HttpExchange::Wire
 {
     Q_OBJECT
 public:
@@ -25,25 +24,14 @@ public:
     ~HttpConnection() override;
 
     QTcpSocket *socket() const { return m_socket; }
-    bool isIdle() const { return m_state == State::Reading && !m_headStarted; }
-    qint64 lastActivityMs() const { return m_lastActivityMs; }
+    bool isIdle() const { return m_exchange.state() == HttpExchange::State::Reading && !m_headStarted; }
+    qint64 lastActivityMs() const { return m_exchange.lastActivityMs(); }
     // Closes a connection that sits between requests (shutdown, keep-alive timeout).
-    void closeIdle();
+    void closeIdle() { m_exchange.closeIdle(); }
     // Cuts the connection as a network fault would: the session hears of it like any close.
     void drop();
-
-    // HttpStream
-    void setObserver(Observer *observer) override { m_observer = observer; }
-    void respond(const HttpResponse &response) override;
-    void beginStream(const HttpResponse &head) override;
-    void write(const QByteArray &bytes) override;
-    void end() override;
-    void abort() override;
-    qint64 pendingBytes() const override;
-    QByteArray peerAddress() const override
-    {
-        return m_socket ? formatPeer(m_socket->peerAddress(), m_socket->peerPort()) : QByteArray();
-    }
+    // Cuts at once, nothing more written (the end of shutdown's grace period).
+    void abort() { m_exchange.abort(); }
 
 signals:
     // The request is a WebSocket opening handshake for /ws from an allowed origin. The socket
@@ -52,26 +40,29 @@ signals:
     void finished();
 
 private:
-    enum class State { Reading, Dispatched, Streaming, Closing };
     void process();
     void scheduleProcess();
-    void dispatch();
-    void fail(int status, const QString &why);
     void onDisconnected();
-    void onBytesWritten();
+
+    // HttpExchange::Wire
+    bool isOpen() const override { return m_socket; }
+    void writeBytes(const QByteArray &bytes) override { m_socket->write(bytes); }
+    void closeAfterWrite() override { m_socket->disconnectFromHost(); }
+    void abortConnection() override;
+    void readNext() override { scheduleProcess(); }
+    qint64 pendingBytes() const override { return m_socket ? m_socket->bytesToWrite() : 0; }
+    QByteArray peerAddress() const override
+    {
+        return m_socket ? formatPeer(m_socket->peerAddress(), m_socket->peerPort()) : QByteArray();
+    }
 
     QPointer<QTcpSocket> m_socket;
     Hub *m_hub;
     HttpRequestParser m_parser;
-    Observer *m_observer = nullptr;
-    State m_state = State::Reading;
-    Transport m_exchangeTransport = Transport::Other;
-    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
+    HttpExchange m_exchange;
     bool m_headStarted = false;
     bool m_processQueued = false;
-    bool m_keepAlive = true;
     bool m_done = false;
-    qint64 m_lastActivityMs = 0;
 };
 
 } // namespace rtlab

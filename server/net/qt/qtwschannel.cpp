@@ -2,6 +2,7 @@
 #include "qtwschannel.h"
 
 #include "hub.h"
+#include "wsframeparser.h"
 
 namespace rtlab {
 
@@ -55,11 +56,8 @@ void QtWsChannel::ping()
 void QtWsChannel::close(quint16 code, const QString &reason)
 {
     m_observer = nullptr;
-    // A close reason is at most 123 bytes (RFC 6455 §5.5: control frames carry ≤ 125).
-    QString r = reason;
-    while (r.toUtf8().size() > 123)
-        r.chop(1);
-    m_socket->close(QWebSocketProtocol::CloseCode(code), r);
+    // The one cut both cores make (RFC 6455 §5.5: whole characters, at most 123 bytes).
+    m_socket->close(QWebSocketProtocol::CloseCode(code), QString::fromUtf8(WsFrameParser::closeReason(reason)));
 }
 
 void QtWsChannel::abort()

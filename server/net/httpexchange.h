@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "httprequest.h"
+#include "httprequestparser.h"
+#include "httpstream.h"
+#include "serverstats.h"
+
+#include <utility>
+
+namespace rtlab {
+
+class Hub;
+
+// The HTTP/1.1 rules of one connection, the same for every core: a request is dispatched to the
+// Hub, a bad one failed with its status; a response either ends the exchange (and the connection
+// when it is not persistent) or begins a stream; every byte is counted under the exchange's
+// transport, and a connection that has polled stays counted as a polling one until it closes. It
+// is the HttpStream the sessions see. The core beneath is its Wire: it moves the bytes.
+class HttpExchange final : public HttpStream
+{
+public:
+    // What the connection does for the exchange.
+    class Wire
+    {
+    public:
+        virtual ~Wire() = default;
+        // The socket is there and speaks HTTP (not gone, not upgraded).
+        virtual bool isOpen() const = 0;
+        virtual void writeBytes(const QByteArray &bytes) = 0;
+        // Closes once what is queued has been written.
+        virtual void closeAfterWrite() = 0;
+        // Cuts at once; the observer has already been let go.
+        virtual void abortConnection() = 0;
+        // The exchange is over and the connection kept: a pipelined request may be waiting.
+        virtual void readNext() = 0;
+        virtual qint64 pendingBytes() const = 0;
+        virtual QByteArray peerAddress() const = 0;
+    };
+
+    enum class State { Reading, Dispatched, Streaming, Closing };
+
+    HttpExchange(Hub *hub, Wire *wire);
+    HttpExchange(const HttpExchange &) = delete;
+    HttpExchange &operator=(const HttpExchange &) = delete;
+
+    State state() const { return m_state; }
+    qint64 lastActivityMs() const { return m_lastActivityMs; }
+    // Input arrived or output left: the keep-alive clock starts again.
+    void touch();
+
+    // A complete request: the Hub answers it now or later (held polls, SSE).
+    void dispatch(const HttpRequest &request);
+    // A request that cannot be read (its status from the parser): answered, then the connection
+    // is closed, since the framing of what follows can no longer be trusted (RFC 9112 §6.3, §11.2).
+    void fail(int status, const QString &why);
+    // fail() with the parser's status and reason when it found the request unreadable.
+    bool failIfBad(const HttpRequestParser &parser);
+    // A WebSocket handshake the Hub refused (Hub::refuseWebSocket): answered like a request.
+    void refuse(const HttpResponse &refusal);
+    // Closes the connection if it sits between requests (shutdown, keep-alive timeout).
+    void closeIdle();
+    // Output left the process: the observer may write more.
+    void drained();
+    // The peer went away: the observer (if any) is returned, to be told.
+    HttpStream::Observer *takeObserver() { return std::exchange(m_observer, nullptr); }
+    // The connection is gone: the Hub forgets it, and the observer (if any) is returned, to be told.
+    HttpStream::Observer *closed();
+
+    // HttpStream
+    void setObserver(Observer *observer) override { m_observer = observer; }
+    void respond(const HttpResponse &response) override;
+    void beginStream(const HttpResponse &head) override;
+    void write(const QByteArray &bytes) override;
+    void end() override;
+    void abort() override;
+    qint64 pendingBytes() const override { return m_wire->pendingBytes(); }
+    QByteArray peerAddress() const override { return m_wire->peerAddress(); }
+
+private:
+    Hub *m_hub;
+    Wire *m_wire;
+    Observer *m_observer = nullptr;
+    State m_state = State::Reading;
+    Transport m_transport = Transport::Other; // the current exchange's bytes
+    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
+    bool m_keepAlive = true;
+    qint64 m_lastActivityMs = 0;
+};
+
+} // namespace rtlab
