@@ -222,8 +222,7 @@ void LongPollTransport::onFinished()
         }
     }
     // The cursor is where the next poll goes on (a reset moves it; an empty answer keeps it).
-    if (!m_position.lastId || epoch != m_position.epoch || next > *m_position.lastId)
-        m_position = { epoch, next };
+    m_position.advanceToCursor(epoch, next);
     pollAgain();
 }
 

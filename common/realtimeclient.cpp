@@ -431,31 +431,20 @@ void RealtimeClient::onReachability(bool reachable)
 
 void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
 {
-    const bool sameEpoch = m.epoch == m_position.epoch && m_position.lastId.has_value();
-    if (m.type == MessageType::Reset) {
-        if (sameEpoch && m.cursor <= *m_position.lastId) {
-            m_continuity.dropped++;
-            return;
-        }
+    switch (m_position.advance(m)) {
+    case StreamPosition::Arrival::Duplicate: m_continuity.dropped++; return;
+    case StreamPosition::Arrival::Reset:
         m_continuity.resets++;
         if (m_capture)
             m_capture->mark(from->kind(), WireRecord::Kind::Note,
                             m.lost < 0            ? tr("reset: an unknown number lost")
                                     : m.lost == 1 ? tr("reset: 1 lost")
                                                   : tr("reset: %1 lost").arg(m.lost));
-        m_position = { m.epoch, m.cursor };
         emit messageReceived(m, from->kind());
         return;
+    case StreamPosition::Arrival::Gap: m_continuity.gaps++; break;
+    case StreamPosition::Arrival::Next: break;
     }
-    if (sameEpoch && m.id <= *m_position.lastId) {
-        m_continuity.dropped++;
-        return;
-    }
-    if (sameEpoch && m.id != *m_position.lastId + 1)
-        m_continuity.gaps++;
-    else if (!sameEpoch && m_position.lastId && !m_position.epoch.isEmpty())
-        m_continuity.gaps++; // a new epoch without the reset that must announce it
-    m_position = { m.epoch, m.id };
     m_continuity.delivered++;
     if (m.type == MessageType::Chat && m_outbox.isOwn(m.clientMsgId))
         m_outbox.markDelivered(m.clientMsgId);
