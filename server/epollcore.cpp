@@ -70,7 +70,7 @@ EpollConnection::EpollConnection(EpollCore *core, int fd)
       m_parser({ core->hub()->config().maxHeadBytes, core->hub()->config().maxBodyBytes })
 {
     m_lastActivityMs = m_hub->nowMs();
-    m_hub->stats().at(Transport::Other).connectionsTotal++;
+    m_hub->stats().other.connectionsTotal++;
 }
 
 EpollConnection::~EpollConnection()
@@ -195,7 +195,7 @@ void EpollConnection::upgrade(const HttpRequest &request)
     head += "\r\n\r\n";
     m_mode = Mode::WebSocket;
     m_requestTarget = request.target;
-    m_hub->stats().at(Transport::WebSocket).bytesOut += head.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += head.size();
     append(head);
     m_hub->openWebSocket(this);
     // Frames that came with the handshake are read by process() on its way out.
@@ -336,7 +336,7 @@ void EpollConnection::teardown()
     m_out.clear();
     m_pending = 0;
     m_in.clear();
-    m_hub->connectionClosed(std::exchange(m_countedAs, Transport::Other), this);
+    m_hub->connectionClosed(std::exchange(m_countedAs, std::nullopt), this);
     HttpStream::Observer *http = std::exchange(m_httpObserver, nullptr);
     WsChannel::Observer *ws = std::exchange(m_wsObserver, nullptr);
     m_core->release(this);
@@ -423,7 +423,7 @@ void EpollConnection::appendFrame(quint8 opcode, const QByteArray &payload)
 {
     // Server frames are never masked (RFC 6455 §5.1).
     const QByteArray frame = encodeServerFrame(opcode, payload);
-    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += frame.size();
     append(frame);
 }
 
@@ -443,7 +443,7 @@ void EpollConnection::sendTextFrame(const QByteArray &utf8, const QByteArray &fr
         return;
     }
     // Built once by the log: every subscriber's queue holds the same bytes.
-    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += frame.size();
     append(frame);
 }
 

@@ -98,8 +98,8 @@ private:
     quint32 m_interest = 0;
     HttpStream::Observer *m_httpObserver = nullptr;
     WsChannel::Observer *m_wsObserver = nullptr;
-    Transport m_exchangeTransport = Transport::Other;
-    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
+    CountedTransport m_exchangeTransport;
+    CountedTransport m_countedAs; // a polling connection: long or short (Hub)
     bool m_keepAlive = true;
     bool m_processing = false;
     bool m_processQueued = false;

@@ -15,7 +15,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, Hub *hub, QObject *parent)
 {
     socket->setParent(this);
     m_lastActivityMs = hub->nowMs();
-    m_hub->stats().at(Transport::Other).connectionsTotal++;
+    m_hub->stats().other.connectionsTotal++;
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::process);
     connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);

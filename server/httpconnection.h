@@ -65,8 +65,8 @@ private:
     HttpRequestParser m_parser;
     Observer *m_observer = nullptr;
     State m_state = State::Reading;
-    Transport m_exchangeTransport = Transport::Other;
-    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
+    CountedTransport m_exchangeTransport;
+    CountedTransport m_countedAs; // a polling connection: long or short (Hub)
     bool m_headStarted = false;
     bool m_processQueued = false;
     bool m_keepAlive = true;

@@ -253,7 +253,7 @@ void tst_ImpairmentRelay::dropAllIsReportedAndResumed()
     QVERIFY(rec.waitChats(7));
     QCOMPARE(rec.chatIds(), range(1, 7));
     checkContinuity(client);
-    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+    QVERIFY(client.stats(*RealtimeClient::transportOf(mode)).reconnects >= 1);
     QVERIFY(cuts.size() >= active);
     QCOMPARE(cuts.first().first().toString(), QStringLiteral("dropped"));
 }
@@ -340,7 +340,7 @@ void tst_ImpairmentRelay::idleKillCutsAndResumes()
     QVERIFY(rec.waitChats(5));
     QCOMPARE(rec.chatIds(), range(1, 5));
     checkContinuity(client);
-    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+    QVERIFY(client.stats(*RealtimeClient::transportOf(mode)).reconnects >= 1);
     QVERIFY(QTest::qWaitFor([&] { return !cuts.isEmpty(); }, WaitMs));
     QCOMPARE(cuts.first().first().toString(), QStringLiteral("idle kill"));
     QCOMPARE(relay.counters().dropped, 0);

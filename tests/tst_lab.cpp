@@ -111,7 +111,7 @@ void tst_Lab::foreignOriginLessonCountsRefusals()
     QCOMPARE(r.measured.value(QLatin1String("accepted")).toInteger(), 0);
     // The server's own count agrees.
     QVERIFY(QTest::qWaitFor(
-            [&] { return m_lab->serverStats()->latest().value(QLatin1String("rejectedOrigin")).toInteger() == 3; },
+            [&] { return m_lab->serverStats()->latest() && m_lab->serverStats()->latest()->rejectedOrigin == 3; },
             WaitMs));
     m_lab->refresh();
     const int row = m_lab->claims()->rowOf(QStringLiteral("ws-security"));

@@ -361,7 +361,7 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
             QVERIFY(QTest::qWaitFor(
                     [&] {
                         const auto active = m_controller->client()->activeTransport();
-                        return active && (mode == RealtimeClient::Mode::Auto || *active == TransportKind(int(mode)));
+                        return active && (mode == RealtimeClient::Mode::Auto || *active == *RealtimeClient::transportOf(mode));
                     },
                     WaitMs));
         }
