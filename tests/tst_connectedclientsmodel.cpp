@@ -19,7 +19,7 @@ private slots:
 static StatsSnapshot::Client client(const char *transport, const char *peer, qint64 since, qint64 messages)
 {
     StatsSnapshot::Client c;
-    const bool known = transportKindFromKey(QLatin1String(transport), &c.transport);
+    const bool known = transportKindFromKey(QString::fromLatin1(transport), &c.transport);
     Q_ASSERT(known);
     Q_UNUSED(known);
     c.peer = QLatin1String(peer);
