@@ -217,12 +217,15 @@ bool ClientTransport::deliverJson(QByteArrayView json)
 
 void ClientTransport::deliver(const Message &m)
 {
-    if (m.type == MessageType::Reset) {
-        // Already where the reset puts us (another connection told us first): nothing to do.
-        if (m.epoch == m_position.epoch && m_position.lastId && m.cursor <= *m_position.lastId)
-            return;
+    // A gap is the RealtimeClient's to count (its continuity check): a transport delivers it.
+    const StreamPosition::Arrival arrival = m_position.advance(m);
+    if (arrival == StreamPosition::Arrival::Duplicate) {
+        if (m.type != MessageType::Reset)
+            m_stats->duplicates++;
+        return;
+    }
+    if (arrival == StreamPosition::Arrival::Reset) {
         m_stats->resets++;
-        m_position = { m.epoch, m.cursor };
         emitEvent(ConnectionEvent::Type::Reset,
                   m.lost < 0 ? QStringLiteral("unknown loss (new epoch %1)").arg(m.epoch)
                              : QStringLiteral("%1 messages older than the history").arg(m.lost),
@@ -230,11 +233,6 @@ void ClientTransport::deliver(const Message &m)
         emit messageReceived(m);
         return;
     }
-    if (m.epoch == m_position.epoch && m_position.lastId && m.id <= *m_position.lastId) {
-        m_stats->duplicates++;
-        return;
-    }
-    m_position = { m.epoch, m.id };
     m_stats->messages++;
     if (m.ts > 0 && m.ts < m_liveFromServerUs) {
         m_stats->replayed++;

@@ -6,6 +6,7 @@
 #include "message.h"
 #include "messagecodec.h"
 #include "reconnectpolicy.h"
+#include "streamposition.h"
 #include "transportstats.h"
 #include "wirecapture.h"
 
@@ -17,14 +18,6 @@
 #include <memory>
 
 namespace rtlab {
-
-// Where a client is in the server's log: the last id it has and that id's epoch.
-struct StreamPosition
-{
-    QString epoch;
-    std::optional<quint64> lastId;
-    bool operator==(const StreamPosition &) const = default;
-};
 
 // One client transport behind one interface: long polling, SSE, WebSocket or short polling. It connects,
 // resumes from its position, reconnects by its policy, drops duplicates by id, watches for a

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "longpolltransport.h"
 
+#include "wirecontract.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -125,17 +127,17 @@ void LongPollTransport::onFinished()
 {
     m_clientTimeout.stop();
     const int status = m_connection.response().status();
-    const QJsonObject answer = status == 200 ? QJsonDocument::fromJson(m_body).object() : QJsonObject();
-    const QJsonArray messages = answer.value(QLatin1String("messages")).toArray();
+    QString why;
+    const std::optional<PollAnswer> answer = status == 200 ? PollAnswer::decode(m_body, &why) : std::nullopt;
+    const QJsonArray messages = answer ? answer->messages : QJsonArray();
     captureAnswer(m_connection, m_body, messages);
     if (status != 200) {
         // 5xx (a server shutting down, a proxy) is worth retrying; a 4xx will not get better.
         connectionLost(QStringLiteral("HTTP status %1").arg(status), 0, status >= 500);
         return;
     }
-    const QJsonValue cursor = answer.value(QLatin1String("cursor"));
-    if (!cursor.isDouble()) {
-        connectionLost(QStringLiteral("a poll answer without a cursor"), 0, false);
+    if (!answer) {
+        connectionLost(QStringLiteral("not a poll answer: %1").arg(why), 0, false);
         return;
     }
     const bool firstAnswer = !m_opened;
@@ -211,8 +213,6 @@ void LongPollTransport::onFinished()
         if (state() != State::Open)
             return;
     }
-    const QString epoch = answer.value(QLatin1String("epoch")).toString();
-    const quint64 next = quint64(cursor.toInteger());
     if (messages.isEmpty() && m_position.lastId && !firstAnswer) {
         if (isShort()) {
             stats().idlePolls++; // nothing new yet: what traditional polling mostly gets
@@ -222,8 +222,7 @@ void LongPollTransport::onFinished()
         }
     }
     // The cursor is where the next poll goes on (a reset moves it; an empty answer keeps it).
-    if (!m_position.lastId || epoch != m_position.epoch || next > *m_position.lastId)
-        m_position = { epoch, next };
+    m_position.advanceToCursor(answer->epoch, answer->cursor);
     pollAgain();
 }
 

@@ -21,8 +21,11 @@ struct PublishRequest
 
 struct PublishLimits
 {
+    // The nickname limit every client's input field repeats (the desktop chat, the browser page's
+    // maxlength, which tst_webpage holds to this number).
+    static constexpr qsizetype DefaultMaxFromChars = 64;
     qsizetype maxTextBytes = 16 * 1024; // UTF-8 bytes
-    qsizetype maxFromChars = 64;
+    qsizetype maxFromChars = DefaultMaxFromChars;
     static constexpr qsizetype MaxClientMsgIdChars = 64;
 };
 

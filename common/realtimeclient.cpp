@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "realtimeclient.h"
 
+#include "wirecontract.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -36,16 +38,33 @@ RealtimeClient::~RealtimeClient()
     stop();
 }
 
-QString RealtimeClient::modeKey(Mode mode)
+RealtimeClient::Mode RealtimeClient::modeFor(TransportKind kind)
+{
+    switch (kind) {
+    case TransportKind::LongPoll: return Mode::LongPoll;
+    case TransportKind::Sse: return Mode::Sse;
+    case TransportKind::WebSocket: return Mode::WebSocket;
+    case TransportKind::Poll: return Mode::Poll;
+    }
+    return Mode::Auto;
+}
+
+std::optional<TransportKind> RealtimeClient::transportOf(Mode mode)
 {
     switch (mode) {
-    case Mode::LongPoll: return QStringLiteral("lp");
-    case Mode::Sse: return QStringLiteral("sse");
-    case Mode::WebSocket: return QStringLiteral("ws");
-    case Mode::Poll: return QStringLiteral("poll");
-    case Mode::Auto: return QStringLiteral("auto");
+    case Mode::LongPoll: return TransportKind::LongPoll;
+    case Mode::Sse: return TransportKind::Sse;
+    case Mode::WebSocket: return TransportKind::WebSocket;
+    case Mode::Poll: return TransportKind::Poll;
+    case Mode::Auto: break;
     }
-    return {};
+    return std::nullopt;
+}
+
+QString RealtimeClient::modeKey(Mode mode)
+{
+    const std::optional<TransportKind> kind = transportOf(mode);
+    return kind ? transportKindKey(*kind) : QStringLiteral("auto");
 }
 
 bool RealtimeClient::modeFromKey(QStringView key, Mode *mode)
@@ -61,17 +80,10 @@ bool RealtimeClient::modeFromKey(QStringView key, Mode *mode)
     return true;
 }
 
-static_assert(int(RealtimeClient::Mode::LongPoll) == int(TransportKind::LongPoll)
-                      && int(RealtimeClient::Mode::Sse) == int(TransportKind::Sse)
-                      && int(RealtimeClient::Mode::WebSocket) == int(TransportKind::WebSocket)
-                      && int(RealtimeClient::Mode::Poll) == int(TransportKind::Poll)
-                      && int(RealtimeClient::Mode::Auto) == TransportKindCount,
-              "a Mode and its TransportKind share their number; Auto comes after them all");
-
 // Auto starts on WebSocket (and falls back to SSE, then long polling): never on short polling.
 static TransportKind kindFor(RealtimeClient::Mode mode)
 {
-    return mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
+    return RealtimeClient::transportOf(mode).value_or(TransportKind::WebSocket);
 }
 
 void RealtimeClient::resetStats()
@@ -158,10 +170,9 @@ void RealtimeClient::bootstrap(TransportKind kind)
             m_bootstrapBody += b;
     });
     connect(m_bootstrap.get(), &HttpClientConnection::responseFinished, this, [this, go] {
-        const QJsonObject o = QJsonDocument::fromJson(m_bootstrapBody).object();
-        const QJsonValue cursor = o.value(QLatin1String("cursor"));
-        if (m_bootstrap && m_bootstrap->response().status() == 200 && cursor.isDouble())
-            m_position = { o.value(QLatin1String("epoch")).toString(), quint64(cursor.toInteger()) };
+        const std::optional<PollAnswer> answer = PollAnswer::decode(m_bootstrapBody);
+        if (m_bootstrap && m_bootstrap->response().status() == 200 && answer)
+            m_position = { answer->epoch, answer->cursor };
         go();
     });
     // Not an rtlab server, or not there yet: start anyway; the transport reconnects by its policy.
@@ -431,31 +442,20 @@ void RealtimeClient::onReachability(bool reachable)
 
 void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
 {
-    const bool sameEpoch = m.epoch == m_position.epoch && m_position.lastId.has_value();
-    if (m.type == MessageType::Reset) {
-        if (sameEpoch && m.cursor <= *m_position.lastId) {
-            m_continuity.dropped++;
-            return;
-        }
+    switch (m_position.advance(m)) {
+    case StreamPosition::Arrival::Duplicate: m_continuity.dropped++; return;
+    case StreamPosition::Arrival::Reset:
         m_continuity.resets++;
         if (m_capture)
             m_capture->mark(from->kind(), WireRecord::Kind::Note,
                             m.lost < 0            ? tr("reset: an unknown number lost")
                                     : m.lost == 1 ? tr("reset: 1 lost")
                                                   : tr("reset: %1 lost").arg(m.lost));
-        m_position = { m.epoch, m.cursor };
         emit messageReceived(m, from->kind());
         return;
+    case StreamPosition::Arrival::Gap: m_continuity.gaps++; break;
+    case StreamPosition::Arrival::Next: break;
     }
-    if (sameEpoch && m.id <= *m_position.lastId) {
-        m_continuity.dropped++;
-        return;
-    }
-    if (sameEpoch && m.id != *m_position.lastId + 1)
-        m_continuity.gaps++;
-    else if (!sameEpoch && m_position.lastId && !m_position.epoch.isEmpty())
-        m_continuity.gaps++; // a new epoch without the reset that must announce it
-    m_position = { m.epoch, m.id };
     m_continuity.delivered++;
     if (m.type == MessageType::Chat && m_outbox.isOwn(m.clientMsgId))
         m_outbox.markDelivered(m.clientMsgId);

@@ -23,12 +23,12 @@ class RealtimeClient : public QObject
 {
     Q_OBJECT
 public:
-    // One mode per transport, numbered as TransportKind (Mode(int(kind)) is the mode of a kind),
-    // and Auto, which picks among WebSocket, SSE and long polling — never short polling, the
-    // baseline that is there to be compared against.
+    // One mode per transport (modeFor(), transportOf()), and Auto, which picks among WebSocket,
+    // SSE and long polling — never short polling, the baseline that is there to be compared against.
     enum class Mode { LongPoll, Sse, WebSocket, Poll, Auto };
     Q_ENUM(Mode)
-    static Mode modeFor(TransportKind kind) { return Mode(int(kind)); }
+    static Mode modeFor(TransportKind kind);
+    static std::optional<TransportKind> transportOf(Mode mode); // nullopt: Auto
 
     struct Continuity
     {

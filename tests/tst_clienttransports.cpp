@@ -160,7 +160,7 @@ void tst_ClientTransports::reconnectAndResume()
     QCOMPARE(client.continuity().gaps, 0);
     QCOMPARE(client.continuity().resets, 0);
     if (holdsAConnection) {
-        QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+        QVERIFY(client.stats(*RealtimeClient::transportOf(mode)).reconnects >= 1);
         QVERIFY(rec.count(ConnectionEvent::Type::RetryScheduled) >= 1);
     }
 }
@@ -211,7 +211,8 @@ void tst_ClientTransports::resetIsSurfaced()
     const WireCapture::Snapshot s = capture->snapshot();
     QCOMPARE(std::count_if(s.records.begin(), s.records.end(),
                            [&](const WireRecord &r) {
-                               return r.kind == WireRecord::Kind::Note && r.transport == TransportKind(int(mode))
+                               return r.kind == WireRecord::Kind::Note
+                                       && r.transport == *RealtimeClient::transportOf(mode)
                                        && r.label == u"reset: an unknown number lost";
                            }),
              1);
@@ -263,7 +264,7 @@ void tst_ClientTransports::liveSwitchDeliversEveryIdOnce()
     QVERIFY(rec.count(ConnectionEvent::Type::Switched) >= 5);
     // Every transport of the cycle carried part of the stream.
     for (RealtimeClient::Mode m : cycle) {
-        const TransportKind k = TransportKind(int(m));
+        const TransportKind k = *RealtimeClient::transportOf(m);
         QVERIFY2(rec.vias.contains(k), qPrintable(transportKindKey(k)));
     }
 }
@@ -982,7 +983,7 @@ void tst_ClientTransports::outageIsNeverReportedOpen()
     QCOMPARE(rec.count(ConnectionEvent::Type::Opened), 0);
     QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
     const TransportKind expected =
-            mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : TransportKind(int(mode));
+            mode == RealtimeClient::Mode::Auto ? TransportKind::WebSocket : *RealtimeClient::transportOf(mode);
     QCOMPARE(client.activeTransport(), expected);
     // Every failed attempt is a plain failure: not a refusal by HTTP, so not a block.
     for (const ConnectionEvent &e : rec.events)

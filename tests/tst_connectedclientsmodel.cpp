@@ -2,7 +2,6 @@
 // Unit tests: ConnectedClientsModel, the Dashboard's client list from /stats?clients=1.
 #include "connectedclientsmodel.h"
 
-#include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -17,32 +16,30 @@ private slots:
     void emptyAnswerClears();
 };
 
-static QJsonObject client(const char *transport, const char *peer, qint64 since, qint64 messages)
+static StatsSnapshot::Client client(const char *transport, const char *peer, qint64 since, qint64 messages)
 {
-    QJsonObject o;
-    o.insert(QLatin1String("transport"), QLatin1String(transport));
-    o.insert(QLatin1String("peer"), QLatin1String(peer));
-    o.insert(QLatin1String("since"), since);
-    o.insert(QLatin1String("messages"), messages);
-    return o;
+    StatsSnapshot::Client c;
+    const bool known = transportKindFromKey(QString::fromLatin1(transport), &c.transport);
+    Q_ASSERT(known);
+    Q_UNUSED(known);
+    c.peer = QLatin1String(peer);
+    c.since = since;
+    c.messages = messages;
+    return c;
 }
 
-static QJsonObject stats(const QJsonArray &clients, qint64 truncated = 0)
+static StatsSnapshot stats(const QList<StatsSnapshot::Client> &clients, qint64 truncated = 0)
 {
-    QJsonObject transports;
-    for (const char *k : { "lp", "sse", "ws" }) {
+    StatsSnapshot s;
+    for (TransportKind k : { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket }) {
         qint64 n = 0;
-        for (const QJsonValue &v : clients)
-            n += v.toObject().value(QLatin1String("transport")).toString() == QLatin1String(k);
-        QJsonObject t;
-        t.insert(QLatin1String("connections"), n + (QLatin1String(k) == u"ws" ? truncated : 0));
-        transports.insert(QLatin1String(k), t);
+        for (const StatsSnapshot::Client &c : clients)
+            n += c.transport == k;
+        s.at(k).connections = n + (k == TransportKind::WebSocket ? truncated : 0);
     }
-    QJsonObject o;
-    o.insert(QLatin1String("transports"), transports);
-    o.insert(QLatin1String("clients"), clients);
-    o.insert(QLatin1String("clientsTruncated"), truncated);
-    return o;
+    s.clients = clients;
+    s.clientsTruncated = truncated;
+    return s;
 }
 
 void tst_ConnectedClientsModel::groupsByTransportOldestFirst()
@@ -70,9 +67,9 @@ void tst_ConnectedClientsModel::countsAndTruncation()
 {
     ConnectedClientsModel m;
     m.setStats(stats({ client("ws", "a:1", 1, 0), client("sse", "b:2", 2, 0) }, 600));
-    QCOMPARE(m.count(QStringLiteral("ws")), 601);
-    QCOMPARE(m.count(QStringLiteral("sse")), 1);
-    QCOMPARE(m.count(QStringLiteral("lp")), 0);
+    QCOMPARE(m.count(TransportKind::WebSocket), 601);
+    QCOMPARE(m.count(TransportKind::Sse), 1);
+    QCOMPARE(m.count(TransportKind::LongPoll), 0);
     QCOMPARE(m.truncated(), 600);
 }
 
@@ -83,7 +80,7 @@ void tst_ConnectedClientsModel::emptyAnswerClears()
     QCOMPARE(m.rowCount(), 1);
     m.setStats({});
     QCOMPARE(m.rowCount(), 0);
-    QCOMPARE(m.count(QStringLiteral("ws")), 0);
+    QCOMPARE(m.count(TransportKind::WebSocket), 0);
     QVERIFY(!m.isActive());
 }
 

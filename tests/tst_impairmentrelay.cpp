@@ -253,7 +253,7 @@ void tst_ImpairmentRelay::dropAllIsReportedAndResumed()
     QVERIFY(rec.waitChats(7));
     QCOMPARE(rec.chatIds(), range(1, 7));
     checkContinuity(client);
-    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+    QVERIFY(client.stats(*RealtimeClient::transportOf(mode)).reconnects >= 1);
     QVERIFY(cuts.size() >= active);
     QCOMPARE(cuts.first().first().toString(), QStringLiteral("dropped"));
 }
@@ -340,7 +340,7 @@ void tst_ImpairmentRelay::idleKillCutsAndResumes()
     QVERIFY(rec.waitChats(5));
     QCOMPARE(rec.chatIds(), range(1, 5));
     checkContinuity(client);
-    QVERIFY(client.stats(TransportKind(int(mode))).reconnects >= 1);
+    QVERIFY(client.stats(*RealtimeClient::transportOf(mode)).reconnects >= 1);
     QVERIFY(QTest::qWaitFor([&] { return !cuts.isEmpty(); }, WaitMs));
     QCOMPARE(cuts.first().first().toString(), QStringLiteral("idle kill"));
     QCOMPARE(relay.counters().dropped, 0);
@@ -359,12 +359,14 @@ void tst_ImpairmentRelay::sseResponsesAreHeld()
     RealtimeClient client;
     Recorder rec(client);
     startClient(client, relay, RealtimeClient::Mode::Sse);
-    const qint64 &sseBytesOut = server->hub()->stats().at(Transport::Sse).bytesOut;
+    const qint64 &sseBytesOut = server->hub()->stats().at(TransportKind::Sse).bytesOut;
     // The stream's head and "retry:" are held.
     QVERIFY(QTest::qWaitFor([&] { return sseBytesOut > 0 && relay.heldBytes() == sseBytesOut; }, WaitMs));
     publishMany(*server, 3, QStringLiteral("small"));
     QVERIFY(QTest::qWaitFor(
-            [&] { return relay.heldBytes() == sseBytesOut && server->hub()->stats().at(Transport::Sse).messages == 3; },
+            [&] {
+                return relay.heldBytes() == sseBytesOut && server->hub()->stats().at(TransportKind::Sse).messages == 3;
+            },
             WaitMs));
     QVERIFY(relay.heldBytes() < s.bufferResponseBytes);
     QVERIFY(rec.messages.isEmpty());
@@ -451,7 +453,7 @@ void tst_ImpairmentRelay::bufferingFollowsHeadAndPipelining()
     // The relay still follows this connection's framing (a misread HEAD answer would have made
     // it give up and pass the rest opaque): a stream asked for next is held.
     http.send("GET /events HTTP/1.1\r\n" + host);
-    const qint64 &sseBytesOut = server->hub()->stats().at(Transport::Sse).bytesOut;
+    const qint64 &sseBytesOut = server->hub()->stats().at(TransportKind::Sse).bytesOut;
     QVERIFY(QTest::qWaitFor([&] { return sseBytesOut > 0 && relay.heldBytes() == sseBytesOut; }, WaitMs));
     QVERIFY(http.socket().readAll().isEmpty());
     QCOMPARE(relay.counters().connections, 1);

@@ -111,11 +111,12 @@ void tst_Lab::foreignOriginLessonCountsRefusals()
     QCOMPARE(r.measured.value(QLatin1String("accepted")).toInteger(), 0);
     // The server's own count agrees.
     QVERIFY(QTest::qWaitFor(
-            [&] { return m_lab->serverStats()->latest().value(QLatin1String("rejectedOrigin")).toInteger() == 3; },
+            [&] { return m_lab->serverStats()->latest() && m_lab->serverStats()->latest()->rejectedOrigin == 3; },
             WaitMs));
     m_lab->refresh();
-    const int row = m_lab->claims()->rowOf(QStringLiteral("ws-security"));
-    QVERIFY(m_lab->claims()->claims().at(row).holds.value_or(false));
+    const ClaimsModel::Claim *claim = m_lab->claims()->claim(QStringLiteral("ws-security"));
+    QVERIFY(claim);
+    QVERIFY(claim->holds.value_or(false));
     // The lesson ran its three lanes and leaves them in Compare: its end says that Short Polling's
     // lane is not running, instead of "everything is back as it was".
     QString ended;
@@ -195,13 +196,13 @@ void tst_Lab::clearFaultsBringsTicksBack()
 
 void tst_Lab::droppedConnectionsResumeAndAreCounted()
 {
-    m_lab->trigger(QStringLiteral("compare"));
+    m_lab->trigger(LabAction::Compare);
     QVERIFY(lanesOpen());
     const quint16 port = quint16(m_app->serverUrl().port());
     publish(port, QStringLiteral("before"));
     // Each lane has an id to resume from (a client that names none gets new messages only).
     QVERIFY(lanesHave(1));
-    m_lab->trigger(QStringLiteral("drop"));
+    m_lab->trigger(LabAction::DropConnections);
     QVERIFY(m_app->relay()->counters().dropped >= 4); // the chat client and three lanes, at least
     // The cut is a fault mark on every lane's lifeline (the relay cannot tell which it hit).
     QVERIFY(QTest::qWaitFor(
@@ -237,7 +238,7 @@ void tst_Lab::droppedConnectionsResumeAndAreCounted()
 // transport: counted apart, never in the latency window or chart.
 void tst_Lab::replayedMessagesStayOutOfLatency()
 {
-    m_lab->trigger(QStringLiteral("compare"));
+    m_lab->trigger(LabAction::Compare);
     QVERIFY(lanesOpen());
     const quint16 port = quint16(m_app->serverUrl().port());
     publish(port, QStringLiteral("live"));
@@ -410,7 +411,7 @@ void tst_Lab::idleCostMeterSaysWhenItsServerCannotStart()
 
 void tst_Lab::byteLedgerHasEachTransportsBytes()
 {
-    m_lab->trigger(QStringLiteral("compare"));
+    m_lab->trigger(LabAction::Compare);
     QVERIFY(lanesOpen());
     publish(quint16(m_app->serverUrl().port()), QStringLiteral("ledger"));
     QVERIFY(QTest::qWaitFor(

@@ -361,7 +361,9 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
             QVERIFY(QTest::qWaitFor(
                     [&] {
                         const auto active = m_controller->client()->activeTransport();
-                        return active && (mode == RealtimeClient::Mode::Auto || *active == TransportKind(int(mode)));
+                        return active
+                                && (mode == RealtimeClient::Mode::Auto
+                                    || *active == *RealtimeClient::transportOf(mode));
                     },
                     WaitMs));
         }
@@ -789,13 +791,13 @@ void tst_MainWindow::aBrowserThatCannotStartShowsTheUrl()
     auto restorePath = qScopeGuard([&] { qputenv("PATH", path); });
 
     writeFake(0);
-    m_window->lab()->trigger(QStringLiteral("openBrowser"));
+    m_window->lab()->trigger(LabAction::OpenBrowser);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->pendingBrowserLaunches(), 0, WaitMs);
     auto *box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed"));
     QVERIFY(!box || !box->isVisible()); // a browser that opened is no failure
 
     writeFake(4);
-    m_window->lab()->trigger(QStringLiteral("openBrowser"));
+    m_window->lab()->trigger(LabAction::OpenBrowser);
     QTRY_VERIFY_WITH_TIMEOUT(
             (box = m_window->findChild<QMessageBox *>(QStringLiteral("browserFailed"))) && box->isVisible(), WaitMs);
     QVERIFY2(box->text().contains(m_controller->serverUrl().toString()), qPrintable(box->text()));

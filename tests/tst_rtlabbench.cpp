@@ -89,8 +89,8 @@ void tst_RtlabBench::everyTransportGetsEveryMessageOnce()
                     .toInteger()
             > 0);
     // And as the server counted it.
-    QCOMPARE(server->hub()->stats().at(Transport::WebSocket).messages, qint64(messages) * (subscribers / 3));
-    QCOMPARE(server->hub()->stats().at(Transport::Sse).messages, qint64(messages) * (subscribers / 3));
+    QCOMPARE(server->hub()->stats().at(TransportKind::WebSocket).messages, qint64(messages) * (subscribers / 3));
+    QCOMPARE(server->hub()->stats().at(TransportKind::Sse).messages, qint64(messages) * (subscribers / 3));
 }
 
 void tst_RtlabBench::idleModeReportsTheServer()

@@ -176,7 +176,7 @@ void tst_RtlabCli::cycleUnderStreamDeliversEveryIdOnce()
                              static_cast<void>(QTest::qWaitFor(
                                      [&] {
                                          return server->hub()->sessionCount() > 0
-                                                 || server->hub()->stats().at(Transport::LongPoll).requests > 0;
+                                                 || server->hub()->stats().at(TransportKind::LongPoll).requests > 0;
                                      },
                                      WaitMs));
                              publisher.start();

@@ -69,7 +69,7 @@ void tst_Server::publishReachesAllThree()
     QVERIFY(ws.waitOpen());
     RawHttp poll(port);
     poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(Transport::LongPoll).held, 1, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
 
     QCOMPARE(publish(port, QStringLiteral("hello")), 1u);
 
@@ -216,7 +216,7 @@ void tst_Server::heldPollReturnsWhenMessageArrives()
     const quint16 port = server->port();
     RawHttp poll(port);
     poll.send("GET /poll?after=0&epoch=" + server->hub()->log().epoch().toUtf8() + " HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(Transport::LongPoll).held, 1, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
     RawResponse early;
     QVERIFY(!poll.read(&early, 200)); // held: nothing yet (a bound, not a timing claim)
     publish(port, QStringLiteral("wake"));
@@ -225,7 +225,7 @@ void tst_Server::heldPollReturnsWhenMessageArrives()
     QCOMPARE(r.status, 200);
     QCOMPARE(ids(pollMessages(r)), QList<quint64> { 1 });
     QCOMPARE(r.json().value(QLatin1String("cursor")).toInteger(), 1);
-    QCOMPARE(server->hub()->stats().at(Transport::LongPoll).held, 0);
+    QCOMPARE(server->hub()->stats().at(TransportKind::LongPoll).held, 0);
 }
 
 void tst_Server::pollTimesOutEmpty()
@@ -550,7 +550,7 @@ void tst_Server::keepAliveAndPipelining()
     QCOMPARE(pollMessages(b).value(0).text, QStringLiteral("pipelined"));
     QCOMPARE(c.status, 200);
     QCOMPARE(c.json().value(QLatin1String("status")).toString(), QStringLiteral("ok"));
-    QCOMPARE(server->hub()->stats().at(Transport::Other).connectionsTotal, 1);
+    QCOMPARE(server->hub()->stats().other.connectionsTotal, 1);
     // HTTP/1.0 and Connection: close end the connection after the answer.
     http.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     QVERIFY(http.read(&a));
@@ -569,7 +569,7 @@ void tst_Server::slowReaderIsCutAndResumes()
     slow.setReadBufferSize(1024);
     slow.connectToHost(QHostAddress::LocalHost, server->port());
     slow.write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(Transport::Sse).connections, 1, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::Sse).connections, 1, WaitMs);
     SseClient healthy(server->port());
     QVERIFY(healthy.waitOpen());
 
@@ -584,7 +584,7 @@ void tst_Server::slowReaderIsCutAndResumes()
         QCoreApplication::processEvents();
     }
     QCOMPARE(server->hub()->stats().slowReadersCut, 1);
-    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(Transport::Sse).connections, 1, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::Sse).connections, 1, WaitMs);
     // The healthy reader got every message, in order.
     QVERIFY(healthy.waitEvents(published));
     QList<quint64> expected;
@@ -736,7 +736,7 @@ void tst_Server::statsListsConnectedClients()
     QCOMPARE(seen.size(), 3);
 
     // At most `limit`, and how many more.
-    const QJsonObject one = server->hub()->clientsJson(1);
+    const QJsonObject one = server->hub()->statsSnapshot(1).toJson();
     QCOMPARE(one.value(QLatin1String("clients")).toArray().size(), 1);
     QCOMPARE(one.value(QLatin1String("clientsTruncated")).toInteger(), 2);
 
@@ -799,6 +799,7 @@ void tst_Server::shortPollingIsCountedApart()
     QCOMPARE(listed.value(QStringLiteral("lp")), 1);
     QCOMPARE(server->hub()
                      ->tickData()
+                     .toJson()
                      .value(QLatin1String("connections"))
                      .toObject()
                      .value(QLatin1String("poll"))
@@ -860,7 +861,7 @@ void tst_Server::gracefulShutdown()
     QVERIFY(sse.waitOpen());
     RawHttp poll(port);
     poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(Transport::LongPoll).held, 1, WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
     RawHttp idle(port);
     idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     RawResponse idleAnswer;

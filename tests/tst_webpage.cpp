@@ -22,6 +22,7 @@ private slots:
     void headAnswersWithoutBody();
     void pageHasNoInlineCode();
     void everyFileThePageNamesIsServed();
+    void nicknameLimitIsTheServers();
 
 private:
     std::unique_ptr<Server> m_server;
@@ -146,6 +147,16 @@ void tst_WebPage::everyFileThePageNamesIsServed()
         ++files;
     }
     QCOMPARE(files, 3); // app.css, app.js, favicon.svg
+}
+
+// The page cannot include the C++ constant: this holds its maxlength to the limit the server checks.
+void tst_WebPage::nicknameLimitIsTheServers()
+{
+    const QString page = QString::fromUtf8(request(m_server->port(), "GET", "/").body);
+    const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("<input id=\"nick\"[^>]*\\smaxlength=\"(\\d+)\"")).match(page);
+    QVERIFY2(m.hasMatch(), "the nickname input has no maxlength");
+    QCOMPARE(m.captured(1).toLongLong(), qint64(PublishLimits::DefaultMaxFromChars));
 }
 
 QTEST_GUILESS_MAIN(tst_WebPage)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "appcontroller.h"
 
+#include "wirecontract.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QSettings>
@@ -437,23 +439,26 @@ void AppController::onMessage(const Message &m, TransportKind via)
 
 void AppController::onTick(const Message &m)
 {
-    const qint64 t = m.ts / 1000;
-    const QJsonObject c = m.data.value(QLatin1String("connections")).toObject();
-    m_series.at(Series::ConnectionsLp).append(t, c.value(QLatin1String("lp")).toDouble());
-    m_series.at(Series::ConnectionsSse).append(t, c.value(QLatin1String("sse")).toDouble());
-    m_series.at(Series::ConnectionsWs).append(t, c.value(QLatin1String("ws")).toDouble());
-    m_series.at(Series::HeldPolls)
-            .append(t, m.data.value(QLatin1String("held")).toObject().value(QLatin1String("lp")).toDouble());
-    m_series.at(Series::MessagesPerSec).append(t, m.data.value(QLatin1String("messagesPerSec")).toDouble());
-    m_series.at(Series::Rss).append(t, m.data.value(QLatin1String("rss")).toDouble() / (1024.0 * 1024.0));
-    const QJsonObject bytes = m.data.value(QLatin1String("bytesOut")).toObject();
-    const std::array<std::pair<const char *, Series>, 3> keys {
-        { { "lp", Series::BytesLp }, { "sse", Series::BytesSse }, { "ws", Series::BytesWs } }
+    const std::optional<TickData> tick = TickData::fromJson(m.data);
+    if (!tick)
+        return; // not a tick of this protocol: nothing to draw
+    const auto at = [](const std::array<qint64, TransportKindCount> &values, TransportKind kind) {
+        return values[size_t(kind)];
     };
-    for (size_t i = 0; i < keys.size(); ++i) {
-        const qint64 total = bytes.value(QLatin1String(keys[i].first)).toInteger();
+    const qint64 t = m.ts / 1000;
+    m_series.at(Series::ConnectionsLp).append(t, double(at(tick->connections, TransportKind::LongPoll)));
+    m_series.at(Series::ConnectionsSse).append(t, double(at(tick->connections, TransportKind::Sse)));
+    m_series.at(Series::ConnectionsWs).append(t, double(at(tick->connections, TransportKind::WebSocket)));
+    m_series.at(Series::HeldPolls).append(t, double(tick->heldPolls));
+    m_series.at(Series::MessagesPerSec).append(t, tick->messagesPerSec);
+    m_series.at(Series::Rss).append(t, double(tick->rss) / (1024.0 * 1024.0));
+    const std::array<std::pair<TransportKind, Series>, 3> lanes { { { TransportKind::LongPoll, Series::BytesLp },
+                                                                    { TransportKind::Sse, Series::BytesSse },
+                                                                    { TransportKind::WebSocket, Series::BytesWs } } };
+    for (size_t i = 0; i < lanes.size(); ++i) {
+        const qint64 total = at(tick->bytesOut, lanes[i].first);
         if (m_lastTickMs > 0 && t > m_lastTickMs && total >= m_lastBytes[i])
-            m_series.at(keys[i].second).append(t, double(total - m_lastBytes[i]) * 1000.0 / double(t - m_lastTickMs));
+            m_series.at(lanes[i].second).append(t, double(total - m_lastBytes[i]) * 1000.0 / double(t - m_lastTickMs));
         m_lastBytes[i] = total;
     }
     m_lastTickMs = t;

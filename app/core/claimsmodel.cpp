@@ -26,9 +26,16 @@ int ClaimsModel::rowOf(const QString &lesson) const
     return -1;
 }
 
-void ClaimsModel::setMeasured(int row, const QString &text, std::optional<bool> holds, bool running)
+const ClaimsModel::Claim *ClaimsModel::claim(const QString &lesson) const
 {
-    if (row < 0 || row >= m_claims.size())
+    const int row = rowOf(lesson);
+    return row >= 0 ? &m_claims[row] : nullptr;
+}
+
+void ClaimsModel::setMeasured(const QString &lesson, const QString &text, std::optional<bool> holds, bool running)
+{
+    const int row = rowOf(lesson);
+    if (row < 0)
         return;
     Claim &c = m_claims[row];
     if (c.measured == text && c.holds == holds && c.running == running)

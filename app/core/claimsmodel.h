@@ -45,8 +45,11 @@ public:
     explicit ClaimsModel(QObject *parent = nullptr);
 
     const QList<Claim> &claims() const { return m_claims; }
+    // A claim is addressed by its lesson's id (LessonCatalog), which stays when rows move; the
+    // row is only where a view shows it (-1: no such claim).
+    const Claim *claim(const QString &lesson) const;
     int rowOf(const QString &lesson) const;
-    void setMeasured(int row, const QString &text, std::optional<bool> holds, bool running);
+    void setMeasured(const QString &lesson, const QString &text, std::optional<bool> holds, bool running);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

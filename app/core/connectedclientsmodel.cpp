@@ -4,7 +4,6 @@
 #include "connectionevent.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 
 #include <algorithm>
 
@@ -16,13 +15,13 @@ ConnectedClientsModel::ConnectedClientsModel(QObject *parent) : QAbstractTableMo
 {
     m_poller.setTarget("/stats?clients=1");
     m_poller.setInterval(1000);
-    connect(&m_poller, &StatsPoller::updated, this, [this] { setStats(m_poller.latest()); });
+    connect(&m_poller, &StatsPoller::updated, this, [this] { setStats(m_poller.latest().value_or(StatsSnapshot())); });
 }
 
 void ConnectedClientsModel::setServer(const QUrl &server)
 {
     m_poller.setServer(server);
-    setStats({});
+    setStats(StatsSnapshot());
     if (m_active)
         m_poller.start();
 }
@@ -38,30 +37,21 @@ void ConnectedClientsModel::setActive(bool active)
         m_poller.stop();
 }
 
-static int groupOf(const QString &key)
-{
-    for (size_t i = 0; i < ConnectedClientsModel::TransportKeys.size(); ++i)
-        if (key == QLatin1String(ConnectedClientsModel::TransportKeys[i]))
-            return int(i);
-    return int(ConnectedClientsModel::TransportKeys.size());
-}
-
-void ConnectedClientsModel::setStats(const QJsonObject &stats)
+void ConnectedClientsModel::setStats(const StatsSnapshot &stats)
 {
     QList<Row> rows;
-    const QJsonArray clients = stats.value(QLatin1String("clients")).toArray();
-    for (const QJsonValue &v : clients) {
+    for (const StatsSnapshot::Client &c : stats.clients.value_or(QList<StatsSnapshot::Client>())) {
         if (rows.size() >= MaxRows)
             break;
-        const QJsonObject o = v.toObject();
-        rows.append({ o.value(QLatin1String("transport")).toString(), o.value(QLatin1String("peer")).toString(),
-                      o.value(QLatin1String("since")).toInteger(), o.value(QLatin1String("messages")).toInteger() });
+        rows.append({ c.transport, c.peer, c.since, c.messages });
     }
+    // Grouped in TransportKind's order (long polling, SSE, WebSocket, short polling), oldest first.
     std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
-        return std::pair(groupOf(a.transport), a.since) < std::pair(groupOf(b.transport), b.since);
+        return std::pair(a.transport, a.since) < std::pair(b.transport, b.since);
     });
-    m_counts = stats.value(QLatin1String("transports")).toObject();
-    m_truncated = stats.value(QLatin1String("clientsTruncated")).toInteger();
+    for (int i = 0; i < TransportKindCount; ++i)
+        m_counts[size_t(i)] = stats.transports[size_t(i)].connections;
+    m_truncated = stats.clientsTruncated;
     const bool sameShape = rows.size() == m_rows.size();
     if (sameShape) {
         m_rows = rows;
@@ -75,20 +65,9 @@ void ConnectedClientsModel::setStats(const QJsonObject &stats)
     emit updated();
 }
 
-qint64 ConnectedClientsModel::count(const QString &transportKey) const
-{
-    return m_counts.value(transportKey).toObject().value(QLatin1String("connections")).toInteger();
-}
-
 QString ConnectedClientsModel::transportKey(int row) const
 {
-    return row >= 0 && row < m_rows.size() ? m_rows[row].transport : QString();
-}
-
-QString ConnectedClientsModel::transportLabel(const QString &key)
-{
-    TransportKind kind;
-    return transportKindFromKey(key, &kind) ? transportKindLabel(kind) : key;
+    return row >= 0 && row < m_rows.size() ? transportKindKey(m_rows[row].transport) : QString();
 }
 
 int ConnectedClientsModel::rowCount(const QModelIndex &parent) const
@@ -108,7 +87,7 @@ QVariant ConnectedClientsModel::data(const QModelIndex &index, int role) const
     const Row &r = m_rows[index.row()];
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case TransportColumn: return transportLabel(r.transport);
+        case TransportColumn: return transportKindLabel(r.transport);
         case PeerColumn: return r.peer.isEmpty() ? tr("unknown") : r.peer;
         case SinceColumn: return QDateTime::fromMSecsSinceEpoch(r.since).toString(QStringLiteral("HH:mm:ss"));
         case MessagesColumn: return r.messages;

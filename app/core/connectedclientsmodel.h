@@ -2,6 +2,7 @@
 #pragma once
 
 #include "statspoller.h"
+#include "wirecontract.h"
 
 #include <QAbstractTableModel>
 #include <QJsonObject>
@@ -19,8 +20,6 @@ class ConnectedClientsModel : public QAbstractTableModel
     Q_OBJECT
 public:
     enum Column { TransportColumn, PeerColumn, SinceColumn, MessagesColumn, ColumnCount };
-    // The transports in the order of their groups, as the server names them.
-    static constexpr std::array<const char *, 4> TransportKeys { "lp", "sse", "ws", "poll" };
 
     explicit ConnectedClientsModel(QObject *parent = nullptr);
 
@@ -28,16 +27,14 @@ public:
     void setActive(bool active);
     bool isActive() const { return m_active; }
     // One /stats?clients=1 answer: the rows and counts are replaced by its.
-    void setStats(const QJsonObject &stats);
+    void setStats(const StatsSnapshot &stats);
 
-    // Connections open now for a transport key ("lp", "sse", "ws"), as /stats counts them.
-    qint64 count(const QString &transportKey) const;
+    // Connections open now on a transport, as /stats counts them.
+    qint64 count(TransportKind kind) const { return m_counts[size_t(kind)]; }
     // Clients the server left out of its list (it lists at most 500).
     qint64 truncated() const { return m_truncated; }
-    // The transport key of a row.
+    // The transport key of a row ("lp", "sse", "ws", "poll").
     QString transportKey(int row) const;
-    // A transport key in words ("Long Polling"…).
-    static QString transportLabel(const QString &key);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -51,14 +48,14 @@ signals:
 private:
     struct Row
     {
-        QString transport;
+        TransportKind transport;
         QString peer;
         qint64 since = 0; // ms since the Unix epoch
         qint64 messages = 0;
     };
     StatsPoller m_poller;
     QList<Row> m_rows;
-    QJsonObject m_counts;
+    std::array<qint64, TransportKindCount> m_counts {};
     qint64 m_truncated = 0;
     bool m_active = false;
 };

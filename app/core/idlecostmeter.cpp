@@ -48,16 +48,16 @@ IdleCostMeter::IdleCostMeter(QObject *parent) : QObject(parent), m_program(defau
                          .arg(QString::fromUtf8(m_process.readAllStandardError().right(300)).trimmed()));
             return;
         }
-        m_result = summarize(bench);
+        IdleCostResult result = summarize(bench);
         if (m_ownServer) {
-            m_result.insert(QLatin1String("server"), QStringLiteral("own"));
-            m_result.insert(QLatin1String("conditions"),
-                            tr("%1; on a fresh rtlab-server of the meter's, its heartbeat and hold shortened "
-                               "for the lesson (the bundled server's defaults: heartbeat 15 s, hold 25 s)")
-                                    .arg(m_result.value(QLatin1String("conditions")).toString()));
+            result.server = QStringLiteral("own");
+            result.conditions = tr("%1; on a fresh rtlab-server of the meter's, its heartbeat and hold shortened "
+                                   "for the lesson (the bundled server's defaults: heartbeat 15 s, hold 25 s)")
+                                        .arg(result.conditions);
         } else {
-            m_result.insert(QLatin1String("server"), QStringLiteral("given"));
+            result.server = QStringLiteral("given");
         }
+        m_result = result.toJson();
         m_results.append(m_result);
         emit finished(m_result);
         next();
@@ -219,7 +219,7 @@ void IdleCostMeter::cancel()
     stopOwnServer();
 }
 
-QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
+IdleCostResult IdleCostMeter::summarize(const QJsonObject &b)
 {
     const QJsonObject server = b.value(QLatin1String("server")).toObject();
     const QJsonObject idle = b.value(QLatin1String("idle")).toObject();
@@ -229,38 +229,38 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
     for (const QJsonValue &t : b.value(QLatin1String("transports")).toArray())
         transports += t.toString();
     const QString transport = transports.join(u',');
-    QJsonObject s;
-    s.insert(QLatin1String("transport"), transport);
-    s.insert(QLatin1String("clients"), idle.value(QLatin1String("clients")).toInteger());
-    s.insert(QLatin1String("failed"), connections.value(QLatin1String("failed")).toInteger());
+    IdleCostResult s;
+    s.transport = transport;
+    s.clients = idle.value(QLatin1String("clients")).toInteger();
+    s.failed = connections.value(QLatin1String("failed")).toInteger();
     const double window = idle.value(QLatin1String("windowSeconds")).toDouble();
     const qint64 holdMs = idle.value(QLatin1String("holdMs")).toInteger(-1);
     const qint64 heartbeatMs = idle.value(QLatin1String("heartbeatMs")).toInteger(-1);
     const double tickRate = idle.value(QLatin1String("tickRate")).toDouble(-1);
     const qint64 published = idle.value(QLatin1String("messagesInWindow")).toInteger(-1);
-    s.insert(QLatin1String("windowSeconds"), window);
-    s.insert(QLatin1String("warmupSeconds"), idle.value(QLatin1String("warmupSeconds")).toDouble());
-    s.insert(QLatin1String("holdMs"), holdMs);
-    s.insert(QLatin1String("heartbeatMs"), heartbeatMs);
-    s.insert(QLatin1String("tickRate"), tickRate);
-    s.insert(QLatin1String("messagesInWindow"), published);
-    s.insert(QLatin1String("heartbeats"), idle.value(QLatin1String("heartbeats")).toInteger());
+    s.windowSeconds = window;
+    s.warmupSeconds = idle.value(QLatin1String("warmupSeconds")).toDouble();
+    s.holdMs = holdMs;
+    s.heartbeatMs = heartbeatMs;
+    s.tickRate = tickRate;
+    s.messagesInWindow = published;
+    s.heartbeats = idle.value(QLatin1String("heartbeats")).toInteger();
     // Per client; a figure the run could not measure (no server pid, no /stats) is left out.
-    const auto copy = [&](const char *from, const char *to) {
-        if (per.contains(QLatin1String(from)))
-            s.insert(QLatin1String(to), per.value(QLatin1String(from)).toDouble());
+    const auto copy = [&](const char *from) {
+        return per.contains(QLatin1String(from)) ? std::optional(per.value(QLatin1String(from)).toDouble())
+                                                 : std::nullopt;
     };
-    copy("rssBytes", "rssBytesPerClient");
-    copy("fds", "fdsPerClient");
-    copy("wakeupsPerSec", "wakeupsPerSecPerClient");
-    copy("requestsPerSec", "requestsPerSecPerClient");
-    copy("bytesPerSec", "bytesPerSecPerClient");
-    copy("bytesInPerSec", "bytesInPerSecPerClient");
-    copy("cpuUsPerSec", "cpuUsPerSecPerClient");
-    copy("preemptionsPerSec", "preemptionsPerSecPerClient");
+    s.rssBytesPerClient = copy("rssBytes");
+    s.fdsPerClient = copy("fds");
+    s.wakeupsPerSecPerClient = copy("wakeupsPerSec");
+    s.requestsPerSecPerClient = copy("requestsPerSec");
+    s.bytesPerSecPerClient = copy("bytesPerSec");
+    s.bytesInPerSecPerClient = copy("bytesInPerSec");
+    s.cpuUsPerSecPerClient = copy("cpuUsPerSec");
+    s.preemptionsPerSecPerClient = copy("preemptionsPerSec");
     if (idle.contains(QLatin1String("serverWakeupsPerSec"))) {
-        s.insert(QLatin1String("serverWakeupsPerSec"), idle.value(QLatin1String("serverWakeupsPerSec")).toDouble());
-        s.insert(QLatin1String("serverCpuPercent"), server.value(QLatin1String("cpuPercent")).toDouble());
+        s.serverWakeupsPerSec = idle.value(QLatin1String("serverWakeupsPerSec")).toDouble();
+        s.serverCpuPercent = server.value(QLatin1String("cpuPercent")).toDouble();
     }
 
     const QString hold = holdMs >= 0 ? tr("hold %1 s").arg(seconds(holdMs)) : tr("no long polls");
@@ -271,11 +271,10 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
     const double spread = idle.value(QLatin1String("connectSpreadSeconds")).toDouble();
     const QString arrivals =
             spread > 0 ? tr("clients connected over %1 s").arg(spread) : tr("clients connected at once");
-    s.insert(QLatin1String("conditions"),
-             tr("steady state over %1 s after a %2 s warm-up, %3, %4, %5, %6")
-                     .arg(window, 0, 'f', 1)
-                     .arg(idle.value(QLatin1String("warmupSeconds")).toDouble(), 0, 'f', 1)
-                     .arg(arrivals, hold, beat, ticks));
+    s.conditions = tr("steady state over %1 s after a %2 s warm-up, %3, %4, %5, %6")
+                           .arg(window, 0, 'f', 1)
+                           .arg(idle.value(QLatin1String("warmupSeconds")).toDouble(), 0, 'f', 1)
+                           .arg(arrivals, hold, beat, ticks);
 
     // What the figures say about the claims, and whether the conditions held.
     QStringList notes;
@@ -321,7 +320,7 @@ QJsonObject IdleCostMeter::summarize(const QJsonObject &b)
     const double fds = per.value(QLatin1String("fds")).toDouble(-1);
     if (fds >= 0 && (fds < 0.8 || fds > 1.3))
         notes += tr("%1 descriptors per client where one socket each was expected.").arg(fds, 0, 'f', 2);
-    s.insert(QLatin1String("notes"), QJsonArray::fromStringList(notes));
+    s.notes = notes;
     return s;
 }
 

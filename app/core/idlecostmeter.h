@@ -2,6 +2,7 @@
 #pragma once
 
 #include "serverprocess.h"
+#include "wirecontract.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -62,16 +63,10 @@ public:
     // About how long a measurement takes: set-up, the warm-up cycle and the window, per transport.
     static int estimatedSeconds(const Options &options, int transports);
 
-    // The figures per client, as JSON numbers, from rtlab-bench's --idle --json report:
-    // {"transport","clients","failed","windowSeconds","warmupSeconds","holdMs" (-1: no long polls),
-    //  "heartbeatMs","tickRate","messagesInWindow","rssBytesPerClient","fdsPerClient",
-    //  "wakeupsPerSecPerClient" (voluntary context switches: the server woken),
-    //  "requestsPerSecPerClient","bytesPerSecPerClient" (out of the server),
-    //  "bytesInPerSecPerClient" (as the clients received them),"cpuUsPerSecPerClient",
-    //  "preemptionsPerSecPerClient","serverWakeupsPerSec","serverCpuPercent","heartbeats",
-    //  "conditions" (text), "server" ("own" or "given"),
-    //  "notes" (texts: what agrees with the claims, and what does not or was not idle)}
-    static QJsonObject summarize(const QJsonObject &bench);
+    // The figures per client from rtlab-bench's --idle --json report, with what they say about
+    // the claims (notes) and the conditions they were measured in. result() and results() hold
+    // these as JSON (IdleCostResult::toJson()).
+    static IdleCostResult summarize(const QJsonObject &bench);
     // What a series says about the claims, transport against transport (texts).
     static QStringList compare(const QJsonArray &summaries);
 

@@ -17,8 +17,8 @@ LabController::LabController(AppController *app, QObject *parent)
             [this](const QString &why) { emit noticed(tr("The lesson stopped: %1").arg(why)); });
     connect(&m_runner, &LessonRunner::finished, this, [this](const QString &id) {
         refresh();
-        const int row = m_claims.rowOf(id);
-        if (row < 0)
+        const ClaimsModel::Claim *claim = m_claims.claim(id);
+        if (!claim)
             return;
         // The lesson's lanes stay, so that its figures can still be read in Compare; say which
         // lanes that leaves out rather than claim that everything is as before.
@@ -28,8 +28,7 @@ LabController::LabController(AppController *app, QObject *parent)
                 if (!m_app->laneRuns(TransportKind(k)))
                     notRunning << transportKindLabel(TransportKind(k));
         const QString ended = tr("Lesson “%1” ended: %2.")
-                                      .arg(LessonCatalog::find(id)->title,
-                                           ClaimsModel::verdict(m_claims.claims().at(row).holds, false));
+                                      .arg(LessonCatalog::find(id)->title, ClaimsModel::verdict(claim->holds, false));
         emit noticed(notRunning.isEmpty()
                              ? tr("%1 Everything it changed is back as it was.").arg(ended)
                              : tr("%1 All else is put back; Compare keeps its lanes: no %2 lane until you turn "
@@ -49,14 +48,13 @@ void LabController::onServerUrl(const QUrl &url)
     m_stats.setServer(url);
 }
 
-void LabController::trigger(const QString &action)
+void LabController::trigger(LabAction action)
 {
-    if (action == u"compare")
-        m_app->setCompareEnabled(true);
-    else if (action == u"openBrowser")
-        emit openBrowserRequested(m_app->serverUrl());
-    else if (action == u"drop")
-        relay()->dropAll();
+    switch (action) {
+    case LabAction::Compare: m_app->setCompareEnabled(true); break;
+    case LabAction::OpenBrowser: emit openBrowserRequested(m_app->serverUrl()); break;
+    case LabAction::DropConnections: relay()->dropAll(); break;
+    }
 }
 
 void LabController::takeNetworkDown(int ms)
@@ -84,14 +82,14 @@ bool LabController::startLesson(const QString &id)
 void LabController::refresh()
 {
     const QString running = m_runner.state() == LessonRunner::State::Running ? m_runner.currentLesson() : QString();
-    for (int row = 0; row < m_claims.rowCount(); ++row) {
-        const ClaimsModel::Claim &c = m_claims.claims().at(row);
+    const QList<ClaimsModel::Claim> claims = m_claims.claims(); // setMeasured() changes the model's list
+    for (const ClaimsModel::Claim &c : claims) {
         if (!c.unavailable.isEmpty())
             continue;
         const std::optional<ClaimResult> r = m_runner.result(c.lesson);
         if (!r)
             continue;
-        m_claims.setMeasured(row, r->summary, r->holds, c.lesson == running);
+        m_claims.setMeasured(c.lesson, r->summary, r->holds, c.lesson == running);
     }
 }
 

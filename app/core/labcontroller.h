@@ -14,6 +14,13 @@ namespace rtlab {
 class AppController;
 class ImpairmentRelay;
 
+// The lab's own buttons.
+enum class LabAction {
+    Compare,         // subscribe all the transports side by side
+    DropConnections, // cut every connection through the relay
+    OpenBrowser,     // the server's browser page
+};
+
 // The lab: faults on purpose (through the impairment relay every client of this window goes
 // through), the claims table with what each lesson measured, the lessons that set each claim
 // up, and the idle-cost meter.
@@ -29,9 +36,7 @@ public:
     LessonRunner *lessons() { return &m_runner; }
     ImpairmentRelay *relay();
 
-    // The lab's own buttons: "compare" (subscribe all three), "drop" (cut every connection),
-    // "openBrowser" (the server's browser page).
-    void trigger(const QString &action);
+    void trigger(LabAction action);
     void takeNetworkDown(int ms);
     // Back to a clean relay, the default hold and the bundled server's usual options (ticks on);
     // a running lesson ends.

@@ -264,8 +264,8 @@ void LessonRunner::begin()
     m_app->restartLanes(m_plan.lanes);
     m_relayAtStart = m_app->relay()->counters();
     m_rejectedOriginAtStart = -1;
-    if (!m_stats->latest().isEmpty())
-        m_rejectedOriginAtStart = m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger();
+    if (m_stats->latest())
+        m_rejectedOriginAtStart = m_stats->latest()->rejectedOrigin;
     m_clock.start();
     m_startedMs = QDateTime::currentMSecsSinceEpoch();
     setState(State::Running);
@@ -890,9 +890,8 @@ ClaimResult LessonRunner::evaluate() const
         }
     } else if (id == u"ws-security") {
         qint64 serverRefused = -1;
-        if (m_rejectedOriginAtStart >= 0 && !m_stats->latest().isEmpty())
-            serverRefused =
-                    m_stats->latest().value(QLatin1String("rejectedOrigin")).toInteger() - m_rejectedOriginAtStart;
+        if (m_rejectedOriginAtStart >= 0 && m_stats->latest())
+            serverRefused = m_stats->latest()->rejectedOrigin - m_rejectedOriginAtStart;
         m.insert(QLatin1String("tried"), m_foreignTried);
         m.insert(QLatin1String("refused"), m_foreignRefused);
         m.insert(QLatin1String("accepted"), m_foreignAccepted);

@@ -14,14 +14,12 @@ StatsPoller::StatsPoller(QObject *parent) : QObject(parent)
             m_body += b;
     });
     connect(&m_connection, &HttpClientConnection::responseFinished, this, [this] {
-        const QJsonObject o = QJsonDocument::fromJson(m_body).object();
+        std::optional<StatsSnapshot> stats = StatsSnapshot::fromJson(QJsonDocument::fromJson(m_body).object());
         m_body.clear();
-        if (o.isEmpty())
-            return;
-        m_previous = m_latest;
-        m_latest = o;
-        m_intervalMs = m_latest.value(QLatin1String("uptimeMs")).toInteger()
-                - m_previous.value(QLatin1String("uptimeMs")).toInteger();
+        if (!stats)
+            return; // not a /stats answer (an error page, another server): keep the last one
+        m_previous = std::exchange(m_latest, std::move(stats));
+        m_intervalMs = m_previous ? m_latest->uptimeMs - m_previous->uptimeMs : 0;
         emit updated();
     });
     connect(&m_connection, &HttpClientConnection::failed, this, [this] { m_body.clear(); });
@@ -30,7 +28,8 @@ StatsPoller::StatsPoller(QObject *parent) : QObject(parent)
 void StatsPoller::setServer(const QUrl &server)
 {
     m_connection.setServer(server);
-    m_latest = m_previous = {};
+    m_latest.reset();
+    m_previous.reset();
 }
 
 void StatsPoller::poll()
@@ -41,20 +40,6 @@ void StatsPoller::poll()
     r.target = m_target;
     m_body.clear();
     m_connection.send(r);
-}
-
-qint64 StatsPoller::transportValue(const QString &key, const QString &field) const
-{
-    return m_latest.value(QLatin1String("transports")).toObject().value(key).toObject().value(field).toInteger();
-}
-
-double StatsPoller::transportRate(const QString &key, const QString &field) const
-{
-    if (m_intervalMs <= 0 || m_previous.isEmpty())
-        return 0;
-    const qint64 before =
-            m_previous.value(QLatin1String("transports")).toObject().value(key).toObject().value(field).toInteger();
-    return double(transportValue(key, field) - before) * 1000.0 / double(m_intervalMs);
 }
 
 } // namespace rtlab

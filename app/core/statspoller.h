@@ -2,8 +2,8 @@
 #pragma once
 
 #include "httpclientconnection.h"
+#include "wirecontract.h"
 
-#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 
@@ -25,13 +25,11 @@ public:
         poll();
     }
     void stop() { m_timer.stop(); }
-    QJsonObject latest() const { return m_latest; }
-    // The previous sample, and the milliseconds between the two: for rates.
-    QJsonObject previous() const { return m_previous; }
+    // The latest answer that read as a /stats snapshot (nullopt: none yet).
+    const std::optional<StatsSnapshot> &latest() const { return m_latest; }
+    // The previous one, and the milliseconds between the two: for rates.
+    const std::optional<StatsSnapshot> &previous() const { return m_previous; }
     qint64 intervalMs() const { return m_intervalMs; }
-    // A counter under transports.<key>.<field> of the latest sample, and its rate per second.
-    qint64 transportValue(const QString &key, const QString &field) const;
-    double transportRate(const QString &key, const QString &field) const;
 
 signals:
     void updated();
@@ -43,8 +41,8 @@ private:
     QTimer m_timer;
     QByteArray m_body;
     QByteArray m_target = "/stats";
-    QJsonObject m_latest;
-    QJsonObject m_previous;
+    std::optional<StatsSnapshot> m_latest;
+    std::optional<StatsSnapshot> m_previous;
     qint64 m_intervalMs = 0;
 };
 

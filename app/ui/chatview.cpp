@@ -128,7 +128,7 @@ ChatView::ChatView(AppController *controller, QWidget *parent) : QWidget(parent)
     connect(m_list, &QListView::activated, this, &ChatView::retry);
 
     m_nickname = new QLineEdit(controller->nickname(), this);
-    m_nickname->setMaxLength(64);
+    m_nickname->setMaxLength(int(PublishLimits::DefaultMaxFromChars));
     m_nickname->setMaximumWidth(160);
     m_nickname->setAccessibleName(tr("Nickname"));
     connect(m_nickname, &QLineEdit::editingFinished, this, [this] { m_controller->setNickname(m_nickname->text()); });

@@ -115,10 +115,9 @@ void DashboardView::refreshCounts()
     const std::array<TransportKind, 4> kinds { TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket,
                                                TransportKind::Poll };
     for (size_t i = 0; i < kinds.size(); ++i) {
-        const QString key = QLatin1String(ConnectedClientsModel::TransportKeys[i]);
-        const qint64 n = model->count(key);
+        const qint64 n = model->count(kinds[i]);
         parts << tr("<b><span style='color:%1'>%2</span></b>: %3")
-                         .arg(transportColor(kinds[i], pal).name(), ConnectedClientsModel::transportLabel(key),
+                         .arg(transportColor(kinds[i], pal).name(), transportKindLabel(kinds[i]),
                               n == 1 ? tr("1 client") : tr("%1 clients").arg(n));
     }
     QString text = tr("Connected clients — %1").arg(parts.join(QStringLiteral(" · ")));

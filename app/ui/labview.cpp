@@ -76,7 +76,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     connect(m_refuseStreams, &QCheckBox::toggled, this, &LabView::applyFaults);
     auto *drop = new QPushButton(tr("Drop conn&ections"), faults);
     drop->setToolTip(tr("Cut every connection through the relay now"));
-    connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(QStringLiteral("drop")); });
+    connect(drop, &QPushButton::clicked, lab, [lab] { lab->trigger(LabAction::DropConnections); });
     m_downFor = spin(600, tr(" s"), {}, faults);
     m_downFor->setValue(5);
     m_downFor->setMinimum(1);
@@ -428,8 +428,7 @@ void LabView::refreshLesson()
     case LessonRunner::State::Running: {
         const qint64 left = qMax<qint64>(0, (runner->durationMs() - runner->elapsedMs() + 999) / 1000);
         // What LabController::refresh() just measured into the claims table: not measured again.
-        const int row = m_lab->claims()->rowOf(runner->currentLesson());
-        const ClaimsModel::Claim *c = row >= 0 ? &m_lab->claims()->claims().at(row) : nullptr;
+        const ClaimsModel::Claim *c = m_lab->claims()->claim(runner->currentLesson());
         m_lessonStatus->setText(tr("<b>%1</b>: running, %2 s left: %3 — %4")
                                         .arg(l ? l->title : QString())
                                         .arg(left)

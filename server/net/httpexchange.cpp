@@ -12,7 +12,7 @@ namespace rtlab {
 HttpExchange::HttpExchange(Hub *hub, Wire *wire) : m_hub(hub), m_wire(wire)
 {
     m_lastActivityMs = hub->nowMs();
-    m_hub->stats().at(Transport::Other).connectionsTotal++;
+    m_hub->stats().other.connectionsTotal++;
 }
 
 void HttpExchange::touch()
@@ -69,7 +69,7 @@ void HttpExchange::drained()
 
 HttpStream::Observer *HttpExchange::closed()
 {
-    m_hub->connectionClosed(std::exchange(m_countedAs, Transport::Other), this);
+    m_hub->connectionClosed(std::exchange(m_countedAs, std::nullopt), this);
     return std::exchange(m_observer, nullptr);
 }
 

@@ -82,8 +82,8 @@ private:
     Wire *m_wire;
     Observer *m_observer = nullptr;
     State m_state = State::Reading;
-    Transport m_transport = Transport::Other; // the current exchange's bytes
-    Transport m_countedAs = Transport::Other; // a polling connection: long or short (Hub)
+    CountedTransport m_transport; // the current exchange's bytes
+    CountedTransport m_countedAs; // a polling connection: long or short (Hub)
     bool m_keepAlive = true;
     qint64 m_lastActivityMs = 0;
 };

@@ -65,7 +65,7 @@ void WsEndpoint::send(quint8 opcode, QByteArrayView payload)
 {
     // Server frames are never masked (RFC 6455 §5.1).
     const QByteArray frame = WsFrameParser::encodeFrame(opcode, payload);
-    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += frame.size();
     m_wire->writeFrame(frame);
 }
 
@@ -85,7 +85,7 @@ void WsEndpoint::sendTextFrame(const QByteArray &utf8, const QByteArray &frame)
         return;
     }
     // Built once by the log: every subscriber's queue holds the same bytes.
-    m_hub->stats().at(Transport::WebSocket).bytesOut += frame.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += frame.size();
     m_wire->writeFrame(frame);
 }
 

@@ -22,18 +22,6 @@ Q_LOGGING_CATEGORY(lcHub, "rtlab.server.hub")
 
 namespace rtlab {
 
-QString transportKey(Transport transport)
-{
-    switch (transport) {
-    case Transport::LongPoll: return QStringLiteral("lp");
-    case Transport::Sse: return QStringLiteral("sse");
-    case Transport::WebSocket: return QStringLiteral("ws");
-    case Transport::ShortPoll: return QStringLiteral("poll");
-    case Transport::Other: return QStringLiteral("other");
-    }
-    return {};
-}
-
 Hub::Hub(const ServerConfig &config, QObject *parent)
     : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs })
 {
@@ -170,7 +158,7 @@ void Hub::sweepHeartbeats()
         s->heartbeat(now);
 }
 
-QJsonObject Hub::tickData()
+TickData Hub::tickData()
 {
     const qint64 now = nowMs();
     m_rateSamples.emplace_back(now, m_log.lastId());
@@ -182,18 +170,14 @@ QJsonObject Hub::tickData()
         if (now > t0)
             rate = double(m_log.lastId() - id0) * 1000.0 / double(now - t0);
     }
-    QJsonObject connections, bytes, held;
-    for (Transport t : { Transport::LongPoll, Transport::Sse, Transport::WebSocket, Transport::ShortPoll }) {
-        connections.insert(transportKey(t), m_stats.at(t).connections);
-        bytes.insert(transportKey(t), m_stats.at(t).bytesOut);
+    TickData data;
+    for (int i = 0; i < TransportKindCount; ++i) {
+        data.connections[size_t(i)] = m_stats.transports[size_t(i)].connections;
+        data.bytesOut[size_t(i)] = m_stats.transports[size_t(i)].bytesOut;
     }
-    held.insert(QLatin1String("lp"), m_stats.at(Transport::LongPoll).held);
-    QJsonObject data;
-    data.insert(QLatin1String("connections"), connections);
-    data.insert(QLatin1String("held"), held);
-    data.insert(QLatin1String("messagesPerSec"), std::round(rate * 10) / 10);
-    data.insert(QLatin1String("bytesOut"), bytes);
-    data.insert(QLatin1String("rss"), ProcessInfo::residentBytes());
+    data.heldPolls = m_stats.at(TransportKind::LongPoll).held;
+    data.messagesPerSec = std::round(rate * 10) / 10;
+    data.rss = ProcessInfo::residentBytes();
     return data;
 }
 
@@ -203,7 +187,7 @@ void Hub::publishTick()
         return;
     Message m;
     m.type = MessageType::Tick;
-    m.data = tickData();
+    m.data = tickData().toJson();
     m_log.append(std::move(m));
 }
 
@@ -227,47 +211,35 @@ LogEntryPtr Hub::publish(const PublishRequest &request, bool *duplicate)
     return m_log.append(std::move(m));
 }
 
-QJsonObject Hub::statsJson() const
+static StatsSnapshot::Counters snapshotOf(const TransportCounters &c)
 {
-    QJsonObject transports;
-    for (int i = 0; i < TransportCount; ++i) {
-        const TransportCounters &c = m_stats.transports[size_t(i)];
-        QJsonObject o;
-        o.insert(QLatin1String("connections"), c.connections);
-        o.insert(QLatin1String("connectionsTotal"), c.connectionsTotal);
-        o.insert(QLatin1String("requests"), c.requests);
-        o.insert(QLatin1String("messages"), c.messages);
-        o.insert(QLatin1String("bytesOut"), c.bytesOut);
-        if (Transport(i) == Transport::LongPoll)
-            o.insert(QLatin1String("held"), c.held);
-        transports.insert(transportKey(Transport(i)), o);
-    }
-    QJsonObject history;
-    history.insert(QLatin1String("count"), m_log.size());
-    history.insert(QLatin1String("firstId"), qint64(m_log.firstId()));
-    history.insert(QLatin1String("lastId"), qint64(m_log.lastId()));
-    history.insert(QLatin1String("maxCount"), m_log.limits().maxCount);
-    history.insert(QLatin1String("maxAgeMs"), m_log.limits().maxAgeMs);
-    QJsonObject o;
-    o.insert(QLatin1String("epoch"), m_log.epoch());
-    o.insert(QLatin1String("uptimeMs"), nowMs());
-    o.insert(QLatin1String("rss"), ProcessInfo::residentBytes());
-    o.insert(QLatin1String("cpuMicros"), ProcessInfo::cpuMicros());
-    o.insert(QLatin1String("history"), history);
-    o.insert(QLatin1String("transports"), transports);
-    o.insert(QLatin1String("published"), m_stats.published);
-    o.insert(QLatin1String("duplicatePublishes"), m_stats.duplicatePublishes);
-    o.insert(QLatin1String("rejectedOrigin"), m_stats.rejectedOrigin);
-    o.insert(QLatin1String("badRequests"), m_stats.badRequests);
-    o.insert(QLatin1String("slowReadersCut"), m_stats.slowReadersCut);
-    o.insert(QLatin1String("heartbeatTimeouts"), m_stats.heartbeatTimeouts);
-    o.insert(QLatin1String("pollTimeouts"), m_stats.pollTimeouts);
+    return { c.connections, c.connectionsTotal, c.requests, c.messages, c.bytesOut, std::nullopt };
+}
+
+StatsSnapshot Hub::statsSnapshot(std::optional<int> clientsLimit) const
+{
+    StatsSnapshot o;
+    for (int i = 0; i < TransportKindCount; ++i)
+        o.transports[size_t(i)] = snapshotOf(m_stats.transports[size_t(i)]);
+    o.at(TransportKind::LongPoll).held = m_stats.at(TransportKind::LongPoll).held;
+    o.other = snapshotOf(m_stats.other);
+    o.history = { m_log.size(), qint64(m_log.firstId()), qint64(m_log.lastId()), m_log.limits().maxCount,
+                  m_log.limits().maxAgeMs };
+    o.epoch = m_log.epoch();
+    o.uptimeMs = nowMs();
+    o.rss = ProcessInfo::residentBytes();
+    o.cpuMicros = ProcessInfo::cpuMicros();
+    o.published = m_stats.published;
+    o.duplicatePublishes = m_stats.duplicatePublishes;
+    o.rejectedOrigin = m_stats.rejectedOrigin;
+    o.badRequests = m_stats.badRequests;
+    o.slowReadersCut = m_stats.slowReadersCut;
+    o.heartbeatTimeouts = m_stats.heartbeatTimeouts;
+    o.pollTimeouts = m_stats.pollTimeouts;
     // The settings a measurement depends on (the idle-cost meter reports them beside its figures).
-    QJsonObject config;
-    config.insert(QLatin1String("pollTimeoutMs"), m_config.pollTimeoutMs);
-    config.insert(QLatin1String("heartbeatMs"), m_config.heartbeatMs);
-    config.insert(QLatin1String("tickRate"), m_config.tickRate);
-    o.insert(QLatin1String("config"), config);
+    o.config = { m_config.pollTimeoutMs, m_config.heartbeatMs, m_config.tickRate };
+    if (clientsLimit)
+        listClients(*clientsLimit, &o);
     return o;
 }
 
@@ -349,29 +321,29 @@ static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-s
                                  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 // A poll is long polling unless its client says it polls traditionally (docs/protocol.md).
-static Transport pollTransport(const HttpRequest &request)
+static TransportKind pollTransport(const HttpRequest &request)
 {
-    return request.query.queryItemValue(QStringLiteral("mode")) == u"short" ? Transport::ShortPoll
-                                                                            : Transport::LongPoll;
+    return request.query.queryItemValue(QStringLiteral("mode")) == u"short" ? TransportKind::Poll
+                                                                            : TransportKind::LongPoll;
 }
 
-Transport Hub::exchangeTransport(const HttpRequest &request, Transport *countedAs)
+CountedTransport Hub::exchangeTransport(const HttpRequest &request, CountedTransport *countedAs)
 {
     if (request.path == "/poll") {
-        if (*countedAs == Transport::Other) {
+        if (!*countedAs) {
             *countedAs = pollTransport(request);
-            m_stats.at(*countedAs).connections++;
-            m_stats.at(*countedAs).connectionsTotal++;
+            m_stats.at(**countedAs).connections++;
+            m_stats.at(**countedAs).connectionsTotal++;
         }
         return *countedAs;
     }
-    return request.path == "/events" ? Transport::Sse : Transport::Other;
+    return request.path == "/events" ? CountedTransport(TransportKind::Sse) : std::nullopt;
 }
 
-void Hub::connectionClosed(Transport countedAs, const HttpStream *stream)
+void Hub::connectionClosed(CountedTransport countedAs, const HttpStream *stream)
 {
-    if (countedAs != Transport::Other)
-        m_stats.at(countedAs).connections--;
+    if (countedAs)
+        m_stats.at(*countedAs).connections--;
     if (stream)
         m_pollClients.remove(stream);
 }
@@ -383,12 +355,12 @@ void Hub::pollDelivered(const HttpStream *stream, qint64 messages)
         found->delivered += messages;
 }
 
-QJsonObject Hub::clientsJson(int limit) const
+void Hub::listClients(int limit, StatsSnapshot *snapshot) const
 {
     struct Row
     {
         qint64 sinceMs;
-        Transport transport;
+        TransportKind transport;
         qint64 delivered;
         const HttpStream *stream;     // a long-polling connection, or
         const StreamSession *session; // an SSE or WebSocket stream
@@ -407,21 +379,16 @@ QJsonObject Hub::clientsJson(int limit) const
     std::partial_sort(rows.begin(), rows.begin() + qsizetype(shown), rows.end(), order);
     const qint64 now = nowMs();
     const qint64 wallNow = QDateTime::currentMSecsSinceEpoch();
-    QJsonArray clients;
+    QList<StatsSnapshot::Client> clients;
+    clients.reserve(qsizetype(shown));
     for (size_t i = 0; i < shown; ++i) {
         const Row &r = rows[i];
-        QJsonObject o;
-        o.insert(QLatin1String("transport"), transportKey(r.transport));
-        o.insert(QLatin1String("peer"),
-                 QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()));
-        o.insert(QLatin1String("since"), wallNow - (now - r.sinceMs));
-        o.insert(QLatin1String("messages"), r.delivered);
-        clients.append(o);
+        clients.append({ r.transport,
+                         QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()),
+                         wallNow - (now - r.sinceMs), r.delivered });
     }
-    QJsonObject o;
-    o.insert(QLatin1String("clients"), clients);
-    o.insert(QLatin1String("clientsTruncated"), qint64(rows.size() - shown));
-    return o;
+    snapshot->clients = std::move(clients);
+    snapshot->clientsTruncated = qint64(rows.size() - shown);
 }
 
 void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
@@ -429,7 +396,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     const QByteArray &path = request.path;
     const QByteArray &method = request.method;
     if (path != "/events" && path != "/poll" && path != "/send")
-        m_stats.at(Transport::Other).requests++;
+        m_stats.other.requests++;
     const bool get = method == "GET" || method == "HEAD";
     auto answer = [&](HttpResponse r) {
         r.omitBody = method == "HEAD";
@@ -496,13 +463,9 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         return;
     }
     if (path == "/stats") {
-        QJsonObject o = statsJson();
-        if (request.query.queryItemValue(QStringLiteral("clients")) == u"1") {
-            const QJsonObject clients = clientsJson();
-            for (auto it = clients.begin(); it != clients.end(); ++it)
-                o.insert(it.key(), it.value());
-        }
-        answer(HttpResponse::json(200, o));
+        const bool listClients = request.query.queryItemValue(QStringLiteral("clients")) == u"1";
+        answer(HttpResponse::json(
+                200, statsSnapshot(listClients ? std::optional(MaxListedClients) : std::nullopt).toJson()));
         return;
     }
     if (path == "/healthz") {
@@ -544,7 +507,7 @@ bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *w
 
 void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
 {
-    m_stats.at(Transport::Other).requests++;
+    m_stats.other.requests++;
     if (checkOrigin(request) == OriginVerdict::Foreign) {
         // A page from a foreign origin could post here without any preflight (a "simple"
         // text/plain request): refuse it rather than let any site publish as our users.
@@ -575,7 +538,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
 
 void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
 {
-    m_stats.at(Transport::Sse).requests++;
+    m_stats.at(TransportKind::Sse).requests++;
     // The browser's own reconnect sends Last-Event-ID; a page that reopens the stream itself
     // names it in the query. The header is the newer of the two.
     QString lastEventId = QString::fromUtf8(request.header("last-event-id"));
@@ -608,8 +571,8 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     head.setHeader("X-Accel-Buffering", "no");
     auto *session = new SseSession(this, stream, cors(request, head));
     m_streams.insert(session);
-    m_stats.at(Transport::Sse).connections++;
-    m_stats.at(Transport::Sse).connectionsTotal++;
+    m_stats.at(TransportKind::Sse).connections++;
+    m_stats.at(TransportKind::Sse).connectionsTotal++;
     if (!point.after) {
         // New messages only: say where that starts, so that a reconnect before the first
         // message resumes from here instead of losing what came in between.
@@ -620,7 +583,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
 
 void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
 {
-    const Transport transport = pollTransport(request);
+    const TransportKind transport = pollTransport(request);
     m_stats.at(transport).requests++;
     ResumePoint point;
     QString why;
@@ -661,7 +624,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
 
 void Hub::openWebSocket(WsChannel *channel)
 {
-    m_stats.at(Transport::WebSocket).requests++;
+    m_stats.at(TransportKind::WebSocket).requests++;
     ResumePoint point;
     QString why;
     HttpRequest request;
@@ -674,8 +637,8 @@ void Hub::openWebSocket(WsChannel *channel)
     }
     auto *session = new WsSession(this, channel);
     m_streams.insert(session);
-    m_stats.at(Transport::WebSocket).connections++;
-    m_stats.at(Transport::WebSocket).connectionsTotal++;
+    m_stats.at(TransportKind::WebSocket).connections++;
+    m_stats.at(TransportKind::WebSocket).connectionsTotal++;
     session->start(m_log.resume(point));
 }
 

@@ -8,6 +8,7 @@
 #include "messagelog.h"
 #include "serverconfig.h"
 #include "serverstats.h"
+#include "wirecontract.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -37,12 +38,10 @@ public:
     const ServerConfig &config() const { return m_config; }
     MessageLog &log() { return m_log; }
     ServerStats &stats() { return m_stats; }
-    QJsonObject statsJson() const;
-    // The connected clients, oldest first, at most `limit`: {"clients": [{"transport", "peer",
-    // "since", "messages"}], "clientsTruncated": how many more} (docs/protocol.md, /stats).
-    // A long-polling client is its connection (kept alive between polls); SSE and WebSocket
-    // clients are their streams.
-    QJsonObject clientsJson(int limit = MaxListedClients) const;
+    // GET /stats; with a limit, /stats?clients=1: the connected clients, oldest first, at most
+    // `clientsLimit`, and how many more. A long-polling client is its connection (kept alive
+    // between polls); SSE and WebSocket clients are their streams.
+    StatsSnapshot statsSnapshot(std::optional<int> clientsLimit = std::nullopt) const;
     static constexpr int MaxListedClients = 500;
 
     // Answers one HTTP request on the stream (some answer later: held polls, SSE). The transport
@@ -52,8 +51,8 @@ public:
     // polling connection until it closes — long, or short when it says `mode=short` — and
     // *countedAs (Other until then) remembers which for the caller, which gives it back with
     // connectionClosed().
-    Transport exchangeTransport(const HttpRequest &request, Transport *countedAs);
-    void connectionClosed(Transport countedAs, const HttpStream *stream = nullptr);
+    CountedTransport exchangeTransport(const HttpRequest &request, CountedTransport *countedAs);
+    void connectionClosed(CountedTransport countedAs, const HttpStream *stream = nullptr);
     // The checks of a WebSocket handshake before either core accepts it: a foreign Origin (403,
     // RFC 6455 §10.2), another Sec-WebSocket-Version (426 naming 13, §4.4), a missing or malformed
     // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
@@ -70,7 +69,7 @@ public:
     // sets *duplicate (docs/protocol.md, "Publishing").
     LogEntryPtr publish(const PublishRequest &request, bool *duplicate = nullptr);
     // The dashboard sample of the server's own state, published as a tick message.
-    QJsonObject tickData();
+    TickData tickData();
 
     // Ends every stream politely: held polls are answered, SSE streams end, WebSockets close
     // with 1001. New requests get 503. Emits drained() once no session is left.
@@ -95,6 +94,7 @@ private:
     void firePollDeadlines();
     void armPollTimer();
     void publishTick();
+    void listClients(int limit, StatsSnapshot *snapshot) const;
     void checkDrained();
 
     HttpResponse cors(const HttpRequest &request, HttpResponse response) const;
@@ -124,7 +124,7 @@ private:
     {
         qint64 sinceMs = 0;
         qint64 delivered = 0;
-        Transport transport = Transport::LongPoll; // or ShortPoll
+        TransportKind transport = TransportKind::LongPoll; // or Poll (short polling)
     };
     QHash<const HttpStream *, PollClient> m_pollClients;
     bool m_shuttingDown = false;

@@ -2,6 +2,7 @@
 #include "pollsession.h"
 
 #include "hub.h"
+#include "wirecontract.h"
 
 namespace rtlab {
 
@@ -9,7 +10,7 @@ PollSession::PollSession(Hub *hub, HttpStream *stream, quint64 cursor, QByteArra
     : m_hub(hub), m_stream(stream), m_cursor(cursor), m_corsOrigin(std::move(corsOrigin))
 {
     m_stream->setObserver(this);
-    m_hub->stats().at(Transport::LongPoll).held++;
+    m_hub->stats().at(TransportKind::LongPoll).held++;
 }
 
 PollSession::~PollSession()
@@ -20,31 +21,18 @@ PollSession::~PollSession()
 
 QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume, int maxMessages)
 {
-    QByteArray out;
-    out.reserve(128);
-    out.append("{\"epoch\":\"");
-    out.append(log.epoch().toLatin1());
-    out.append("\",\"messages\":[");
+    QList<QByteArray> messages;
     quint64 cursor = resume.cursor;
-    bool first = true;
-    if (resume.reset) {
-        out.append(resume.resetEntry->json);
-        first = false;
-    }
+    if (resume.reset)
+        messages.append(resume.resetEntry->json);
     for (int n = 0; n < maxMessages && cursor < log.lastId(); ++n) {
         const LogEntryPtr entry = log.entry(cursor + 1);
         if (!entry)
             break;
-        if (!first)
-            out.append(',');
-        out.append(entry->json);
-        first = false;
+        messages.append(entry->json);
         cursor = entry->message.id;
     }
-    out.append("],\"cursor\":");
-    out.append(QByteArray::number(cursor));
-    out.append('}');
-    return out;
+    return PollAnswer::encode(log.epoch(), messages, cursor);
 }
 
 HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin)
@@ -62,7 +50,7 @@ void PollSession::respond(QByteArray body, bool close)
     stream->setObserver(nullptr);
     HttpResponse r = response(std::move(body), m_corsOrigin);
     r.closeConnection = close;
-    m_hub->stats().at(Transport::LongPoll).held--;
+    m_hub->stats().at(TransportKind::LongPoll).held--;
     m_hub->detach(this);
     stream->respond(r);
     deleteLater();
@@ -78,7 +66,7 @@ void PollSession::wake(QByteArray body)
     if (body.isEmpty())
         body = answer(log, resume, m_hub->config().maxPollMessages);
     const qint64 sent = qint64(qMin<quint64>(log.lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
-    m_hub->stats().at(Transport::LongPoll).messages += sent;
+    m_hub->stats().at(TransportKind::LongPoll).messages += sent;
     m_hub->pollDelivered(m_stream, sent);
     respond(std::move(body), false);
 }
@@ -103,7 +91,7 @@ void PollSession::shutdown()
 void PollSession::streamClosed()
 {
     m_stream = nullptr;
-    m_hub->stats().at(Transport::LongPoll).held--;
+    m_hub->stats().at(TransportKind::LongPoll).held--;
     m_hub->detach(this);
     deleteLater();
 }

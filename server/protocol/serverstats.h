@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "connectionevent.h"
+
 #include <QJsonObject>
 
 #include <array>
+#include <optional>
 
 namespace rtlab {
 
-// ShortPoll: polls from a client that says it polls traditionally (`mode=short`): counted apart
-// so that /stats and the Dashboard can tell them from long polling; answered like any poll.
-enum class Transport { LongPoll, Sse, WebSocket, ShortPoll, Other };
-inline constexpr int TransportCount = 5;
-QString transportKey(Transport transport); // "lp", "sse", "ws", "poll", "other"
+// What a connection's figures are counted under: a transport (short polls from a client that
+// says it polls traditionally, `mode=short`, are TransportKind::Poll, so that /stats and the
+// Dashboard can tell them from long polling), or nothing (nullopt: /stats, /healthz, the page,
+// publishes — "other" in /stats).
+using CountedTransport = std::optional<TransportKind>;
 
 struct TransportCounters
 {
@@ -26,7 +29,8 @@ struct TransportCounters
 // The server's own figures: /stats, the tick messages and the tests read these.
 struct ServerStats
 {
-    std::array<TransportCounters, TransportCount> transports;
+    std::array<TransportCounters, TransportKindCount> transports;
+    TransportCounters other;       // what is no transport's
     qint64 published = 0;          // chat messages accepted
     qint64 duplicatePublishes = 0; // repeats of a remembered clientMsgId: answered, not appended
     qint64 rejectedOrigin = 0;     // WebSocket handshakes and publishes refused for their Origin
@@ -35,8 +39,9 @@ struct ServerStats
     qint64 heartbeatTimeouts = 0;  // WebSocket peers closed after missing two pings
     qint64 pollTimeouts = 0;       // held polls answered empty after the hold time
 
-    TransportCounters &at(Transport t) { return transports[size_t(t)]; }
-    const TransportCounters &at(Transport t) const { return transports[size_t(t)]; }
+    TransportCounters &at(TransportKind t) { return transports[size_t(t)]; }
+    const TransportCounters &at(TransportKind t) const { return transports[size_t(t)]; }
+    TransportCounters &at(CountedTransport t) { return t ? at(*t) : other; }
 };
 
 } // namespace rtlab

@@ -7,7 +7,7 @@
 namespace rtlab {
 
 SseSession::SseSession(Hub *hub, HttpStream *stream, const HttpResponse &head)
-    : StreamSession(hub, Transport::Sse), m_stream(stream)
+    : StreamSession(hub, TransportKind::Sse), m_stream(stream)
 {
     m_stream->setObserver(this);
     m_stream->beginStream(head);

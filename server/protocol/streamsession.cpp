@@ -12,7 +12,7 @@ static qint64 replayHighWater(qint64 maxPending)
     return qMin<qint64>(64 * 1024, maxPending / 4);
 }
 
-StreamSession::StreamSession(Hub *hub, Transport transport) : m_hub(hub), m_transport(transport)
+StreamSession::StreamSession(Hub *hub, TransportKind transport) : m_hub(hub), m_transport(transport)
 {
     m_lastWriteMs = hub->nowMs();
     m_sinceMs = m_lastWriteMs;

@@ -19,10 +19,10 @@ class StreamSession : public QObject
 {
     Q_OBJECT
 public:
-    StreamSession(Hub *hub, Transport transport);
+    StreamSession(Hub *hub, TransportKind transport);
     ~StreamSession() override;
 
-    Transport transport() const { return m_transport; }
+    TransportKind transport() const { return m_transport; }
     quint64 cursor() const { return m_cursor; }
     bool isLive() const { return m_live; }
     // For the client list of /stats?clients=1: when it opened (Hub::nowMs()), the log messages
@@ -51,7 +51,7 @@ protected:
     qint64 m_lastWriteMs = 0;
 
 private:
-    Transport m_transport;
+    TransportKind m_transport;
     quint64 m_cursor = 0;
     qint64 m_sinceMs = 0;
     qint64 m_delivered = 0;

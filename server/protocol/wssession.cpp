@@ -14,7 +14,7 @@ enum : quint16 {
     CloseTooBig = 1009,
 };
 
-WsSession::WsSession(Hub *hub, WsChannel *channel) : StreamSession(hub, Transport::WebSocket), m_channel(channel)
+WsSession::WsSession(Hub *hub, WsChannel *channel) : StreamSession(hub, TransportKind::WebSocket), m_channel(channel)
 {
     m_channel->setObserver(this);
 }

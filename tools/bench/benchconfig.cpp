@@ -149,12 +149,10 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
 
     c.transports.clear();
     for (const QString &t : p.value(transport).split(u',', Qt::SkipEmptyParts)) {
-        if (t == u"ws")
-            c.transports.push_back(Subscriber::Kind::WebSocket);
-        else if (t == u"sse")
-            c.transports.push_back(Subscriber::Kind::Sse);
-        else if (t == u"lp")
-            c.transports.push_back(Subscriber::Kind::LongPoll);
+        // The bench speaks the three real-time transports, not short polling.
+        TransportKind kind;
+        if (transportKindFromKey(t, &kind) && kind != TransportKind::Poll)
+            c.transports.push_back(kind);
         else {
             *errorString = QStringLiteral("unknown transport: ") + t;
             return false;
@@ -222,8 +220,8 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         *errorString = QStringLiteral("at most 19,000 connections in all (the fd limit is 20,000)");
         return false;
     }
-    if (c.stormAtS > 0 && std::any_of(c.transports.begin(), c.transports.end(), [](Subscriber::Kind k) {
-            return k == Subscriber::Kind::WebSocket;
+    if (c.stormAtS > 0 && std::any_of(c.transports.begin(), c.transports.end(), [](TransportKind k) {
+            return k == TransportKind::WebSocket;
         })) {
         *errorString = QStringLiteral("--storm-at needs sse or lp subscribers (they resume by "
                                       "Last-Event-ID or cursor; a WebSocket has no standard way)");

@@ -15,7 +15,7 @@ namespace rtlab::bench {
 struct BenchConfig
 {
     Endpoint wsUrl, sseUrl, lpUrl, pubUrl, idleUrl, statsUrl;
-    std::vector<Subscriber::Kind> transports { Subscriber::Kind::WebSocket }; // round robin over subscribers
+    std::vector<TransportKind> transports { TransportKind::WebSocket }; // round robin over subscribers
     Subscriber::PollStyle pollStyle = Subscriber::PollStyle::Cursor;
     payload::Format pubFormat = payload::Format::Rtlab;
     int subscribers = 100;

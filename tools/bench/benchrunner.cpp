@@ -18,15 +18,10 @@ namespace {
 
 constexpr int64_t Second = 1000000;
 
-const char *kindName(Subscriber::Kind k)
+// A subscriber's transport as the report names it; an idle HTTP connection has none.
+QString kindName(std::optional<TransportKind> kind)
 {
-    switch (k) {
-    case Subscriber::Kind::WebSocket: return "ws";
-    case Subscriber::Kind::Sse: return "sse";
-    case Subscriber::Kind::LongPoll: return "lp";
-    case Subscriber::Kind::IdleHttp: return "idle-http";
-    }
-    return "?";
+    return kind ? transportKindKey(*kind) : QStringLiteral("idle-http");
 }
 
 int64_t wallUs()
@@ -113,15 +108,15 @@ void BenchRunner::connectAll()
     // Idle connections first (they are the background), then the subscribers.
     std::vector<Subscriber *> all;
     for (int i = 0; i < m_config.idleConnections; ++i) {
-        m_idle.push_back(std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, Subscriber::Kind::IdleHttp, &m_tally,
-                                                      uint64_t(i) + 1));
+        m_idle.push_back(
+                std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, std::nullopt, &m_tally, uint64_t(i) + 1));
         all.push_back(m_idle.back().get());
     }
     for (int i = 0; i < m_config.subscribers; ++i) {
         const auto kind = m_config.transports[size_t(i) % m_config.transports.size()];
-        const Endpoint &e = kind == Subscriber::Kind::WebSocket ? m_config.wsUrl
-                : kind == Subscriber::Kind::Sse                 ? m_config.sseUrl
-                                                                : m_config.lpUrl;
+        const Endpoint &e = kind == TransportKind::WebSocket ? m_config.wsUrl
+                : kind == TransportKind::Sse                 ? m_config.sseUrl
+                                                             : m_config.lpUrl;
         // Slow readers spread evenly over each transport: the k-th subscriber of a transport is
         // slow when the running share crosses a step.
         const double k = double(size_t(i) / m_config.transports.size());
@@ -398,15 +393,21 @@ void BenchRunner::publishRamp()
                      { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
 }
 
-bool BenchRunner::readStats(QJsonObject *out)
+std::optional<StatsSnapshot> BenchRunner::readStats()
 {
     if (!m_config.readStats)
-        return false;
+        return std::nullopt;
     std::string why;
-    if (StatsClient::get(m_config.statsUrl, 5000, out, &why))
-        return true;
-    m_statsError = why;
-    return false;
+    QJsonObject json;
+    if (!StatsClient::get(m_config.statsUrl, 5000, &json, &why)) {
+        m_statsError = why;
+        return std::nullopt;
+    }
+    QString error;
+    std::optional<StatsSnapshot> stats = StatsSnapshot::fromJson(json, &error);
+    if (!stats)
+        m_statsError = "not rtlab's /stats: " + error.toStdString();
+    return stats;
 }
 
 void BenchRunner::holdIdle()
@@ -414,13 +415,16 @@ void BenchRunner::holdIdle()
     // Steady state, not set-up: every connection is open (connectAll) and the server has
     // settled; now wait one full cycle (the longer of the poll hold and the heartbeat), so the
     // window starts with each client in its repeating pattern, then measure over --duration.
-    QJsonObject stats;
-    const QJsonObject config = readStats(&stats) ? stats.value(QLatin1String("config")).toObject() : QJsonObject();
-    m_heartbeatMs = config.value(QLatin1String("heartbeatMs")).toInteger(-1);
-    m_serverPollTimeoutMs = config.value(QLatin1String("pollTimeoutMs")).toInteger(-1);
-    m_tickRate = config.value(QLatin1String("tickRate")).toDouble(-1);
+    if (const std::optional<StatsSnapshot> stats = readStats()) {
+        m_heartbeatMs = stats->config.heartbeatMs;
+        m_serverPollTimeoutMs = stats->config.pollTimeoutMs;
+        m_tickRate = stats->config.tickRate;
+    } else {
+        m_heartbeatMs = m_serverPollTimeoutMs = -1;
+        m_tickRate = -1;
+    }
     const bool longPolls = std::any_of(m_config.transports.begin(), m_config.transports.end(),
-                                       [](Subscriber::Kind k) { return k == Subscriber::Kind::LongPoll; });
+                                       [](TransportKind k) { return k == TransportKind::LongPoll; });
     if (longPolls) {
         // The hold in force: what each poll asks for, capped by the server's own limit.
         const int64_t asked = std::llround(m_config.pollHoldS * 1000);
@@ -433,8 +437,7 @@ void BenchRunner::holdIdle()
     runUntil([] { return false; }, monotonicUs() + int64_t(m_warmupS * Second), 100);
 
     // The window's edges: /stats outside the /proc samples, so its own request is not counted.
-    if (!readStats(&m_statsStart))
-        m_statsStart = {};
+    m_statsStart = readStats();
     m_runStart = ProcSample::take(m_config.serverPids);
     m_selfCpuStartUs = selfCpuUs();
     m_openAtPublish = openSubscribers();
@@ -450,8 +453,7 @@ void BenchRunner::holdIdle()
     m_runEnd = ProcSample::take(m_config.serverPids);
     m_selfCpuEndUs = selfCpuUs();
     m_idleSeconds = double(monotonicUs() - start) / double(Second);
-    if (!readStats(&m_statsEnd))
-        m_statsEnd = {};
+    m_statsEnd = readStats();
     uint64_t bytes1 = 0;
     for (const auto &s : m_subscribers)
         bytes1 += s->bytesIn();
@@ -508,34 +510,26 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
         r.insert(QStringLiteral("serverFdsAfter"), qint64(m_runEnd.fds));
     }
     per.insert(QStringLiteral("bytesInPerSec"), round3(double(m_idleBytes) / window * perClient));
-    if (!m_statsStart.isEmpty() && !m_statsEnd.isEmpty()) {
+    if (m_statsStart && m_statsEnd) {
         // The server's own counts, by transport: requests (WebSocket: handshakes) and bytes out.
-        const auto counter = [](const QJsonObject &stats, const char *transport, const char *name) {
-            return stats.value(QLatin1String("transports"))
-                    .toObject()
-                    .value(QLatin1String(transport))
-                    .toObject()
-                    .value(QLatin1String(name))
-                    .toInteger();
-        };
         QJsonObject byTransport;
         qint64 requests = 0, bytesOut = 0;
         size_t subscribers = 0;
         for (auto k : m_config.transports) {
-            const char *name = kindName(k);
-            if (byTransport.contains(QLatin1String(name)))
+            const QString name = kindName(k);
+            if (byTransport.contains(name))
                 continue;
             const size_t n = size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(), [k](const auto &s) {
                 return s->kind() == k && s->state() == Subscriber::State::Open;
             }));
-            const qint64 req = counter(m_statsEnd, name, "requests") - counter(m_statsStart, name, "requests");
-            const qint64 out = counter(m_statsEnd, name, "bytesOut") - counter(m_statsStart, name, "bytesOut");
+            const qint64 req = m_statsEnd->at(k).requests - m_statsStart->at(k).requests;
+            const qint64 out = m_statsEnd->at(k).bytesOut - m_statsStart->at(k).bytesOut;
             requests += req;
             bytesOut += out;
             subscribers += n;
             const double each = 1.0 / double(std::max<size_t>(n, 1));
             byTransport.insert(
-                    QLatin1String(name),
+                    name,
                     QJsonObject { { QStringLiteral("clients"), qint64(n) },
                                   { QStringLiteral("requests"), req },
                                   { QStringLiteral("bytesOut"), out },
@@ -548,10 +542,7 @@ QJsonObject BenchRunner::idleReport(size_t idleOpen) const
         per.insert(QStringLiteral("bytesPerSec"), round3(double(bytesOut) / window * each));
         r.insert(QStringLiteral("byTransport"), byTransport);
         // Idle means nothing published: the log's growth over the window says whether it was.
-        const auto lastId = [](const QJsonObject &stats) {
-            return stats.value(QLatin1String("history")).toObject().value(QLatin1String("lastId")).toInteger();
-        };
-        r.insert(QStringLiteral("messagesInWindow"), lastId(m_statsEnd) - lastId(m_statsStart));
+        r.insert(QStringLiteral("messagesInWindow"), m_statsEnd->history.lastId - m_statsStart->history.lastId);
     } else if (m_config.readStats) {
         r.insert(QStringLiteral("statsError"), QString::fromStdString(m_statsError));
     }
@@ -634,7 +625,7 @@ QJsonObject BenchRunner::report()
     QJsonObject r;
     QJsonArray transports;
     for (auto k : m_config.transports)
-        transports.append(QString::fromLatin1(kindName(k)));
+        transports.append(kindName(k));
     r.insert(QStringLiteral("label"), m_config.label);
     r.insert(QStringLiteral("mode"),
              m_config.idleMode       ? QStringLiteral("idle")
@@ -658,7 +649,7 @@ QJsonObject BenchRunner::report()
     for (const Subscriber *s : everyone) {
         if (s->openedAtUs() > 0)
             ++opened;
-        const QString k = QString::fromLatin1(kindName(s->kind()));
+        const QString k = kindName(s->kind());
         QJsonObject o = byKind.value(k).toObject();
         o.insert(QStringLiteral("subscribers"), o.value(QStringLiteral("subscribers")).toInteger() + 1);
         o.insert(QStringLiteral("open"),

@@ -7,6 +7,7 @@
 #include "publisher.h"
 #include "subscriber.h"
 #include "tally.h"
+#include "wirecontract.h"
 
 #include <QJsonObject>
 
@@ -35,7 +36,7 @@ private:
     void publishRamp();
     void holdIdle();
     QJsonObject idleReport(size_t idleOpen) const;
-    bool readStats(QJsonObject *out);
+    std::optional<StatsSnapshot> readStats(); // nullopt: not asked for, or not read (m_statsError)
     bool publishDue(uint64_t due, uint16_t step);
     void storm();
     void stormReport();
@@ -71,7 +72,7 @@ private:
     double m_warmupS = 0;
     int64_t m_heartbeatMs = -1, m_serverPollTimeoutMs = -1, m_holdMs = -1; // -1: unknown / no long polls
     double m_tickRate = -1;
-    QJsonObject m_statsStart, m_statsEnd;
+    std::optional<StatsSnapshot> m_statsStart, m_statsEnd;
     std::string m_statsError;
     size_t m_openAtWindowEnd = 0;
     QJsonObject m_rampReport;

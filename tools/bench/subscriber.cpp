@@ -29,7 +29,7 @@ std::string jsonScalar(std::string_view json, std::string_view name)
 }
 } // namespace
 
-Subscriber::Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id)
+Subscriber::Subscriber(EpollLoop *loop, Endpoint endpoint, std::optional<TransportKind> kind, Tally *tally, uint64_t id)
     : Connection(loop, std::move(endpoint)), m_kind(kind), m_tally(tally), m_id(id)
 {
 }
@@ -86,30 +86,34 @@ void Subscriber::open(int64_t nowUs)
 void Subscriber::onConnected()
 {
     const Endpoint &e = endpoint();
-    if (m_state == State::Open && m_kind == Kind::LongPoll) { // a reconnect between polls
+    if (m_state == State::Open && m_kind == TransportKind::LongPoll) { // a reconnect between polls
         sendPoll();
         return;
     }
     m_state = State::Handshake;
-    switch (m_kind) {
-    case Kind::WebSocket:
+    if (!m_kind) { // an idle HTTP connection: one request, then silence
+        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n");
+        return;
+    }
+    switch (*m_kind) {
+    case TransportKind::WebSocket:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
              + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
              + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
         break;
-    case Kind::Sse:
+    case TransportKind::Sse:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
              + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
              + (m_lastEventId.empty() ? std::string() : "Last-Event-ID: " + m_lastEventId + "\r\n") + "\r\n");
         break;
-    case Kind::LongPoll:
+    case TransportKind::LongPoll:
+    case TransportKind::Poll: // not asked of the bench (BenchConfig refuses it): polled as long polling
         sendPoll();
         // nchan says nothing until a message comes, and a poll that resumes at the live end is
         // held: either way the poll is registered once it is sent.
         if (m_pollStyle == PollStyle::Headers || m_openedAtUs)
             open(monotonicUs());
         break;
-    case Kind::IdleHttp: send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host + "\r\n\r\n"); break;
     }
 }
 
@@ -144,9 +148,9 @@ void Subscriber::sendPoll()
 void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
 {
     while (size > 0 && hasSocket()) {
-        if (m_reader.state() == HttpResponseReader::State::Done && m_kind != Kind::WebSocket)
+        if (m_reader.state() == HttpResponseReader::State::Done && m_kind != TransportKind::WebSocket)
             return; // an idle connection's stray bytes
-        if (m_kind == Kind::WebSocket && m_reader.state() == HttpResponseReader::State::Done) {
+        if (m_kind == TransportKind::WebSocket && m_reader.state() == HttpResponseReader::State::Done) {
             m_ws.feed(data, size);
             handleWsFrames(nowUs);
             return;
@@ -163,8 +167,15 @@ void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
         if (!m_reader.headComplete())
             return;
         m_status = m_reader.status();
-        switch (m_kind) {
-        case Kind::WebSocket:
+        if (!m_kind) { // idle HTTP: open once its one answer is read
+            if (m_reader.state() == HttpResponseReader::State::Done) {
+                open(nowUs);
+                m_body.clear();
+            }
+            return;
+        }
+        switch (*m_kind) {
+        case TransportKind::WebSocket:
             if (m_status != 101) {
                 ++m_tally->errors;
                 m_state = State::Failed;
@@ -173,7 +184,7 @@ void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
             }
             open(nowUs);
             break; // the rest are frames
-        case Kind::Sse:
+        case TransportKind::Sse:
             if (m_status != 200) {
                 ++m_tally->errors;
                 m_state = State::Failed;
@@ -187,17 +198,12 @@ void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
                 close();
             }
             return;
-        case Kind::LongPoll:
+        case TransportKind::LongPoll:
+        case TransportKind::Poll:
             if (m_reader.state() != HttpResponseReader::State::Done)
                 return;
             handlePollAnswer(nowUs);
             break;
-        case Kind::IdleHttp:
-            if (m_reader.state() == HttpResponseReader::State::Done) {
-                open(nowUs);
-                m_body.clear();
-            }
-            return;
         }
     }
 }

@@ -2,11 +2,13 @@
 #pragma once
 
 #include "connection.h"
+#include "connectionevent.h"
 #include "httpresponsereader.h"
 #include "payload.h"
 #include "wsframes.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 namespace rtlab::bench {
@@ -18,13 +20,13 @@ struct Tally;
 class Subscriber : public Connection
 {
 public:
-    enum class Kind { WebSocket, Sse, LongPoll, IdleHttp };
     // How a long poll names its place: rtlab's (and the Node peer's) JSON "cursor" in the query,
     // or nchan's Last-Modified/Etag echoed as If-Modified-Since/If-None-Match.
     enum class PollStyle { Cursor, Headers };
     enum class State { Idle, Connecting, Handshake, Open, Closed, Failed };
 
-    Subscriber(EpollLoop *loop, Endpoint endpoint, Kind kind, Tally *tally, uint64_t id);
+    // kind: the transport it subscribes with; nullopt: the idle HTTP keep-alive connection.
+    Subscriber(EpollLoop *loop, Endpoint endpoint, std::optional<TransportKind> kind, Tally *tally, uint64_t id);
 
     bool begin();
     // The storm: drop the connection (reset) and open it again at once, resuming where it was
@@ -36,7 +38,7 @@ public:
     // Reads again (the end of a slow-reader run: what did the server keep, or did it cut us?).
     void resumeReading();
     State state() const { return m_state; }
-    Kind kind() const { return m_kind; }
+    std::optional<TransportKind> kind() const { return m_kind; }
     bool settled() const { return m_state == State::Open || m_state == State::Closed || m_state == State::Failed; }
     int64_t openedAtUs() const { return m_openedAtUs; }     // the first time it opened
     int64_t reopenedAtUs() const { return m_reopenedAtUs; } // first open after the last reconnectNow()
@@ -63,7 +65,7 @@ private:
     void sendPoll();
     void markers(std::string_view bytes, int64_t nowUs);
 
-    Kind m_kind;
+    std::optional<TransportKind> m_kind;
     PollStyle m_pollStyle = PollStyle::Cursor;
     int m_pollHoldMs = 0;
     Tally *m_tally;

@@ -132,7 +132,7 @@ void EpollConnection::upgrade(const HttpRequest &request)
     }
     const QByteArray head = WsHandshake::acceptResponse(request.header("sec-websocket-key").trimmed());
     m_ws = std::make_unique<WsEndpoint>(m_hub, static_cast<WsEndpoint::Wire *>(this), request.target);
-    m_hub->stats().at(Transport::WebSocket).bytesOut += head.size();
+    m_hub->stats().at(TransportKind::WebSocket).bytesOut += head.size();
     append(head);
     m_hub->openWebSocket(m_ws.get());
     // Frames that came with the handshake are read by process() on its way out.

@@ -29,7 +29,7 @@ QtWsChannel::QtWsChannel(QWebSocket *socket, QTcpSocket *tcp, QByteArray request
     connect(socket, &QWebSocket::disconnected, this, &QtWsChannel::onDisconnected);
     if (tcp) {
         connect(tcp, &QTcpSocket::bytesWritten, this, [this](qint64 n) {
-            m_hub->stats().at(Transport::WebSocket).bytesOut += n;
+            m_hub->stats().at(TransportKind::WebSocket).bytesOut += n;
             if (m_observer)
                 m_observer->channelDrained();
         });
