@@ -92,8 +92,8 @@ public:
     qint64 nowMs() const { return m_clock(); }
 
     // The timers' work, callable on its own so that a test with its own clock needs no timer:
-    // a heartbeat to every quiet stream (and a dead-peer check), and the answer to every held
-    // poll whose deadline has passed.
+    // the heartbeat round (an SSE comment on each quiet stream; a ping to each WebSocket, cut
+    // after two unanswered), and the answer to every held poll whose deadline has passed.
     void sweepHeartbeats();
     void firePollDeadlines();
 

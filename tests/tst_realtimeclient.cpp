@@ -54,6 +54,25 @@ struct Bench
         client.start(mode, { Epoch, lastId });
         return fakes.last();
     }
+    // Auto on a WebSocket that worked and then dropped with no HTTP answer: the case the second
+    // try is for. `retryDelay` is its policy's next delay (nullopt: the policy gives up).
+    FakeTransport *startAutoOpenedThenDropped(std::optional<int> retryDelay = 3600 * 1000)
+    {
+        FakeTransport *ws = start(RealtimeClient::Mode::Auto);
+        ws->setRetryDelay(retryDelay);
+        ws->open();
+        ws->drop();
+        return ws;
+    }
+    // Auto fallen back to SSE (a proxy refused the WebSocket upgrade), SSE open: where a probe
+    // up starts from.
+    FakeTransport *startAutoFallenBackToSse()
+    {
+        start(RealtimeClient::Mode::Auto)->refuse(403);
+        FakeTransport *sse = fakes.last();
+        sse->open();
+        return sse;
+    }
     // Answers the oldest health check still waiting.
     void answerHealthCheck(bool reachable) { checks.takeFirst()(reachable); }
     int count(ConnectionEvent::Type type) const
@@ -225,11 +244,8 @@ void tst_RealtimeClient::autoProbesUpAfterTheInterval()
 {
     Bench bench;
     bench.client.setProbeIntervalMs(0);
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->refuse(403);
-    FakeTransport *sse = bench.fakes.last();
+    FakeTransport *sse = bench.startAutoFallenBackToSse();
     QCOMPARE(sse->kind(), TransportKind::Sse);
-    sse->open();
     sse->receive(chat(6));
 
     QTRY_COMPARE(bench.fakes.made().size(), 3);
@@ -252,9 +268,7 @@ void tst_RealtimeClient::autoProbesUpAfterTheInterval()
 void tst_RealtimeClient::autoWaitsForTheProbeInterval()
 {
     Bench bench;
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->refuse(403);
-    bench.fakes.last()->open();
+    bench.startAutoFallenBackToSse();
     QCoreApplication::processEvents();
     QCoreApplication::processEvents();
     QCOMPARE(bench.fakes.made().size(), 2);
@@ -266,10 +280,7 @@ void tst_RealtimeClient::failedProbeKeepsTheTransport()
 {
     Bench bench;
     bench.client.setProbeIntervalMs(0);
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->refuse(403);
-    FakeTransport *sse = bench.fakes.last();
-    sse->open();
+    FakeTransport *sse = bench.startAutoFallenBackToSse();
     QTRY_COMPARE(bench.fakes.made().size(), 3);
     FakeTransport *probe = bench.fakes.last();
     probe->refuse(403);
@@ -287,9 +298,7 @@ void tst_RealtimeClient::failedProbeKeepsTheTransport()
 void tst_RealtimeClient::workingTransportGetsASecondTry()
 {
     Bench bench;
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->open();
-    ws->drop();
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
     QCOMPARE(ws->state(), ClientTransport::State::Reconnecting);
     QCOMPARE(bench.checks.size(), 1);
     QCOMPARE(ws->attempts(), 1);
@@ -304,9 +313,7 @@ void tst_RealtimeClient::workingTransportGetsASecondTry()
 void tst_RealtimeClient::repeatedFailureFallsBack()
 {
     Bench bench;
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->open();
-    ws->drop();
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
     bench.answerHealthCheck(true);
     QCOMPARE(ws->attempts(), 2);
 
@@ -339,9 +346,7 @@ void tst_RealtimeClient::opensInBetweenStartTheStreakOver()
 void tst_RealtimeClient::outageDoesNotFallBack()
 {
     Bench bench;
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->open();
-    ws->drop();
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
     bench.answerHealthCheck(true); // first failure: the second try
     QCOMPARE(ws->attempts(), 2);
 
@@ -365,10 +370,7 @@ void tst_RealtimeClient::outageDoesNotFallBack()
 void tst_RealtimeClient::gaveUpWhileServerAnswersFallsBack()
 {
     Bench bench;
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
-    ws->setRetryDelay(std::nullopt);
-    ws->open();
-    ws->drop();
+    FakeTransport *ws = bench.startAutoOpenedThenDropped(std::nullopt);
     QCOMPARE(ws->state(), ClientTransport::State::Closed);
     QCOMPARE(bench.checks.size(), 1); // Closed and GaveUp: one check
     bench.answerHealthCheck(true);
@@ -380,15 +382,11 @@ void tst_RealtimeClient::gaveUpWhileServerAnswersFallsBack()
 void tst_RealtimeClient::lateHealthAnswerIsIgnored()
 {
     Bench bench;
-    FakeTransport *first = bench.start(RealtimeClient::Mode::Auto);
-    first->open();
-    first->drop();
+    FakeTransport *first = bench.startAutoOpenedThenDropped();
     QCOMPARE(bench.checks.size(), 1);
 
-    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
     QVERIFY(ws != first);
-    ws->open();
-    ws->drop();
     QCOMPARE(bench.checks.size(), 2);
 
     bench.answerHealthCheck(true); // the first client run's
