@@ -127,7 +127,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
     o.clock = m_clock;
     o.stats = m_stats[size_t(kind)];
     o.capture = m_capture;
-    ClientTransport *t = ClientTransport::create(kind, o, this);
+    ClientTransport *t = m_makeTransport(kind, o, this);
     connect(t, &ClientTransport::messageReceived, this, [this, t](const Message &m) { onMessage(t, m); });
     connect(t, &ClientTransport::eventOccurred, this, [this, t](const ConnectionEvent &e) { onEvent(t, e); });
     connect(t, &ClientTransport::latencyMeasured, this, [this, kind](qint64 us) { emit latencyMeasured(kind, us); });
@@ -200,6 +200,8 @@ void RealtimeClient::stop()
     m_bootstrap.reset();
     m_reachTimeout.stop();
     m_reachRetry.stop();
+    m_reaching = false;
+    ++m_reachAsk;
     m_reach.reset();
     m_reachFor = nullptr;
     if (m_pending)
@@ -383,7 +385,7 @@ void RealtimeClient::onActiveFailed(ClientTransport *from, const ConnectionEvent
 void RealtimeClient::checkReachability(ClientTransport *failed, const QString &why)
 {
     m_reachRetry.stop();
-    if (m_reach) {
+    if (m_reaching) {
         // One check at a time; a failure while one is in flight is judged by its answer.
         if (!why.isEmpty() && m_reachWhy.isEmpty()) {
             m_reachFor = failed;
@@ -393,14 +395,27 @@ void RealtimeClient::checkReachability(ClientTransport *failed, const QString &w
     }
     m_reachFor = failed;
     m_reachWhy = why;
+    m_reaching = true;
+    m_reachTimeout.start(ReachTimeoutMs);
+    auto answer = [this, alive = QPointer<RealtimeClient>(this), ask = ++m_reachAsk](bool reachable) {
+        if (alive && m_reaching && ask == m_reachAsk)
+            onReachability(reachable);
+    };
+    if (m_healthCheck)
+        m_healthCheck(m_server, answer);
+    else
+        askHealthz(answer);
+}
+
+void RealtimeClient::askHealthz(std::function<void(bool reachable)> answer)
+{
     m_reach = std::make_unique<HttpClientConnection>();
     m_reach->setServer(m_server);
-    connect(m_reach.get(), &HttpClientConnection::responseHeadReceived, this, [this] {
+    connect(m_reach.get(), &HttpClientConnection::responseHeadReceived, this, [this, answer] {
         // Any answer but a gateway's 5xx: the server is there and speaks HTTP.
-        onReachability(m_reach && m_reach->response().status() < 500);
+        answer(m_reach && m_reach->response().status() < 500);
     });
-    connect(m_reach.get(), &HttpClientConnection::failed, this, [this] { onReachability(false); });
-    m_reachTimeout.start(ReachTimeoutMs);
+    connect(m_reach.get(), &HttpClientConnection::failed, this, [answer] { answer(false); });
     HttpClientConnection::Request r;
     r.target = "/healthz";
     m_reach->send(r);
@@ -409,6 +424,8 @@ void RealtimeClient::checkReachability(ClientTransport *failed, const QString &w
 void RealtimeClient::onReachability(bool reachable)
 {
     m_reachTimeout.stop();
+    m_reaching = false;
+    ++m_reachAsk;
     if (m_reach) {
         m_reach->disconnect(this);
         m_reach->abort();

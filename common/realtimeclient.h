@@ -12,6 +12,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 
 namespace rtlab {
 
@@ -55,6 +56,17 @@ public:
     std::shared_ptr<WireCapture> wireCapture() const { return m_capture; }
     // Auto mode: how often to try a better transport again after falling back.
     void setProbeIntervalMs(int ms) { m_probeIntervalMs = ms; }
+
+    // Makes the transports (transports made from now on): ClientTransport::create by default;
+    // tests give fakes that they open, fail and feed themselves.
+    using TransportFactory =
+            std::function<ClientTransport *(TransportKind kind, const ClientTransport::Options &, QObject *parent)>;
+    void setTransportFactory(TransportFactory factory) { m_makeTransport = std::move(factory); }
+    // Auto's question to plain HTTP before it blames a transport (see onActiveFailed): does the
+    // server answer? The check calls `answer` once; an answer to a check the client has given up
+    // since (stopped, timed out) is ignored. By default a GET /healthz; tests answer themselves.
+    using HealthCheck = std::function<void(const QUrl &server, std::function<void(bool reachable)> answer)>;
+    void setHealthCheck(HealthCheck check) { m_healthCheck = std::move(check); }
 
     Mode mode() const { return m_mode; }
     // The transport delivering now (in Auto, the one Auto chose): it may be connecting or
@@ -114,6 +126,7 @@ private:
     void probeUp();
     void onActiveFailed(ClientTransport *from, const ConnectionEvent &event);
     void checkReachability(ClientTransport *failed, const QString &why);
+    void askHealthz(std::function<void(bool reachable)> answer);
     void onReachability(bool reachable);
     void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail);
     // The outbox: what goes out over the active transport, and what happened to it.
@@ -130,6 +143,8 @@ private:
     qint64 m_pollIntervalMs = 1000;
     std::shared_ptr<WireCapture> m_capture;
     int m_probeIntervalMs = 30000;
+    TransportFactory m_makeTransport = &ClientTransport::create;
+    HealthCheck m_healthCheck;
     Mode m_mode = Mode::Auto;
     ClientTransport *m_active = nullptr;
     ClientTransport *m_pending = nullptr; // being opened: replaces m_active once open
@@ -142,7 +157,9 @@ private:
     QHash<ClientTransport *, int> m_failures;
     QTimer m_probeTimer;
     // Auto: one GET /healthz at a time tells a blocked transport from an outage (see onActiveFailed).
-    std::unique_ptr<HttpClientConnection> m_reach;
+    bool m_reaching = false;
+    quint64 m_reachAsk = 0;                        // which check an answer belongs to: a late one is ignored
+    std::unique_ptr<HttpClientConnection> m_reach; // the default check's request
     QTimer m_reachTimeout;
     QTimer m_reachRetry; // during an outage: ask again, to reconnect as soon as it ends
     QPointer<ClientTransport> m_reachFor;

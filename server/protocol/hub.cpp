@@ -9,6 +9,7 @@
 #include "wssession.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
@@ -22,10 +23,19 @@ Q_LOGGING_CATEGORY(lcHub, "rtlab.server.hub")
 
 namespace rtlab {
 
-Hub::Hub(const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs })
+// The default clock: time since the hub started, never set back.
+static Hub::Clock elapsedClock()
 {
-    m_clock.start();
+    QElapsedTimer started;
+    started.start();
+    return [started] { return started.elapsed(); };
+}
+
+Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock(), parent) { }
+
+Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
+    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs }), m_clock(std::move(clock))
+{
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
 
     m_heartbeatTimer.setInterval(int(m_config.heartbeatMs));

@@ -10,7 +10,6 @@
 #include "serverstats.h"
 #include "wirecontract.h"
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -32,7 +31,13 @@ class Hub : public QObject
 {
     Q_OBJECT
 public:
+    // Milliseconds on a monotonic clock: nowMs(), hold deadlines, heartbeats, the tick rate.
+    using Clock = MessageLog::Clock;
+
     explicit Hub(const ServerConfig &config, QObject *parent = nullptr);
+    // With its own clock (tests): they move time on and run the periodic work themselves
+    // (sweepHeartbeats(), firePollDeadlines()) instead of waiting for the timers.
+    Hub(const ServerConfig &config, Clock clock, QObject *parent = nullptr);
     ~Hub() override;
 
     const ServerConfig &config() const { return m_config; }
@@ -83,15 +88,19 @@ public:
     void holdPoll(PollSession *session, qint64 deadlineMs);
     // Messages a poll answer carried on a connection, for its line in the client list.
     void pollDelivered(const HttpStream *stream, qint64 messages);
-    qint64 nowMs() const { return m_clock.elapsed(); }
+    qint64 nowMs() const { return m_clock(); }
+
+    // The timers' work, callable on its own so that a test with its own clock needs no timer:
+    // the heartbeat round (an SSE comment on each quiet stream; a ping to each WebSocket, cut
+    // after two unanswered), and the answer to every held poll whose deadline has passed.
+    void sweepHeartbeats();
+    void firePollDeadlines();
 
 signals:
     void drained();
 
 private:
     void onAppended(const LogEntryPtr &entry);
-    void sweepHeartbeats();
-    void firePollDeadlines();
     void armPollTimer();
     void publishTick();
     void listClients(int limit, StatsSnapshot *snapshot) const;
@@ -106,7 +115,7 @@ private:
     ServerConfig m_config;
     MessageLog m_log;
     ServerStats m_stats;
-    QElapsedTimer m_clock;
+    Clock m_clock;
     QSet<StreamSession *> m_streams;
     QSet<PollSession *> m_polls;
     std::multimap<qint64, PollSession *> m_pollDeadlines;

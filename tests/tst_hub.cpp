@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+// The Hub's protocol rules with no socket and no timer: requests come in on FakeHttpStreams and
+// FakeWsChannels, and the test moves the hub's clock and runs its periodic work itself.
+#include "fakehttpstream.h"
+#include "fakewschannel.h"
+#include "hub.h"
+#include "messagecodec.h"
+#include "sseencoder.h"
+#include "sseparser.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+#include <deque>
+
+using namespace rtlab;
+
+namespace {
+
+// A hub on a clock the test moves by hand. The streams are declared before the hub, so that
+// they outlive the sessions that point at them.
+struct Bench
+{
+    explicit Bench(ServerConfig config = defaults()) : hub(config, [this] { return nowMs; }) { }
+
+    static ServerConfig defaults()
+    {
+        ServerConfig c;
+        c.tickRate = 0; // no tick messages between the test's own
+        return c;
+    }
+
+    FakeHttpStream *stream() { return &streams.emplace_back(); }
+    FakeWsChannel *channel(const QByteArray &target) { return &channels.emplace_back(target); }
+
+    void publish(int count)
+    {
+        for (int i = 0; i < count; ++i)
+            hub.publish({ QStringLiteral("ann"), QStringLiteral("m%1").arg(hub.log().lastId() + 1) });
+    }
+
+    qint64 nowMs = 1000;
+    std::deque<FakeHttpStream> streams;
+    std::deque<FakeWsChannel> channels;
+    Hub hub;
+};
+
+HttpRequest get(const QByteArray &target, const QList<std::pair<QByteArray, QByteArray>> &headers = {})
+{
+    const QUrl url = QUrl::fromEncoded(target);
+    HttpRequest r;
+    r.method = "GET";
+    r.target = target;
+    r.path = url.path(QUrl::FullyDecoded).toUtf8();
+    r.query = QUrlQuery(url);
+    r.headers = headers;
+    return r;
+}
+
+QList<Message> decodeAll(const QList<QByteArray> &jsons)
+{
+    QList<Message> out;
+    for (const QByteArray &json : jsons) {
+        QString why;
+        const std::optional<Message> m = MessageCodec::decode(json, &why);
+        if (!m)
+            qWarning() << "not a message:" << json << why;
+        else
+            out.append(*m);
+    }
+    return out;
+}
+
+// The messages of a poll's answer, and its cursor.
+QList<Message> pollMessages(const FakeHttpStream &stream, quint64 *cursor = nullptr)
+{
+    if (!stream.response())
+        return {};
+    const QJsonObject o = QJsonDocument::fromJson(stream.response()->body).object();
+    if (cursor)
+        *cursor = quint64(o.value(QLatin1String("cursor")).toInteger());
+    QList<QByteArray> jsons;
+    for (const QJsonValue &v : o.value(QLatin1String("messages")).toArray())
+        jsons.append(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    return decodeAll(jsons);
+}
+
+QList<Message> sseMessages(const FakeHttpStream &stream)
+{
+    SseParser parser;
+    parser.feed(stream.written());
+    QList<QByteArray> jsons;
+    for (const SseEvent &e : parser.takeEvents())
+        jsons.append(e.data.toUtf8());
+    return decodeAll(jsons);
+}
+
+// What a message list says, compactly: "reset(lost 2, after 3) 4 5 6".
+QString describe(const QList<Message> &messages)
+{
+    QStringList parts;
+    for (const Message &m : messages) {
+        parts.append(m.type == MessageType::Reset ? QStringLiteral("reset(lost %1, after %2)").arg(m.lost).arg(m.cursor)
+                                                  : QString::number(m.id));
+    }
+    return parts.join(u' ');
+}
+
+} // namespace
+
+class tst_Hub : public QObject
+{
+    Q_OBJECT
+private slots:
+    void cleanup();
+    void resume_data();
+    void resume();
+    void heldPollAnsweredOnPublish();
+    void heldPollAnsweredEmptyAtDeadline_data();
+    void heldPollAnsweredEmptyAtDeadline();
+    void heldPollLeavesWhenItsClientGoes();
+    void sseHeartbeatOnlyOnAQuietStream();
+    void webSocketHeartbeatCutsADeadPeer();
+    void slowReaderCutAtMaxPending_data();
+    void slowReaderCutAtMaxPending();
+    void replayWaitsForTheConnectionToDrain();
+    void webSocketBadAfterIsClosedWithPolicyViolation();
+};
+
+// Finished sessions leave with deleteLater(); no event loop runs here, so let them go.
+void tst_Hub::cleanup()
+{
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+}
+
+// The resume rule (docs/protocol.md, "Resume") on each transport: a history of 3 kept of 6
+// messages (4, 5, 6), and a client that names an id and maybe an epoch.
+void tst_Hub::resume_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::addColumn<qint64>("after");
+    QTest::addColumn<QString>("epoch"); // "log": the log's own; "": none named
+    QTest::addColumn<QString>("expected");
+
+    struct Row
+    {
+        const char *name;
+        qint64 after;
+        const char *epoch;
+        const char *expected;
+    };
+    const Row rows[] = {
+        { "next message", 4, "log", "5 6" },
+        { "the last kept but one", 5, "log", "6" },
+        { "just before the history", 3, "log", "4 5 6" },
+        { "gap: older than the history", 1, "log", "reset(lost 2, after 3) 4 5 6" },
+        { "gap, no epoch named", 2, "", "reset(lost 1, after 3) 4 5 6" },
+        { "unknown epoch", 5, "0123456789abcdef", "reset(lost -1, after 3) 4 5 6" },
+        { "unknown id: ahead of the log", 99, "log", "reset(lost -1, after 3) 4 5 6" },
+    };
+    for (const char *transport : { "lp", "sse", "ws" }) {
+        for (const Row &r : rows) {
+            QTest::addRow("%s: %s", transport, r.name)
+                    << QString::fromLatin1(transport) << r.after << QString::fromLatin1(r.epoch)
+                    << QString::fromLatin1(r.expected);
+        }
+    }
+}
+
+void tst_Hub::resume()
+{
+    QFETCH(QString, transport);
+    QFETCH(qint64, after);
+    QFETCH(QString, epoch);
+    QFETCH(QString, expected);
+
+    ServerConfig config = Bench::defaults();
+    config.historyCount = 3;
+    Bench bench(config);
+    bench.publish(6);
+    QCOMPARE(bench.hub.log().firstId(), quint64(4));
+    if (epoch == u"log")
+        epoch = bench.hub.log().epoch();
+
+    QList<Message> got;
+    if (transport == u"lp") {
+        QByteArray target = "/poll?after=" + QByteArray::number(after);
+        if (!epoch.isEmpty())
+            target += "&epoch=" + epoch.toLatin1();
+        FakeHttpStream *stream = bench.stream();
+        bench.hub.handleRequest(get(target), stream);
+        QVERIFY2(stream->response(), "a poll with something to say is answered at once");
+        QCOMPARE(stream->response()->status, 200);
+        quint64 cursor = 0;
+        got = pollMessages(*stream, &cursor);
+        QCOMPARE(cursor, quint64(6));
+    } else if (transport == u"sse") {
+        const QString lastEventId =
+                epoch.isEmpty() ? QString::number(after) : MessageCodec::eventId(epoch, quint64(after));
+        FakeHttpStream *stream = bench.stream();
+        bench.hub.handleRequest(get("/events", { { "last-event-id", lastEventId.toUtf8() } }), stream);
+        QVERIFY(stream->streamHead());
+        QVERIFY(!stream->response());
+        got = sseMessages(*stream);
+    } else {
+        QByteArray target = "/ws?after=" + QByteArray::number(after);
+        if (!epoch.isEmpty())
+            target += "&epoch=" + epoch.toLatin1();
+        FakeWsChannel *channel = bench.channel(target);
+        bench.hub.openWebSocket(channel);
+        QVERIFY(channel->closes().isEmpty());
+        got = decodeAll(channel->texts());
+        QCOMPARE(channel->frames(), channel->texts().size()); // the log's prepared frames
+    }
+    QCOMPARE(describe(got), expected);
+    for (const Message &m : std::as_const(got))
+        QCOMPARE(m.epoch, bench.hub.log().epoch());
+
+    // Live from there: the next message follows on the streams.
+    if (transport != u"lp") {
+        bench.publish(1);
+        const QList<Message> live =
+                transport == u"sse" ? sseMessages(bench.streams.back()) : decodeAll(bench.channels.back().texts());
+        QCOMPARE(describe(live), expected + QStringLiteral(" 7"));
+    }
+}
+
+void tst_Hub::heldPollAnsweredOnPublish()
+{
+    Bench bench;
+    bench.publish(2);
+    FakeHttpStream *stream = bench.stream();
+    bench.hub.handleRequest(get("/poll?after=2&epoch=" + bench.hub.log().epoch().toLatin1()), stream);
+    QVERIFY2(!stream->response(), "nothing after 2 yet: held");
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).held, qint64(1));
+    QCOMPARE(bench.hub.sessionCount(), 1);
+
+    bench.publish(1);
+    QVERIFY(stream->response());
+    QCOMPARE(stream->response()->status, 200);
+    quint64 cursor = 0;
+    QCOMPARE(describe(pollMessages(*stream, &cursor)), QStringLiteral("3"));
+    QCOMPARE(cursor, quint64(3));
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).held, qint64(0));
+    QCOMPARE(bench.hub.stats().pollTimeouts, qint64(0));
+    QCOMPARE(bench.hub.sessionCount(), 0);
+}
+
+// A held poll is answered 200 with no messages when its hold ends: the server's hold time, or
+// the client's `timeout` when that is shorter — not a millisecond before.
+void tst_Hub::heldPollAnsweredEmptyAtDeadline_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<qint64>("holdMs");
+    QTest::newRow("the server's hold") << QByteArray() << qint64(25000);
+    QTest::newRow("the client asks less") << QByteArray("&timeout=2.5") << qint64(2500);
+    QTest::newRow("the client asks more") << QByteArray("&timeout=60") << qint64(25000);
+}
+
+void tst_Hub::heldPollAnsweredEmptyAtDeadline()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(qint64, holdMs);
+
+    Bench bench;
+    bench.publish(2);
+    const qint64 start = bench.nowMs;
+    FakeHttpStream *stream = bench.stream();
+    bench.hub.handleRequest(get("/poll?after=2" + query), stream);
+    QVERIFY(!stream->response());
+
+    bench.nowMs = start + holdMs - 1;
+    bench.hub.firePollDeadlines();
+    QVERIFY2(!stream->response(), "answered before its hold ended");
+
+    bench.nowMs = start + holdMs;
+    bench.hub.firePollDeadlines();
+    QVERIFY2(stream->response(), "still held after its hold ended");
+    QCOMPARE(stream->response()->status, 200);
+    QVERIFY(!stream->response()->closeConnection);
+    quint64 cursor = 0;
+    QCOMPARE(describe(pollMessages(*stream, &cursor)), QString());
+    QCOMPARE(cursor, quint64(2)); // the next poll goes on from where this one was
+    QCOMPARE(bench.hub.stats().pollTimeouts, qint64(1));
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).held, qint64(0));
+}
+
+void tst_Hub::heldPollLeavesWhenItsClientGoes()
+{
+    Bench bench;
+    FakeHttpStream *stream = bench.stream();
+    bench.hub.handleRequest(get("/poll?after=0"), stream);
+    QCOMPARE(bench.hub.sessionCount(), 1);
+    stream->close();
+    QCOMPARE(bench.hub.sessionCount(), 0);
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).held, qint64(0));
+    // Its deadline left with it: nothing answers a stream that is gone.
+    bench.nowMs += 25000;
+    bench.hub.firePollDeadlines();
+    QVERIFY(!stream->response());
+    QCOMPARE(bench.hub.stats().pollTimeouts, qint64(0));
+}
+
+// A heartbeat comment goes only on a stream that has been quiet for half a heartbeat: a stream
+// that carries data proves itself alive.
+void tst_Hub::sseHeartbeatOnlyOnAQuietStream()
+{
+    Bench bench;
+    const qint64 heartbeat = bench.hub.config().heartbeatMs;
+    const QByteArray beat = SseEncoder::comment("hb");
+    FakeHttpStream *stream = bench.stream();
+    bench.hub.handleRequest(get("/events"), stream);
+    QVERIFY(stream->streamHead());
+    stream->clearWrites();
+    const qint64 opened = bench.nowMs;
+
+    bench.nowMs = opened + heartbeat / 2 - 1;
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(stream->writes(), QByteArrayList());
+
+    bench.nowMs = opened + heartbeat;
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(stream->writes(), QByteArrayList { beat });
+
+    bench.nowMs = opened + 2 * heartbeat;
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(stream->writes(), QByteArrayList({ beat, beat }));
+
+    // A message a moment ago: the next sweep has nothing to add.
+    stream->clearWrites();
+    bench.nowMs = opened + 3 * heartbeat - heartbeat / 4;
+    bench.publish(1);
+    bench.nowMs = opened + 3 * heartbeat;
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(describe(sseMessages(*stream)), QStringLiteral("1"));
+    QCOMPARE(stream->writes().size(), 1);
+    QVERIFY(!stream->written().contains(beat));
+}
+
+// A WebSocket is pinged at every sweep; two pings unanswered and it is cut (no close handshake:
+// nobody would answer it). Anything from the peer counts as an answer.
+void tst_Hub::webSocketHeartbeatCutsADeadPeer()
+{
+    Bench bench;
+    FakeWsChannel *channel = bench.channel("/ws");
+    bench.hub.openWebSocket(channel);
+    QCOMPARE(bench.hub.sessionCount(), 1);
+
+    bench.hub.sweepHeartbeats();
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(channel->pings(), 2);
+    channel->receivePong();
+    bench.hub.sweepHeartbeats();
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(channel->pings(), 4);
+    QVERIFY2(!channel->aborted(), "cut while its pings were being answered");
+
+    bench.hub.sweepHeartbeats();
+    QCOMPARE(channel->pings(), 4);
+    QVERIFY(channel->aborted());
+    QCOMPARE(bench.hub.stats().heartbeatTimeouts, qint64(1));
+    QCOMPARE(bench.hub.sessionCount(), 0);
+}
+
+// A live stream whose unsent bytes pass --max-pending is cut when the next message comes; at the
+// bound exactly it is not.
+void tst_Hub::slowReaderCutAtMaxPending_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::addColumn<qint64>("pending");
+    QTest::addColumn<bool>("cut");
+    for (const char *transport : { "sse", "ws" }) {
+        QTest::addRow("%s: under the bound", transport) << QString::fromLatin1(transport) << qint64(999) << false;
+        QTest::addRow("%s: at the bound", transport) << QString::fromLatin1(transport) << qint64(1000) << false;
+        QTest::addRow("%s: past the bound", transport) << QString::fromLatin1(transport) << qint64(1001) << true;
+    }
+}
+
+void tst_Hub::slowReaderCutAtMaxPending()
+{
+    QFETCH(QString, transport);
+    QFETCH(qint64, pending);
+    QFETCH(bool, cut);
+
+    ServerConfig config = Bench::defaults();
+    config.maxPendingBytes = 1000;
+    Bench bench(config);
+    FakeHttpStream *stream = nullptr;
+    FakeWsChannel *channel = nullptr;
+    if (transport == u"sse") {
+        stream = bench.stream();
+        bench.hub.handleRequest(get("/events"), stream);
+        stream->setPendingBytes(pending);
+    } else {
+        channel = bench.channel("/ws");
+        bench.hub.openWebSocket(channel);
+        channel->setPendingBytes(pending);
+    }
+    QCOMPARE(bench.hub.sessionCount(), 1);
+
+    bench.publish(1);
+    QCOMPARE(stream ? stream->aborted() : channel->aborted(), cut);
+    QCOMPARE(bench.hub.stats().slowReadersCut, qint64(cut ? 1 : 0));
+    QCOMPARE(bench.hub.sessionCount(), cut ? 0 : 1);
+    if (stream)
+        QVERIFY(!stream->ended()); // cut, not ended politely
+}
+
+// A resume replays as the connection drains: while the unsent bytes stay above a quarter of the
+// bound it waits (and is not cut: it is not live yet); each drain lets it go on.
+void tst_Hub::replayWaitsForTheConnectionToDrain()
+{
+    ServerConfig config = Bench::defaults();
+    config.maxPendingBytes = 1000; // so the replay pauses at 250 unsent bytes
+    Bench bench(config);
+    bench.publish(5);
+    FakeHttpStream *stream = bench.stream();
+    stream->setPendingBytes(250);
+    bench.hub.handleRequest(get("/events?lastEventId=" + QByteArray::number(0)), stream);
+    QCOMPARE(describe(sseMessages(*stream)), QString());
+    QVERIFY(!stream->aborted());
+
+    stream->drain();
+    QCOMPARE(describe(sseMessages(*stream)), QStringLiteral("1 2 3 4 5"));
+    QVERIFY(!stream->aborted());
+}
+
+void tst_Hub::webSocketBadAfterIsClosedWithPolicyViolation()
+{
+    Bench bench;
+    FakeWsChannel *channel = bench.channel("/ws?after=abc");
+    bench.hub.openWebSocket(channel);
+    QCOMPARE(channel->closes().size(), 1);
+    QCOMPARE(channel->closes().first().code, quint16(1008));
+    QCOMPARE(bench.hub.sessionCount(), 0);
+    QCOMPARE(bench.hub.stats().badRequests, qint64(1));
+}
+
+QTEST_GUILESS_MAIN(tst_Hub)
+#include "tst_hub.moc"

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+// RealtimeClient's live switch and Auto rules over FakeTransports: the test opens, refuses and
+// drops each attempt and answers Auto's health check itself, so every branch runs with no socket
+// and no timer (the probe interval is 0 where a probe is expected).
+#include "faketransport.h"
+#include "realtimeclient.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <algorithm>
+#include <functional>
+
+using namespace rtlab;
+
+Q_DECLARE_METATYPE(rtlab::RealtimeClient::Mode)
+Q_DECLARE_METATYPE(rtlab::TransportKind)
+
+namespace {
+
+const QString Epoch = QStringLiteral("00000000feedbeef");
+
+Message chat(quint64 id)
+{
+    Message m;
+    m.id = id;
+    m.epoch = Epoch;
+    m.type = MessageType::Chat;
+    m.from = QStringLiteral("ann");
+    m.text = QStringLiteral("m%1").arg(id);
+    return m;
+}
+
+// A client whose transports are fakes and whose health checks wait for the test's answer.
+struct Bench
+{
+    Bench()
+    {
+        client.setServerUrl(QUrl(QStringLiteral("http://rtlab.test:8080")));
+        client.setTransportFactory(fakes.factory());
+        client.setHealthCheck([this](const QUrl &, std::function<void(bool)> answer) { checks.append(answer); });
+        QObject::connect(&client, &RealtimeClient::messageReceived, &client,
+                         [this](const Message &m, TransportKind via) {
+                             ids.append(m.id);
+                             vias.append(via);
+                         });
+        QObject::connect(&client, &RealtimeClient::eventOccurred, &client,
+                         [this](const ConnectionEvent &e) { events.append(e); });
+    }
+
+    // Starts from a position, so that no bootstrap request looks for the live end first.
+    FakeTransport *start(RealtimeClient::Mode mode, quint64 lastId = 5)
+    {
+        client.start(mode, { Epoch, lastId });
+        return fakes.last();
+    }
+    // Auto on a WebSocket that worked and then dropped with no HTTP answer: the case the second
+    // try is for. `retryDelay` is its policy's next delay (nullopt: the policy gives up).
+    FakeTransport *startAutoOpenedThenDropped(std::optional<int> retryDelay = 3600 * 1000)
+    {
+        FakeTransport *ws = start(RealtimeClient::Mode::Auto);
+        ws->setRetryDelay(retryDelay);
+        ws->open();
+        ws->drop();
+        return ws;
+    }
+    // Auto fallen back to SSE (a proxy refused the WebSocket upgrade), SSE open: where a probe
+    // up starts from.
+    FakeTransport *startAutoFallenBackToSse()
+    {
+        start(RealtimeClient::Mode::Auto)->refuse(403);
+        FakeTransport *sse = fakes.last();
+        sse->open();
+        return sse;
+    }
+    // Answers the oldest health check still waiting.
+    void answerHealthCheck(bool reachable) { checks.takeFirst()(reachable); }
+    int count(ConnectionEvent::Type type) const
+    {
+        return int(std::count_if(events.cbegin(), events.cend(),
+                                 [type](const ConnectionEvent &e) { return e.type == type; }));
+    }
+    // Every test here has one: value() would end the test if not.
+    TransportKind active() const { return client.activeTransport().value(); }
+
+    FakeTransportFactory fakes;
+    QList<std::function<void(bool)>> checks;
+    QList<quint64> ids;
+    QList<TransportKind> vias;
+    QList<ConnectionEvent> events;
+    RealtimeClient client;
+};
+
+} // namespace
+
+class tst_RealtimeClient : public QObject
+{
+    Q_OBJECT
+private slots:
+    void cleanup();
+    void switchKeepsThePositionWithoutGapOrDuplicate_data();
+    void switchKeepsThePositionWithoutGapOrDuplicate();
+    void switchToATransportThatFailsStaysOnTheOld();
+    void autoFallsBackOnRefusal();
+    void autoTreatsA5xxAsAnOutage();
+    void autoProbesUpAfterTheInterval();
+    void autoWaitsForTheProbeInterval();
+    void failedProbeKeepsTheTransport();
+    void workingTransportGetsASecondTry();
+    void repeatedFailureFallsBack();
+    void opensInBetweenStartTheStreakOver();
+    void outageDoesNotFallBack();
+    void gaveUpWhileServerAnswersFallsBack();
+    void lateHealthAnswerIsIgnored();
+};
+
+void tst_RealtimeClient::cleanup()
+{
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+}
+
+void tst_RealtimeClient::switchKeepsThePositionWithoutGapOrDuplicate_data()
+{
+    using M = RealtimeClient::Mode;
+    using K = TransportKind;
+    QTest::addColumn<RealtimeClient::Mode>("from");
+    QTest::addColumn<RealtimeClient::Mode>("to");
+    QTest::addColumn<TransportKind>("fromKind");
+    QTest::addColumn<TransportKind>("toKind");
+    QTest::newRow("long polling → SSE") << M::LongPoll << M::Sse << K::LongPoll << K::Sse;
+    QTest::newRow("SSE → WebSocket") << M::Sse << M::WebSocket << K::Sse << K::WebSocket;
+    QTest::newRow("WebSocket → long polling") << M::WebSocket << M::LongPoll << K::WebSocket << K::LongPoll;
+    QTest::newRow("short polling → SSE") << M::Poll << M::Sse << K::Poll << K::Sse;
+}
+
+// Make before break: the new transport opens from the last id while the old one still delivers;
+// what both carry in the overlap is passed on once, in order.
+void tst_RealtimeClient::switchKeepsThePositionWithoutGapOrDuplicate()
+{
+    QFETCH(RealtimeClient::Mode, from);
+    QFETCH(RealtimeClient::Mode, to);
+    QFETCH(TransportKind, fromKind);
+    QFETCH(TransportKind, toKind);
+
+    Bench bench;
+    FakeTransport *old = bench.start(from);
+    QCOMPARE(old->kind(), fromKind);
+    QCOMPARE(old->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 5 } }));
+    old->open();
+    old->receive(chat(6));
+    old->receive(chat(7));
+
+    bench.client.switchTo(to);
+    FakeTransport *next = bench.fakes.last();
+    QVERIFY(next != old);
+    QCOMPARE(next->kind(), toKind);
+    QCOMPARE(next->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 7 } }));
+    QCOMPARE(bench.active(), fromKind); // still delivering until the new one opens
+    old->receive(chat(8));
+
+    next->open();
+    QCOMPARE(bench.active(), toKind);
+    QCOMPARE(old->state(), ClientTransport::State::Closed);
+    QCOMPARE(bench.count(ConnectionEvent::Type::Switched), 1);
+    next->receive(chat(8)); // the replay of what the old one carried meanwhile
+    next->receive(chat(9));
+
+    QCOMPARE(bench.ids, QList<quint64>({ 6, 7, 8, 9 }));
+    QCOMPARE(bench.vias, QList<TransportKind>({ fromKind, fromKind, fromKind, toKind }));
+    const RealtimeClient::Continuity &c = bench.client.continuity();
+    QCOMPARE(c.delivered, qint64(4));
+    QCOMPARE(c.gaps, qint64(0));
+    QCOMPARE(c.duplicates, qint64(0));
+    QCOMPARE(c.dropped, qint64(1));
+    QCOMPARE(bench.client.position(), (StreamPosition { Epoch, 9 }));
+}
+
+// A chosen transport that will not open: the switch is dropped and the old one goes on.
+void tst_RealtimeClient::switchToATransportThatFailsStaysOnTheOld()
+{
+    Bench bench;
+    FakeTransport *old = bench.start(RealtimeClient::Mode::Sse);
+    old->open();
+    bench.client.switchTo(RealtimeClient::Mode::WebSocket);
+    FakeTransport *ws = bench.fakes.last();
+    ws->setRetryDelay(std::nullopt);
+    ws->refuse(403);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(old->state(), ClientTransport::State::Open);
+    QCOMPARE(bench.fakes.made().size(), 2);
+    old->receive(chat(6));
+    QCOMPARE(bench.ids, QList<quint64>({ 6 }));
+}
+
+// Auto: WebSocket, then SSE, then long polling, each refused by an HTTP answer (a proxy that
+// blocks it). Each step starts from the same position; below long polling there is nothing, so
+// it keeps trying by its policy.
+void tst_RealtimeClient::autoFallsBackOnRefusal()
+{
+    Bench bench;
+    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
+    QCOMPARE(ws->kind(), TransportKind::WebSocket);
+
+    ws->refuse(403, QStringLiteral("upgrade refused"));
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    FakeTransport *sse = bench.fakes.last();
+    QCOMPARE(sse->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 5 } }));
+    QCOMPARE(ws->state(), ClientTransport::State::Closed);
+
+    sse->refuse(404, QStringLiteral("text/html instead of an event stream"));
+    QCOMPARE(bench.active(), TransportKind::LongPoll);
+    FakeTransport *lp = bench.fakes.last();
+    QCOMPARE(lp->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 5 } }));
+
+    lp->refuse(403);
+    QCOMPARE(bench.active(), TransportKind::LongPoll);
+    QCOMPARE(lp->state(), ClientTransport::State::Reconnecting);
+    QCOMPARE(bench.fakes.made().size(), 3);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 2);
+    QVERIFY2(bench.checks.isEmpty(), "a refusal is a block: no need to ask whether the server answers");
+
+    lp->retryNow(); // its back-off is over
+    lp->open();
+    lp->receive(chat(6));
+    QCOMPARE(bench.ids, QList<quint64>({ 6 }));
+}
+
+// A gateway's 5xx is the server (or the path to it) down: every transport would fail alike.
+void tst_RealtimeClient::autoTreatsA5xxAsAnOutage()
+{
+    Bench bench;
+    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
+    ws->refuse(502, QStringLiteral("bad gateway"));
+    QCOMPARE(bench.checks.size(), 1);
+    bench.answerHealthCheck(false);
+    QCOMPARE(bench.active(), TransportKind::WebSocket);
+    QCOMPARE(ws->state(), ClientTransport::State::Reconnecting);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+}
+
+// After falling back, Auto tries one step up again after the probe interval (0 here: at the next
+// turn of the event loop), from where the client is then; the probe that opens takes over.
+void tst_RealtimeClient::autoProbesUpAfterTheInterval()
+{
+    Bench bench;
+    bench.client.setProbeIntervalMs(0);
+    FakeTransport *sse = bench.startAutoFallenBackToSse();
+    QCOMPARE(sse->kind(), TransportKind::Sse);
+    sse->receive(chat(6));
+
+    QTRY_COMPARE(bench.fakes.made().size(), 3);
+    FakeTransport *probe = bench.fakes.last();
+    QCOMPARE(probe->kind(), TransportKind::WebSocket);
+    QCOMPARE(probe->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 6 } }));
+    QCOMPARE(bench.active(), TransportKind::Sse);
+
+    probe->open();
+    QCOMPARE(bench.active(), TransportKind::WebSocket);
+    QCOMPARE(sse->state(), ClientTransport::State::Closed);
+    probe->receive(chat(7));
+    QCOMPARE(bench.ids, QList<quint64>({ 6, 7 }));
+    // On the best transport: nothing left to probe for.
+    QCoreApplication::processEvents();
+    QCOMPARE(bench.fakes.made().size(), 3);
+}
+
+// The probe waits for its interval: with the default (30 s) none starts while the test runs.
+void tst_RealtimeClient::autoWaitsForTheProbeInterval()
+{
+    Bench bench;
+    bench.startAutoFallenBackToSse();
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    QCOMPARE(bench.fakes.made().size(), 2);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+}
+
+// A probe up that fails leaves the working transport alone, and is tried again later.
+void tst_RealtimeClient::failedProbeKeepsTheTransport()
+{
+    Bench bench;
+    bench.client.setProbeIntervalMs(0);
+    FakeTransport *sse = bench.startAutoFallenBackToSse();
+    QTRY_COMPARE(bench.fakes.made().size(), 3);
+    FakeTransport *probe = bench.fakes.last();
+    probe->refuse(403);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(sse->state(), ClientTransport::State::Open);
+    QCOMPARE(probe->state(), ClientTransport::State::Closed);
+    QTRY_COMPARE(bench.fakes.made().size(), 4); // the next probe
+    QCOMPARE(bench.fakes.last()->kind(), TransportKind::WebSocket);
+}
+
+// The rule of RealtimeClient::onReachability, branch by branch: a transport that fails with no
+// HTTP refusal while plain HTTP to the server answers is retried at once the first time ("a
+// transport that worked gets a second try"), and given up for the next step down when it fails
+// again before opening (SilentBlockThreshold, 2); a streak ends when it opens, or in an outage.
+void tst_RealtimeClient::workingTransportGetsASecondTry()
+{
+    Bench bench;
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
+    QCOMPARE(ws->state(), ClientTransport::State::Reconnecting);
+    QCOMPARE(bench.checks.size(), 1);
+    QCOMPARE(ws->attempts(), 1);
+
+    bench.answerHealthCheck(true);
+    QCOMPARE(ws->attempts(), 2); // at once, not after its back-off
+    QCOMPARE(ws->state(), ClientTransport::State::Connecting);
+    QCOMPARE(bench.active(), TransportKind::WebSocket);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+}
+
+void tst_RealtimeClient::repeatedFailureFallsBack()
+{
+    Bench bench;
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
+    bench.answerHealthCheck(true);
+    QCOMPARE(ws->attempts(), 2);
+
+    ws->drop(QStringLiteral("no answer within 31 s")); // the second try fails too
+    QCOMPARE(bench.checks.size(), 1);
+    bench.answerHealthCheck(true);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 1);
+    QCOMPARE(ws->attempts(), 2);
+    QCOMPARE(bench.fakes.last()->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 5 } }));
+}
+
+void tst_RealtimeClient::opensInBetweenStartTheStreakOver()
+{
+    Bench bench;
+    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
+    for (int round = 1; round <= 3; ++round) {
+        ws->open();
+        ws->drop();
+        bench.answerHealthCheck(true);
+        QCOMPARE(ws->attempts(), round + 1);
+        QCOMPARE(bench.active(), TransportKind::WebSocket);
+    }
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+}
+
+// The server does not answer plain HTTP either: an outage, not the transport's fault. Auto keeps
+// it (retrying by its policy), and the outage ends the streak: after it, one failure while the
+// server answers is a second try again, not a fall back.
+void tst_RealtimeClient::outageDoesNotFallBack()
+{
+    Bench bench;
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
+    bench.answerHealthCheck(true); // first failure: the second try
+    QCOMPARE(ws->attempts(), 2);
+
+    ws->drop(QStringLiteral("connection refused"));
+    bench.answerHealthCheck(false);
+    QCOMPARE(bench.active(), TransportKind::WebSocket);
+    QCOMPARE(ws->state(), ClientTransport::State::Reconnecting);
+    QCOMPARE(ws->attempts(), 2); // by its policy, not at once
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+
+    ws->retryNow(); // its back-off is over
+    QCOMPARE(ws->attempts(), 3);
+    ws->drop();
+    bench.answerHealthCheck(true);
+    QCOMPARE(bench.active(), TransportKind::WebSocket);
+    QCOMPARE(ws->attempts(), 4);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+}
+
+// A transport whose policy gave up gets no second try: with the server answering, Auto steps down.
+void tst_RealtimeClient::gaveUpWhileServerAnswersFallsBack()
+{
+    Bench bench;
+    FakeTransport *ws = bench.startAutoOpenedThenDropped(std::nullopt);
+    QCOMPARE(ws->state(), ClientTransport::State::Closed);
+    QCOMPARE(bench.checks.size(), 1); // Closed and GaveUp: one check
+    bench.answerHealthCheck(true);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 1);
+}
+
+// A health check the client gave up (here: stopped and started again) answers too late: ignored.
+void tst_RealtimeClient::lateHealthAnswerIsIgnored()
+{
+    Bench bench;
+    FakeTransport *first = bench.startAutoOpenedThenDropped();
+    QCOMPARE(bench.checks.size(), 1);
+
+    FakeTransport *ws = bench.startAutoOpenedThenDropped();
+    QVERIFY(ws != first);
+    QCOMPARE(bench.checks.size(), 2);
+
+    bench.answerHealthCheck(true); // the first client run's
+    QCOMPARE(ws->attempts(), 1);
+    bench.answerHealthCheck(true);
+    QCOMPARE(ws->attempts(), 2);
+}
+
+QTEST_GUILESS_MAIN(tst_RealtimeClient)
+#include "tst_realtimeclient.moc"
