@@ -3,11 +3,14 @@
 # rtlab's one entry point on a fresh Debian machine:
 #   ./dev.sh run [ARGS...]   install what is missing, build, start the rtlab desktop client (which
 #                            starts its own rtlab-server); ARGS go to rtlab (--help lists them)
-#   ./dev.sh test            install what is missing, build, run every test
+#   ./dev.sh test            install what is missing, build with warnings as errors, run every test
+#                            (the format check and the .deb included), then build the unit and
+#                            integration tests with ASan+UBSan in build-asan and run them there
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_DIR=${RTLAB_BUILD_DIR:-build}
+SANITIZE_BUILD_DIR=${RTLAB_SANITIZE_BUILD_DIR:-build-asan}
 # Debian packages the build and the tests need (Qt 6.4 from bookworm).
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libhttp-parser-dev
           libqrencode-dev fonts-dejavu-core python3-jsonschema)
@@ -18,6 +21,9 @@ TEST_COMMANDS=("chromium chromium" "node nodejs" "npm npm")
 
 # The X-ray tab exports its diagrams as SVG (Qt Svg).
 PACKAGES+=(qt6-svg-dev)
+# The test command checks the format (clang-format) and builds the .deb (cpack's DEB generator
+# calls dpkg-shlibdeps, from dpkg-dev, for the package's Depends).
+PACKAGES+=(clang-format dpkg-dev)
 
 apt_install() {
     [ $# -eq 0 ] && return 0
@@ -54,26 +60,51 @@ install_test_tools() {
     echo "$sum" >"$stamp"
 }
 
-build() {
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+# configure DIR [CMAKE ARGS...]: ccache when it is there (a second build directory, or a switch of
+# RTLAB_WERROR, then mostly hits the cache).
+configure() {
+    local dir=$1
+    shift
+    local launcher=()
+    command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+}
+
+# The unit and integration tests once more, built with ASan and UBSan (-O1: fast enough to run,
+# stacks still readable). Only what those tests run is built (target rtlab_check_targets): not the
+# widgets. A report fails its test: UBSan is fatal by its compile flags, ASan halts on the first
+# error, LeakSanitizer runs at exit with the suppressions for Qt's own one-off allocations.
+sanitizer_tests() {
+    configure "$SANITIZE_BUILD_DIR" -DRTLAB_WERROR=ON "-DRTLAB_SANITIZE=address;undefined" \
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG"
+    cmake --build "$SANITIZE_BUILD_DIR" --parallel "$(nproc)" --target rtlab_check_targets
+    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:check_initialization_order=1 \
+    LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --parallel "$(nproc)" \
+        -L 'unit|integration' -E '^clang-format$'
 }
 
 case "${1:-}" in
 run)
     shift
     install_missing
-    build
+    # Warnings do not stop a user's build (the same directory may have been built by the test command).
+    configure "$BUILD_DIR" -DRTLAB_WERROR=OFF
+    cmake --build "$BUILD_DIR" --parallel "$(nproc)"
     exec "$BUILD_DIR/bin/rtlab" "$@"
     ;;
 test)
     install_missing
     install_test_tools
-    build
+    # CI's build: a new warning fails it.
+    configure "$BUILD_DIR" -DRTLAB_WERROR=ON
+    cmake --build "$BUILD_DIR" --parallel "$(nproc)"
     export QT_QPA_PLATFORM=offscreen
     # Installed above: a test that needs a tool fails instead of skipping when it is missing.
     export RTLAB_REQUIRE_TOOLS=1
     ctest --test-dir "$BUILD_DIR" --output-on-failure --parallel "$(nproc)"
+    sanitizer_tests
     ;;
 *)
     echo "usage: $0 run [rtlab arguments] | $0 test" >&2
