@@ -19,6 +19,17 @@
 
 #include <memory>
 
+// rtlab-bench needs epoll: where it is not built (off Linux, or RTLAB_FORCE_PORTABLE=ON) the tests
+// that start it skip, and the others run (tests/CMakeLists.txt defines RTLAB_BENCH_BINARY when it is).
+#ifdef RTLAB_BENCH_BINARY
+#define RTLAB_REQUIRE_BENCH() \
+    do { \
+    } while (false)
+#else
+#define RTLAB_BENCH_BINARY ""
+#define RTLAB_REQUIRE_BENCH() QSKIP("rtlab-bench is not built here: it needs epoll")
+#endif
+
 namespace rtlab::test {
 
 inline constexpr int WaitMs = 10000; // a bound for failure, not a timing expectation

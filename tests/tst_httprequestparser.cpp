@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include "splitfeed.h"
+
 using rtlab::HttpRequest;
 using rtlab::HttpRequestParser;
 using State = rtlab::HttpRequestParser::State;
@@ -40,15 +42,13 @@ struct Outcome
     QString problem; // set if the parser broke its own contract while being fed
 };
 
-Outcome feedPieces(const QByteArray &raw, const QList<qsizetype> &cuts, HttpRequestParser::Limits limits)
+Outcome feedPieces(const QList<QByteArrayView> &pieces, HttpRequestParser::Limits limits)
 {
     HttpRequestParser parser(limits);
     Outcome out;
-    qsizetype start = 0;
-    for (qsizetype i = 0; i <= cuts.size(); ++i) {
-        const qsizetype end = i < cuts.size() ? cuts[i] : raw.size();
-        const QByteArrayView piece = QByteArrayView(raw).sliced(start, end - start);
-        start = end;
+    for (QByteArrayView piece : pieces) {
+        if (piece.isEmpty())
+            continue; // a connection never reads nothing
         const qsizetype n = parser.feed(piece);
         out.consumed += n;
         if (n < 0 || n > piece.size()) {
@@ -114,26 +114,9 @@ QString difference(const Outcome &a, const Outcome &b)
 // outcome of the whole feed; *disagreement names the first feeding that said otherwise.
 Outcome parseEveryWay(const QByteArray &raw, QString *disagreement, HttpRequestParser::Limits limits = {})
 {
-    const Outcome whole = feedPieces(raw, {}, limits);
-    disagreement->clear();
-    if (!whole.problem.isEmpty()) {
-        *disagreement = QStringLiteral("fed whole: ") + whole.problem;
-        return whole;
-    }
-    for (qsizetype at = 1; at < raw.size(); ++at) {
-        const QString diff = difference(whole, feedPieces(raw, { at }, limits));
-        if (!diff.isEmpty()) {
-            *disagreement = QStringLiteral("split at byte %1: %2").arg(at).arg(diff);
-            return whole;
-        }
-    }
-    QList<qsizetype> everyByte;
-    for (qsizetype at = 1; at < raw.size(); ++at)
-        everyByte.append(at);
-    const QString diff = difference(whole, feedPieces(raw, everyByte, limits));
-    if (!diff.isEmpty())
-        *disagreement = QStringLiteral("one byte at a time: %1").arg(diff);
-    return whole;
+    return rtlab::test::parseEveryWay(
+            raw, [&](const QList<QByteArrayView> &pieces) { return feedPieces(pieces, limits); }, difference,
+            disagreement);
 }
 
 // A request whose head (request line, headers and the blank line) is exactly headBytes long.

@@ -8,6 +8,8 @@
 
 #include <QTest>
 
+#include "splitfeed.h"
+
 using rtlab::HttpResponseParser;
 using State = rtlab::HttpResponseParser::State;
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
@@ -126,27 +128,9 @@ QString difference(const Outcome &a, const Outcome &b)
 // outcome of the whole feed; *disagreement names the first feeding that said otherwise.
 Outcome parseEveryWay(const QByteArray &raw, bool headRequest, QString *disagreement)
 {
-    const QByteArrayView view(raw);
-    const Outcome whole = feedPieces({ view }, headRequest);
-    disagreement->clear();
-    if (!whole.problem.isEmpty()) {
-        *disagreement = QStringLiteral("fed whole: ") + whole.problem;
-        return whole;
-    }
-    for (qsizetype cut = 0; cut <= raw.size(); ++cut) {
-        const QString diff = difference(whole, feedPieces({ view.first(cut), view.sliced(cut) }, headRequest));
-        if (!diff.isEmpty()) {
-            *disagreement = QStringLiteral("in two pieces, cut at byte %1: %2").arg(cut).arg(diff);
-            return whole;
-        }
-    }
-    QList<QByteArrayView> single;
-    for (qsizetype i = 0; i < raw.size(); ++i)
-        single.append(view.sliced(i, 1));
-    const QString diff = difference(whole, feedPieces(single, headRequest));
-    if (!diff.isEmpty())
-        *disagreement = QStringLiteral("one byte at a time: %1").arg(diff);
-    return whole;
+    return rtlab::test::parseEveryWay(
+            raw, [&](const QList<QByteArrayView> &pieces) { return feedPieces(pieces, headRequest); }, difference,
+            disagreement);
 }
 
 constexpr qint64 NotChecked = -1;

@@ -310,6 +310,7 @@ void tst_Lab::blockedUpgradesFallBack()
 
 void tst_Lab::idleCostMeterWithASmallN()
 {
+    RTLAB_REQUIRE_BENCH();
     // A given server (the bundled one, default 15 s heartbeat): the window waits one heartbeat
     // after set-up, and a 1 s window is flagged as too short to be steady state.
     QSignalSpy done(m_lab->idleMeter(), &IdleCostMeter::finished);
@@ -334,6 +335,7 @@ void tst_Lab::idleCostMeterWithASmallN()
 // and WebSocket in turn. Directions and counts, never timings.
 void tst_Lab::idleCostSeriesPointsTheWayTheClaimsSay()
 {
+    RTLAB_REQUIRE_BENCH();
     IdleCostMeter *meter = m_lab->idleMeter();
     QSignalSpy each(meter, &IdleCostMeter::finished);
     QSignalSpy series(meter, &IdleCostMeter::seriesFinished);
@@ -386,6 +388,7 @@ void tst_Lab::idleCostSeriesPointsTheWayTheClaimsSay()
 
 void tst_Lab::idleCostMeterSaysWhenItsServerCannotStart()
 {
+    RTLAB_REQUIRE_BENCH();
     IdleCostMeter meter;
     meter.setProgram(QStringLiteral(RTLAB_BENCH_BINARY));
     meter.setServerProgram(QStringLiteral("/nonexistent/rtlab-server"));

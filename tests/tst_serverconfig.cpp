@@ -79,7 +79,7 @@ void tst_ServerConfig::defaults()
     QCOMPARE(d.maxBodyBytes, 64 * 1024);
     QCOMPARE(d.maxTextBytes, 16 * 1024);
     QVERIFY(d.allowOrigins.isEmpty());
-#ifdef Q_OS_LINUX
+#ifdef RTLAB_HAVE_EPOLL
     QCOMPARE(d.core, ServerConfig::Core::Epoll); // the measured core; --core qt is the portable one
 #else
     QCOMPARE(d.core, ServerConfig::Core::Qt);

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "splitfeed.h"
 #include "testprinters.h"
 
 using rtlab::SseEvent;
@@ -81,20 +82,10 @@ void compareResult(const ParseResult &got, const ParseResult &want, const QByteA
 // The one check every vector goes through: whole, every two-piece split, one byte at a time.
 void checkEverySplit(const QByteArray &input, const ParseResult &want, qsizetype maxLine = DefaultMaxLine)
 {
-    compareResult(parsePieces({ input }, maxLine), want, "whole");
-    if (QTest::currentTestFailed())
-        return;
-    for (qsizetype cut = 0; cut <= input.size(); ++cut) {
-        const QByteArrayView view(input);
-        compareResult(parsePieces({ view.first(cut), view.sliced(cut) }, maxLine), want,
-                      "in two pieces, cut at byte " + QByteArray::number(cut));
-        if (QTest::currentTestFailed())
-            return;
-    }
-    QList<QByteArrayView> single;
-    for (qsizetype i = 0; i < input.size(); ++i)
-        single.append(QByteArrayView(input).sliced(i, 1));
-    compareResult(parsePieces(single, maxLine), want, "one byte at a time");
+    rtlab::test::forEachFeeding(input, [&](const rtlab::test::Feeding &feeding) {
+        compareResult(parsePieces(feeding.pieces, maxLine), want, feeding.name().toUtf8());
+        return !QTest::currentTestFailed();
+    });
 }
 
 void addColumns()

@@ -216,6 +216,7 @@ void tst_StartPage::aCardThatCannotRunDoesNothing()
 
 void tst_StartPage::aCardSaysHowLongItsLessonRuns()
 {
+    RTLAB_REQUIRE_BENCH();
     // A lesson that measures idle clients beside its lanes runs as long as the meter needs: its
     // card said "about 8 s" of a 44 s lesson, and a user who clicked the next card after 8 s
     // stopped it before it had measured anything.

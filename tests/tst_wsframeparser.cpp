@@ -8,6 +8,8 @@
 
 #include <QTest>
 
+#include "splitfeed.h"
+
 using rtlab::WsFrame;
 using rtlab::WsFrameParser;
 using rtlab::WsMessage;
@@ -70,28 +72,9 @@ Parsed parseIn(const QList<QByteArrayView> &pieces, Role role, WsFrameParser::Li
 // Whole, at every cut point in two pieces, and one byte at a time: the same result, returned.
 Parsed parseEveryWay(const QByteArray &input, Role role, WsFrameParser::Limits limits = {}, bool everyCut = true)
 {
-    const Parsed whole = parseIn({ input }, role, limits);
-    if (everyCut) {
-        for (qsizetype cut = 0; cut <= input.size(); ++cut) {
-            const Parsed split =
-                    parseIn({ QByteArrayView(input).first(cut), QByteArrayView(input).sliced(cut) }, role, limits);
-            if (!(split == whole)) {
-                qWarning("differs when cut at %lld", qint64(cut));
-                return {};
-            }
-        }
-    }
-    WsFrameParser p(role, limits);
-    Parsed bytewise;
-    for (qsizetype i = 0; i < input.size(); ++i) {
-        p.feed(QByteArrayView(input).sliced(i, 1));
-        drain(p, bytewise);
-    }
-    if (!(bytewise == whole)) {
-        qWarning("differs when fed a byte at a time");
-        return {};
-    }
-    return whole;
+    return rtlab::test::sameEveryWay(
+            input, [&](const QList<QByteArrayView> &pieces) { return parseIn(pieces, role, limits); },
+            everyCut ? rtlab::test::Splits::All : rtlab::test::Splits::WholeAndBytes);
 }
 
 const QByteArray HelloUnmasked = bytes("\x81\x05\x48\x65\x6c\x6c\x6f");

@@ -7,6 +7,8 @@
 
 #include <QTest>
 
+#include "splitfeed.h"
+
 using rtlab::WsHandshake;
 using State = WsHandshake::State;
 using Error = WsHandshake::Error;
@@ -49,21 +51,7 @@ Read readIn(const QList<QByteArrayView> &pieces, const QByteArray &key = RfcKey)
 // Whole, at every cut point and a byte at a time: the same reading, returned.
 Read readEveryWay(const QByteArray &answer)
 {
-    const Read whole = readIn({ answer });
-    for (qsizetype cut = 0; cut <= answer.size(); ++cut) {
-        if (!(readIn({ QByteArrayView(answer).first(cut), QByteArrayView(answer).sliced(cut) }) == whole)) {
-            qWarning("differs when cut at %lld", qint64(cut));
-            return {};
-        }
-    }
-    QList<QByteArrayView> bytes;
-    for (qsizetype i = 0; i < answer.size(); ++i)
-        bytes.append(QByteArrayView(answer).sliced(i, 1));
-    if (!(readIn(bytes) == whole)) {
-        qWarning("differs when fed a byte at a time");
-        return {};
-    }
-    return whole;
+    return rtlab::test::sameEveryWay(answer, [](const QList<QByteArrayView> &pieces) { return readIn(pieces); });
 }
 
 const QByteArray Upgraded = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -50,8 +50,7 @@ bool Subscriber::reconnectNow()
     close();
     m_reader.reset();
     m_body.clear();
-    m_ws = WsFrameReader();
-    m_wsMessage.clear();
+    m_ws.reset();
     m_pendingEventId.clear();
     m_hasPendingEventId = false;
     m_reconnectAtUs = monotonicUs();
@@ -151,7 +150,7 @@ void Subscriber::onData(const char *data, size_t size, int64_t nowUs)
         if (m_reader.state() == HttpResponseReader::State::Done && m_kind != TransportKind::WebSocket)
             return; // an idle connection's stray bytes
         if (m_kind == TransportKind::WebSocket && m_reader.state() == HttpResponseReader::State::Done) {
-            m_ws.feed(data, size);
+            m_ws.feed(QByteArrayView(data, qsizetype(size)));
             handleWsFrames(nowUs);
             return;
         }
@@ -285,32 +284,28 @@ void Subscriber::handleSseLines(int64_t nowUs)
 
 void Subscriber::handleWsFrames(int64_t nowUs)
 {
-    WsFrameReader::Frame frame;
-    while (hasSocket() && m_ws.next(&frame)) {
-        switch (frame.opcode) {
-        case WsFrameReader::Opcode::Text:
-        case WsFrameReader::Opcode::Binary:
-        case WsFrameReader::Opcode::Continuation:
-            if (frame.fin && m_wsMessage.empty()) {
+    while (hasSocket()) {
+        const std::optional<WsFrame> frame = m_ws.next();
+        if (!frame)
+            break;
+        const std::string_view payload(frame->payload.constData(), size_t(frame->payload.size()));
+        switch (frame->opcode) {
+        case WsFrameParser::Text:
+        case WsFrameParser::Binary:
+        case WsFrameParser::Continuation:
+            // The parser reassembles a fragmented message; a frame that completes none counts nothing.
+            if (const std::optional<WsMessage> message = m_ws.takeMessage()) {
                 if (m_tally->counting)
                     ++m_tally->events;
-                markers(frame.payload, nowUs);
-            } else {
-                m_wsMessage.append(frame.payload);
-                if (frame.fin) {
-                    if (m_tally->counting)
-                        ++m_tally->events;
-                    markers(m_wsMessage, nowUs);
-                    m_wsMessage.clear();
-                }
+                markers(std::string_view(message->data.constData(), size_t(message->data.size())), nowUs);
             }
             break;
-        case WsFrameReader::Opcode::Ping:
+        case WsFrameParser::Ping:
             ++m_tally->heartbeats;
-            send(encodeClientFrame(WsFrameReader::Opcode::Pong, frame.payload, uint32_t(m_id * 2654435761u)));
+            send(encodeClientFrame(WsFrameParser::Pong, payload, uint32_t(m_id * 2654435761u)));
             break;
-        case WsFrameReader::Opcode::Close:
-            send(encodeClientFrame(WsFrameReader::Opcode::Close, frame.payload.substr(0, 2), 0x5a5a5a5a));
+        case WsFrameParser::Close:
+            send(encodeClientFrame(WsFrameParser::Close, payload.substr(0, 2), 0x5a5a5a5a));
             ++m_tally->closedByServer;
             m_state = State::Closed;
             close();
@@ -318,7 +313,7 @@ void Subscriber::handleWsFrames(int64_t nowUs)
         default: break;
         }
     }
-    if (m_ws.error()) {
+    if (m_ws.error() != WsFrameParser::Error::None) {
         ++m_tally->errors;
         m_state = State::Failed;
         close();

@@ -5,6 +5,7 @@
 #include "connectionevent.h"
 #include "httpresponsereader.h"
 #include "payload.h"
+#include "wsframeparser.h"
 #include "wsframes.h"
 
 #include <algorithm>
@@ -81,8 +82,7 @@ private:
     bool m_hasPendingEventId = false;
     HttpResponseReader m_reader;
     std::string m_body;
-    WsFrameReader m_ws;
-    std::string m_wsMessage;
+    WsFrameParser m_ws { WsFrameParser::Role::Client };
     SeqWindow m_seen;
     // Long poll position.
     std::string m_cursor;

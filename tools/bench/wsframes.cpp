@@ -3,53 +3,11 @@
 
 namespace rtlab::bench {
 
-bool WsFrameReader::next(Frame *frame)
-{
-    if (m_error)
-        return false;
-    // Drop what the previous call handed out.
-    if (m_pos > 0 && m_pos >= m_buffer.size() / 2) {
-        m_buffer.erase(0, m_pos);
-        m_pos = 0;
-    }
-    const size_t avail = m_buffer.size() - m_pos;
-    if (avail < 2)
-        return false;
-    const auto *p = reinterpret_cast<const unsigned char *>(m_buffer.data() + m_pos);
-    const bool masked = p[1] & 0x80;
-    uint64_t length = p[1] & 0x7f;
-    size_t header = 2;
-    if (length == 126) {
-        if (avail < 4)
-            return false;
-        length = (uint64_t(p[2]) << 8) | p[3];
-        header = 4;
-    } else if (length == 127) {
-        if (avail < 10)
-            return false;
-        length = 0;
-        for (int i = 0; i < 8; ++i)
-            length = (length << 8) | p[2 + i];
-        header = 10;
-    }
-    if (masked || length > MaxFrameBytes) { // a server must not mask (§5.1)
-        m_error = true;
-        return false;
-    }
-    if (avail < header + length)
-        return false;
-    frame->fin = p[0] & 0x80;
-    frame->opcode = static_cast<Opcode>(p[0] & 0x0f);
-    frame->payload = std::string_view(m_buffer.data() + m_pos + header, size_t(length));
-    m_pos += header + size_t(length);
-    return true;
-}
-
-std::string encodeClientFrame(WsFrameReader::Opcode opcode, std::string_view payload, uint32_t mask)
+std::string encodeClientFrame(uint8_t opcode, std::string_view payload, uint32_t mask)
 {
     std::string out;
     out.reserve(payload.size() + 14);
-    out.push_back(char(0x80 | uint8_t(opcode)));
+    out.push_back(char(0x80 | (opcode & 0x0f)));
     const uint64_t n = payload.size();
     if (n < 126) {
         out.push_back(char(0x80 | n));
