@@ -66,7 +66,9 @@ private:
         QByteArray target;
     };
     QHash<QString, Handoff> m_handoffs;
-    std::unique_ptr<EpollCore> m_epoll; // null with the Qt core
+#ifdef RTLAB_HAVE_EPOLL
+    std::unique_ptr<EpollCore> m_epoll; // null with the Qt core (there is none without epoll)
+#endif
     QTimer m_sweepTimer;
     QTimer m_graceTimer;
     bool m_shuttingDown = false;
