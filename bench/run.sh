@@ -6,9 +6,12 @@
 # summary.md there (medians and ranges over the runs).
 #
 #   bench/run.sh [--runs N] [--servers rtlab,nchan,node[,rtlab-qt]] [--scenarios S1,S2,S3,S4,S5,S6] [--n N]
-#                [--n-small N] [--build DIR] [--no-build]
+#                [--n-small N] [--build DIR] [--no-build] [--prev-server PATH]
 #
-# rtlab is rtlab-server on its epoll core; rtlab-qt is the same server on the portable Qt core.
+# rtlab is rtlab-server on its epoll core; rtlab-qt is the same server on the portable Qt core;
+# rtlab-prev is another rtlab-server binary (--prev-server: e.g. the previous commit's, built the
+# same way) on its epoll core, measured by the same bench in the same session — how a change to
+# the server is checked for a regression.
 #
 # Scenarios (N = --n, 10,000 by default; the fd limit is 20,000 per process and cannot be raised,
 # so no run holds more than 19,000 connections, and the bench and the server are separate processes):
@@ -31,6 +34,7 @@ n=10000
 nsmall=2000
 build=$root/build-bench
 dobuild=1
+prev_server=
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
     --n-small) nsmall=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --no-build) dobuild=0; shift ;;
+    --prev-server) prev_server=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -103,10 +108,14 @@ start_server() {
     port=$((port + 1))
     base=http://127.0.0.1:$port
     case $1 in
-    rtlab | rtlab-qt)
-        local core=epoll
+    rtlab | rtlab-qt | rtlab-prev)
+        local core=epoll binary=$server_bin
         [ "$1" = rtlab-qt ] && core=qt
-        taskset -c 0 "$server_bin" --core $core --port $port --tick-rate 0 >"$out/server-$1.log" 2>&1 &
+        if [ "$1" = rtlab-prev ]; then
+            [ -x "$prev_server" ] || { echo "rtlab-prev needs --prev-server PATH" >&2; exit 2; }
+            binary=$prev_server
+        fi
+        taskset -c 0 "$binary" --core $core --port $port --tick-rate 0 >"$out/server-$1.log" 2>&1 &
         local pid=$!
         server_pids=$pid
         server_kill="kill $pid; wait $pid"

@@ -15,7 +15,7 @@ folders = sys.argv[1:]
 out = folders[0]
 runs = {}
 for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.json'))):
-    m = re.match(r'(S\d)-(.+)-(rtlab-qt|rtlab|nchan|node)-(\d+)\.json$', os.path.basename(path))
+    m = re.match(r'(S\d)-(.+)-(rtlab-prev|rtlab-qt|rtlab|nchan|node)-(\d+)\.json$', os.path.basename(path))
     if not m:
         continue
     try:
@@ -25,7 +25,7 @@ for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.json
         data = None
     runs.setdefault((m[1], m[2], m[3]), []).append(data)
 for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.wrk'))):
-    m = re.match(r'(S\d)-(.+)-(rtlab-qt|rtlab|nchan|node)-(\d+)\.wrk$', os.path.basename(path))
+    m = re.match(r'(S\d)-(.+)-(rtlab-prev|rtlab-qt|rtlab|nchan|node)-(\d+)\.wrk$', os.path.basename(path))
     text = open(path).read()
     rps = re.search(r'Requests/sec:\s*([\d.]+)', text)
     lat = re.search(r'Latency\s+([\d.]+)(\w+)', text)
@@ -83,8 +83,8 @@ def ratio(key, path, ref_key=None):
     return f'{med / ref:.2f}×'
 
 
-servers = ['rtlab', 'nchan', 'node', 'rtlab-qt']
-names = {'rtlab': 'rtlab-server (epoll core)', 'rtlab-qt': 'rtlab-server (portable Qt core)', 'nchan': 'nginx + nchan, 1 worker', 'node': 'Node + ws'}
+servers = ['rtlab', 'rtlab-prev', 'nchan', 'node', 'rtlab-qt']
+names = {'rtlab': 'rtlab-server (epoll core)', 'rtlab-qt': 'rtlab-server (portable Qt core)', 'rtlab-prev': 'rtlab-server, previous build (epoll core)', 'nchan': 'nginx + nchan, 1 worker', 'node': 'Node + ws'}
 variants = sorted({(k[0], k[1]) for k in runs})
 print('Results: ' + ', '.join(f'`{os.path.basename(os.path.normpath(f))}`' for f in folders)
       + '. Medians over the runs, (min–max) when they differ; ratios are against nchan.\n')
