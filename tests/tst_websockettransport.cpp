@@ -89,15 +89,21 @@ private:
     }
 };
 
+// A WebSocket transport to the peer that neither reconnects nor pings on its own.
+ClientTransport *createTransport(const Peer &peer)
+{
+    ClientTransport::Options o;
+    o.server = peer.url();
+    o.policy = ReconnectPolicy::none();
+    o.heartbeatMs = 60000;
+    return ClientTransport::create(TransportKind::WebSocket, o);
+}
+
 struct Client
 {
     explicit Client(const Peer &peer)
     {
-        ClientTransport::Options o;
-        o.server = peer.url();
-        o.policy = ReconnectPolicy::none();
-        o.heartbeatMs = 60000;
-        t.reset(ClientTransport::create(TransportKind::WebSocket, o));
+        t.reset(createTransport(peer));
         QObject::connect(t.get(), &ClientTransport::eventOccurred, t.get(),
                          [this](const ConnectionEvent &e) { events.append(e); });
         QObject::connect(t.get(), &ClientTransport::messageReceived, t.get(),
@@ -308,11 +314,7 @@ void tst_WebSocketTransport::closingSocketGoesWithItsThread()
     QMetaObject::invokeMethod(
             &context,
             [&] {
-                ClientTransport::Options o;
-                o.server = peer.url();
-                o.policy = ReconnectPolicy::none();
-                o.heartbeatMs = 60000;
-                t.reset(ClientTransport::create(TransportKind::WebSocket, o));
+                t.reset(createTransport(peer));
                 QObject::connect(t.get(), &ClientTransport::eventOccurred, t.get(),
                                  [&](const ConnectionEvent &) { open = t->state() == ClientTransport::State::Open; });
                 t->start();
