@@ -3,10 +3,13 @@
 
 #include "message.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QTcpSocket>
+#include <QThread>
 #include <QtEndian>
 #if QT_CONFIG(ssl)
 #include <QSslSocket>
@@ -91,9 +94,56 @@ struct Linger
     bool done = false;
 };
 
+// The owner of this thread's sockets still closing. They outlive their transport on purpose, but
+// not the thread that runs them: a process that exits (or a thread that ends) within CloseTimeoutMs
+// of a close would otherwise never free the socket and its Linger. The owner is deleted while its
+// thread can still run a socket's destructor: on the main thread by a post routine, which the
+// QCoreApplication's destructor runs first (its children, the backstop, go later, after the event
+// dispatcher), on another thread when the thread finishes (its deferred deletes are still sent).
+thread_local QPointer<QObject> lingerOwnerOfThread;
+
+// A socket destroyed mid-close emits disconnected from its destructor: the Linger's slots, which
+// would then call into the half-destroyed socket, are cut first.
+void cutLingerSlots(QObject *owner)
+{
+    for (QObject *socket : owner->children())
+        socket->disconnect();
+}
+
+void deleteMainLingerOwner()
+{
+    if (QObject *owner = lingerOwnerOfThread.data()) {
+        cutLingerSlots(owner);
+        delete owner;
+    }
+}
+
+QObject *lingerOwner()
+{
+    if (lingerOwnerOfThread)
+        return lingerOwnerOfThread;
+    QCoreApplication *app = QCoreApplication::instance();
+    QThread *thread = QThread::currentThread();
+    if (!app)
+        return nullptr; // nothing runs the close either: unowned, as before
+    auto *owner = new QObject;
+    owner->setObjectName(QStringLiteral("rtlab lingering WebSocket closes"));
+    if (thread == app->thread()) {
+        owner->setParent(app);
+        qAddPostRoutine(deleteMainLingerOwner);
+    } else {
+        QObject::connect(thread, &QThread::finished, owner, [owner] {
+            cutLingerSlots(owner);
+            owner->deleteLater();
+        });
+    }
+    lingerOwnerOfThread = owner;
+    return owner;
+}
+
 void lingerUntilClosed(QTcpSocket *socket, std::shared_ptr<Linger> l)
 {
-    socket->setParent(nullptr);
+    socket->setParent(lingerOwner());
     const auto finish = [socket, l](bool timedOut) {
         if (std::exchange(l->done, true))
             return;

@@ -12,6 +12,9 @@
 
 #include <QPointer>
 #include <QTcpServer>
+#include <QThread>
+
+#include <atomic>
 
 using namespace rtlab;
 using namespace rtlab::test;
@@ -86,15 +89,21 @@ private:
     }
 };
 
+// A WebSocket transport to the peer that neither reconnects nor pings on its own.
+ClientTransport *createTransport(const Peer &peer)
+{
+    ClientTransport::Options o;
+    o.server = peer.url();
+    o.policy = ReconnectPolicy::none();
+    o.heartbeatMs = 60000;
+    return ClientTransport::create(TransportKind::WebSocket, o);
+}
+
 struct Client
 {
     explicit Client(const Peer &peer)
     {
-        ClientTransport::Options o;
-        o.server = peer.url();
-        o.policy = ReconnectPolicy::none();
-        o.heartbeatMs = 60000;
-        t.reset(ClientTransport::create(TransportKind::WebSocket, o));
+        t.reset(createTransport(peer));
         QObject::connect(t.get(), &ClientTransport::eventOccurred, t.get(),
                          [this](const ConnectionEvent &e) { events.append(e); });
         QObject::connect(t.get(), &ClientTransport::messageReceived, t.get(),
@@ -134,6 +143,9 @@ private slots:
     void wrongAcceptNeverOpens();
     void refusalCarriesTheServersStatus();
     void clientCloseToASilentServerEnds();
+    void closeOutlivesTheTransport();
+    void closingSocketIsOwnedUntilExit();
+    void closingSocketGoesWithItsThread();
     void fragmentedMessageIsReassembled();
 };
 
@@ -250,6 +262,77 @@ void tst_WebSocketTransport::clientCloseToASilentServerEnds()
     QCOMPARE(peer.frame(WsFrameParser::Close)->closeCode(), 1000);
     QCOMPARE(peer.frame(WsFrameParser::Close)->closeReason(), QStringLiteral("client closing"));
     QVERIFY(QTest::qWaitFor([&] { return peer.disconnected; }, WaitMs));
+}
+
+// Deleting the transport is a close too: its close frame goes out, and the socket stays for the
+// server's answer after the transport is gone.
+void tst_WebSocketTransport::closeOutlivesTheTransport()
+{
+    Peer peer;
+    Client c(peer);
+    QVERIFY(c.waitOpen());
+    c.t.reset();
+    QVERIFY(QTest::qWaitFor([&] { return peer.frame(WsFrameParser::Close) != nullptr; }, WaitMs));
+    QCOMPARE(peer.frame(WsFrameParser::Close)->closeCode(), 1000);
+    QVERIFY(QTest::qWaitFor([&] { return peer.disconnected; }, WaitMs));
+}
+
+// A socket still waiting for the server's close belongs to the application, which deletes it at
+// exit: without an owner, a process that ended within CloseTimeoutMs of a close leaked it (and
+// LeakSanitizer said so).
+void tst_WebSocketTransport::closingSocketIsOwnedUntilExit()
+{
+    Peer peer;
+    peer.echoClose = false;
+    Client c(peer);
+    QVERIFY(c.waitOpen());
+    const QPointer<QTcpSocket> socket = c.t->findChild<QTcpSocket *>();
+    QVERIFY(socket);
+    c.t.reset();
+    QVERIFY(QTest::qWaitFor([&] { return peer.frame(WsFrameParser::Close) != nullptr; }, WaitMs));
+    if (!socket)
+        QSKIP("the close ended before it could be looked at");
+    QObject *owner = socket->parent();
+    while (owner && owner != QCoreApplication::instance())
+        owner = owner->parent();
+    QVERIFY2(owner, "the closing socket has no owner that is deleted at exit");
+}
+
+// On another thread (the desktop client's network thread runs transports), the thread's end
+// deletes the sockets still closing there.
+void tst_WebSocketTransport::closingSocketGoesWithItsThread()
+{
+    Peer peer;
+    peer.echoClose = false;
+    QThread thread;
+    thread.start();
+    QObject context;
+    context.moveToThread(&thread);
+    std::unique_ptr<ClientTransport> t;
+    std::atomic<bool> open = false;
+    QPointer<QTcpSocket> socket;
+    QMetaObject::invokeMethod(
+            &context,
+            [&] {
+                t.reset(createTransport(peer));
+                QObject::connect(t.get(), &ClientTransport::eventOccurred, t.get(),
+                                 [&](const ConnectionEvent &) { open = t->state() == ClientTransport::State::Open; });
+                t->start();
+            },
+            Qt::BlockingQueuedConnection);
+    QVERIFY(QTest::qWaitFor([&] { return open.load(); }, WaitMs));
+    QMetaObject::invokeMethod(
+            &context,
+            [&] {
+                socket = t->findChild<QTcpSocket *>();
+                t.reset();
+            },
+            Qt::BlockingQueuedConnection);
+    QVERIFY(socket);
+    QVERIFY(QTest::qWaitFor([&] { return peer.frame(WsFrameParser::Close) != nullptr; }, WaitMs));
+    thread.quit();
+    QVERIFY(thread.wait());
+    QVERIFY2(socket.isNull(), "the closing socket outlived its thread");
 }
 
 // A message in three frames with a ping between them: one message, its ledger every frame's
