@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "clienttransport.h"
 
+#include "httpclientconnection.h"
+#include "httppublisher.h"
 #include "longpolltransport.h"
 #include "ssetransport.h"
 #include "websockettransport.h"
@@ -138,6 +140,17 @@ void ClientTransport::noteAlive()
 {
     if (m_watchdogEnabled && m_options.heartbeatMs > 0 && m_state == State::Open)
         m_watchdog.start(int(qMin<qint64>(2 * m_options.heartbeatMs + 1000, 24 * 3600 * 1000)));
+}
+
+void ClientTransport::connectHttpParts(HttpClientConnection *connection, HttpPublisher *publisher)
+{
+    connect(connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
+    connect(publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
+    connect(publisher, &HttpPublisher::failed, this,
+            [this](const QString &clientMsgId, const QString &why, bool retryable) {
+                emitEvent(ConnectionEvent::Type::Error, why);
+                emit publishFailed(clientMsgId, why, retryable);
+            });
 }
 
 void ClientTransport::connectionLost(const QString &reason, int closeCode, bool retry)

@@ -19,6 +19,9 @@
 
 namespace rtlab {
 
+class HttpClientConnection;
+class HttpPublisher;
+
 // One client transport behind one interface: long polling, SSE, WebSocket or short polling. It connects,
 // resumes from its position, reconnects by its policy, drops duplicates by id, watches for a
 // dead peer, and reports every connection event. Messages come out in log order.
@@ -111,6 +114,9 @@ protected:
     void emitEvent(ConnectionEvent::Type type, const QString &detail = {}, qint64 delayMs = 0, qint64 lost = 0,
                    int closeCode = 0);
     void setWatchdogEnabled(bool enabled) { m_watchdogEnabled = enabled; }
+    // The HTTP transports' parts, wired the same way: a failed connection is a lost one, and the
+    // publisher's answers are this transport's (a refused publish an Error event too).
+    void connectHttpParts(HttpClientConnection *connection, HttpPublisher *publisher);
 
     Options m_options;
     StreamPosition m_position;

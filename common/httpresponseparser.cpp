@@ -8,26 +8,10 @@ namespace rtlab {
 struct HttpResponseCallbacks
 {
     static HttpResponseParser *self(http_parser *p) { return static_cast<HttpResponseParser *>(p->data); }
-    static int onHeaderField(http_parser *p, const char *at, size_t n)
-    {
-        HttpResponseParser *s = self(p);
-        if (s->m_inValue)
-            s->finishHeader();
-        s->m_headerName.append(at, qsizetype(n));
-        return 0;
-    }
-    static int onHeaderValue(http_parser *p, const char *at, size_t n)
-    {
-        HttpResponseParser *s = self(p);
-        s->m_inValue = true;
-        s->m_headerValue.append(at, qsizetype(n));
-        return 0;
-    }
     static int onHeadersComplete(http_parser *p)
     {
         HttpResponseParser *s = self(p);
-        if (s->m_inValue || !s->m_headerName.isEmpty())
-            s->finishHeader();
+        s->m_headers = s->m_headerLines.take();
         s->m_status = int(p->status_code);
         s->m_headComplete = true;
         s->m_keepAlive = http_should_keep_alive(p) != 0;
@@ -54,15 +38,11 @@ struct HttpResponseCallbacks
     }
     static const http_parser_settings &settings()
     {
-        static const http_parser_settings s = [] {
-            http_parser_settings v {};
-            v.on_header_field = onHeaderField;
-            v.on_header_value = onHeaderValue;
-            v.on_headers_complete = onHeadersComplete;
-            v.on_body = onBody;
-            v.on_message_complete = onMessageComplete;
-            return v;
-        }();
+        static const http_parser_settings s =
+                HttpHeaderLines::gathering<HttpResponseParser, &HttpResponseParser::m_headerLines>(
+                        http_parser_settings { .on_headers_complete = onHeadersComplete,
+                                               .on_body = onBody,
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
 };
@@ -83,21 +63,11 @@ void HttpResponseParser::reset(bool headRequest)
     m_headRequest = headRequest;
     m_status = 0;
     m_headers.clear();
-    m_headerName.clear();
-    m_headerValue.clear();
-    m_inValue = false;
+    m_headerLines.clear();
     m_body.clear();
     m_keepAlive = true;
     m_headBytes = m_bodyBytes = m_totalBytes = 0;
     m_errorString.clear();
-}
-
-void HttpResponseParser::finishHeader()
-{
-    m_headers.append({ m_headerName.toLower(), m_headerValue.trimmed() });
-    m_headerName.clear();
-    m_headerValue.clear();
-    m_inValue = false;
 }
 
 QByteArray HttpResponseParser::header(QByteArrayView lowerName) const

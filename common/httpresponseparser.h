@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "httpheaderlines.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
@@ -48,7 +50,6 @@ public:
 
 private:
     friend struct HttpResponseCallbacks;
-    void finishHeader();
 
     std::unique_ptr<http_parser> m_parser;
     State m_state = State::NeedMore;
@@ -56,9 +57,7 @@ private:
     bool m_headRequest = false;
     int m_status = 0;
     QList<std::pair<QByteArray, QByteArray>> m_headers;
-    QByteArray m_headerName;
-    QByteArray m_headerValue;
-    bool m_inValue = false;
+    HttpHeaderLines m_headerLines;
     QByteArray m_body;
     bool m_keepAlive = true;
     qint64 m_headBytes = 0;

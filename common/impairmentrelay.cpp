@@ -3,6 +3,7 @@
 
 #include <QThread>
 
+#include "httpheaderlines.h"
 #include "httpresponseparser.h"
 
 #include <QRandomGenerator>
@@ -92,30 +93,18 @@ private:
     static int onMessageBegin(http_parser *p)
     {
         self(p)->m_head = {};
-        self(p)->m_field.clear();
-        self(p)->m_value.clear();
-        return 0;
-    }
-    static int onHeaderField(http_parser *p, const char *at, size_t n)
-    {
-        RequestTracker *s = self(p);
-        if (s->m_inValue)
-            s->endHeader();
-        s->m_field.append(at, qsizetype(n));
-        return 0;
-    }
-    static int onHeaderValue(http_parser *p, const char *at, size_t n)
-    {
-        RequestTracker *s = self(p);
-        s->m_inValue = true;
-        s->m_value.append(at, qsizetype(n));
+        self(p)->m_headerLines.clear();
         return 0;
     }
     static int onHeadersComplete(http_parser *p)
     {
         RequestTracker *s = self(p);
-        if (s->m_inValue)
-            s->endHeader();
+        for (const auto &[name, value] : s->m_headerLines.take()) {
+            if (name == "upgrade" && value.toLower().contains("websocket"))
+                s->m_head.websocket = true;
+            if (name == "accept" && value.toLower().contains("text/event-stream"))
+                s->m_head.eventStream = true;
+        }
         s->m_head.isHead = p->method == HTTP_HEAD;
         s->m_head.upgrade = p->upgrade != 0;
         s->m_headDone = true;
@@ -131,33 +120,16 @@ private:
     }
     static const http_parser_settings &settings()
     {
-        static const http_parser_settings s = [] {
-            http_parser_settings v {};
-            v.on_message_begin = onMessageBegin;
-            v.on_header_field = onHeaderField;
-            v.on_header_value = onHeaderValue;
-            v.on_headers_complete = onHeadersComplete;
-            v.on_message_complete = onMessageComplete;
-            return v;
-        }();
+        static const http_parser_settings s =
+                HttpHeaderLines::gathering<RequestTracker, &RequestTracker::m_headerLines>(
+                        http_parser_settings { .on_message_begin = onMessageBegin,
+                                               .on_headers_complete = onHeadersComplete,
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
-    void endHeader()
-    {
-        if (m_field.trimmed().toLower() == "upgrade" && m_value.toLower().contains("websocket"))
-            m_head.websocket = true;
-        if (m_field.trimmed().toLower() == "accept" && m_value.toLower().contains("text/event-stream"))
-            m_head.eventStream = true;
-        m_field.clear();
-        m_value.clear();
-        m_inValue = false;
-    }
-
     http_parser m_parser {};
     Head m_head;
-    QByteArray m_field;
-    QByteArray m_value;
-    bool m_inValue = false;
+    HttpHeaderLines m_headerLines;
     bool m_inBody = false;
     bool m_headDone = false;
     bool m_failed = false;

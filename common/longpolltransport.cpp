@@ -67,13 +67,7 @@ LongPollTransport::LongPollTransport(const Options &options, QObject *parent, Tr
         m_body += b;
     });
     connect(&m_connection, &HttpClientConnection::responseFinished, this, &LongPollTransport::onFinished);
-    connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
-    connect(&m_publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
-    connect(&m_publisher, &HttpPublisher::failed, this,
-            [this](const QString &clientMsgId, const QString &why, bool retryable) {
-                emitEvent(ConnectionEvent::Type::Error, why);
-                emit publishFailed(clientMsgId, why, retryable);
-            });
+    connectHttpParts(&m_connection, &m_publisher);
 }
 
 void LongPollTransport::publish(const PublishRequest &request)

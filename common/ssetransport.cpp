@@ -106,13 +106,7 @@ SseTransport::SseTransport(const Options &options, QObject *parent)
     connect(&m_connection, &HttpClientConnection::bodyReceived, this, &SseTransport::onBody);
     connect(&m_connection, &HttpClientConnection::responseFinished, this,
             [this] { connectionLost(QStringLiteral("the server ended the stream")); });
-    connect(&m_connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
-    connect(&m_publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
-    connect(&m_publisher, &HttpPublisher::failed, this,
-            [this](const QString &clientMsgId, const QString &why, bool retryable) {
-                emitEvent(ConnectionEvent::Type::Error, why);
-                emit publishFailed(clientMsgId, why, retryable);
-            });
+    connectHttpParts(&m_connection, &m_publisher);
 }
 
 void SseTransport::publish(const PublishRequest &request)

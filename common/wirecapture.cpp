@@ -40,20 +40,17 @@ QByteArray WireCapture::clip(const QByteArray &bytes) const
     return bytes.size() > m_limits.bytesPerRecord ? bytes.left(m_limits.bytesPerRecord) : bytes;
 }
 
-// A record on an exchange's lifeline (exchange 0: a mark of its own), with its exact bytes.
-static WireRecord recordOf(quint64 exchange, TransportKind transport, WireRecord::Kind kind, WireDirection direction,
-                           qint64 timeUs, const QString &label, const QByteArray &bytes = {})
+WireRecord WireRecord::make(quint64 exchange, TransportKind transport, Kind kind, WireDirection direction,
+                            qint64 timeUs, const QString &label, const QByteArray &bytes)
 {
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = transport;
-    r.kind = kind;
-    r.direction = direction;
-    r.timeUs = timeUs;
-    r.label = label;
-    r.bytes = bytes;
-    r.size = bytes.size();
-    return r;
+    return WireRecord { .exchange = exchange,
+                        .transport = transport,
+                        .kind = kind,
+                        .direction = direction,
+                        .timeUs = timeUs,
+                        .label = label,
+                        .bytes = bytes,
+                        .size = bytes.size() };
 }
 
 WireExchange *WireCapture::find(quint64 id)
@@ -98,9 +95,10 @@ quint64 WireCapture::beginExchange(TransportKind transport, WireExchange::Kind k
         m_exchanges.erase(victim != m_exchanges.end() ? victim : m_exchanges.begin());
         ++m_droppedExchanges;
     }
-    append(recordOf(e.id, transport, WireRecord::Kind::Request, WireDirection::ToServer, now,
-                    label.isEmpty() ? QString::fromLatin1(requestHead.left(requestHead.indexOf("\r\n"))) : label,
-                    requestHead + requestBody));
+    append(WireRecord::make(e.id, transport, WireRecord::Kind::Request, WireDirection::ToServer, now,
+                            label.isEmpty() ? QString::fromLatin1(requestHead.left(requestHead.indexOf("\r\n")))
+                                            : label,
+                            requestHead + requestBody));
     return e.id;
 }
 
@@ -139,8 +137,8 @@ void WireCapture::responseHead(quint64 exchange, int status, const QByteArray &h
     ++m_revision;
     if (!asRecord)
         return;
-    append(recordOf(exchange, e->transport, WireRecord::Kind::ResponseHead, WireDirection::ToClient, now,
-                    QString::fromLatin1(head.left(head.indexOf("\r\n"))), head));
+    append(WireRecord::make(exchange, e->transport, WireRecord::Kind::ResponseHead, WireDirection::ToClient, now,
+                            QString::fromLatin1(head.left(head.indexOf("\r\n"))), head));
 }
 
 void WireCapture::bodyReceived(quint64 exchange, qint64 bytes)
@@ -162,8 +160,8 @@ void WireCapture::finishResponse(quint64 exchange, const QString &label, const Q
         return;
     if (e->endUs < 0)
         e->endUs = now;
-    WireRecord r = recordOf(exchange, e->transport, WireRecord::Kind::Response, WireDirection::ToClient,
-                            e->headUs >= 0 ? e->headUs : now, label, e->responseHead + body);
+    WireRecord r = WireRecord::make(exchange, e->transport, WireRecord::Kind::Response, WireDirection::ToClient,
+                                    e->headUs >= 0 ? e->headUs : now, label, e->responseHead + body);
     r.data = body;
     r.empty = empty;
     r.messageIds = messageIds;
@@ -198,12 +196,12 @@ void WireCapture::endExchange(quint64 exchange, const QString &reason, qint64 ti
     ++m_revision;
     if (reason.isEmpty() || !wasOpen)
         return;
-    append(recordOf(exchange, e->transport, WireRecord::Kind::Ended, WireDirection::Local, now, reason));
+    append(WireRecord::make(exchange, e->transport, WireRecord::Kind::Ended, WireDirection::Local, now, reason));
 }
 
 void WireCapture::mark(TransportKind transport, WireRecord::Kind kind, const QString &label, qint64 timeUs)
 {
-    WireRecord r = recordOf(0, transport, kind, WireDirection::Local, orNow(timeUs), label);
+    WireRecord r = WireRecord::make(0, transport, kind, WireDirection::Local, orNow(timeUs), label);
     QMutexLocker lock(&m_mutex);
     append(std::move(r));
 }

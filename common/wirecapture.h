@@ -71,6 +71,10 @@ struct WireRecord
     // The message's content: an SSE event's data, a WebSocket frame's unmasked payload, a poll
     // answer's body (at most Limits::bytesPerRecord of it).
     QByteArray data;
+
+    // A record on an exchange's lifeline (exchange 0: a mark of its own), with its exact bytes.
+    static WireRecord make(quint64 exchange, TransportKind transport, Kind kind, WireDirection direction, qint64 timeUs,
+                           const QString &label, const QByteArray &bytes = {});
 };
 
 struct WireExchange

@@ -347,17 +347,17 @@ QByteArray PollAnswer::encode(const QString &epoch, const QList<QByteArray> &enc
 namespace {
 
 // The per-client figures: the member and its key, written only when measured.
-const std::pair<std::optional<double> IdleCostResult::*, QLatin1String> perClientFigures[] = {
-    { &IdleCostResult::rssBytesPerClient, QLatin1String("rssBytesPerClient") },
-    { &IdleCostResult::fdsPerClient, QLatin1String("fdsPerClient") },
-    { &IdleCostResult::wakeupsPerSecPerClient, QLatin1String("wakeupsPerSecPerClient") },
-    { &IdleCostResult::requestsPerSecPerClient, QLatin1String("requestsPerSecPerClient") },
-    { &IdleCostResult::bytesPerSecPerClient, QLatin1String("bytesPerSecPerClient") },
-    { &IdleCostResult::bytesInPerSecPerClient, QLatin1String("bytesInPerSecPerClient") },
-    { &IdleCostResult::cpuUsPerSecPerClient, QLatin1String("cpuUsPerSecPerClient") },
-    { &IdleCostResult::preemptionsPerSecPerClient, QLatin1String("preemptionsPerSecPerClient") },
-    { &IdleCostResult::serverWakeupsPerSec, QLatin1String("serverWakeupsPerSec") },
-    { &IdleCostResult::serverCpuPercent, QLatin1String("serverCpuPercent") },
+const Field<IdleCostResult, std::optional<double>> perClientFigures[] = {
+    { &IdleCostResult::rssBytesPerClient, "rssBytesPerClient" },
+    { &IdleCostResult::fdsPerClient, "fdsPerClient" },
+    { &IdleCostResult::wakeupsPerSecPerClient, "wakeupsPerSecPerClient" },
+    { &IdleCostResult::requestsPerSecPerClient, "requestsPerSecPerClient" },
+    { &IdleCostResult::bytesPerSecPerClient, "bytesPerSecPerClient" },
+    { &IdleCostResult::bytesInPerSecPerClient, "bytesInPerSecPerClient" },
+    { &IdleCostResult::cpuUsPerSecPerClient, "cpuUsPerSecPerClient" },
+    { &IdleCostResult::preemptionsPerSecPerClient, "preemptionsPerSecPerClient" },
+    { &IdleCostResult::serverWakeupsPerSec, "serverWakeupsPerSec" },
+    { &IdleCostResult::serverCpuPercent, "serverCpuPercent" },
 };
 
 } // namespace
@@ -368,9 +368,9 @@ QJsonObject IdleCostResult::toJson() const
     writeFields(*this, idleStringFields, &o);
     writeFields(*this, idleFields, &o);
     writeFields(*this, idleRealFields, &o);
-    for (const auto &[member, name] : perClientFigures)
+    for (const auto &[member, key] : perClientFigures)
         if (const std::optional<double> &v = this->*member)
-            o.insert(name, *v);
+            o.insert(QLatin1String(key), *v);
     if (!server.isEmpty())
         o.insert(QLatin1String("server"), server);
     o.insert(QLatin1String("notes"), QJsonArray::fromStringList(notes));
@@ -384,8 +384,8 @@ std::optional<IdleCostResult> IdleCostResult::fromJson(const QJsonObject &object
         readFields(&s, idleStringFields, r);
         readFields(&s, idleFields, r);
         readFields(&s, idleRealFields, r);
-        for (const auto &[member, name] : perClientFigures)
-            s.*member = r.optionalReal(name);
+        for (const auto &[member, key] : perClientFigures)
+            s.*member = r.optionalReal(QLatin1String(key));
         if (r.has(QLatin1String("server")))
             s.server = r.string(QLatin1String("server"));
         const QJsonArray notes = r.array(QLatin1String("notes"));
@@ -398,6 +398,40 @@ std::optional<IdleCostResult> IdleCostResult::fromJson(const QJsonObject &object
         }
         return s;
     });
+}
+
+QList<IdleCostResult> IdleCostResult::fromJsonArray(const QJsonArray &array)
+{
+    QList<IdleCostResult> results;
+    for (const QJsonValue &v : array)
+        if (std::optional<IdleCostResult> r = fromJson(v.toObject()))
+            results += std::move(*r);
+    return results;
+}
+
+template<typename M, typename Table>
+static QLatin1String keyIn(M IdleCostResult::*member, const Table &table)
+{
+    for (const auto &f : table)
+        if (f.member == member)
+            return QLatin1String(f.key);
+    Q_ASSERT_X(false, "IdleCostResult::keyOf", "a member the contract does not write");
+    return {};
+}
+
+QLatin1String IdleCostResult::keyOf(qint64 IdleCostResult::*member)
+{
+    return keyIn(member, idleFields);
+}
+
+QLatin1String IdleCostResult::keyOf(double IdleCostResult::*member)
+{
+    return keyIn(member, idleRealFields);
+}
+
+QLatin1String IdleCostResult::keyOf(std::optional<double> IdleCostResult::*member)
+{
+    return keyIn(member, perClientFigures);
 }
 
 } // namespace rtlab

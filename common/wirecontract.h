@@ -150,6 +150,14 @@ struct IdleCostResult
     bool operator==(const IdleCostResult &) const = default;
     QJsonObject toJson() const;
     static std::optional<IdleCostResult> fromJson(const QJsonObject &object, QString *errorString = nullptr);
+    // A series as the meter hands it on (JSON): each result read; one that does not read is left out.
+    static QList<IdleCostResult> fromJsonArray(const QJsonArray &array);
+
+    // The key a figure is written under, so that a report passing some figures on (a lesson's
+    // measurement) names them as the contract does without spelling the key a second time.
+    static QLatin1String keyOf(qint64 IdleCostResult::*member);
+    static QLatin1String keyOf(double IdleCostResult::*member);
+    static QLatin1String keyOf(std::optional<double> IdleCostResult::*member);
 };
 
 } // namespace rtlab

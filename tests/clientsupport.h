@@ -38,6 +38,19 @@ struct Recorder : QObject
     QList<ConnectionEvent> events;
 };
 
+// A chat message from "ann" as the server sends it, for a peer of the test's own to send.
+inline Message chatFromAnn(quint64 id, const QString &epoch, const QString &text)
+{
+    Message m;
+    m.id = id;
+    m.epoch = epoch;
+    m.type = MessageType::Chat;
+    m.ts = 1;
+    m.from = QStringLiteral("ann");
+    m.text = text;
+    return m;
+}
+
 inline QList<quint64> range(quint64 from, quint64 to)
 {
     QList<quint64> out;

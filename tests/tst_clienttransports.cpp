@@ -713,13 +713,7 @@ void tst_ClientTransports::webSocketHandshakeIsTheRealOne()
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     QByteArray received;
     QByteArray answer;
-    Message m;
-    m.id = 6;
-    m.epoch = QStringLiteral("e1");
-    m.type = MessageType::Chat;
-    m.ts = 1;
-    m.from = QStringLiteral("ann");
-    m.text = QStringLiteral("came with the 101");
+    const Message m = chatFromAnn(6, QStringLiteral("e1"), QStringLiteral("came with the 101"));
     const QByteArray frame = WsFrameParser::encodeFrame(WsFrameParser::Text, MessageCodec::encode(m));
     connect(&listener, &QTcpServer::newConnection, this, [&] {
         QTcpSocket *socket = listener.nextPendingConnection();

@@ -20,28 +20,15 @@ constexpr qint64 Now = T + 90'000'000;
 WireRecord rec(quint64 exchange, TransportKind t, WireRecord::Kind kind, WireDirection d, qint64 timeUs,
                const QString &label = {})
 {
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = t;
-    r.kind = kind;
-    r.direction = d;
-    r.timeUs = timeUs;
-    r.label = label;
-    return r;
+    return WireRecord::make(exchange, t, kind, d, timeUs, label);
 }
 
 WireExchange exchange(quint64 id, TransportKind t, WireExchange::Kind kind, const QByteArray &method,
                       const QString &url, const QByteArray &head, qint64 start)
 {
-    WireExchange e;
-    e.id = id;
-    e.transport = t;
-    e.kind = kind;
-    e.method = method;
-    e.url = url;
-    e.requestHead = head;
-    e.startUs = start;
-    return e;
+    return WireExchange {
+        .id = id, .transport = t, .kind = kind, .method = method, .url = url, .requestHead = head, .startUs = start
+    };
 }
 
 WireRecord frame(quint64 ex, WireDirection d, qint64 timeUs, int opcode, const QByteArray &data)

@@ -348,7 +348,7 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
     // The toolbar offers traditional (short) polling too, apart from the others and after Auto.
     QCOMPARE(actions[3]->text(), QStringLiteral("Auto"));
     QCOMPARE(actions[4]->text(), QStringLiteral("Short Polling"));
-    QCOMPARE(RealtimeClient::Mode(actions[4]->data().toInt()), RealtimeClient::Mode::Poll);
+    QCOMPARE(actions[4]->data().value<RealtimeClient::Mode>(), RealtimeClient::Mode::Poll);
     QCOMPARE(actions[4]->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_5));
     // Each toggle (Long Polling, SSE, WebSocket, Auto, Short Polling, and back), with messages
     // before and after: no loss and no duplicate across any of the switches.
@@ -357,7 +357,7 @@ void tst_MainWindow::togglingEveryTransportKeepsTheFlow()
             published.append(publishFromOutside(QStringLiteral("before %1").arg(a->text())));
             a->trigger();
             published.append(publishFromOutside(QStringLiteral("after %1").arg(a->text())));
-            const auto mode = RealtimeClient::Mode(a->data().toInt());
+            const auto mode = a->data().value<RealtimeClient::Mode>();
             QVERIFY(QTest::qWaitFor(
                     [&] {
                         const auto active = m_controller->client()->activeTransport();

@@ -3,6 +3,7 @@
 // the server closes, pings, breaks a rule, answers the upgrade wrongly or refuses it, and when the
 // client closes to a server that never answers. The peer reads the client's frames with
 // WsFrameParser in its server role, so every frame the client sends must be masked.
+#include "clientsupport.h"
 #include "testsupport.h"
 
 #include "clienttransport.h"
@@ -342,13 +343,7 @@ void tst_WebSocketTransport::fragmentedMessageIsReassembled()
     Peer peer;
     Client c(peer);
     QVERIFY(c.waitOpen());
-    Message m;
-    m.id = 3;
-    m.epoch = QStringLiteral("e");
-    m.type = MessageType::Chat;
-    m.ts = 1;
-    m.from = QStringLiteral("ann");
-    m.text = QStringLiteral("in three parts");
+    const Message m = chatFromAnn(3, QStringLiteral("e"), QStringLiteral("in three parts"));
     const QByteArray json = MessageCodec::encode(m);
     peer.send(WsFrameParser::encodeFrame(WsFrameParser::Text, json.left(10), false)
               + WsFrameParser::encodeFrame(WsFrameParser::Ping, "p")

@@ -122,6 +122,8 @@ private slots:
     void pollAnswerWithoutEpoch();
     void idleCostRoundTrip_data();
     void idleCostRoundTrip();
+    void idleCostKeysAreTheOnesWritten();
+    void idleCostSeriesLeavesOutWhatDoesNotRead();
     void refusesByName_data();
     void refusesByName();
 };
@@ -225,6 +227,35 @@ void tst_WireContract::idleCostRoundTrip()
     QCOMPARE(json.contains(QLatin1String("fdsPerClient")), measuredServer);
     QCOMPARE(json.contains(QLatin1String("serverCpuPercent")), measuredServer);
     checkRoundTrip(r);
+}
+
+// keyOf() names a figure as toJson() writes it, so a report that passes figures on (a lesson's
+// measurement) uses the contract's names; the keys pinned here are the wire's.
+void tst_WireContract::idleCostKeysAreTheOnesWritten()
+{
+    const auto key = [](auto member) { return QString(IdleCostResult::keyOf(member)); };
+    const IdleCostResult r = sampleIdleCost(true);
+    const QJsonObject o = r.toJson();
+    QCOMPARE(key(&IdleCostResult::clients), QStringLiteral("clients"));
+    QCOMPARE(key(&IdleCostResult::heartbeatMs), QStringLiteral("heartbeatMs"));
+    QCOMPARE(key(&IdleCostResult::windowSeconds), QStringLiteral("windowSeconds"));
+    QCOMPARE(key(&IdleCostResult::fdsPerClient), QStringLiteral("fdsPerClient"));
+    QCOMPARE(key(&IdleCostResult::serverCpuPercent), QStringLiteral("serverCpuPercent"));
+    QCOMPARE(o.value(IdleCostResult::keyOf(&IdleCostResult::heartbeats)).toInteger(), r.heartbeats);
+    QCOMPARE(o.value(IdleCostResult::keyOf(&IdleCostResult::warmupSeconds)).toDouble(), r.warmupSeconds);
+    QCOMPARE(o.value(IdleCostResult::keyOf(&IdleCostResult::wakeupsPerSecPerClient)).toDouble(),
+             *r.wakeupsPerSecPerClient);
+}
+
+// A series as the meter hands it on: each result read, one that does not read left out.
+void tst_WireContract::idleCostSeriesLeavesOutWhatDoesNotRead()
+{
+    QJsonObject broken = sampleIdleCost(false).toJson();
+    broken.remove(QLatin1String("clients"));
+    const QJsonArray series { sampleIdleCost(true).toJson(), broken, sampleIdleCost(false).toJson() };
+    QCOMPARE(IdleCostResult::fromJsonArray(series),
+             (QList<IdleCostResult> { sampleIdleCost(true), sampleIdleCost(false) }));
+    QVERIFY(IdleCostResult::fromJsonArray({}).isEmpty());
 }
 
 void tst_WireContract::refusesByName_data()

@@ -5,22 +5,14 @@
 
 namespace rtlab {
 
-ChatModel::ChatModel(qsizetype capacity, QObject *parent)
-    : QAbstractListModel(parent), m_capacity(qMax<qsizetype>(1, capacity))
+ChatModel::ChatModel(qsizetype capacity, QObject *parent) : BatchedRowsModel(capacity, 33, parent)
 {
-    m_flushTimer.setInterval(33);
-    m_flushTimer.setSingleShot(true);
     connect(&m_flushTimer, &QTimer::timeout, this, &ChatModel::flush);
 }
 
 void ChatModel::append(const Row &row)
 {
-    m_pending.push_back(row);
-    // A burst larger than the model can hold keeps only what it could show.
-    while (qsizetype(m_pending.size()) > m_capacity)
-        m_pending.pop_front();
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    queueRow(&m_pending, row);
 }
 
 void ChatModel::flush()
@@ -41,21 +33,7 @@ void ChatModel::flush()
         m_outgoing.erase(found);
         endRemoveRows();
     }
-    const qsizetype incoming = qsizetype(m_pending.size());
-    const qsizetype overflow = qsizetype(m_rows.size()) + incoming - m_capacity;
-    if (overflow > 0) {
-        const qsizetype drop = qMin<qsizetype>(overflow, qsizetype(m_rows.size()));
-        if (drop > 0) {
-            beginRemoveRows({}, 0, int(drop - 1));
-            m_rows.erase(m_rows.begin(), m_rows.begin() + drop);
-            endRemoveRows();
-        }
-    }
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(incoming) - 1);
-    m_rows.insert(m_rows.end(), m_pending.begin(), m_pending.end());
-    m_pending.clear();
-    endInsertRows();
+    flushRows(&m_rows, &m_pending);
 }
 
 void ChatModel::addOutgoing(const Row &row)

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "batchedrowsmodel.h"
 #include "connectionevent.h"
 #include "message.h"
 #include "outbox.h"
 
 #include <QAbstractListModel>
-#include <QTimer>
 
 #include <deque>
 
@@ -20,7 +20,7 @@ namespace rtlab {
 // The user's own messages show at once as outgoing rows, below every delivered row, with their
 // delivery state (queued, sending, failed); when the message comes back in the stream, its
 // outgoing row leaves and the delivered row takes its place, so that it is never shown twice.
-class ChatModel : public QAbstractListModel
+class ChatModel : public BatchedRowsModel<QAbstractListModel>
 {
     Q_OBJECT
 public:
@@ -74,11 +74,9 @@ public:
 private:
     static QString deliveryText(const Row &row);
 
-    qsizetype m_capacity;
     std::deque<Row> m_rows;
     std::deque<Row> m_pending;
     std::deque<Row> m_outgoing; // rows m_rows.size() .. rowCount() - 1
-    QTimer m_flushTimer;
 };
 
 } // namespace rtlab

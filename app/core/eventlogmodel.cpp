@@ -5,21 +5,14 @@
 
 namespace rtlab {
 
-EventLogModel::EventLogModel(qsizetype capacity, QObject *parent)
-    : QAbstractTableModel(parent), m_capacity(qMax<qsizetype>(1, capacity))
+EventLogModel::EventLogModel(qsizetype capacity, QObject *parent) : BatchedRowsModel(capacity, 50, parent)
 {
-    m_flushTimer.setInterval(50);
-    m_flushTimer.setSingleShot(true);
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLogModel::flush);
 }
 
 void EventLogModel::append(const ConnectionEvent &event, const QString &source)
 {
-    m_pending.push_back({ event, source });
-    while (qsizetype(m_pending.size()) > m_capacity)
-        m_pending.pop_front();
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    queueRow(&m_pending, Row { event, source });
 }
 
 void EventLogModel::flush()
@@ -27,19 +20,7 @@ void EventLogModel::flush()
     m_flushTimer.stop();
     if (m_pending.empty())
         return;
-    const qsizetype incoming = qsizetype(m_pending.size());
-    const qsizetype overflow = qsizetype(m_rows.size()) + incoming - m_capacity;
-    if (overflow > 0) {
-        const qsizetype drop = qMin<qsizetype>(overflow, qsizetype(m_rows.size()));
-        beginRemoveRows({}, 0, int(drop - 1));
-        m_rows.erase(m_rows.begin(), m_rows.begin() + drop);
-        endRemoveRows();
-    }
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(incoming) - 1);
-    m_rows.insert(m_rows.end(), m_pending.begin(), m_pending.end());
-    m_pending.clear();
-    endInsertRows();
+    flushRows(&m_rows, &m_pending);
 }
 
 int EventLogModel::rowCount(const QModelIndex &parent) const

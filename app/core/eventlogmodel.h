@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "batchedrowsmodel.h"
 #include "connectionevent.h"
 
 #include <QAbstractTableModel>
-#include <QTimer>
 
 #include <deque>
 
@@ -12,7 +12,7 @@ namespace rtlab {
 
 // Every connection event of every transport (and lane), newest last, for the timeline and its
 // filterable log. Bounded and batched like ChatModel.
-class EventLogModel : public QAbstractTableModel
+class EventLogModel : public BatchedRowsModel<QAbstractTableModel>
 {
     Q_OBJECT
 public:
@@ -39,10 +39,8 @@ public:
     static QString describe(const ConnectionEvent &event);
 
 private:
-    qsizetype m_capacity;
     std::deque<Row> m_rows;
     std::deque<Row> m_pending;
-    QTimer m_flushTimer;
 };
 
 } // namespace rtlab

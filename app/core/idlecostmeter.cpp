@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QMap>
 
 #include <cmath>
 
@@ -326,21 +327,27 @@ IdleCostResult IdleCostMeter::summarize(const QJsonObject &b)
 
 QStringList IdleCostMeter::compare(const QJsonArray &summaries)
 {
-    QJsonObject by;
-    for (const QJsonValue &v : summaries)
-        by.insert(v.toObject().value(QLatin1String("transport")).toString(), v);
-    const auto figure = [&](const QString &t, const char *key) {
-        return by.value(t).toObject().value(QLatin1String(key)).toDouble(-1);
+    return compare(IdleCostResult::fromJsonArray(summaries));
+}
+
+QStringList IdleCostMeter::compare(const QList<IdleCostResult> &results)
+{
+    QMap<QString, IdleCostResult> by;
+    for (const IdleCostResult &r : results)
+        by.insert(r.transport, r);
+    // A figure of one transport, -1 when that transport or that figure was not measured.
+    const auto figure = [&](const QString &t, std::optional<double> IdleCostResult::*member) {
+        const auto it = by.constFind(t);
+        return it == by.cend() ? -1.0 : ((*it).*member).value_or(-1.0);
     };
     QStringList out;
-    const QJsonObject lp = by.value(QLatin1String("lp")).toObject();
     // "Long polling is resource intensive": requests, wake-ups and bytes, against each push transport.
     for (const QString &other : { QStringLiteral("ws"), QStringLiteral("sse") }) {
-        if (lp.isEmpty() || !by.contains(other))
+        if (!by.contains(QStringLiteral("lp")) || !by.contains(other))
             continue;
-        for (const auto &[key, what] : { std::pair { "wakeupsPerSecPerClient", tr("server wake-ups") },
-                                         std::pair { "requestsPerSecPerClient", tr("requests") },
-                                         std::pair { "bytesPerSecPerClient", tr("bytes out") } }) {
+        for (const auto &[key, what] : { std::pair { &IdleCostResult::wakeupsPerSecPerClient, tr("server wake-ups") },
+                                         std::pair { &IdleCostResult::requestsPerSecPerClient, tr("requests") },
+                                         std::pair { &IdleCostResult::bytesPerSecPerClient, tr("bytes out") } }) {
             const double a = figure(QStringLiteral("lp"), key), b = figure(other, key);
             if (a < 0 || b < 0)
                 continue;
@@ -365,17 +372,17 @@ QStringList IdleCostMeter::compare(const QJsonArray &summaries)
     QStringList sockets;
     double othersFds = -1;
     for (const QString &t : Transports) {
-        const double fds = figure(t, "fdsPerClient");
+        const double fds = figure(t, &IdleCostResult::fdsPerClient);
         if (fds < 0)
             continue;
         sockets += tr("%1 %2 fds and %3 B of memory")
                            .arg(transportName(t))
                            .arg(fds, 0, 'f', 2)
-                           .arg(figure(t, "rssBytesPerClient"), 0, 'f', 0);
+                           .arg(figure(t, &IdleCostResult::rssBytesPerClient), 0, 'f', 0);
         if (t != u"ws")
             othersFds = qMax(othersFds, fds);
     }
-    const double wsFds = figure(QStringLiteral("ws"), "fdsPerClient");
+    const double wsFds = figure(QStringLiteral("ws"), &IdleCostResult::fdsPerClient);
     if (sockets.size() > 1 && wsFds >= 0 && othersFds >= 0)
         out += (wsFds <= othersFds + 0.05
                         ? tr("Per idle client the server holds %1. A WebSocket client does need an open connection, "

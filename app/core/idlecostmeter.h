@@ -68,7 +68,8 @@ public:
     // these as JSON (IdleCostResult::toJson()).
     static IdleCostResult summarize(const QJsonObject &bench);
     // What a series says about the claims, transport against transport (texts).
-    static QStringList compare(const QJsonArray &summaries);
+    static QStringList compare(const QList<IdleCostResult> &results);
+    static QStringList compare(const QJsonArray &summaries); // results() or seriesFinished()'s, read first
 
 signals:
     void started();

@@ -95,8 +95,10 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
         end(false);
     });
     connect(m_idle, &IdleCostMeter::finished, this, [this](const QJsonObject &summary) {
-        if (m_waitingForMeter)
-            m_idleResults.insert(summary.value(QLatin1String("transport")).toString(), summary);
+        if (!m_waitingForMeter)
+            return;
+        if (std::optional<IdleCostResult> result = IdleCostResult::fromJson(summary))
+            m_idleResults.insert(result->transport, *result);
     });
     connect(m_idle, &IdleCostMeter::seriesFinished, this, [this] { m_waitingForMeter = false; });
     connect(m_idle, &IdleCostMeter::failed, this, [this](const QString &why) {
@@ -124,6 +126,24 @@ void LessonRunner::setState(State state)
 qint64 LessonRunner::elapsedMs() const
 {
     return m_state == State::Running ? m_clock.elapsed() : 0;
+}
+
+// Passes some of an idle-cost result's figures on into a lesson's measurement, under the
+// contract's keys (with a prefix) and each only when it was measured.
+template<typename... Members>
+static void passFiguresOn(QJsonObject *measurement, const QString &prefix, const IdleCostResult &idle,
+                          Members... members)
+{
+    const QJsonObject figures = idle.toJson();
+    for (const QLatin1String key : { IdleCostResult::keyOf(members)... })
+        if (figures.value(key).isDouble())
+            measurement->insert(prefix + key, figures.value(key));
+}
+
+std::optional<IdleCostResult> LessonRunner::idleResult(const QString &transport) const
+{
+    const auto it = m_idleResults.constFind(transport);
+    return it == m_idleResults.cend() ? std::nullopt : std::optional(*it);
 }
 
 // The transports whose idle clients a lesson weighs with the meter beside its lanes, in order.
@@ -741,17 +761,17 @@ ClaimResult LessonRunner::evaluate() const
         m.insert(QLatin1String("requestsPerSecWs"), round1(rps(ws)));
         m.insert(QLatin1String("messagesLp"), lp->messages);
         // Idle clients in steady state, per client (the meter's own server, hold 5 s).
-        const QJsonObject idleLp = m_idleResults.value(QStringLiteral("lp"));
-        const QJsonObject idleWs = m_idleResults.value(QStringLiteral("ws"));
-        for (auto [key, o] : { std::pair { "Lp", &idleLp }, std::pair { "Ws", &idleWs } })
-            for (const char *field : { "requestsPerSecPerClient", "wakeupsPerSecPerClient", "fdsPerClient",
-                                       "rssBytesPerClient", "bytesPerSecPerClient" })
-                if (o->value(QLatin1String(field)).isDouble())
-                    m.insert(QLatin1String("idle") + QLatin1String(key) + QLatin1Char('_') + QLatin1String(field),
-                             o->value(QLatin1String(field)));
-        const bool idleDone = !idleLp.isEmpty() && !idleWs.isEmpty();
-        const double idleLpRps = idleLp.value(QLatin1String("requestsPerSecPerClient")).toDouble();
-        const double idleWsRps = idleWs.value(QLatin1String("requestsPerSecPerClient")).toDouble();
+        const std::optional<IdleCostResult> idleLp = idleResult(QStringLiteral("lp"));
+        const std::optional<IdleCostResult> idleWs = idleResult(QStringLiteral("ws"));
+        for (auto [key, idle] : { std::pair { "Lp", &idleLp }, std::pair { "Ws", &idleWs } })
+            if (*idle)
+                passFiguresOn(&m, QLatin1String("idle") + QLatin1String(key) + QLatin1Char('_'), **idle,
+                              &IdleCostResult::requestsPerSecPerClient, &IdleCostResult::wakeupsPerSecPerClient,
+                              &IdleCostResult::fdsPerClient, &IdleCostResult::rssBytesPerClient,
+                              &IdleCostResult::bytesPerSecPerClient);
+        const bool idleDone = idleLp && idleWs;
+        const double idleLpRps = idleDone ? idleLp->requestsPerSecPerClient.value_or(0) : 0;
+        const double idleWsRps = idleDone ? idleWs->requestsPerSecPerClient.value_or(0) : 0;
         if (seconds >= 2 && lp->messages > 0 && (idleDone || !m_idleError.isEmpty()))
             r.holds = rps(lp) > rps(sse) && rps(lp) > rps(ws) && (!idleDone || idleLpRps > idleWsRps);
         r.summary = tr("requests/s to receive: Long Polling %1, SSE %2, WebSocket %3")
@@ -761,9 +781,9 @@ ClaimResult LessonRunner::evaluate() const
         if (idleDone)
             r.summary += tr("; idle, per client: Long Polling %1 requests/s and %2 wake-ups/s, WebSocket %3 and %4")
                                  .arg(idleLpRps, 0, 'f', 2)
-                                 .arg(idleLp.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3)
+                                 .arg(idleLp->wakeupsPerSecPerClient.value_or(0), 0, 'f', 3)
                                  .arg(idleWsRps, 0, 'f', 2)
-                                 .arg(idleWs.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3);
+                                 .arg(idleWs->wakeupsPerSecPerClient.value_or(0), 0, 'f', 3);
         else if (!m_idleError.isEmpty())
             r.summary += QStringLiteral("; ") + m_idleError;
         else
@@ -866,27 +886,28 @@ ClaimResult LessonRunner::evaluate() const
                                      count(sse->publishRequests, "1 POST /send request", "%1 POST /send requests"));
         }
     } else if (id == u"ws-many-connections") {
-        const QJsonObject idle = m_idleResults.value(QStringLiteral("ws"));
-        for (const char *key : { "clients", "fdsPerClient", "rssBytesPerClient", "wakeupsPerSecPerClient",
-                                 "bytesPerSecPerClient", "windowSeconds", "heartbeatMs" })
-            if (idle.value(QLatin1String(key)).isDouble())
-                m.insert(QLatin1String(key), idle.value(QLatin1String(key)));
+        const std::optional<IdleCostResult> idle = idleResult(QStringLiteral("ws"));
+        if (idle)
+            passFiguresOn(&m, QString(), *idle, &IdleCostResult::clients, &IdleCostResult::fdsPerClient,
+                          &IdleCostResult::rssBytesPerClient, &IdleCostResult::wakeupsPerSecPerClient,
+                          &IdleCostResult::bytesPerSecPerClient, &IdleCostResult::windowSeconds,
+                          &IdleCostResult::heartbeatMs);
         if (!m_idleError.isEmpty()) {
             r.summary = m_idleError;
-        } else if (idle.isEmpty()) {
+        } else if (!idle) {
             r.summary = tr("measuring %1 idle WebSocket clients in steady state…").arg(IdleClients);
         } else {
-            const double fds = idle.value(QLatin1String("fdsPerClient")).toDouble(-1);
-            const double rss = idle.value(QLatin1String("rssBytesPerClient")).toDouble(-1);
+            const double fds = idle->fdsPerClient.value_or(-1);
+            const double rss = idle->rssBytesPerClient.value_or(-1);
             if (fds >= 0)
                 r.holds = fds >= 0.9;
             r.summary = tr("%1 idle WebSocket clients: %2 open sockets and %3 KiB of server memory per client, "
                            "%4 wake-ups/s per client (%5)")
-                                .arg(idle.value(QLatin1String("clients")).toInteger())
+                                .arg(idle->clients)
                                 .arg(fds < 0 ? QStringLiteral("–") : QString::number(fds, 'f', 2))
                                 .arg(rss < 0 ? QStringLiteral("–") : QString::number(rss / 1024.0, 'f', 1))
-                                .arg(idle.value(QLatin1String("wakeupsPerSecPerClient")).toDouble(), 0, 'f', 3)
-                                .arg(idle.value(QLatin1String("conditions")).toString());
+                                .arg(idle->wakeupsPerSecPerClient.value_or(0), 0, 'f', 3)
+                                .arg(idle->conditions);
         }
     } else if (id == u"ws-security") {
         qint64 serverRefused = -1;

@@ -5,6 +5,7 @@
 #include "latencystats.h"
 #include "lessoncatalog.h"
 #include "realtimeclient.h"
+#include "wirecontract.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
@@ -106,6 +107,7 @@ private:
     void begin();
     void act();
     void end(bool keepResult);
+    std::optional<IdleCostResult> idleResult(const QString &transport) const; // nullopt: not measured (yet)
     void putBack();
     ClaimResult evaluate() const;
     void openForeignHandshakes(int count);
@@ -145,7 +147,7 @@ private:
     LatencyStats m_phaseA; // sse-plain-http: the SSE lane before buffering
     LatencyStats m_phaseB; // and with it
     bool m_buffering = false;
-    QMap<QString, QJsonObject> m_idleResults; // transport → the idle-cost meter's summary
+    QMap<QString, IdleCostResult> m_idleResults; // transport → the idle-cost meter's summary
     QString m_idleError;
     bool m_waitingForMeter = false;
     bool m_stoppedByHand = false;

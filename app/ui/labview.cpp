@@ -213,31 +213,29 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
                             .arg(tr("per idle client"), tr("memory"), tr("fds"), tr("wake-ups/s"), tr("requests/s"),
                                  tr("bytes/s out"));
             QStringList notes, conditions;
-            for (const QJsonValue &v : results) {
-                const QJsonObject r = v.toObject();
-                const auto n = [&](const char *key) { return r.value(QLatin1String(key)).toDouble(); };
+            const QList<IdleCostResult> read = IdleCostResult::fromJsonArray(results);
+            for (const IdleCostResult &r : read) {
+                const auto n = [](const std::optional<double> &figure) { return figure.value_or(0); };
                 html += QStringLiteral(
                                 "<tr><td>%1 (%2)</td><td align='right'>%3</td><td align='right'>%4</td>"
                                 "<td align='right'>%5</td><td align='right'>%6</td><td align='right'>%7</td></tr>")
-                                .arg(r.value(QLatin1String("transport")).toString())
-                                .arg(r.value(QLatin1String("clients")).toInteger())
-                                .arg(tr("%1 KiB").arg(n("rssBytesPerClient") / 1024.0, 0, 'f', 1))
-                                .arg(n("fdsPerClient"), 0, 'f', 2)
-                                .arg(n("wakeupsPerSecPerClient"), 0, 'g', 3)
-                                .arg(n("requestsPerSecPerClient"), 0, 'f', 3)
-                                .arg(n("bytesPerSecPerClient"), 0, 'f', 1);
-                conditions += r.value(QLatin1String("conditions")).toString();
-                for (const QJsonValue &note : r.value(QLatin1String("notes")).toArray())
-                    notes += QStringLiteral("<b>%1</b>: %2")
-                                     .arg(r.value(QLatin1String("transport")).toString(),
-                                          note.toString().toHtmlEscaped());
+                                .arg(r.transport)
+                                .arg(r.clients)
+                                .arg(tr("%1 KiB").arg(n(r.rssBytesPerClient) / 1024.0, 0, 'f', 1))
+                                .arg(n(r.fdsPerClient), 0, 'f', 2)
+                                .arg(n(r.wakeupsPerSecPerClient), 0, 'g', 3)
+                                .arg(n(r.requestsPerSecPerClient), 0, 'f', 3)
+                                .arg(n(r.bytesPerSecPerClient), 0, 'f', 1);
+                conditions += r.conditions;
+                for (const QString &note : r.notes)
+                    notes += QStringLiteral("<b>%1</b>: %2").arg(r.transport, note.toHtmlEscaped());
             }
             html += QStringLiteral("</table>");
             // The conditions once when every transport had the same (the usual case), else each.
             conditions.removeDuplicates();
             for (const QString &c : std::as_const(conditions))
                 html += QStringLiteral("<p><i>%1</i></p>").arg(c.toHtmlEscaped());
-            for (const QString &verdict : IdleCostMeter::compare(results))
+            for (const QString &verdict : IdleCostMeter::compare(read))
                 notes += verdict.toHtmlEscaped();
             html += QStringLiteral("<ul><li>%1</li></ul>").arg(notes.join(QStringLiteral("</li><li>")));
         }

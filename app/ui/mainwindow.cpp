@@ -139,7 +139,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
             bar->addSeparator();
         QAction *a = m_transports->addAction(modes[i].second);
         a->setCheckable(true);
-        a->setData(int(modes[i].first));
+        a->setData(QVariant::fromValue(modes[i].first)); // the mode itself: no int to cast back
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + int(i))));
         a->setToolTip(tr("%1 (%2)").arg(modes[i].second, a->shortcut().toString(QKeySequence::NativeText)));
         if (modes[i].first == RealtimeClient::Mode::Poll)
@@ -151,10 +151,10 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
         bar->addAction(a);
     }
     connect(m_transports, &QActionGroup::triggered, this,
-            [this](QAction *a) { m_controller->setMode(RealtimeClient::Mode(a->data().toInt())); });
+            [this](QAction *a) { m_controller->setMode(a->data().value<RealtimeClient::Mode>()); });
     connect(controller, &AppController::modeChanged, this, [this](RealtimeClient::Mode m) {
         for (QAction *a : m_transports->actions())
-            a->setChecked(a->data().toInt() == int(m));
+            a->setChecked(a->data().value<RealtimeClient::Mode>() == m);
     });
     bar->addSeparator();
     m_active = new QLabel(bar);

@@ -50,21 +50,6 @@ struct HttpParserCallbacks
         self(p)->m_request.target.append(at, qsizetype(length));
         return 0;
     }
-    static int onHeaderField(http_parser *p, const char *at, size_t length)
-    {
-        HttpRequestParser *s = self(p);
-        if (s->m_inValue)
-            s->finishHeader();
-        s->m_headerName.append(at, qsizetype(length));
-        return 0;
-    }
-    static int onHeaderValue(http_parser *p, const char *at, size_t length)
-    {
-        HttpRequestParser *s = self(p);
-        s->m_inValue = true;
-        s->m_headerValue.append(at, qsizetype(length));
-        return 0;
-    }
     static int onHeadersComplete(http_parser *p) { return self(p)->onHeadersComplete(); }
     static int onBody(http_parser *p, const char *at, size_t length)
     {
@@ -84,17 +69,13 @@ struct HttpParserCallbacks
     }
     static const http_parser_settings &settings()
     {
-        static const http_parser_settings s = [] {
-            http_parser_settings v {};
-            v.on_message_begin = onMessageBegin;
-            v.on_url = onUrl;
-            v.on_header_field = onHeaderField;
-            v.on_header_value = onHeaderValue;
-            v.on_headers_complete = onHeadersComplete;
-            v.on_body = onBody;
-            v.on_message_complete = onMessageComplete;
-            return v;
-        }();
+        static const http_parser_settings s =
+                HttpHeaderLines::gathering<HttpRequestParser, &HttpRequestParser::m_headerLines>(
+                        http_parser_settings { .on_message_begin = onMessageBegin,
+                                               .on_url = onUrl,
+                                               .on_headers_complete = onHeadersComplete,
+                                               .on_body = onBody,
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
 };
@@ -120,13 +101,9 @@ void HttpRequestParser::reset()
     http_parser_init(m_parser.get(), HTTP_REQUEST);
     m_parser->data = this;
     m_request = HttpRequest();
-    m_headerName.clear();
-    m_headerValue.clear();
-    m_inValue = false;
+    m_headerLines.clear();
     m_headComplete = false;
     m_headBytes = 0;
-    m_contentLengthCount = 0;
-    m_hasTransferEncoding = false;
     m_state = State::NeedMore;
     m_errorStatus = 0;
     m_errorString.clear();
@@ -142,28 +119,22 @@ int HttpRequestParser::fail(int status, const QString &why)
     return -1;
 }
 
-void HttpRequestParser::finishHeader()
-{
-    QByteArray name = m_headerName.toLower();
-    if (name == "content-length")
-        ++m_contentLengthCount;
-    else if (name == "transfer-encoding")
-        m_hasTransferEncoding = true;
-    m_request.headers.append({ std::move(name), m_headerValue.trimmed() });
-    m_headerName.clear();
-    m_headerValue.clear();
-    m_inValue = false;
-}
-
 int HttpRequestParser::onHeadersComplete()
 {
-    if (m_inValue || !m_headerName.isEmpty())
-        finishHeader();
+    m_request.headers = m_headerLines.take();
+    int contentLengths = 0;
+    bool transferEncoding = false;
+    for (const auto &[name, value] : std::as_const(m_request.headers)) {
+        if (name == "content-length")
+            ++contentLengths;
+        else if (name == "transfer-encoding")
+            transferEncoding = true;
+    }
     // RFC 9112 §6.3: a request with both, or with conflicting lengths, is a framing error
     // that a server must not guess at (request smuggling); answer 400 and close.
-    if (m_hasTransferEncoding && m_contentLengthCount > 0)
+    if (transferEncoding && contentLengths > 0)
         return fail(400, QStringLiteral("both Content-Length and Transfer-Encoding"));
-    if (m_contentLengthCount > 1)
+    if (contentLengths > 1)
         return fail(400, QStringLiteral("more than one Content-Length"));
     if (m_parser->content_length != ULLONG_MAX && m_parser->content_length > quint64(m_limits.maxBodyBytes))
         return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));

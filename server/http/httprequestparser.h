@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "httpheaderlines.h"
 #include "httprequest.h"
 
 #include <QByteArrayView>
@@ -50,18 +51,13 @@ private:
     int fail(int status, const QString &why);
     int onHeadersComplete();
     qsizetype feedSome(QByteArrayView bytes);
-    void finishHeader();
 
     Limits m_limits;
     std::unique_ptr<http_parser> m_parser;
     HttpRequest m_request;
-    QByteArray m_headerName;
-    QByteArray m_headerValue;
-    bool m_inValue = false;
+    HttpHeaderLines m_headerLines;
     bool m_headComplete = false;
     qsizetype m_headBytes = 0;
-    int m_contentLengthCount = 0;
-    bool m_hasTransferEncoding = false;
     State m_state = State::NeedMore;
     int m_errorStatus = 0;
     QString m_errorString;
