@@ -31,56 +31,46 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                            "GET /ws (WebSocket) · GET /stats · GET /healthz"));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
-    const QCommandLineOption host({ QStringLiteral("host") },
-                                  QStringLiteral("Address to listen on (default %1).").arg(d.host),
-                                  QStringLiteral("address"), d.host);
-    const QCommandLineOption port({ QStringLiteral("port") },
-                                  QStringLiteral("TCP port; 0 takes a free one (default %1).").arg(d.port),
-                                  QStringLiteral("port"), QString::number(d.port));
-    const QCommandLineOption history({ QStringLiteral("history") },
-                                     QStringLiteral("Messages kept for resume (default %1).").arg(d.historyCount),
-                                     QStringLiteral("count"), QString::number(d.historyCount));
-    const QCommandLineOption historyAge(
-            { QStringLiteral("history-age") },
-            QStringLiteral("Seconds a message is kept for resume (default %1).").arg(d.historyAgeMs / 1000),
-            QStringLiteral("seconds"), QString::number(d.historyAgeMs / 1000));
-    const QCommandLineOption pollTimeout({ QStringLiteral("poll-timeout") },
-                                         QStringLiteral("Seconds a long poll is held before it answers with no "
-                                                        "messages (default %1).")
-                                                 .arg(d.pollTimeoutMs / 1000),
-                                         QStringLiteral("seconds"), QString::number(d.pollTimeoutMs / 1000));
-    const QCommandLineOption heartbeat({ QStringLiteral("heartbeat") },
-                                       QStringLiteral("Seconds between SSE comment heartbeats and WebSocket pings; "
-                                                      "a WebSocket peer that misses two pings is closed "
-                                                      "(default %1).")
-                                               .arg(d.heartbeatMs / 1000),
-                                       QStringLiteral("seconds"), QString::number(d.heartbeatMs / 1000));
-    const QCommandLineOption tickRate({ QStringLiteral("tick-rate") },
-                                      QStringLiteral("Dashboard tick messages per second; 0 turns them off "
-                                                     "(default %1).")
-                                              .arg(d.tickRate),
-                                      QStringLiteral("per-second"), QString::number(d.tickRate));
+    // An option with a value: its default is said once, in the help text and as the value taken
+    // when the option is not given.
+    const auto valued = [](const char *name, const QString &help, const char *valueName, const QString &byDefault) {
+        return QCommandLineOption(QString::fromLatin1(name), QStringLiteral("%1 (default %2).").arg(help, byDefault),
+                                  QString::fromLatin1(valueName), byDefault);
+    };
+    const QCommandLineOption host = valued("host", QStringLiteral("Address to listen on"), "address", d.host);
+    const QCommandLineOption port =
+            valued("port", QStringLiteral("TCP port; 0 takes a free one"), "port", QString::number(d.port));
+    const QCommandLineOption history =
+            valued("history", QStringLiteral("Messages kept for resume"), "count", QString::number(d.historyCount));
+    const QCommandLineOption historyAge = valued("history-age", QStringLiteral("Seconds a message is kept for resume"),
+                                                 "seconds", QString::number(d.historyAgeMs / 1000));
+    const QCommandLineOption pollTimeout =
+            valued("poll-timeout", QStringLiteral("Seconds a long poll is held before it answers with no messages"),
+                   "seconds", QString::number(d.pollTimeoutMs / 1000));
+    const QCommandLineOption heartbeat =
+            valued("heartbeat",
+                   QStringLiteral("Seconds between SSE comment heartbeats and WebSocket pings; a WebSocket peer "
+                                  "that misses two pings is closed"),
+                   "seconds", QString::number(d.heartbeatMs / 1000));
+    const QCommandLineOption tickRate =
+            valued("tick-rate", QStringLiteral("Dashboard tick messages per second; 0 turns them off"), "per-second",
+                   QString::number(d.tickRate));
     const QCommandLineOption allowOrigin({ QStringLiteral("allow-origin") },
                                          QStringLiteral("A foreign Origin allowed to open WebSockets, publish and "
                                                         "read with CORS (repeatable; \"*\" allows any). Same-origin "
                                                         "and Origin-less clients are always allowed."),
                                          QStringLiteral("origin"));
-    const QCommandLineOption sseRetry({ QStringLiteral("sse-retry") },
-                                      QStringLiteral("Reconnection delay sent to SSE clients as \"retry:\", in "
-                                                     "seconds (default %1).")
-                                              .arg(double(d.sseRetryMs) / 1000),
-                                      QStringLiteral("seconds"), QString::number(double(d.sseRetryMs) / 1000));
-    const QCommandLineOption maxPending({ QStringLiteral("max-pending") },
-                                        QStringLiteral("Unsent KiB per connection before a slow reader is cut off "
-                                                       "(it can resume) (default %1).")
-                                                .arg(d.maxPendingBytes / 1024),
-                                        QStringLiteral("KiB"), QString::number(d.maxPendingBytes / 1024));
-    const QCommandLineOption core({ QStringLiteral("core") },
-                                  QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one "
-                                                 "epoll set for all connections) (default %1).")
-                                          .arg(d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt")),
-                                  QStringLiteral("qt|epoll"),
-                                  d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
+    const QCommandLineOption sseRetry =
+            valued("sse-retry", QStringLiteral("Reconnection delay sent to SSE clients as \"retry:\", in seconds"),
+                   "seconds", QString::number(double(d.sseRetryMs) / 1000));
+    const QCommandLineOption maxPending = valued(
+            "max-pending", QStringLiteral("Unsent KiB per connection before a slow reader is cut off (it can resume)"),
+            "KiB", QString::number(d.maxPendingBytes / 1024));
+    const QCommandLineOption core =
+            valued("core",
+                   QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
+                                  "all connections)"),
+                   "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
                    core });
 

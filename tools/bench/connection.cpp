@@ -100,12 +100,12 @@ void Connection::flush()
     while (m_outPos < m_out.size()) {
         const ssize_t n = ::send(m_fd, m_out.data() + m_outPos, m_out.size() - m_outPos, MSG_NOSIGNAL);
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            const IoNext next = afterIoError();
+            if (next == IoNext::Closed)
+                return;
+            if (next == IoNext::Stop)
                 break;
-            if (errno == EINTR)
-                continue;
-            fail(true);
-            return;
+            continue;
         }
         m_outPos += size_t(n);
     }
@@ -138,6 +138,16 @@ void Connection::fail(bool error)
 {
     close();
     onClosed(error);
+}
+
+Connection::IoNext Connection::afterIoError()
+{
+    if (errno == EINTR)
+        return IoNext::Retry;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return IoNext::Stop;
+    fail(true);
+    return IoNext::Closed;
 }
 
 void Connection::onEvents(uint32_t events)
@@ -184,12 +194,11 @@ void Connection::onEvents(uint32_t events)
                 fail(false);
                 return;
             }
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            const IoNext next = afterIoError();
+            if (next == IoNext::Closed)
+                return;
+            if (next == IoNext::Stop)
                 break;
-            if (errno == EINTR)
-                continue;
-            fail(true);
-            return;
         }
     }
     if (m_fd >= 0 && (events & EPOLLOUT))

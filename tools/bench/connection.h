@@ -45,6 +45,11 @@ private:
     void flush();
     void updateInterest();
     void fail(bool error);
+    // After send() or recv() returned -1: try again at once (EINTR), stop the loop (EAGAIN: the
+    // socket is full or empty), or the connection failed and is closed — fail(true) ran, and
+    // onClosed() may already have started a new connection on this object, so return at once.
+    enum class IoNext { Retry, Stop, Closed };
+    IoNext afterIoError();
 
     EpollLoop *m_loop;
     Endpoint m_endpoint;
