@@ -40,16 +40,9 @@ struct HttpResponseCallbacks
     {
         static const http_parser_settings s =
                 HttpHeaderLines::gathering<HttpResponseParser, &HttpResponseParser::m_headerLines>(
-                        http_parser_settings { .on_message_begin = nullptr,
-                                               .on_url = nullptr,
-                                               .on_status = nullptr,
-                                               .on_header_field = nullptr, // gathering() sets both
-                                               .on_header_value = nullptr,
-                                               .on_headers_complete = onHeadersComplete,
+                        http_parser_settings { .on_headers_complete = onHeadersComplete,
                                                .on_body = onBody,
-                                               .on_message_complete = onMessageComplete,
-                                               .on_chunk_header = nullptr,
-                                               .on_chunk_complete = nullptr });
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
 };

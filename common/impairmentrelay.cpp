@@ -123,15 +123,8 @@ private:
         static const http_parser_settings s =
                 HttpHeaderLines::gathering<RequestTracker, &RequestTracker::m_headerLines>(
                         http_parser_settings { .on_message_begin = onMessageBegin,
-                                               .on_url = nullptr,
-                                               .on_status = nullptr,
-                                               .on_header_field = nullptr, // gathering() sets both
-                                               .on_header_value = nullptr,
                                                .on_headers_complete = onHeadersComplete,
-                                               .on_body = nullptr,
-                                               .on_message_complete = onMessageComplete,
-                                               .on_chunk_header = nullptr,
-                                               .on_chunk_complete = nullptr });
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
     http_parser m_parser {};

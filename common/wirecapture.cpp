@@ -43,16 +43,14 @@ QByteArray WireCapture::clip(const QByteArray &bytes) const
 WireRecord WireRecord::make(quint64 exchange, TransportKind transport, Kind kind, WireDirection direction,
                             qint64 timeUs, const QString &label, const QByteArray &bytes)
 {
-    WireRecord r;
-    r.exchange = exchange;
-    r.transport = transport;
-    r.kind = kind;
-    r.direction = direction;
-    r.timeUs = timeUs;
-    r.label = label;
-    r.bytes = bytes;
-    r.size = bytes.size();
-    return r;
+    return WireRecord { .exchange = exchange,
+                        .transport = transport,
+                        .kind = kind,
+                        .direction = direction,
+                        .timeUs = timeUs,
+                        .label = label,
+                        .bytes = bytes,
+                        .size = bytes.size() };
 }
 
 WireExchange *WireCapture::find(quint64 id)

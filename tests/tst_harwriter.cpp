@@ -26,15 +26,9 @@ WireRecord rec(quint64 exchange, TransportKind t, WireRecord::Kind kind, WireDir
 WireExchange exchange(quint64 id, TransportKind t, WireExchange::Kind kind, const QByteArray &method,
                       const QString &url, const QByteArray &head, qint64 start)
 {
-    WireExchange e;
-    e.id = id;
-    e.transport = t;
-    e.kind = kind;
-    e.method = method;
-    e.url = url;
-    e.requestHead = head;
-    e.startUs = start;
-    return e;
+    return WireExchange {
+        .id = id, .transport = t, .kind = kind, .method = method, .url = url, .requestHead = head, .startUs = start
+    };
 }
 
 WireRecord frame(quint64 ex, WireDirection d, qint64 timeUs, int opcode, const QByteArray &data)

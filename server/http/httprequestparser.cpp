@@ -73,14 +73,9 @@ struct HttpParserCallbacks
                 HttpHeaderLines::gathering<HttpRequestParser, &HttpRequestParser::m_headerLines>(
                         http_parser_settings { .on_message_begin = onMessageBegin,
                                                .on_url = onUrl,
-                                               .on_status = nullptr,
-                                               .on_header_field = nullptr, // gathering() sets both
-                                               .on_header_value = nullptr,
                                                .on_headers_complete = onHeadersComplete,
                                                .on_body = onBody,
-                                               .on_message_complete = onMessageComplete,
-                                               .on_chunk_header = nullptr,
-                                               .on_chunk_complete = nullptr });
+                                               .on_message_complete = onMessageComplete });
         return s;
     }
 };
