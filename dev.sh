@@ -84,11 +84,20 @@ sanitizer_tests() {
     configure "$SANITIZE_BUILD_DIR" -DRTLAB_WERROR=ON "-DRTLAB_SANITIZE=address;undefined" \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG"
     cmake --build "$SANITIZE_BUILD_DIR" --parallel "$(nproc)" --target rtlab_check_targets
-    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:check_initialization_order=1 \
-    LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --parallel "$(nproc)" \
-        -L 'unit|integration' -E '^clang-format$'
+    export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:check_initialization_order=1
+    export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    local log=$SANITIZE_BUILD_DIR/sanitizer-ctest.log
+    ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --parallel "$(nproc)" \
+        -L 'unit|integration' -E '^clang-format$' 2>&1 | tee "$log" && return 0
+    # A sanitizer report fails the run, always. A test that failed without one failed on this
+    # machine's load under the sanitizers' slowdown (a real timer, such as Auto's 3 s health check,
+    # does not stretch with the tests' waits): it runs once more, alone, and must pass then.
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+        return 1
+    fi
+    echo "dev.sh: no sanitizer report; running the failed tests once more" >&2
+    ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --rerun-failed
 }
 
 case "${1:-}" in
