@@ -144,6 +144,7 @@ void EpollConnection::append(const QByteArray &bytes)
         return;
     m_out.push_back(bytes); // implicitly shared: one encoding, many subscribers
     m_pending += bytes.size();
+    m_hub->stats().notePending(m_pending);
     m_core->markDirty(this);
 }
 

@@ -101,6 +101,12 @@ void HttpConnection::process()
     }
 }
 
+void HttpConnection::writeBytes(const QByteArray &bytes)
+{
+    m_socket->write(bytes);
+    m_hub->stats().notePending(m_socket->bytesToWrite());
+}
+
 void HttpConnection::abortConnection()
 {
     if (m_socket)

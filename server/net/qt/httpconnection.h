@@ -46,7 +46,7 @@ private:
 
     // HttpExchange::Wire
     bool isOpen() const override { return m_socket; }
-    void writeBytes(const QByteArray &bytes) override { m_socket->write(bytes); }
+    void writeBytes(const QByteArray &bytes) override;
     void closeAfterWrite() override { m_socket->disconnectFromHost(); }
     void abortConnection() override;
     void readNext() override { scheduleProcess(); }

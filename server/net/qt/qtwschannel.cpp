@@ -46,6 +46,7 @@ void QtWsChannel::sendText(const QByteArray &utf8)
 {
     // QWebSocket takes a QString and encodes it again; the epoll core will write our bytes.
     m_socket->sendTextMessage(QString::fromUtf8(utf8));
+    m_hub->stats().notePending(pendingBytes());
 }
 
 void QtWsChannel::ping()
