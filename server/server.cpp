@@ -34,7 +34,10 @@ Server::Server(const ServerConfig &config, QObject *parent)
     : QObject(parent), m_hub(config), m_core(makeCore(config.core, &m_hub))
 {
     connect(m_core.get(), &ConnectionCore::connectionClosed, this, &Server::checkFinished);
-    m_sweepTimer.setInterval(5000);
+    // Fine enough for the request deadlines (a quarter of the shorter, so one ends at most that
+    // late), at most once a second: a sweep visits every connection.
+    const qint64 deadlineMs = qMin(config.headTimeoutMs, config.bodyTimeoutMs);
+    m_sweepTimer.setInterval(int(qBound(qint64(10), deadlineMs / 4, qint64(1000))));
     connect(&m_sweepTimer, &QTimer::timeout, this, [this] { m_core->sweep(m_hub.nowMs(), KeepAliveIdleMs); });
     m_sweepTimer.start();
     m_graceTimer.setSingleShot(true);

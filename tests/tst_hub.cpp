@@ -122,6 +122,8 @@ private slots:
     void heldPollLeavesWhenItsClientGoes();
     void sseHeartbeatOnlyOnAQuietStream();
     void webSocketHeartbeatCutsADeadPeer();
+    void pollAnswerIsCutByBytes_data();
+    void pollAnswerIsCutByBytes();
     void slowReaderCutAtMaxPending_data();
     void slowReaderCutAtMaxPending();
     void replayWaitsForTheConnectionToDrain();
@@ -361,6 +363,43 @@ void tst_Hub::webSocketHeartbeatCutsADeadPeer()
     QVERIFY(channel->aborted());
     QCOMPARE(bench.hub.stats().heartbeatTimeouts, qint64(1));
     QCOMPARE(bench.hub.sessionCount(), 0);
+}
+
+// A poll's answer carries the messages that fit in the room its connection has under
+// --max-pending, at least one, and its cursor says where the next poll goes on.
+void tst_Hub::pollAnswerIsCutByBytes_data()
+{
+    QTest::addColumn<qint64>("pending");
+    QTest::newRow("nothing queued") << qint64(0);
+    QTest::newRow("half the room taken") << qint64(500);
+    QTest::newRow("no room left: still one") << qint64(1000);
+    QTest::newRow("over the bound: still one") << qint64(5000);
+}
+
+void tst_Hub::pollAnswerIsCutByBytes()
+{
+    QFETCH(qint64, pending);
+    ServerConfig config = Bench::defaults();
+    config.maxPendingBytes = 1000;
+    Bench bench(config);
+    bench.publish(30);
+    int fit = 0;
+    for (qint64 bytes = 0; fit < 30; ++fit) {
+        bytes += bench.hub.log().entry(quint64(fit) + 1)->json.size();
+        if (fit > 0 && bytes > config.maxPendingBytes - pending)
+            break;
+    }
+    QVERIFY(fit < 30); // the bound cuts this answer
+    FakeHttpStream *stream = bench.stream();
+    stream->setPendingBytes(pending);
+    bench.hub.handleRequest(get("/poll?after=0&epoch=" + bench.hub.log().epoch().toLatin1()), stream);
+    QVERIFY(stream->response());
+    quint64 cursor = 0;
+    const QList<Message> got = pollMessages(*stream, &cursor);
+    QCOMPARE(got.size(), fit);
+    QCOMPARE(got.constLast().id, quint64(fit));
+    QCOMPARE(cursor, quint64(fit));
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).messages, qint64(fit));
 }
 
 // A live stream whose unsent bytes pass --max-pending is cut when the next message comes; at the

@@ -41,6 +41,8 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("maxTextBytes", a.maxTextBytes, b.maxTextBytes),
         field("maxPendingBytes", a.maxPendingBytes, b.maxPendingBytes),
         field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
+        field("headTimeoutMs", a.headTimeoutMs, b.headTimeoutMs),
+        field("bodyTimeoutMs", a.bodyTimeoutMs, b.bodyTimeoutMs),
         field("core", int(a.core), int(b.core)),
     };
     for (const QString &d : diffs) {
@@ -78,6 +80,8 @@ void tst_ServerConfig::defaults()
     QCOMPARE(d.maxHeadBytes, 16 * 1024);
     QCOMPARE(d.maxBodyBytes, 64 * 1024);
     QCOMPARE(d.maxTextBytes, 16 * 1024);
+    QCOMPARE(d.headTimeoutMs, 10000);
+    QCOMPARE(d.bodyTimeoutMs, 10000);
     QVERIFY(d.allowOrigins.isEmpty());
 #ifdef RTLAB_HAVE_EPOLL
     QCOMPARE(d.core, ServerConfig::Core::Epoll); // the measured core; --core qt is the portable one
@@ -138,6 +142,8 @@ void tst_ServerConfig::options_data()
     row("--max-pending 16", args({ "--max-pending", "16" }), [](ServerConfig &c) { c.maxPendingBytes = 16 * 1024; });
     row("--max-pending 2048", args({ "--max-pending", "2048" }),
         [](ServerConfig &c) { c.maxPendingBytes = 2048 * 1024; });
+    row("--head-timeout 2.5", args({ "--head-timeout", "2.5" }), [](ServerConfig &c) { c.headTimeoutMs = 2500; });
+    row("--body-timeout 30", args({ "--body-timeout", "30" }), [](ServerConfig &c) { c.bodyTimeoutMs = 30000; });
     row("--allow-origin *", args({ "--allow-origin", "*" }),
         [](ServerConfig &c) { c.allowOrigins = QStringList { QStringLiteral("*") }; });
     row("repeated --allow-origin",
@@ -213,6 +219,8 @@ void tst_ServerConfig::errors_data()
     row("--tick-rate nan", args({ "--tick-rate", "nan" }), { "--tick-rate", "nan" });
     row("negative sse-retry", args({ "--sse-retry", "-0.5" }), { "--sse-retry", "-0.5" });
     row("--max-pending below 16 KiB", args({ "--max-pending", "15" }), { "--max-pending", "15" });
+    row("--head-timeout 0", args({ "--head-timeout", "0" }), { "--head-timeout", "0" });
+    row("--body-timeout not a number", args({ "--body-timeout", "soon" }), { "--body-timeout", "soon" });
     row("--allow-origin without scheme", args({ "--allow-origin", "example.com" }),
         { "--allow-origin", "example.com" });
     row("--allow-origin with another scheme", args({ "--allow-origin", "ftp://example.com" }),

@@ -19,7 +19,7 @@ public:
     void writeFrame(const QByteArray &frame) override { written.append(frame); }
     void closeAfterWrite() override { ++closes; }
     void abortConnection() override { ++aborts; }
-    qint64 pendingBytes() const override { return 0; }
+    qint64 pendingBytes() const override { return pending; }
     QByteArray peerAddress() const override { return "127.0.0.1:1"; }
 
     // What a client reads of it.
@@ -39,6 +39,7 @@ public:
     QList<QByteArray> written;
     int closes = 0;
     int aborts = 0;
+    qint64 pending = 0; // what the test says is still unsent
 };
 
 class Observer : public WsChannel::Observer
@@ -74,6 +75,7 @@ private slots:
     void violationFailsTheConnection();
     void framesAtEverySplit();
     void pingGetsPong();
+    void pongsPastTheBoundCutTheSlowReader();
     void logFrameIsSentAsTheSameBytes();
 
 private:
@@ -218,6 +220,31 @@ void tst_WsEndpoint::pingGetsPong()
     QCOMPARE(int(frames[0].opcode), int(WsFrameParser::Pong));
     QCOMPARE(frames[0].payload, QByteArray("hello"));
     QCOMPARE(observer.pongs, 1);
+}
+
+// A peer that pings and never reads: our pongs count against --max-pending like any output, and
+// past it the connection is cut as a slow reader (the session hears it closed), not only when a
+// message is next pumped.
+void tst_WsEndpoint::pongsPastTheBoundCutTheSlowReader()
+{
+    ServerConfig config;
+    config.maxPendingBytes = 1000;
+    Hub hub(config);
+    FakeWire wire;
+    Observer observer;
+    WsEndpoint endpoint(&hub, &wire, "/ws");
+    endpoint.setObserver(&observer);
+    wire.pending = 1000; // at the bound: not yet
+    endpoint.feed(clientFrame(WsFrameParser::Ping, "a"));
+    QCOMPARE(wire.aborts, 0);
+    wire.pending = 1001;
+    endpoint.feed(clientFrame(WsFrameParser::Ping, "b"));
+    QCOMPARE(wire.aborts, 1);
+    QCOMPARE(observer.closed, 1);
+    QCOMPARE(hub.stats().slowReadersCut, 1);
+    endpoint.feed(clientFrame(WsFrameParser::Ping, "c")); // the end: nothing more read or sent
+    QCOMPARE(wire.frames().size(), 2);
+    QCOMPARE(wire.aborts, 1);
 }
 
 // The hot path: a log entry's frame, built once, is queued as those bytes (shared, not copied).

@@ -20,9 +20,68 @@ void HttpExchange::touch()
     m_lastActivityMs = m_hub->nowMs();
 }
 
+bool HttpExchange::isIdle() const
+{
+    return m_state == State::Reading && m_requestStartMs < 0 && !m_wire->hasUnreadInput();
+}
+
+bool HttpExchange::mayRead()
+{
+    if (m_wire->pendingBytes() <= m_hub->config().maxPendingBytes)
+        return true;
+    if (!std::exchange(m_readPaused, true))
+        m_hub->stats().readPauses++;
+    return false;
+}
+
+void HttpExchange::requestBytesArrived(const HttpRequestParser &parser)
+{
+    const ServerConfig &config = m_hub->config();
+    if (m_requestStartMs < 0) {
+        m_requestStartMs = m_lastActivityMs; // the core touch()ed on this input
+        m_deadlineMs = m_requestStartMs + config.headTimeoutMs;
+    }
+    if (!m_headDone && parser.headComplete()) {
+        m_headDone = true;
+        // A body of unknown length (chunked) may be as long as the limit allows.
+        bool declared = false;
+        const qint64 length = parser.request().header("content-length").toLongLong(&declared);
+        const qint64 bodyBytes = declared ? length : config.maxBodyBytes;
+        m_deadlineMs = m_lastActivityMs + config.bodyTimeoutMs + bodyBytes * 1000 / (64 * 1024);
+    }
+}
+
+void HttpExchange::endRequest()
+{
+    m_requestStartMs = -1;
+    m_headDone = false;
+}
+
+void HttpExchange::sweep(qint64 nowMs, qint64 idleMs)
+{
+    if (!m_wire->isOpen())
+        return;
+    if (m_state == State::Reading && m_requestStartMs >= 0 && nowMs > m_deadlineMs) {
+        const qint64 allowedMs = m_headDone ? m_hub->config().bodyTimeoutMs : m_hub->config().headTimeoutMs;
+        m_hub->stats().requestTimeouts++;
+        fail(408,
+             QStringLiteral("the request %1 did not arrive within %2 s")
+                     .arg(m_headDone ? QStringLiteral("body") : QStringLiteral("head"))
+                     .arg(double(allowedMs) / 1000));
+        return;
+    }
+    if (nowMs - m_lastActivityMs <= idleMs)
+        return;
+    if (m_state == State::Closing || (m_state == State::Reading && m_wire->pendingBytes() > 0))
+        abort(); // answers nobody has read for that long
+    else if (isIdle())
+        closeIdle();
+}
+
 void HttpExchange::dispatch(const HttpRequest &request)
 {
     m_state = State::Dispatched;
+    endRequest();
     m_keepAlive = request.persistent();
     // Before the Hub answers: an answer given at once is written, and counted, inside this call.
     m_transport = m_hub->exchangeTransport(request, &m_countedAs);
@@ -50,6 +109,7 @@ bool HttpExchange::failIfBad(const HttpRequestParser &parser)
 void HttpExchange::refuse(const HttpResponse &refusal)
 {
     m_state = State::Dispatched;
+    endRequest();
     respond(refusal);
 }
 
@@ -63,6 +123,15 @@ void HttpExchange::closeIdle()
 
 void HttpExchange::drained()
 {
+    // Output that moves is activity, except a stream's: streams have their own liveness
+    // (heartbeats, the slow-reader cut), and this is per flush on the hot path.
+    if (m_state != State::Streaming)
+        touch();
+    if (m_readPaused && m_wire->pendingBytes() <= m_hub->config().maxPendingBytes) {
+        m_readPaused = false;
+        if (m_state == State::Reading)
+            m_wire->readNext();
+    }
     if (m_observer)
         m_observer->streamDrained();
 }
@@ -96,6 +165,7 @@ void HttpExchange::respond(const HttpResponse &response)
         return;
     }
     m_state = State::Reading;
+    endRequest();
     touch();
     m_wire->readNext();
 }

@@ -35,6 +35,9 @@ public:
         // The exchange is over and the connection kept: a pipelined request may be waiting.
         virtual void readNext() = 0;
         virtual qint64 pendingBytes() const = 0;
+        // Request bytes the connection holds that the exchange has not seen yet (pipelined, or
+        // waiting while the output is over the bound).
+        virtual bool hasUnreadInput() const = 0;
         virtual QByteArray peerAddress() const = 0;
     };
 
@@ -48,6 +51,22 @@ public:
     qint64 lastActivityMs() const { return m_lastActivityMs; }
     // Input arrived or output left: the keep-alive clock starts again.
     void touch();
+    // No request in flight (nor a byte of the next one), no stream, no held poll: what the
+    // keep-alive timeout closes, and what may go first when the server runs short of descriptors.
+    bool isIdle() const;
+    // Whether the connection may read and dispatch more. Not while its unsent output is over the
+    // bound (--max-pending), as nginx and Node pause a connection: a client that pipelines
+    // requests and never reads its answers gets no more answers queued. The first refusal of a
+    // pause counts it (ServerStats::readPauses); drained() ends it with the Wire's readNext().
+    bool mayRead();
+    // Bytes of the request being read arrived (after the parser took them): the first starts the
+    // head deadline (--head-timeout), the end of the head the body deadline (--body-timeout, plus
+    // 1 s per 64 KiB the body declares). Neither moves with later bytes, unlike the keep-alive clock.
+    void requestBytesArrived(const HttpRequestParser &parser);
+    // The core's periodic sweep, the same rules on every core: a request past its deadline is
+    // answered 408 and the connection closed; an idle connection quiet for idleMs is closed; one
+    // whose answers nobody has read for idleMs is cut (nginx's send_timeout).
+    void sweep(qint64 nowMs, qint64 idleMs);
 
     // A complete request: the Hub answers it now or later (held polls, SSE).
     void dispatch(const HttpRequest &request);
@@ -78,6 +97,9 @@ public:
     QByteArray peerAddress() const override { return m_wire->peerAddress(); }
 
 private:
+    // The request being read is over (dispatched, answered or refused): no deadline runs.
+    void endRequest();
+
     Hub *m_hub;
     Wire *m_wire;
     Observer *m_observer = nullptr;
@@ -85,7 +107,11 @@ private:
     CountedTransport m_transport; // the current exchange's bytes
     CountedTransport m_countedAs; // a polling connection: long or short (Hub)
     bool m_keepAlive = true;
+    bool m_readPaused = false; // over the output bound: mayRead() said no
+    bool m_headDone = false;   // of the request being read
     qint64 m_lastActivityMs = 0;
+    qint64 m_requestStartMs = -1; // the first byte of the request being read; -1: none yet
+    qint64 m_deadlineMs = 0;      // of its head, then of its body
 };
 
 } // namespace rtlab

@@ -22,6 +22,21 @@ void WsEndpoint::feed(QByteArrayView bytes)
     if (m_ended)
         return;
     m_parser.feed(bytes);
+    readFrames();
+    if (!m_ended && m_wire->pendingBytes() > m_hub->config().maxPendingBytes) {
+        // The session's own cut (StreamSession::pump) runs only when a message is pumped.
+        qCDebug(lcWs) << "cutting a slow reader:" << m_wire->pendingBytes() << "bytes unsent";
+        m_hub->stats().slowReadersCut++;
+        m_ended = true;
+        Observer *observer = std::exchange(m_observer, nullptr);
+        m_wire->abortConnection();
+        if (observer)
+            observer->channelClosed();
+    }
+}
+
+void WsEndpoint::readFrames()
+{
     while (!m_ended) {
         const std::optional<WsFrame> frame = m_parser.next();
         if (!frame) {

@@ -40,7 +40,9 @@ public:
     WsEndpoint(const WsEndpoint &) = delete;
     WsEndpoint &operator=(const WsEndpoint &) = delete;
 
-    // The client's bytes, as they came. Ignored once the connection is ending.
+    // The client's bytes, as they came. Ignored once the connection is ending. What they make us
+    // send (pongs, a close) counts against the output bound like everything else: a peer that
+    // pings and never reads is cut as a slow reader once its unsent bytes pass --max-pending.
     void feed(QByteArrayView bytes);
     bool closeHandshakeExpired(qint64 nowMs) const { return m_closeSent && nowMs - m_closeSentMs > CloseHandshakeMs; }
     // Output left the process: the observer may send more.
@@ -60,6 +62,7 @@ public:
     QByteArray peerAddress() const override { return m_wire->peerAddress(); }
 
 private:
+    void readFrames();
     void send(quint8 opcode, QByteArrayView payload);
     void sendClose(const QByteArray &payload);
     // Fails the connection (RFC 6455 §7.1.7): our close frame with the code, then the end.

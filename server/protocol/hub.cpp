@@ -621,11 +621,11 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     const ResumeResult resume = m_log.resume(point);
     // No id named: answer at once with the live end, so the client learns where to start.
     if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
-        const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
+        qint64 sent = 0;
+        QByteArray body = PollSession::answerFor(this, stream, resume, &sent);
         m_stats.at(transport).messages += sent;
         pollDelivered(stream, sent);
-        stream->respond(
-                PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages), corsOrigin));
+        stream->respond(PollSession::response(std::move(body), corsOrigin));
         return;
     }
     auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);

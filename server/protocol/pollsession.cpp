@@ -19,20 +19,36 @@ PollSession::~PollSession()
         m_stream->setObserver(nullptr);
 }
 
-QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume, int maxMessages)
+QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume, int maxMessages, qint64 maxBytes,
+                               qint64 *sent)
 {
     QList<QByteArray> messages;
     quint64 cursor = resume.cursor;
-    if (resume.reset)
+    qint64 bytes = 0;
+    if (resume.reset) {
         messages.append(resume.resetEntry->json);
-    for (int n = 0; n < maxMessages && cursor < log.lastId(); ++n) {
+        bytes += resume.resetEntry->json.size();
+    }
+    int n = 0;
+    for (; n < maxMessages && cursor < log.lastId(); ++n) {
         const LogEntryPtr entry = log.entry(cursor + 1);
-        if (!entry)
+        if (!entry || (n > 0 && bytes + entry->json.size() > maxBytes))
             break;
         messages.append(entry->json);
+        bytes += entry->json.size();
         cursor = entry->message.id;
     }
+    if (sent)
+        *sent = n;
     return PollAnswer::encode(log.epoch(), messages, cursor);
+}
+
+QByteArray PollSession::answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent)
+{
+    // An answer the size of the history would sit whole in the connection's queue: cut it by bytes
+    // as by count, and the client goes on from the cursor (docs/protocol.md, "Long poll").
+    const qint64 room = hub->config().maxPendingBytes - stream->pendingBytes();
+    return answer(hub->log(), resume, hub->config().maxPollMessages, room, sent);
 }
 
 HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin)
@@ -60,12 +76,12 @@ void PollSession::wake(QByteArray body)
 {
     if (!m_stream)
         return;
-    const MessageLog &log = m_hub->log();
     ResumeResult resume;
     resume.cursor = m_cursor;
+    // A shared answer (Hub::onAppended) carries the one message after the live end.
+    qint64 sent = qint64(qMin<quint64>(m_hub->log().lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
     if (body.isEmpty())
-        body = answer(log, resume, m_hub->config().maxPollMessages);
-    const qint64 sent = qint64(qMin<quint64>(log.lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
+        body = answerFor(m_hub, m_stream, resume, &sent);
     m_hub->stats().at(TransportKind::LongPoll).messages += sent;
     m_hub->pollDelivered(m_stream, sent);
     respond(std::move(body), false);

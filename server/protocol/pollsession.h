@@ -6,6 +6,8 @@
 
 #include <QObject>
 
+#include <limits>
+
 namespace rtlab {
 
 class Hub;
@@ -25,9 +27,15 @@ public:
     void timeOut();
     void shutdown();
 
-    // The answer to a poll: {"epoch", "messages": [...], "cursor"}. At most maxMessages after
-    // the cursor (a reset first, if any); "cursor" says where the next poll goes on.
-    static QByteArray answer(const MessageLog &log, const ResumeResult &resume, int maxMessages);
+    // The answer to a poll: {"epoch", "messages": [...], "cursor"}. After the cursor (a reset
+    // first, if any): at most maxMessages, and no more bytes of messages than maxBytes, except
+    // that one always goes; "cursor" says where the next poll goes on. *sent, if asked, is how
+    // many log messages it carries.
+    static QByteArray answer(const MessageLog &log, const ResumeResult &resume, int maxMessages,
+                             qint64 maxBytes = std::numeric_limits<qint64>::max(), qint64 *sent = nullptr);
+    // The answer to a poll on this stream: as many messages as maxPollMessages allows and
+    // as fit in the room its connection has under the output bound (--max-pending).
+    static QByteArray answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent);
     static HttpResponse response(QByteArray body, const QByteArray &corsOrigin);
 
 private:

@@ -66,13 +66,21 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     const QCommandLineOption maxPending = valued(
             "max-pending", QStringLiteral("Unsent KiB per connection before a slow reader is cut off (it can resume)"),
             "KiB", QString::number(d.maxPendingBytes / 1024));
+    const QCommandLineOption headTimeout = valued(
+            "head-timeout", QStringLiteral("Seconds a request head may take from its first byte; later: 408 and close"),
+            "seconds", QString::number(double(d.headTimeoutMs) / 1000));
+    const QCommandLineOption bodyTimeout =
+            valued("body-timeout",
+                   QStringLiteral("Seconds a request body may take after its head, plus 1 s per 64 KiB it "
+                                  "declares; later: 408 and close"),
+                   "seconds", QString::number(double(d.bodyTimeoutMs) / 1000));
     const QCommandLineOption core =
             valued("core",
                    QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
                                   "all connections)"),
                    "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   core });
+                   headTimeout, bodyTimeout, core });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -120,6 +128,10 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (!ok || pendingKiB < 16 || pendingKiB > 1024 * 1024)
         return failed(QStringLiteral("--max-pending: expected 16-1048576 KiB, got %1").arg(p.value(maxPending)));
     c.maxPendingBytes = pendingKiB * 1024;
+    if (!parseSeconds(p.value(headTimeout), 0.01, &c.headTimeoutMs))
+        return failed(QStringLiteral("--head-timeout: expected seconds >= 0.01, got %1").arg(p.value(headTimeout)));
+    if (!parseSeconds(p.value(bodyTimeout), 0.01, &c.bodyTimeoutMs))
+        return failed(QStringLiteral("--body-timeout: expected seconds >= 0.01, got %1").arg(p.value(bodyTimeout)));
     const QString coreName = p.value(core);
     if (coreName == u"qt")
         c.core = Core::Qt;

@@ -23,6 +23,9 @@ struct ServerConfig
     qsizetype maxTextBytes = 16 * 1024;
     qint64 maxPendingBytes = 1024 * 1024; // unsent bytes per connection before a slow reader is cut
     int maxPollMessages = 1000;           // messages in one poll answer; the cursor says where to go on
+    // Slow clients: deadlines independent of the keep-alive timer, which any byte restarts.
+    qint64 headTimeoutMs = 10000; // a request head, from its first byte
+    qint64 bodyTimeoutMs = 10000; // a body, from the end of its head (plus 1 s per 64 KiB it declares)
     // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
     // one notifier, our own HTTP and WebSocket I/O).
     enum class Core { Qt, Epoll };

@@ -38,6 +38,13 @@ struct ServerStats
     qint64 slowReadersCut = 0;     // connections cut because their unsent bytes passed the bound
     qint64 heartbeatTimeouts = 0;  // WebSocket peers closed after missing two pings
     qint64 pollTimeouts = 0;       // held polls answered empty after the hold time
+    // Slow clients (docs/protocol.md, "Errors and limits").
+    qint64 readPauses = 0;       // times a connection stopped reading: its unsent bytes passed the bound
+    qint64 peakPendingBytes = 0; // the most unsent bytes one connection has held
+    qint64 requestTimeouts = 0;  // requests answered 408: a head or body that came too slowly
+
+    // A connection's unsent bytes after a write: one comparison, cheap enough for every append.
+    void notePending(qint64 bytes) { peakPendingBytes = qMax(peakPendingBytes, bytes); }
 
     TransportCounters &at(TransportKind t) { return transports[size_t(t)]; }
     const TransportCounters &at(TransportKind t) const { return transports[size_t(t)]; }

@@ -105,12 +105,15 @@ void EpollConnection::process()
 
 void EpollConnection::processHttp()
 {
-    while (!isClosed() && !m_ws && m_exchange.state() == HttpExchange::State::Reading && !m_in.isEmpty()) {
+    // One request at a time, and none while the answers already queued are over the bound.
+    while (!isClosed() && !m_ws && m_exchange.state() == HttpExchange::State::Reading && !m_in.isEmpty()
+           && m_exchange.mayRead()) {
         m_exchange.touch();
         const qsizetype consumed = m_parser.feed(m_in);
         m_in.remove(0, consumed);
         if (m_exchange.failIfBad(m_parser))
             return;
+        m_exchange.requestBytesArrived(m_parser);
         if (m_parser.state() == HttpRequestParser::State::Complete) {
             const HttpRequest request = m_parser.takeRequest();
             if (request.path == "/ws" && request.isWebSocketUpgrade() && !m_hub->isShuttingDown())
@@ -144,6 +147,7 @@ void EpollConnection::append(const QByteArray &bytes)
         return;
     m_out.push_back(bytes); // implicitly shared: one encoding, many subscribers
     m_pending += bytes.size();
+    m_hub->stats().notePending(m_pending);
     m_core->markDirty(this);
 }
 
@@ -188,8 +192,6 @@ void EpollConnection::flush()
             return;
         }
         progressed = progressed || n > 0;
-        if (n > 0 && isClosing())
-            m_exchange.touch(); // a last response still on its way
         m_pending -= n;
         qsizetype left = qsizetype(n);
         while (left > 0) {
@@ -220,12 +222,20 @@ void EpollConnection::flush()
     }
 }
 
+bool EpollConnection::outputFull() const
+{
+    return m_pending > m_hub->config().maxPendingBytes;
+}
+
 void EpollConnection::updateInterest()
 {
     if (isClosed())
         return;
     const qsizetype cap = m_hub->config().maxHeadBytes + m_hub->config().maxBodyBytes + 4096;
-    m_readPaused = m_in.size() >= cap;
+    // Not reading while the input buffer is full, or the output is over the bound: the kernel's
+    // buffers and then TCP's window hold the client back.
+    const bool outputIsFull = outputFull();
+    m_readPaused = m_in.size() >= cap || outputIsFull;
     quint32 events = m_readPaused ? 0 : quint32(EPOLLIN | EPOLLRDHUP);
     // Output about to be flushed by this pass needs no EPOLLOUT: only a socket that refused
     // bytes (EAGAIN) waits for it. Two epoll_ctl calls and a wake-up per message saved.
@@ -237,8 +247,21 @@ void EpollConnection::updateInterest()
     }
     // Bytes left over (a pipelined request whose turn has come) are read without a wake-up.
     // (A WebSocket's leftover is a partial frame: only more input completes it.)
-    if (!m_processing && !m_in.isEmpty() && !m_ws && m_exchange.state() == HttpExchange::State::Reading)
+    if (!m_processing && !m_in.isEmpty() && !m_ws && m_exchange.state() == HttpExchange::State::Reading
+        && !outputIsFull)
         m_core->scheduleProcess(this);
+}
+
+void EpollConnection::sweep(qint64 nowMs, qint64 idleMs)
+{
+    if (isClosed())
+        return;
+    if (m_ws) {
+        if (m_ws->closeHandshakeExpired(nowMs))
+            drop();
+        return;
+    }
+    m_exchange.sweep(nowMs, idleMs);
 }
 
 void EpollConnection::closeAfterWrite()

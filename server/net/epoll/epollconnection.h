@@ -34,10 +34,9 @@ public:
     int fd() const { return m_fd; }
     bool isClosed() const { return m_fd < 0; }
     bool isWebSocket() const { return m_ws != nullptr; }
-    // A last response on its way, the connection to close once it is out.
-    bool isClosing() const { return !m_ws && m_exchange.state() == HttpExchange::State::Closing; }
+    // No request in flight, no stream, no held poll (HttpExchange::isIdle); a WebSocket never is.
+    bool isIdle() const { return !m_ws && m_exchange.isIdle(); }
     qint64 lastActivityMs() const { return m_exchange.lastActivityMs(); }
-    bool closeHandshakeExpired(qint64 nowMs) const { return !isClosed() && m_ws && m_ws->closeHandshakeExpired(nowMs); }
 
     // The core's side.
     void onEvents(quint32 events);
@@ -48,6 +47,9 @@ public:
     // The core's pass: leftover input first, then what was written leaves in one sendmsg().
     void runPass();
     void closeIdle() { m_exchange.closeIdle(); }
+    // The sweep: request deadlines, the keep-alive timeout (HttpExchange::sweep), and a WebSocket
+    // close handshake the peer left unanswered.
+    void sweep(qint64 nowMs, qint64 idleMs);
     // Cuts the connection (a network fault, the end of the grace period, a dead peer): the
     // session hears of it like any close.
     void drop() { teardown(); }
@@ -60,6 +62,8 @@ private:
     void append(const QByteArray &bytes);
     void flush();
     void updateInterest();
+    // Unsent output over the bound (--max-pending): the connection reads nothing more until it drains.
+    bool outputFull() const;
     // Closes the socket, tells the observer (if any), and hands the object to the core's graveyard.
     void teardown();
 
@@ -71,6 +75,7 @@ private:
     void abortConnection() override { teardown(); }
     void readNext() override { updateInterest(); }
     qint64 pendingBytes() const override { return m_pending; }
+    bool hasUnreadInput() const override { return !m_in.isEmpty(); }
     // Looked up with getpeername() when asked (not on every accept).
     QByteArray peerAddress() const override;
 

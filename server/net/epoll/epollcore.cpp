@@ -266,16 +266,7 @@ void EpollCore::forEachConnection(F f)
 
 void EpollCore::sweep(qint64 nowMs, qint64 idleMs)
 {
-    forEachConnection([&](EpollConnection *c) {
-        if (c->isClosed())
-            return;
-        if (c->closeHandshakeExpired(nowMs))
-            c->drop();
-        else if (!c->isWebSocket() && nowMs - c->lastActivityMs() > idleMs)
-            // A last response nobody has read for that long (its flush made no progress) ends
-            // here; an idle keep-alive connection is closed.
-            c->isClosing() ? c->drop() : c->closeIdle();
-    });
+    forEachConnection([&](EpollConnection *c) { c->sweep(nowMs, idleMs); });
 }
 
 void EpollCore::closeIdle()

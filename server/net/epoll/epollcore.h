@@ -32,7 +32,7 @@ public:
     int connectionCount() const override { return int(m_connections.size()); }
     Hub *hub() const { return m_hub; }
 
-    // Also closes connections whose last response nobody has read for idleMs.
+    // Also answers late requests 408, and cuts connections whose answers nobody has read for idleMs.
     void sweep(qint64 nowMs, qint64 idleMs) override;
     void closeIdle() override;
     void dropConnections() override;

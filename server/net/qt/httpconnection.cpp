@@ -45,12 +45,15 @@ static bool containsHeadEnd(const QByteArray &bytes)
 void HttpConnection::process()
 {
     const qsizetype maxHead = m_hub->config().maxHeadBytes;
-    while (m_socket && m_exchange.state() == HttpExchange::State::Reading && m_socket->bytesAvailable() > 0) {
+    // One request at a time, and none while the answers already queued are over the bound: then
+    // nothing is read, the socket's read buffer fills (QtCore bounds it) and Qt stops reading.
+    while (m_socket && m_exchange.state() == HttpExchange::State::Reading && m_socket->bytesAvailable() > 0
+           && m_exchange.mayRead()) {
         m_exchange.touch();
+        m_exchange.requestBytesArrived(m_parser); // the first byte starts the head deadline
         if (!m_parser.headComplete()) {
             // Peek, do not read: a WebSocket upgrade must reach QWebSocketServer unread.
             const QByteArray peeked = m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), maxHead + 1));
-            m_headStarted = true;
             if (!containsHeadEnd(peeked)) {
                 if (peeked.size() > maxHead)
                     m_exchange.fail(431,
@@ -67,6 +70,7 @@ void HttpConnection::process()
                                     QStringLiteral("request line and headers are larger than %1 bytes").arg(maxHead));
                 return;
             }
+            m_exchange.requestBytesArrived(m_parser); // the body deadline starts
             const HttpRequest &request = m_parser.request();
             if (request.path == "/ws" && request.isWebSocketUpgrade() && !m_hub->isShuttingDown()) {
                 // QWebSocketServer 6.4 answers another version with 400, drops a request without
@@ -95,10 +99,15 @@ void HttpConnection::process()
                 return;
         }
         if (m_parser.state() == HttpRequestParser::State::Complete) {
-            m_headStarted = false;
             m_exchange.dispatch(m_parser.takeRequest());
         }
     }
+}
+
+void HttpConnection::writeBytes(const QByteArray &bytes)
+{
+    m_socket->write(bytes);
+    m_hub->stats().notePending(m_socket->bytesToWrite());
 }
 
 void HttpConnection::abortConnection()

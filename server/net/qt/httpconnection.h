@@ -24,10 +24,13 @@ public:
     ~HttpConnection() override;
 
     QTcpSocket *socket() const { return m_socket; }
-    bool isIdle() const { return m_exchange.state() == HttpExchange::State::Reading && !m_headStarted; }
+    // No request in flight, no stream, no held poll (HttpExchange::isIdle).
+    bool isIdle() const { return m_exchange.isIdle(); }
     qint64 lastActivityMs() const { return m_exchange.lastActivityMs(); }
-    // Closes a connection that sits between requests (shutdown, keep-alive timeout).
+    // Closes a connection that sits between requests (shutdown).
     void closeIdle() { m_exchange.closeIdle(); }
+    // Request deadlines and the keep-alive timeout (HttpExchange::sweep).
+    void sweep(qint64 nowMs, qint64 idleMs) { m_exchange.sweep(nowMs, idleMs); }
     // Cuts the connection as a network fault would: the session hears of it like any close.
     void drop();
     // Cuts at once, nothing more written (the end of shutdown's grace period).
@@ -46,11 +49,12 @@ private:
 
     // HttpExchange::Wire
     bool isOpen() const override { return m_socket; }
-    void writeBytes(const QByteArray &bytes) override { m_socket->write(bytes); }
+    void writeBytes(const QByteArray &bytes) override;
     void closeAfterWrite() override { m_socket->disconnectFromHost(); }
     void abortConnection() override;
     void readNext() override { scheduleProcess(); }
     qint64 pendingBytes() const override { return m_socket ? m_socket->bytesToWrite() : 0; }
+    bool hasUnreadInput() const override { return m_socket && m_socket->bytesAvailable() > 0; }
     QByteArray peerAddress() const override
     {
         return m_socket ? formatPeer(m_socket->peerAddress(), m_socket->peerPort()) : QByteArray();
@@ -60,7 +64,6 @@ private:
     Hub *m_hub;
     HttpRequestParser m_parser;
     HttpExchange m_exchange;
-    bool m_headStarted = false;
     bool m_processQueued = false;
     bool m_done = false;
 };

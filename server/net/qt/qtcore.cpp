@@ -104,10 +104,8 @@ void QtCore::onNewWebSocket()
 void QtCore::sweep(qint64 nowMs, qint64 idleMs)
 {
     const auto connections = m_connections;
-    for (HttpConnection *c : connections) {
-        if (nowMs - c->lastActivityMs() > idleMs)
-            c->closeIdle();
-    }
+    for (HttpConnection *c : connections)
+        c->sweep(nowMs, idleMs);
 }
 
 void QtCore::closeIdle()

@@ -28,6 +28,11 @@ QtWsChannel::QtWsChannel(QWebSocket *socket, QTcpSocket *tcp, QByteArray request
     });
     connect(socket, &QWebSocket::disconnected, this, &QtWsChannel::onDisconnected);
     if (tcp) {
+        // QWebSocket answers the client's pings itself, out of our sight: look at the backlog once
+        // it has taken each read (queued, so after its own handler whether that is queued or not).
+        // Each read is bounded by the socket's read buffer (QtCore), so the queue passes the bound
+        // by at most about that much before the slow-reader cut.
+        connect(tcp, &QTcpSocket::readyRead, this, &QtWsChannel::checkBacklog, Qt::QueuedConnection);
         connect(tcp, &QTcpSocket::bytesWritten, this, [this](qint64 n) {
             m_hub->stats().at(TransportKind::WebSocket).bytesOut += n;
             if (m_observer)
@@ -46,6 +51,7 @@ void QtWsChannel::sendText(const QByteArray &utf8)
 {
     // QWebSocket takes a QString and encodes it again; the epoll core will write our bytes.
     m_socket->sendTextMessage(QString::fromUtf8(utf8));
+    m_hub->stats().notePending(pendingBytes());
 }
 
 void QtWsChannel::ping()
@@ -69,6 +75,16 @@ void QtWsChannel::abort()
 qint64 QtWsChannel::pendingBytes() const
 {
     return m_tcp ? m_tcp->bytesToWrite() : 0;
+}
+
+void QtWsChannel::checkBacklog()
+{
+    const qint64 pending = pendingBytes();
+    m_hub->stats().notePending(pending);
+    if (m_done || pending <= m_hub->config().maxPendingBytes)
+        return;
+    m_hub->stats().slowReadersCut++;
+    drop(); // disconnected() tells the session
 }
 
 void QtWsChannel::onDisconnected()

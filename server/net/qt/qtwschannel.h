@@ -36,6 +36,8 @@ signals:
     void finished();
 
 private:
+    // The slow-reader cut for what QWebSocket sends on its own (pongs), as WsEndpoint::feed does.
+    void checkBacklog();
     void onDisconnected();
 
     QWebSocket *m_socket;
