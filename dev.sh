@@ -24,6 +24,10 @@ PACKAGES+=(qt6-svg-dev)
 # The test command checks the format (clang-format) and builds the .deb (cpack's DEB generator
 # calls dpkg-shlibdeps, from dpkg-dev, for the package's Depends).
 PACKAGES+=(clang-format dpkg-dev)
+# tests/tst_reverseproxy starts a real nginx from docs/deploy/nginx.conf, TLS with a certificate
+# openssl makes (it skips without them). The test runs its own nginx as this user on a free
+# loopback port; the system service Debian starts with the package is not used.
+PACKAGES+=(nginx openssl)
 
 apt_install() {
     [ $# -eq 0 ] && return 0

@@ -68,7 +68,7 @@ void tst_Server::publishReachesAllThree()
     QVERIFY(sse.waitOpen());
     QVERIFY(ws.waitOpen());
     RawHttp poll(port);
-    poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
 
     QCOMPARE(publish(port, QStringLiteral("hello")), 1u);
@@ -215,7 +215,8 @@ void tst_Server::heldPollReturnsWhenMessageArrives()
     auto server = startServer(quietConfig());
     const quint16 port = server->port();
     RawHttp poll(port);
-    poll.send("GET /poll?after=0&epoch=" + server->hub()->log().epoch().toUtf8() + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    poll.send("GET /poll?after=0&epoch=" + server->hub()->log().epoch().toUtf8()
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
     RawResponse early;
     QVERIFY(!poll.read(&early, 200)); // held: nothing yet (a bound, not a timing claim)
@@ -539,8 +540,9 @@ void tst_Server::keepAliveAndPipelining()
     RawHttp http(server->port());
     // Two requests in one write: answered in order on the same connection.
     const QByteArray body = "{\"type\":\"chat\",\"from\":\"p\",\"text\":\"pipelined\"}";
-    http.send("POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body
-              + "GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    http.send("POST /send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + QByteArray::number(body.size())
+              + "\r\n\r\n" + body
+              + "GET /poll?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     RawResponse a, b, c;
     QVERIFY(http.read(&a));
     QVERIFY(http.read(&b));
@@ -568,7 +570,7 @@ void tst_Server::slowReaderIsCutAndResumes()
     QTcpSocket slow;
     slow.setReadBufferSize(1024);
     slow.connectToHost(QHostAddress::LocalHost, server->port());
-    slow.write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    slow.write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::Sse).connections, 1, WaitMs);
     SseClient healthy(server->port());
     QVERIFY(healthy.waitOpen());
@@ -860,7 +862,7 @@ void tst_Server::gracefulShutdown()
     QVERIFY(ws.waitOpen());
     QVERIFY(sse.waitOpen());
     RawHttp poll(port);
-    poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    poll.send("GET /poll?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QTRY_COMPARE_WITH_TIMEOUT(server->hub()->stats().at(TransportKind::LongPoll).held, 1, WaitMs);
     RawHttp idle(port);
     idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -44,6 +44,15 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("headTimeoutMs", a.headTimeoutMs, b.headTimeoutMs),
         field("bodyTimeoutMs", a.bodyTimeoutMs, b.bodyTimeoutMs),
         field("core", int(a.core), int(b.core)),
+        a.allowedHosts == b.allowedHosts
+                ? QString()
+                : QStringLiteral("allowedHosts: [%1] vs [%2]")
+                          .arg(a.allowedHosts.join(QLatin1Char(' ')), b.allowedHosts.join(QLatin1Char(' '))),
+        a.publicOrigins == b.publicOrigins
+                ? QString()
+                : QStringLiteral("publicOrigins: [%1] vs [%2]")
+                          .arg(a.publicOrigins.join(QLatin1Char(' ')), b.publicOrigins.join(QLatin1Char(' '))),
+        field("trustProxy", a.trustProxy, b.trustProxy),
     };
     for (const QString &d : diffs) {
         if (!d.isEmpty())
@@ -83,6 +92,10 @@ void tst_ServerConfig::defaults()
     QCOMPARE(d.headTimeoutMs, 10000);
     QCOMPARE(d.bodyTimeoutMs, 10000);
     QVERIFY(d.allowOrigins.isEmpty());
+    QVERIFY(d.allowedHosts.isEmpty()); // OriginPolicy's defaults for the bind address
+    QVERIFY(d.publicOrigins.isEmpty());
+    QVERIFY(!d.trustProxy);
+    QVERIFY(d.authKeyFile.isEmpty());
 #ifdef RTLAB_HAVE_EPOLL
     QCOMPARE(d.core, ServerConfig::Core::Epoll); // the measured core; --core qt is the portable one
 #else
@@ -94,6 +107,9 @@ void tst_ServerConfig::defaults()
     parsed.port = 1;
     parsed.core = d.core == ServerConfig::Core::Qt ? ServerConfig::Core::Epoll : ServerConfig::Core::Qt;
     parsed.allowOrigins = QStringList { QStringLiteral("*") };
+    parsed.allowedHosts = QStringList { QStringLiteral("*") };
+    parsed.publicOrigins = QStringList { QStringLiteral("https://x.example") };
+    parsed.trustProxy = true;
     QString error;
     bool helpShown = false;
     QVERIFY2(ServerConfig::fromArguments(args({}), &parsed, &error, &helpShown), qPrintable(error));
@@ -152,6 +168,18 @@ void tst_ServerConfig::options_data()
             c.allowOrigins =
                     QStringList { QStringLiteral("https://a.example"), QStringLiteral("http://b.example:8080") };
         });
+    // Host and Origin (docs/protocol.md, "Host and Origin").
+    row("--allowed-host, repeated", args({ "--allowed-host", "chat.example", "--allowed-host", "[::1]:8080" }),
+        [](ServerConfig &c) {
+            c.allowedHosts = { QStringLiteral("chat.example"), QStringLiteral("[::1]:8080") };
+        });
+    row("--allowed-host *", args({ "--allowed-host", "*" }),
+        [](ServerConfig &c) { c.allowedHosts = { QStringLiteral("*") }; });
+    row("--public-origin", args({ "--public-origin", "https://chat.example.org" }),
+        [](ServerConfig &c) { c.publicOrigins = { QStringLiteral("https://chat.example.org") }; });
+    row("--public-origin as the address bar shows it", args({ "--public-origin", "https://chat.example.org/" }),
+        [](ServerConfig &c) { c.publicOrigins = { QStringLiteral("https://chat.example.org") }; });
+    row("--trust-proxy", args({ "--trust-proxy" }), [](ServerConfig &c) { c.trustProxy = true; });
     row("every option at once", args({ "--host",         "0.0.0.0", "--port",         "9999",
                                        "--history",      "50",      "--history-age",  "1.5",
                                        "--poll-timeout", "10",      "--heartbeat",    "0.25",
@@ -228,6 +256,14 @@ void tst_ServerConfig::errors_data()
     row("one bad --allow-origin among good ones",
         args({ "--allow-origin", "https://ok.example", "--allow-origin", "bad.example" }),
         { "--allow-origin", "bad.example" });
+    row("--allowed-host with a path", args({ "--allowed-host", "chat.example/x" }),
+        { "--allowed-host", "chat.example/x" });
+    row("--allowed-host empty", args({ "--allowed-host", "" }), { "--allowed-host" });
+    row("--public-origin without scheme", args({ "--public-origin", "chat.example.org" }),
+        { "--public-origin", "chat.example.org" });
+    row("--public-origin with a path", args({ "--public-origin", "https://chat.example.org/app" }),
+        { "--public-origin", "https://chat.example.org/app" });
+    row("--trust-proxy takes no value", args({ "--trust-proxy=yes" }), { "trust-proxy" });
     row("--host not an address", args({ "--host", "example.com" }), { "--host", "example.com" });
     row("unknown option", args({ "--bogus" }), { "bogus" });
     row("unknown short option", args({ "-x" }), { "x" });

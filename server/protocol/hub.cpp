@@ -34,7 +34,8 @@ static Hub::Clock elapsedClock()
 Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock(), parent) { }
 
 Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
-    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs }), m_clock(std::move(clock))
+    : QObject(parent), m_config(config), m_origins(config), m_log({ config.historyCount, config.historyAgeMs }),
+      m_clock(std::move(clock))
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
 
@@ -253,25 +254,24 @@ StatsSnapshot Hub::statsSnapshot(std::optional<int> clientsLimit) const
     return o;
 }
 
-Hub::OriginVerdict Hub::checkOrigin(const HttpRequest &request) const
+std::optional<HttpResponse> Hub::refuseHost(const HttpRequest &request)
 {
-    if (!request.hasHeader("origin"))
-        return OriginVerdict::Absent;
-    const QByteArray origin = request.header("origin");
-    const QByteArray host = request.header("host");
-    if (!host.isEmpty() && origin.compare("http://" + host, Qt::CaseInsensitive) == 0)
-        return OriginVerdict::SameOrigin;
-    for (const QString &allowed : m_config.allowOrigins) {
-        if (allowed == u"*" || origin.compare(allowed.toUtf8(), Qt::CaseInsensitive) == 0)
-            return OriginVerdict::Allowed;
-    }
-    return OriginVerdict::Foreign;
+    if (m_origins.hostAllowed(request))
+        return std::nullopt;
+    // 421 Misdirected Request (RFC 9110 §15.5.20): this server does not answer for that name. A
+    // page that reached us under a name not ours (DNS rebinding) reads and publishes nothing.
+    m_stats.rejectedHost++;
+    return HttpResponse::error(421,
+                               QStringLiteral("this server does not answer for the host %1 (see --allowed-host)")
+                                       .arg(QString::fromLatin1(m_origins.refusedHost(request))));
 }
 
 std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
 {
     std::optional<HttpResponse> refusal;
-    if (checkOrigin(request) == OriginVerdict::Foreign) {
+    if (auto hostRefusal = refuseHost(request)) {
+        refusal = std::move(hostRefusal);
+    } else if (checkOrigin(request) == OriginVerdict::Foreign) {
         m_stats.rejectedOrigin++;
         refusal = HttpResponse::error(
                 403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
@@ -374,13 +374,14 @@ void Hub::listClients(int limit, StatsSnapshot *snapshot) const
         qint64 delivered;
         const HttpStream *stream;     // a long-polling connection, or
         const StreamSession *session; // an SSE or WebSocket stream
+        QByteArray forwardedFor;      // a polling client behind a trusted proxy
     };
     std::vector<Row> rows;
     rows.reserve(size_t(m_pollClients.size() + m_streams.size()));
     for (auto it = m_pollClients.cbegin(); it != m_pollClients.cend(); ++it)
-        rows.push_back({ it->sinceMs, it->transport, it->delivered, it.key(), nullptr });
+        rows.push_back({ it->sinceMs, it->transport, it->delivered, it.key(), nullptr, it->forwardedFor });
     for (const StreamSession *s : m_streams)
-        rows.push_back({ s->sinceMs(), s->transport(), s->delivered(), nullptr, s });
+        rows.push_back({ s->sinceMs(), s->transport(), s->delivered(), nullptr, s, {} });
     // Oldest first: who joined first stays at the top.
     const auto shown = std::min(rows.size(), size_t(qMax(0, limit)));
     const auto order = [](const Row &a, const Row &b) {
@@ -393,9 +394,10 @@ void Hub::listClients(int limit, StatsSnapshot *snapshot) const
     clients.reserve(qsizetype(shown));
     for (size_t i = 0; i < shown; ++i) {
         const Row &r = rows[i];
-        clients.append({ r.transport,
-                         QString::fromLatin1(r.stream ? r.stream->peerAddress() : r.session->peerAddress()),
-                         wallNow - (now - r.sinceMs), r.delivered });
+        const QByteArray address = r.session ? r.session->clientAddress()
+                : r.forwardedFor.isEmpty()   ? r.stream->peerAddress()
+                                             : r.forwardedFor;
+        clients.append({ r.transport, QString::fromLatin1(address), wallNow - (now - r.sinceMs), r.delivered });
     }
     snapshot->clients = std::move(clients);
     snapshot->clientsTruncated = qint64(rows.size() - shown);
@@ -418,6 +420,15 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         r.closeConnection = true;
         answer(r);
         return;
+    }
+    // Every resource but /healthz: a load balancer's health check may name us by an address of
+    // its own (a container's, a NAT's), and what /healthz says (epoch, last id) is no secret.
+    if (path != "/healthz") {
+        if (const auto refusal = refuseHost(request)) {
+            m_stats.badRequests++;
+            answer(*refusal);
+            return;
+        }
     }
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);
@@ -580,6 +591,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     // Tells a buffering reverse proxy (nginx) to pass events through as they come.
     head.setHeader("X-Accel-Buffering", "no");
     auto *session = new SseSession(this, stream, cors(request, head));
+    session->setForwardedFor(clientAddress(request, {}));
     m_streams.insert(session);
     m_stats.at(TransportKind::Sse).connections++;
     m_stats.at(TransportKind::Sse).connectionsTotal++;
@@ -602,8 +614,11 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         stream->respond(cors(request, HttpResponse::error(400, why)));
         return;
     }
-    if (!m_pollClients.contains(stream))
-        m_pollClients.insert(stream, PollClient { nowMs(), 0, transport });
+    auto client = m_pollClients.find(stream);
+    if (client == m_pollClients.end())
+        client = m_pollClients.insert(stream, PollClient { nowMs(), 0, transport, {} });
+    // A proxy may carry several clients' polls on one kept-alive connection: the last one's.
+    client->forwardedFor = clientAddress(request, {});
     qint64 holdMs = m_config.pollTimeoutMs;
     if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
         bool ok = false;
@@ -632,7 +647,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     holdPoll(session, nowMs() + holdMs);
 }
 
-void Hub::openWebSocket(WsChannel *channel)
+void Hub::openWebSocket(WsChannel *channel, const HttpRequest &handshake)
 {
     m_stats.at(TransportKind::WebSocket).requests++;
     ResumePoint point;
@@ -646,6 +661,7 @@ void Hub::openWebSocket(WsChannel *channel)
         return;
     }
     auto *session = new WsSession(this, channel);
+    session->setForwardedFor(clientAddress(handshake, {}));
     m_streams.insert(session);
     m_stats.at(TransportKind::WebSocket).connections++;
     m_stats.at(TransportKind::WebSocket).connectionsTotal++;

@@ -6,6 +6,7 @@
 #include "httpstream.h"
 #include "messagecodec.h"
 #include "messagelog.h"
+#include "originpolicy.h"
 #include "serverconfig.h"
 #include "serverstats.h"
 #include "wirecontract.h"
@@ -58,16 +59,24 @@ public:
     // connectionClosed().
     CountedTransport exchangeTransport(const HttpRequest &request, CountedTransport *countedAs);
     void connectionClosed(CountedTransport countedAs, const HttpStream *stream = nullptr);
-    // The checks of a WebSocket handshake before either core accepts it: a foreign Origin (403,
+    // The checks of a WebSocket handshake before either core accepts it: a Host not served (421,
+    // as for every request: OriginPolicy), a foreign Origin (403,
     // RFC 6455 §10.2), another Sec-WebSocket-Version (426 naming 13, §4.4), a missing or malformed
     // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
     // nothing when the handshake may go on.
     std::optional<HttpResponse> refuseWebSocket(const HttpRequest &request);
-    // A WebSocket whose handshake the connection layer accepted.
-    void openWebSocket(WsChannel *channel);
+    // A WebSocket whose handshake (the request, for the client's address) the connection layer accepted.
+    void openWebSocket(WsChannel *channel, const HttpRequest &handshake = {});
 
-    enum class OriginVerdict { Absent, SameOrigin, Allowed, Foreign };
-    OriginVerdict checkOrigin(const HttpRequest &request) const;
+    using OriginVerdict = OriginPolicy::Verdict;
+    OriginVerdict checkOrigin(const HttpRequest &request) const { return m_origins.checkOrigin(request); }
+    const OriginPolicy &originPolicy() const { return m_origins; }
+    // The client's address for this request, as /stats?clients=1 and the logs show it: the peer's
+    // ("address:port"), or with --trust-proxy X-Forwarded-For's last hop. The one place that decides.
+    QByteArray clientAddress(const HttpRequest &request, const QByteArray &peer) const
+    {
+        return m_origins.clientAddress(request, peer);
+    }
 
     // Publishes a chat message to every transport. Returns the entry. A repeat of a clientMsgId the
     // log still remembers for the same sender appends nothing: it returns the original entry and
@@ -111,8 +120,11 @@ private:
     void handleEvents(const HttpRequest &request, HttpStream *stream);
     void handleSend(const HttpRequest &request, HttpStream *stream);
     bool parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const;
+    // 421 for a request whose Host this server does not serve (OriginPolicy::hostAllowed), counted.
+    std::optional<HttpResponse> refuseHost(const HttpRequest &request);
 
     ServerConfig m_config;
+    OriginPolicy m_origins;
     MessageLog m_log;
     ServerStats m_stats;
     Clock m_clock;
@@ -134,6 +146,7 @@ private:
         qint64 sinceMs = 0;
         qint64 delivered = 0;
         TransportKind transport = TransportKind::LongPoll; // or Poll (short polling)
+        QByteArray forwardedFor;                           // the client behind a trusted proxy, from the last poll
     };
     QHash<const HttpStream *, PollClient> m_pollClients;
     bool m_shuttingDown = false;

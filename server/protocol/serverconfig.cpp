@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include "originpolicy.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -79,8 +81,24 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
                                   "all connections)"),
                    "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
+    const QCommandLineOption allowedHost(
+            { QStringLiteral("allowed-host") },
+            QStringLiteral("A Host name this server answers to, its port ignored (repeatable; \"*\" turns the check "
+                           "off). Default: localhost, 127.0.0.1 and [::1]; bound to another address also that "
+                           "address, this machine's addresses and its host name. Other Hosts get 421 (DNS "
+                           "rebinding)."),
+            QStringLiteral("host"));
+    const QCommandLineOption publicOrigin(
+            { QStringLiteral("public-origin") },
+            QStringLiteral("The origin browsers load the page from, e.g. https://chat.example.org behind a TLS "
+                           "proxy (repeatable): the one same-origin there is; its host is served."),
+            QStringLiteral("origin"));
+    const QCommandLineOption trustProxy(
+            { QStringLiteral("trust-proxy") },
+            QStringLiteral("Believe X-Forwarded-Proto, -Host and -For (the client is X-Forwarded-For's last hop): "
+                           "only when every request comes through your reverse proxy, which sets them."));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   headTimeout, bodyTimeout, core });
+                   headTimeout, bodyTimeout, core, allowedHost, publicOrigin, trustProxy });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -146,6 +164,19 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
         if (origin != u"*" && !origin.startsWith(u"http://") && !origin.startsWith(u"https://"))
             return failed(QStringLiteral("--allow-origin: expected \"*\" or scheme://host[:port], got %1").arg(origin));
     }
+    c.allowedHosts = p.values(allowedHost);
+    for (const QString &h : std::as_const(c.allowedHosts)) {
+        if (h != u"*" && OriginPolicy::normalizeHost(h.toLatin1()).isEmpty())
+            return failed(QStringLiteral("--allowed-host: expected a host name, an address or \"*\", got %1").arg(h));
+    }
+    for (QString origin : p.values(publicOrigin)) {
+        if (origin.endsWith(u'/')) // as a browser's address bar shows it
+            origin.chop(1);
+        if (OriginPolicy::normalizeOrigin(origin.toLatin1()).isEmpty())
+            return failed(QStringLiteral("--public-origin: expected http(s)://host[:port], got %1").arg(origin));
+        c.publicOrigins.append(origin);
+    }
+    c.trustProxy = p.isSet(trustProxy);
     *config = c;
     return true;
 }

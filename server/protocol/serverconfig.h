@@ -36,6 +36,12 @@ struct ServerConfig
 #endif
     Core core = DefaultCore;
 
+    // Who may ask, and through what (docs/protocol.md, "Host and Origin").
+    QStringList allowedHosts;  // Host names served; empty: OriginPolicy's defaults for `host`; "*" any
+    QStringList publicOrigins; // the page's origin(s) as browsers see them (behind a TLS proxy)
+    bool trustProxy = false;   // X-Forwarded-Proto/-Host/-For are believed only with this
+    QString authKeyFile;       // --auth-key: signed tokens on; empty: no authentication
+
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.
     static bool fromArguments(const QStringList &arguments, ServerConfig *config, QString *errorString,

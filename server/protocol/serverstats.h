@@ -34,6 +34,7 @@ struct ServerStats
     qint64 published = 0;          // chat messages accepted
     qint64 duplicatePublishes = 0; // repeats of a remembered clientMsgId: answered, not appended
     qint64 rejectedOrigin = 0;     // WebSocket handshakes and publishes refused for their Origin
+    qint64 rejectedHost = 0;       // requests refused for a Host this server does not serve (421)
     qint64 badRequests = 0;        // answered 4xx other than 404/405 (limits, framing, JSON)
     qint64 slowReadersCut = 0;     // connections cut because their unsent bytes passed the bound
     qint64 heartbeatTimeouts = 0;  // WebSocket peers closed after missing two pings

@@ -30,6 +30,10 @@ public:
     qint64 sinceMs() const { return m_sinceMs; }
     qint64 delivered() const { return m_delivered; }
     virtual QByteArray peerAddress() const = 0;
+    // The client's address as Hub::clientAddress() found it in the opening request, when that
+    // is not the peer's (behind a trusted proxy); the peer's otherwise.
+    QByteArray clientAddress() const { return m_forwardedFor.isEmpty() ? peerAddress() : m_forwardedFor; }
+    void setForwardedFor(const QByteArray &address) { m_forwardedFor = address; }
 
     void start(const ResumeResult &resume);
     // Writes what the log holds past the cursor.
@@ -55,6 +59,7 @@ private:
     quint64 m_cursor = 0;
     qint64 m_sinceMs = 0;
     qint64 m_delivered = 0;
+    QByteArray m_forwardedFor;
     bool m_live = false;
     bool m_finished = false;
     bool m_pumping = false;

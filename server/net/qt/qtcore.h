@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connectioncore.h"
+#include "httprequest.h"
 
 #include <QHash>
 #include <QSet>
@@ -49,8 +50,8 @@ private:
     // Handshakes handed to QWebSocketServer, by peer, until it gives us the QWebSocket.
     struct Handoff
     {
-        QTcpSocket *socket;
-        QByteArray target;
+        QTcpSocket *socket = nullptr;
+        HttpRequest request; // the handshake: its target, and the client's address behind a proxy
     };
     QHash<QString, Handoff> m_handoffs;
 };
