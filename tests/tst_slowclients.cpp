@@ -203,6 +203,8 @@ void tst_SlowClients::pipelinedFloodNeverRead()
         // A while longer once reading stopped, to see that it stays stopped.
         return stats.peakPendingBytes > limit || (stats.readPauses > 0 && ++roundsPaused > 200);
     });
+    qInfo("most bytes queued for one connection: %lld (bound %lld), read pauses %lld, slow readers cut %lld",
+          stats.peakPendingBytes, config.maxPendingBytes, stats.readPauses, stats.slowReadersCut);
     QVERIFY2(stats.peakPendingBytes <= limit,
              qPrintable(QStringLiteral("%1 bytes queued for one connection; the bound is %2")
                                 .arg(stats.peakPendingBytes)
@@ -242,6 +244,8 @@ void tst_SlowClients::pollFloodNeverRead()
     int roundsPaused = 0;
     flood(client, chunk, 64 * 1024,
           [&] { return stats.peakPendingBytes > limit || (stats.readPauses > 0 && ++roundsPaused > 200); });
+    qInfo("most bytes queued for one connection: %lld (bound %lld), read pauses %lld, slow readers cut %lld",
+          stats.peakPendingBytes, config.maxPendingBytes, stats.readPauses, stats.slowReadersCut);
     QVERIFY2(stats.peakPendingBytes <= limit,
              qPrintable(QStringLiteral("%1 bytes queued for one connection; the bound is %2")
                                 .arg(stats.peakPendingBytes)
@@ -303,6 +307,8 @@ void tst_SlowClients::pingFloodNeverRead()
     // Nothing is published during the flood: a message would pump the flooder's session, whose own
     // slow-reader check would cut it; the pongs alone must.
     flood(client, chunk, 100 * 1024 * 1024, [&] { return stats.slowReadersCut > 0 || stats.peakPendingBytes > limit; });
+    qInfo("most bytes queued for one connection: %lld (bound %lld), read pauses %lld, slow readers cut %lld",
+          stats.peakPendingBytes, config.maxPendingBytes, stats.readPauses, stats.slowReadersCut);
     QVERIFY2(stats.peakPendingBytes <= limit,
              qPrintable(QStringLiteral("%1 bytes queued for one connection; the bound is %2")
                                 .arg(stats.peakPendingBytes)
