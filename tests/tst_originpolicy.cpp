@@ -24,6 +24,7 @@ private slots:
     void defaultsOnLoopback();
     void defaultsOnAnotherAddress();
     void forwardedHeadersNeedTrust();
+    void unreadableNeverMatches();
 };
 
 static HttpRequest requestWith(std::initializer_list<std::pair<const char *, const char *>> headers)
@@ -169,6 +170,22 @@ void tst_OriginPolicy::forwardedHeadersNeedTrust()
     QVERIFY(untrusted.hostAllowed(requestWith({ { "host", "127.0.0.1" }, { "x-forwarded-host", "evil.example" } })));
     // No Host at all: no browser sent it, so no rebinding.
     QVERIFY(untrusted.hostAllowed(requestWith({})));
+}
+
+// A value that does not parse (a config set in code, a malformed header) matches nothing: an
+// opaque "null" Origin is never same-origin, a malformed Host never served.
+void tst_OriginPolicy::unreadableNeverMatches()
+{
+    ServerConfig config;
+    config.publicOrigins = { QStringLiteral("not an origin") };
+    config.allowOrigins = { QStringLiteral("ftp://nope") };
+    config.allowedHosts = { QStringLiteral("bad host") };
+    const OriginPolicy policy(config);
+    QCOMPARE(policy.checkOrigin(requestWith({ { "host", "localhost" }, { "origin", "null" } })),
+             OriginPolicy::Verdict::Foreign);
+    QVERIFY(!policy.hostAllowed(requestWith({ { "host", "bad host" } })));
+    QVERIFY(!policy.hostAllowed(requestWith({ { "host", "" } })));
+    QVERIFY(policy.hostAllowed(requestWith({ { "host", "localhost:1" } })));
 }
 
 QTEST_GUILESS_MAIN(tst_OriginPolicy)

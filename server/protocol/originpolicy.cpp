@@ -141,13 +141,17 @@ OriginPolicy::OriginPolicy(const ServerConfig &config) : m_trustProxy(config.tru
     }
     for (const QString &origin : config.publicOrigins) {
         const QString o = normalizeOrigin(origin.toLatin1());
+        if (o.isEmpty()) // ServerConfig refuses it; never let "" match an unreadable Origin or Host
+            continue;
         m_publicOrigins.append(o);
         // The public name is ours: a proxy that passes it on as the Host (nginx `Host $host`)
         // is served without an --allowed-host of its own.
         m_hosts.insert(normalizeHost(o.mid(o.indexOf(u"://") + 3).toLatin1()));
     }
-    for (const QString &origin : config.allowOrigins)
-        m_allowOrigins.append(origin == u"*" ? origin : normalizeOrigin(origin.toLatin1()));
+    for (const QString &origin : config.allowOrigins) {
+        if (const QString o = origin == u"*" ? origin : normalizeOrigin(origin.toLatin1()); !o.isEmpty())
+            m_allowOrigins.append(o);
+    }
 }
 
 QStringList OriginPolicy::allowedHosts() const
