@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include "jwt.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 
 #include <cmath>
 #include <cstdio>
@@ -16,6 +19,31 @@ static bool parseSeconds(const QString &text, double min, qint64 *ms)
     if (!ok || !std::isfinite(seconds) || seconds < min || seconds > 86400.0 * 365)
         return false;
     *ms = qint64(std::llround(seconds * 1000));
+    return true;
+}
+
+// The HS256 secret: the file's raw bytes, at least as long as the hash (RFC 7518 §3.2).
+static bool readAuthKey(const QString &path, QByteArray *key, QString *why)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("--auth-key: cannot read %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    constexpr qint64 maxKeyBytes = 64 * 1024;
+    *key = file.read(maxKeyBytes + 1);
+    if (key->size() > maxKeyBytes) {
+        *why = QStringLiteral("--auth-key: %1 is larger than %2 bytes: not a key file").arg(path).arg(maxKeyBytes);
+        return false;
+    }
+    if (key->size() < Jwt::MinKeyBytes) {
+        *why = QStringLiteral("--auth-key: %1 holds %2 bytes; an HS256 key needs at least %3 (make one with: "
+                              "head -c 32 /dev/urandom > %1)")
+                       .arg(path)
+                       .arg(key->size())
+                       .arg(Jwt::MinKeyBytes);
+        return false;
+    }
     return true;
 }
 
@@ -71,8 +99,22 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
                                   "all connections)"),
                    "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
+    // Tokens: off unless a key is given.
+    const QCommandLineOption authKey(
+            { QStringLiteral("auth-key") },
+            QStringLiteral("Turns tokens on: a file whose raw bytes (at least 32) are the HS256 secret that signs "
+                           "them (docs/protocol.md, \"Authentication\")."),
+            QStringLiteral("file"));
+    const QCommandLineOption allowQueryToken(
+            { QStringLiteral("allow-query-token") },
+            QStringLiteral("Also accept a token as ?access_token= in the URL (redacted from what the server logs)."));
+    const QCommandLineOption maxPublishRate =
+            valued("max-publish-rate",
+                   QStringLiteral("Publishes per second (burst as many) per token sub, or per client address "
+                                  "without tokens; over it 429. 0 = off"),
+                   "per-second", QString::number(d.maxPublishRate));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   core });
+                   core, authKey, allowQueryToken, maxPublishRate });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -134,6 +176,18 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
         if (origin != u"*" && !origin.startsWith(u"http://") && !origin.startsWith(u"https://"))
             return failed(QStringLiteral("--allow-origin: expected \"*\" or scheme://host[:port], got %1").arg(origin));
     }
+    if (p.isSet(authKey)) {
+        c.authKeyFile = p.value(authKey);
+        QString why;
+        if (!readAuthKey(c.authKeyFile, &c.authKey, &why))
+            return failed(why);
+    }
+    c.allowQueryToken = p.isSet(allowQueryToken);
+    if (c.allowQueryToken && c.authKey.isEmpty())
+        return failed(QStringLiteral("--allow-query-token: needs --auth-key"));
+    c.maxPublishRate = p.value(maxPublishRate).toDouble(&ok);
+    if (!ok || !std::isfinite(c.maxPublishRate) || c.maxPublishRate < 0 || c.maxPublishRate > 1000000)
+        return failed(QStringLiteral("--max-publish-rate: expected 0-1000000, got %1").arg(p.value(maxPublishRate)));
     *config = c;
     return true;
 }
