@@ -2,12 +2,38 @@
 #include "authenticator.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
 Q_LOGGING_CATEGORY(lcAuth, "rtlab.server.auth")
 
 namespace rtlab {
+
+// The HS256 secret: the file's raw bytes, at least as long as the hash (RFC 7518 §3.2).
+bool Authenticator::readKeyFile(const QString &path, QByteArray *key, QString *why)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("--auth-key: cannot read %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    constexpr qint64 maxKeyBytes = 64 * 1024;
+    *key = file.read(maxKeyBytes + 1);
+    if (key->size() > maxKeyBytes) {
+        *why = QStringLiteral("--auth-key: %1 is larger than %2 bytes: not a key file").arg(path).arg(maxKeyBytes);
+        return false;
+    }
+    if (key->size() < Jwt::MinKeyBytes) {
+        *why = QStringLiteral("--auth-key: %1 holds %2 bytes; an HS256 key needs at least %3 (make one with: "
+                              "head -c 32 /dev/urandom > %1)")
+                       .arg(path)
+                       .arg(key->size())
+                       .arg(Jwt::MinKeyBytes);
+        return false;
+    }
+    return true;
+}
 
 Authenticator::Authenticator(QByteArray key, bool allowQueryToken, WallClock wallClock)
     : m_key(std::move(key)), m_allowQueryToken(allowQueryToken), m_wallClock(std::move(wallClock))

@@ -39,6 +39,10 @@ public:
 
     Authenticator(QByteArray key, bool allowQueryToken, WallClock wallClock = {});
 
+    // Reads --auth-key's file: its raw bytes, at least Jwt::MinKeyBytes. False with the reason
+    // (naming the option) when it cannot be read or is too short.
+    static bool readKeyFile(const QString &path, QByteArray *key, QString *why);
+
     bool isEnabled() const { return !m_key.isEmpty(); }
     qint64 wallNowMs() const { return m_wallClock(); }
 

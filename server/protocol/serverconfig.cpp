@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
-#include "jwt.h"
+#include "authenticator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -19,31 +19,6 @@ static bool parseSeconds(const QString &text, double min, qint64 *ms)
     if (!ok || !std::isfinite(seconds) || seconds < min || seconds > 86400.0 * 365)
         return false;
     *ms = qint64(std::llround(seconds * 1000));
-    return true;
-}
-
-// The HS256 secret: the file's raw bytes, at least as long as the hash (RFC 7518 §3.2).
-static bool readAuthKey(const QString &path, QByteArray *key, QString *why)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *why = QStringLiteral("--auth-key: cannot read %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    constexpr qint64 maxKeyBytes = 64 * 1024;
-    *key = file.read(maxKeyBytes + 1);
-    if (key->size() > maxKeyBytes) {
-        *why = QStringLiteral("--auth-key: %1 is larger than %2 bytes: not a key file").arg(path).arg(maxKeyBytes);
-        return false;
-    }
-    if (key->size() < Jwt::MinKeyBytes) {
-        *why = QStringLiteral("--auth-key: %1 holds %2 bytes; an HS256 key needs at least %3 (make one with: "
-                              "head -c 32 /dev/urandom > %1)")
-                       .arg(path)
-                       .arg(key->size())
-                       .arg(Jwt::MinKeyBytes);
-        return false;
-    }
     return true;
 }
 
@@ -179,7 +154,7 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (p.isSet(authKey)) {
         c.authKeyFile = p.value(authKey);
         QString why;
-        if (!readAuthKey(c.authKeyFile, &c.authKey, &why))
+        if (!Authenticator::readKeyFile(c.authKeyFile, &c.authKey, &why))
             return failed(why);
     }
     c.allowQueryToken = p.isSet(allowQueryToken);
