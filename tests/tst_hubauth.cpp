@@ -440,8 +440,30 @@ void tst_HubAuth::queryTokenOnlyWhenAllowed()
     QVERIFY(bench.webSocket("/ws?after=0&access_token=" + token(), {}));
 }
 
+namespace {
+QStringList capturedLog;
+void captureLog(QtMsgType, const QMessageLogContext &, const QString &message)
+{
+    capturedLog.append(message);
+}
+} // namespace
+
 void tst_HubAuth::redactTarget()
 {
+    // What the server logs of a refused request never holds the token.
+    {
+        Bench bench;
+        const QByteArray secret = token(QStringLiteral("ann"), wallNow() - 3600);
+        capturedLog.clear();
+        const QtMessageHandler previous = qInstallMessageHandler(captureLog);
+        QCOMPARE(status(bench.request("GET", "/events?after=1&access_token=" + secret)), 401);
+        qInstallMessageHandler(previous);
+        QVERIFY(!capturedLog.isEmpty());
+        for (const QString &line : std::as_const(capturedLog)) {
+            QVERIFY2(!line.contains(QString::fromLatin1(secret)), qPrintable(line));
+            QVERIFY2(line.contains(QStringLiteral("access_token=REDACTED")), qPrintable(line));
+        }
+    }
     QCOMPARE(Authenticator::redactTarget("/ws?access_token=eyJ.eyJ.sig&after=3"),
              QByteArray("/ws?access_token=REDACTED&after=3"));
     QCOMPARE(Authenticator::redactTarget("/events?after=3&access_token=abc"),
