@@ -134,9 +134,9 @@ void tst_Auth::everyTransport()
         QVERIFY(sse.waitEvents(1));
         QCOMPARE(sse.messages().constLast().text, QStringLiteral("hello"));
     }
-    // /healthz and the page need none.
-    QCOMPARE(request(port, "GET", "/healthz").status, 200);
-    QCOMPARE(request(port, "GET", "/").status, 200);
+    // /healthz and the page need none, and a bad token does not close them.
+    QCOMPARE(request(port, "GET", "/healthz", {}, headers).status, 200);
+    QCOMPARE(request(port, "GET", "/", {}, headers).status, 200);
 }
 
 void tst_Auth::fromIsTheTokensSub()

@@ -120,7 +120,9 @@ std::optional<Authenticator::Identity> Authenticator::verify(const QByteArray &t
 
 Authenticator::Access Authenticator::check(const HttpRequest &request, Permission needed) const
 {
-    if (!isEnabled())
+    // A resource open to all is served whatever token comes with it: a browser holding an expired
+    // cookie must still get the page that lets its user sign in again.
+    if (!isEnabled() || needed == Permission::None)
         return {};
     const auto refuse = [&](HttpResponse r) {
         qCDebug(lcAuth) << "refused" << r.status << request.method << redactTarget(request.target);
@@ -128,11 +130,8 @@ Authenticator::Access Authenticator::check(const HttpRequest &request, Permissio
     };
     QByteArray token;
     const Source source = findToken(request, &token);
-    if (source == Source::None) {
-        if (needed == Permission::None)
-            return {};
+    if (source == Source::None)
         return refuse(unauthorized(QStringLiteral("missing token: send Authorization: Bearer <token>"), false));
-    }
     if (source == Source::Header && token.isEmpty())
         return refuse(unauthorized(QStringLiteral("Authorization must be \"Bearer <token>\""), true));
     if (source == Source::Query && !m_allowQueryToken) {
@@ -144,7 +143,7 @@ Authenticator::Access Authenticator::check(const HttpRequest &request, Permissio
     std::optional<Identity> identity = verify(token, &why);
     if (!identity)
         return refuse(unauthorized(why, true));
-    if (needed != Permission::None && !identity->may(needed))
+    if (!identity->may(needed))
         return refuse(forbidden(needed));
     return { std::move(identity), std::nullopt };
 }
