@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QByteArray>
 #include <QHostAddress>
 #include <QStringList>
 
@@ -40,7 +41,11 @@ struct ServerConfig
     QStringList allowedHosts;  // Host names served; empty: OriginPolicy's defaults for `host`; "*" any
     QStringList publicOrigins; // the page's origin(s) as browsers see them (behind a TLS proxy)
     bool trustProxy = false;   // X-Forwarded-Proto/-Host/-For are believed only with this
-    QString authKeyFile;       // --auth-key: signed tokens on; empty: no authentication
+    // Tokens (docs/protocol.md, "Authentication"): off unless --auth-key is given.
+    QString authKeyFile;          // --auth-key FILE: its raw bytes are the HS256 secret
+    QByteArray authKey;           // those bytes, read when the arguments are parsed (>= 32)
+    bool allowQueryToken = false; // --allow-query-token: ?access_token= accepted (browsers only)
+    double maxPublishRate = 0;    // --max-publish-rate: per token sub or client address, per second; 0 = off
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.
