@@ -13,7 +13,7 @@ BUILD_DIR=${RTLAB_BUILD_DIR:-build}
 SANITIZE_BUILD_DIR=${RTLAB_SANITIZE_BUILD_DIR:-build-asan}
 # Debian packages the build and the tests need (Qt 6.4 from bookworm).
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libhttp-parser-dev
-          libqrencode-dev fonts-dejavu-core python3-jsonschema)
+          libqrencode-dev fonts-dejavu-core python3-jsonschema python3-prometheus-client)
 
 # What the browser tests (tests/browser) need on top, as "command package": each package is installed
 # only if its command is missing, so a newer Node.js that came from elsewhere is left alone.

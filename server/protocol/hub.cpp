@@ -273,13 +273,16 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
     std::optional<HttpResponse> refusal;
     if (checkOrigin(request) == OriginVerdict::Foreign) {
         m_stats.rejectedOrigin++;
+        m_stats.refuse(Refusal::Origin);
         refusal = HttpResponse::error(
                 403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
     } else if (request.header("sec-websocket-version").trimmed() != "13") {
         refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
         refusal->setHeader("Sec-WebSocket-Version", "13");
+        m_stats.refuse(Refusal::WsHandshake);
     } else if (!WsHandshake::isValidKey(request.header("sec-websocket-key").trimmed())) {
         refusal = HttpResponse::error(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
+        m_stats.refuse(Refusal::WsHandshake);
     }
     if (refusal) {
         m_stats.badRequests++;
@@ -295,8 +298,9 @@ HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
     return response;
 }
 
-static HttpResponse methodNotAllowed(const QByteArray &allow)
+static HttpResponse methodNotAllowed(ServerStats &stats, const QByteArray &allow)
 {
+    stats.refuse(Refusal::Method);
     HttpResponse r = HttpResponse::error(405, QStringLiteral("method not allowed; use %1").arg(QLatin1String(allow)));
     r.setHeader("Allow", allow);
     return r;
@@ -358,11 +362,19 @@ void Hub::connectionClosed(CountedTransport countedAs, const HttpStream *stream)
         m_pollClients.remove(stream);
 }
 
-void Hub::pollDelivered(const HttpStream *stream, qint64 messages)
+void Hub::countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor)
 {
+    const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - cursor, quint64(m_config.maxPollMessages)));
+    if (sent <= 0)
+        return;
     const auto found = m_pollClients.find(stream);
     if (found != m_pollClients.end())
-        found->delivered += messages;
+        found->delivered += sent;
+    const qint64 nowNs = MessageLog::steadyNs();
+    for (quint64 id = cursor + 1; id <= cursor + quint64(sent); ++id) {
+        if (const LogEntryPtr entry = m_log.entry(id))
+            m_stats.delivered(transport, entry->appendedNs, nowNs);
+    }
 }
 
 void Hub::listClients(int limit, StatsSnapshot *snapshot) const
@@ -414,6 +426,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     };
 
     if (m_shuttingDown) {
+        m_stats.refuse(Refusal::ShuttingDown);
         HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
         r.closeConnection = true;
         answer(r);
@@ -422,8 +435,9 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);
     const bool known = !page.isEmpty() || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
-            || path == "/stats" || path == "/healthz";
+            || path == "/stats" || path == "/metrics" || path == "/healthz";
     if (!known) {
+        m_stats.refuse(Refusal::NotFound);
         answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
         return;
     }
@@ -431,6 +445,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         // CORS preflight (Fetch standard): only for origins we would serve.
         if (checkOrigin(request) == OriginVerdict::Foreign) {
             m_stats.rejectedOrigin++;
+            m_stats.refuse(Refusal::Origin);
             answer(HttpResponse::error(403, QStringLiteral("origin not allowed")));
             return;
         }
@@ -446,14 +461,14 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 
     if (path == "/send") {
         if (method != "POST") {
-            answer(methodNotAllowed("POST, OPTIONS"));
+            answer(methodNotAllowed(m_stats, "POST, OPTIONS"));
             return;
         }
         handleSend(request, stream);
         return;
     }
     if (!get) {
-        answer(methodNotAllowed("GET, HEAD, OPTIONS"));
+        answer(methodNotAllowed(m_stats, "GET, HEAD, OPTIONS"));
         return;
     }
     if (path == "/events") {
@@ -466,6 +481,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     }
     if (path == "/ws") {
         // A plain GET: the connection layer hands real upgrades to the WebSocket server.
+        m_stats.refuse(Refusal::WsHandshake);
         HttpResponse r = HttpResponse::error(426, QStringLiteral("/ws needs a WebSocket upgrade"));
         r.setHeader("Upgrade", "websocket");
         r.setHeader("Connection", "Upgrade");
@@ -476,6 +492,14 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         const bool listClients = request.query.queryItemValue(QStringLiteral("clients")) == u"1";
         answer(HttpResponse::json(
                 200, statsSnapshot(listClients ? std::optional(MaxListedClients) : std::nullopt).toJson()));
+        return;
+    }
+    if (path == "/metrics") {
+        // Prometheus's scrape: the same counters as /stats (and, with tokens, the same permission).
+        HttpResponse r;
+        r.setHeader("Content-Type", ServerStats::PrometheusContentType);
+        r.body = m_stats.toPrometheus();
+        answer(r);
         return;
     }
     if (path == "/healthz") {
@@ -515,6 +539,16 @@ bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *w
     return true;
 }
 
+ResumeResult Hub::resume(const ResumePoint &point, bool counted)
+{
+    const ResumeResult r = m_log.resume(point);
+    if (r.reset)
+        m_stats.resumesReset++;
+    else if (counted && point.after)
+        m_stats.resumesReplayed++;
+    return r;
+}
+
 void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
 {
     m_stats.other.requests++;
@@ -522,6 +556,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
         // A page from a foreign origin could post here without any preflight (a "simple"
         // text/plain request): refuse it rather than let any site publish as our users.
         m_stats.rejectedOrigin++;
+        m_stats.refuse(Refusal::Origin);
         stream->respond(HttpResponse::error(403, QStringLiteral("origin not allowed to publish")));
         return;
     }
@@ -531,6 +566,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
                                                    &publishRequest, &why);
     if (error != MessageCodec::Error::None) {
         m_stats.badRequests++;
+        m_stats.refuse(refusalFor(MessageCodec::httpStatus(error)));
         stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
         return;
     }
@@ -566,6 +602,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
             point.after = id;
         } else {
             m_stats.badRequests++;
+            m_stats.refuse(Refusal::BadRequest);
             stream->respond(cors(request,
                                  HttpResponse::error(400,
                                                      QStringLiteral("Last-Event-ID must be "
@@ -588,7 +625,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
         // message resumes from here instead of losing what came in between.
         stream->write(SseEncoder::lastEventId(MessageCodec::eventId(m_log.epoch(), m_log.lastId()).toUtf8()));
     }
-    session->start(m_log.resume(point));
+    session->start(resume(point, true));
 }
 
 void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
@@ -599,10 +636,13 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     QString why;
     if (!parseResume(request, &point, &why)) {
         m_stats.badRequests++;
+        m_stats.refuse(Refusal::BadRequest);
         stream->respond(cors(request, HttpResponse::error(400, why)));
         return;
     }
-    if (!m_pollClients.contains(stream))
+    // A connection's first poll is where a client resumes; the polls after it go on by design.
+    const bool firstPoll = !m_pollClients.contains(stream);
+    if (firstPoll)
         m_pollClients.insert(stream, PollClient { nowMs(), 0, transport });
     qint64 holdMs = m_config.pollTimeoutMs;
     if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
@@ -610,6 +650,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
         if (!ok || !std::isfinite(seconds) || seconds < 0) {
             m_stats.badRequests++;
+            m_stats.refuse(Refusal::BadRequest);
             stream->respond(
                     cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
             return;
@@ -618,17 +659,15 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     }
     const QByteArray corsOrigin =
             checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
-    const ResumeResult resume = m_log.resume(point);
+    const ResumeResult resumed = resume(point, firstPoll);
     // No id named: answer at once with the live end, so the client learns where to start.
-    if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
-        const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
-        m_stats.at(transport).messages += sent;
-        pollDelivered(stream, sent);
+    if (!point.after || resumed.reset || resumed.cursor < m_log.lastId() || holdMs == 0) {
+        countPollAnswer(transport, stream, resumed.cursor);
         stream->respond(
-                PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages), corsOrigin));
+                PollSession::response(PollSession::answer(m_log, resumed, m_config.maxPollMessages), corsOrigin));
         return;
     }
-    auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);
+    auto *session = new PollSession(this, stream, resumed.cursor, corsOrigin);
     holdPoll(session, nowMs() + holdMs);
 }
 
@@ -642,6 +681,7 @@ void Hub::openWebSocket(WsChannel *channel)
     if (!parseResume(request, &point, &why)) {
         // The handshake is done; the close frame carries the reason (1008: policy violation).
         m_stats.badRequests++;
+        m_stats.refuse(Refusal::BadRequest);
         channel->close(1008, why);
         return;
     }
@@ -649,7 +689,7 @@ void Hub::openWebSocket(WsChannel *channel)
     m_streams.insert(session);
     m_stats.at(TransportKind::WebSocket).connections++;
     m_stats.at(TransportKind::WebSocket).connectionsTotal++;
-    session->start(m_log.resume(point));
+    session->start(resume(point, true));
 }
 
 void Hub::shutdown()

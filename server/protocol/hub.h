@@ -86,8 +86,10 @@ public:
     void detach(StreamSession *session);
     void detach(PollSession *session);
     void holdPoll(PollSession *session, qint64 deadlineMs);
-    // Messages a poll answer carried on a connection, for its line in the client list.
-    void pollDelivered(const HttpStream *stream, qint64 messages);
+    // A poll answer about to be written with the messages after `cursor` (at most the answer's
+    // limit): counted under the transport, on the connection's line in the client list, and each
+    // one's delivery latency.
+    void countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor);
     qint64 nowMs() const { return m_clock(); }
 
     // The timers' work, callable on its own so that a test with its own clock needs no timer:
@@ -111,6 +113,8 @@ private:
     void handleEvents(const HttpRequest &request, HttpStream *stream);
     void handleSend(const HttpRequest &request, HttpStream *stream);
     bool parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const;
+    // rtlab_resumes_total: a subscription that named a position (`counted`), and any reset.
+    ResumeResult resume(const ResumePoint &point, bool counted);
 
     ServerConfig m_config;
     MessageLog m_log;

@@ -65,9 +65,7 @@ void PollSession::wake(QByteArray body)
     resume.cursor = m_cursor;
     if (body.isEmpty())
         body = answer(log, resume, m_hub->config().maxPollMessages);
-    const qint64 sent = qint64(qMin<quint64>(log.lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
-    m_hub->stats().at(TransportKind::LongPoll).messages += sent;
-    m_hub->pollDelivered(m_stream, sent);
+    m_hub->countPollAnswer(TransportKind::LongPoll, m_stream, m_cursor);
     respond(std::move(body), false);
 }
 

@@ -81,14 +81,16 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
     QString why;
     const auto error =
             MessageCodec::decodePublish(utf8, PublishLimits { m_hub->config().maxTextBytes, 64 }, &request, &why);
-    if (error == MessageCodec::Error::TextTooLong) {
+    if (error != MessageCodec::Error::None) {
         m_hub->stats().badRequests++;
+        m_hub->stats().refuse(refusalFor(MessageCodec::httpStatus(error)));
+    }
+    if (error == MessageCodec::Error::TextTooLong) {
         close(CloseTooBig, why);
         return;
     }
     if (error != MessageCodec::Error::None) {
         // A bad message costs the client nothing already accepted: it is told why, and stays.
-        m_hub->stats().badRequests++;
         QJsonObject o;
         o.insert(QLatin1String("type"), QLatin1String("error"));
         o.insert(QLatin1String("status"), MessageCodec::httpStatus(error));
