@@ -83,6 +83,7 @@ void tst_Metrics::everyTransportCountedAndParsed()
               "RTLAB_REQUIRE_TOOLS=1 to make this a failure)");
     ServerConfig config = quietConfig();
     config.heartbeatMs = 600000; // no heartbeat bytes between the /stats and /metrics reads
+    config.maxTextBytes = 64;
     auto server = startServer(config);
     const quint16 port = server->port();
     const QString epoch = server->hub()->log().epoch();
@@ -122,13 +123,21 @@ void tst_Metrics::everyTransportCountedAndParsed()
     QVERIFY(wsReset.waitMessages(4));
 
     // Refusals: a bad poll on the long-polling connection (which stays), an unknown path, a wrong
-    // method, a plain GET of /ws.
+    // method, a plain GET of /ws, a publish from a foreign origin, a text over the limit.
     lp.send("GET /poll?after=x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QVERIFY(lp.read(&answer));
     QCOMPARE(answer.status, 400);
     QCOMPARE(request(port, "GET", "/nowhere").status, 404);
     QCOMPARE(request(port, "DELETE", "/stats").status, 405);
     QCOMPARE(request(port, "GET", "/ws").status, 426);
+    PublishRequest p;
+    p.from = QStringLiteral("ann");
+    p.text = QStringLiteral("hi");
+    QCOMPARE(request(port, "POST", "/send", MessageCodec::encodePublish(p), { "Origin: http://elsewhere.example" })
+                     .status,
+             403);
+    p.text = QString(65, u'x');
+    QCOMPARE(request(port, "POST", "/send", MessageCodec::encodePublish(p)).status, 413);
 
     const RawResponse stats = request(port, "GET", "/stats");
     QCOMPARE(stats.status, 200);
@@ -184,8 +193,10 @@ void tst_Metrics::everyTransportCountedAndParsed()
     QCOMPARE(refusedFor("not_found"), 1.0);
     QCOMPARE(refusedFor("method"), 1.0);
     QCOMPARE(refusedFor("ws_handshake"), 1.0);
-    for (const char *reason : { "too_large", "origin", "shutting_down", "head_timeout", "body_timeout", "fd_limit",
-                                "per_ip_limit", "host", "unauthorized", "forbidden", "rate_limited", "slow_reader" })
+    QCOMPARE(refusedFor("origin"), 1.0);
+    QCOMPARE(refusedFor("too_large"), 1.0);
+    for (const char *reason : { "shutting_down", "head_timeout", "body_timeout", "fd_limit", "per_ip_limit", "host",
+                                "unauthorized", "forbidden", "rate_limited", "slow_reader" })
         QVERIFY2(refusedFor(reason) == 0.0, reason);
 
     // The histogram: one observation per delivered message, cumulative buckets up to +Inf = count.

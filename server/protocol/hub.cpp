@@ -137,27 +137,36 @@ void Hub::onAppended(const LogEntryPtr &entry)
 {
     // Fan-out: the same prepared bytes go to every subscriber. Copies, because a session may
     // leave (a slow reader cut off) while we go through them.
+    int written = 0;
+    const auto tick = [&] {
+        if (written++ % FanoutClockEvery == 0)
+            m_fanoutNs = MessageLog::steadyNs();
+    };
     const QList<StreamSession *> streams = m_streams.values();
-    for (StreamSession *s : streams)
+    for (StreamSession *s : streams) {
+        tick();
         s->pump();
-    if (m_polls.isEmpty())
-        return;
-    // Every poll woken at the live end gets the same answer: build it once.
-    const quint64 before = entry->message.id - 1;
-    QByteArray shared;
-    const QList<PollSession *> polls = m_polls.values();
-    for (PollSession *p : polls) {
-        if (p->cursor() == before) {
-            if (shared.isEmpty()) {
-                ResumeResult r;
-                r.cursor = before;
-                shared = PollSession::answer(m_log, r, m_config.maxPollMessages);
+    }
+    if (!m_polls.isEmpty()) {
+        // Every poll woken at the live end gets the same answer: build it once.
+        const quint64 before = entry->message.id - 1;
+        QByteArray shared;
+        const QList<PollSession *> polls = m_polls.values();
+        for (PollSession *p : polls) {
+            tick();
+            if (p->cursor() == before) {
+                if (shared.isEmpty()) {
+                    ResumeResult r;
+                    r.cursor = before;
+                    shared = PollSession::answer(m_log, r, m_config.maxPollMessages);
+                }
+                p->wake(shared);
+            } else {
+                p->wake();
             }
-            p->wake(shared);
-        } else {
-            p->wake();
         }
     }
+    m_fanoutNs = -1;
 }
 
 void Hub::sweepHeartbeats()
@@ -370,7 +379,7 @@ void Hub::countPollAnswer(TransportKind transport, const HttpStream *stream, qui
     const auto found = m_pollClients.find(stream);
     if (found != m_pollClients.end())
         found->delivered += sent;
-    const qint64 nowNs = MessageLog::steadyNs();
+    const qint64 nowNs = writeClockNs();
     for (quint64 id = cursor + 1; id <= cursor + quint64(sent); ++id) {
         if (const LogEntryPtr entry = m_log.entry(id))
             m_stats.delivered(transport, entry->appendedNs, nowNs);
@@ -488,18 +497,19 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         answer(r);
         return;
     }
-    if (path == "/stats") {
+    if (path == "/stats" || path == "/metrics") {
+        // The server's figures, one branch for both forms so that both are behind the same door: JSON
+        // for the Dashboard and the tools, Prometheus's text format (0.0.4) for a scraper.
+        if (path == "/metrics") {
+            HttpResponse r;
+            r.setHeader("Content-Type", ServerStats::PrometheusContentType);
+            r.body = m_stats.toPrometheus();
+            answer(r);
+            return;
+        }
         const bool listClients = request.query.queryItemValue(QStringLiteral("clients")) == u"1";
         answer(HttpResponse::json(
                 200, statsSnapshot(listClients ? std::optional(MaxListedClients) : std::nullopt).toJson()));
-        return;
-    }
-    if (path == "/metrics") {
-        // Prometheus's scrape: the same counters as /stats (and, with tokens, the same permission).
-        HttpResponse r;
-        r.setHeader("Content-Type", ServerStats::PrometheusContentType);
-        r.body = m_stats.toPrometheus();
-        answer(r);
         return;
     }
     if (path == "/healthz") {

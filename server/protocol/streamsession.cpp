@@ -39,7 +39,7 @@ void StreamSession::pump()
         return;
     m_pumping = true;
     const MessageLog &log = m_hub->log();
-    qint64 nowNs = -1; // one clock read per pump, only when it writes a message
+    qint64 nowNs = -1; // at most one clock read per pump, and only when it writes a message
     while (m_cursor < log.lastId()) {
         if (!m_live && pendingBytes() >= replayHighWater(m_hub->config().maxPendingBytes))
             break; // go on when the connection drains
@@ -55,7 +55,7 @@ void StreamSession::pump()
         deliver(*next);
         m_cursor = next->message.id;
         if (nowNs < 0)
-            nowNs = MessageLog::steadyNs();
+            nowNs = m_hub->writeClockNs();
         m_hub->stats().delivered(m_transport, next->appendedNs, nowNs);
         m_delivered++;
     }
