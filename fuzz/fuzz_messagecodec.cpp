@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // MessageCodec (common/), not incremental, so its differential is the round trip: a publish the
 // codec accepts, encoded again and decoded, is the same publish; a message it decodes, encoded
-// again and decoded, is the same message. Flag 0x80: a 16-byte text limit, so that 413 is reached.
+// again, decodes and encodes to the same bytes. Flag 0x80: a 16-byte text limit, so that 413 is reached.
 #include "fuzzfeed.h"
 #include "messagecodec.h"
 
@@ -30,9 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("a refused publish without a reason");
     }
     if (const auto message = MessageCodec::decode(in.data)) {
+        // Compared as encoded: decode() keeps fields its type does not use (a reset with a "from"),
+        // which encode() leaves out, so the wire form is what must survive the round trip.
         const QByteArray again = MessageCodec::encode(*message);
         const auto decoded = MessageCodec::decode(again);
-        if (!decoded || !(*decoded == *message))
+        if (!decoded || MessageCodec::encode(*decoded) != again)
             fail(qPrintable(QStringLiteral("a message changed in its round trip: ") + QString::fromUtf8(shown(again))));
     }
     return 0;
