@@ -5,15 +5,19 @@
 #                            starts its own rtlab-server); ARGS go to rtlab (--help lists them)
 #   ./dev.sh test            install what is missing, build with warnings as errors, run every test
 #                            (the format check and the .deb included), then build the unit and
-#                            integration tests with ASan+UBSan in build-asan and run them there
+#                            integration tests with ASan+UBSan in build-asan and run them there, then
+#                            build the parsers' fuzz targets with clang in build-fuzz and run each 60 s
+#   ./dev.sh fuzz            that last stage alone (RTLAB_FUZZ_SECONDS=N for another duration)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_DIR=${RTLAB_BUILD_DIR:-build}
 SANITIZE_BUILD_DIR=${RTLAB_SANITIZE_BUILD_DIR:-build-asan}
+FUZZ_BUILD_DIR=${RTLAB_FUZZ_BUILD_DIR:-build-fuzz}
+FUZZ_SECONDS=${RTLAB_FUZZ_SECONDS:-60}
 # Debian packages the build and the tests need (Qt 6.4 from bookworm).
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-websockets-dev libhttp-parser-dev
-          libqrencode-dev fonts-dejavu-core python3-jsonschema)
+          libqrencode-dev fonts-dejavu-core python3-jsonschema python3-prometheus-client)
 
 # What the browser tests (tests/browser) need on top, as "command package": each package is installed
 # only if its command is missing, so a newer Node.js that came from elsewhere is left alone.
@@ -28,6 +32,8 @@ PACKAGES+=(clang-format dpkg-dev)
 # openssl makes (it skips without them). The test runs its own nginx as this user on a free
 # loopback port; the system service Debian starts with the package is not used.
 PACKAGES+=(nginx openssl)
+# The fuzz targets (fuzz/) need clang and its libFuzzer runtime.
+PACKAGES+=(clang libclang-rt-14-dev)
 
 apt_install() {
     [ $# -eq 0 ] && return 0
@@ -104,6 +110,52 @@ sanitizer_tests() {
     ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure --rerun-failed
 }
 
+# One fuzz target for FUZZ_SECONDS from its seed corpus (fuzz/corpus/NAME, read only: what it finds
+# goes to FUZZ_BUILD_DIR/fuzz-run/NAME/corpus). A crash, a sanitizer report or a difference between
+# feedings fails it, and the path of the input that did it is printed with the command that replays it.
+run_fuzzer() {
+    local name=$1
+    local dir=$FUZZ_BUILD_DIR/fuzz-run/$name
+    local target=$FUZZ_BUILD_DIR/fuzz/fuzz_$name
+    rm -rf "$dir"
+    mkdir -p "$dir/corpus"
+    # -max_len: the parsers' rules are all within a few KiB; -timeout per input; -rss_limit_mb so
+    # that two targets at once (one per core) stay within the machine.
+    if "$target" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$name" >"$dir/log" 2>&1; then
+        echo "dev.sh: fuzz_$name: $(grep -m1 '^Done' "$dir/log" || echo done)" >&2
+        return 0
+    fi
+    echo "dev.sh: fuzz_$name FAILED; the end of $dir/log:" >&2
+    tail -n 40 "$dir/log" >&2
+    local unit
+    for unit in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*; do
+        [ -e "$unit" ] && echo "dev.sh: reproducer: $unit (replay: $target $unit)" >&2
+    done
+    return 1
+}
+
+# The parsers' libFuzzer targets with ASan+UBSan (clang, FUZZ_BUILD_DIR: only the targets and the
+# parsers they link are built), each for FUZZ_SECONDS, as many at once as there are cores.
+fuzz_tests() {
+    configure "$FUZZ_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DRTLAB_FUZZ=ON -DRTLAB_WERROR=ON
+    cmake --build "$FUZZ_BUILD_DIR" --parallel "$(nproc)" --target rtlab_fuzz_targets
+    local running=0 failed=0 name
+    for name in httprequest httpresponse sse messagecodec wsframe; do
+        if [ "$running" -ge "$(nproc)" ]; then
+            wait -n || failed=1
+            running=$((running - 1))
+        fi
+        run_fuzzer "$name" &
+        running=$((running + 1))
+    done
+    while [ "$running" -gt 0 ]; do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    return "$failed"
+}
+
 case "${1:-}" in
 run)
     shift
@@ -124,9 +176,14 @@ test)
     export RTLAB_REQUIRE_TOOLS=1
     ctest --test-dir "$BUILD_DIR" --output-on-failure --parallel "$(nproc)"
     sanitizer_tests
+    fuzz_tests
+    ;;
+fuzz)
+    install_missing
+    fuzz_tests
     ;;
 *)
-    echo "usage: $0 run [rtlab arguments] | $0 test" >&2
+    echo "usage: $0 run [rtlab arguments] | $0 test | $0 fuzz" >&2
     exit 2
     ;;
 esac

@@ -92,6 +92,7 @@ void HttpExchange::fail(int status, const QString &why)
 {
     qCDebug(lcHttp) << "answering" << status << why;
     m_hub->stats().badRequests++;
+    m_hub->stats().refuse(refusalFor(status));
     HttpResponse r = HttpResponse::error(status, why);
     r.closeConnection = true;
     m_state = State::Dispatched;

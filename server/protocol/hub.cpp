@@ -141,27 +141,36 @@ void Hub::onAppended(const LogEntryPtr &entry)
 {
     // Fan-out: the same prepared bytes go to every subscriber. Copies, because a session may
     // leave (a slow reader cut off) while we go through them.
+    int written = 0;
+    const auto tick = [&] {
+        if (written++ % FanoutClockEvery == 0)
+            m_fanoutNs = MessageLog::steadyNs();
+    };
     const QList<StreamSession *> streams = m_streams.values();
-    for (StreamSession *s : streams)
+    for (StreamSession *s : streams) {
+        tick();
         s->pump();
-    if (m_polls.isEmpty())
-        return;
-    // Every poll woken at the live end gets the same answer: build it once.
-    const quint64 before = entry->message.id - 1;
-    QByteArray shared;
-    const QList<PollSession *> polls = m_polls.values();
-    for (PollSession *p : polls) {
-        if (p->cursor() == before) {
-            if (shared.isEmpty()) {
-                ResumeResult r;
-                r.cursor = before;
-                shared = PollSession::answer(m_log, r, m_config.maxPollMessages);
+    }
+    if (!m_polls.isEmpty()) {
+        // Every poll woken at the live end gets the same answer: build it once.
+        const quint64 before = entry->message.id - 1;
+        QByteArray shared;
+        const QList<PollSession *> polls = m_polls.values();
+        for (PollSession *p : polls) {
+            tick();
+            if (p->cursor() == before) {
+                if (shared.isEmpty()) {
+                    ResumeResult r;
+                    r.cursor = before;
+                    shared = PollSession::answer(m_log, r, m_config.maxPollMessages);
+                }
+                p->wake(shared);
+            } else {
+                p->wake();
             }
-            p->wake(shared);
-        } else {
-            p->wake();
         }
     }
+    m_fanoutNs = -1;
 }
 
 void Hub::sweepHeartbeats()
@@ -280,13 +289,16 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
         refusal = std::move(hostRefusal);
     } else if (checkOrigin(request) == OriginVerdict::Foreign) {
         m_stats.rejectedOrigin++;
+        m_stats.refuse(Refusal::Origin);
         refusal = HttpResponse::error(
                 403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
     } else if (request.header("sec-websocket-version").trimmed() != "13") {
         refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
         refusal->setHeader("Sec-WebSocket-Version", "13");
+        m_stats.refuse(Refusal::WsHandshake);
     } else if (!WsHandshake::isValidKey(request.header("sec-websocket-key").trimmed())) {
         refusal = HttpResponse::error(400, QStringLiteral("missing or malformed Sec-WebSocket-Key"));
+        m_stats.refuse(Refusal::WsHandshake);
     }
     if (refusal) {
         m_stats.badRequests++;
@@ -335,8 +347,9 @@ HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
     return response;
 }
 
-static HttpResponse methodNotAllowed(const QByteArray &allow)
+static HttpResponse methodNotAllowed(ServerStats &stats, const QByteArray &allow)
 {
+    stats.refuse(Refusal::Method);
     HttpResponse r = HttpResponse::error(405, QStringLiteral("method not allowed; use %1").arg(QLatin1String(allow)));
     r.setHeader("Allow", allow);
     return r;
@@ -398,11 +411,18 @@ void Hub::connectionClosed(CountedTransport countedAs, const HttpStream *stream)
         m_pollClients.remove(stream);
 }
 
-void Hub::pollDelivered(const HttpStream *stream, qint64 messages)
+void Hub::countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor, qint64 sent)
 {
+    if (sent <= 0)
+        return;
     const auto found = m_pollClients.find(stream);
     if (found != m_pollClients.end())
-        found->delivered += messages;
+        found->delivered += sent;
+    const qint64 nowNs = writeClockNs();
+    for (quint64 id = cursor + 1; id <= cursor + quint64(sent); ++id) {
+        if (const LogEntryPtr entry = m_log.entry(id))
+            m_stats.delivered(transport, entry->appendedNs, nowNs);
+    }
 }
 
 void Hub::listClients(int limit, StatsSnapshot *snapshot) const
@@ -456,6 +476,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     };
 
     if (m_shuttingDown) {
+        m_stats.refuse(Refusal::ShuttingDown);
         HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
         r.closeConnection = true;
         answer(r);
@@ -473,8 +494,9 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);
     const bool known = !page.isEmpty() || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
-            || path == "/stats" || path == "/healthz" || path == "/auth";
+            || path == "/stats" || path == "/metrics" || path == "/healthz" || path == "/auth";
     if (!known) {
+        m_stats.refuse(Refusal::NotFound);
         answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
         return;
     }
@@ -482,6 +504,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         // CORS preflight (Fetch standard): only for origins we would serve.
         if (checkOrigin(request) == OriginVerdict::Foreign) {
             m_stats.rejectedOrigin++;
+            m_stats.refuse(Refusal::Origin);
             answer(HttpResponse::error(403, QStringLiteral("origin not allowed")));
             return;
         }
@@ -509,14 +532,14 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 
     if (path == "/send") {
         if (method != "POST") {
-            answer(methodNotAllowed("POST, OPTIONS"));
+            answer(methodNotAllowed(m_stats, "POST, OPTIONS"));
             return;
         }
         handleSend(request, stream, who);
         return;
     }
     if (!get) {
-        answer(methodNotAllowed("GET, HEAD, OPTIONS"));
+        answer(methodNotAllowed(m_stats, "GET, HEAD, OPTIONS"));
         return;
     }
     if (path == "/events") {
@@ -529,13 +552,23 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     }
     if (path == "/ws") {
         // A plain GET: the connection layer hands real upgrades to the WebSocket server.
+        m_stats.refuse(Refusal::WsHandshake);
         HttpResponse r = HttpResponse::error(426, QStringLiteral("/ws needs a WebSocket upgrade"));
         r.setHeader("Upgrade", "websocket");
         r.setHeader("Connection", "Upgrade");
         answer(r);
         return;
     }
-    if (path == "/stats") {
+    if (path == "/stats" || path == "/metrics") {
+        // The server's figures, one branch for both forms so that both are behind the same door: JSON
+        // for the Dashboard and the tools, Prometheus's text format (0.0.4) for a scraper.
+        if (path == "/metrics") {
+            HttpResponse r;
+            r.setHeader("Content-Type", ServerStats::PrometheusContentType);
+            r.body = m_stats.toPrometheus();
+            answer(r);
+            return;
+        }
         const bool listClients = request.query.queryItemValue(QStringLiteral("clients")) == u"1";
         answer(HttpResponse::json(
                 200, statsSnapshot(listClients ? std::optional(MaxListedClients) : std::nullopt).toJson()));
@@ -578,6 +611,16 @@ bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *w
     return true;
 }
 
+ResumeResult Hub::resume(const ResumePoint &point, bool counted)
+{
+    const ResumeResult r = m_log.resume(point);
+    if (r.reset)
+        m_stats.resumesReset++;
+    else if (counted && point.after)
+        m_stats.resumesReplayed++;
+    return r;
+}
+
 void Hub::handleAuth(const HttpRequest &request, HttpStream *stream)
 {
     // The cookie is for this server's own page: a foreign page must not plant or clear it.
@@ -604,6 +647,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Ident
         // A page from a foreign origin could post here without any preflight (a "simple"
         // text/plain request): refuse it rather than let any site publish as our users.
         m_stats.rejectedOrigin++;
+        m_stats.refuse(Refusal::Origin);
         stream->respond(HttpResponse::error(403, QStringLiteral("origin not allowed to publish")));
         return;
     }
@@ -613,6 +657,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Ident
                                                    &publishRequest, &why);
     if (error != MessageCodec::Error::None) {
         m_stats.badRequests++;
+        m_stats.refuse(refusalFor(MessageCodec::httpStatus(error)));
         stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
         return;
     }
@@ -656,6 +701,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Ide
             point.after = id;
         } else {
             m_stats.badRequests++;
+            m_stats.refuse(Refusal::BadRequest);
             stream->respond(cors(request,
                                  HttpResponse::error(400,
                                                      QStringLiteral("Last-Event-ID must be "
@@ -680,7 +726,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Ide
         // message resumes from here instead of losing what came in between.
         stream->write(SseEncoder::lastEventId(MessageCodec::eventId(m_log.epoch(), m_log.lastId()).toUtf8()));
     }
-    session->start(m_log.resume(point));
+    session->start(resume(point, true));
 }
 
 void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Identity &who)
@@ -691,9 +737,12 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     QString why;
     if (!parseResume(request, &point, &why)) {
         m_stats.badRequests++;
+        m_stats.refuse(Refusal::BadRequest);
         stream->respond(cors(request, HttpResponse::error(400, why)));
         return;
     }
+    // A connection's first poll is where a client resumes; the polls after it go on by design.
+    const bool firstPoll = !m_pollClients.contains(stream);
     auto client = m_pollClients.find(stream);
     if (client == m_pollClients.end())
         client = m_pollClients.insert(stream, PollClient { nowMs(), 0, transport, {} });
@@ -705,6 +754,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
         const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
         if (!ok || !std::isfinite(seconds) || seconds < 0) {
             m_stats.badRequests++;
+            m_stats.refuse(Refusal::BadRequest);
             stream->respond(
                     cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
             return;
@@ -713,17 +763,16 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     }
     const QByteArray corsOrigin =
             checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
-    const ResumeResult resume = m_log.resume(point);
+    const ResumeResult resumed = resume(point, firstPoll);
     // No id named: answer at once with the live end, so the client learns where to start.
-    if (!point.after || resume.reset || resume.cursor < m_log.lastId() || holdMs == 0) {
+    if (!point.after || resumed.reset || resumed.cursor < m_log.lastId() || holdMs == 0) {
         qint64 sent = 0;
-        QByteArray body = PollSession::answerFor(this, stream, resume, &sent);
-        m_stats.at(transport).messages += sent;
-        pollDelivered(stream, sent);
+        QByteArray body = PollSession::answerFor(this, stream, resumed, &sent);
+        countPollAnswer(transport, stream, resumed.cursor, sent);
         stream->respond(PollSession::response(std::move(body), corsOrigin));
         return;
     }
-    auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);
+    auto *session = new PollSession(this, stream, resumed.cursor, corsOrigin);
     // Held no longer than its token lasts: then it is answered 401.
     const qint64 tokenEnd = tokenDeadline(who);
     session->setTokenDeadline(tokenEnd);
@@ -753,6 +802,7 @@ void Hub::openWebSocket(WsChannel *channel, const HttpRequest &handshake)
     if (!parseResume(handshake, &point, &why)) {
         // The handshake is done; the close frame carries the reason (1008: policy violation).
         m_stats.badRequests++;
+        m_stats.refuse(Refusal::BadRequest);
         channel->close(1008, why);
         return;
     }
@@ -765,7 +815,7 @@ void Hub::openWebSocket(WsChannel *channel, const HttpRequest &handshake)
     m_streams.insert(session);
     m_stats.at(TransportKind::WebSocket).connections++;
     m_stats.at(TransportKind::WebSocket).connectionsTotal++;
-    session->start(m_log.resume(point));
+    session->start(resume(point, true));
 }
 
 void Hub::shutdown()

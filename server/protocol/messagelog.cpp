@@ -45,6 +45,7 @@ LogEntryPtr MessageLog::append(Message message)
     message.epoch = m_epoch;
     message.ts = nowMicros();
     auto entry = std::make_shared<LogEntry>();
+    entry->appendedNs = steadyNs(); // before encoding: its cost is part of the delivery latency
     entry->json = MessageCodec::encode(message);
     entry->sse = sseFor(message, entry->json);
     entry->wsFrame = WsFrameParser::encodeFrame(WsFrameParser::Text, entry->json);

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QObject>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -20,6 +21,9 @@ struct LogEntry
     QByteArray sse;     // the whole SSE event: id, event, data lines, blank line
     QByteArray wsFrame; // json as one WebSocket text frame, header included (the epoll core)
     qint64 appendedMs = 0;
+    // MessageLog::steadyNs() when it was appended: the start of its delivery latency (/metrics).
+    // Monotonic and sub-millisecond, unlike appendedMs (the log's injectable ms clock, for ages).
+    qint64 appendedNs = 0;
 };
 using LogEntryPtr = std::shared_ptr<const LogEntry>;
 
@@ -79,6 +83,12 @@ public:
     void expire();
 
     static QString newEpoch();
+    // Nanoseconds on the monotonic clock: LogEntry::appendedNs and the writes it is compared with.
+    static qint64 steadyNs()
+    {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+    }
     static LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor);
 
 signals:

@@ -81,8 +81,7 @@ void PollSession::wake(QByteArray body)
     qint64 sent = qint64(qMin<quint64>(m_hub->log().lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
     if (body.isEmpty())
         body = answerFor(m_hub, m_stream, resume, &sent);
-    m_hub->stats().at(TransportKind::LongPoll).messages += sent;
-    m_hub->pollDelivered(m_stream, sent);
+    m_hub->countPollAnswer(TransportKind::LongPoll, m_stream, m_cursor, sent);
     respond(response(std::move(body), m_corsOrigin));
 }
 

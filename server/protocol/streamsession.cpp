@@ -39,6 +39,7 @@ void StreamSession::pump()
         return;
     m_pumping = true;
     const MessageLog &log = m_hub->log();
+    qint64 nowNs = -1; // at most one clock read per pump, and only when it writes a message
     while (m_cursor < log.lastId()) {
         if (!m_live && pendingBytes() >= replayHighWater(m_hub->config().maxPendingBytes))
             break; // go on when the connection drains
@@ -47,12 +48,15 @@ void StreamSession::pump()
             // The history moved past us while we caught up: say so, never a silent gap.
             const quint64 restart = log.firstId() - 1;
             deliver(*MessageLog::makeResetEntry(log.epoch(), qint64(restart - m_cursor), restart));
+            m_hub->stats().resumesReset++;
             m_cursor = restart;
             continue;
         }
         deliver(*next);
         m_cursor = next->message.id;
-        m_hub->stats().at(m_transport).messages++;
+        if (nowNs < 0)
+            nowNs = m_hub->writeClockNs();
+        m_hub->stats().delivered(m_transport, next->appendedNs, nowNs);
         m_delivered++;
     }
     if (m_cursor == log.lastId())

@@ -112,23 +112,27 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
     QString why;
     const auto error =
             MessageCodec::decodePublish(utf8, PublishLimits { m_hub->config().maxTextBytes, 64 }, &request, &why);
-    if (error == MessageCodec::Error::TextTooLong) {
+    if (error != MessageCodec::Error::None) {
         m_hub->stats().badRequests++;
+        m_hub->stats().refuse(refusalFor(MessageCodec::httpStatus(error)));
+    }
+    if (error == MessageCodec::Error::TextTooLong) {
         close(CloseTooBig, why);
         return;
     }
     if (error != MessageCodec::Error::None) {
-        m_hub->stats().badRequests++;
         sendError(MessageCodec::httpStatus(error), why, utf8);
         return;
     }
     if (!m_mayPublish) {
+        m_hub->stats().refuse(Refusal::Forbidden);
         sendError(403, QStringLiteral("token lacks the \"publish\" permission"), utf8);
         return;
     }
     if (!m_sub.isEmpty())
         request.from = m_sub; // a client cannot post as someone else
     if (const std::optional<int> wait = m_hub->admitPublish(m_sub.isEmpty() ? peerAddress() : QByteArray(), m_sub)) {
+        m_hub->stats().refuse(Refusal::RateLimited);
         sendError(429, QStringLiteral("publishing too fast; retry in %1 s").arg(*wait), utf8);
         return;
     }
