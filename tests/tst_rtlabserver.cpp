@@ -187,6 +187,8 @@ void tst_RtlabServer::warnsWhenOpenToTheNetwork()
     ::kill(pid_t(p.processId()), SIGTERM);
     QVERIFY(QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning; }, WaitMs));
     QCOMPARE(p.exitCode(), 0);
+}
+
 static QByteArray mint(const QStringList &arguments, int *exitCode = nullptr, QByteArray *errors = nullptr)
 {
     QProcess p;

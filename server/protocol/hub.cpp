@@ -627,17 +627,20 @@ void Hub::handleAuth(const HttpRequest &request, HttpStream *stream)
     const OriginVerdict origin = checkOrigin(request);
     if (origin != OriginVerdict::Absent && origin != OriginVerdict::SameOrigin) {
         m_stats.rejectedOrigin++;
+        m_stats.refuse(Refusal::Origin);
         stream->respond(HttpResponse::error(403, QStringLiteral("POST /auth is for same-origin pages only")));
         return;
     }
-    // Secure once the server knows its public origin is https (not yet an option here).
-    const bool secure = false;
+    // Secure when browsers reach this server over https (--public-origin): the cookie then never
+    // travels in clear text.
+    const bool secure = std::any_of(m_config.publicOrigins.cbegin(), m_config.publicOrigins.cend(),
+                                    [](const QString &o) { return o.startsWith(u"https://"); });
     if (request.method == "POST")
         stream->respond(m_auth.login(request, secure));
     else if (request.method == "DELETE")
         stream->respond(Authenticator::logout(secure));
     else
-        stream->respond(methodNotAllowed("POST, DELETE, OPTIONS"));
+        stream->respond(methodNotAllowed(m_stats, "POST, DELETE, OPTIONS"));
 }
 
 void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Identity &who)
