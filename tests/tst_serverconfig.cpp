@@ -41,6 +41,8 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("maxTextBytes", a.maxTextBytes, b.maxTextBytes),
         field("maxPendingBytes", a.maxPendingBytes, b.maxPendingBytes),
         field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
+        field("maxConnsPerIp", a.maxConnsPerIp, b.maxConnsPerIp),
+        field("trustProxy", a.trustProxy, b.trustProxy),
         field("core", int(a.core), int(b.core)),
     };
     for (const QString &d : diffs) {
@@ -138,6 +140,9 @@ void tst_ServerConfig::options_data()
     row("--max-pending 16", args({ "--max-pending", "16" }), [](ServerConfig &c) { c.maxPendingBytes = 16 * 1024; });
     row("--max-pending 2048", args({ "--max-pending", "2048" }),
         [](ServerConfig &c) { c.maxPendingBytes = 2048 * 1024; });
+    row("--max-conns-per-ip 0 (off)", args({ "--max-conns-per-ip", "0" }),
+        [](ServerConfig &c) { c.maxConnsPerIp = 0; });
+    row("--max-conns-per-ip 64", args({ "--max-conns-per-ip", "64" }), [](ServerConfig &c) { c.maxConnsPerIp = 64; });
     row("--allow-origin *", args({ "--allow-origin", "*" }),
         [](ServerConfig &c) { c.allowOrigins = QStringList { QStringLiteral("*") }; });
     row("repeated --allow-origin",
@@ -213,6 +218,8 @@ void tst_ServerConfig::errors_data()
     row("--tick-rate nan", args({ "--tick-rate", "nan" }), { "--tick-rate", "nan" });
     row("negative sse-retry", args({ "--sse-retry", "-0.5" }), { "--sse-retry", "-0.5" });
     row("--max-pending below 16 KiB", args({ "--max-pending", "15" }), { "--max-pending", "15" });
+    row("--max-conns-per-ip negative", args({ "--max-conns-per-ip", "-1" }), { "--max-conns-per-ip", "-1" });
+    row("--max-conns-per-ip not a number", args({ "--max-conns-per-ip", "many" }), { "--max-conns-per-ip", "many" });
     row("--allow-origin without scheme", args({ "--allow-origin", "example.com" }),
         { "--allow-origin", "example.com" });
     row("--allow-origin with another scheme", args({ "--allow-origin", "ftp://example.com" }),

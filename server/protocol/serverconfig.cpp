@@ -71,8 +71,13 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
                                   "all connections)"),
                    "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
+    const QCommandLineOption maxConnsPerIp =
+            valued("max-conns-per-ip",
+                   QStringLiteral("Open connections one client address may hold; one more is answered 503 with "
+                                  "Retry-After; 0 = no cap"),
+                   "count", QString::number(d.maxConnsPerIp));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   core });
+                   core, maxConnsPerIp });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -120,6 +125,9 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (!ok || pendingKiB < 16 || pendingKiB > 1024 * 1024)
         return failed(QStringLiteral("--max-pending: expected 16-1048576 KiB, got %1").arg(p.value(maxPending)));
     c.maxPendingBytes = pendingKiB * 1024;
+    c.maxConnsPerIp = p.value(maxConnsPerIp).toInt(&ok);
+    if (!ok || c.maxConnsPerIp < 0 || c.maxConnsPerIp > 1000000)
+        return failed(QStringLiteral("--max-conns-per-ip: expected 0-1000000, got %1").arg(p.value(maxConnsPerIp)));
     const QString coreName = p.value(core);
     if (coreName == u"qt")
         c.core = Core::Qt;

@@ -23,6 +23,11 @@ struct ServerConfig
     qsizetype maxTextBytes = 16 * 1024;
     qint64 maxPendingBytes = 1024 * 1024; // unsent bytes per connection before a slow reader is cut
     int maxPollMessages = 1000;           // messages in one poll answer; the cursor says where to go on
+    // Open connections one client address may hold (0 = no cap: rtlab-bench holds 19,000 from
+    // loopback); one more is answered 503 + Retry-After and closed.
+    int maxConnsPerIp = 0;
+    // Behind a reverse proxy: the client's address is X-Forwarded-For's last hop.
+    bool trustProxy = false;
     // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
     // one notifier, our own HTTP and WebSocket I/O).
     enum class Core { Qt, Epoll };
