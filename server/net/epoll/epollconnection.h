@@ -37,6 +37,14 @@ public:
     // A last response on its way, the connection to close once it is out.
     bool isClosing() const { return !m_ws && m_exchange.state() == HttpExchange::State::Closing; }
     qint64 lastActivityMs() const { return m_exchange.lastActivityMs(); }
+    // Closable to make room: no request in flight (none waiting unread, none begun in the parser
+    // past its method), no stream or held poll, not a WebSocket, nothing left to write.
+    // HttpExchange::isIdle() is to say it once for every core.
+    bool isIdle() const
+    {
+        return !isClosed() && !m_ws && m_exchange.state() == HttpExchange::State::Reading && m_in.isEmpty()
+                && m_out.empty() && m_parser.request().target.isEmpty();
+    }
     bool closeHandshakeExpired(qint64 nowMs) const { return !isClosed() && m_ws && m_ws->closeHandshakeExpired(nowMs); }
 
     // The core's side.

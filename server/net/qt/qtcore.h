@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "acceptguard.h"
 #include "connectioncore.h"
 
 #include <QHash>
 #include <QSet>
+#include <QSocketNotifier>
 #include <QTcpServer>
 #include <QWebSocketServer>
+
+#include <memory>
 
 namespace rtlab {
 
@@ -33,10 +37,25 @@ public:
     void closeIdle() override;
     void dropConnections() override;
     void abortAll() override;
-    void stopListening() override { m_tcp.close(); }
+    void stopListening() override;
 
 private:
     void onNewConnection();
+    // QTcpServer pauses accepting for good on any error but EAGAIN (Qt 6.4's readNotification()):
+    // out of descriptors, room is made or the reserve freed, and accepting resumes.
+    void onAcceptError(QAbstractSocket::SocketError error);
+    // The listening socket is readable: readable again with nothing accepted between, QTcpServer
+    // is out of descriptors (Qt 6.4 retries accept() on every pass and emits no acceptError), and
+    // the reserve is freed for the waiting client.
+    void onListenReadable();
+    // A new client: counted against its address's cap, then a connection.
+    void admit(QTcpSocket *socket);
+    // The client accepted with the reserve: room made by closing the oldest idle connections
+    // (nginx's share: an eighth of them, 1 to 32), else answered 503.
+    void rescue(QTcpSocket *socket);
+    int closeOldestIdle();
+    // Answers an accepted client that cannot be served (bytes: a 503) and closes it.
+    static void refuse(QTcpSocket *socket, const QByteArray &bytes);
     void onWebSocketRequested(QTcpSocket *socket, const HttpRequest &request);
     void onNewWebSocket();
     void cutAll(void (HttpConnection::*cutConnection)(), void (QtWsChannel::*cutChannel)());
@@ -53,6 +72,11 @@ private:
         QByteArray target;
     };
     QHash<QString, Handoff> m_handoffs;
+    AcceptGuard m_guard;
+    bool m_reserveFreed = false; // for the client accepted next
+    std::unique_ptr<QSocketNotifier> m_listenWatch;
+    quint64 m_accepted = 0;
+    quint64 m_acceptedAtWatch = ~quint64(0);
 };
 
 } // namespace rtlab
