@@ -7,6 +7,8 @@
 // The server runs in this process, so the test lowers this process's RLIMIT_NOFILE: every client
 // descriptor it needs is created before, so that the free slots left are the server's alone.
 
+#include "forwardedpeers.h"
+#include "httprequest.h"
 #include "logthrottle.h"
 #include "peercounts.h"
 #include "testsupport.h"
@@ -277,6 +279,9 @@ private slots:
     void idleConnectionsMakeRoom();
     void acceptErrorLoggedOncePerSecond();
     void capPerAddress();
+    void forwardedClient_data();
+    void forwardedClient();
+    void capPerForwardedAddress();
 };
 
 void tst_FdLimit::logThrottle()
@@ -489,6 +494,61 @@ void tst_FdLimit::capPerAddress()
     const quint64 id = publish(crowd.port(), QStringLiteral("still one of two"));
     QVERIFY(id > 0);
     QVERIFY(crowd.subscriber.waitEvents(1));
+}
+
+void tst_FdLimit::forwardedClient_data()
+{
+    QTest::addColumn<QList<QByteArray>>("fields");
+    QTest::addColumn<QString>("client");
+    QTest::newRow("one hop") << QList<QByteArray> { "203.0.113.7" } << QStringLiteral("203.0.113.7");
+    QTest::newRow("the last hop is the proxy's own peer")
+            << QList<QByteArray> { "198.51.100.1, 203.0.113.7" } << QStringLiteral("203.0.113.7");
+    QTest::newRow("several fields are one list")
+            << QList<QByteArray> { "198.51.100.1", "10.0.0.1 ,2001:db8::1" } << QStringLiteral("2001:db8::1");
+    QTest::newRow("IPv6 in brackets") << QList<QByteArray> { "[2001:db8::2]" } << QStringLiteral("2001:db8::2");
+    QTest::newRow("not an address") << QList<QByteArray> { "unknown" } << QString();
+    QTest::newRow("no header, no peer") << QList<QByteArray> {} << QString();
+}
+
+void tst_FdLimit::forwardedClient()
+{
+    QFETCH(QList<QByteArray>, fields);
+    QFETCH(QString, client);
+    HttpRequest request;
+    for (const QByteArray &f : fields)
+        request.headers.append({ "x-forwarded-for", f });
+    const QHostAddress found = ForwardedPeers::client(request, nullptr);
+    QCOMPARE(found.isNull() ? QString() : found.toString(), client);
+}
+
+void tst_FdLimit::capPerForwardedAddress()
+{
+    // Behind a trusted proxy every connection comes from 127.0.0.1: the forwarded client counts.
+    ServerConfig config = quietConfig();
+    config.maxConnsPerIp = 1;
+    config.trustProxy = true;
+    Crowd crowd(4, config);
+    QVERIFY(crowd.subscriber.waitOpen()); // 127.0.0.1's one (no header)
+    RawClient &a = *crowd.clients[0];
+    RawClient &over = *crowd.clients[1];
+    RawClient &other = *crowd.clients[2];
+    RawResponse r;
+    QVERIFY(a.connectTo(crowd.port()));
+    QVERIFY(a.get(crowd.port(), "/healthz", "X-Forwarded-For: 203.0.113.7\r\n"));
+    QVERIFY(a.readResponse(&r));
+    QCOMPARE(r.status, 200);
+
+    QVERIFY(over.connectTo(crowd.port()));
+    QVERIFY(over.get(crowd.port(), "/healthz", "X-Forwarded-For: 198.51.100.1, 203.0.113.7\r\n"));
+    QVERIFY(over.readResponse(&r));
+    QCOMPARE(r.status, 503);
+    QVERIFY(r.header("retry-after").toInt() > 0);
+    QVERIFY(over.waitClosed());
+
+    QVERIFY(other.connectTo(crowd.port()));
+    QVERIFY(other.get(crowd.port(), "/healthz", "X-Forwarded-For: 203.0.113.8\r\n"));
+    QVERIFY(other.readResponse(&r));
+    QCOMPARE(r.status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_FdLimit)

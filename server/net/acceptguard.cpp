@@ -23,20 +23,12 @@ namespace {
 
 // Out of descriptors, room is usually made at once (idle connections closed): come back soon.
 constexpr int ServerFullRetrySeconds = 1;
-// Over the per-address cap, a connection of its own has to close first.
-constexpr int AddressFullRetrySeconds = 5;
-
-QByteArray refusal(const QString &why, int retrySeconds)
-{
-    HttpResponse r = HttpResponse::error(503, why);
-    r.setHeader("Retry-After", QByteArray::number(retrySeconds));
-    r.closeConnection = true;
-    return r.encode();
-}
 
 } // namespace
 
-AcceptGuard::AcceptGuard(const ServerConfig &config) : m_peers(config.maxConnsPerIp)
+// Behind a trusted proxy every connection comes from the proxy: Hub counts the forwarded client
+// on the first request instead (ForwardedPeers).
+AcceptGuard::AcceptGuard(const ServerConfig &config) : m_peers(config.trustProxy ? 0 : config.maxConnsPerIp)
 {
     takeReserve();
 }
@@ -83,15 +75,18 @@ bool AcceptGuard::hasUnreadInput(qintptr fd)
 
 QByteArray AcceptGuard::serverFull()
 {
-    static const QByteArray bytes =
-            refusal(QStringLiteral("the server has no room for another connection now"), ServerFullRetrySeconds);
+    static const QByteArray bytes = [] {
+        HttpResponse r = HttpResponse::error(503, QStringLiteral("the server has no room for another connection now"));
+        r.setHeader("Retry-After", QByteArray::number(ServerFullRetrySeconds));
+        r.closeConnection = true;
+        return r.encode();
+    }();
     return bytes;
 }
 
 QByteArray AcceptGuard::addressFull()
 {
-    static const QByteArray bytes =
-            refusal(QStringLiteral("too many connections from your address"), AddressFullRetrySeconds);
+    static const QByteArray bytes = PeerCounts::refusal().encode();
     return bytes;
 }
 

@@ -34,7 +34,8 @@ static Hub::Clock elapsedClock()
 Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock(), parent) { }
 
 Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
-    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs }), m_clock(std::move(clock))
+    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs }), m_clock(std::move(clock)),
+      m_forwardedPeers(config)
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
 
@@ -354,8 +355,10 @@ void Hub::connectionClosed(CountedTransport countedAs, const HttpStream *stream)
 {
     if (countedAs)
         m_stats.at(*countedAs).connections--;
-    if (stream)
+    if (stream) {
         m_pollClients.remove(stream);
+        m_forwardedPeers.closed(stream);
+    }
 }
 
 void Hub::pollDelivered(const HttpStream *stream, qint64 messages)
@@ -417,6 +420,10 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
         r.closeConnection = true;
         answer(r);
+        return;
+    }
+    if (!m_forwardedPeers.admit(request, stream)) {
+        answer(PeerCounts::refusal());
         return;
     }
     QByteArray pageType;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "forwardedpeers.h"
 #include "httprequest.h"
 #include "httpresponse.h"
 #include "httpstream.h"
@@ -136,6 +137,7 @@ private:
         TransportKind transport = TransportKind::LongPoll; // or Poll (short polling)
     };
     QHash<const HttpStream *, PollClient> m_pollClients;
+    ForwardedPeers m_forwardedPeers; // --max-conns-per-ip behind --trust-proxy
     bool m_shuttingDown = false;
 };
 

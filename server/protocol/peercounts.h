@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "httpresponse.h"
+
 #include <QHash>
 #include <QHostAddress>
 
@@ -41,6 +43,15 @@ public:
     int count(const QHostAddress &address) const { return m_counts.value(normalized(address)); }
     // Addresses with at least one connection: the hash holds no more entries than connections.
     qsizetype addresses() const { return m_counts.size(); }
+
+    // The answer to a connection over the cap: a connection of its own has to close first.
+    static HttpResponse refusal()
+    {
+        HttpResponse r = HttpResponse::error(503, QStringLiteral("too many connections from your address"));
+        r.setHeader("Retry-After", "5");
+        r.closeConnection = true;
+        return r;
+    }
 
     static QHostAddress normalized(const QHostAddress &address)
     {
