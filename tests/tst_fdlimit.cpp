@@ -178,29 +178,7 @@ public:
     QByteArray received;
 
 private:
-    bool parse(RawResponse *out) const
-    {
-        const qsizetype end = received.indexOf("\r\n\r\n");
-        if (end < 0)
-            return false;
-        RawResponse r;
-        const QList<QByteArray> lines = received.left(end).split('\n');
-        r.status = lines.value(0).trimmed().split(' ').value(1).toInt();
-        qsizetype length = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon < 0)
-                continue;
-            r.headers.append({ lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed() });
-            if (r.headers.constLast().first == "content-length")
-                length = r.headers.constLast().second.toLongLong();
-        }
-        if (received.size() < end + 4 + length)
-            return false;
-        r.body = received.mid(end + 4, length);
-        *out = r;
-        return true;
-    }
+    bool parse(RawResponse *out) const { return parseRawResponse(received, out) > 0; }
 
     int m_fd;
     bool m_peerClosed = false;
@@ -255,6 +233,36 @@ struct Crowd
             c = std::make_unique<RawClient>();
     }
     quint16 port() const { return server->port(); }
+    // Publishes once the subscriber is open, and waits until the publisher's connection has gone:
+    // its descriptor must not count among those the test then leaves free.
+    quint64 publishBefore()
+    {
+        if (!subscriber.waitOpen())
+            return 0;
+        const quint64 id = publish(port(), QStringLiteral("before"));
+        return waitConnections(1) ? id : 0;
+    }
+    // Connects every client as an SSE stream; true once each has its response head.
+    bool openStreams()
+    {
+        for (auto &c : clients) {
+            if (!c->connectTo(port()) || !c->get(port(), "/events", "Accept: text/event-stream\r\n"))
+                return false;
+        }
+        for (auto &c : clients) {
+            if (!c->waitHead())
+                return false;
+        }
+        return true;
+    }
+    // After the limit is lifted: a message published now reaches the subscriber after the first.
+    void verifyNothingLost(quint64 first)
+    {
+        const quint64 last = publish(port(), QStringLiteral("after"));
+        QVERIFY(last > first);
+        QVERIFY(subscriber.waitEvents(2));
+        QCOMPARE(ids(subscriber.messages()), (QList<quint64> { first, last }));
+    }
     // Waits until the server holds n connections (it accepted every client that connected).
     bool waitConnections(int n) const
     {
@@ -327,20 +335,13 @@ void tst_FdLimit::noIdleConnectionMeans503()
     // Every descriptor the server can get goes to a stream: nothing may be closed for room.
     constexpr int Streams = 12;
     Crowd crowd(Streams);
-    QVERIFY(crowd.subscriber.waitOpen());
-    const quint64 first = publish(crowd.port(), QStringLiteral("before"));
+    const quint64 first = crowd.publishBefore();
     QVERIFY(first > 0);
-    QVERIFY(crowd.waitConnections(1)); // the publisher's connection is gone: its descriptor counts
     RawClient probe, second;
     {
         DescriptorLimit limit(Streams);
         QVERIFY(limit.ok());
-        for (auto &c : crowd.clients) {
-            QVERIFY(c->connectTo(crowd.port()));
-            QVERIFY(c->get(crowd.port(), "/events", "Accept: text/event-stream\r\n"));
-        }
-        for (auto &c : crowd.clients)
-            QVERIFY(c->waitHead());
+        QVERIFY(crowd.openStreams());
         QVERIFY(crowd.waitConnections(Streams + 1));
 
         // Out of descriptors: told so at once, not left to time out.
@@ -363,20 +364,15 @@ void tst_FdLimit::noIdleConnectionMeans503()
         for (size_t i = 2; i < crowd.clients.size(); ++i)
             QVERIFY2(!crowd.clients[i]->peerClosed(), "a stream was closed to make room");
     }
-    const quint64 last = publish(crowd.port(), QStringLiteral("after"));
-    QVERIFY(last > first);
-    QVERIFY(crowd.subscriber.waitEvents(2));
-    QCOMPARE(ids(crowd.subscriber.messages()), (QList<quint64> { first, last }));
+    crowd.verifyNothingLost(first);
 }
 
 void tst_FdLimit::idleConnectionsMakeRoom()
 {
     constexpr int Idle = 16;
     Crowd crowd(Idle);
-    QVERIFY(crowd.subscriber.waitOpen());
-    const quint64 first = publish(crowd.port(), QStringLiteral("before"));
+    const quint64 first = crowd.publishBefore();
     QVERIFY(first > 0);
-    QVERIFY(crowd.waitConnections(1)); // the publisher's connection is gone: its descriptor counts
     RawClient probe;
     {
         DescriptorLimit limit(Idle);
@@ -398,10 +394,7 @@ void tst_FdLimit::idleConnectionsMakeRoom()
         QVERIFY2(crowd.clients[0]->waitClosed(), "the oldest idle connection was not closed for room");
         QVERIFY(crowd.subscriber.socket.state() == QAbstractSocket::ConnectedState);
     }
-    const quint64 last = publish(crowd.port(), QStringLiteral("after"));
-    QVERIFY(last > first);
-    QVERIFY(crowd.subscriber.waitEvents(2));
-    QCOMPARE(ids(crowd.subscriber.messages()), (QList<quint64> { first, last }));
+    crowd.verifyNothingLost(first);
 }
 
 void tst_FdLimit::acceptErrorLoggedOncePerSecond()
@@ -409,8 +402,8 @@ void tst_FdLimit::acceptErrorLoggedOncePerSecond()
     constexpr int Streams = 4;
     constexpr int Probes = 40;
     Crowd crowd(Streams);
-    QVERIFY(crowd.subscriber.waitOpen());
-    QVERIFY(crowd.waitConnections(1));
+    const quint64 first = crowd.publishBefore();
+    QVERIFY(first > 0);
     std::vector<std::unique_ptr<RawClient>> probes(Probes);
     for (auto &p : probes)
         p = std::make_unique<RawClient>();
@@ -419,12 +412,7 @@ void tst_FdLimit::acceptErrorLoggedOncePerSecond()
     {
         DescriptorLimit limit(Streams);
         QVERIFY(limit.ok());
-        for (auto &c : crowd.clients) {
-            QVERIFY(c->connectTo(crowd.port()));
-            QVERIFY(c->get(crowd.port(), "/events", "Accept: text/event-stream\r\n"));
-        }
-        for (auto &c : crowd.clients)
-            QVERIFY(c->waitHead());
+        QVERIFY(crowd.openStreams());
         elapsed.start();
         for (auto &p : probes) {
             QVERIFY(p->connectTo(crowd.port()));
@@ -450,6 +438,7 @@ void tst_FdLimit::acceptErrorLoggedOncePerSecond()
     }
     // One line a second at most (40 refusals): the first, then one per second that began.
     QVERIFY2(accept.size() <= seconds + 2, qPrintable(accept.join(u'\n')));
+    crowd.verifyNothingLost(first);
 }
 
 void tst_FdLimit::capPerAddress()

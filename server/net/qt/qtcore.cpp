@@ -15,6 +15,11 @@ namespace rtlab {
 namespace {
 
 constexpr int AcceptPauseMs = 100;
+// Qt 6.4's QTcpServer retries a failing accept() on every loop pass and tells no one (no
+// acceptError for EMFILE): a check this often finds it out. It is a poll() while listening, and a
+// waiting client is answered within this time instead of timing out.
+constexpr int ExhaustionCheckMs = 250;
+constexpr int MaxRescuesPerCheck = 64;
 
 } // namespace
 
@@ -30,6 +35,8 @@ QtCore::QtCore(Hub *hub, QObject *parent)
     m_tcp.setListenBacklogSize(1024);
     connect(&m_tcp, &QTcpServer::newConnection, this, &QtCore::onNewConnection);
     connect(&m_tcp, &QTcpServer::acceptError, this, &QtCore::onAcceptError);
+    m_exhaustionCheck.setInterval(ExhaustionCheckMs);
+    connect(&m_exhaustionCheck, &QTimer::timeout, this, &QtCore::checkExhaustion);
     connect(&m_ws, &QWebSocketServer::newConnection, this, &QtCore::onNewWebSocket);
 }
 
@@ -56,28 +63,30 @@ bool QtCore::listen(const QHostAddress &address, quint16 port, QString *errorStr
             *errorString = m_tcp.errorString();
         return false;
     }
-    m_listenWatch = std::make_unique<QSocketNotifier>(m_tcp.socketDescriptor(), QSocketNotifier::Read);
-    connect(m_listenWatch.get(), &QSocketNotifier::activated, this, &QtCore::onListenReadable);
+    m_exhaustionCheck.start();
     return true;
 }
 
 void QtCore::stopListening()
 {
-    m_listenWatch.reset();
+    m_exhaustionCheck.stop();
     m_tcp.close();
 }
 
-void QtCore::onListenReadable()
+void QtCore::checkExhaustion()
 {
-    if (m_reserveFreed)
-        return;
-    if (m_accepted != m_acceptedAtWatch) {
-        m_acceptedAtWatch = m_accepted; // a first sight, or QTcpServer has accepted since the last
-        return;
-    }
-    // Readable twice, nothing accepted between: QTcpServer's accept() is failing.
-    if (m_tcp.isListening() && m_guard.freeReserve())
+    // waitForNewConnection(0) runs QTcpServer's accept loop once: true when the listening socket
+    // was readable. Readable with nothing accepted is accept() failing: out of descriptors, the
+    // reserve goes to the waiting client (onNewConnection()), a batch at most per check.
+    for (int i = 0; i < MaxRescuesPerCheck && m_tcp.isListening() && !m_reserveFreed; ++i) {
+        const quint64 before = m_accepted;
+        if (!m_tcp.waitForNewConnection(0) || m_accepted != before || !m_guard.freeReserve())
+            return;
         m_reserveFreed = true;
+        m_tcp.waitForNewConnection(0);
+        if (m_reserveFreed)
+            return; // nobody took the slot after all: it waits for the next client
+    }
 }
 
 void QtCore::onNewConnection()
@@ -125,7 +134,7 @@ void QtCore::admit(QTcpSocket *socket)
 void QtCore::onAcceptError(QAbstractSocket::SocketError error)
 {
     // QTcpServer pauses accepting for good on an error it does not take for temporary. Out of
-    // descriptors, the reserve goes to the waiting client (see onListenReadable()); otherwise
+    // descriptors, the reserve goes to the waiting client (see checkExhaustion()); otherwise
     // accepting waits a moment and goes on, the backlog holding the queue meanwhile.
     if (error == QAbstractSocket::SocketResourceError && !m_reserveFreed && m_guard.freeReserve()) {
         m_reserveFreed = true;

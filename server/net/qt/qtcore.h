@@ -6,11 +6,9 @@
 
 #include <QHash>
 #include <QSet>
-#include <QSocketNotifier>
 #include <QTcpServer>
+#include <QTimer>
 #include <QWebSocketServer>
-
-#include <memory>
 
 namespace rtlab {
 
@@ -44,10 +42,11 @@ private:
     // QTcpServer pauses accepting for good on any error but EAGAIN (Qt 6.4's readNotification()):
     // out of descriptors, room is made or the reserve freed, and accepting resumes.
     void onAcceptError(QAbstractSocket::SocketError error);
-    // The listening socket is readable: readable again with nothing accepted between, QTcpServer
-    // is out of descriptors (Qt 6.4 retries accept() on every pass and emits no acceptError), and
-    // the reserve is freed for the waiting client.
-    void onListenReadable();
+    // Out of descriptors, Qt 6.4 retries accept() on every pass and emits no acceptError: a
+    // timer looks for a listening socket that stays readable with nothing accepted, and frees
+    // the reserve for the waiting client. (A second QSocketNotifier on the listening socket would
+    // replace QTcpServer's under QEventDispatcherUNIX.)
+    void checkExhaustion();
     // A new client: counted against its address's cap, then a connection.
     void admit(QTcpSocket *socket);
     // The client accepted with the reserve: room made by closing the oldest idle connections
@@ -74,9 +73,8 @@ private:
     QHash<QString, Handoff> m_handoffs;
     AcceptGuard m_guard;
     bool m_reserveFreed = false; // for the client accepted next
-    std::unique_ptr<QSocketNotifier> m_listenWatch;
+    QTimer m_exhaustionCheck;
     quint64 m_accepted = 0;
-    quint64 m_acceptedAtWatch = ~quint64(0);
 };
 
 } // namespace rtlab
