@@ -105,6 +105,33 @@ struct RawResponse
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
+// Parses the Content-Length response at the start of bytes: how many bytes it took, 0 while incomplete.
+inline qsizetype parseRawResponse(const QByteArray &bytes, RawResponse *out)
+{
+    const qsizetype headEnd = bytes.indexOf("\r\n\r\n");
+    if (headEnd < 0)
+        return 0;
+    RawResponse r;
+    const QList<QByteArray> lines = bytes.left(headEnd).split('\n');
+    r.status = lines.value(0).trimmed().split(' ').value(1).toInt();
+    qsizetype length = 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const qsizetype colon = lines[i].indexOf(':');
+        if (colon < 0)
+            continue;
+        const QByteArray name = lines[i].left(colon).trimmed().toLower();
+        const QByteArray value = lines[i].mid(colon + 1).trimmed();
+        r.headers.append({ name, value });
+        if (name == "content-length")
+            length = value.toLongLong();
+    }
+    if (bytes.size() < headEnd + 4 + length)
+        return 0;
+    r.body = bytes.mid(headEnd + 4, length);
+    *out = r;
+    return headEnd + 4 + length;
+}
+
 // A client on one TCP connection that writes raw bytes and reads Content-Length responses.
 class RawHttp
 {
@@ -149,29 +176,9 @@ public:
 private:
     bool tryParse(RawResponse *out)
     {
-        const qsizetype headEnd = m_buffer.indexOf("\r\n\r\n");
-        if (headEnd < 0)
-            return false;
-        RawResponse r;
-        const QList<QByteArray> lines = m_buffer.left(headEnd).split('\n');
-        r.status = lines.value(0).trimmed().split(' ').value(1).toInt();
-        qsizetype length = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            if (colon < 0)
-                continue;
-            const QByteArray name = lines[i].left(colon).trimmed().toLower();
-            const QByteArray value = lines[i].mid(colon + 1).trimmed();
-            r.headers.append({ name, value });
-            if (name == "content-length")
-                length = value.toLongLong();
-        }
-        if (m_buffer.size() < headEnd + 4 + length)
-            return false;
-        r.body = m_buffer.mid(headEnd + 4, length);
-        m_buffer.remove(0, headEnd + 4 + length);
-        *out = r;
-        return true;
+        const qsizetype used = parseRawResponse(m_buffer, out);
+        m_buffer.remove(0, used);
+        return used > 0;
     }
 
 private:

@@ -44,6 +44,7 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
         field("headTimeoutMs", a.headTimeoutMs, b.headTimeoutMs),
         field("bodyTimeoutMs", a.bodyTimeoutMs, b.bodyTimeoutMs),
+        field("maxConnsPerIp", a.maxConnsPerIp, b.maxConnsPerIp),
         field("core", int(a.core), int(b.core)),
         a.allowedHosts == b.allowedHosts
                 ? QString()
@@ -200,6 +201,9 @@ void tst_ServerConfig::options_data()
         [](ServerConfig &c) { c.maxPendingBytes = 2048 * 1024; });
     row("--head-timeout 2.5", args({ "--head-timeout", "2.5" }), [](ServerConfig &c) { c.headTimeoutMs = 2500; });
     row("--body-timeout 30", args({ "--body-timeout", "30" }), [](ServerConfig &c) { c.bodyTimeoutMs = 30000; });
+    row("--max-conns-per-ip 0 (off)", args({ "--max-conns-per-ip", "0" }),
+        [](ServerConfig &c) { c.maxConnsPerIp = 0; });
+    row("--max-conns-per-ip 64", args({ "--max-conns-per-ip", "64" }), [](ServerConfig &c) { c.maxConnsPerIp = 64; });
     row("--allow-origin *", args({ "--allow-origin", "*" }),
         [](ServerConfig &c) { c.allowOrigins = QStringList { QStringLiteral("*") }; });
     row("repeated --allow-origin",
@@ -303,6 +307,8 @@ void tst_ServerConfig::errors_data()
     row("--max-pending below 16 KiB", args({ "--max-pending", "15" }), { "--max-pending", "15" });
     row("--head-timeout 0", args({ "--head-timeout", "0" }), { "--head-timeout", "0" });
     row("--body-timeout not a number", args({ "--body-timeout", "soon" }), { "--body-timeout", "soon" });
+    row("--max-conns-per-ip negative", args({ "--max-conns-per-ip", "-1" }), { "--max-conns-per-ip", "-1" });
+    row("--max-conns-per-ip not a number", args({ "--max-conns-per-ip", "many" }), { "--max-conns-per-ip", "many" });
     row("--allow-origin without scheme", args({ "--allow-origin", "example.com" }),
         { "--allow-origin", "example.com" });
     row("--allow-origin with another scheme", args({ "--allow-origin", "ftp://example.com" }),

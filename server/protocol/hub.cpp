@@ -38,7 +38,7 @@ Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock
 Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
     : QObject(parent), m_config(config), m_origins(config), m_auth(config.authKey, config.allowQueryToken),
       m_publishRate(config.maxPublishRate), m_log({ config.historyCount, config.historyAgeMs }),
-      m_clock(std::move(clock))
+      m_clock(std::move(clock)), m_forwardedPeers(config)
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
 
@@ -277,6 +277,7 @@ std::optional<HttpResponse> Hub::refuseHost(const HttpRequest &request)
     // 421 Misdirected Request (RFC 9110 §15.5.20): this server does not answer for that name. A
     // page that reached us under a name not ours (DNS rebinding) reads and publishes nothing.
     m_stats.rejectedHost++;
+    m_stats.refuse(Refusal::Host);
     return HttpResponse::error(421,
                                QStringLiteral("this server does not answer for the host %1 (see --allowed-host)")
                                        .arg(QString::fromLatin1(m_origins.refusedHost(request))));
@@ -407,8 +408,10 @@ void Hub::connectionClosed(CountedTransport countedAs, const HttpStream *stream)
 {
     if (countedAs)
         m_stats.at(*countedAs).connections--;
-    if (stream)
+    if (stream) {
         m_pollClients.remove(stream);
+        m_forwardedPeers.closed(stream);
+    }
 }
 
 void Hub::countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor, qint64 sent)
@@ -490,6 +493,11 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
             answer(*refusal);
             return;
         }
+    }
+    if (!m_forwardedPeers.admit(request, stream)) {
+        m_stats.refuse(Refusal::PerIpLimit);
+        answer(PeerCounts::refusal());
+        return;
     }
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);

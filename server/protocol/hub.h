@@ -2,6 +2,7 @@
 #pragma once
 
 #include "authenticator.h"
+#include "forwardedpeers.h"
 #include "httprequest.h"
 #include "httpresponse.h"
 #include "httpstream.h"
@@ -175,6 +176,7 @@ private:
         QByteArray forwardedFor;                           // the client behind a trusted proxy, from the last poll
     };
     QHash<const HttpStream *, PollClient> m_pollClients;
+    ForwardedPeers m_forwardedPeers; // --max-conns-per-ip behind --trust-proxy
     bool m_shuttingDown = false;
     qint64 m_fanoutNs = -1; // writeClockNs() during a fan-out, -1 outside one
 };

@@ -113,9 +113,14 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Publishes per second (burst as many) per token sub, or per client address "
                                   "without tokens; over it 429. 0 = off"),
                    "per-second", QString::number(d.maxPublishRate));
+    const QCommandLineOption maxConnsPerIp =
+            valued("max-conns-per-ip",
+                   QStringLiteral("Open connections one client address may hold; one more is answered 503 with "
+                                  "Retry-After; 0 = no cap"),
+                   "count", QString::number(d.maxConnsPerIp));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
                    headTimeout, bodyTimeout, core, allowedHost, publicOrigin, trustProxy, authKey, allowQueryToken,
-                   maxPublishRate });
+                   maxPublishRate, maxConnsPerIp });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -167,6 +172,9 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
         return failed(QStringLiteral("--head-timeout: expected seconds >= 0.01, got %1").arg(p.value(headTimeout)));
     if (!parseSeconds(p.value(bodyTimeout), 0.01, &c.bodyTimeoutMs))
         return failed(QStringLiteral("--body-timeout: expected seconds >= 0.01, got %1").arg(p.value(bodyTimeout)));
+    c.maxConnsPerIp = p.value(maxConnsPerIp).toInt(&ok);
+    if (!ok || c.maxConnsPerIp < 0 || c.maxConnsPerIp > 1000000)
+        return failed(QStringLiteral("--max-conns-per-ip: expected 0-1000000, got %1").arg(p.value(maxConnsPerIp)));
     const QString coreName = p.value(core);
     if (coreName == u"qt")
         c.core = Core::Qt;

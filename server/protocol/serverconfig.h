@@ -27,6 +27,9 @@ struct ServerConfig
     // Slow clients: deadlines independent of the keep-alive timer, which any byte restarts.
     qint64 headTimeoutMs = 10000; // a request head, from its first byte
     qint64 bodyTimeoutMs = 10000; // a body, from the end of its head (plus 1 s per 64 KiB it declares)
+    // Open connections one client address may hold (0 = no cap: rtlab-bench holds 19,000 from
+    // loopback); one more is answered 503 + Retry-After and closed.
+    int maxConnsPerIp = 0;
     // The connection layer: Qt's portable sockets, or the Linux epoll core (one epoll set,
     // one notifier, our own HTTP and WebSocket I/O).
     enum class Core { Qt, Epoll };

@@ -7,6 +7,8 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -25,10 +27,14 @@ namespace {
 constexpr int ListenBacklog = 4096; // the kernel caps it at net.core.somaxconn
 constexpr int MaxEvents = 256;
 constexpr int SendBufferBytes = 128 * 1024; // SO_SNDBUF of every accepted socket
+// Clients taken through the reserve in one pass: the rest wait in the backlog for the next pass,
+// so that a flood of connects cannot keep the loop from serving the connections it has.
+constexpr int MaxRescuesPerPass = 64;
+constexpr int AcceptPauseMs = 100;
 
 } // namespace
 
-EpollCore::EpollCore(Hub *hub, QObject *parent) : ConnectionCore(parent), m_hub(hub)
+EpollCore::EpollCore(Hub *hub, QObject *parent) : ConnectionCore(parent), m_hub(hub), m_guard(hub->config())
 {
     m_epfd = ::epoll_create1(EPOLL_CLOEXEC);
     if (m_epfd < 0)
@@ -119,43 +125,156 @@ void EpollCore::stopListening()
 
 void EpollCore::acceptAll()
 {
-    while (m_listenFd >= 0) {
-        const int fd = ::accept4(m_listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                // Out of descriptors: the listener would stay readable and spin the loop. Stop
-                // watching it for a moment; the backlog holds the queue meanwhile.
-                qCWarning(lcEpoll) << "accept4:" << std::strerror(errno) << "- pausing accept for 100 ms";
-                ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, m_listenFd, nullptr);
-                QTimer::singleShot(100, this, [this] {
-                    if (m_listenFd < 0)
-                        return;
-                    epoll_event ev {};
-                    ev.events = EPOLLIN;
-                    ev.data.ptr = nullptr;
-                    ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, m_listenFd, &ev);
-                });
-            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                qCWarning(lcEpoll) << "accept4:" << std::strerror(errno);
-            }
-            return;
-        }
-        if (m_hub->isShuttingDown()) {
-            ::close(fd);
+    int rescued = 0;
+    while (m_listenFd >= 0 && !m_acceptPaused) {
+        // The peer's address comes with the accept: the per-address cap costs no syscall.
+        sockaddr_storage peer {};
+        socklen_t peerLength = sizeof peer;
+        const int fd =
+                ::accept4(m_listenFd, reinterpret_cast<sockaddr *>(&peer), &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            admit(fd, peer);
             continue;
         }
-        auto *c = new EpollConnection(this, fd);
-        m_connections.insert(c, true);
-        epoll_event ev {};
-        ev.events = EpollConnection::InitialInterest;
-        ev.data.ptr = c;
-        if (::epoll_ctl(m_epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            qCWarning(lcEpoll) << "epoll_ctl add:" << std::strerror(errno);
-            c->drop();
+        const int error = errno; // before anything else can overwrite it
+        if (error == EINTR || error == ECONNABORTED)
+            continue;
+        if (error == EAGAIN || error == EWOULDBLOCK)
+            return;
+        if (error == EMFILE || error == ENFILE) {
+            // The kernel takes a descriptor before it looks at the queue: at the limit this is
+            // the answer whether a client waits or not. The reserve tells which.
+            if (rescued >= MaxRescuesPerPass)
+                return; // level-triggered: the rest come in the next pass
+            const Rescue r = rescueOne(error);
+            if (r == Rescue::Done) {
+                ++rescued;
+                continue;
+            }
+            if (r == Rescue::NobodyWaiting)
+                return;
+        }
+        if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
+            // No reserve (or no memory): the listener would stay readable and spin the loop.
+            // Stop watching it for a moment; the backlog holds the queue meanwhile.
+            m_guard.warn("accept4", error, QStringLiteral("pausing accept for %1 ms").arg(AcceptPauseMs),
+                         m_hub->nowMs());
+            pauseAccepting();
+        } else {
+            m_guard.warn("accept4", error, QStringLiteral("accept failed"), m_hub->nowMs());
+        }
+        return;
+    }
+}
+
+void EpollCore::admit(int fd, const sockaddr_storage &peer)
+{
+    if (m_hub->isShuttingDown()) {
+        ::close(fd);
+        return;
+    }
+    QHostAddress address;
+    if (m_guard.peers().enabled()) {
+        address = QHostAddress(reinterpret_cast<const sockaddr *>(&peer));
+        if (!m_guard.peers().tryAdd(address)) {
+            refuse(fd, AcceptGuard::addressFull());
+            return;
         }
     }
+    auto *c = new EpollConnection(this, fd);
+    m_connections.insert(c, true);
+    if (m_guard.peers().enabled())
+        m_peers.insert(c, address);
+    epoll_event ev {};
+    ev.events = EpollConnection::InitialInterest;
+    ev.data.ptr = c;
+    if (::epoll_ctl(m_epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        const int error = errno;
+        m_guard.warn("epoll_ctl add", error, QStringLiteral("connection dropped"), m_hub->nowMs());
+        c->drop();
+    }
+}
+
+EpollCore::Rescue EpollCore::rescueOne(int error)
+{
+    if (!m_guard.freeReserve())
+        return Rescue::Failed;
+    sockaddr_storage peer {};
+    socklen_t peerLength = sizeof peer;
+    const int fd =
+            ::accept4(m_listenFd, reinterpret_cast<sockaddr *>(&peer), &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        const bool nobody = errno == EAGAIN || errno == EWOULDBLOCK;
+        return m_guard.takeReserve() && nobody ? Rescue::NobodyWaiting : Rescue::Failed;
+    }
+    // Idle keep-alive connections make room, oldest first, as nginx reuses them: the client that
+    // asks now is served, and one whose connection sat unused reconnects when it needs to.
+    // Streams, held polls and requests in progress are never closed for room.
+    if (const int closed = closeOldestIdle(); closed > 0) {
+        m_guard.warn("accept4", error, QStringLiteral("closed the %1 oldest idle connections").arg(closed),
+                     m_hub->nowMs());
+        admit(fd, peer);
+    } else {
+        // Nothing to close: the client is told so at once instead of waiting for a timeout.
+        m_guard.warn("accept4", error, QStringLiteral("no idle connection to close: answered 503"), m_hub->nowMs());
+        refuse(fd, AcceptGuard::serverFull());
+    }
+    return m_guard.takeReserve() ? Rescue::Done : Rescue::Failed;
+}
+
+int EpollCore::closeOldestIdle()
+{
+    std::vector<EpollConnection *> idle;
+    for (auto it = m_connections.cbegin(); it != m_connections.cend(); ++it) {
+        if (it.key()->isIdle())
+            idle.push_back(it.key());
+    }
+    // ngx_drain_connections(): an eighth of the reusable connections, at least 1, at most 32.
+    const auto wanted = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(idle.size()) / 8, 1, 32);
+    // Twice as many candidates: one whose next request already waits in the kernel is spared.
+    const auto candidates = std::min<std::ptrdiff_t>(2 * wanted, std::ptrdiff_t(idle.size()));
+    std::partial_sort(idle.begin(), idle.begin() + candidates, idle.end(),
+                      [](const EpollConnection *a, const EpollConnection *b) {
+                          return a->lastActivityMs() < b->lastActivityMs();
+                      });
+    int closed = 0;
+    for (std::ptrdiff_t i = 0; i < candidates && closed < wanted; ++i) {
+        EpollConnection *c = idle[size_t(i)];
+        if (AcceptGuard::hasUnreadInput(c->fd()))
+            continue;
+        // Idle means nothing left to write either: it closes, and frees its descriptor, here.
+        c->closeIdle();
+        ++closed;
+    }
+    return closed;
+}
+
+void EpollCore::refuse(int fd, const QByteArray &bytes)
+{
+    // Read what the client already sent: closing a socket with unread input sends RST, which
+    // may destroy the answer before the client reads it (RFC 9112 §9.6).
+    char discard[4096];
+    static_cast<void>(::recv(fd, discard, sizeof discard, MSG_DONTWAIT));
+    static_cast<void>(::send(fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT));
+    ::close(fd);
+}
+
+void EpollCore::pauseAccepting()
+{
+    if (m_acceptPaused || m_listenFd < 0)
+        return;
+    m_acceptPaused = true;
+    ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, m_listenFd, nullptr);
+    QTimer::singleShot(AcceptPauseMs, this, [this] {
+        m_acceptPaused = false;
+        m_guard.takeReserve(); // if it was lost to the exhaustion
+        if (m_listenFd < 0)
+            return;
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;
+        ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, m_listenFd, &ev);
+    });
 }
 
 void EpollCore::setInterest(EpollConnection *c, quint32 events)
@@ -214,6 +333,8 @@ void EpollCore::flushDirty()
 void EpollCore::release(EpollConnection *c)
 {
     if (m_connections.remove(c)) {
+        if (m_guard.peers().enabled())
+            m_guard.peers().remove(m_peers.take(c));
         // close() already took the fd out of the epoll set.
         m_graveyard.push_back(c);
         scheduleFlush();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "acceptguard.h"
 #include "connectioncore.h"
 
 #include <QHash>
@@ -8,6 +9,8 @@
 
 #include <memory>
 #include <vector>
+
+#include <sys/socket.h>
 
 namespace rtlab {
 
@@ -50,6 +53,17 @@ private:
     void forEachConnection(F f);
     void onReadable();
     void acceptAll();
+    // A new client: counted against its address's cap, then a connection.
+    void admit(int fd, const sockaddr_storage &peer);
+    // Out of descriptors (EMFILE/ENFILE, saved in error): the reserve takes the waiting client, if
+    // any; closing the oldest idle connections makes room for it, else it is answered 503.
+    enum class Rescue { Done, NobodyWaiting, Failed };
+    Rescue rescueOne(int error);
+    // Closes the oldest idle connections (nginx's share: an eighth of them, 1 to 32); how many.
+    int closeOldestIdle();
+    // Answers an accepted client that cannot be served (bytes: a 503) and closes it.
+    void refuse(int fd, const QByteArray &bytes);
+    void pauseAccepting();
     void flushDirty();
     void scheduleFlush();
     void collectGarbage();
@@ -61,6 +75,10 @@ private:
     QHostAddress m_address;
     std::unique_ptr<QSocketNotifier> m_notifier;
     QHash<EpollConnection *, bool> m_connections;
+    AcceptGuard m_guard;
+    // With --max-conns-per-ip: each connection's address, to count it out when it closes.
+    QHash<EpollConnection *, QHostAddress> m_peers;
+    bool m_acceptPaused = false;
     std::vector<EpollConnection *> m_dirty;
     std::vector<EpollConnection *> m_graveyard;
     bool m_flushScheduled = false;
