@@ -95,7 +95,9 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
         o.insert(QLatin1String("error"), why);
         // Names the refused message when it named itself, so that its sender can tell which one.
         const QJsonValue clientMsgId = QJsonDocument::fromJson(utf8).object().value(MessageCodec::clientMsgIdKey());
-        if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars)
+        // Not a lone surrogate: the refusal must not carry back what it refused.
+        if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars
+            && QStringView(clientMsgId.toString()).isValidUtf16())
             o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
         m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
         return;
