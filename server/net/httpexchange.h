@@ -85,6 +85,7 @@ private:
     CountedTransport m_transport; // the current exchange's bytes
     CountedTransport m_countedAs; // a polling connection: long or short (Hub)
     bool m_keepAlive = true;
+    bool m_head = false; // the request being answered is a HEAD
     qint64 m_lastActivityMs = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -275,6 +276,10 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
         m_stats.rejectedOrigin++;
         refusal = HttpResponse::error(
                 403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
+    } else if (request.headerCount("sec-websocket-key") > 1 || request.headerCount("sec-websocket-version") > 1) {
+        // RFC 6455 §4.2.1 asks for one of each; with two, which key the accept answers (or which
+        // version was meant) is a guess.
+        refusal = HttpResponse::error(400, QStringLiteral("more than one Sec-WebSocket-Key or Sec-WebSocket-Version"));
     } else if (request.header("sec-websocket-version").trimmed() != "13") {
         refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
         refusal->setHeader("Sec-WebSocket-Version", "13");
@@ -286,6 +291,12 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
         refusal->closeConnection = true;
     }
     return refusal;
+}
+
+void Hub::answer(const HttpRequest &request, HttpStream *stream, HttpResponse response) const
+{
+    response.omitBody = request.method == "HEAD";
+    stream->respond(cors(request, std::move(response)));
 }
 
 HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
@@ -329,6 +340,31 @@ static QString pageResource(const QByteArray &path, QByteArray *contentType)
 // ws: to an http: page's 'self'), and no framing: message text can never become markup or code.
 static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+// A query parameter's value, fully decoded (absent: nullopt). One named twice is refused: which
+// of the two would count is a guess.
+static bool singleQueryItem(const QUrlQuery &query, const QString &key, std::optional<QString> *value, QString *why)
+{
+    const QStringList values = query.allQueryItemValues(key, QUrl::FullyDecoded);
+    if (values.size() > 1) {
+        *why = QStringLiteral("\"%1\" is given more than once").arg(key);
+        return false;
+    }
+    *value = values.isEmpty() ? std::nullopt : std::optional(values.first());
+    return true;
+}
+
+// Seconds as a plain decimal number, maybe with an exponent ("2.5", "30", "1e308"): no sign, no
+// space, no inf, nan or hex, which QString::toDouble would all take. Finite once parsed.
+static std::optional<double> parseSeconds(const QString &text)
+{
+    static const QRegularExpression form(QStringLiteral("^[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$"));
+    if (!form.match(text).hasMatch())
+        return std::nullopt;
+    bool ok = false;
+    const double seconds = text.toDouble(&ok);
+    return ok && std::isfinite(seconds) ? std::optional(seconds) : std::nullopt;
+}
 
 // A poll is long polling unless its client says it polls traditionally (docs/protocol.md).
 static TransportKind pollTransport(const HttpRequest &request)
@@ -408,10 +444,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     if (path != "/events" && path != "/poll" && path != "/send")
         m_stats.other.requests++;
     const bool get = method == "GET" || method == "HEAD";
-    auto answer = [&](HttpResponse r) {
-        r.omitBody = method == "HEAD";
-        stream->respond(cors(request, std::move(r)));
-    };
+    auto answer = [&](HttpResponse r) { this->answer(request, stream, std::move(r)); };
 
     if (m_shuttingDown) {
         HttpResponse r = HttpResponse::error(503, QStringLiteral("server is shutting down"));
@@ -501,17 +534,19 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 
 bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const
 {
-    const QUrlQuery &q = request.query;
-    if (q.hasQueryItem(QStringLiteral("after"))) {
-        bool ok = false;
-        const quint64 after = q.queryItemValue(QStringLiteral("after")).toULongLong(&ok);
-        if (!ok) {
-            *why = QStringLiteral("\"after\" must be a message id (an unsigned integer)");
+    std::optional<QString> after;
+    std::optional<QString> epoch;
+    if (!singleQueryItem(request.query, QStringLiteral("after"), &after, why)
+        || !singleQueryItem(request.query, QStringLiteral("epoch"), &epoch, why))
+        return false;
+    if (after) {
+        point->after = MessageCodec::parseMessageId(*after);
+        if (!point->after) {
+            *why = QStringLiteral("\"after\" must be a message id (decimal digits, at most 2^64 - 1)");
             return false;
         }
-        point->after = after;
     }
-    point->epoch = q.queryItemValue(QStringLiteral("epoch"));
+    point->epoch = epoch.value_or(QString());
     return true;
 }
 
@@ -531,7 +566,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
                                                    &publishRequest, &why);
     if (error != MessageCodec::Error::None) {
         m_stats.badRequests++;
-        stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
+        answer(request, stream, HttpResponse::error(MessageCodec::httpStatus(error), why));
         return;
     }
     bool duplicate = false;
@@ -551,25 +586,27 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     m_stats.at(TransportKind::Sse).requests++;
     // The browser's own reconnect sends Last-Event-ID; a page that reopens the stream itself
     // names it in the query. The header is the newer of the two.
-    QString lastEventId = QString::fromUtf8(request.header("last-event-id"));
-    if (!request.hasHeader("last-event-id"))
-        lastEventId = request.query.queryItemValue(QStringLiteral("lastEventId"), QUrl::FullyDecoded);
+    std::optional<QString> fromQuery;
+    QString why;
+    if (!singleQueryItem(request.query, QStringLiteral("lastEventId"), &fromQuery, &why)) {
+        m_stats.badRequests++;
+        answer(request, stream, HttpResponse::error(400, why));
+        return;
+    }
+    const QString lastEventId = request.hasHeader("last-event-id") ? QString::fromUtf8(request.header("last-event-id"))
+                                                                   : fromQuery.value_or(QString());
     ResumePoint point;
     if (!lastEventId.isEmpty()) {
         quint64 id = 0;
         QString epoch;
-        bool ok = false;
         if (MessageCodec::parseEventId(lastEventId, &epoch, &id)) {
             point.after = id;
             point.epoch = epoch;
-        } else if (id = lastEventId.toULongLong(&ok); ok) {
-            point.after = id;
+        } else if (const auto bare = MessageCodec::parseMessageId(lastEventId)) {
+            point.after = bare;
         } else {
             m_stats.badRequests++;
-            stream->respond(cors(request,
-                                 HttpResponse::error(400,
-                                                     QStringLiteral("Last-Event-ID must be "
-                                                                    "\"<epoch>:<id>\""))));
+            answer(request, stream, HttpResponse::error(400, QStringLiteral("Last-Event-ID must be \"<epoch>:<id>\"")));
             return;
         }
     }
@@ -579,6 +616,11 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     head.setHeader("Cache-Control", "no-cache");
     // Tells a buffering reverse proxy (nginx) to pass events through as they come.
     head.setHeader("X-Accel-Buffering", "no");
+    if (request.method == "HEAD") {
+        // GET's head and nothing after it: no stream begins, nothing waits for events.
+        answer(request, stream, head);
+        return;
+    }
     auto *session = new SseSession(this, stream, cors(request, head));
     m_streams.insert(session);
     m_stats.at(TransportKind::Sse).connections++;
@@ -597,25 +639,30 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     m_stats.at(transport).requests++;
     ResumePoint point;
     QString why;
-    if (!parseResume(request, &point, &why)) {
+    std::optional<QString> mode;
+    std::optional<QString> timeout;
+    const bool valid = parseResume(request, &point, &why)
+            && singleQueryItem(request.query, QStringLiteral("mode"), &mode, &why)
+            && singleQueryItem(request.query, QStringLiteral("timeout"), &timeout, &why);
+    qint64 holdMs = m_config.pollTimeoutMs;
+    std::optional<double> seconds;
+    if (valid && mode && *mode != u"short" && *mode != u"long")
+        why = QStringLiteral("\"mode\" must be short or long");
+    else if (valid && timeout && !(seconds = parseSeconds(*timeout)))
+        why = QStringLiteral("\"timeout\" must be a number of seconds >= 0, such as 2.5");
+    if (!why.isEmpty()) {
         m_stats.badRequests++;
-        stream->respond(cors(request, HttpResponse::error(400, why)));
+        answer(request, stream, HttpResponse::error(400, why));
         return;
     }
     if (!m_pollClients.contains(stream))
         m_pollClients.insert(stream, PollClient { nowMs(), 0, transport });
-    qint64 holdMs = m_config.pollTimeoutMs;
-    if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
-        bool ok = false;
-        const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
-        if (!ok || !std::isfinite(seconds) || seconds < 0) {
-            m_stats.badRequests++;
-            stream->respond(
-                    cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
-            return;
-        }
-        holdMs = qMin(holdMs, qint64(std::llround(seconds * 1000)));
-    }
+    // Capped by the server's hold before it is made milliseconds: 1e308 s would overflow.
+    if (seconds)
+        holdMs = *seconds * 1000 >= double(holdMs) ? holdMs : qint64(std::llround(*seconds * 1000));
+    // HEAD is never held: GET's head, with what the log has now.
+    if (request.method == "HEAD")
+        holdMs = 0;
     const QByteArray corsOrigin =
             checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
     const ResumeResult resume = m_log.resume(point);
@@ -624,8 +671,10 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         const qint64 sent = qint64(qMin<quint64>(m_log.lastId() - resume.cursor, quint64(m_config.maxPollMessages)));
         m_stats.at(transport).messages += sent;
         pollDelivered(stream, sent);
-        stream->respond(
-                PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages), corsOrigin));
+        HttpResponse r =
+                PollSession::response(PollSession::answer(m_log, resume, m_config.maxPollMessages), corsOrigin);
+        r.omitBody = request.method == "HEAD";
+        stream->respond(r);
         return;
     }
     auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);

@@ -107,6 +107,8 @@ private:
     void checkDrained();
 
     HttpResponse cors(const HttpRequest &request, HttpResponse response) const;
+    // Answers with CORS, and without the body when the request is a HEAD.
+    void answer(const HttpRequest &request, HttpStream *stream, HttpResponse response) const;
     void handlePoll(const HttpRequest &request, HttpStream *stream);
     void handleEvents(const HttpRequest &request, HttpStream *stream);
     void handleSend(const HttpRequest &request, HttpStream *stream);
