@@ -641,15 +641,17 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     QString why;
     std::optional<QString> mode;
     std::optional<QString> timeout;
-    const bool valid = parseResume(request, &point, &why)
-            && singleQueryItem(request.query, QStringLiteral("mode"), &mode, &why)
-            && singleQueryItem(request.query, QStringLiteral("timeout"), &timeout, &why);
-    qint64 holdMs = m_config.pollTimeoutMs;
     std::optional<double> seconds;
-    if (valid && mode && *mode != u"short" && *mode != u"long")
-        why = QStringLiteral("\"mode\" must be short or long");
-    else if (valid && timeout && !(seconds = parseSeconds(*timeout)))
-        why = QStringLiteral("\"timeout\" must be a number of seconds >= 0, such as 2.5");
+    if (parseResume(request, &point, &why) && singleQueryItem(request.query, QStringLiteral("mode"), &mode, &why)
+        && singleQueryItem(request.query, QStringLiteral("timeout"), &timeout, &why)) {
+        if (mode && *mode != u"short" && *mode != u"long") {
+            why = QStringLiteral("\"mode\" must be short or long");
+        } else if (timeout) {
+            seconds = parseSeconds(*timeout);
+            if (!seconds)
+                why = QStringLiteral("\"timeout\" must be a number of seconds >= 0, such as 2.5");
+        }
+    }
     if (!why.isEmpty()) {
         m_stats.badRequests++;
         answer(request, stream, HttpResponse::error(400, why));
@@ -657,6 +659,7 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
     }
     if (!m_pollClients.contains(stream))
         m_pollClients.insert(stream, PollClient { nowMs(), 0, transport });
+    qint64 holdMs = m_config.pollTimeoutMs;
     // Capped by the server's hold before it is made milliseconds: 1e308 s would overflow.
     if (seconds)
         holdMs = *seconds * 1000 >= double(holdMs) ? holdMs : qint64(std::llround(*seconds * 1000));
