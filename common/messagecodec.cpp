@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
+
 namespace rtlab {
 
 QJsonObject MessageCodec::toJsonObject(const Message &m)
@@ -109,6 +111,37 @@ QByteArray MessageCodec::encodePublish(const PublishRequest &request)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
+// What a name may not hold: C0 and C1 controls and DEL (they cut, hide or recolour it), the line and
+// paragraph separators, and the bidi embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069), with which a name shown beside a message turns the text after it around
+// ("Trojan Source", CVE-2021-42574).
+static bool refusedInFrom(char16_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
+            || (c >= 0x2066 && c <= 0x2069);
+}
+
+// What a message text may not hold: the controls but tab, LF and CR, which are writing. Bidi
+// controls stay: a right-to-left writer needs them, and every client shows a text as a paragraph
+// of its own, so an override cannot reach past it.
+static bool refusedInText(char16_t c)
+{
+    return (c < 0x20 && c != u'\t' && c != u'\n' && c != u'\r') || (c >= 0x7f && c <= 0x9f);
+}
+
+// The first character `refused` names, as "U+0000 at 3", or nothing.
+template<typename Refused>
+static QString firstRefused(QStringView s, Refused refused)
+{
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        if (refused(s[i].unicode()))
+            return QStringLiteral("U+%1 at %2")
+                    .arg(QString::number(s[i].unicode(), 16).rightJustified(4, QLatin1Char('0')).toUpper())
+                    .arg(i);
+    }
+    return {};
+}
+
 MessageCodec::Error MessageCodec::decodePublish(QByteArrayView json, const PublishLimits &limits,
                                                 PublishRequest *request, QString *errorString)
 {
@@ -161,6 +194,27 @@ MessageCodec::Error MessageCodec::decodePublish(QByteArrayView json, const Publi
                      .arg(PublishLimits::MaxClientMsgIdChars));
         return Error::BadClientMsgId;
     }
+    // An escape for half a surrogate pair ("\ud800") is valid JSON syntax, and Qt keeps it as a lone
+    // UTF-16 unit that its writer escapes again: stored, it would reach every subscriber, and a
+    // strict reader (Python's json in strict mode, serde, Go's encoding/json) cannot take it.
+    for (const auto &[key, value] :
+         { std::pair { QLatin1String("from"), from }, std::pair { QLatin1String("text"), text },
+           std::pair { clientMsgIdKey(), clientMsgId } }) {
+        if (value.isString() && !QStringView(value.toString()).isValidUtf16()) {
+            fail(errorString,
+                 QStringLiteral("\"%1\" holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF)").arg(key));
+            return Error::InvalidUnicode;
+        }
+    }
+    if (const QString at = firstRefused(from.toString(), refusedInFrom); !at.isEmpty()) {
+        fail(errorString, QStringLiteral("\"from\" must not hold control or bidi characters (%1)").arg(at));
+        return Error::BadFrom;
+    }
+    if (const QString at = firstRefused(text.toString(), refusedInText); !at.isEmpty()) {
+        fail(errorString,
+             QStringLiteral("\"text\" must not hold control characters other than tab and line breaks (%1)").arg(at));
+        return Error::BadText;
+    }
     if (request) {
         request->from = from.toString();
         request->text = text.toString();
@@ -189,15 +243,23 @@ bool MessageCodec::parseEventId(QStringView eventId, QString *epoch, quint64 *id
     const qsizetype colon = eventId.lastIndexOf(QLatin1Char(':'));
     if (colon <= 0)
         return false;
-    bool ok = false;
-    const quint64 value = eventId.mid(colon + 1).toULongLong(&ok);
-    if (!ok)
+    const std::optional<quint64> value = parseMessageId(eventId.mid(colon + 1));
+    if (!value)
         return false;
     if (epoch)
         *epoch = eventId.left(colon).toString();
     if (id)
-        *id = value;
+        *id = *value;
     return true;
+}
+
+std::optional<quint64> MessageCodec::parseMessageId(QStringView text)
+{
+    if (text.isEmpty() || !std::all_of(text.begin(), text.end(), [](QChar c) { return c >= u'0' && c <= u'9'; }))
+        return std::nullopt;
+    bool ok = false;
+    const quint64 value = text.toULongLong(&ok, 10); // fails past 2^64 - 1
+    return ok ? std::optional(value) : std::nullopt;
 }
 
 } // namespace rtlab

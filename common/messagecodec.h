@@ -44,6 +44,9 @@ public:
         TextTooLong,
         BadClientTs,
         BadClientMsgId,
+        InvalidUnicode, // a lone surrogate in any string
+        BadFrom,        // a control or bidi character in `from`
+        BadText,        // a control character other than tab, CR and LF in `text`
     };
 
     // One message as compact UTF-8 JSON (no newline inside: JSON escapes control characters).
@@ -65,6 +68,10 @@ public:
     // The SSE event id carries the epoch and the message id: "<epoch>:<id>".
     static QString eventId(const QString &epoch, quint64 id);
     static bool parseEventId(QStringView eventId, QString *epoch, quint64 *id);
+    // A message id as every reader of one takes it (the event id, `after`, a bare Last-Event-ID):
+    // ASCII decimal digits and nothing else, at most 2^64 - 1. QString::toULongLong would also take
+    // a sign and surrounding spaces.
+    static std::optional<quint64> parseMessageId(QStringView text);
 };
 
 } // namespace rtlab

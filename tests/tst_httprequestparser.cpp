@@ -199,36 +199,36 @@ void tst_HttpRequestParser::parse_data()
             << QStringLiteral("epoch") << QStringLiteral("ab:cd") << QByteArray("host") << QByteArray("h") << none
             << true << false << false;
     QTest::newRow("query value with an encoded plus")
-            << QByteArray("GET /poll?x=%2B1&y=2 HTTP/1.1\r\n\r\n") << State::Complete << 0 << QByteArray("GET")
-            << QByteArray("/poll") << QStringLiteral("x") << QStringLiteral("+1") << none << none << none << true
-            << false << false;
+            << QByteArray("GET /poll?x=%2B1&y=2 HTTP/1.1\r\nHost: h\r\n\r\n") << State::Complete << 0
+            << QByteArray("GET") << QByteArray("/poll") << QStringLiteral("x") << QStringLiteral("+1") << none << none
+            << none << true << false << false;
     ok("POST with Content-Length body",
        "POST /send HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
        "{\"text\":\"hi\"}",
        "POST", "/send", "content-type", "application/json", "{\"text\":\"hi\"}");
-    ok("POST with Content-Length 0", "POST /send HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST", "/send",
+    ok("POST with Content-Length 0", "POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", "POST", "/send",
        "content-length", "0");
     ok("chunked POST",
        "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
        "POST", "/send", "transfer-encoding", "chunked", "hello world");
     ok("chunked POST with a chunk extension",
-       "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;name=value\r\nabc\r\n0\r\n\r\n", "POST", "/send",
-       "transfer-encoding", "chunked", "abc");
+       "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;name=value\r\nabc\r\n0\r\n\r\n", "POST",
+       "/send", "transfer-encoding", "chunked", "abc");
     ok("chunked POST with a trailer",
-       "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Trailer: t\r\n\r\n", "POST", "/send",
-       "transfer-encoding", "chunked", "ok");
+       "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Trailer: t\r\n\r\n",
+       "POST", "/send", "transfer-encoding", "chunked", "ok");
     ok("HTTP/1.0", "GET /stats HTTP/1.0\r\nHost: h\r\n\r\n", "GET", "/stats", "host", "h", {}, false);
     ok("HTTP/1.0 with Connection: keep-alive", "GET /stats HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/stats",
        "connection", "keep-alive", {}, true);
     ok("Connection: close", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "GET", "/", "connection", "close",
        {}, false);
-    ok("header names lower-cased, values trimmed", "GET / HTTP/1.1\r\nX-MiXeD-CaSe:   spaced out  \r\n\r\n", "GET", "/",
-       "x-mixed-case", "spaced out");
+    ok("header names lower-cased, values trimmed", "GET / HTTP/1.1\r\nHost: h\r\nX-MiXeD-CaSe:   spaced out  \r\n\r\n",
+       "GET", "/", "x-mixed-case", "spaced out");
     ok("empty header value", "GET / HTTP/1.1\r\nX-Empty:\r\nHost: h\r\n\r\n", "GET", "/", "x-empty", "");
     ok("bare LF line ends", "GET /events HTTP/1.1\nHost: h\nAccept: text/event-stream\n\n", "GET", "/events", "accept",
        "text/event-stream");
-    ok("bare LF line ends with a body", "POST /send HTTP/1.1\nContent-Length: 2\n\nhi", "POST", "/send",
+    ok("bare LF line ends with a body", "POST /send HTTP/1.1\nHost: h\nContent-Length: 2\n\nhi", "POST", "/send",
        "content-length", "2", "hi");
 
     QTest::newRow("WebSocket upgrade request")
@@ -256,7 +256,7 @@ void tst_HttpRequestParser::parse_data()
 
     QTest::newRow("head still to come") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\n") << State::NeedMore << 0 << none
                                         << none << noKey << QString() << none << none << none << true << false << false;
-    QTest::newRow("body still to come") << QByteArray("POST /send HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+    QTest::newRow("body still to come") << QByteArray("POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
                                         << State::HeadComplete << 0 << QByteArray("POST") << QByteArray("/send")
                                         << noKey << QString() << QByteArray("content-length") << QByteArray("10")
                                         << QByteArray("abc") << true << false << false;
@@ -268,12 +268,15 @@ void tst_HttpRequestParser::parse_data()
     error("head of 16385 bytes", headOfSize(16385), 431);
     error("unterminated head over the limit", "GET /" + QByteArray(17000, 'a'), 431);
     ok("Content-Length of exactly 64 KiB",
-       "POST /send HTTP/1.1\r\nContent-Length: 65536\r\n\r\n" + QByteArray(65536, 'b'), "POST", "/send",
+       "POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 65536\r\n\r\n" + QByteArray(65536, 'b'), "POST", "/send",
        "content-length", "65536", QByteArray(65536, 'b'));
-    error("Content-Length 65537", "POST /send HTTP/1.1\r\nContent-Length: 65537\r\n\r\n", 413);
-    error("Content-Length far over the limit", "POST /send HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", 413);
+    error("Content-Length 65537", "POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 65537\r\n\r\n", 413);
+    error("Content-Length far over the limit", "POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999\r\n\r\n",
+          413);
     error("chunked body over 64 KiB",
-          "POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(QByteArray(65537, 'c'), 4096), 413);
+          "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + chunked(QByteArray(65537, 'c'), 4096),
+          413);
 
     // Framing that must not be guessed at (RFC 9112 §6.3).
     error("both Content-Length and Transfer-Encoding",
@@ -299,6 +302,45 @@ void tst_HttpRequestParser::parse_data()
     error("space inside the target", "GET /a b HTTP/1.1\r\n\r\n", 400);
     error("bad version", "GET / HTTP/x.1\r\n\r\n", 400);
     error("header without a colon", "GET / HTTP/1.1\r\nHost example\r\n\r\n", 400);
+
+    // Host (RFC 9112 §3.2): exactly one in HTTP/1.1; HTTP/1.0 may leave it out, never send two.
+    error("HTTP/1.1 without Host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400);
+    error("HTTP/1.1 with two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    error("HTTP/1.1 with two equal Host headers", "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", 400);
+    error("HTTP/1.0 with two Host headers", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    ok("HTTP/1.0 without Host", "GET /stats HTTP/1.0\r\nAccept: */*\r\n\r\n", "GET", "/stats", "accept", "*/*", {},
+       false);
+    ok("HTTP/1.1 with an empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", "GET", "/", "host", "");
+    // A header name is a token (RFC 9110 §5.1, §5.6.2): no space, no separator, no control.
+    error("space inside a header name", "GET / HTTP/1.1\r\nHost: h\r\nX Forwarded: 1\r\n\r\n", 400);
+    error("space before the colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400);
+    error("separator inside a header name", "GET / HTTP/1.1\r\nHost: h\r\nX(y): 1\r\n\r\n", 400);
+    error("control character inside a header name", "GET / HTTP/1.1\r\nHost: h\r\nX\x01y: 1\r\n\r\n", 400);
+    ok("every token character in a header name", "GET / HTTP/1.1\r\nHost: h\r\n!#$%&'*+-.^_`|~09az: t\r\n\r\n", "GET",
+       "/", "!#$%&'*+-.^_`|~09az", "t");
+    // Fields that say one thing, sent twice: which one counts would be a guess (a proxy in front
+    // may take the other).
+    error("two Transfer-Encoding headers",
+          "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "0\r\n\r\n",
+          400);
+    error("two Origin headers", "GET / HTTP/1.1\r\nHost: h\r\nOrigin: http://h\r\nOrigin: http://evil\r\n\r\n", 400);
+    error("two Last-Event-ID headers",
+          "GET /events HTTP/1.1\r\nHost: h\r\nLast-Event-ID: 1\r\nLast-Event-ID: 2\r\n\r\n", 400);
+    error("two Content-Type headers",
+          "POST /send HTTP/1.1\r\nHost: h\r\nContent-Type: a/b\r\nContent-Type: c/d\r\nContent-Length: 0\r\n\r\n", 400);
+    error("two Authorization headers", "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n",
+          400);
+    // The body's framing is not its head: a chunk line or trailer section too long is the body's
+    // fault (413), not "431 headers".
+    error("chunk extension over 80 KiB",
+          "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1;x=" + QByteArray(81 * 1024, 'e')
+                  + "\r\na\r\n0\r\n\r\n",
+          413);
+    error("trailer section over 80 KiB",
+          "POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: "
+                  + QByteArray(81 * 1024, 't') + "\r\n\r\n",
+          413);
 }
 
 void tst_HttpRequestParser::parse()
@@ -357,14 +399,14 @@ void tst_HttpRequestParser::pipelining_data()
 
     QTest::newRow("two GETs") << QByteArray("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")
                               << QByteArray("GET /b HTTP/1.1\r\nHost: h\r\n\r\n") << QByteArray("/b") << QByteArray();
-    QTest::newRow("POST then POST") << QByteArray("POST /send HTTP/1.1\r\nContent-Length: 3\r\n\r\none")
-                                    << QByteArray("POST /again HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo")
+    QTest::newRow("POST then POST") << QByteArray("POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\none")
+                                    << QByteArray("POST /again HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\ntwo")
                                     << QByteArray("/again") << QByteArray("two");
     QTest::newRow("chunked POST then GET")
-            << QByteArray("POST /send HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n")
-            << QByteArray("GET /b HTTP/1.1\r\n\r\n") << QByteArray("/b") << QByteArray();
-    QTest::newRow("bare LF GETs") << QByteArray("GET /a HTTP/1.1\n\n") << QByteArray("GET /b HTTP/1.1\n\n")
-                                  << QByteArray("/b") << QByteArray();
+            << QByteArray("POST /send HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n")
+            << QByteArray("GET /b HTTP/1.1\r\nHost: h\r\n\r\n") << QByteArray("/b") << QByteArray();
+    QTest::newRow("bare LF GETs") << QByteArray("GET /a HTTP/1.1\nHost: h\n\n")
+                                  << QByteArray("GET /b HTTP/1.1\nHost: h\n\n") << QByteArray("/b") << QByteArray();
 }
 
 void tst_HttpRequestParser::pipelining()
@@ -413,7 +455,7 @@ void tst_HttpRequestParser::upgradeLeavesTheNewProtocolUnread()
 void tst_HttpRequestParser::feedAfterTheEnd()
 {
     HttpRequestParser parser;
-    const QByteArray request = "GET /a HTTP/1.1\r\n\r\n";
+    const QByteArray request = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
     QCOMPARE(parser.feed(request), request.size());
     QCOMPARE(parser.state(), State::Complete);
     QCOMPARE(parser.feed("GET /b HTTP/1.1\r\n\r\n"), 0);
@@ -447,11 +489,11 @@ void tst_HttpRequestParser::resetStartsOver()
     QVERIFY(!parser.headComplete());
     QVERIFY(parser.request().headers.isEmpty());
 
-    const QByteArray next = "POST /send HTTP/1.1\r\nContent-Length: 2\r\n\r\nok";
+    const QByteArray next = "POST /send HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
     QCOMPARE(parser.feed(next), next.size());
     QCOMPARE(parser.state(), State::Complete);
     QCOMPARE(parser.request().body, QByteArray("ok"));
-    QCOMPARE(parser.request().headers.size(), 1);
+    QCOMPARE(parser.request().headers.size(), 2);
 
     // The head limit starts over too.
     parser.reset();
@@ -475,19 +517,21 @@ void tst_HttpRequestParser::customLimits()
     QCOMPARE(out.state, State::Error);
     QCOMPARE(out.errorStatus, 431);
 
-    out = parseEveryWay("POST /s HTTP/1.1\r\nContent-Length: 9\r\n\r\n123456789", &disagreement, limits);
+    out = parseEveryWay("POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n123456789", &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Error);
     QCOMPARE(out.errorStatus, 413);
 
-    out = parseEveryWay("POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n4\r\n5678\r\n0\r\n\r\n",
-                        &disagreement, limits);
+    out = parseEveryWay(
+            "POST /s HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n4\r\n5678\r\n0\r\n\r\n",
+            &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Complete);
     QCOMPARE(out.request.body, QByteArray("12345678"));
 
-    out = parseEveryWay("POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n5\r\n56789\r\n0\r\n\r\n",
-                        &disagreement, limits);
+    out = parseEveryWay(
+            "POST /s HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n1234\r\n5\r\n56789\r\n0\r\n\r\n",
+            &disagreement, limits);
     QVERIFY2(disagreement.isEmpty(), qPrintable(disagreement));
     QCOMPARE(out.state, State::Error);
     QCOMPARE(out.errorStatus, 413);
@@ -496,10 +540,10 @@ void tst_HttpRequestParser::customLimits()
 void tst_HttpRequestParser::headerLookup()
 {
     HttpRequestParser parser;
-    parser.feed("GET / HTTP/1.1\r\nAccept: a\r\naccept: b\r\nX-Empty:\r\n\r\n");
+    parser.feed("GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\naccept: b\r\nX-Empty:\r\n\r\n");
     QCOMPARE(parser.state(), State::Complete);
     const HttpRequest &r = parser.request();
-    QCOMPARE(r.headers.size(), 3);
+    QCOMPARE(r.headers.size(), 4);
     QCOMPARE(r.header("accept"), QByteArray("a")); // the first of repeated headers
     QVERIFY(r.hasHeader("x-empty"));
     QVERIFY(r.header("x-empty").isEmpty());

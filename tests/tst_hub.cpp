@@ -46,7 +46,9 @@ struct Bench
     Hub hub;
 };
 
-HttpRequest get(const QByteArray &target, const QList<std::pair<QByteArray, QByteArray>> &headers = {})
+using Headers = QList<std::pair<QByteArray, QByteArray>>;
+
+HttpRequest get(const QByteArray &target, const Headers &headers = {})
 {
     const QUrl url = QUrl::fromEncoded(target);
     HttpRequest r;
@@ -128,6 +130,12 @@ private slots:
     void slowReaderCutAtMaxPending();
     void replayWaitsForTheConnectionToDrain();
     void webSocketBadAfterIsClosedWithPolicyViolation();
+    void headIsAnsweredAtOnceWithTheHeadAlone_data();
+    void headIsAnsweredAtOnceWithTheHeadAlone();
+    void badQueryIsRefused_data();
+    void badQueryIsRefused();
+    void webSocketHandshakeWithRepeatedFields_data();
+    void webSocketHandshakeWithRepeatedFields();
 };
 
 // Finished sessions leave with deleteLater(); no event loop runs here, so let them go.
@@ -258,6 +266,14 @@ void tst_Hub::heldPollAnsweredEmptyAtDeadline_data()
     QTest::newRow("the server's hold") << QByteArray() << qint64(25000);
     QTest::newRow("the client asks less") << QByteArray("&timeout=2.5") << qint64(2500);
     QTest::newRow("the client asks more") << QByteArray("&timeout=60") << qint64(25000);
+    // Seconds too many to count in milliseconds: still the server's hold, never an overflow to
+    // an immediate (or negative) deadline.
+    QTest::newRow("the client asks 1e308 s") << QByteArray("&timeout=1e308") << qint64(25000);
+    QTest::newRow("the client asks 1e16 s") << QByteArray("&timeout=1e16") << qint64(25000);
+    QTest::newRow("the client asks 9223372036854775807 s")
+            << QByteArray("&timeout=9223372036854775807") << qint64(25000);
+    QTest::newRow("the client asks a fraction of a millisecond over 1 s")
+            << QByteArray("&timeout=1.0004") << qint64(1000);
 }
 
 void tst_Hub::heldPollAnsweredEmptyAtDeadline()
@@ -474,6 +490,159 @@ void tst_Hub::webSocketBadAfterIsClosedWithPolicyViolation()
     QCOMPARE(channel->closes().first().code, quint16(1008));
     QCOMPARE(bench.hub.sessionCount(), 0);
     QCOMPARE(bench.hub.stats().badRequests, qint64(1));
+}
+
+// HEAD is GET without the body (RFC 9110 §9.3.2), on every resource: a poll GET would hold and
+// a stream GET would begin are answered at once with their head, nothing held, nothing streamed.
+void tst_Hub::headIsAnsweredAtOnceWithTheHeadAlone_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<bool>("streamed");
+
+    const QByteArray json = "application/json";
+    QTest::newRow("/poll at the live end, which GET holds") << QByteArray("/poll?after=2") << 200 << json << false;
+    QTest::newRow("/poll with messages") << QByteArray("/poll?after=0") << 200 << json << false;
+    QTest::newRow("/poll with no id") << QByteArray("/poll") << 200 << json << false;
+    QTest::newRow("/poll, bad after") << QByteArray("/poll?after=x") << 400 << json << false;
+    QTest::newRow("/events") << QByteArray("/events") << 200 << QByteArray("text/event-stream") << true;
+    QTest::newRow("/events resuming") << QByteArray("/events?lastEventId=1") << 200 << QByteArray("text/event-stream")
+                                      << true;
+    QTest::newRow("/events, bad Last-Event-ID") << QByteArray("/events?lastEventId=x:y") << 400 << json << false;
+    QTest::newRow("/stats") << QByteArray("/stats") << 200 << json << false;
+    QTest::newRow("/healthz") << QByteArray("/healthz") << 200 << json << false;
+    QTest::newRow("/ws without an upgrade") << QByteArray("/ws") << 426 << json << false;
+    QTest::newRow("/") << QByteArray("/") << 200 << QByteArray("text/html; charset=utf-8") << false;
+    QTest::newRow("/send") << QByteArray("/send") << 405 << json << false;
+    QTest::newRow("unknown") << QByteArray("/nope") << 404 << json << false;
+}
+
+void tst_Hub::headIsAnsweredAtOnceWithTheHeadAlone()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(int, status);
+    QFETCH(QByteArray, contentType);
+    QFETCH(bool, streamed);
+
+    Bench bench;
+    bench.publish(2);
+    FakeHttpStream *stream = bench.stream();
+    HttpRequest head = get(target);
+    head.method = "HEAD";
+    bench.hub.handleRequest(head, stream);
+    QVERIFY2(stream->response(), "no answer at once");
+    QVERIFY2(!stream->streamHead(), "a stream began");
+    QVERIFY(stream->writes().isEmpty());
+    QCOMPARE(stream->response()->status, status);
+    QVERIFY(stream->response()->omitBody);
+    QCOMPARE(stream->response()->streamed, streamed);
+    QCOMPARE(stream->response()->headers.contains({ "Content-Type", contentType }), true);
+    QCOMPARE(bench.hub.sessionCount(), 0);
+    QCOMPARE(bench.hub.stats().at(TransportKind::LongPoll).held, qint64(0));
+    QCOMPARE(bench.hub.stats().at(TransportKind::Sse).connections, qint64(0));
+    // The head of the answer GET gives, where that is known at once: the same length.
+    if (!streamed && !target.startsWith("/poll?after=2") && target != "/stats") {
+        FakeHttpStream *getStream = bench.stream();
+        bench.hub.handleRequest(get(target), getStream);
+        QVERIFY(getStream->response());
+        QCOMPARE(stream->response()->status, getStream->response()->status);
+        QCOMPARE(stream->response()->headers, getStream->response()->headers);
+        QCOMPARE(stream->response()->body.size(), getStream->response()->body.size());
+    }
+}
+
+// Every numeric query parameter is read strictly: a malformed value is refused with its reason,
+// never read as 0 or as something else; one named twice is refused (which would count?).
+void tst_Hub::badQueryIsRefused_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("why"); // a part of the reason
+
+    QTest::newRow("timeout NaN") << QByteArray("/poll?after=2&timeout=nan") << QStringLiteral("timeout");
+    QTest::newRow("timeout infinite") << QByteArray("/poll?after=2&timeout=inf") << QStringLiteral("timeout");
+    QTest::newRow("timeout 1e999") << QByteArray("/poll?after=2&timeout=1e999") << QStringLiteral("timeout");
+    QTest::newRow("timeout negative") << QByteArray("/poll?after=2&timeout=-1") << QStringLiteral("timeout");
+    QTest::newRow("timeout empty") << QByteArray("/poll?after=2&timeout=") << QStringLiteral("timeout");
+    QTest::newRow("timeout with a space") << QByteArray("/poll?after=2&timeout=%205") << QStringLiteral("timeout");
+    QTest::newRow("timeout with a unit") << QByteArray("/poll?after=2&timeout=5s") << QStringLiteral("timeout");
+    QTest::newRow("timeout hexadecimal") << QByteArray("/poll?after=2&timeout=0x10") << QStringLiteral("timeout");
+    QTest::newRow("timeout twice") << QByteArray("/poll?after=2&timeout=1&timeout=0") << QStringLiteral("timeout");
+    QTest::newRow("after negative") << QByteArray("/poll?after=-1") << QStringLiteral("after");
+    QTest::newRow("after with a plus") << QByteArray("/poll?after=%2B1") << QStringLiteral("after");
+    QTest::newRow("after with a space") << QByteArray("/poll?after=1%20") << QStringLiteral("after");
+    QTest::newRow("after empty") << QByteArray("/poll?after=") << QStringLiteral("after");
+    QTest::newRow("after over 2^64") << QByteArray("/poll?after=18446744073709551616") << QStringLiteral("after");
+    QTest::newRow("after fractional") << QByteArray("/poll?after=1.5") << QStringLiteral("after");
+    QTest::newRow("after twice") << QByteArray("/poll?after=1&after=2") << QStringLiteral("after");
+    QTest::newRow("epoch twice") << QByteArray("/poll?after=1&epoch=a&epoch=b") << QStringLiteral("epoch");
+    QTest::newRow("mode twice") << QByteArray("/poll?mode=short&mode=long") << QStringLiteral("mode");
+    QTest::newRow("lastEventId negative") << QByteArray("/events?lastEventId=e:-1") << QStringLiteral("Last-Event-ID");
+    QTest::newRow("lastEventId with a plus")
+            << QByteArray("/events?lastEventId=%2B3") << QStringLiteral("Last-Event-ID");
+    QTest::newRow("lastEventId over 2^64")
+            << QByteArray("/events?lastEventId=e:18446744073709551616") << QStringLiteral("Last-Event-ID");
+    QTest::newRow("lastEventId twice") << QByteArray("/events?lastEventId=1&lastEventId=2")
+                                       << QStringLiteral("lastEventId");
+}
+
+void tst_Hub::badQueryIsRefused()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QString, why);
+
+    Bench bench;
+    bench.publish(2);
+    FakeHttpStream *stream = bench.stream();
+    bench.hub.handleRequest(get(target), stream);
+    QVERIFY2(stream->response(), "held or streamed instead of refused");
+    QCOMPARE(stream->response()->status, 400);
+    const QString error = QJsonDocument::fromJson(stream->response()->body).object().value(u"error").toString();
+    QVERIFY2(error.contains(why), qPrintable(error));
+    QCOMPARE(bench.hub.sessionCount(), 0);
+    QCOMPARE(bench.hub.stats().badRequests, qint64(1));
+
+    // The WebSocket reads the same query the same way: a close with the reason.
+    if (target.startsWith("/poll")) {
+        FakeWsChannel *channel = bench.channel("/ws" + target.mid(5));
+        bench.hub.openWebSocket(channel);
+        if (!target.contains("timeout") && !target.contains("mode")) {
+            QCOMPARE(channel->closes().size(), 1);
+            QCOMPARE(channel->closes().first().code, quint16(1008));
+            QVERIFY2(channel->closes().first().reason.contains(why), qPrintable(channel->closes().first().reason));
+        }
+    }
+}
+
+// A handshake field that says one thing, sent twice, is a handshake nobody can read one way
+// (RFC 6455 §4.2.1: "a |Sec-WebSocket-Key| header field", "a |Sec-WebSocket-Version| header field").
+void tst_Hub::webSocketHandshakeWithRepeatedFields_data()
+{
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<int>("status");
+    const std::pair<QByteArray, QByteArray> key { "sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==" };
+    const std::pair<QByteArray, QByteArray> otherKey { "sec-websocket-key", "AAAAAAAAAAAAAAAAAAAAAA==" };
+    const std::pair<QByteArray, QByteArray> version { "sec-websocket-version", "13" };
+    const std::pair<QByteArray, QByteArray> upgrade { "upgrade", "websocket" };
+    const std::pair<QByteArray, QByteArray> connection { "connection", "Upgrade" };
+    QTest::newRow("one of each") << Headers { upgrade, connection, key, version } << 0;
+    QTest::newRow("two keys") << Headers { upgrade, connection, key, otherKey, version } << 400;
+    QTest::newRow("the same key twice") << Headers { upgrade, connection, key, key, version } << 400;
+    QTest::newRow("two versions") << Headers { upgrade, connection, key, version, version } << 400;
+    QTest::newRow("versions 8 and 13") << Headers {
+        upgrade, connection, key, { "sec-websocket-version", "8" }, version
+    } << 400;
+}
+
+void tst_Hub::webSocketHandshakeWithRepeatedFields()
+{
+    QFETCH(Headers, headers);
+    QFETCH(int, status);
+    Bench bench;
+    const auto refusal = bench.hub.refuseWebSocket(get("/ws", headers));
+    QCOMPARE(refusal ? refusal->status : 0, status);
+    if (refusal)
+        QVERIFY(refusal->closeConnection);
 }
 
 QTEST_GUILESS_MAIN(tst_Hub)

@@ -30,6 +30,9 @@ char *toString(MessageCodec::Error error)
     case MessageCodec::Error::TextTooLong: return qstrdup("TextTooLong");
     case MessageCodec::Error::BadClientTs: return qstrdup("BadClientTs");
     case MessageCodec::Error::BadClientMsgId: return qstrdup("BadClientMsgId");
+    case MessageCodec::Error::InvalidUnicode: return qstrdup("InvalidUnicode");
+    case MessageCodec::Error::BadFrom: return qstrdup("BadFrom");
+    case MessageCodec::Error::BadText: return qstrdup("BadText");
     }
     return qstrdup("?");
 }
@@ -313,6 +316,64 @@ void tst_MessageCodec::decodePublish_data()
                                    << QString() << QString() << Absent;
     QTest::newRow("clientTs object") << QByteArray(R"({"from":"ann","text":"hi","clientTs":{}})") << E::BadClientTs
                                      << QString() << QString() << Absent;
+
+    // Strings a strict JSON reader cannot take: an escape for half a surrogate pair is valid JSON
+    // syntax, and Qt 6.4 keeps it as a lone UTF-16 unit that its writer escapes again as "\ud800",
+    // so it would be stored and sent to every subscriber (Python's json, serde, Go refuse it).
+    QTest::newRow("lone high surrogate in text") << QByteArray(R"({"from":"ann","text":"a\ud800b"})")
+                                                 << E::InvalidUnicode << QString() << QString() << Absent;
+    QTest::newRow("lone low surrogate in text") << QByteArray(R"({"from":"ann","text":"a\udc00"})") << E::InvalidUnicode
+                                                << QString() << QString() << Absent;
+    QTest::newRow("high surrogate at the end of text") << QByteArray(R"({"from":"ann","text":"a\ud83d"})")
+                                                       << E::InvalidUnicode << QString() << QString() << Absent;
+    QTest::newRow("surrogates in the wrong order") << QByteArray(R"({"from":"ann","text":"\ude00\ud83d"})")
+                                                   << E::InvalidUnicode << QString() << QString() << Absent;
+    QTest::newRow("lone surrogate in from")
+            << QByteArray(R"({"from":"a\ud800","text":"hi"})") << E::InvalidUnicode << QString() << QString() << Absent;
+    QTest::newRow("lone surrogate in clientMsgId")
+            << QByteArray(R"({"from":"ann","text":"hi","clientMsgId":"k\udfff"})") << E::InvalidUnicode << QString()
+            << QString() << Absent;
+    QTest::newRow("an escaped surrogate pair") << QByteArray(R"({"from":"ann","text":"\ud83d\ude00"})") << E::None
+                                               << ann << QStringLiteral("\U0001F600") << Absent;
+    // `from` is a name shown beside other text: no control characters (they would cut or hide it)
+    // and no bidi controls (an override would turn the text after it around: "Trojan Source").
+    QTest::newRow("NUL in from") << QByteArray(R"({"from":"a\u0000b","text":"hi"})") << E::BadFrom << QString()
+                                 << QString() << Absent;
+    QTest::newRow("newline in from") << QByteArray(R"({"from":"a\nb","text":"hi"})") << E::BadFrom << QString()
+                                     << QString() << Absent;
+    QTest::newRow("tab in from") << QByteArray(R"({"from":"a\tb","text":"hi"})") << E::BadFrom << QString() << QString()
+                                 << Absent;
+    QTest::newRow("ESC in from") << QByteArray(R"({"from":"a\u001b[31m","text":"hi"})") << E::BadFrom << QString()
+                                 << QString() << Absent;
+    QTest::newRow("DEL in from") << QByteArray(R"({"from":"a\u007f","text":"hi"})") << E::BadFrom << QString()
+                                 << QString() << Absent;
+    QTest::newRow("C1 control in from") << QByteArray(R"({"from":"a\u0085","text":"hi"})") << E::BadFrom << QString()
+                                        << QString() << Absent;
+    QTest::newRow("line separator in from")
+            << QByteArray(R"({"from":"a\u2028b","text":"hi"})") << E::BadFrom << QString() << QString() << Absent;
+    for (const char16_t bidi :
+         { u'\u202a', u'\u202b', u'\u202c', u'\u202d', u'\u202e', u'\u2066', u'\u2067', u'\u2068', u'\u2069' }) {
+        const QString from = QStringLiteral("ann") + QChar(bidi) + QStringLiteral("nimda");
+        QTest::addRow("bidi control U+%04X in from", unsigned(bidi))
+                << publishJson(from, hi) << E::BadFrom << QString() << QString() << Absent;
+        // In text they stay: a right-to-left writer needs them, and each message is a paragraph
+        // of its own in every client, so an override cannot reach past it.
+        const QString text = QStringLiteral("abc") + QChar(bidi) + QStringLiteral("def");
+        QTest::addRow("bidi control U+%04X in text", unsigned(bidi))
+                << publishJson(ann, text) << E::None << ann << text << Absent;
+    }
+    const QString rtlName = QStringLiteral("\u05d3\u05e0\u05d4 dana \u00e9\U0001F600");
+    QTest::newRow("right-to-left letters, accents and emoji in from")
+            << publishJson(rtlName, hi) << E::None << rtlName << hi << Absent;
+    // In text, line breaks and tabs are writing; NUL and the other C0 controls are not.
+    QTest::newRow("NUL in text") << QByteArray(R"({"from":"ann","text":"a\u0000b"})") << E::BadText << QString()
+                                 << QString() << Absent;
+    QTest::newRow("ESC in text") << QByteArray(R"({"from":"ann","text":"\u001b[2J"})") << E::BadText << QString()
+                                 << QString() << Absent;
+    QTest::newRow("backspace in text") << QByteArray(R"({"from":"ann","text":"a\bb"})") << E::BadText << QString()
+                                       << QString() << Absent;
+    QTest::newRow("tab, CR and LF in text") << publishJson(ann, QStringLiteral("a\tb\r\nc\n")) << E::None << ann
+                                            << QStringLiteral("a\tb\r\nc\n") << Absent;
 }
 
 void tst_MessageCodec::decodePublish()
@@ -421,6 +482,9 @@ void tst_MessageCodec::httpStatus_data()
     QTest::newRow("TextTooLong") << E::TextTooLong << 413;
     QTest::newRow("BadClientTs") << E::BadClientTs << 400;
     QTest::newRow("BadClientMsgId") << E::BadClientMsgId << 400;
+    QTest::newRow("InvalidUnicode") << E::InvalidUnicode << 400;
+    QTest::newRow("BadFrom") << E::BadFrom << 400;
+    QTest::newRow("BadText") << E::BadText << 400;
 }
 
 void tst_MessageCodec::httpStatus()
@@ -467,6 +531,12 @@ void tst_MessageCodec::parseEventId_data()
     QTest::newRow("negative id") << QStringLiteral("e:-1") << false << QString() << quint64(0);
     QTest::newRow("empty id") << QStringLiteral("e:") << false << QString() << quint64(0);
     QTest::newRow("empty epoch") << QStringLiteral(":42") << false << QString() << quint64(0);
+    // A message id is decimal digits, nothing else (what QString::toULongLong also takes is not).
+    QTest::newRow("id with a plus") << QStringLiteral("e:+42") << false << QString() << quint64(0);
+    QTest::newRow("id with a space before") << QStringLiteral("e: 42") << false << QString() << quint64(0);
+    QTest::newRow("id with a space after") << QStringLiteral("e:42 ") << false << QString() << quint64(0);
+    QTest::newRow("id with leading zeros") << QStringLiteral("e:0042") << true << QStringLiteral("e") << quint64(42);
+    QTest::newRow("id in Arabic-Indic digits") << QStringLiteral("e:\u0664\u0662") << false << QString() << quint64(0);
 }
 
 void tst_MessageCodec::parseEventId()

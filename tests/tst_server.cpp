@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QRegularExpression>
 #include <QSet>
 
 using namespace rtlab;
@@ -45,6 +46,8 @@ private slots:
     void statsListsConnectedClients();
     void shortPollingIsCountedApart();
     void headOptionsAndCors();
+    void headAnswersTheHeadAlone_data();
+    void headAnswersTheHeadAlone();
     void gracefulShutdown();
 };
 
@@ -384,6 +387,41 @@ void tst_Server::badInput_data()
             << false;
     QTest::newRow("plain GET on /ws") << "GET /ws HTTP/1.1\r\n" + host + "\r\n" << 426 << false;
     QTest::newRow("WebSocket from a foreign Origin") << wsHandshake(0, "/ws", "http://evil.example") << 403 << true;
+
+    // Strict HTTP (RFC 9112 §3.2, RFC 9110 §5.1): a request that could be read two ways is refused.
+    QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n") << 400 << true;
+    QTest::newRow("two Host headers") << "GET /healthz HTTP/1.1\r\n" + host + "Host: attacker.example\r\n\r\n"
+                                      << 400 << true;
+    QTest::newRow("space inside a header name") << "GET /healthz HTTP/1.1\r\n" + host + "X Forwarded-For: a\r\n\r\n"
+                                                << 400 << true;
+    QTest::newRow("space before a header's colon")
+            << QByteArray("GET /healthz HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n") << 400 << true;
+    QTest::newRow("two Origin headers") << post("{\"from\":\"a\",\"text\":\"b\"}",
+                                                "Origin: http://127.0.0.1\r\nOrigin: http://evil.example\r\n")
+                                        << 400 << true;
+    QTest::newRow("two Transfer-Encoding") << "POST /send HTTP/1.1\r\n" + host
+                    + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                                           << 400 << true;
+    QTest::newRow("chunk extension over 80 KiB") << "POST /send HTTP/1.1\r\n" + host
+                    + "Transfer-Encoding: chunked\r\n\r\n1;x=" + QByteArray(81 * 1024, 'e')
+                    + "\r\na\r\n0\r\n\r\n" << 413 << true;
+    QTest::newRow("two Sec-WebSocket-Key")
+            << wsHandshake(0, "/ws").replace("\r\n\r\n", "\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n")
+            << 400 << true;
+    QTest::newRow("two Sec-WebSocket-Version")
+            << wsHandshake(0, "/ws").replace("\r\n\r\n", "\r\nSec-WebSocket-Version: 13\r\n\r\n") << 400 << true;
+    // Strict JSON: what one strict client could not read is not published to all of them.
+    QTest::newRow("lone surrogate in text") << post("{\"from\":\"a\",\"text\":\"x\\ud800\"}") << 400 << false;
+    QTest::newRow("lone surrogate in from") << post("{\"from\":\"\\udc00a\",\"text\":\"x\"}") << 400 << false;
+    QTest::newRow("NUL in from") << post("{\"from\":\"a\\u0000b\",\"text\":\"x\"}") << 400 << false;
+    QTest::newRow("raw NUL in from") << post(QByteArray("{\"from\":\"a") + '\0' + "b\",\"text\":\"x\"}") << 400
+                                     << false;
+    QTest::newRow("bidi override in from") << post("{\"from\":\"a\\u202eb\",\"text\":\"x\"}") << 400 << false;
+    QTest::newRow("NUL in text") << post("{\"from\":\"a\",\"text\":\"x\\u0000\"}") << 400 << false;
+    QTest::newRow("timeout NaN") << "GET /poll?after=0&timeout=nan HTTP/1.1\r\n" + host + "\r\n" << 400 << false;
+    QTest::newRow("after over 2^64") << "GET /poll?after=18446744073709551616 HTTP/1.1\r\n" + host + "\r\n"
+                                     << 400 << false;
+    QTest::newRow("after twice") << "GET /poll?after=0&after=5 HTTP/1.1\r\n" + host + "\r\n" << 400 << false;
 }
 
 void tst_Server::badInput()
@@ -437,6 +475,12 @@ void tst_Server::webSocketBadInput_data()
     QTest::newRow("clientMsgId over 64 characters")
             << QStringLiteral("{\"from\":\"a\",\"text\":\"x\",\"clientMsgId\":\"%1\"}").arg(QString(65, u'c')) << false
             << 0;
+    QTest::newRow("lone surrogate in text") << QStringLiteral("{\"from\":\"a\",\"text\":\"x\\ud800\"}") << false << 0;
+    QTest::newRow("lone surrogate in clientMsgId")
+            << QStringLiteral("{\"from\":\"a\",\"text\":\"x\",\"clientMsgId\":\"k\\udfff\"}") << false << 0;
+    QTest::newRow("NUL in from") << QStringLiteral("{\"from\":\"a\\u0000\",\"text\":\"x\"}") << false << 0;
+    QTest::newRow("bidi override in from") << QStringLiteral("{\"from\":\"\\u202ea\",\"text\":\"x\"}") << false << 0;
+    QTest::newRow("NUL in text") << QStringLiteral("{\"from\":\"a\",\"text\":\"\\u0000\"}") << false << 0;
 }
 
 void tst_Server::webSocketBadInput()
@@ -851,6 +895,75 @@ void tst_Server::headOptionsAndCors()
     QCOMPARE(request(port, "GET", "/poll", {}, { "Origin: http://evil.example" }).header("access-control-allow-origin"),
              QByteArray());
     QCOMPARE(request(port, "GET", "/healthz").header("x-content-type-options"), QByteArray("nosniff"));
+}
+
+// HEAD on every resource, on both cores: the head GET would have and no body, at once (a poll GET
+// would hold and an event stream GET would begin are answered too), and the connection goes on:
+// a GET pipelined behind the HEAD is answered next, read as the client expects it.
+void tst_Server::headAnswersTheHeadAlone_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<bool>("sameLength"); // whether GET's Content-Length is known to be the same
+
+    QTest::newRow("/") << QByteArray("/") << 200 << true;
+    QTest::newRow("a static file") << QByteArray("/app.js") << 200 << true;
+    QTest::newRow("/poll with a message") << QByteArray("/poll?after=0") << 200 << true;
+    QTest::newRow("/poll at the live end, which GET holds") << QByteArray("/poll?after=1") << 200 << false;
+    QTest::newRow("/poll, bad after") << QByteArray("/poll?after=x") << 400 << true;
+    QTest::newRow("/events") << QByteArray("/events") << 200 << false;
+    QTest::newRow("/events resuming") << QByteArray("/events?lastEventId=0") << 200 << false;
+    QTest::newRow("/stats") << QByteArray("/stats") << 200 << false;
+    QTest::newRow("/healthz") << QByteArray("/healthz") << 200 << true;
+    QTest::newRow("/ws without an upgrade") << QByteArray("/ws") << 426 << true;
+    QTest::newRow("/send") << QByteArray("/send") << 405 << true;
+    QTest::newRow("a 404") << QByteArray("/nope") << 404 << true;
+}
+
+void tst_Server::headAnswersTheHeadAlone()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(int, status);
+    QFETCH(bool, sameLength);
+
+    auto server = startServer(quietConfig());
+    const quint16 port = server->port();
+    QCOMPARE(publish(port, QStringLiteral("one")), 1u);
+    RawHttp http(port);
+    QVERIFY(http.connected());
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
+    http.send("HEAD " + target + " HTTP/1.1\r\n" + host + "\r\nGET /healthz HTTP/1.1\r\n" + host + "\r\n");
+    // Everything up to the end of the GET's answer: a HEAD answered with a body (or held, or
+    // streamed) puts other bytes before it, or never lets it come.
+    QByteArray raw;
+    QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         raw += http.socket().readAll();
+                         const qsizetype second = raw.indexOf("\r\n\r\nHTTP/1.1 200");
+                         return second >= 0 && raw.endsWith("}");
+                     },
+                     WaitMs),
+             raw.left(300).constData());
+    const qsizetype headEnd = raw.indexOf("\r\n\r\n");
+    const QByteArray head = raw.left(headEnd);
+    QVERIFY2(head.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '), head.constData());
+    QVERIFY2(raw.mid(headEnd + 4).startsWith("HTTP/1.1 200 OK\r\n"), "a body followed the HEAD's head");
+    QVERIFY2(!head.contains("Connection: close"), head.constData());
+    QVERIFY(http.socket().state() == QAbstractSocket::ConnectedState);
+    // Nothing held, nothing streaming: the HEAD left no session behind.
+    QCOMPARE(server->hub()->sessionCount(), 0);
+    const RawResponse get = request(port, "GET", target == "/poll?after=1" ? "/poll?after=1&timeout=0" : target);
+    QCOMPARE(get.status, status);
+    const QByteArray length = QRegularExpression(QStringLiteral("\r\nContent-Length: (\\d+)"))
+                                      .match(QString::fromLatin1(head))
+                                      .captured(1)
+                                      .toLatin1();
+    if (sameLength)
+        QCOMPARE(length, QByteArray::number(get.body.size()));
+    if (target.startsWith("/events"))
+        QVERIFY2(length.isEmpty(), "an event stream has no length");
+    else
+        QVERIFY2(!length.isEmpty(), head.constData());
 }
 
 void tst_Server::gracefulShutdown()

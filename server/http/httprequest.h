@@ -25,6 +25,7 @@ struct HttpRequest
 
     QByteArray header(QByteArrayView lowerName) const;
     bool hasHeader(QByteArrayView lowerName) const;
+    qsizetype headerCount(QByteArrayView lowerName) const;
     // True for a WebSocket opening handshake (RFC 6455 §4.2.1): GET, Upgrade: websocket.
     bool isWebSocketUpgrade() const;
     // Whether the connection stays open after the answer. HTTP/1.0 keep-alive is an old

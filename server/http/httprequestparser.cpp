@@ -18,11 +18,17 @@ QByteArray HttpRequest::header(QByteArrayView lowerName) const
 
 bool HttpRequest::hasHeader(QByteArrayView lowerName) const
 {
+    return headerCount(lowerName) > 0;
+}
+
+qsizetype HttpRequest::headerCount(QByteArrayView lowerName) const
+{
+    qsizetype n = 0;
     for (const auto &header : headers) {
         if (header.first == lowerName)
-            return true;
+            ++n;
     }
-    return false;
+    return n;
 }
 
 static bool headerHasToken(const QByteArray &value, QByteArrayView token)
@@ -119,23 +125,57 @@ int HttpRequestParser::fail(int status, const QString &why)
     return -1;
 }
 
+// RFC 9110 §5.6.2: a field name is a token. http_parser, built without HTTP_PARSER_STRICT as
+// Debian ships it, lets a space through ("X Forwarded-For", "Host :"), which a proxy in front
+// may read as another field or drop: the two would disagree on what the request says.
+static bool isToken(QByteArrayView name)
+{
+    static constexpr QByteArrayView punctuation = "!#$%&'*+-.^_`|~";
+    if (name.isEmpty())
+        return false;
+    for (const char c : name) {
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && !punctuation.contains(c))
+            return false;
+    }
+    return true;
+}
+
+// Fields that hold one value, not a list (RFC 9110 §5.3): sent twice, which one counts is a
+// guess, and a proxy in front may guess the other way (two Hosts: RFC 9112 §3.2; two lengths:
+// §6.3; two Origins would let a request pass the origin check as one site and be another).
+static constexpr std::pair<QByteArrayView, QLatin1StringView> SingleFields[] = {
+    { "host", QLatin1StringView("Host") },
+    { "content-length", QLatin1StringView("Content-Length") },
+    { "transfer-encoding", QLatin1StringView("Transfer-Encoding") },
+    { "content-type", QLatin1StringView("Content-Type") },
+    { "origin", QLatin1StringView("Origin") },
+    { "authorization", QLatin1StringView("Authorization") },
+    { "last-event-id", QLatin1StringView("Last-Event-ID") },
+};
+
 int HttpRequestParser::onHeadersComplete()
 {
     m_request.headers = m_headerLines.take();
-    int contentLengths = 0;
-    bool transferEncoding = false;
-    for (const auto &[name, value] : std::as_const(m_request.headers)) {
-        if (name == "content-length")
-            ++contentLengths;
-        else if (name == "transfer-encoding")
-            transferEncoding = true;
+    for (const auto &header : std::as_const(m_request.headers)) {
+        if (!isToken(header.first))
+            return fail(400,
+                        QStringLiteral("invalid header name \"%1\": a name is a token (no spaces)")
+                                .arg(QString::fromLatin1(header.first.left(64))));
     }
     // RFC 9112 §6.3: a request with both, or with conflicting lengths, is a framing error
     // that a server must not guess at (request smuggling); answer 400 and close.
-    if (transferEncoding && contentLengths > 0)
+    if (m_request.hasHeader("transfer-encoding") && m_request.hasHeader("content-length"))
         return fail(400, QStringLiteral("both Content-Length and Transfer-Encoding"));
-    if (contentLengths > 1)
-        return fail(400, QStringLiteral("more than one Content-Length"));
+    for (const auto &[name, shown] : SingleFields) {
+        if (m_request.headerCount(name) > 1)
+            return fail(400, QStringLiteral("more than one %1").arg(shown));
+    }
+    // RFC 9112 §3.2: "A server MUST respond with a 400 to any HTTP/1.1 request message that lacks
+    // a Host header field". HTTP/1.0 predates it.
+    if ((m_parser->http_major > 1 || (m_parser->http_major == 1 && m_parser->http_minor >= 1))
+        && !m_request.hasHeader("host"))
+        return fail(400, QStringLiteral("an HTTP/1.1 request needs a Host header"));
     if (m_parser->content_length != ULLONG_MAX && m_parser->content_length > quint64(m_limits.maxBodyBytes))
         return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
 
@@ -185,7 +225,14 @@ qsizetype HttpRequestParser::feedSome(QByteArrayView bytes)
     if (err == HPE_PAUSED)
         http_parser_pause(m_parser.get(), 0);
     else if (err != HPE_OK) {
-        if (err == HPE_HEADER_OVERFLOW)
+        if (err == HPE_HEADER_OVERFLOW && m_headComplete) {
+            // After the head, http_parser counts a chunk's size line (with its extensions) and
+            // the trailer section against the same limit: that is the body's framing, not the
+            // request's headers.
+            fail(413,
+                 QStringLiteral("a chunk-size line or the trailer section is longer than %1 bytes")
+                         .arg(HTTP_MAX_HEADER_SIZE));
+        } else if (err == HPE_HEADER_OVERFLOW)
             fail(431, QStringLiteral("request line and headers are larger than %1 bytes").arg(m_limits.maxHeadBytes));
         else if (err == HPE_UNEXPECTED_CONTENT_LENGTH)
             fail(400, QStringLiteral("conflicting Content-Length or Transfer-Encoding"));

@@ -86,7 +86,8 @@ QByteArray HttpResponse::encode() const
     }
     if (!streamed)
         out.append("Content-Length: " + QByteArray::number(body.size()) + "\r\n");
-    if (closeConnection || streamed)
+    // A streamed body ends with the connection; the head alone (HEAD) ends where it ends.
+    if (closeConnection || (streamed && !omitBody))
         out.append("Connection: close\r\n");
     out.append("\r\n");
     if (!streamed && !omitBody)

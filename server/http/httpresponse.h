@@ -18,7 +18,9 @@ struct HttpResponse
     // A streamed response (SSE) has no Content-Length: its body ends when the connection closes.
     bool streamed = false;
     bool closeConnection = false;
-    bool omitBody = false; // an answer to HEAD: the head says the length, no body follows
+    // An answer to HEAD: the head says the length (none when streamed), no body follows, and the
+    // connection stays open even for a streamed head.
+    bool omitBody = false;
 
     HttpResponse &setHeader(const QByteArray &name, const QByteArray &value);
     QByteArray encode() const; // head (and body, unless streamed)

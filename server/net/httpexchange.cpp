@@ -83,6 +83,7 @@ void HttpExchange::dispatch(const HttpRequest &request)
     m_state = State::Dispatched;
     endRequest();
     m_keepAlive = request.persistent();
+    m_head = request.method == "HEAD";
     // Before the Hub answers: an answer given at once is written, and counted, inside this call.
     m_transport = m_hub->exchangeTransport(request, &m_countedAs);
     m_hub->handleRequest(request, this);
@@ -96,6 +97,7 @@ void HttpExchange::fail(int status, const QString &why)
     HttpResponse r = HttpResponse::error(status, why);
     r.closeConnection = true;
     m_state = State::Dispatched;
+    m_head = false; // the request could not be read: its method is not known
     respond(r);
 }
 
@@ -111,6 +113,7 @@ void HttpExchange::refuse(const HttpResponse &refusal)
 {
     m_state = State::Dispatched;
     endRequest();
+    m_head = false; // a handshake is a GET
     respond(refusal);
 }
 
@@ -159,6 +162,10 @@ void HttpExchange::respond(const HttpResponse &response)
     HttpResponse r = response;
     if (!m_keepAlive)
         r.closeConnection = true;
+    // RFC 9110 §9.3.2: the answer to HEAD is GET's head without its body, whoever built it; a
+    // body the client does not expect would be read as the next response.
+    if (std::exchange(m_head, false))
+        r.omitBody = true;
     write(r.encode());
     if (r.closeConnection) {
         m_state = State::Closing;
@@ -175,6 +182,19 @@ void HttpExchange::beginStream(const HttpResponse &head)
 {
     if (!m_wire->isOpen() || m_state != State::Dispatched)
         return;
+    if (m_head) {
+        // The Hub answers HEAD at once (Hub::handleEvents); should a stream begin anyway, the
+        // client gets the head alone, and what the session writes after it is dropped until the
+        // connection closes.
+        HttpResponse r = head;
+        r.omitBody = true;
+        r.closeConnection = true;
+        m_head = false;
+        write(r.encode());
+        m_state = State::Closing;
+        m_wire->closeAfterWrite();
+        return;
+    }
     write(head.encode());
     m_state = State::Streaming;
 }

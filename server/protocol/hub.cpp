@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -293,6 +294,10 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
         m_stats.refuse(Refusal::Origin);
         refusal = HttpResponse::error(
                 403, QStringLiteral("origin not allowed: %1").arg(QString::fromUtf8(request.header("origin"))));
+    } else if (request.headerCount("sec-websocket-key") > 1 || request.headerCount("sec-websocket-version") > 1) {
+        // RFC 6455 §4.2.1 asks for one of each; with two, which key the accept answers (or which
+        // version was meant) is a guess.
+        refusal = HttpResponse::error(400, QStringLiteral("more than one Sec-WebSocket-Key or Sec-WebSocket-Version"));
     } else if (request.header("sec-websocket-version").trimmed() != "13") {
         refusal = HttpResponse::error(426, QStringLiteral("unsupported WebSocket version; use 13"));
         refusal->setHeader("Sec-WebSocket-Version", "13");
@@ -341,6 +346,12 @@ std::optional<int> Hub::admitPublish(const QByteArray &peer, const QString &sub)
     return m_publishRate.admit(key, nowMs());
 }
 
+void Hub::answer(const HttpRequest &request, HttpStream *stream, HttpResponse response) const
+{
+    response.omitBody = request.method == "HEAD";
+    stream->respond(cors(request, std::move(response)));
+}
+
 HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
 {
     if (checkOrigin(request) == OriginVerdict::Allowed)
@@ -383,6 +394,31 @@ static QString pageResource(const QByteArray &path, QByteArray *contentType)
 // ws: to an http: page's 'self'), and no framing: message text can never become markup or code.
 static const char pagePolicy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+// A query parameter's value, fully decoded (absent: nullopt). One named twice is refused: which
+// of the two would count is a guess.
+static bool singleQueryItem(const QUrlQuery &query, const QString &key, std::optional<QString> *value, QString *why)
+{
+    const QStringList values = query.allQueryItemValues(key, QUrl::FullyDecoded);
+    if (values.size() > 1) {
+        *why = QStringLiteral("\"%1\" is given more than once").arg(key);
+        return false;
+    }
+    *value = values.isEmpty() ? std::nullopt : std::optional(values.first());
+    return true;
+}
+
+// Seconds as a plain decimal number, maybe with an exponent ("2.5", "30", "1e308"): no sign, no
+// space, no inf, nan or hex, which QString::toDouble would all take. Finite once parsed.
+static std::optional<double> parseSeconds(const QString &text)
+{
+    static const QRegularExpression form(QStringLiteral("^[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$"));
+    if (!form.match(text).hasMatch())
+        return std::nullopt;
+    bool ok = false;
+    const double seconds = text.toDouble(&ok);
+    return ok && std::isfinite(seconds) ? std::optional(seconds) : std::nullopt;
+}
 
 // A poll is long polling unless its client says it polls traditionally (docs/protocol.md).
 static TransportKind pollTransport(const HttpRequest &request)
@@ -473,10 +509,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     if (path != "/events" && path != "/poll" && path != "/send")
         m_stats.other.requests++;
     const bool get = method == "GET" || method == "HEAD";
-    auto answer = [&](HttpResponse r) {
-        r.omitBody = method == "HEAD";
-        stream->respond(cors(request, std::move(r)));
-    };
+    auto answer = [&](HttpResponse r) { this->answer(request, stream, std::move(r)); };
 
     if (m_shuttingDown) {
         m_stats.refuse(Refusal::ShuttingDown);
@@ -605,17 +638,19 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
 
 bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const
 {
-    const QUrlQuery &q = request.query;
-    if (q.hasQueryItem(QStringLiteral("after"))) {
-        bool ok = false;
-        const quint64 after = q.queryItemValue(QStringLiteral("after")).toULongLong(&ok);
-        if (!ok) {
-            *why = QStringLiteral("\"after\" must be a message id (an unsigned integer)");
+    std::optional<QString> after;
+    std::optional<QString> epoch;
+    if (!singleQueryItem(request.query, QStringLiteral("after"), &after, why)
+        || !singleQueryItem(request.query, QStringLiteral("epoch"), &epoch, why))
+        return false;
+    if (after) {
+        point->after = MessageCodec::parseMessageId(*after);
+        if (!point->after) {
+            *why = QStringLiteral("\"after\" must be a message id (decimal digits, at most 2^64 - 1)");
             return false;
         }
-        point->after = after;
     }
-    point->epoch = q.queryItemValue(QStringLiteral("epoch"));
+    point->epoch = epoch.value_or(QString());
     return true;
 }
 
@@ -669,7 +704,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Ident
     if (error != MessageCodec::Error::None) {
         m_stats.badRequests++;
         m_stats.refuse(refusalFor(MessageCodec::httpStatus(error)));
-        stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
+        answer(request, stream, HttpResponse::error(MessageCodec::httpStatus(error), why));
         return;
     }
     if (who)
@@ -697,26 +732,28 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Ide
     m_stats.at(TransportKind::Sse).requests++;
     // The browser's own reconnect sends Last-Event-ID; a page that reopens the stream itself
     // names it in the query. The header is the newer of the two.
-    QString lastEventId = QString::fromUtf8(request.header("last-event-id"));
-    if (!request.hasHeader("last-event-id"))
-        lastEventId = request.query.queryItemValue(QStringLiteral("lastEventId"), QUrl::FullyDecoded);
+    std::optional<QString> fromQuery;
+    QString why;
+    if (!singleQueryItem(request.query, QStringLiteral("lastEventId"), &fromQuery, &why)) {
+        m_stats.badRequests++;
+        answer(request, stream, HttpResponse::error(400, why));
+        return;
+    }
+    const QString lastEventId = request.hasHeader("last-event-id") ? QString::fromUtf8(request.header("last-event-id"))
+                                                                   : fromQuery.value_or(QString());
     ResumePoint point;
     if (!lastEventId.isEmpty()) {
         quint64 id = 0;
         QString epoch;
-        bool ok = false;
         if (MessageCodec::parseEventId(lastEventId, &epoch, &id)) {
             point.after = id;
             point.epoch = epoch;
-        } else if (id = lastEventId.toULongLong(&ok); ok) {
-            point.after = id;
+        } else if (const auto bare = MessageCodec::parseMessageId(lastEventId)) {
+            point.after = bare;
         } else {
             m_stats.badRequests++;
             m_stats.refuse(Refusal::BadRequest);
-            stream->respond(cors(request,
-                                 HttpResponse::error(400,
-                                                     QStringLiteral("Last-Event-ID must be "
-                                                                    "\"<epoch>:<id>\""))));
+            answer(request, stream, HttpResponse::error(400, QStringLiteral("Last-Event-ID must be \"<epoch>:<id>\"")));
             return;
         }
     }
@@ -726,6 +763,11 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Ide
     head.setHeader("Cache-Control", "no-cache");
     // Tells a buffering reverse proxy (nginx) to pass events through as they come.
     head.setHeader("X-Accel-Buffering", "no");
+    if (request.method == "HEAD") {
+        // GET's head and nothing after it: no stream begins, nothing waits for events.
+        answer(request, stream, head);
+        return;
+    }
     auto *session = new SseSession(this, stream, cors(request, head));
     session->setForwardedFor(clientAddress(request, {}));
     session->setTokenDeadline(tokenDeadline(who));
@@ -746,10 +788,23 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     m_stats.at(transport).requests++;
     ResumePoint point;
     QString why;
-    if (!parseResume(request, &point, &why)) {
+    std::optional<QString> mode;
+    std::optional<QString> timeout;
+    std::optional<double> seconds;
+    if (parseResume(request, &point, &why) && singleQueryItem(request.query, QStringLiteral("mode"), &mode, &why)
+        && singleQueryItem(request.query, QStringLiteral("timeout"), &timeout, &why)) {
+        if (mode && *mode != u"short" && *mode != u"long") {
+            why = QStringLiteral("\"mode\" must be short or long");
+        } else if (timeout) {
+            seconds = parseSeconds(*timeout);
+            if (!seconds)
+                why = QStringLiteral("\"timeout\" must be a number of seconds >= 0, such as 2.5");
+        }
+    }
+    if (!why.isEmpty()) {
         m_stats.badRequests++;
         m_stats.refuse(Refusal::BadRequest);
-        stream->respond(cors(request, HttpResponse::error(400, why)));
+        answer(request, stream, HttpResponse::error(400, why));
         return;
     }
     // A connection's first poll is where a client resumes; the polls after it go on by design.
@@ -760,18 +815,12 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     // A proxy may carry several clients' polls on one kept-alive connection: the last one's.
     client->forwardedFor = clientAddress(request, {});
     qint64 holdMs = m_config.pollTimeoutMs;
-    if (request.query.hasQueryItem(QStringLiteral("timeout"))) {
-        bool ok = false;
-        const double seconds = request.query.queryItemValue(QStringLiteral("timeout")).toDouble(&ok);
-        if (!ok || !std::isfinite(seconds) || seconds < 0) {
-            m_stats.badRequests++;
-            m_stats.refuse(Refusal::BadRequest);
-            stream->respond(
-                    cors(request, HttpResponse::error(400, QStringLiteral("\"timeout\" must be seconds >= 0"))));
-            return;
-        }
-        holdMs = qMin(holdMs, qint64(std::llround(seconds * 1000)));
-    }
+    // Capped by the server's hold before it is made milliseconds: 1e308 s would overflow.
+    if (seconds)
+        holdMs = *seconds * 1000 >= double(holdMs) ? holdMs : qint64(std::llround(*seconds * 1000));
+    // HEAD is never held: GET's head, with what the log has now.
+    if (request.method == "HEAD")
+        holdMs = 0;
     const QByteArray corsOrigin =
             checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
     const ResumeResult resumed = resume(point, firstPoll);
@@ -779,8 +828,11 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     if (!point.after || resumed.reset || resumed.cursor < m_log.lastId() || holdMs == 0) {
         qint64 sent = 0;
         QByteArray body = PollSession::answerFor(this, stream, resumed, &sent);
-        countPollAnswer(transport, stream, resumed.cursor, sent);
-        stream->respond(PollSession::response(std::move(body), corsOrigin));
+        HttpResponse r = PollSession::response(std::move(body), corsOrigin);
+        r.omitBody = request.method == "HEAD";
+        if (!r.omitBody)
+            countPollAnswer(transport, stream, resumed.cursor, sent);
+        stream->respond(r);
         return;
     }
     auto *session = new PollSession(this, stream, resumed.cursor, corsOrigin);

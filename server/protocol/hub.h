@@ -135,6 +135,8 @@ private:
     void checkDrained();
 
     HttpResponse cors(const HttpRequest &request, HttpResponse response) const;
+    // Answers with CORS, and without the body when the request is a HEAD.
+    void answer(const HttpRequest &request, HttpStream *stream, HttpResponse response) const;
     using Identity = std::optional<Authenticator::Identity>;
     void handlePoll(const HttpRequest &request, HttpStream *stream, const Identity &who);
     void handleEvents(const HttpRequest &request, HttpStream *stream, const Identity &who);

@@ -95,7 +95,9 @@ void WsSession::sendError(int status, const QString &why, const QByteArray &fram
     o.insert(QLatin1String("status"), status);
     o.insert(QLatin1String("error"), why);
     const QJsonValue clientMsgId = QJsonDocument::fromJson(frame).object().value(MessageCodec::clientMsgIdKey());
-    if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars)
+    // Not a lone surrogate: the refusal must not carry back what it refused.
+    if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars
+        && QStringView(clientMsgId.toString()).isValidUtf16())
         o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
     m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
