@@ -3,6 +3,7 @@
 // SSE endpoint for --raw).
 #include "impairmentrelay.h"
 #include "testsupport.h"
+#include "tokenrefusingserver.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -540,44 +541,6 @@ void tst_RtlabCli::shortPollingAtItsInterval()
     QVERIFY2(idle == requests - 1 || idle == requests - 2, qPrintable(QString::number(idle)));
 }
 
-// A server with tokens that refuses this one: it answers every request 401 as rtlab-server does
-// (WWW-Authenticate with the reason) and keeps each request head, for the test to read.
-class RefusingServer : public QTcpServer
-{
-public:
-    RefusingServer()
-    {
-        connect(this, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *s = nextPendingConnection()) {
-                connect(s, &QTcpSocket::readyRead, s, [this, s] {
-                    m_partial[s] += s->readAll();
-                    const qsizetype end = m_partial[s].indexOf("\r\n\r\n");
-                    if (end < 0)
-                        return;
-                    heads.append(m_partial[s].left(end + 2)); // each line with its CRLF
-                    m_partial.remove(s);
-                    s->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"rtlab\", "
-                             "error=\"invalid_token\", error_description=\"token expired\"\r\n"
-                             "Content-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
-                             "token expired\n");
-                    s->disconnectFromHost();
-                });
-                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
-            }
-        });
-    }
-    // How many request heads asked for `path` (the bootstrap GET /poll counts apart: no "after").
-    int countRequests(QByteArrayView requestLinePrefix) const
-    {
-        return int(std::count_if(heads.cbegin(), heads.cend(),
-                                 [&](const QByteArray &h) { return h.startsWith(requestLinePrefix); }));
-    }
-    QList<QByteArray> heads;
-
-private:
-    QHash<QTcpSocket *, QByteArray> m_partial;
-};
-
 void tst_RtlabCli::tokenIsSentAndARefusalEndsTheRun_data()
 {
     QTest::addColumn<QString>("transport");
@@ -598,7 +561,7 @@ void tst_RtlabCli::tokenIsSentAndARefusalEndsTheRun()
     QFETCH(QString, transport);
     QFETCH(QByteArray, streamRequest);
     QFETCH(int, requests);
-    RefusingServer server;
+    TokenRefusingServer server;
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QTemporaryDir dir;
     QFile tokenFile(dir.filePath(QStringLiteral("token")));

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "clirunner.h"
 
+#include "bearertoken.h"
 #include "harwriter.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -186,24 +186,14 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     }
     if (p.isSet(token) && p.isSet(tokenFile))
         return fail(QStringLiteral("--token and --token-file: give one of them"));
-    if (p.isSet(token))
+    if (p.isSet(token)) {
         o->token = p.value(token).toUtf8().trimmed();
-    if (p.isSet(tokenFile)) {
-        QFile f(p.value(tokenFile));
-        const bool opened =
-                p.value(tokenFile) == u"-" ? f.open(stdin, QIODevice::ReadOnly) : f.open(QIODevice::ReadOnly);
-        if (!opened)
-            return fail(QStringLiteral("--token-file: cannot read %1: %2").arg(p.value(tokenFile), f.errorString()));
-        // A token is a few hundred bytes; its first line is it (a trailing newline is not part of it).
-        o->token = f.read(64 * 1024).split('\n').value(0).trimmed();
+        if (!BearerToken::isValid(o->token))
+            return fail(QStringLiteral("--token: a token is printable ASCII with no spaces, and not empty"));
     }
-    if ((p.isSet(token) || p.isSet(tokenFile)) && o->token.isEmpty())
-        return fail(QStringLiteral("--token: the token is empty"));
-    // It goes into a header line: nothing that could end it.
-    for (const char c : std::as_const(o->token)) {
-        if (uchar(c) <= 0x20 || uchar(c) >= 0x7f)
-            return fail(QStringLiteral("--token: a token is printable ASCII with no spaces"));
-    }
+    QString why;
+    if (p.isSet(tokenFile) && !BearerToken::readFile(p.value(tokenFile), &o->token, &why))
+        return fail(QStringLiteral("--token-file: %1").arg(why));
     o->pollIntervalMs = p.value(pollInterval).toLongLong(&ok);
     if (!ok || o->pollIntervalMs < 10 || o->pollIntervalMs > 3600 * 1000)
         return fail(QStringLiteral("--poll-interval: expected milliseconds from 10 to 3600000"));
