@@ -265,7 +265,8 @@ public:
 class WsClient : public QObject
 {
 public:
-    explicit WsClient(quint16 port, const QString &query = {}, const QString &origin = {})
+    explicit WsClient(quint16 port, const QString &query = {}, const QString &origin = {},
+                      const QList<std::pair<QByteArray, QByteArray>> &headers = {})
     {
         connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &t) {
             texts.append(t);
@@ -279,6 +280,8 @@ public:
         QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws%2").arg(port).arg(query)));
         if (!origin.isEmpty())
             req.setRawHeader("Origin", origin.toUtf8());
+        for (const auto &[name, value] : headers)
+            req.setRawHeader(name, value);
         socket.open(req);
     }
     bool waitOpen()

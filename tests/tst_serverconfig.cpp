@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 using rtlab::ServerConfig;
@@ -42,12 +43,47 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         field("maxPendingBytes", a.maxPendingBytes, b.maxPendingBytes),
         field("maxPollMessages", a.maxPollMessages, b.maxPollMessages),
         field("core", int(a.core), int(b.core)),
+        a.authKeyFile == b.authKeyFile ? QString()
+                                       : QStringLiteral("authKeyFile: %1 vs %2").arg(a.authKeyFile, b.authKeyFile),
+        a.authKey == b.authKey ? QString() : QStringLiteral("authKey differs"),
+        field("allowQueryToken", a.allowQueryToken, b.allowQueryToken),
+        field("maxPublishRate", a.maxPublishRate, b.maxPublishRate),
     };
     for (const QString &d : diffs) {
         if (!d.isEmpty())
             return d;
     }
     return {};
+}
+
+// Key files for --auth-key: 32 bytes (the least allowed) and 31.
+struct KeyFiles
+{
+    KeyFiles()
+    {
+        write(good, QByteArray(32, 'k'));
+        write(shortKey, QByteArray(31, 'k'));
+    }
+    static void write(const QString &path, const QByteArray &bytes)
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())
+            qFatal("cannot write %s", qPrintable(path));
+    }
+    QTemporaryDir dir;
+    QString good = dir.filePath(QStringLiteral("key"));
+    QString shortKey = dir.filePath(QStringLiteral("short"));
+};
+
+const KeyFiles &keyFiles()
+{
+    static const KeyFiles files;
+    return files;
+}
+
+QStringList withKey(const QString &file, QStringList arguments)
+{
+    return arguments << QStringLiteral("--auth-key") << file;
 }
 
 } // namespace
@@ -79,6 +115,10 @@ void tst_ServerConfig::defaults()
     QCOMPARE(d.maxBodyBytes, 64 * 1024);
     QCOMPARE(d.maxTextBytes, 16 * 1024);
     QVERIFY(d.allowOrigins.isEmpty());
+    QVERIFY(d.authKeyFile.isEmpty()); // tokens off
+    QVERIFY(d.authKey.isEmpty());
+    QVERIFY(!d.allowQueryToken);
+    QCOMPARE(d.maxPublishRate, 0.0); // off
 #ifdef RTLAB_HAVE_EPOLL
     QCOMPARE(d.core, ServerConfig::Core::Epoll); // the measured core; --core qt is the portable one
 #else
@@ -146,6 +186,20 @@ void tst_ServerConfig::options_data()
             c.allowOrigins =
                     QStringList { QStringLiteral("https://a.example"), QStringLiteral("http://b.example:8080") };
         });
+    // Tokens.
+    const QString key = keyFiles().good;
+    row("--auth-key", withKey(key, args({})), [key](ServerConfig &c) {
+        c.authKeyFile = key;
+        c.authKey = QByteArray(32, 'k');
+    });
+    row("--auth-key --allow-query-token", withKey(key, args({ "--allow-query-token" })), [key](ServerConfig &c) {
+        c.authKeyFile = key;
+        c.authKey = QByteArray(32, 'k');
+        c.allowQueryToken = true;
+    });
+    row("--max-publish-rate 5", args({ "--max-publish-rate", "5" }), [](ServerConfig &c) { c.maxPublishRate = 5; });
+    row("--max-publish-rate 0.5", args({ "--max-publish-rate", "0.5" }),
+        [](ServerConfig &c) { c.maxPublishRate = 0.5; });
     row("every option at once", args({ "--host",         "0.0.0.0", "--port",         "9999",
                                        "--history",      "50",      "--history-age",  "1.5",
                                        "--poll-timeout", "10",      "--heartbeat",    "0.25",
@@ -221,6 +275,12 @@ void tst_ServerConfig::errors_data()
         args({ "--allow-origin", "https://ok.example", "--allow-origin", "bad.example" }),
         { "--allow-origin", "bad.example" });
     row("--host not an address", args({ "--host", "example.com" }), { "--host", "example.com" });
+    row("--auth-key of 31 bytes", withKey(keyFiles().shortKey, args({})), { "--auth-key", "31 bytes", "at least 32" });
+    row("--auth-key missing file", withKey(QStringLiteral("/nonexistent/key"), args({})),
+        { "--auth-key", "cannot read", "/nonexistent/key" });
+    row("--allow-query-token without a key", args({ "--allow-query-token" }), { "--allow-query-token", "--auth-key" });
+    row("--max-publish-rate -1", args({ "--max-publish-rate", "-1" }), { "--max-publish-rate", "-1" });
+    row("--max-publish-rate nan", args({ "--max-publish-rate", "nan" }), { "--max-publish-rate", "nan" });
     row("unknown option", args({ "--bogus" }), { "bogus" });
     row("unknown short option", args({ "-x" }), { "x" });
     row("positional argument", args({ "extra" }), { "extra" });

@@ -12,10 +12,12 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -34,7 +36,9 @@ static Hub::Clock elapsedClock()
 Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock(), parent) { }
 
 Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
-    : QObject(parent), m_config(config), m_log({ config.historyCount, config.historyAgeMs }), m_clock(std::move(clock))
+    : QObject(parent), m_config(config), m_auth(config.authKey, config.allowQueryToken),
+      m_publishRate(config.maxPublishRate), m_log({ config.historyCount, config.historyAgeMs }),
+      m_clock(std::move(clock))
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
 
@@ -164,8 +168,12 @@ void Hub::sweepHeartbeats()
 {
     const qint64 now = nowMs();
     const QList<StreamSession *> streams = m_streams.values();
-    for (StreamSession *s : streams)
-        s->heartbeat(now);
+    for (StreamSession *s : streams) {
+        if (now >= s->tokenDeadlineMs())
+            s->tokenExpired();
+        else
+            s->heartbeat(now);
+    }
 }
 
 TickData Hub::tickData()
@@ -283,9 +291,42 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
     }
     if (refusal) {
         m_stats.badRequests++;
-        refusal->closeConnection = true;
+    } else {
+        // Tokens: refused with the same 401/403 as any request, before the upgrade.
+        refusal = m_auth.check(request, Permission::Subscribe).refusal;
     }
+    if (refusal)
+        refusal->closeConnection = true;
     return refusal;
+}
+
+// What a request needs with tokens (docs/protocol.md, "Authentication").
+static Permission requiredPermission(const QByteArray &path)
+{
+    if (path == "/events" || path == "/poll" || path == "/ws")
+        return Permission::Subscribe;
+    if (path == "/send")
+        return Permission::Publish;
+    if (path == "/stats" || path == "/metrics")
+        return Permission::Stats;
+    return Permission::None;
+}
+
+qint64 Hub::tokenDeadline(const Identity &who) const
+{
+    if (!who || !who->expiresAtMs)
+        return std::numeric_limits<qint64>::max();
+    return nowMs() + (*who->expiresAtMs - m_auth.wallNowMs());
+}
+
+std::optional<int> Hub::admitPublish(const QByteArray &peer, const QString &sub)
+{
+    if (!m_publishRate.isEnabled())
+        return std::nullopt;
+    // Without tokens, the client's address: "host:port" less the port ("[::1]:5000" -> "[::1]").
+    const QString key = !sub.isEmpty() ? QLatin1String("sub:") + sub
+                                       : QLatin1String("ip:") + QString::fromLatin1(peer.left(peer.lastIndexOf(':')));
+    return m_publishRate.admit(key, nowMs());
 }
 
 HttpResponse Hub::cors(const HttpRequest &request, HttpResponse response) const
@@ -422,7 +463,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     QByteArray pageType;
     const QString page = pageResource(path, &pageType);
     const bool known = !page.isEmpty() || path == "/events" || path == "/poll" || path == "/send" || path == "/ws"
-            || path == "/stats" || path == "/healthz";
+            || path == "/stats" || path == "/healthz" || path == "/auth";
     if (!known) {
         answer(HttpResponse::error(404, QStringLiteral("no such resource: %1").arg(QString::fromUtf8(path))));
         return;
@@ -437,19 +478,31 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         HttpResponse r;
         r.status = 204;
         r.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        r.setHeader("Access-Control-Allow-Headers", "Content-Type, Last-Event-ID");
+        r.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
         r.setHeader("Access-Control-Max-Age", "600");
         r.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
         answer(r);
         return;
     }
 
+    if (path == "/auth") {
+        handleAuth(request, stream);
+        return;
+    }
+    // Who this is and whether they may: once per request, before any resource is touched.
+    Authenticator::Access access = m_auth.check(request, requiredPermission(path));
+    if (access.refusal) {
+        answer(std::move(*access.refusal));
+        return;
+    }
+    const Identity &who = access.identity;
+
     if (path == "/send") {
         if (method != "POST") {
             answer(methodNotAllowed("POST, OPTIONS"));
             return;
         }
-        handleSend(request, stream);
+        handleSend(request, stream, who);
         return;
     }
     if (!get) {
@@ -457,11 +510,11 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         return;
     }
     if (path == "/events") {
-        handleEvents(request, stream);
+        handleEvents(request, stream, who);
         return;
     }
     if (path == "/poll") {
-        handlePoll(request, stream);
+        handlePoll(request, stream, who);
         return;
     }
     if (path == "/ws") {
@@ -515,7 +568,26 @@ bool Hub::parseResume(const HttpRequest &request, ResumePoint *point, QString *w
     return true;
 }
 
-void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
+void Hub::handleAuth(const HttpRequest &request, HttpStream *stream)
+{
+    // The cookie is for this server's own page: a foreign page must not plant or clear it.
+    const OriginVerdict origin = checkOrigin(request);
+    if (origin != OriginVerdict::Absent && origin != OriginVerdict::SameOrigin) {
+        m_stats.rejectedOrigin++;
+        stream->respond(HttpResponse::error(403, QStringLiteral("POST /auth is for same-origin pages only")));
+        return;
+    }
+    // Secure once the server knows its public origin is https (not yet an option here).
+    const bool secure = false;
+    if (request.method == "POST")
+        stream->respond(m_auth.login(request, secure));
+    else if (request.method == "DELETE")
+        stream->respond(Authenticator::logout(secure));
+    else
+        stream->respond(methodNotAllowed("POST, DELETE, OPTIONS"));
+}
+
+void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Identity &who)
 {
     m_stats.other.requests++;
     if (checkOrigin(request) == OriginVerdict::Foreign) {
@@ -534,6 +606,14 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
         stream->respond(cors(request, HttpResponse::error(MessageCodec::httpStatus(error), why)));
         return;
     }
+    if (who)
+        publishRequest.from = who->sub; // a client cannot post as someone else
+    if (const std::optional<int> wait = admitPublish(stream->peerAddress(), who ? who->sub : QString())) {
+        HttpResponse r = HttpResponse::error(429, QStringLiteral("publishing too fast; retry in %1 s").arg(*wait));
+        r.setHeader("Retry-After", QByteArray::number(*wait));
+        stream->respond(cors(request, r));
+        return;
+    }
     bool duplicate = false;
     const LogEntryPtr entry = publish(publishRequest, &duplicate);
     QJsonObject o;
@@ -546,7 +626,7 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream)
     stream->respond(cors(request, HttpResponse::json(202, o)));
 }
 
-void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
+void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Identity &who)
 {
     m_stats.at(TransportKind::Sse).requests++;
     // The browser's own reconnect sends Last-Event-ID; a page that reopens the stream itself
@@ -580,6 +660,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     // Tells a buffering reverse proxy (nginx) to pass events through as they come.
     head.setHeader("X-Accel-Buffering", "no");
     auto *session = new SseSession(this, stream, cors(request, head));
+    session->setTokenDeadline(tokenDeadline(who));
     m_streams.insert(session);
     m_stats.at(TransportKind::Sse).connections++;
     m_stats.at(TransportKind::Sse).connectionsTotal++;
@@ -591,7 +672,7 @@ void Hub::handleEvents(const HttpRequest &request, HttpStream *stream)
     session->start(m_log.resume(point));
 }
 
-void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
+void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Identity &who)
 {
     const TransportKind transport = pollTransport(request);
     m_stats.at(transport).requests++;
@@ -629,23 +710,43 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream)
         return;
     }
     auto *session = new PollSession(this, stream, resume.cursor, corsOrigin);
-    holdPoll(session, nowMs() + holdMs);
+    // Held no longer than its token lasts: then it is answered 401.
+    const qint64 tokenEnd = tokenDeadline(who);
+    session->setTokenDeadline(tokenEnd);
+    holdPoll(session, qMin(nowMs() + holdMs, tokenEnd));
 }
 
 void Hub::openWebSocket(WsChannel *channel)
 {
+    HttpRequest handshake;
+    handshake.target = channel->requestTarget();
+    handshake.query = QUrlQuery(QUrl::fromEncoded(handshake.target));
+    openWebSocket(channel, handshake);
+}
+
+void Hub::openWebSocket(WsChannel *channel, const HttpRequest &handshake)
+{
     m_stats.at(TransportKind::WebSocket).requests++;
+    // refuseWebSocket() let it through; asked again for the identity (a token can only have
+    // expired in between).
+    const Authenticator::Access access = m_auth.check(handshake, Permission::Subscribe);
+    if (access.refusal) {
+        channel->close(1008, QJsonDocument::fromJson(access.refusal->body).object().value(u"error").toString());
+        return;
+    }
     ResumePoint point;
     QString why;
-    HttpRequest request;
-    request.query = QUrlQuery(QUrl::fromEncoded(channel->requestTarget()));
-    if (!parseResume(request, &point, &why)) {
+    if (!parseResume(handshake, &point, &why)) {
         // The handshake is done; the close frame carries the reason (1008: policy violation).
         m_stats.badRequests++;
         channel->close(1008, why);
         return;
     }
     auto *session = new WsSession(this, channel);
+    if (access.identity) {
+        session->setPublisher(access.identity->sub, access.identity->may(Permission::Publish));
+        session->setTokenDeadline(tokenDeadline(access.identity));
+    }
     m_streams.insert(session);
     m_stats.at(TransportKind::WebSocket).connections++;
     m_stats.at(TransportKind::WebSocket).connectionsTotal++;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "authenticator.h"
 #include "httprequest.h"
 #include "httpresponse.h"
 #include "httpstream.h"
 #include "messagecodec.h"
 #include "messagelog.h"
+#include "ratelimiter.h"
 #include "serverconfig.h"
 #include "serverstats.h"
 #include "wirecontract.h"
@@ -63,8 +65,16 @@ public:
     // key (400, §4.2.1). Returns the answer (counted in the stats; it closes the connection), or
     // nothing when the handshake may go on.
     std::optional<HttpResponse> refuseWebSocket(const HttpRequest &request);
-    // A WebSocket whose handshake the connection layer accepted.
+    // A WebSocket whose handshake the connection layer accepted, with that handshake (its target,
+    // and its headers for the token); without it, the channel's target alone.
+    void openWebSocket(WsChannel *channel, const HttpRequest &handshake);
     void openWebSocket(WsChannel *channel);
+
+    // Tokens (server/auth): who a request is and what it may do. Off without --auth-key.
+    const Authenticator &authenticator() const { return m_auth; }
+    // --max-publish-rate: admits one publish by the token's sub or, without tokens, by the client
+    // address of `peer` ("host:port"). Nothing, or the seconds to wait (a 429's Retry-After).
+    std::optional<int> admitPublish(const QByteArray &peer, const QString &sub);
 
     enum class OriginVerdict { Absent, SameOrigin, Allowed, Foreign };
     OriginVerdict checkOrigin(const HttpRequest &request) const;
@@ -107,12 +117,18 @@ private:
     void checkDrained();
 
     HttpResponse cors(const HttpRequest &request, HttpResponse response) const;
-    void handlePoll(const HttpRequest &request, HttpStream *stream);
-    void handleEvents(const HttpRequest &request, HttpStream *stream);
-    void handleSend(const HttpRequest &request, HttpStream *stream);
+    using Identity = std::optional<Authenticator::Identity>;
+    void handlePoll(const HttpRequest &request, HttpStream *stream, const Identity &who);
+    void handleEvents(const HttpRequest &request, HttpStream *stream, const Identity &who);
+    void handleSend(const HttpRequest &request, HttpStream *stream, const Identity &who);
+    void handleAuth(const HttpRequest &request, HttpStream *stream);
+    // When a token stops being accepted, on this hub's clock (the far future without one).
+    qint64 tokenDeadline(const Identity &who) const;
     bool parseResume(const HttpRequest &request, ResumePoint *point, QString *why) const;
 
     ServerConfig m_config;
+    Authenticator m_auth;
+    RateLimiter m_publishRate;
     MessageLog m_log;
     ServerStats m_stats;
     Clock m_clock;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pollsession.h"
 
+#include "authenticator.h"
 #include "hub.h"
 #include "wirecontract.h"
 
@@ -42,14 +43,12 @@ HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin
     return r;
 }
 
-void PollSession::respond(QByteArray body, bool close)
+void PollSession::respond(HttpResponse r)
 {
     if (!m_stream)
         return;
     HttpStream *stream = std::exchange(m_stream, nullptr);
     stream->setObserver(nullptr);
-    HttpResponse r = response(std::move(body), m_corsOrigin);
-    r.closeConnection = close;
     m_hub->stats().at(TransportKind::LongPoll).held--;
     m_hub->detach(this);
     stream->respond(r);
@@ -68,24 +67,33 @@ void PollSession::wake(QByteArray body)
     const qint64 sent = qint64(qMin<quint64>(log.lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
     m_hub->stats().at(TransportKind::LongPoll).messages += sent;
     m_hub->pollDelivered(m_stream, sent);
-    respond(std::move(body), false);
+    respond(response(std::move(body), m_corsOrigin));
 }
 
 void PollSession::timeOut()
 {
     if (!m_stream)
         return;
+    if (m_hub->nowMs() >= m_tokenDeadlineMs) {
+        // The contract's answer to an expired token: 401, so that the client stops and says so.
+        HttpResponse r = Authenticator::expiredResponse();
+        r.allowOrigin(m_corsOrigin);
+        respond(r);
+        return;
+    }
     m_hub->stats().pollTimeouts++;
     ResumeResult resume;
     resume.cursor = m_cursor;
-    respond(answer(m_hub->log(), resume, 0), false);
+    respond(response(answer(m_hub->log(), resume, 0), m_corsOrigin));
 }
 
 void PollSession::shutdown()
 {
     ResumeResult resume;
     resume.cursor = m_cursor;
-    respond(answer(m_hub->log(), resume, 0), true);
+    HttpResponse r = response(answer(m_hub->log(), resume, 0), m_corsOrigin);
+    r.closeConnection = true;
+    respond(r);
 }
 
 void PollSession::streamClosed()

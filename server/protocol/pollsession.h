@@ -6,6 +6,8 @@
 
 #include <QObject>
 
+#include <limits>
+
 namespace rtlab {
 
 class Hub;
@@ -20,6 +22,9 @@ public:
     ~PollSession() override;
 
     quint64 cursor() const { return m_cursor; }
+    // When the client's token stops being accepted (Hub::nowMs()): a poll still held then is
+    // answered 401 instead of an empty 200. The hub holds it no longer than that.
+    void setTokenDeadline(qint64 ms) { m_tokenDeadlineMs = ms; }
     // Answers with what the log holds past the cursor.
     void wake(QByteArray body = {});
     void timeOut();
@@ -31,13 +36,14 @@ public:
     static HttpResponse response(QByteArray body, const QByteArray &corsOrigin);
 
 private:
-    void respond(QByteArray body, bool close);
+    void respond(HttpResponse response);
     void streamClosed() override;
 
     Hub *m_hub;
     HttpStream *m_stream;
     quint64 m_cursor;
     QByteArray m_corsOrigin;
+    qint64 m_tokenDeadlineMs = std::numeric_limits<qint64>::max();
 };
 
 } // namespace rtlab

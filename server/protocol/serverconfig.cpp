@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
+#include "authenticator.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 
 #include <cmath>
 #include <cstdio>
@@ -71,8 +74,22 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Connection core: qt (portable Qt sockets) or epoll (Linux: one epoll set for "
                                   "all connections)"),
                    "qt|epoll", d.core == Core::Epoll ? QStringLiteral("epoll") : QStringLiteral("qt"));
+    // Tokens: off unless a key is given.
+    const QCommandLineOption authKey(
+            { QStringLiteral("auth-key") },
+            QStringLiteral("Turns tokens on: a file whose raw bytes (at least 32) are the HS256 secret that signs "
+                           "them (docs/protocol.md, \"Authentication\")."),
+            QStringLiteral("file"));
+    const QCommandLineOption allowQueryToken(
+            { QStringLiteral("allow-query-token") },
+            QStringLiteral("Also accept a token as ?access_token= in the URL (redacted from what the server logs)."));
+    const QCommandLineOption maxPublishRate =
+            valued("max-publish-rate",
+                   QStringLiteral("Publishes per second (burst as many) per token sub, or per client address "
+                                  "without tokens; over it 429. 0 = off"),
+                   "per-second", QString::number(d.maxPublishRate));
     p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   core });
+                   core, authKey, allowQueryToken, maxPublishRate });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -134,6 +151,18 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
         if (origin != u"*" && !origin.startsWith(u"http://") && !origin.startsWith(u"https://"))
             return failed(QStringLiteral("--allow-origin: expected \"*\" or scheme://host[:port], got %1").arg(origin));
     }
+    if (p.isSet(authKey)) {
+        c.authKeyFile = p.value(authKey);
+        QString why;
+        if (!Authenticator::readKeyFile(c.authKeyFile, &c.authKey, &why))
+            return failed(why);
+    }
+    c.allowQueryToken = p.isSet(allowQueryToken);
+    if (c.allowQueryToken && c.authKey.isEmpty())
+        return failed(QStringLiteral("--allow-query-token: needs --auth-key"));
+    c.maxPublishRate = p.value(maxPublishRate).toDouble(&ok);
+    if (!ok || !std::isfinite(c.maxPublishRate) || c.maxPublishRate < 0 || c.maxPublishRate > 1000000)
+        return failed(QStringLiteral("--max-publish-rate: expected 0-1000000, got %1").arg(p.value(maxPublishRate)));
     *config = c;
     return true;
 }

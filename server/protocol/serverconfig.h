@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QByteArray>
 #include <QHostAddress>
 #include <QStringList>
 
@@ -32,6 +33,12 @@ struct ServerConfig
     static constexpr Core DefaultCore = Core::Qt;
 #endif
     Core core = DefaultCore;
+
+    // Tokens (docs/protocol.md, "Authentication"): off unless --auth-key is given.
+    QString authKeyFile;          // --auth-key FILE: its raw bytes are the HS256 secret
+    QByteArray authKey;           // those bytes, read when the arguments are parsed (>= 32)
+    bool allowQueryToken = false; // --allow-query-token: ?access_token= accepted (browsers only)
+    double maxPublishRate = 0;    // --max-publish-rate: per token sub or client address, per second; 0 = off
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.

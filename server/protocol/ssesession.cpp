@@ -51,6 +51,17 @@ void SseSession::shutdown()
     finish();
 }
 
+void SseSession::tokenExpired()
+{
+    if (!m_stream)
+        return;
+    // Said before the end, for a reader that shows comments; EventSource then reconnects, and
+    // its next attempt gets the 401 that stops it.
+    static const QByteArray expired = SseEncoder::comment("token expired");
+    m_stream->write(expired);
+    shutdown();
+}
+
 void SseSession::cutOff()
 {
     HttpStream *stream = std::exchange(m_stream, nullptr);

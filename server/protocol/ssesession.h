@@ -17,6 +17,7 @@ public:
 
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
+    void tokenExpired() override;
     QByteArray peerAddress() const override { return m_stream ? m_stream->peerAddress() : QByteArray(); }
 
 private:

@@ -6,6 +6,8 @@
 
 #include <QObject>
 
+#include <limits>
+
 namespace rtlab {
 
 class Hub;
@@ -36,6 +38,11 @@ public:
     void pump();
     virtual void heartbeat(qint64 nowMs) = 0;
     virtual void shutdown() = 0;
+    // When the client's token stops being accepted (Hub::nowMs()); the hub's sweep then calls
+    // tokenExpired(), which ends the stream as docs/protocol.md says for its transport.
+    void setTokenDeadline(qint64 ms) { m_tokenDeadlineMs = ms; }
+    qint64 tokenDeadlineMs() const { return m_tokenDeadlineMs; }
+    virtual void tokenExpired() = 0;
 
 protected:
     // Write one message (or a reset) to the connection.
@@ -49,6 +56,7 @@ protected:
 
     Hub *m_hub;
     qint64 m_lastWriteMs = 0;
+    qint64 m_tokenDeadlineMs = std::numeric_limits<qint64>::max();
 
 private:
     TransportKind m_transport;

@@ -10,6 +10,7 @@ namespace rtlab {
 // RFC 6455 §7.4.1
 enum : quint16 {
     CloseGoingAway = 1001,
+    ClosePolicyViolation = 1008,
     CloseUnsupportedData = 1003,
     CloseTooBig = 1009,
 };
@@ -66,6 +67,17 @@ void WsSession::shutdown()
     close(CloseGoingAway, QStringLiteral("server shutting down"));
 }
 
+void WsSession::tokenExpired()
+{
+    close(ClosePolicyViolation, QStringLiteral("token expired"));
+}
+
+void WsSession::setPublisher(const QString &sub, bool mayPublish)
+{
+    m_sub = sub;
+    m_mayPublish = mayPublish;
+}
+
 void WsSession::cutOff()
 {
     WsChannel *channel = std::exchange(m_channel, nullptr);
@@ -74,9 +86,28 @@ void WsSession::cutOff()
     finish();
 }
 
+// A bad message costs the client nothing already accepted: it is told why, and stays. The error
+// names the refused message when it named itself, so that its sender can tell which one.
+void WsSession::sendError(int status, const QString &why, const QByteArray &frame)
+{
+    QJsonObject o;
+    o.insert(QLatin1String("type"), QLatin1String("error"));
+    o.insert(QLatin1String("status"), status);
+    o.insert(QLatin1String("error"), why);
+    const QJsonValue clientMsgId = QJsonDocument::fromJson(frame).object().value(MessageCodec::clientMsgIdKey());
+    if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars)
+        o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
+    m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
 void WsSession::channelTextReceived(const QByteArray &utf8)
 {
     m_unansweredPings = 0;
+    if (m_hub->nowMs() >= m_tokenDeadlineMs) {
+        // Expired since the last sweep: nothing more is published on it.
+        tokenExpired();
+        return;
+    }
     PublishRequest request;
     QString why;
     const auto error =
@@ -87,17 +118,18 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
         return;
     }
     if (error != MessageCodec::Error::None) {
-        // A bad message costs the client nothing already accepted: it is told why, and stays.
         m_hub->stats().badRequests++;
-        QJsonObject o;
-        o.insert(QLatin1String("type"), QLatin1String("error"));
-        o.insert(QLatin1String("status"), MessageCodec::httpStatus(error));
-        o.insert(QLatin1String("error"), why);
-        // Names the refused message when it named itself, so that its sender can tell which one.
-        const QJsonValue clientMsgId = QJsonDocument::fromJson(utf8).object().value(MessageCodec::clientMsgIdKey());
-        if (clientMsgId.isString() && clientMsgId.toString().size() <= PublishLimits::MaxClientMsgIdChars)
-            o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
-        m_channel->sendText(QJsonDocument(o).toJson(QJsonDocument::Compact));
+        sendError(MessageCodec::httpStatus(error), why, utf8);
+        return;
+    }
+    if (!m_mayPublish) {
+        sendError(403, QStringLiteral("token lacks the \"publish\" permission"), utf8);
+        return;
+    }
+    if (!m_sub.isEmpty())
+        request.from = m_sub; // a client cannot post as someone else
+    if (const std::optional<int> wait = m_hub->admitPublish(m_sub.isEmpty() ? peerAddress() : QByteArray(), m_sub)) {
+        sendError(429, QStringLiteral("publishing too fast; retry in %1 s").arg(*wait), utf8);
         return;
     }
     // The answer is the message itself, arriving through the log like every other.

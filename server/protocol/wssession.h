@@ -17,6 +17,10 @@ public:
 
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
+    void tokenExpired() override;
+    // With tokens: the sender every publish frame is sent as (the token's sub, whatever the frame
+    // says), and whether the token may publish.
+    void setPublisher(const QString &sub, bool mayPublish);
     QByteArray peerAddress() const override { return m_channel ? m_channel->peerAddress() : QByteArray(); }
 
 private:
@@ -30,8 +34,12 @@ private:
     void channelDrained() override;
     void channelClosed() override;
 
+    void sendError(int status, const QString &why, const QByteArray &frame);
+
     WsChannel *m_channel;
     int m_unansweredPings = 0;
+    QString m_sub; // empty: no tokens, the frame's "from" is taken
+    bool m_mayPublish = true;
 };
 
 } // namespace rtlab

@@ -134,7 +134,7 @@ void EpollConnection::upgrade(const HttpRequest &request)
     m_ws = std::make_unique<WsEndpoint>(m_hub, static_cast<WsEndpoint::Wire *>(this), request.target);
     m_hub->stats().at(TransportKind::WebSocket).bytesOut += head.size();
     append(head);
-    m_hub->openWebSocket(m_ws.get());
+    m_hub->openWebSocket(m_ws.get(), request);
     // Frames that came with the handshake are read by process() on its way out.
 }
 

@@ -69,7 +69,7 @@ void QtCore::onNewConnection()
 void QtCore::onWebSocketRequested(QTcpSocket *socket, const HttpRequest &request)
 {
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-    m_handoffs.insert(key, { socket, request.target });
+    m_handoffs.insert(key, { socket, request });
     // A handshake QWebSocketServer refuses never becomes a QWebSocket: forget it when it closes.
     connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
         auto it = m_handoffs.find(key);
@@ -87,7 +87,7 @@ void QtCore::onNewWebSocket()
         const Handoff handoff = m_handoffs.take(peerKey(ws->peerAddress(), ws->peerPort()));
         if (handoff.socket)
             disconnect(handoff.socket, &QTcpSocket::disconnected, this, nullptr);
-        auto *channel = new QtWsChannel(ws, handoff.socket, handoff.target, m_hub, this);
+        auto *channel = new QtWsChannel(ws, handoff.socket, handoff.request.target, m_hub, this);
         m_channels.insert(channel);
         connect(channel, &QtWsChannel::finished, this, [this, channel] {
             m_channels.remove(channel);
@@ -97,7 +97,7 @@ void QtCore::onNewWebSocket()
             channel->close(1001, QStringLiteral("server shutting down"));
             continue;
         }
-        m_hub->openWebSocket(channel);
+        m_hub->openWebSocket(channel, handoff.request);
     }
 }
 

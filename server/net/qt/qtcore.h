@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connectioncore.h"
+#include "httprequest.h"
 
 #include <QHash>
 #include <QSet>
@@ -50,7 +51,7 @@ private:
     struct Handoff
     {
         QTcpSocket *socket;
-        QByteArray target;
+        HttpRequest request; // the handshake: its target, and its headers for the token
     };
     QHash<QString, Handoff> m_handoffs;
 };
