@@ -620,6 +620,10 @@ bool RealtimeClient::publish(const QString &from, const QString &text, QString *
             *why = m_outbox.errorString();
         return false;
     }
+    if (!m_authError.isEmpty()) {
+        m_outbox.fail(id, m_authError); // shown, with what to do; retry() once a new token is in
+        return true;
+    }
     serviceOutbox();
     return true;
 }
