@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // rtlab: the desktop client. Starts its own rtlab-server unless told to connect elsewhere.
 #include "appcontroller.h"
+#include "bearertoken.h"
 #include "guidedtour.h"
 #include "headlesslesson.h"
 #include "lessoncatalog.h"
@@ -89,7 +90,15 @@ int main(int argc, char *argv[])
                                                    "0.0.0.0:8080, [::]:8080) for students' browsers and rtlab; the "
                                                    "window shows the join URL and its QR code."),
                                     QStringLiteral("host:port"));
-    p.addOptions({ server, tab, compare, probe, tour, listen });
+    const QCommandLineOption token({ QStringLiteral("token") },
+                                   QStringLiteral("With --server: a token for a server started with --auth-key, sent "
+                                                  "as Authorization: Bearer (kept in memory, never saved). It shows "
+                                                  "in `ps`: prefer --token-file."),
+                                   QStringLiteral("token"));
+    const QCommandLineOption tokenFile({ QStringLiteral("token-file") },
+                                       QStringLiteral("With --server: read the token from the first line of FILE."),
+                                       QStringLiteral("file"));
+    p.addOptions({ server, tab, compare, probe, tour, listen, token, tokenFile });
     if (!p.parse(app.arguments())) {
         std::fprintf(stderr, "rtlab: %s (rtlab --help lists the options)\n", qPrintable(p.errorText()));
         return 2;
@@ -140,10 +149,23 @@ int main(int argc, char *argv[])
         }
     }
 
+    QByteArray serverToken = p.value(token).toUtf8().trimmed();
+    QString why;
+    if (p.isSet(tokenFile) && !rtlab::BearerToken::readFile(p.value(tokenFile), &serverToken, &why)) {
+        std::fprintf(stderr, "rtlab: --token-file: %s\n", qPrintable(why));
+        return 2;
+    }
+    if ((p.isSet(token) || p.isSet(tokenFile)) && (!p.isSet(server) || !rtlab::BearerToken::isValid(serverToken))) {
+        std::fprintf(stderr,
+                     "rtlab: --token goes with --server URL (the bundled server needs none), and is "
+                     "printable ASCII with no spaces\n");
+        return 2;
+    }
+
     rtlab::AppController controller;
     if (listenAddress.isValid())
         controller.setListenAddress(listenAddress, false);
-    controller.start(p.isSet(server) ? QUrl::fromUserInput(p.value(server)) : QUrl());
+    controller.start(p.isSet(server) ? QUrl::fromUserInput(p.value(server)) : QUrl(), serverToken);
     rtlab::MainWindow window(&controller);
     if (p.isSet(tab))
         window.showTab(p.value(tab));

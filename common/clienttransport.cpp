@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "clienttransport.h"
 
+#include "authrefusal.h"
 #include "httpclientconnection.h"
 #include "httppublisher.h"
 #include "longpolltransport.h"
@@ -144,6 +145,8 @@ void ClientTransport::noteAlive()
 
 void ClientTransport::connectHttpParts(HttpClientConnection *connection, HttpPublisher *publisher)
 {
+    connection->setBearerToken(m_options.token);
+    publisher->setBearerToken(m_options.token);
     connect(connection, &HttpClientConnection::failed, this, [this](const QString &why) { connectionLost(why); });
     connect(publisher, &HttpPublisher::published, this, &ClientTransport::publishAcknowledged);
     connect(publisher, &HttpPublisher::failed, this,
@@ -160,10 +163,25 @@ void ClientTransport::connectionLost(const QString &reason, int closeCode, bool 
 
 void ClientTransport::attemptRefused(const QString &reason, int httpStatus, bool retry)
 {
+    // (The transports say why in the token's words themselves; this holds for any that does not.)
+    if (refusesToken(httpStatus)) {
+        tokenRefused(reason, httpStatus);
+        return;
+    }
     lose(reason, 0, retry, httpStatus);
 }
 
-void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int httpStatus)
+bool ClientTransport::refusesToken(int httpStatus) const
+{
+    return AuthRefusal::refusesToken(httpStatus, !m_options.token.isEmpty());
+}
+
+void ClientTransport::tokenRefused(const QString &reason, int httpStatus, int closeCode)
+{
+    lose(reason, closeCode, false, httpStatus, true);
+}
+
+void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int httpStatus, bool unauthorized)
 {
     if (m_stopped)
         return;
@@ -176,7 +194,8 @@ void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int
     e.detail = reason;
     e.closeCode = closeCode;
     e.httpStatus = httpStatus;
-    e.blocked = statusBlocks(httpStatus);
+    e.blocked = !unauthorized && statusBlocks(httpStatus);
+    e.unauthorized = unauthorized;
     m_reportingLoss = true;
     emit eventOccurred(e);
     m_reportingLoss = false;
@@ -187,9 +206,16 @@ void ClientTransport::lose(const QString &reason, int closeCode, bool retry, int
         m_stopped = true;
         // Closed first: whoever hears GaveUp sees a transport that is done (rtlab-cli exits on it).
         setState(State::Closed);
-        emitEvent(ConnectionEvent::Type::GaveUp,
-                  retry ? QStringLiteral("the reconnect policy gave up")
-                        : QStringLiteral("not retrying: %1").arg(reason));
+        ConnectionEvent gaveUp = e;
+        gaveUp.timeMs = QDateTime::currentMSecsSinceEpoch();
+        gaveUp.type = ConnectionEvent::Type::GaveUp;
+        gaveUp.detail = unauthorized ? reason
+                : retry              ? QStringLiteral("the reconnect policy gave up")
+                                     : QStringLiteral("not retrying: %1").arg(reason);
+        gaveUp.closeCode = 0;
+        gaveUp.httpStatus = 0;
+        gaveUp.blocked = false;
+        emit eventOccurred(gaveUp);
         return;
     }
     m_nextAttemptAtMs = QDateTime::currentMSecsSinceEpoch() + *delay;

@@ -45,6 +45,9 @@ public:
         // When set, every exchange, event and frame this transport sends or receives is recorded
         // there (the protocol X-ray, the HAR export). Shared: several transports may write to one.
         std::shared_ptr<WireCapture> capture;
+        // A signed token (docs/protocol.md, "Authentication"): sent as `Authorization: Bearer` on
+        // every request and WebSocket handshake of this transport. Empty: none.
+        QByteArray token;
     };
 
     ClientTransport(TransportKind kind, Options options, QObject *parent = nullptr);
@@ -106,6 +109,11 @@ protected:
     // gateway that is down, an outage like any other.
     void attemptRefused(const QString &reason, int httpStatus, bool retry);
     static bool statusBlocks(int httpStatus) { return httpStatus > 0 && httpStatus < 500; }
+    // The server refused our token (an HTTP 401/403, see AuthRefusal; or closeCode 1008 on an open
+    // WebSocket): Closed and GaveUp with `unauthorized` and `reason`, and no retry.
+    void tokenRefused(const QString &reason, int httpStatus, int closeCode = 0);
+    // Whether an HTTP answer with this status refuses our token (AuthRefusal::refusesToken).
+    bool refusesToken(int httpStatus) const;
     // Decodes one message of JSON and delivers it; returns false if it was not a message.
     bool deliverJson(QByteArrayView json);
     void deliver(const Message &message);
@@ -124,7 +132,7 @@ protected:
 private:
     void setState(State state);
     void reconnect();
-    void lose(const QString &reason, int closeCode, bool retry, int httpStatus);
+    void lose(const QString &reason, int closeCode, bool retry, int httpStatus, bool unauthorized = false);
     void armAttemptTimeout();
 
     TransportKind m_kind;

@@ -46,6 +46,10 @@ struct ConnectionEvent
     // path blocks it; an outage (refused, reset, no answer) is not a block. FellBack: Auto fell
     // back because the transport is blocked while plain HTTP to the same server works.
     bool blocked = false;
+    // Closed, GaveUp: the server refused our token (401, a 403 to a client with a token, a
+    // WebSocket closed with 1008). Not a network fault and not a blocked path: the same token would
+    // be refused again, so the transport does not retry, and the detail says what the user can do.
+    bool unauthorized = false;
 
     static QString typeName(Type type);
 };

@@ -51,8 +51,14 @@ Head parseHead(const QByteArray &head)
         const qsizetype colon = line.indexOf(':');
         if (line.isEmpty() || colon <= 0)
             continue;
-        h.headers.append(QJsonObject { { QLatin1String("name"), QString::fromLatin1(line.left(colon).trimmed()) },
-                                       { QLatin1String("value"), QString::fromUtf8(line.mid(colon + 1).trimmed()) } });
+        const QByteArray name = line.left(colon).trimmed();
+        QString value = QString::fromUtf8(line.mid(colon + 1).trimmed());
+        // A HAR file is passed around (attached to a bug report): the token it carried is not in it,
+        // as browsers leave credentials out of their HAR exports. headersSize stays the exact one.
+        if (name.compare("Authorization", Qt::CaseInsensitive) == 0)
+            value = value.section(QLatin1Char(' '), 0, 0) + QStringLiteral(" REDACTED");
+        h.headers.append(QJsonObject { { QLatin1String("name"), QString::fromLatin1(name) },
+                                       { QLatin1String("value"), value } });
     }
     return h;
 }

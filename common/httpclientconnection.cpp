@@ -71,10 +71,12 @@ void HttpClientConnection::connectSocket()
     }
 }
 
-static QByteArray encodeHead(const HttpClientConnection::Request &r, const QUrl &server)
+static QByteArray encodeHead(const HttpClientConnection::Request &r, const QUrl &server, const QByteArray &token)
 {
     QByteArray out;
     out += r.method + ' ' + r.target + " HTTP/1.1\r\nHost: " + server.authority(QUrl::FullyEncoded).toUtf8() + "\r\n";
+    if (!token.isEmpty())
+        out += "Authorization: Bearer " + token + "\r\n";
     for (const auto &[name, value] : r.headers)
         out += name + ": " + value + "\r\n";
     if (!r.body.isEmpty() || r.method == "POST")
@@ -89,7 +91,7 @@ void HttpClientConnection::send(const Request &request)
     if (m_busy)
         endCaptured(QStringLiteral("replaced by another request"));
     m_request = request;
-    m_requestHead = encodeHead(request, m_server); // once: written on connect, and recorded
+    m_requestHead = encodeHead(request, m_server, m_token); // once: written on connect, and recorded
     m_busy = true;
     m_parser.reset(request.method == "HEAD");
     m_unwritten = 0;

@@ -35,6 +35,9 @@ public:
     ~HttpClientConnection() override;
 
     void setServer(const QUrl &server);
+    // Every request from now on carries `Authorization: Bearer <token>` (empty: none).
+    void setBearerToken(const QByteArray &token) { m_token = token; }
+    bool hasBearerToken() const { return !m_token.isEmpty(); }
     void send(const Request &request);
     // Drops the connection (and any request in flight) without a signal.
     void abort();
@@ -79,6 +82,7 @@ private:
     std::function<void()> finishCaptured();
 
     QUrl m_server;
+    QByteArray m_token;
     QPointer<QTcpSocket> m_socket;
     HttpResponseParser m_parser;
     Request m_request;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "httppublisher.h"
 
+#include "authrefusal.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -31,7 +33,7 @@ HttpPublisher::HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats>
                        : QStringLiteral("%1 · %2").arg(status).arg(answer.value(QLatin1String("error")).toString()),
                     m_lastBody, false, ok ? QList<quint64> { id } : QList<quint64> {});
         }
-        m_lastBody.clear();
+        const QByteArray body = std::exchange(m_lastBody, QByteArray());
         if (status >= 500) {
             failAll(QStringLiteral("publish failed: HTTP %1 %2")
                             .arg(status)
@@ -42,6 +44,19 @@ HttpPublisher::HttpPublisher(const QUrl &server, std::shared_ptr<TransportStats>
         m_queue.pop_front();
         if (status == 202) {
             emit published(clientMsgId, quint64(answer.value(QLatin1String("id")).toInteger()));
+        } else if (AuthRefusal::refusesToken(status, m_connection.hasBearerToken())) {
+            emit failed(clientMsgId,
+                        QStringLiteral("not published: %1")
+                                .arg(AuthRefusal::describe(status, r.header("www-authenticate"), body, u"publish")),
+                        false);
+        } else if (status == 429) {
+            // Over the server's publishing rate: the outbox sends it again after its back-off.
+            const QByteArray after = r.header("retry-after");
+            emit failed(clientMsgId,
+                        after.isEmpty() ? QStringLiteral("publish rate limited (429)")
+                                        : QStringLiteral("publish rate limited (429): retry after %1 s")
+                                                  .arg(QString::fromLatin1(after)),
+                        true);
         } else {
             emit failed(clientMsgId,
                         QStringLiteral("publish refused: HTTP %1 %2")

@@ -28,6 +28,8 @@ public:
     // Returns false (and says why with failed()) when the queue is full.
     bool publish(const PublishRequest &request);
     qsizetype queued() const { return qsizetype(m_queue.size()); }
+    // Every POST from now on carries `Authorization: Bearer <token>` (empty: none).
+    void setBearerToken(const QByteArray &token) { m_connection.setBearerToken(token); }
     // Records every POST /send and its answer into `capture` (null: nothing) on `transport`'s lifeline.
     void setCapture(std::shared_ptr<WireCapture> capture, TransportKind transport)
     {
@@ -38,7 +40,8 @@ signals:
     // 202: in the log as `id` (a repeat of a clientMsgId says the original's id).
     void published(const QString &clientMsgId, quint64 id);
     // Not published, or not known to be. `retryable`: no answer, or a 5xx (sending it again may
-    // work); false for a refusal (4xx), which would be refused again.
+    // work; also a 429, after the server's Retry-After); false for a refusal (4xx), which would be
+    // refused again — a refused token (401/403) included, said in words the user can act on.
     void failed(const QString &clientMsgId, const QString &reason, bool retryable);
 
 private:

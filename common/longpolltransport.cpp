@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "longpolltransport.h"
 
+#include "authrefusal.h"
+
 #include "wirecontract.h"
 
 #include <QJsonArray>
@@ -125,6 +127,12 @@ void LongPollTransport::onFinished()
     const std::optional<PollAnswer> answer = status == 200 ? PollAnswer::decode(m_body, &why) : std::nullopt;
     const QJsonArray messages = answer ? answer->messages : QJsonArray();
     captureAnswer(m_connection, m_body, messages);
+    if (refusesToken(status)) {
+        tokenRefused(
+                AuthRefusal::describe(status, m_connection.response().header("www-authenticate"), m_body, u"subscribe"),
+                status);
+        return;
+    }
     if (status != 200) {
         // 5xx (a server shutting down, a proxy) is worth retrying; a 4xx will not get better.
         connectionLost(QStringLiteral("HTTP status %1").arg(status), 0, status >= 500);

@@ -189,6 +189,19 @@ void Outbox::fail(const QString &clientMsgId, const QString &why)
     emit changed();
 }
 
+void Outbox::failAll(const QString &why)
+{
+    bool any = false;
+    for (Item &item : m_items) {
+        if (item.state == State::Queued || item.state == State::Sent) {
+            failItem(item, why);
+            any = true;
+        }
+    }
+    if (any)
+        emit changed();
+}
+
 int Outbox::expire()
 {
     const qint64 oldest = m_clock() - m_limits.maxAgeMs;

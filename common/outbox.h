@@ -79,6 +79,9 @@ public:
     void requeueSent(const QString &why);
     // The server refused it (a 4xx): sending it again would not help. Failed.
     void fail(const QString &clientMsgId, const QString &why);
+    // Every Queued and Sent message: Failed with `why` (the server refused the client's token, so
+    // none of them can be sent). retry() queues one again.
+    void failAll(const QString &why);
     // Fails what waited longer than maxAgeMs. Returns how many.
     int expire();
     // A Failed message: queued again, with its attempts and age starting over.

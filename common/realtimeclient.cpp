@@ -127,6 +127,7 @@ ClientTransport *RealtimeClient::makeTransport(TransportKind kind)
     o.clock = m_clock;
     o.stats = m_stats[size_t(kind)];
     o.capture = m_capture;
+    o.token = m_token;
     ClientTransport *t = m_makeTransport(kind, o, this);
     connect(t, &ClientTransport::messageReceived, this, [this, t](const Message &m) { onMessage(t, m); });
     connect(t, &ClientTransport::eventOccurred, this, [this, t](const ConnectionEvent &e) { onEvent(t, e); });
@@ -144,6 +145,7 @@ void RealtimeClient::start(Mode mode, const StreamPosition &from)
     stop();
     m_mode = mode;
     m_position = from;
+    m_authError.clear();
     if (from.lastId || !m_server.isValid())
         begin(kindFor(mode));
     else
@@ -157,6 +159,7 @@ void RealtimeClient::bootstrap(TransportKind kind)
 {
     m_bootstrap = std::make_unique<HttpClientConnection>();
     m_bootstrap->setServer(m_server);
+    m_bootstrap->setBearerToken(m_token);
     m_bootstrapBody.clear();
     auto go = [this, kind] {
         if (!m_bootstrap)
@@ -334,6 +337,10 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
     }
     if (e.type != ConnectionEvent::Type::Closed && e.type != ConnectionEvent::Type::GaveUp)
         return;
+    if (e.unauthorized) {
+        onTokenRefused(from, e);
+        return;
+    }
     if (m_mode != Mode::Auto)
         return;
     if (from == m_pending) {
@@ -380,6 +387,38 @@ void RealtimeClient::onActiveFailed(ClientTransport *from, const ConnectionEvent
     }
     if (e.type == ConnectionEvent::Type::Closed || from->state() == ClientTransport::State::Closed)
         checkReachability(from, e.detail);
+}
+
+// A refused token is the same on every transport: Auto does not fall back (it is not a blocked
+// path), nothing retries, and what waits in the outbox fails now, visibly, with the reason,
+// instead of waiting out its two minutes.
+void RealtimeClient::onTokenRefused(ClientTransport *from, const ConnectionEvent &e)
+{
+    if (e.type != ConnectionEvent::Type::GaveUp)
+        return; // (its Closed came first; the transport is done once it gave up)
+    if (from == m_pending && m_active && m_active->state() == ClientTransport::State::Open) {
+        // A switch or a probe refused while the open transport still delivers (its token is
+        // checked when a stream opens): stay on it; it will hear the same when it reconnects.
+        retire(std::exchange(m_pending, nullptr), e.detail, false);
+        return;
+    }
+    if (from != m_active && from != m_pending)
+        return;
+    m_probeTimer.stop();
+    m_reachRetry.stop();
+    if (m_pending && m_pending != from)
+        retire(std::exchange(m_pending, nullptr), e.detail);
+    if (from == m_pending) {
+        m_pending = nullptr;
+        if (m_active)
+            retire(std::exchange(m_active, nullptr), e.detail);
+        m_active = from; // the transport that said why, Closed
+    }
+    m_authError = e.detail;
+    m_outbox.failAll(e.detail);
+    armOutboxTimer();
+    emit stateChanged(ClientTransport::State::Closed);
+    emit authRefused(m_authError);
 }
 
 void RealtimeClient::checkReachability(ClientTransport *failed, const QString &why)
@@ -580,6 +619,10 @@ bool RealtimeClient::publish(const QString &from, const QString &text, QString *
         if (why)
             *why = m_outbox.errorString();
         return false;
+    }
+    if (!m_authError.isEmpty()) {
+        m_outbox.fail(id, m_authError); // shown, with what to do; retry() once a new token is in
+        return true;
     }
     serviceOutbox();
     return true;

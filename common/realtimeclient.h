@@ -45,6 +45,15 @@ public:
 
     void setServerUrl(const QUrl &url);
     QUrl serverUrl() const { return m_server; }
+    // A signed token for a server with `--auth-key` (docs/protocol.md, "Authentication"): every
+    // request and WebSocket handshake of the transports made from now on carries it as
+    // `Authorization: Bearer`. Empty: none. Kept in memory only.
+    void setToken(const QByteArray &token) { m_token = token.trimmed(); }
+    QByteArray token() const { return m_token; }
+    // Why the server refused the token ("token expired — get a new one", "not allowed to
+    // subscribe …"), empty while it has not. Once refused the client stops (state() Closed): the
+    // same token would be refused again. start() with a new token clears it.
+    QString authError() const { return m_authError; }
     void setReconnectPolicy(const ReconnectPolicy &policy) { m_policy = policy; }
     void setHeartbeatMs(qint64 ms) { m_heartbeatMs = ms; }
     void setPollHoldMs(qint64 ms) { m_pollHoldMs = ms; }
@@ -112,6 +121,8 @@ signals:
     void latencyMeasured(rtlab::TransportKind kind, qint64 micros);
     void outboxChanged();
     void publishStateChanged(const QString &clientMsgId, rtlab::Outbox::State state);
+    // The server refused the token (see authError()): the client has stopped retrying.
+    void authRefused(const QString &why);
 
 private:
     ClientTransport *makeTransport(TransportKind kind);
@@ -125,6 +136,7 @@ private:
     void fallBack(const QString &why, bool closedAlready = false);
     void probeUp();
     void onActiveFailed(ClientTransport *from, const ConnectionEvent &event);
+    void onTokenRefused(ClientTransport *from, const ConnectionEvent &event);
     void checkReachability(ClientTransport *failed, const QString &why);
     void askHealthz(std::function<void(bool reachable)> answer);
     void onReachability(bool reachable);
@@ -137,6 +149,8 @@ private:
     void armOutboxTimer();
 
     QUrl m_server;
+    QByteArray m_token;
+    QString m_authError;
     ReconnectPolicy m_policy;
     qint64 m_heartbeatMs = 15000;
     qint64 m_pollHoldMs = 25000;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ssetransport.h"
 
+#include "authrefusal.h"
+
 #include <QJsonObject>
 
 namespace rtlab {
@@ -167,6 +169,11 @@ void SseTransport::onHead()
                           { WirePart::Role::Header, tr("response head"), m_connection.responseHead() } };
     if (r.status() == 204) {
         connectionLost(QStringLiteral("the server answered 204 No Content: told to stop"), 0, false);
+        return;
+    }
+    if (refusesToken(r.status())) {
+        // Decided on the head (a stream's body may never end): the reason is in WWW-Authenticate.
+        tokenRefused(AuthRefusal::describe(r.status(), r.header("www-authenticate"), {}, u"subscribe"), r.status());
         return;
     }
     if (r.status() != 200) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "websockettransport.h"
 
+#include "authrefusal.h"
+
 #include "message.h"
 
 #include <QCoreApplication>
@@ -238,7 +240,12 @@ void WebSocketTransport::connectNow()
     m_pingPayload.clear();
     m_parser.reset();
     const QUrl url = targetUrl();
-    m_handshake.emplace(url);
+    // A browser cannot set this header on a WebSocket (it sends the rtlab_token cookie instead);
+    // this client can, on the upgrade request like on every other request.
+    WsHandshake::Headers headers;
+    if (!options().token.isEmpty())
+        headers.append({ "Authorization", "Bearer " + options().token });
+    m_handshake.emplace(url, WsHandshake::generateKey(), QString(), WsHandshake::Limits {}, headers);
     const bool tls = url.scheme() == u"wss";
 #if QT_CONFIG(ssl)
     m_socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
@@ -334,6 +341,12 @@ void WebSocketTransport::onHandshakeDone()
     case WsHandshake::State::Upgraded: break;
     case WsHandshake::State::Refused: {
         // Nothing was open, so there is no close code to report: the server's own status is.
+        if (refusesToken(h.status())) {
+            const QString why = AuthRefusal::describe(h.status(), h.header("www-authenticate"), {}, u"subscribe");
+            endExchange(why);
+            tokenRefused(why, h.status());
+            return;
+        }
         const QString why = describeRefusal(h.status(), h.reasonPhrase());
         endExchange(why);
         attemptRefused(why, h.status(), true);
@@ -405,7 +418,10 @@ bool WebSocketTransport::onFrame(const WsFrame &f)
         const QString text = reason.isEmpty() ? QStringLiteral("closed by the server (%1)").arg(code)
                                               : QStringLiteral("closed by the server (%1): %2").arg(code).arg(reason);
         m_endReason = text;
-        connectionLost(text, code);
+        if (AuthRefusal::refusesToken(code))
+            tokenRefused(AuthRefusal::describeClose(reason), 0, code);
+        else
+            connectionLost(text, code);
         return false;
     }
     }
@@ -437,10 +453,21 @@ void WebSocketTransport::onMessage(const WsMessage &message, QList<WirePart> par
     if (object.value(QLatin1String("type")).toString() == u"error") {
         recordFrame(options().capture.get(), m_exchange, WireDirection::ToClient, last);
         const QString why = object.value(QLatin1String("error")).toString();
+        const int status = object.value(QLatin1String("status")).toInt();
         emitEvent(ConnectionEvent::Type::Error, why);
-        // The server refused one of our messages, and named it.
+        // The server refused one of our messages, and named it. Over the publishing rate (429) it
+        // goes again after the outbox's back-off; a refused token or permission would be refused again.
         const QString clientMsgId = object.value(MessageCodec::clientMsgIdKey()).toString();
-        if (!clientMsgId.isEmpty())
+        if (clientMsgId.isEmpty())
+            return;
+        if (status == 429)
+            emit publishFailed(clientMsgId, QStringLiteral("publish rate limited (429): %1").arg(why), true);
+        else if (refusesToken(status))
+            emit publishFailed(
+                    clientMsgId,
+                    QStringLiteral("not published: %1").arg(AuthRefusal::describe(status, {}, json, u"publish")),
+                    false);
+        else
             emit publishFailed(clientMsgId, QStringLiteral("publish refused: %1").arg(why), false);
         return;
     }

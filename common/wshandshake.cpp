@@ -41,7 +41,8 @@ QByteArray WsHandshake::acceptResponse(QByteArrayView key)
             + acceptFor(key) + QByteArrayLiteral("\r\n\r\n");
 }
 
-WsHandshake::WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits)
+WsHandshake::WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits,
+                         const Headers &extraHeaders)
     : m_limits(limits), m_key(key)
 {
     QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
@@ -54,6 +55,8 @@ WsHandshake::WsHandshake(const QUrl &url, const QByteArray &key, const QString &
             + "\r\nSec-WebSocket-Version: 13\r\n";
     if (!origin.isEmpty())
         m_request += "Origin: " + origin.toUtf8() + "\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        m_request += name + ": " + value + "\r\n";
     m_request += "\r\n";
 }
 

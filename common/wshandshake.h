@@ -51,16 +51,18 @@ public:
     // and no subprotocol (§4.2.2).
     static QByteArray acceptResponse(QByteArrayView key);
 
-    // For `url` (ws:// or wss://; http(s):// alike), with `key` (a fresh one by default) and an
-    // Origin header when `origin` is not empty.
-    WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits);
+    // For `url` (ws:// or wss://; http(s):// alike), with `key` (a fresh one by default), an
+    // Origin header when `origin` is not empty, and `extraHeaders` after them (Authorization).
+    using Headers = QList<std::pair<QByteArray, QByteArray>>;
+    WsHandshake(const QUrl &url, const QByteArray &key, const QString &origin, Limits limits,
+                const Headers &extraHeaders = {});
     explicit WsHandshake(const QUrl &url, const QByteArray &key = generateKey(), const QString &origin = {})
         : WsHandshake(url, key, origin, Limits {})
     {
     }
 
     // The exact request: GET path?query, Host (with the port when the URL has one), Upgrade,
-    // Connection, Sec-WebSocket-Key, Sec-WebSocket-Version: 13 and Origin if given.
+    // Connection, Sec-WebSocket-Key, Sec-WebSocket-Version: 13, Origin if given, the extra headers.
     const QByteArray &request() const { return m_request; }
     const QByteArray &key() const { return m_key; }
     QByteArray expectedAccept() const { return acceptFor(m_key); }

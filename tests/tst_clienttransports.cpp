@@ -4,6 +4,7 @@
 
 #include "harwriter.h"
 #include "impairmentrelay.h"
+#include "jwt.h"
 #include "realtimeclient.h"
 #include "websockettransport.h"
 #include "wsframeparser.h"
@@ -59,6 +60,9 @@ private slots:
     void captureRecordsPollsAndPublishes();
     void captureRecordsTheEventStreamAndItsResume();
     void captureMarksASwitch();
+    // Issue 14: tokens.
+    void tokenOnEveryTransport_data();
+    void tokenOnEveryTransport();
 };
 
 static QUrl urlOf(quint16 port)
@@ -1500,6 +1504,98 @@ void tst_ClientTransports::captureMarksASwitch()
                 return false;
             },
             WaitMs));
+}
+
+void tst_ClientTransports::tokenOnEveryTransport_data()
+{
+    QTest::addColumn<RealtimeClient::Mode>("mode");
+    QTest::addColumn<QString>("token"); // valid, expired, wrong key, none, no publish
+    QTest::addColumn<QString>("authError");
+    const struct
+    {
+        const char *name;
+        RealtimeClient::Mode mode;
+    } modes[] = { { "long polling", RealtimeClient::Mode::LongPoll },
+                  { "sse", RealtimeClient::Mode::Sse },
+                  { "websocket", RealtimeClient::Mode::WebSocket },
+                  { "short polling", RealtimeClient::Mode::Poll },
+                  { "auto", RealtimeClient::Mode::Auto } };
+    for (const auto &m : modes) {
+        QTest::addRow("%s, valid", m.name) << m.mode << QStringLiteral("valid") << QString();
+        QTest::addRow("%s, expired", m.name)
+                << m.mode << QStringLiteral("expired") << QStringLiteral("token expired — get a new one");
+        QTest::addRow("%s, wrongly signed", m.name)
+                << m.mode << QStringLiteral("wrong key") << QStringLiteral("token refused (");
+        QTest::addRow("%s, none", m.name)
+                << m.mode << QStringLiteral("none") << QStringLiteral("this server needs a token: connect with one");
+        QTest::addRow("%s, no publish", m.name) << m.mode << QStringLiteral("no publish") << QString();
+    }
+}
+
+// Against a server with --auth-key, on every transport: a valid token subscribes and publishes, and
+// what it publishes arrives under its sub whatever `from` said; a refused one (expired, wrongly
+// signed, none) stops the client at once with the reason — Closed, no retry, no fall-back; a token
+// without "publish" subscribes, and its publish fails visibly in the outbox.
+void tst_ClientTransports::tokenOnEveryTransport()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    QFETCH(QString, token);
+    QFETCH(QString, authError);
+    const QByteArray key = "tst_clienttransports: a key of 32 bytes or more";
+    ServerConfig config = quietConfig();
+    config.authKey = key;
+    auto server = startServer(config);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const Permissions both = permissionBit(Permission::Subscribe) | permissionBit(Permission::Publish);
+    QByteArray jwt;
+    if (token == u"valid")
+        jwt = Jwt::sign({ QStringLiteral("ann"), now + 3600, std::nullopt, both }, key);
+    else if (token == u"expired")
+        jwt = Jwt::sign({ QStringLiteral("ann"), now - 3600, std::nullopt, both }, key);
+    else if (token == u"wrong key")
+        jwt = Jwt::sign({ QStringLiteral("ann"), now + 3600, std::nullopt, both },
+                        "another key, also 32 bytes long...");
+    else if (token == u"no publish")
+        jwt = Jwt::sign({ QStringLiteral("ann"), now + 3600, std::nullopt, permissionBit(Permission::Subscribe) }, key);
+
+    RealtimeClient client;
+    client.setServerUrl(urlOf(server->port()));
+    client.setReconnectPolicy(ReconnectPolicy::preset(ReconnectPolicy::Preset::Exponential));
+    client.setToken(jwt);
+    Recorder rec(client);
+    QSignalSpy refused(&client, &RealtimeClient::authRefused);
+    client.start(mode);
+
+    if (!authError.isEmpty()) {
+        QVERIFY(refused.wait(WaitMs));
+        QVERIFY2(client.authError().startsWith(authError), qPrintable(client.authError()));
+        QCOMPARE(client.state(), ClientTransport::State::Closed);
+        QCOMPARE(rec.count(ConnectionEvent::Type::RetryScheduled), 0);
+        QCOMPARE(rec.count(ConnectionEvent::Type::FellBack), 0);
+        QCOMPARE(rec.count(ConnectionEvent::Type::Opened), 0);
+        // A message written meanwhile fails at once, with the reason, rather than waiting.
+        QString id;
+        QVERIFY(client.publish(QStringLiteral("ann"), QStringLiteral("too late"), &id));
+        QCOMPARE(client.outbox().find(id)->state, Outbox::State::Failed);
+        QCOMPARE(client.outbox().find(id)->errorString, client.authError());
+        QCOMPARE(refused.size(), 1);
+        return;
+    }
+    QVERIFY(waitOpen(client));
+    QString id;
+    QVERIFY(client.publish(QStringLiteral("mallory"), QStringLiteral("signed"), &id));
+    if (token == u"no publish") {
+        QTRY_COMPARE_WITH_TIMEOUT(client.outbox().find(id) ? client.outbox().find(id)->state : Outbox::State::Queued,
+                                  Outbox::State::Failed, WaitMs);
+        const QString why = client.outbox().find(id)->errorString;
+        QVERIFY2(why.contains(QStringLiteral("publish")), qPrintable(why));
+        QCOMPARE(client.state(), ClientTransport::State::Open); // subscribing goes on
+        return;
+    }
+    QVERIFY(rec.waitChats(1));
+    QCOMPARE(rec.messages[0].text, QStringLiteral("signed"));
+    QCOMPARE(rec.messages[0].from, QStringLiteral("ann")); // the token's sub, not the body's "mallory"
+    QCOMPARE(client.authError(), QString());
 }
 
 QTEST_GUILESS_MAIN(tst_ClientTransports)

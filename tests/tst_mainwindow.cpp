@@ -5,6 +5,7 @@
 #include "chatview.h"
 #include "claimsmodel.h"
 #include "compareview.h"
+#include "connectdialog.h"
 #include "histogramchart.h"
 #include "labcontroller.h"
 #include "labview.h"
@@ -13,8 +14,10 @@
 #include "palette.h"
 #include "testsupport.h"
 #include "timeserieschart.h"
+#include "tokenrefusingserver.h"
 
 #include <QActionGroup>
+#include <QApplication>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFile>
@@ -76,6 +79,8 @@ private slots:
     void aBrowserThatCannotStartShowsTheUrl();
     void desktopAndBrowserShareOnePalette();
     void exportsTheClaimsAndThisTab();
+    // Issue 14.
+    void connectDialogTakesATokenAndShowsItsRefusal();
 
 private:
     bool waitReady();
@@ -881,6 +886,64 @@ void tst_MainWindow::exportsTheClaimsAndThisTab()
     const QImage image(png);
     QVERIFY(!image.isNull());
     QCOMPARE(image.size(), m_window->tabs()->currentWidget()->size() * m_window->devicePixelRatio());
+}
+
+// Server ▸ Connect takes a URL and a token; the token goes on every request as Authorization:
+// Bearer, is never written to the settings (the dialog says so), and the server's refusal shows
+// in the toolbar in words — the client does not retry.
+void tst_MainWindow::connectDialogTakesATokenAndShowsItsRefusal()
+{
+    QVERIFY(waitReady());
+    TokenRefusingServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort());
+    const QByteArray token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmVk";
+
+    QAction *connectAction = nullptr;
+    for (QAction *a : m_window->findChildren<QAction *>()) {
+        if (a->text() == u"&Connect to server…")
+            connectAction = a;
+    }
+    QVERIFY(connectAction);
+    bool filled = false;
+    QString note;
+    QTimer::singleShot(0, m_window.get(), [&] {
+        auto *dialog = qobject_cast<ConnectDialog *>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        dialog->findChild<QLineEdit *>(QStringLiteral("url"))->setText(url);
+        auto *tokenEdit = dialog->findChild<QLineEdit *>(QStringLiteral("token"));
+        QCOMPARE(tokenEdit->echoMode(), QLineEdit::Password);
+        tokenEdit->setText(QString::fromLatin1(token));
+        note = dialog->findChild<QLabel *>(QStringLiteral("tokenNote"))->text();
+        filled = true;
+        dialog->accept();
+    });
+    connectAction->trigger();
+    QVERIFY(filled);
+    QVERIFY2(note.contains(QLatin1String("not saved to disk")), qPrintable(note));
+    QCOMPARE(m_controller->serverUrl(), QUrl(url));
+    QCOMPARE(m_controller->token(), token);
+
+    auto *state = m_window->findChild<QLabel *>(QStringLiteral("connectionState"));
+    QTRY_VERIFY2_WITH_TIMEOUT(state->text().contains(QStringLiteral("token expired — get a new one")),
+                              qPrintable(state->text() + QStringLiteral(" / ") + m_controller->client()->authError()),
+                              WaitMs);
+    QCOMPARE(m_controller->client()->state(), ClientTransport::State::Closed);
+    QVERIFY(!server.heads.isEmpty());
+    for (const QByteArray &head : std::as_const(server.heads))
+        QVERIFY2(head.contains("\r\nAuthorization: Bearer " + token + "\r\n"), head.constData());
+
+    // Not on disk: the URL is remembered, the token is not.
+    QSettings settings;
+    settings.sync();
+    for (const QString &key : settings.allKeys())
+        QVERIFY2(!settings.value(key).toString().contains(QString::fromLatin1(token)), qPrintable(key));
+    QFile file(settings.fileName());
+    if (file.open(QIODevice::ReadOnly))
+        QVERIFY(!file.readAll().contains(token));
+    // And no retry is scheduled: the same token would be refused again.
+    QCOMPARE(m_controller->client()->msUntilNextAttempt(), qint64(-1));
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -15,6 +15,7 @@ using namespace rtlab;
 
 Q_DECLARE_METATYPE(rtlab::RealtimeClient::Mode)
 Q_DECLARE_METATYPE(rtlab::TransportKind)
+Q_DECLARE_METATYPE(rtlab::Outbox::State)
 
 namespace {
 
@@ -112,6 +113,13 @@ private slots:
     void outageDoesNotFallBack();
     void gaveUpWhileServerAnswersFallsBack();
     void lateHealthAnswerIsIgnored();
+    void everyTransportCarriesTheToken();
+    void refusedTokenStopsWithoutRetryOrFallBack_data();
+    void refusedTokenStopsWithoutRetryOrFallBack();
+    void refusedTokenFailsTheOutboxVisibly();
+    void forbiddenWithoutATokenStillBlocks();
+    void refusedPublishIsKeptOrFailedVisibly_data();
+    void refusedPublishIsKeptOrFailedVisibly();
 };
 
 void tst_RealtimeClient::cleanup()
@@ -393,6 +401,147 @@ void tst_RealtimeClient::lateHealthAnswerIsIgnored()
     QCOMPARE(ws->attempts(), 1);
     bench.answerHealthCheck(true);
     QCOMPARE(ws->attempts(), 2);
+}
+
+// The token goes to every transport the client makes: the first, a fall-back, a switch.
+void tst_RealtimeClient::everyTransportCarriesTheToken()
+{
+    Bench bench;
+    bench.client.setToken("header.payload.signature\n"); // as read from a file: trimmed
+    FakeTransport *ws = bench.start(RealtimeClient::Mode::Auto);
+    QCOMPARE(ws->options().token, QByteArray("header.payload.signature"));
+    ws->refuse(426); // a proxy that drops the upgrade: Auto falls back
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(bench.fakes.last()->options().token, QByteArray("header.payload.signature"));
+    bench.client.switchTo(RealtimeClient::Mode::Poll);
+    QCOMPARE(bench.fakes.last()->kind(), TransportKind::Poll);
+    QCOMPARE(bench.fakes.last()->options().token, QByteArray("header.payload.signature"));
+}
+
+void tst_RealtimeClient::refusedTokenStopsWithoutRetryOrFallBack_data()
+{
+    using M = RealtimeClient::Mode;
+    QTest::addColumn<RealtimeClient::Mode>("mode");
+    QTest::addColumn<int>("status"); // 0: a WebSocket closed with 1008
+    QTest::addColumn<bool>("wasOpen");
+    QTest::newRow("auto, WebSocket upgrade 401") << M::Auto << 401 << false;
+    QTest::newRow("auto, WebSocket upgrade 403 (no subscribe)") << M::Auto << 403 << false;
+    QTest::newRow("auto, open WebSocket closed 1008") << M::Auto << 0 << true;
+    QTest::newRow("WebSocket, upgrade 401") << M::WebSocket << 401 << false;
+    QTest::newRow("SSE, stream 401") << M::Sse << 401 << false;
+    QTest::newRow("long polling, poll 401 after it was open") << M::LongPoll << 401 << true;
+    QTest::newRow("short polling, poll 403") << M::Poll << 403 << false;
+}
+
+// A refused token is not a network fault and not a blocked path: the same token would be
+// refused on every attempt and every transport. The client stops at once — no retry, no
+// fall-back, no health check — and says why (authError(), authRefused, a GaveUp event).
+void tst_RealtimeClient::refusedTokenStopsWithoutRetryOrFallBack()
+{
+    QFETCH(RealtimeClient::Mode, mode);
+    QFETCH(int, status);
+    QFETCH(bool, wasOpen);
+
+    Bench bench;
+    bench.client.setToken("a.b.c");
+    QSignalSpy refused(&bench.client, &RealtimeClient::authRefused);
+    FakeTransport *t = bench.start(mode);
+    t->setRetryDelay(0); // a network fault would retry at once
+    if (wasOpen)
+        t->open();
+    if (status == 0)
+        t->closeForPolicy(QStringLiteral("token expired — get a new one"));
+    else
+        t->refuse(status, QStringLiteral("token expired — get a new one"));
+
+    QCOMPARE(bench.client.state(), ClientTransport::State::Closed);
+    QCOMPARE(bench.client.authError(), QStringLiteral("token expired — get a new one"));
+    QCOMPARE(refused.size(), 1);
+    QCOMPARE(refused.at(0).at(0).toString(), QStringLiteral("token expired — get a new one"));
+    QCOMPARE(bench.fakes.made().size(), 1); // nothing fell back
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
+    QCOMPARE(bench.count(ConnectionEvent::Type::RetryScheduled), 0);
+    QCOMPARE(bench.count(ConnectionEvent::Type::GaveUp), 1);
+    QVERIFY(bench.checks.isEmpty()); // no health check: the server answered
+    QCOMPARE(t->attempts(), 1);
+    const auto gaveUp = std::find_if(bench.events.cbegin(), bench.events.cend(),
+                                     [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::GaveUp; });
+    QVERIFY(gaveUp->unauthorized);
+    QCOMPARE(gaveUp->detail, QStringLiteral("token expired — get a new one"));
+
+    // A new start (a new token) clears it.
+    bench.client.setToken("d.e.f");
+    bench.start(mode);
+    QCOMPARE(bench.client.authError(), QString());
+    QCOMPARE(bench.fakes.last()->options().token, QByteArray("d.e.f"));
+}
+
+// What waits in the outbox cannot be sent with a refused token: it fails now, with the reason,
+// instead of waiting out its age limit; retry() queues it again (after a new token, say).
+void tst_RealtimeClient::refusedTokenFailsTheOutboxVisibly()
+{
+    Bench bench;
+    bench.client.setToken("a.b.c");
+    FakeTransport *t = bench.start(RealtimeClient::Mode::Sse);
+    QString id;
+    QVERIFY(bench.client.publish(QStringLiteral("ann"), QStringLiteral("hello"), &id));
+    QCOMPARE(bench.client.outbox().find(id)->state, Outbox::State::Queued);
+    QSignalSpy states(&bench.client, &RealtimeClient::publishStateChanged);
+    t->refuse(401, QStringLiteral("token expired — get a new one"));
+    const Outbox::Item *item = bench.client.outbox().find(id);
+    QVERIFY(item);
+    QCOMPARE(item->state, Outbox::State::Failed);
+    QCOMPARE(item->errorString, QStringLiteral("token expired — get a new one"));
+    QCOMPARE(states.size(), 1);
+    QVERIFY(t->published().isEmpty());
+}
+
+// Without a token a 403 is what it was: a path that blocks the transport (the lab's relay, a
+// proxy), which Auto falls back from.
+void tst_RealtimeClient::forbiddenWithoutATokenStillBlocks()
+{
+    Bench bench;
+    bench.start(RealtimeClient::Mode::Auto)->refuse(403);
+    QCOMPARE(bench.active(), TransportKind::Sse);
+    QCOMPARE(bench.client.authError(), QString());
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 1);
+}
+
+void tst_RealtimeClient::refusedPublishIsKeptOrFailedVisibly_data()
+{
+    QTest::addColumn<QString>("why");
+    QTest::addColumn<bool>("retryable");
+    QTest::addColumn<Outbox::State>("state");
+    QTest::newRow("429: kept, sent again after the back-off")
+            << QStringLiteral("publish rate limited (429): retry after 1 s") << true << Outbox::State::Queued;
+    QTest::newRow("403: failed, shown") << QStringLiteral("not published: not allowed to publish (the token lacks "
+                                                          "\"publish\")")
+                                        << false << Outbox::State::Failed;
+    QTest::newRow("401: failed, shown") << QStringLiteral("not published: token expired — get a new one") << false
+                                        << Outbox::State::Failed;
+}
+
+// A publish the server refused is never dropped: over the rate it waits and goes again; a
+// refused token or permission fails it with the server's reason, for the user to see.
+void tst_RealtimeClient::refusedPublishIsKeptOrFailedVisibly()
+{
+    QFETCH(QString, why);
+    QFETCH(bool, retryable);
+    QFETCH(Outbox::State, state);
+
+    Bench bench;
+    bench.client.setToken("a.b.c");
+    FakeTransport *t = bench.start(RealtimeClient::Mode::Sse);
+    t->open();
+    QString id;
+    QVERIFY(bench.client.publish(QStringLiteral("ann"), QStringLiteral("hello"), &id));
+    QCOMPARE(t->published().size(), 1);
+    t->answerPublish(id, why, retryable);
+    const Outbox::Item *item = bench.client.outbox().find(id);
+    QVERIFY(item);
+    QCOMPARE(item->state, state);
+    QCOMPARE(item->errorString, why);
+    QCOMPARE(bench.client.state(), ClientTransport::State::Open); // the stream goes on
 }
 
 QTEST_GUILESS_MAIN(tst_RealtimeClient)

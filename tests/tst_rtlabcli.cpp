@@ -3,6 +3,7 @@
 // SSE endpoint for --raw).
 #include "impairmentrelay.h"
 #include "testsupport.h"
+#include "tokenrefusingserver.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -38,6 +39,9 @@ private slots:
     void harIsWrittenOnSigterm();
     void harInANonexistentDirectoryIsRefused();
     void shortPollingAtItsInterval();
+    void tokenIsSentAndARefusalEndsTheRun_data();
+    void tokenIsSentAndARefusalEndsTheRun();
+    void tokenArgumentsAreChecked();
 };
 
 struct Run
@@ -535,6 +539,72 @@ void tst_RtlabCli::shortPollingAtItsInterval()
     // Every answer but the first (which opened it) was empty; the last poll may still have been on its way.
     const qint64 idle = poll.value(QLatin1String("idlePolls")).toInteger();
     QVERIFY2(idle == requests - 1 || idle == requests - 2, qPrintable(QString::number(idle)));
+}
+
+void tst_RtlabCli::tokenIsSentAndARefusalEndsTheRun_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::addColumn<QByteArray>("streamRequest");
+    QTest::addColumn<int>("requests"); // of streamRequest: the bootstrap's GET /poll is one of long polling's
+    QTest::newRow("SSE") << QStringLiteral("sse") << QByteArray("GET /events") << 1;
+    QTest::newRow("WebSocket") << QStringLiteral("ws") << QByteArray("GET /ws") << 1;
+    QTest::newRow("long polling") << QStringLiteral("lp") << QByteArray("GET /poll") << 2;
+    QTest::newRow("short polling") << QStringLiteral("poll") << QByteArray("GET /poll") << 2;
+    QTest::newRow("auto") << QStringLiteral("auto") << QByteArray("GET /ws") << 1;
+}
+
+// --token-file: every request (the bootstrap poll and the transport's) carries the token as
+// Authorization: Bearer; the server's 401 ends the run at once with the reason in plain words —
+// one attempt, no retry, no fall-back — though the reconnect policy would retry a network fault.
+void tst_RtlabCli::tokenIsSentAndARefusalEndsTheRun()
+{
+    QFETCH(QString, transport);
+    QFETCH(QByteArray, streamRequest);
+    QFETCH(int, requests);
+    TokenRefusingServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTemporaryDir dir;
+    QFile tokenFile(dir.filePath(QStringLiteral("token")));
+    QVERIFY(tokenFile.open(QIODevice::WriteOnly));
+    tokenFile.write("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2ln\n");
+    tokenFile.close();
+
+    const Run r = runCli({ QStringLiteral("--url"), url(server.serverPort()), QStringLiteral("--transport"), transport,
+                           QStringLiteral("--token-file"), tokenFile.fileName(), QStringLiteral("--connect-timeout"),
+                           QStringLiteral("60") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.errText.contains("rtlab-cli: token expired — get a new one"), r.errText.constData());
+    QVERIFY(!server.heads.isEmpty());
+    for (const QByteArray &head : std::as_const(server.heads))
+        QVERIFY2(head.contains("\r\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2ln\r\n"),
+                 head.constData());
+    QCOMPARE(server.countRequests(streamRequest), requests); // no retry
+    QCOMPARE(server.countRequests("GET /events") + server.countRequests("GET /ws") + server.countRequests("GET /poll"),
+             requests + (transport == u"lp" || transport == u"poll" ? 0 : 1)); // no fall-back
+    const auto gaveUp = std::find_if(r.err.begin(), r.err.end(), [](const QJsonObject &e) {
+        return e.value(QLatin1String("event")).toString() == u"gave-up";
+    });
+    QVERIFY(gaveUp != r.err.end());
+    QVERIFY(gaveUp->value(QLatin1String("unauthorized")).toBool());
+}
+
+void tst_RtlabCli::tokenArgumentsAreChecked()
+{
+    const QString u = QStringLiteral("http://127.0.0.1:1");
+    const Run both = runCli({ QStringLiteral("--url"), u, QStringLiteral("--token"), QStringLiteral("a.b.c"),
+                              QStringLiteral("--token-file"), QStringLiteral("/dev/null") });
+    QCOMPARE(both.exitCode, 2);
+    QVERIFY2(both.errText.contains("--token-file"), both.errText.constData());
+    const Run missing = runCli(
+            { QStringLiteral("--url"), u, QStringLiteral("--token-file"), QStringLiteral("/nonexistent/token") });
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY2(missing.errText.contains("cannot read /nonexistent/token"), missing.errText.constData());
+    const Run empty =
+            runCli({ QStringLiteral("--url"), u, QStringLiteral("--token-file"), QStringLiteral("/dev/null") });
+    QCOMPARE(empty.exitCode, 2);
+    QVERIFY2(empty.errText.contains("empty"), empty.errText.constData());
+    const Run spaced = runCli({ QStringLiteral("--url"), u, QStringLiteral("--token"), QStringLiteral("a b") });
+    QCOMPARE(spaced.exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabCli)

@@ -102,26 +102,34 @@ void tst_WsHandshake::request_data()
 {
     QTest::addColumn<QUrl>("url");
     QTest::addColumn<QString>("origin");
+    QTest::addColumn<WsHandshake::Headers>("headers");
     QTest::addColumn<QByteArray>("expected");
     const QByteArray tail = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + RfcKey
             + "\r\nSec-WebSocket-Version: 13\r\n";
     QTest::newRow("path, query and port")
-            << QUrl(QStringLiteral("ws://127.0.0.1:8080/ws?after=5&epoch=abc")) << QString()
+            << QUrl(QStringLiteral("ws://127.0.0.1:8080/ws?after=5&epoch=abc")) << QString() << WsHandshake::Headers {}
             << "GET /ws?after=5&epoch=abc HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + tail + "\r\n";
     QTest::newRow("no path, no port") << QUrl(QStringLiteral("ws://example.com")) << QString()
+                                      << WsHandshake::Headers {}
                                       << "GET / HTTP/1.1\r\nHost: example.com\r\n" + tail + "\r\n";
     QTest::newRow("IPv6, wss, origin") << QUrl(QStringLiteral("wss://[::1]:9443/chat#frag"))
-                                       << QStringLiteral("http://a.example")
+                                       << QStringLiteral("http://a.example") << WsHandshake::Headers {}
                                        << "GET /chat HTTP/1.1\r\nHost: [::1]:9443\r\n" + tail
                     + "Origin: http://a.example\r\n\r\n";
+    // A client that can set headers on the upgrade (unlike a browser) sends its token there.
+    QTest::newRow("a bearer token") << QUrl(QStringLiteral("ws://127.0.0.1:8080/ws")) << QString()
+                                    << WsHandshake::Headers { { "Authorization", "Bearer a.b.c" } }
+                                    << "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + tail
+                    + "Authorization: Bearer a.b.c\r\n\r\n";
 }
 
 void tst_WsHandshake::request()
 {
     QFETCH(QUrl, url);
     QFETCH(QString, origin);
+    QFETCH(WsHandshake::Headers, headers);
     QFETCH(QByteArray, expected);
-    QCOMPARE(WsHandshake(url, RfcKey, origin).request(), expected);
+    QCOMPARE(WsHandshake(url, RfcKey, origin, WsHandshake::Limits {}, headers).request(), expected);
 }
 
 // The server's 101 and, in the same read, the first frames: the head is the handshake's, the

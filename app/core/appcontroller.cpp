@@ -46,7 +46,7 @@ AppController::AppController(QObject *parent) : QObject(parent)
         std::printf("rtlab: bundled server listening on %s\n", qPrintable(url.toString()));
         std::fflush(stdout);
         if (m_bundled)
-            connectClient(url);
+            connectClient(url, {});
     });
     connect(&m_server, &ServerProcess::errorOccurred, this, [this](const QString &message) {
         // Also where `rtlab --listen` was typed: a port in use must not go unnoticed.
@@ -97,7 +97,7 @@ AppController::~AppController()
     m_network.wait();
 }
 
-void AppController::start(const QUrl &server)
+void AppController::start(const QUrl &server, const QByteArray &token)
 {
     QSettings s;
     m_nickname = s.value(QStringLiteral("nickname"), qEnvironmentVariable("USER", QStringLiteral("guest"))).toString();
@@ -112,7 +112,7 @@ void AppController::start(const QUrl &server)
         m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
     const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
     if (saved.isValid() && !saved.isEmpty())
-        connectTo(saved);
+        connectTo(saved, server.isEmpty() ? QByteArray() : token); // a token is never saved
     else
         useBundledServer();
 }
@@ -207,10 +207,11 @@ bool AppController::lanePublish(TransportKind kind, const QString &from, const Q
     return ok;
 }
 
-void AppController::connectClient(const QUrl &url)
+void AppController::connectClient(const QUrl &url, const QByteArray &token)
 {
-    const bool changed = url != m_url;
+    const bool changed = url != m_url || token != m_token;
     m_url = url;
+    m_token = token;
     if (changed)
         m_clients.setServer(url); // straight to the server: the relay's faults are not its figures
     const QHostAddress address(url.host());
@@ -221,6 +222,7 @@ void AppController::connectClient(const QUrl &url)
         m_clientUrl = url; // a name or TLS: straight there, without the relay's faults
     }
     m_client.setServerUrl(m_clientUrl);
+    m_client.setToken(m_token);
     m_client.setPollHoldMs(m_pollHoldMs);
     m_client.setPollIntervalMs(m_pollIntervalMs);
     m_client.setReconnectPolicy(ReconnectPolicy::preset(m_preset));
@@ -232,18 +234,18 @@ void AppController::connectClient(const QUrl &url)
         startLanes();
 }
 
-void AppController::connectTo(const QUrl &url)
+void AppController::connectTo(const QUrl &url, const QByteArray &token)
 {
     m_bundled = false;
     m_server.stop();
-    connectClient(url);
+    connectClient(url, token);
 }
 
 void AppController::useBundledServer()
 {
     m_bundled = true;
     if (m_server.state() == ServerProcess::State::Running)
-        connectClient(m_server.url());
+        connectClient(m_server.url(), {});
     else
         m_server.start();
 }
@@ -368,7 +370,7 @@ void AppController::startLanes(bool fromLiveEnd)
     const StreamPosition from = fromLiveEnd ? StreamPosition {} : m_client.position();
     for (TimeSeries &series : m_laneLatency)
         series.clear();
-    onNetwork([this, from] {
+    onNetwork([this, from, token = m_token] {
         for (int i = 0; i < TransportKindCount; ++i) {
             const TransportKind kind = TransportKind(i);
             if (!m_laneWanted[size_t(i)])
@@ -384,6 +386,7 @@ void AppController::startLanes(bool fromLiveEnd)
                 emit laneLatencyMeasured(kind, us);
             });
             lane->setServerUrl(m_clientUrl);
+            lane->setToken(token);
             lane->setPollHoldMs(m_pollHoldMs);
             lane->setPollIntervalMs(m_pollIntervalMs);
             lane->setWireCapture(m_capture);

@@ -45,7 +45,7 @@ public:
 
     // Loads the settings and connects: to `server` if given, else to a saved server URL, else
     // to the bundled server.
-    void start(const QUrl &server = {});
+    void start(const QUrl &server = {}, const QByteArray &token = {});
     // Starts with the defaults and the bundled server, reading no settings: a headless lesson run.
     void startFresh();
     void saveSettings();
@@ -98,7 +98,11 @@ public:
     // client uses it from its next short-polling transport on; the lanes restart with it.
     void setPollIntervalMs(qint64 ms);
     qint64 pollIntervalMs() const { return m_pollIntervalMs; }
-    void connectTo(const QUrl &url);
+    // Connects the chat client (and the compare lanes) to `url`, with `token` for a server started
+    // with --auth-key (empty: none). The token is kept in memory only, never in the settings, and
+    // goes to that server only: the bundled server gets none.
+    void connectTo(const QUrl &url, const QByteArray &token = {});
+    QByteArray token() const { return m_token; }
     void useBundledServer();
     void restartServer();
     void stopServer();
@@ -139,7 +143,7 @@ signals:
     void refreshed();
 
 private:
-    void connectClient(const QUrl &url);
+    void connectClient(const QUrl &url, const QByteArray &token);
     void startLanes(bool fromLiveEnd = false);
     void stopLanes();
     void onMessage(const Message &m, TransportKind via);
@@ -166,6 +170,7 @@ private:
     RealtimeClient::Mode m_mode = RealtimeClient::Mode::WebSocket;
     ReconnectPolicy::Preset m_preset = ReconnectPolicy::Preset::Exponential;
     QUrl m_url;
+    QByteArray m_token; // in memory only (see connectTo)
     QUrl m_clientUrl;
     qint64 m_pollHoldMs = 25000;
     qint64 m_pollIntervalMs = 1000;

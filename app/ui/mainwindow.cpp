@@ -6,6 +6,7 @@
 #include "classroom.h"
 #include "classroompanel.h"
 #include "compareview.h"
+#include "connectdialog.h"
 #include "dashboardview.h"
 #include "fittinglabel.h"
 #include "fontzoom.h"
@@ -179,6 +180,10 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     buildClassroom();
 
     connect(controller, &AppController::refreshed, this, &MainWindow::refreshStatus);
+    connect(controller->client(), &RealtimeClient::authRefused, this, [this](const QString &why) {
+        statusBar()->showMessage(tr("The server refused the token: %1 (Server ▸ Connect… takes another)").arg(why));
+        refreshStatus();
+    });
     connect(controller, &AppController::errorOccurred, this,
             [this](const QString &message) { statusBar()->showMessage(message, 10000); });
     connect(controller->server(), &ServerProcess::stateChanged, this, &MainWindow::refreshStatus);
@@ -373,22 +378,11 @@ bool MainWindow::startLesson(const QString &id)
 
 void MainWindow::connectToUrl()
 {
-    // A short title (window managers cut long ones on a narrow dialog), the rest in the label.
-    QInputDialog dialog(this);
-    dialog.setWindowTitle(tr("Connect"));
-    dialog.setLabelText(tr("URL of an rtlab server (http://HOST:PORT):"));
-    dialog.setTextValue(m_controller->serverUrl().toString());
-    dialog.resize(qMax(dialog.sizeHint().width(), fontMetrics().horizontalAdvance(QLatin1Char('0')) * 50),
-                  dialog.sizeHint().height());
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    const QString text = dialog.textValue();
-    const QUrl url = QUrl::fromUserInput(text.trimmed());
-    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()) {
-        QMessageBox::warning(this, tr("Not a server URL"), tr("Expected http://HOST:PORT, got “%1”.").arg(text));
-        return;
-    }
-    m_controller->connectTo(url);
+    ConnectDialog dialog(this);
+    dialog.setUrl(m_controller->serverUrl());
+    dialog.setToken(m_controller->token());
+    if (dialog.exec() == QDialog::Accepted)
+        m_controller->connectTo(dialog.url(), dialog.token());
 }
 
 void MainWindow::refreshServerActions()
@@ -535,7 +529,11 @@ void MainWindow::refreshStatus()
         connection = active ? tr("connecting… (%1)").arg(name) : tr("connecting…");
         break;
     case ClientTransport::State::Idle:
-    case ClientTransport::State::Closed: connection = tr("not connected"); break;
+    case ClientTransport::State::Closed:
+        // A refused token says what to do about it ("token expired — get a new one"), in place.
+        connection = client->authError().isEmpty() ? tr("not connected")
+                                                   : tr("not connected: %1").arg(client->authError().toHtmlEscaped());
+        break;
     }
     if (client->mode() == RealtimeClient::Mode::Auto)
         connection = tr("Auto: %1").arg(connection);

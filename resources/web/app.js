@@ -84,6 +84,11 @@
       this.setState(this.everOpen ? 'reconnecting' : 'connecting');
     }
 
+    // The server refused this lane's token (or wants one): it waits for a sign-in, not the network.
+    refused() {
+      this.setState('not allowed');
+    }
+
     receiveText(text) {
       let message;
       try {
@@ -108,7 +113,13 @@
         return;
       }
       if (m.type === 'error') {
+        // The server refused a frame we sent (403 without "publish", 429 over the rate): say so
+        // where the message was typed, too.
         this.addRow(m);
+        if (lastSend && lastSend.via === this.key && !lastSend.accepted) {
+          lastSend.error = `${m.status ?? ''} ${m.error ?? ''}`.trim();
+          showSend(lastSend);
+        }
         return;
       }
       if (typeof m.id !== 'number') return;
@@ -240,7 +251,7 @@
         }
         source.close();
         lane.dropped();
-        setTimeout(open, backoff.next());
+        reopenUnlessRefused(lane, open, backoff);
       };
       // Events are named after the message type, so onmessage alone would see none of them.
       for (const type of ['chat', 'tick', 'system', 'reset', 'message']) {
@@ -269,7 +280,7 @@
       socket.onclose = () => {
         lane.socket = null;
         lane.dropped();
-        setTimeout(open, backoff.next());
+        reopenUnlessRefused(lane, open, backoff);
       };
     };
     open();
@@ -294,6 +305,14 @@
       const timer = setTimeout(() => abort.abort(), POLL_ABORT_MS);
       try {
         const response = await fetch(`/poll?${params}`, { cache: 'no-store', signal: abort.signal });
+        if (response.status === 401 || response.status === 403) {
+          clearTimeout(timer);
+          showRefused(`${response.status} ${await responseText(response)}`);
+          lane.refused();
+          await signedIn();
+          fresh = true;
+          continue;
+        }
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const body = await response.json();
         if (fresh) {
@@ -312,6 +331,85 @@
       } finally {
         clearTimeout(timer);
       }
+    }
+  }
+
+  // ---- Signing in (a server started with --auth-key) ---------------------------------------------
+  // A browser cannot put a token in an EventSource's or a WebSocket's headers. So the page trades it
+  // once for the cookie rtlab_token (POST /auth with Authorization: Bearer): HttpOnly, so no script
+  // here can read it back, and SameSite=Strict, so another site's page cannot use it. From then on
+  // every request of this origin carries it: the EventSource, the WebSocket handshake, each fetch.
+
+  let waitingForSignIn = [];
+  const signedIn = () => new Promise((resolve) => waitingForSignIn.push(resolve));
+
+  // The server's words: an rtlab error body is {"error": …}; otherwise its text.
+  async function responseText(response) {
+    const text = await response.text().catch(() => '');
+    try {
+      return JSON.parse(text).error ?? text.trim();
+    } catch {
+      return text.trim();
+    }
+  }
+
+  function showAuth(text, isError) {
+    const status = $('#auth-status');
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+  }
+
+  function showRefused(why) {
+    showAuth(`Not allowed: ${why}. Sign in with a token (rtlab-server token --auth-key FILE --sub NAME).`, true);
+  }
+
+  // An EventSource or a WebSocket the server refused tells the script nothing (no status reaches it).
+  // One plain request to the same check tells: 401 or 403 is the token, anything else the network.
+  async function reopenUnlessRefused(lane, open, backoff) {
+    try {
+      const response = await fetch('/poll?timeout=0', { cache: 'no-store' });
+      if (response.status === 401 || response.status === 403) {
+        showRefused(`${response.status} ${await responseText(response)}`);
+        lane.refused();
+        await signedIn();
+        open();
+        return;
+      }
+    } catch {
+      // The server is not there: the backoff below is for that.
+    }
+    setTimeout(open, backoff.next());
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const token = $('#token').value.trim();
+    if (!token) return;
+    try {
+      const response = await fetch('/auth', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+      if (response.status !== 204) {
+        showAuth(`Sign-in refused: ${response.status} ${await responseText(response)}`, true);
+        return;
+      }
+    } catch (error) {
+      showAuth(`Sign-in failed: ${error.message}`, true);
+      return;
+    }
+    $('#token').value = ''; // the cookie holds it now; the page keeps no copy
+    showAuth('Signed in: the server set the HttpOnly cookie rtlab_token, which every stream now carries '
+      + '(your messages go out under the token\'s name).', false);
+    const waiting = waitingForSignIn;
+    waitingForSignIn = [];
+    for (const resume of waiting) resume();
+  }
+
+  async function signOut() {
+    try {
+      const response = await fetch('/auth', { method: 'DELETE' });
+      showAuth(response.status === 204 ? 'Signed out: the cookie is cleared (open streams stay until they end).'
+        : `Sign-out: ${response.status} ${await responseText(response)}`, response.status !== 204);
+    } catch (error) {
+      showAuth(`Sign-out failed: ${error.message}`, true);
     }
   }
 
@@ -390,9 +488,14 @@
       const response = await fetch('/send', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message),
       });
-      const body = await response.json().catch(() => ({}));
-      if (response.status === 202) entry.accepted = body.id;
-      else entry.error = `${response.status} ${body.error ?? ''}`;
+      if (response.status === 202) {
+        entry.accepted = (await response.json().catch(() => ({}))).id;
+      } else {
+        // 401 (no or an expired token), 403 (no "publish"), 429 (over the rate): in the server's words.
+        const retry = response.headers.get('Retry-After');
+        entry.error = `${response.status} ${await responseText(response)}${retry ? ` (retry after ${retry} s)` : ''}`;
+        if (response.status === 401 || response.status === 403) showRefused(entry.error);
+      }
     } catch (error) {
       entry.error = error.message;
     }
@@ -499,6 +602,8 @@
   const nick = localStorage.getItem('rtlab.nick') || `guest-${Math.floor(Math.random() * 0xffff).toString(16)}`;
   $('#nick').value = nick;
   $('#chat').addEventListener('submit', send);
+  $('#signin').addEventListener('submit', signIn);
+  $('#signout').addEventListener('click', signOut);
   $('#open-extra').addEventListener('click', openExtras);
   $('#share').addEventListener('click', share);
   setServerField('origin', location.host);
@@ -512,6 +617,8 @@
       extras: extras.map((x) => ({ state: x.state, chat: x.chat })),
       shared: shared.map((x) => ({ chat: x.chat })),
       violations,
+      auth: $('#auth-status').textContent,
+      sendStatus: $('#send-status').textContent,
     })),
   });
 

@@ -17,6 +17,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -86,9 +87,9 @@ async function waitFor(what, probe, { timeoutMs = WAIT_MS, describe } = {}) {
 
 const children = new Set(); // every process this script started, killed on exit
 
-async function startServer(port, tickRate = 0) {
+async function startServer(port, tickRate = 0, extraArgs = []) {
   const proc = spawn(options.server,
-    ['--host', '127.0.0.1', '--port', String(port), '--tick-rate', String(tickRate)],
+    ['--host', '127.0.0.1', '--port', String(port), '--tick-rate', String(tickRate), ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   let stderr = '';
@@ -520,4 +521,86 @@ test('a fresh page shows the three lanes live (screenshot)', async () => {
     await page.screenshot({ path: options.screenshot, fullPage: true });
   }
   assertConsoleClean();
+});
+
+// ---- A server with tokens (--auth-key): the page signs in and gets the cookie ----------------------
+
+// `rtlab-server token …`: the token alone on stdout.
+function mintToken(keyFile, sub) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(options.server, ['token', '--auth-key', keyFile, '--sub', sub, '--exp', '15m'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (chunk) => { out += chunk; });
+    proc.stderr.on('data', (chunk) => { err += chunk; });
+    proc.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`token: ${code} ${err}`))));
+  });
+}
+
+test('with --auth-key the page says it is not allowed, signs in with a token, and publishes as its sub', async () => {
+  phase = 'auth';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtlab-auth-'));
+  const keyFile = path.join(dir, 'key');
+  fs.writeFileSync(keyFile, crypto.randomBytes(48), { mode: 0o600 });
+  const { proc, port } = await startServer(0, 0, ['--auth-key', keyFile]);
+  const authPage = await context.newPage();
+  const errors = [];
+  authPage.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  authPage.on('console', (m) => { if (m.type() === 'error' && POLICY_VIOLATION.test(m.text())) errors.push(m.text()); });
+  const authSnapshot = () => authPage.evaluate(() => window.rtlab.snapshot());
+  try {
+    await authPage.goto(`http://127.0.0.1:${port}/`, { timeout: WAIT_MS });
+    // Not signed in: every lane is refused, and the page says so instead of retrying in silence.
+    await waitFor('every lane "not allowed"', async () => {
+      const s = await authSnapshot();
+      return LANES.every((k) => s.lanes[k].state === 'not allowed') ? s : null;
+    }, { describe: authSnapshot });
+    assert.match((await authSnapshot()).auth, /^Not allowed: 401/);
+    await authPage.fill('#nick', 'mallory');
+    await authPage.selectOption('#via', 'sse');
+    await authPage.fill('#text', 'posted without a token');
+    await authPage.click('#chat button[type="submit"]');
+    await waitFor('the refused POST in the send status', async () => /^POST \/send: 401/.test(
+      (await authSnapshot()).sendStatus), { describe: authSnapshot });
+
+    // A wrong token is refused in words; the right one sets the HttpOnly cookie and the lanes open.
+    await authPage.fill('#token', 'not.a.token');
+    await authPage.click('#signin button[type="submit"]');
+    await waitFor('the refused sign-in', async () => /^Sign-in refused: 401/.test((await authSnapshot()).auth),
+      { describe: authSnapshot });
+    await authPage.fill('#token', await mintToken(keyFile, 'ann'));
+    await authPage.click('#signin button[type="submit"]');
+    await waitFor('every lane open after signing in', async () => {
+      const s = await authSnapshot();
+      return LANES.every((k) => s.lanes[k].state === 'open') ? s : null;
+    }, { describe: authSnapshot });
+    assert.match((await authSnapshot()).auth, /^Signed in/);
+    assert.equal(await authPage.inputValue('#token'), '', 'the page keeps no copy of the token');
+    const cookie = (await context.cookies(`http://127.0.0.1:${port}/`)).find((c) => c.name === 'rtlab_token');
+    assert.ok(cookie, 'the rtlab_token cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    assert.equal(await authPage.evaluate(() => document.cookie.includes('rtlab_token')), false, 'script cannot read it');
+
+    // Sent as "mallory" over POST and over the WebSocket: it arrives under the token's sub, on every lane.
+    for (const via of ['sse', 'ws']) {
+      const text = `signed in, over ${via}`;
+      await authPage.selectOption('#via', via);
+      await authPage.fill('#text', text);
+      await authPage.click('#chat button[type="submit"]');
+      const s = await waitFor(`"${text}" on every lane`, async () => {
+        const snap = await authSnapshot();
+        return LANES.every((k) => hasChat(text)(snap.lanes[k])) ? snap : null;
+      }, { describe: authSnapshot });
+      for (const key of LANES) {
+        assert.deepEqual(chats(s.lanes[key]).filter((m) => m.text === text).map((m) => m.from), ['ann'], key);
+      }
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await authPage.close();
+    await stopServer(proc).catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -30,6 +30,13 @@ public:
     void refuse(int httpStatus, const QString &reason = QStringLiteral("refused"));
     // The connection (or the attempt) is gone with no HTTP answer.
     void drop(const QString &reason = QStringLiteral("connection reset")) { connectionLost(reason); }
+    // A WebSocket the server closed with 1008 because the token expired.
+    void closeForPolicy(const QString &reason = QStringLiteral("token expired")) { tokenRefused(reason, 0, 1008); }
+    // The upstream's answer about one published message.
+    void answerPublish(const QString &clientMsgId, const QString &why, bool retryable)
+    {
+        emit publishFailed(clientMsgId, why, retryable);
+    }
     void receive(const Message &message) { deliver(message); }
     // What retryDelay() says from now on; nullopt: the policy gives up.
     void setRetryDelay(std::optional<int> ms) { m_retryDelay = ms; }

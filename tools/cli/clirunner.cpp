@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "clirunner.h"
 
+#include "bearertoken.h"
 #include "harwriter.h"
 
 #include <QCommandLineParser>
@@ -86,6 +87,15 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
                                                          "poll to the next (default 1000)."),
                                           QStringLiteral("ms"), QStringLiteral("1000"));
     p.addOption(pollInterval);
+    const QCommandLineOption token({ QStringLiteral("token") },
+                                   QStringLiteral("A token for a server with --auth-key, sent as Authorization: "
+                                                  "Bearer on every request. It shows in `ps`: prefer --token-file."),
+                                   QStringLiteral("token"));
+    const QCommandLineOption tokenFile({ QStringLiteral("token-file") },
+                                       QStringLiteral("Read the token from FILE (its first line; - for stdin), so "
+                                                      "that it stays out of the process list."),
+                                       QStringLiteral("file"));
+    p.addOptions({ token, tokenFile });
 
     auto fail = [&](const QString &why) {
         *error = why;
@@ -174,6 +184,16 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
         if (!info.absoluteDir().exists())
             return fail(QStringLiteral("--har: no such directory: %1").arg(info.absolutePath()));
     }
+    if (p.isSet(token) && p.isSet(tokenFile))
+        return fail(QStringLiteral("--token and --token-file: give one of them"));
+    if (p.isSet(token)) {
+        o->token = p.value(token).toUtf8().trimmed();
+        if (!BearerToken::isValid(o->token))
+            return fail(QStringLiteral("--token: a token is printable ASCII with no spaces, and not empty"));
+    }
+    QString why;
+    if (p.isSet(tokenFile) && !BearerToken::readFile(p.value(tokenFile), &o->token, &why))
+        return fail(QStringLiteral("--token-file: %1").arg(why));
     o->pollIntervalMs = p.value(pollInterval).toLongLong(&ok);
     if (!ok || o->pollIntervalMs < 10 || o->pollIntervalMs > 3600 * 1000)
         return fail(QStringLiteral("--poll-interval: expected milliseconds from 10 to 3600000"));
@@ -190,8 +210,18 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
     m_client.setReconnectPolicy(options.policy);
     m_client.setHeartbeatMs(options.heartbeatMs);
     m_client.setPollIntervalMs(options.pollIntervalMs);
+    m_client.setToken(options.token);
     connect(&m_client, &RealtimeClient::messageReceived, this, &CliRunner::onMessage);
     connect(&m_client, &RealtimeClient::eventOccurred, this, &CliRunner::onEvent);
+    // --send: a message the server refused (its token or permission, or a bad message) is the run's
+    // failure, said in words, not a wait for --duration.
+    connect(&m_client, &RealtimeClient::publishStateChanged, this,
+            [this](const QString &clientMsgId, Outbox::State state) {
+                if (state != Outbox::State::Failed)
+                    return;
+                const Outbox::Item *item = m_client.outbox().find(clientMsgId);
+                finish(1, QStringLiteral("--send: %1").arg(item ? item->errorString : QStringLiteral("not sent")));
+            });
     m_durationTimer.setSingleShot(true);
     connect(&m_durationTimer, &QTimer::timeout, this, [this] {
         if (!m_everOpened)
@@ -244,6 +274,7 @@ void CliRunner::startRaw()
     o.policy = m_options.policy;
     o.heartbeatMs = m_options.mode == RealtimeClient::Mode::Sse ? 0 : m_options.heartbeatMs;
     o.capture = m_capture;
+    o.token = m_options.token;
     const TransportKind kind =
             m_options.mode == RealtimeClient::Mode::Sse ? TransportKind::Sse : TransportKind::WebSocket;
     m_raw = ClientTransport::create(kind, o, this);
@@ -281,6 +312,8 @@ void CliRunner::onEvent(const ConnectionEvent &e)
         o.insert(QLatin1String("httpStatus"), e.httpStatus);
     if (e.type == ConnectionEvent::Type::FellBack)
         o.insert(QLatin1String("blocked"), e.blocked);
+    if (e.unauthorized)
+        o.insert(QLatin1String("unauthorized"), true);
     printLine(stderr, o);
     if (e.type == ConnectionEvent::Type::Closed && !m_everOpened) {
         m_lastFailure = e.detail;
@@ -303,6 +336,10 @@ void CliRunner::onEvent(const ConnectionEvent &e)
     // Finished when the transport that delivers gave up (not a switch or a probe that failed).
     const bool closed = m_raw ? m_raw->state() == ClientTransport::State::Closed
                               : m_client.state() == ClientTransport::State::Closed;
+    if (e.type == ConnectionEvent::Type::GaveUp && closed && e.unauthorized) {
+        finish(1, e.detail); // "token expired — get a new one": retrying would not help
+        return;
+    }
     if (e.type == ConnectionEvent::Type::GaveUp && closed) {
         // A connection that never opened has no close code to report: say why it failed.
         const QString why = m_lastFailure.isEmpty() ? e.detail : m_lastFailure;

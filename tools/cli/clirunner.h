@@ -36,6 +36,7 @@ public:
         qint64 heartbeatMs = 15000;
         QString harPath;              // --har: record the wire and write it there as HAR 1.2 when the run ends
         qint64 pollIntervalMs = 1000; // short polling
+        QByteArray token;             // --token / --token-file: sent as Authorization: Bearer
     };
 
     explicit CliRunner(const Options &options, QObject *parent = nullptr);
