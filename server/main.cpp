@@ -8,8 +8,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QHostAddress>
 #include <QDateTime>
+#include <QHostAddress>
 #include <QRegularExpression>
 
 #include <csignal>

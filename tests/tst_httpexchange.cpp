@@ -131,7 +131,7 @@ void tst_HttpExchange::bodyDeadlineGrowsWithTheBody()
     QFETCH(qint64, length);
     QFETCH(qint64, allowedMs);
     Bench b;
-    b.receive("POST /send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+    b.receive("POST /send HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
               + QByteArray::number(length) + "\r\n");
     b.nowMs += 9000; // the head took 9 s: in time
     b.receive("\r\n{");
@@ -153,13 +153,13 @@ void tst_HttpExchange::idleMeansNothingInFlight()
     QVERIFY(b.exchange.isIdle());
     b.receive("GET /poll?after=0&timeout=0 HTTP/1.1\r\n");
     QVERIFY(!b.exchange.isIdle()); // a head begun
-    b.receive("Host: x\r\n\r\n");
+    b.receive("Host: localhost\r\n\r\n");
     QCOMPARE(b.wire.status(), 200);
     QVERIFY(b.exchange.isIdle()); // answered
     b.wire.unreadInput = true;
     QVERIFY(!b.exchange.isIdle()); // a pipelined request waits
     b.wire.unreadInput = false;
-    b.receive("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n"); // held
+    b.receive("GET /poll?after=0 HTTP/1.1\r\nHost: localhost\r\n\r\n"); // held
     QCOMPARE(b.exchange.state(), HttpExchange::State::Dispatched);
     QVERIFY(!b.exchange.isIdle());
 }
@@ -167,7 +167,7 @@ void tst_HttpExchange::idleMeansNothingInFlight()
 void tst_HttpExchange::keepAliveSweepClosesOnlyIdleConnections()
 {
     Bench b;
-    b.receive("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.receive("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
     b.nowMs += Bench::IdleMs;
     b.sweep();
     QCOMPARE(b.wire.closes, 0);
@@ -178,7 +178,7 @@ void tst_HttpExchange::keepAliveSweepClosesOnlyIdleConnections()
 
     // A held poll is not idle, however long it waits.
     Bench held;
-    held.receive("GET /poll?after=0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    held.receive("GET /poll?after=0 HTTP/1.1\r\nHost: localhost\r\n\r\n");
     held.nowMs += 10 * Bench::IdleMs;
     held.sweep();
     QCOMPARE(held.wire.closes, 0);
@@ -190,7 +190,7 @@ void tst_HttpExchange::keepAliveSweepClosesOnlyIdleConnections()
 void tst_HttpExchange::answersNobodyReadsAreCut()
 {
     Bench b;
-    b.receive("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.receive("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
     b.wire.pending = 100;
     b.nowMs += Bench::IdleMs + 1;
     b.sweep();
@@ -199,7 +199,7 @@ void tst_HttpExchange::answersNobodyReadsAreCut()
 
     // Output that moves keeps the connection: drained() is activity.
     Bench moving;
-    moving.receive("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    moving.receive("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
     moving.wire.pending = 100;
     moving.nowMs += Bench::IdleMs;
     moving.wire.pending = 50;

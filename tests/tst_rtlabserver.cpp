@@ -63,7 +63,9 @@ void tst_RtlabServer::helpDocumentsEveryOption()
     QVERIFY(p.waitForFinished(WaitMs));
     QCOMPARE(p.exitCode(), 0);
     const QString help = QString::fromUtf8(p.readAllStandardOutput());
-    for (const char *option : { "--host", "--port", "--history", "--history-age", "--poll-timeout", "--heartbeat", "--tick-rate", "--allow-origin", "--allowed-host", "--public-origin", "--trust-proxy", "--auth-key", "--allow-query-token", "--max-publish-rate" })
+    for (const char *option : { "--host", "--port", "--history", "--history-age", "--poll-timeout", "--heartbeat",
+                                "--tick-rate", "--allow-origin", "--allowed-host", "--public-origin", "--trust-proxy",
+                                "--auth-key", "--allow-query-token", "--max-publish-rate" })
         QVERIFY2(help.contains(QLatin1String(option)), option);
 }
 

@@ -190,7 +190,7 @@ void tst_SlowClients::pipelinedFloodNeverRead()
     StubbornClient client(server->port());
     QByteArray chunk;
     while (chunk.size() < 64 * 1024)
-        chunk += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        chunk += "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
     PublishRequest p;
     p.from = QStringLiteral("chat");
     p.text = QStringLiteral("during the flood");
@@ -240,7 +240,7 @@ void tst_SlowClients::pollFloodNeverRead()
     StubbornClient client(server->port());
     QByteArray chunk;
     while (chunk.size() < 2450)
-        chunk += "GET /poll?after=1&timeout=0 HTTP/1.1\r\nHost: x\r\n\r\n";
+        chunk += "GET /poll?after=1&timeout=0 HTTP/1.1\r\nHost: localhost\r\n\r\n";
     int roundsPaused = 0;
     flood(client, chunk, 64 * 1024,
           [&] { return stats.peakPendingBytes > limit || (stats.readPauses > 0 && ++roundsPaused > 200); });
@@ -295,7 +295,7 @@ void tst_SlowClients::pingFloodNeverRead()
 
     StubbornClient client(server->port());
     qint64 n = 0;
-    QVERIFY(client.write("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    QVERIFY(client.write("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
                          &n));
     QVERIFY(client.readHead().startsWith("HTTP/1.1 101"));
@@ -333,7 +333,8 @@ void tst_SlowClients::dribbledHeadGets408()
     auto server = startServer(config);
     StubbornClient slow(server->port());
     // Longer than the test's bound at this pace: only the deadline ends it.
-    Dribbler dribbler(&slow, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + QByteArray(2000, 'a') + "\r\n\r\n");
+    Dribbler dribbler(&slow,
+                      "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + QByteArray(2000, 'a') + "\r\n\r\n");
     QVERIFY(QTest::qWaitFor([&] { return dribbler.sent() > 0; }, WaitMs));
     // A normal client on another connection is served while the head crawls in.
     QCOMPARE(request(server->port(), "GET", "/healthz").status, 200);
@@ -355,7 +356,7 @@ void tst_SlowClients::slowBodyGets408()
     StubbornClient slow(server->port());
     const QByteArray body = R"({"type":"chat","from":"slow","text":")" + QByteArray(1000, 's') + "\"}";
     qint64 n = 0;
-    QVERIFY(slow.write("POST /send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+    QVERIFY(slow.write("POST /send HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
                                + QByteArray::number(body.size()) + "\r\n\r\n",
                        &n));
     Dribbler dribbler(&slow, body);

@@ -109,7 +109,7 @@ private:
     bool m_keepAlive = true;
     bool m_readPaused = false; // over the output bound: mayRead() said no
     bool m_headDone = false;   // of the request being read
-    bool m_head = false; // the request being answered is a HEAD
+    bool m_head = false;       // the request being answered is a HEAD
     qint64 m_lastActivityMs = 0;
     qint64 m_requestStartMs = -1; // the first byte of the request being read; -1: none yet
     qint64 m_deadlineMs = 0;      // of its head, then of its body

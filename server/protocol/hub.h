@@ -108,8 +108,8 @@ public:
     void detach(PollSession *session);
     void holdPoll(PollSession *session, qint64 deadlineMs);
     // A poll answer about to be written with the `sent` messages after `cursor` (cut by count and
-    // by bytes, PollSession::answerFor): counted under the transport, on the connection's line in the client list, and each
-    // one's delivery latency.
+    // by bytes, PollSession::answerFor): counted under the transport, on the connection's line in the client list, and
+    // each one's delivery latency.
     void countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor, qint64 sent);
     qint64 nowMs() const { return m_clock(); }
     // When a message is written, for its delivery latency (MessageLog::steadyNs()). Within a fan-out

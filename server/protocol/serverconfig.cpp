@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "serverconfig.h"
 
-#include "originpolicy.h"
 #include "authenticator.h"
+#include "originpolicy.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -118,9 +118,9 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Open connections one client address may hold; one more is answered 503 with "
                                   "Retry-After; 0 = no cap"),
                    "count", QString::number(d.maxConnsPerIp));
-    p.addOptions({ host, port, history, historyAge, pollTimeout, heartbeat, tickRate, allowOrigin, sseRetry, maxPending,
-                   headTimeout, bodyTimeout, core, allowedHost, publicOrigin, trustProxy, authKey, allowQueryToken,
-                   maxPublishRate, maxConnsPerIp });
+    p.addOptions({ host,         port,       history,    historyAge,      pollTimeout,    heartbeat,    tickRate,
+                   allowOrigin,  sseRetry,   maxPending, headTimeout,     bodyTimeout,    core,         allowedHost,
+                   publicOrigin, trustProxy, authKey,    allowQueryToken, maxPublishRate, maxConnsPerIp });
 
     auto failed = [&](const QString &why) {
         if (errorString)

@@ -69,7 +69,8 @@ private:
     struct Handoff
     {
         QTcpSocket *socket = nullptr;
-        HttpRequest request; // the handshake: its target, its headers for the token, the client's address behind a proxy
+        HttpRequest
+                request; // the handshake: its target, its headers for the token, the client's address behind a proxy
     };
     QHash<QString, Handoff> m_handoffs;
     AcceptGuard m_guard;
