@@ -32,7 +32,10 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
             QStringLiteral("rtlab-server: Long Polling, Server-Sent Events and WebSockets on one port, over one "
                            "ordered, resumable message log.\n"
                            "Endpoints: GET / · GET /events (SSE) · GET /poll (long poll) · POST /send · "
-                           "GET /ws (WebSocket) · GET /stats · GET /healthz"));
+                           "GET /ws (WebSocket) · GET /stats · GET /metrics (Prometheus) · GET /healthz · POST /auth "
+                           "(tokens)\n"
+                           "Tokens: rtlab-server token --auth-key FILE --sub NAME [--exp 1h] [--perm "
+                           "subscribe,publish,stats] prints one (rtlab-server token --help)."));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
     // An option with a value: its default is said once, in the help text and as the value taken
