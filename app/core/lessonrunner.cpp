@@ -599,11 +599,8 @@ void LessonRunner::measureTokens(ClaimResult &r, QJsonObject &m) const
             : from == u"ann"                       ? tr("arrived as \"ann\"")
                                                    : tr("arrived as \"%1\": a forged sender got through").arg(from);
     const QString logged = f.rawTokenInLog ? tr("the server logged the token itself")
-            : redacted                     ? tr("the server logs it as access_token=REDACTED, yet the URL sits in "
-                                                                    "browser history, proxy logs and Referer")
-                                           : tr("the server logged no line for it (status %1), yet the URL sits in "
-                                                                    "browser history, proxy logs and Referer")
-                                 .arg(f.queryTokenStatus);
+            : redacted                     ? tr("logged as access_token=REDACTED")
+                                           : tr("no log line (HTTP %1)").arg(f.queryTokenStatus);
     QStringList attributes;
     for (const QString &a : f.setCookie.split(u';')) {
         const QString t = a.trimmed();
@@ -612,13 +609,13 @@ void LessonRunner::measureTokens(ClaimResult &r, QJsonObject &m) const
     }
     const QString cookie = f.setCookie.isEmpty()
             ? tr("POST /auth set no cookie (%1)").arg(f.authStatus)
-            : tr("POST /auth set the cookie %1%2")
+            : tr("POST /auth cookie: %1%2")
                       .arg(attributes.join(QStringLiteral("; ")),
                            httpOnly && strict ? QString()
                                               : tr(" — not HttpOnly and SameSite=Strict: scripts or "
                                                    "other sites can reach it"));
     r.summary += tr(". With a token: foreign Origin %1, own origin %2; a publish claiming \"mallory\" %3; a token "
-                    "in the URL: %4; %5")
+                    "in the URL: %4, but the URL stays in history, proxy logs, Referer; %5")
                          .arg(f.foreignOriginStatus)
                          .arg(f.sameOriginStatus)
                          .arg(arrived, logged, cookie);
