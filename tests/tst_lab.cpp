@@ -3,6 +3,7 @@
 // faults through the relay, the idle-cost meter with a small N, and the byte ledger.
 #include "appcontroller.h"
 #include "impairmentrelay.h"
+#include "jwt.h"
 #include "labcontroller.h"
 #include "testsupport.h"
 
@@ -29,6 +30,7 @@ private slots:
     void idleCostSeriesPointsTheWayTheClaimsSay();
     void idleCostMeterSaysWhenItsServerCannotStart();
     void byteLedgerHasEachTransportsBytes();
+    void dashboardAsksForFiguresWithTheToken();
 
 private:
     bool lanesOpen();
@@ -446,4 +448,37 @@ void tst_Lab::byteLedgerHasEachTransportsBytes()
 }
 
 QTEST_GUILESS_MAIN(tst_Lab)
+// Connected with a token to a server with --auth-key, the Dashboard's client list and the Lab's
+// server figures ask /stats with that token: with "stats" they get the figures; without it the
+// model says the server refused (403, naming the permission) and holds no figures.
+void tst_Lab::dashboardAsksForFiguresWithTheToken()
+{
+    const QByteArray key = "tst_lab: a key of thirty-two bytes or more";
+    ServerConfig config = quietConfig();
+    config.authKey = key;
+    auto server = startServer(config);
+    const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(server->port()));
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const Permissions chat = permissionBit(Permission::Subscribe) | permissionBit(Permission::Publish);
+    ConnectedClientsModel *clients = m_app->connectedClients();
+    clients->setActive(true);
+
+    m_app->connectTo(url, Jwt::sign({ QStringLiteral("ann"), now + 3600, std::nullopt, chat }, key));
+    QVERIFY(QTest::qWaitFor([&] { return clients->refusedStatus() == 403; }, WaitMs));
+    QVERIFY2(clients->refusal().contains(QLatin1String("stats")), qPrintable(clients->refusal()));
+    QCOMPARE(clients->rowCount(), 0);
+    QVERIFY(QTest::qWaitFor([&] { return m_lab->serverStats()->refusedStatus() == 403; }, WaitMs));
+    QVERIFY(!m_lab->serverStats()->latest());
+
+    m_app->connectTo(
+            url,
+            Jwt::sign({ QStringLiteral("ann"), now + 3600, std::nullopt, chat | permissionBit(Permission::Stats) },
+                      key));
+    QVERIFY(QTest::qWaitFor([&] { return clients->refusedStatus() == 0 && clients->rowCount() > 0; }, WaitMs));
+    QCOMPARE(clients->refusal(), QString());
+    QVERIFY(QTest::qWaitFor([&] { return m_lab->serverStats()->latest().has_value(); }, WaitMs));
+    QCOMPARE(m_lab->serverStats()->refusedStatus(), 0);
+    clients->setActive(false);
+}
+
 #include "tst_lab.moc"

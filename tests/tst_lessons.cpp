@@ -227,6 +227,21 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
                                         QCOMPARE(num(m, "tried"), 3);
                                         QCOMPARE(num(m, "refused"), 3);
                                         QCOMPARE(num(m, "accepted"), 0);
+                                        // The token row, against the lesson's own server with a key.
+                                        QVERIFY2(!m.contains(QLatin1String("tokenError")),
+                                                 qPrintable(m.value(QLatin1String("tokenError")).toString()));
+                                        QCOMPARE(num(m, "tokenForeignOriginStatus"), 403);
+                                        QCOMPARE(num(m, "tokenSameOriginStatus"), 101);
+                                        QCOMPARE(m.value(QLatin1String("forgedFromArrivedAs")).toString(),
+                                                 QStringLiteral("ann"));
+                                        QVERIFY(m.value(QLatin1String("queryTokenLogLine"))
+                                                        .toString()
+                                                        .contains(QLatin1String("access_token=REDACTED")));
+                                        QCOMPARE(m.value(QLatin1String("rawTokenInLog")).toBool(), false);
+                                        const QString cookie = m.value(QLatin1String("setCookie")).toString();
+                                        QVERIFY2(cookie.contains(QLatin1String("; HttpOnly"))
+                                                         && cookie.contains(QLatin1String("; SameSite=Strict")),
+                                                 qPrintable(cookie));
                                     });
     QTest::newRow("sse-efficient") << QStringLiteral("sse-efficient") << true
                                    << Check([](const QJsonObject &m, const QJsonObject &) {

@@ -213,7 +213,7 @@ void AppController::connectClient(const QUrl &url, const QByteArray &token)
     m_url = url;
     m_token = token;
     if (changed)
-        m_clients.setServer(url); // straight to the server: the relay's faults are not its figures
+        m_clients.setServer(url, token); // straight to the server: the relay's faults are not its figures
     const QHostAddress address(url.host());
     if (!address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
         m_relay->setTarget(address, quint16(url.port(80)));

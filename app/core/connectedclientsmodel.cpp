@@ -18,9 +18,10 @@ ConnectedClientsModel::ConnectedClientsModel(QObject *parent) : QAbstractTableMo
     connect(&m_poller, &StatsPoller::updated, this, [this] { setStats(m_poller.latest().value_or(StatsSnapshot())); });
 }
 
-void ConnectedClientsModel::setServer(const QUrl &server)
+void ConnectedClientsModel::setServer(const QUrl &server, const QByteArray &token)
 {
     m_poller.setServer(server);
+    m_poller.setToken(token);
     setStats(StatsSnapshot());
     if (m_active)
         m_poller.start();

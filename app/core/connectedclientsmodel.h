@@ -23,7 +23,8 @@ public:
 
     explicit ConnectedClientsModel(QObject *parent = nullptr);
 
-    void setServer(const QUrl &server);
+    // `token`: the one the chat client connected with (empty: none); /stats needs its "stats".
+    void setServer(const QUrl &server, const QByteArray &token = {});
     void setActive(bool active);
     bool isActive() const { return m_active; }
     // One /stats?clients=1 answer: the rows and counts are replaced by its.
@@ -33,6 +34,9 @@ public:
     qint64 count(TransportKind kind) const { return m_counts[size_t(kind)]; }
     // Clients the server left out of its list (it lists at most 500).
     qint64 truncated() const { return m_truncated; }
+    // Why the server refused to list its clients (401/403, in its words); empty when it answered.
+    QString refusal() const { return m_poller.refusal(); }
+    int refusedStatus() const { return m_poller.refusedStatus(); }
     // The transport key of a row ("lp", "sse", "ws", "poll").
     QString transportKey(int row) const;
 

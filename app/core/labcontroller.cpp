@@ -46,6 +46,7 @@ void LabController::onServerUrl(const QUrl &url)
 {
     // The server's own figures come straight from it, not through the faults.
     m_stats.setServer(url);
+    m_stats.setToken(m_app->token());
 }
 
 void LabController::trigger(LabAction action)

@@ -158,13 +158,19 @@ static QList<LessonInfo> makeCatalog()
         { QStringLiteral("ws-security"),
           QStringLiteral("ws"),
           tr("security needs care"),
-          tr("every WebSocket handshake from a foreign Origin is refused by the server"),
-          tr("WebSocket: a foreign Origin"),
+          tr("a foreign Origin is refused (403, own origin 101); with a token a forged sender arrives as the "
+             "token's; a URL token is redacted from logs, the POST /auth cookie is HttpOnly, SameSite=Strict"),
+          tr("WebSocket: a foreign Origin, and tokens"),
           tr("<p>Browsers let any page open a WebSocket to any server; only the server's check of the "
              "<code>Origin</code> header stops a foreign page from using a visitor's session. The lesson opens "
-             "three handshakes that claim to come from <code>http://evil.example</code>.</p><p><b>Watch</b>: the "
-             "claims row: refused by the server (HTTP 403) vs tried. Signed tokens, which make a forged sender "
-             "impossible, come with the server's hardening.</p>"),
+             "three handshakes that claim to come from <code>http://evil.example</code>.</p><p>Then it starts a "
+             "second rtlab-server with a key file of its own (<code>--auth-key</code>, "
+             "<code>--allow-query-token</code>), mints a token for <b>ann</b> with <code>rtlab-server token</code> "
+             "and asks that server, with raw HTTP: a handshake from a foreign Origin and from its own; a publish "
+             "claiming to be <b>mallory</b> with ann's token (a poll shows who it arrived as); a token in the URL "
+             "(what the server's log line shows of it — the URL itself still sits in browser history, proxy logs and "
+             "<code>Referer</code>); and the cookie <code>POST /auth</code> sets instead.</p><p><b>Watch</b>: the "
+             "claims row: every figure and header in it is the server's answer.</p>"),
           5,
           {} },
         { QStringLiteral("sse-efficient"),
@@ -304,7 +310,7 @@ QString LessonCatalog::cardTitle(const QString &id)
         { QStringLiteral("ws-blocked"),
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Block WebSockets and watch the fallback") },
         { QStringLiteral("ws-security"),
-          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Knock from a foreign Origin and get refused") },
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Knock from a foreign Origin and forge a sender") },
         { QStringLiteral("sse-efficient"),
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Hear how quiet an idle SSE stream is") },
         { QStringLiteral("sse-plain-http"),

@@ -3,6 +3,7 @@
 
 #include "appcontroller.h"
 #include "idlecostmeter.h"
+#include "securityprobe.h"
 #include "statspoller.h"
 #include "wsframeparser.h"
 #include "wshandshake.h"
@@ -80,8 +81,8 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
     m_endTimer.setSingleShot(true);
     m_endTimer.setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     connect(&m_endTimer, &QTimer::timeout, this, [this] {
-        if (m_waitingForMeter) {
-            m_endTimer.start(1000); // the idle clients are still being measured
+        if (m_waitingForMeter || (m_securityProbe && !m_securityProbe->isDone())) {
+            m_endTimer.start(1000); // the idle clients or the token server are still being measured
             return;
         }
         end(true);
@@ -191,6 +192,7 @@ bool LessonRunner::start(const QString &id, int durationS)
     m_actions = 0;
     m_publishes = {};
     m_foreignTried = m_foreignRefused = m_foreignAccepted = 0;
+    m_securityProbe.reset();
     m_streamsTried = m_streamsOpened = 0;
     m_phaseA.clear();
     m_phaseB.clear();
@@ -305,6 +307,9 @@ void LessonRunner::begin()
         m_actionTimer.start(1000);
     } else if (id == u"ws-security") {
         openForeignHandshakes(ForeignHandshakes);
+        // The token row: a server of the lesson's own with a key (the bundled one has none).
+        m_securityProbe = std::make_unique<SecurityProbe>();
+        m_securityProbe->start(m_app->server()->program());
     } else if (id == u"sse-connection-limit") {
         openStreamsLikeABrowser(BrowserLikeStreams);
     } else if (id == u"sse-plain-http") {
@@ -553,6 +558,69 @@ void LessonRunner::openForeignHandshakes(int count)
     }
 }
 
+// ws-security's token row: each verdict from what the lesson's server with a key answered (the
+// status codes, the `from` a poll received, the log line, the Set-Cookie header), never assumed;
+// where the server contradicts the claim, the row says what it did instead.
+void LessonRunner::measureTokens(ClaimResult &r, QJsonObject &m) const
+{
+    if (!m_securityProbe || !m_securityProbe->isDone()) {
+        r.holds.reset(); // the token row is part of the claim: not told until it is measured
+        r.summary += tr("; tokens: measuring on a server with a key…");
+        return;
+    }
+    const SecurityProbe::Findings &f = m_securityProbe->findings();
+    if (!m_securityProbe->error().isEmpty()) {
+        m.insert(QLatin1String("tokenError"), m_securityProbe->error());
+        r.summary += tr("; tokens: not measured (%1)").arg(m_securityProbe->error());
+        return;
+    }
+    const QString from = f.forgedFromArrivedAs.value_or(QString());
+    const bool redacted = f.queryTokenLogLine.contains(QLatin1String("access_token=REDACTED")) && !f.rawTokenInLog;
+    const auto cookieHas = [&f](QLatin1String attribute) {
+        return f.setCookie.split(u';').contains(QString(attribute), Qt::CaseInsensitive)
+                || f.setCookie.contains(QLatin1String("; ") + attribute, Qt::CaseInsensitive);
+    };
+    const bool httpOnly = cookieHas(QLatin1String("HttpOnly"));
+    const bool strict = cookieHas(QLatin1String("SameSite=Strict"));
+    m.insert(QLatin1String("tokenForeignOriginStatus"), f.foreignOriginStatus);
+    m.insert(QLatin1String("tokenSameOriginStatus"), f.sameOriginStatus);
+    m.insert(QLatin1String("forgedPublishStatus"), f.publishStatus);
+    m.insert(QLatin1String("forgedFromArrivedAs"), f.forgedFromArrivedAs ? QJsonValue(from) : QJsonValue());
+    m.insert(QLatin1String("queryTokenStatus"), f.queryTokenStatus);
+    m.insert(QLatin1String("queryTokenLogLine"), f.queryTokenLogLine);
+    m.insert(QLatin1String("rawTokenInLog"), f.rawTokenInLog);
+    m.insert(QLatin1String("authCookieStatus"), f.authStatus);
+    m.insert(QLatin1String("setCookie"), f.setCookie);
+    const bool holds = f.foreignOriginStatus == 403 && f.sameOriginStatus == 101 && from == u"ann" && redacted
+            && httpOnly && strict;
+    if (r.holds)
+        r.holds = *r.holds && holds;
+    const QString arrived = !f.forgedFromArrivedAs ? tr("never arrived (POST /send: %1)").arg(f.publishStatus)
+            : from == u"ann"                       ? tr("arrived as \"ann\"")
+                                                   : tr("arrived as \"%1\": a forged sender got through").arg(from);
+    const QString logged = f.rawTokenInLog ? tr("the server logged the token itself")
+            : redacted                     ? tr("logged as access_token=REDACTED")
+                                           : tr("no log line (HTTP %1)").arg(f.queryTokenStatus);
+    QStringList attributes;
+    for (const QString &a : f.setCookie.split(u';')) {
+        const QString t = a.trimmed();
+        if (!t.startsWith(QLatin1String("rtlab_token="), Qt::CaseInsensitive) && !t.isEmpty())
+            attributes += t;
+    }
+    const QString cookie = f.setCookie.isEmpty()
+            ? tr("POST /auth set no cookie (%1)").arg(f.authStatus)
+            : tr("POST /auth cookie: %1%2")
+                      .arg(attributes.join(QStringLiteral("; ")),
+                           httpOnly && strict ? QString()
+                                              : tr(" — not HttpOnly and SameSite=Strict: scripts or "
+                                                   "other sites can reach it"));
+    r.summary += tr(". With a token: foreign Origin %1, own origin %2; a publish claiming \"mallory\" %3; a token "
+                    "in the URL: %4, but the URL stays in history, proxy logs, Referer; %5")
+                         .arg(f.foreignOriginStatus)
+                         .arg(f.sameOriginStatus)
+                         .arg(arrived, logged, cookie);
+}
+
 // Qt's HTTP client, like browsers, opens at most six HTTP/1.1 connections to one host and port
 // (QHttpNetworkConnection's channel count): a request beyond them waits for a free one, and an
 // event stream never frees its connection.
@@ -603,6 +671,7 @@ void LessonRunner::end(bool keepResult)
         m_idle->cancel();
     m_waitingForMeter = false;
     disconnect(m_app, &AppController::laneLatencyMeasured, this, nullptr);
+    m_securityProbe.reset(); // stops its server
     if (m_browserLike) {
         for (QNetworkReply *r : m_browserLike->findChildren<QNetworkReply *>())
             r->abort();
@@ -924,6 +993,7 @@ ClaimResult LessonRunner::evaluate() const
                             .arg(count(m_foreignTried, "1 handshake", "%1 handshakes"))
                             .arg(m_foreignRefused)
                             .arg(m_foreignAccepted);
+        measureTokens(r, m);
     } else if (id == u"sse-efficient") {
         const qint64 idleBytes = sse->framingBytes + sse->payloadBytes;
         m.insert(QLatin1String("bytesPerSecond"), round1(double(idleBytes) / seconds));

@@ -23,6 +23,7 @@ namespace rtlab {
 
 class AppController;
 class IdleCostMeter;
+class SecurityProbe;
 class StatsPoller;
 
 // What a lesson measured for its claim: the figures as JSON numbers (units in the keys), whether
@@ -114,6 +115,8 @@ private:
     void actWsComplex();
     void measureWsComplex(ClaimResult &r, const TransportStats &lp, const TransportStats &sse) const;
     void openStreamsLikeABrowser(int count);
+    // ws-security's token row, from what the SecurityProbe observed.
+    void measureTokens(ClaimResult &r, QJsonObject &m) const;
     void setState(State state);
 
     AppController *m_app;
@@ -142,6 +145,7 @@ private:
     qint64 m_foreignRefused = 0;
     qint64 m_foreignAccepted = 0;
     std::unique_ptr<QNetworkAccessManager> m_browserLike;
+    std::unique_ptr<SecurityProbe> m_securityProbe; // ws-security: the server with a key, and what it said
     qint64 m_streamsTried = 0;
     qint64 m_streamsOpened = 0;
     LatencyStats m_phaseA; // sse-plain-http: the SSE lane before buffering

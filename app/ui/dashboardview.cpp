@@ -120,6 +120,16 @@ void DashboardView::refreshCounts()
                          .arg(transportColor(kinds[i], pal).name(), transportKindLabel(kinds[i]),
                               n == 1 ? tr("1 client") : tr("%1 clients").arg(n));
     }
+    if (model->refusedStatus() != 0) {
+        // Nothing to list, and no stale figures: say why in words, the server's reason after.
+        const QString why = model->refusedStatus() == 403 ? tr("this token may not read the server's figures")
+                                                          : tr("the server wants a valid token to show its figures");
+        m_counts->setText(tr("Connected clients — <b>%1</b> (HTTP %2: %3)")
+                                  .arg(why.toHtmlEscaped())
+                                  .arg(model->refusedStatus())
+                                  .arg(model->refusal().toHtmlEscaped()));
+        return;
+    }
     QString text = tr("Connected clients — %1").arg(parts.join(QStringLiteral(" · ")));
     if (model->truncated() > 0)
         text += tr(" (the list shows the first 500; %1 more not listed)").arg(model->truncated());

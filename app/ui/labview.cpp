@@ -301,6 +301,9 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::HoldsColumn, QHeaderView::ResizeToContents);
     m_claims->horizontalHeader()->setSectionResizeMode(ClaimsModel::ActionColumn, QHeaderView::ResizeToContents);
     m_claims->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // A measured row can be taller than the table (ws-security's, scaled up): scrolling by rows
+    // would never show its end.
+    m_claims->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     for (int row = 0; row < lab->claims()->rowCount(); ++row) {
         const ClaimsModel::Claim &claim = lab->claims()->claims().at(row);
         auto *b = new QPushButton(tr("Run lesson"), m_claims);
