@@ -352,6 +352,7 @@ void tst_FdLimit::noIdleConnectionMeans503()
         QCOMPARE(r.status, 503);
         QVERIFY(r.header("retry-after").toInt() > 0);
         QVERIFY(probe.waitClosed());
+        QCOMPARE(crowd.server->hub()->stats().refused[int(Refusal::FdLimit)], 1); // /metrics' reason
 
         // Streams go away by themselves: the next client is served.
         crowd.clients[0]->close();

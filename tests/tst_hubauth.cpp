@@ -308,6 +308,10 @@ void tst_HubAuth::permissions()
             { { "authorization", bearer(token(QStringLiteral("ann"), std::nullopt, Permissions(permissions))) } },
             &refusal);
     QCOMPARE(refusal ? refusal->status : 101, (permissions & permissionBit(Permission::Subscribe)) ? 101 : 403);
+    // /metrics counts each refusal under its reason: a permission short is "forbidden".
+    const qint64 forbidden = (status == 403 ? 1 : 0) + (refusal ? 1 : 0);
+    QCOMPARE(bench.hub.stats().refused[int(Refusal::Forbidden)], forbidden);
+    QCOMPARE(bench.hub.stats().refused[int(Refusal::Unauthorized)], 0);
 }
 
 void tst_HubAuth::fromIsTheTokensSub()
@@ -437,6 +441,7 @@ void tst_HubAuth::queryTokenOnlyWhenAllowed()
         std::optional<HttpResponse> refusal;
         QVERIFY(!bench.webSocket("/ws?access_token=" + token(), {}, &refusal));
         QCOMPARE(refusal->status, 401);
+        QCOMPARE(bench.hub.stats().refused[int(Refusal::Unauthorized)], 2); // /metrics' reason
     }
     ServerConfig c = Bench::defaults();
     c.allowQueryToken = true;

@@ -315,6 +315,7 @@ void tst_SlowClients::pingFloodNeverRead()
     const QString overTheBound = queuedOverTheBound(stats, config, limit);
     QVERIFY2(overTheBound.isEmpty(), qPrintable(overTheBound));
     QCOMPARE(stats.slowReadersCut, 1);
+    QCOMPARE(stats.refused[int(Refusal::SlowReader)], 1);
     QTRY_COMPARE_WITH_TIMEOUT(stats.at(TransportKind::WebSocket).connections, 1, WaitMs);
     QVERIFY(subscriber.waitMessages(1));
     PublishRequest p;
@@ -344,6 +345,8 @@ void tst_SlowClients::dribbledHeadGets408()
     QVERIFY(answer.contains("\r\nConnection: close\r\n"));
     QVERIFY(answer.contains("did not arrive"));
     QCOMPARE(server->hub()->stats().requestTimeouts, 1);
+    QCOMPARE(server->hub()->stats().refused[int(Refusal::HeadTimeout)], 1); // /metrics' reason
+    QCOMPARE(server->hub()->stats().refused[int(Refusal::BadRequest)], 0);
 }
 
 // Finding 3, the body: its deadline runs from the end of the head, whatever arrives meanwhile.
@@ -365,6 +368,7 @@ void tst_SlowClients::slowBodyGets408()
     QCOMPARE(slow.readUntilClosed(), 408);
     QVERIFY(dribbler.sent() < body.size());
     QCOMPARE(server->hub()->stats().requestTimeouts, 1);
+    QCOMPARE(server->hub()->stats().refused[int(Refusal::BodyTimeout)], 1);
     QCOMPARE(server->hub()->log().lastId(), 1u); // the slow body published nothing
     QVERIFY(subscriber.waitEvents(1));
     QCOMPARE(ids(subscriber.messages()), QList<quint64> { 1 });

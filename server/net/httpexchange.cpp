@@ -67,7 +67,8 @@ void HttpExchange::sweep(qint64 nowMs, qint64 idleMs)
         fail(408,
              QStringLiteral("the request %1 did not arrive within %2 s")
                      .arg(m_headDone ? QStringLiteral("body") : QStringLiteral("head"))
-                     .arg(double(allowedMs) / 1000));
+                     .arg(double(allowedMs) / 1000),
+             m_headDone ? Refusal::BodyTimeout : Refusal::HeadTimeout);
         return;
     }
     if (nowMs - m_lastActivityMs <= idleMs)
@@ -89,11 +90,11 @@ void HttpExchange::dispatch(const HttpRequest &request)
     m_hub->handleRequest(request, this);
 }
 
-void HttpExchange::fail(int status, const QString &why)
+void HttpExchange::fail(int status, const QString &why, std::optional<Refusal> reason)
 {
     qCDebug(lcHttp) << "answering" << status << why;
     m_hub->stats().badRequests++;
-    m_hub->stats().refuse(refusalFor(status));
+    m_hub->stats().refuse(reason.value_or(refusalFor(status)));
     HttpResponse r = HttpResponse::error(status, why);
     r.closeConnection = true;
     m_state = State::Dispatched;

@@ -6,6 +6,7 @@
 #include "httpstream.h"
 #include "serverstats.h"
 
+#include <optional>
 #include <utility>
 
 namespace rtlab {
@@ -72,7 +73,8 @@ public:
     void dispatch(const HttpRequest &request);
     // A request that cannot be read (its status from the parser): answered, then the connection
     // is closed, since the framing of what follows can no longer be trusted (RFC 9112 §6.3, §11.2).
-    void fail(int status, const QString &why);
+    // Counted under `reason`, or the status's (refusalFor).
+    void fail(int status, const QString &why, std::optional<Refusal> reason = std::nullopt);
     // fail() with the parser's status and reason when it found the request unreadable.
     bool failIfBad(const HttpRequestParser &parser);
     // A WebSocket handshake the Hub refused (Hub::refuseWebSocket): answered like a request.

@@ -27,6 +27,7 @@ void WsEndpoint::feed(QByteArrayView bytes)
         // The session's own cut (StreamSession::pump) runs only when a message is pumped.
         qCDebug(lcWs) << "cutting a slow reader:" << m_wire->pendingBytes() << "bytes unsent";
         m_hub->stats().slowReadersCut++;
+        m_hub->stats().refuse(Refusal::SlowReader);
         m_ended = true;
         Observer *observer = std::exchange(m_observer, nullptr);
         m_wire->abortConnection();

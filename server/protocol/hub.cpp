@@ -284,6 +284,12 @@ std::optional<HttpResponse> Hub::refuseHost(const HttpRequest &request)
                                        .arg(QString::fromLatin1(m_origins.refusedHost(request))));
 }
 
+// A token refused (401: none, bad or expired) or short of a permission (403), for /metrics.
+static Refusal authRefusal(const HttpResponse &refusal)
+{
+    return refusal.status == 403 ? Refusal::Forbidden : Refusal::Unauthorized;
+}
+
 std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
 {
     std::optional<HttpResponse> refusal;
@@ -311,6 +317,8 @@ std::optional<HttpResponse> Hub::refuseWebSocket(const HttpRequest &request)
     } else {
         // Tokens: refused with the same 401/403 as any request, before the upgrade.
         refusal = m_auth.check(request, Permission::Subscribe).refusal;
+        if (refusal)
+            m_stats.refuse(authRefusal(*refusal));
     }
     if (refusal)
         refusal->closeConnection = true;
@@ -566,6 +574,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
     // Who this is and whether they may: once per request, before any resource is touched.
     Authenticator::Access access = m_auth.check(request, requiredPermission(path));
     if (access.refusal) {
+        m_stats.refuse(authRefusal(*access.refusal));
         answer(std::move(*access.refusal));
         return;
     }

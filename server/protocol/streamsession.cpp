@@ -64,6 +64,7 @@ void StreamSession::pump()
     m_pumping = false;
     if (m_live && pendingBytes() > m_hub->config().maxPendingBytes) {
         m_hub->stats().slowReadersCut++;
+        m_hub->stats().refuse(Refusal::SlowReader);
         cutOff();
     }
 }

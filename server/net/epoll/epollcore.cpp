@@ -177,6 +177,7 @@ void EpollCore::admit(int fd, const sockaddr_storage &peer)
     if (m_guard.peers().enabled()) {
         address = QHostAddress(reinterpret_cast<const sockaddr *>(&peer));
         if (!m_guard.peers().tryAdd(address)) {
+            m_hub->stats().refuse(Refusal::PerIpLimit);
             refuse(fd, AcceptGuard::addressFull());
             return;
         }
@@ -217,6 +218,7 @@ EpollCore::Rescue EpollCore::rescueOne(int error)
     } else {
         // Nothing to close: the client is told so at once instead of waiting for a timeout.
         m_guard.warn("accept4", error, QStringLiteral("no idle connection to close: answered 503"), m_hub->nowMs());
+        m_hub->stats().refuse(Refusal::FdLimit);
         refuse(fd, AcceptGuard::serverFull());
     }
     return m_guard.takeReserve() ? Rescue::Done : Rescue::Failed;

@@ -113,6 +113,7 @@ void QtCore::admit(QTcpSocket *socket)
         // Qt read the address when it took the descriptor: no syscall of ours.
         const QHostAddress address = socket->peerAddress();
         if (!m_guard.peers().tryAdd(address)) {
+            m_hub->stats().refuse(Refusal::PerIpLimit);
             refuse(socket, AcceptGuard::addressFull());
             return;
         }
@@ -167,6 +168,7 @@ void QtCore::rescue(QTcpSocket *socket)
         admit(socket);
     } else {
         m_guard.warn("accept", error, QStringLiteral("no idle connection to close: answered 503"), m_hub->nowMs());
+        m_hub->stats().refuse(Refusal::FdLimit);
         refuse(socket, AcceptGuard::serverFull());
     }
 }

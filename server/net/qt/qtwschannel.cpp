@@ -84,6 +84,7 @@ void QtWsChannel::checkBacklog()
     if (m_done || pending <= m_hub->config().maxPendingBytes)
         return;
     m_hub->stats().slowReadersCut++;
+    m_hub->stats().refuse(Refusal::SlowReader);
     drop(); // disconnected() tells the session
 }
 
