@@ -102,22 +102,6 @@ LogEntryPtr MessageLog::entry(quint64 id) const
     return m_entries[size_t(id - first)];
 }
 
-LogEntryPtr MessageLog::makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor)
-{
-    Message m;
-    m.type = MessageType::Reset;
-    m.epoch = epoch;
-    m.ts = nowMicros();
-    m.lost = lost;
-    m.cursor = cursor;
-    auto entry = std::make_shared<LogEntry>();
-    entry->json = MessageCodec::encode(m);
-    entry->sse = sseFor(m, entry->json);
-    entry->wsFrame = WsFrameParser::encodeFrame(WsFrameParser::Text, entry->json);
-    entry->message = std::move(m);
-    return entry;
-}
-
 ResumeResult MessageLog::resume(const ResumePoint &point) const
 {
     ResumeResult r;

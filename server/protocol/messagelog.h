@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "logentry.h"
 #include "message.h"
 
 #include <QHash>
@@ -12,20 +13,6 @@
 #include <memory>
 
 namespace rtlab {
-
-// One message of the log, encoded once for every transport: fan-out writes these bytes.
-struct LogEntry
-{
-    Message message;
-    QByteArray json;    // the message as compact JSON (long poll, WebSocket)
-    QByteArray sse;     // the whole SSE event: id, event, data lines, blank line
-    QByteArray wsFrame; // json as one WebSocket text frame, header included (the epoll core)
-    qint64 appendedMs = 0;
-    // MessageLog::steadyNs() when it was appended: the start of its delivery latency (/metrics).
-    // Monotonic and sub-millisecond, unlike appendedMs (the log's injectable ms clock, for ages).
-    qint64 appendedNs = 0;
-};
-using LogEntryPtr = std::shared_ptr<const LogEntry>;
 
 // Where a client resumes, and what it is told (the resume rule of docs/protocol.md).
 struct ResumePoint
@@ -84,12 +71,11 @@ public:
 
     static QString newEpoch();
     // Nanoseconds on the monotonic clock: LogEntry::appendedNs and the writes it is compared with.
-    static qint64 steadyNs()
+    static qint64 steadyNs() { return LogEntry::steadyNs(); }
+    static LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor)
     {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-                .count();
+        return rtlab::makeResetEntry(epoch, lost, cursor);
     }
-    static LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor);
 
 signals:
     void appended(const rtlab::LogEntryPtr &entry);

@@ -121,9 +121,27 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Open connections one client address may hold; one more is answered 503 with "
                                   "Retry-After; 0 = no cap"),
                    "count", QString::number(d.maxConnsPerIp));
-    p.addOptions({ host,         port,       history,    historyAge,      pollTimeout,    heartbeat,    tickRate,
-                   allowOrigin,  sseRetry,   maxPending, headTimeout,     bodyTimeout,    core,         allowedHost,
-                   publicOrigin, trustProxy, authKey,    allowQueryToken, maxPublishRate, maxConnsPerIp });
+    // Where the history is kept.
+    const QCommandLineOption store =
+            valued("store",
+                   QStringLiteral("Where the history is kept: memory (gone with the process: a restart is a new "
+                                  "epoch), sqlite:PATH (a file: kept across restarts, clients resume with nothing "
+                                  "lost) or redis://HOST:PORT"),
+                   "store", d.store.toString());
+    const QCommandLineOption storeSync =
+            valued("store-sync",
+                   QStringLiteral("SQLite only: normal loses nothing on a process crash (a power loss may lose the "
+                                  "last commits); full syncs every commit to the disk"),
+                   "normal|full", QStringLiteral("normal"));
+    const QCommandLineOption memoryRing =
+            valued("memory-ring",
+                   QStringLiteral("With a store on disk: the newest messages kept in memory for replay; an older "
+                                  "resume reads the store"),
+                   "count", QString::number(d.memoryRing));
+    p.addOptions({ host,           port,          history,      historyAge, pollTimeout, heartbeat,
+                   tickRate,       allowOrigin,   sseRetry,     maxPending, headTimeout, bodyTimeout,
+                   core,           allowedHost,   publicOrigin, trustProxy, authKey,     allowQueryToken,
+                   maxPublishRate, maxConnsPerIp, store,        storeSync,  memoryRing });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -158,6 +176,20 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
         return failed(QStringLiteral("--history: expected 1-10000000, got %1").arg(p.value(history)));
     if (!parseSeconds(p.value(historyAge), 0.001, &c.historyAgeMs))
         return failed(QStringLiteral("--history-age: expected seconds > 0, got %1").arg(p.value(historyAge)));
+    QString storeWhy;
+    const std::optional<StoreSpec> storeSpec = StoreSpec::parse(p.value(store), &storeWhy);
+    if (!storeSpec)
+        return failed(QStringLiteral("--store: %1").arg(storeWhy));
+    c.store = *storeSpec;
+    const std::optional<StoreSpec::Sync> sync = StoreSpec::parseSync(p.value(storeSync), &storeWhy);
+    if (!sync)
+        return failed(QStringLiteral("--store-sync: %1").arg(storeWhy));
+    if (p.isSet(storeSync) && c.store.kind != StoreSpec::Kind::Sqlite)
+        return failed(QStringLiteral("--store-sync applies to --store sqlite:PATH only"));
+    c.store.sync = *sync;
+    c.memoryRing = p.value(memoryRing).toLongLong(&ok);
+    if (!ok || c.memoryRing < 1 || c.memoryRing > 10000000)
+        return failed(QStringLiteral("--memory-ring: expected 1-10000000, got %1").arg(p.value(memoryRing)));
     if (!parseSeconds(p.value(pollTimeout), 0, &c.pollTimeoutMs))
         return failed(QStringLiteral("--poll-timeout: expected seconds >= 0, got %1").arg(p.value(pollTimeout)));
     if (!parseSeconds(p.value(heartbeat), 0.01, &c.heartbeatMs))

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "storespec.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QStringList>
@@ -49,6 +51,11 @@ struct ServerConfig
     QByteArray authKey;           // those bytes, read when the arguments are parsed (>= 32)
     bool allowQueryToken = false; // --allow-query-token: ?access_token= accepted (browsers only)
     double maxPublishRate = 0;    // --max-publish-rate: per token sub or client address, per second; 0 = off
+    // Where the history is kept (docs/architecture.md, "The log and its stores"): --store, --store-sync.
+    StoreSpec store;
+    // With a store on disk: the newest messages kept in memory for replay and fan-out (--memory-ring);
+    // an older resume reads the store, off the event loop. The memory store keeps its whole history.
+    qsizetype memoryRing = 4096;
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.
