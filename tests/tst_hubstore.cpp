@@ -140,6 +140,31 @@ QString wsSays(const FakeWsChannel &channel)
     return describe(jsons);
 }
 
+// A subscriber on one transport ("sse", "ws", "poll") and what it was sent.
+struct Reader
+{
+    QString transport;
+    FakeHttpStream *stream = nullptr;
+    FakeWsChannel *channel = nullptr;
+    QString says() const
+    {
+        return transport == u"sse" ? sseSays(*stream) : transport == u"ws" ? wsSays(*channel) : pollSays(*stream);
+    }
+};
+
+// A subscriber resuming after id 1 of this log, on `transport`.
+Reader resumeAfter1(Bench &b, const QString &transport)
+{
+    Reader r { transport, b.stream(), b.channel("/ws?after=1&epoch=" + b.epoch()) };
+    if (transport == u"sse")
+        b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":1" } }), r.stream);
+    else if (transport == u"ws")
+        b.hub.openWebSocket(r.channel);
+    else
+        b.hub.handleRequest(request("GET", "/poll?after=1&epoch=" + b.epoch()), r.stream);
+    return r;
+}
+
 } // namespace
 
 class tst_HubStore : public QObject
@@ -315,20 +340,11 @@ void tst_HubStore::resumeOlderThanRingWaitsForPage()
     b.fill(6); // the ring holds 5 and 6; 1 to 4 are in the store
     QCOMPARE(b.hub.log().ringFirstId(), 5u);
     QCOMPARE(b.hub.log().firstId(), 1u);
-    FakeHttpStream *s = b.stream();
-    FakeWsChannel *ws = b.channel("/ws?after=1&epoch=" + b.epoch());
-    if (transport == u"sse")
-        b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":1" } }), s);
-    else if (transport == u"ws")
-        b.hub.openWebSocket(ws);
-    else
-        b.hub.handleRequest(request("GET", "/poll?after=1&epoch=" + b.epoch()), s);
-    const auto says = [&] {
-        return transport == u"sse" ? sseSays(*s) : transport == u"ws" ? wsSays(*ws) : pollSays(*s);
-    };
+    const Reader r = resumeAfter1(b, transport);
+    const auto says = [&] { return r.says(); };
     QCOMPARE(b.store->pendingReads(), 1);
     QCOMPARE(says(), QString()); // nothing before the page
-    QVERIFY(!s->response());
+    QVERIFY(!r.stream->response());
 
     // A publish meanwhile: the waiting reader writes nothing out of order.
     b.store->setAutoCommit(true);
@@ -353,21 +369,13 @@ void tst_HubStore::pageStartingLateIsAReset()
     QFETCH(QString, transport);
     Bench b;
     b.fill(6);
-    FakeHttpStream *s = b.stream();
-    FakeWsChannel *ws = b.channel("/ws?after=1&epoch=" + b.epoch());
-    if (transport == u"sse")
-        b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":1" } }), s);
-    else if (transport == u"ws")
-        b.hub.openWebSocket(ws);
-    else
-        b.hub.handleRequest(request("GET", "/poll?after=1&epoch=" + b.epoch()), s);
+    const Reader r = resumeAfter1(b, transport);
     QCOMPARE(b.store->pendingReads(), 1);
     // Retention drops 1 to 3 while the read is on its way: 2 and 3 are lost to this reader.
     b.store->dropOldest(3);
     b.store->releaseReads();
     Bench::settle();
-    const QString said = transport == u"sse" ? sseSays(*s) : transport == u"ws" ? wsSays(*ws) : pollSays(*s);
-    QCOMPARE(said, QStringLiteral("reset(lost 2, after 3) 4 5 6"));
+    QCOMPARE(r.says(), QStringLiteral("reset(lost 2, after 3) 4 5 6"));
 }
 
 void tst_HubStore::sessionClosedWhileReading_data()
@@ -380,14 +388,9 @@ void tst_HubStore::sessionClosedWhileReading()
     QFETCH(QString, transport);
     Bench b;
     b.fill(6);
-    FakeHttpStream *s = b.stream();
-    FakeWsChannel *ws = b.channel("/ws?after=1&epoch=" + b.epoch());
-    if (transport == u"sse")
-        b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":1" } }), s);
-    else if (transport == u"ws")
-        b.hub.openWebSocket(ws);
-    else
-        b.hub.handleRequest(request("GET", "/poll?after=1&epoch=" + b.epoch()), s);
+    const Reader r = resumeAfter1(b, transport);
+    FakeHttpStream *s = r.stream;
+    FakeWsChannel *ws = r.channel;
     QCOMPARE(b.store->pendingReads(), 1);
     if (transport == u"ws")
         ws->closeFromPeer();
