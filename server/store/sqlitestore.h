@@ -45,7 +45,7 @@ public:
     StoreStats stats() const override;
 
     // How long the writer waits for more appends when fewer than MaxCommitRows wait (0: commit
-    // at once). For rtlab-storebench, which measures whether waiting helps.
+    // at once). For rtlab-storebench, which measures whether waiting helps; set before open().
     void setLingerUs(int us) { m_lingerUs = us; }
     QString markPath() const { return m_path + QStringLiteral(".hwm"); }
 
