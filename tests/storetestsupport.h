@@ -4,8 +4,8 @@
 // Driving a LogStore from a test: append and read, waiting for `done` on the event loop (a
 // store on disk answers later), and a file-size limit that makes a commit fail as a full disk.
 
+#include "clientsupport.h"
 #include "logstore.h"
-#include "testsupport.h"
 
 #include <QTest>
 
@@ -70,13 +70,7 @@ inline QList<quint64> ids(const std::vector<rtlab::LogEntryPtr> &entries)
     return out;
 }
 
-inline QList<quint64> range(quint64 first, quint64 last)
-{
-    QList<quint64> out;
-    for (quint64 id = first; id <= last; ++id)
-        out.append(id);
-    return out;
-}
+using rtlab::test::range;
 
 // While it lives, a write that would make any file of this process larger than `bytes` fails
 // with EFBIG (SIGXFSZ ignored): a full disk for whatever the store writes next.
