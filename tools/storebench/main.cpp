@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// rtlab-storebench [--rows N] [--dir DIR] [--linger-us US,...]: for SQLite NORMAL and FULL (and
-// memory, for scale), P producers (1 and 16) each keep one append of one message outstanding, as a
+// rtlab-storebench [--rows N] [--dir DIR] [--linger-us US,...] [--producers P,...] [--stores ...]: for
+// SQLite NORMAL and FULL (and memory, for scale), P producers (default 1 and 16) each keep one append
+// of one message outstanding, as a
 // publisher waiting for its 202 does, until N rows are in. Prints rows/s, commits/s and the batch
 // size distribution of each run.
 #include "memorystore.h"
@@ -118,11 +119,15 @@ int main(int argc, char *argv[])
     const QCommandLineOption storesOption(QStringLiteral("stores"),
                                           QStringLiteral("Stores, comma-separated (default memory,normal,full)"),
                                           QStringLiteral("LIST"), QStringLiteral("memory,normal,full"));
-    parser.addOptions({ rowsOption, dirOption, lingerOption, storesOption });
+    const QCommandLineOption producersOption(QStringLiteral("producers"),
+                                             QStringLiteral("Producers, comma-separated (default 1,16)"),
+                                             QStringLiteral("LIST"), QStringLiteral("1,16"));
+    parser.addOptions({ rowsOption, dirOption, lingerOption, storesOption, producersOption });
     parser.process(app);
     const int rows = qMax(1, parser.value(rowsOption).toInt());
     for (const QString &storeName : parser.value(storesOption).split(QLatin1Char(','))) {
-        for (int producers : { 1, 16 }) {
+        for (const QString &producerCount : parser.value(producersOption).split(QLatin1Char(','))) {
+            const int producers = qMax(1, producerCount.toInt());
             if (storeName == u"memory") {
                 runOne({ storeName, producers, 0 }, rows, parser.value(dirOption));
                 continue;
