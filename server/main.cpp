@@ -161,9 +161,9 @@ int main(int argc, char *argv[])
                      [&server](int) { server.shutdown(); });
     QObject::connect(&server, &rtlab::Server::finished, &app, [] { QCoreApplication::exit(0); });
 
-    // The store on its own line: tools read the listening line as it always was.
-    std::printf("rtlab-server store: %s\n", qPrintable(server.hub()->log().store().describe()));
+    // The listening line first and as it always was (tools read it); the store on the next.
     std::printf("rtlab-server listening on %s\n", qPrintable(server.url().toString()));
+    std::printf("rtlab-server store: %s\n", qPrintable(server.hub()->log().store().describe()));
     std::fflush(stdout);
     return app.exec();
 }

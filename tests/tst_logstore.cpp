@@ -163,6 +163,21 @@ private slots:
         QCOMPARE(ids(append(*store, chats(1, 100000)).entries), range(5, 5));
     }
 
+    // An empty batch is answered, uses no id and counts as no commit.
+    void emptyBatch()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        QVERIFY(append(*store, chats(2)).ok());
+        const AppendResult r = append(*store, {});
+        QVERIFY(r.ok());
+        QVERIFY(r.entries.empty());
+        QCOMPARE(store->head().lastId, 2u);
+        QCOMPARE(store->stats().commits, 1u);
+        QCOMPARE(store->stats().rows, 2u);
+        QCOMPARE(ids(append(*store, chats(1)).entries), range(3, 3));
+    }
+
     void newest()
     {
         auto store = openStore();

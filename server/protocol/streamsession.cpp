@@ -93,13 +93,16 @@ void StreamSession::skipTo(quint64 restart)
 
 LogEntryPtr StreamSession::nextEntry(const MessageLog &log)
 {
-    while (!m_page.empty() && m_page.front()->message.id <= m_cursor)
-        m_page.pop_front();
-    if (m_page.empty())
+    while (m_pageNext < m_page.size() && m_page[m_pageNext]->message.id <= m_cursor)
+        ++m_pageNext;
+    if (m_pageNext == m_page.size()) {
+        if (!m_page.empty()) {
+            m_page.clear();
+            m_pageNext = 0;
+        }
         return log.entry(m_cursor + 1);
-    LogEntryPtr next = std::move(m_page.front());
-    m_page.pop_front();
-    return next;
+    }
+    return std::move(m_page[m_pageNext++]);
 }
 
 void StreamSession::requestPage()
@@ -128,7 +131,8 @@ void StreamSession::pageArrived(ReadResult page)
         if (restart > m_cursor)
             skipTo(restart);
     }
-    m_page.assign(std::make_move_iterator(page.entries.begin()), std::make_move_iterator(page.entries.end()));
+    m_page = std::move(page.entries);
+    m_pageNext = 0;
     if (!m_pumping)
         pump();
 }

@@ -524,12 +524,12 @@ void SqliteStore::commit(std::vector<Pending> work)
     }
     {
         std::lock_guard lock(m_statsMutex);
-        if (ok) {
+        if (ok && rows > 0) { // batches of no message commit nothing worth counting
             m_stats.commits++;
             m_stats.rows += rows;
             count(StoreStats::BatchBounds, m_stats.batchRows, qint64(rows));
             count(StoreStats::CommitBoundsUs, m_stats.commitUs, tookUs);
-        } else {
+        } else if (!ok) {
             m_stats.failedCommits++;
         }
     }
