@@ -31,11 +31,11 @@ static QList<LessonInfo> makeCatalog()
         { QStringLiteral("lp-fallback"),
           QStringLiteral("lp"),
           tr("a fallback where newer transports are missing"),
-          tr("with upgrades refused and streams held back by a buffering proxy, Auto ends on Long Polling and keeps "
-             "delivering"),
+          tr("with upgrades and event streams refused by a proxy, Auto ends on Long Polling and keeps delivering"),
           tr("Long polling as the fallback"),
-          tr("<p>The relay now refuses WebSocket upgrades and buffers responses up to 64 KiB, like an old proxy: a "
-             "stream never gets through, a complete answer does. The chat client runs in <b>Auto</b>.</p>"
+          tr("<p>The relay now refuses WebSocket upgrades and event streams (<code>text/event-stream</code>), like "
+             "an old proxy: a stream never gets through, a complete answer does. The chat client runs in "
+             "<b>Auto</b>.</p>"
              "<p><b>Watch</b>: the toolbar and Timeline → <i>fell back</i> twice, WebSocket → SSE → Long Polling; "
              "Chat keeps receiving. The lesson puts the relay and the transport back when it ends.</p>"),
           20,
