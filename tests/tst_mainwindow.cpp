@@ -40,6 +40,7 @@
 #include <QSet>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -77,6 +78,7 @@ private slots:
     void aRunningLessonsRowIsInView();
     void aLessonsLineIsInViewAndKeepsItsVerdict();
     void aRunningLessonsRowStaysInViewAsColumnsNarrow();
+    void aLongNoticeIsCutWhereItCanBeSeen();
     void faultBannerNamesActiveFaultsAndClearsThem();
     void serverMenuStartsAndStopsTheBundledServer();
     void aBrowserThatCannotStartShowsTheUrl();
@@ -801,6 +803,35 @@ void tst_MainWindow::aRunningLessonsRowStaysInViewAsColumnsNarrow()
                                 .arg(cell.bottom())
                                 .arg(table->viewport()->height())));
     m_window->lab()->lessons()->stop();
+}
+
+void tst_MainWindow::aLongNoticeIsCutWhereItCanBeSeen()
+{
+    // At 1.5x a lesson's ended notice ran under the "client: open" label and stopped mid-word;
+    // a cut notice ends in "…" and its whole text is the status bar's tooltip.
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QLabel *client = nullptr;
+    for (QLabel *l : m_window->statusBar()->findChildren<QLabel *>())
+        if (l->text().startsWith(QLatin1String("client:")))
+            client = l;
+    QVERIFY(client);
+    const QString notice = QStringLiteral("Lesson “Long polling vs traditional polling” ended: ✓ holds. All else is "
+                                          "put back; Compare keeps its lanes: no SSE or WebSocket lane until you "
+                                          "turn Compare off and on.");
+    emit m_window->lab()->noticed(notice);
+    const QString shown = m_window->statusBar()->currentMessage();
+    const int room = m_window->statusBar()->width() - client->width();
+    QVERIFY2(m_window->statusBar()->fontMetrics().horizontalAdvance(shown) < room,
+             qPrintable(QStringLiteral("%1 px of text in %2 px")
+                                .arg(m_window->statusBar()->fontMetrics().horizontalAdvance(shown))
+                                .arg(room)));
+    QVERIFY2(shown.endsWith(QChar(0x2026)), qPrintable(shown));
+    QCOMPARE(m_window->statusBar()->toolTip(), notice);
+    // A short one is shown whole, with no tooltip left over.
+    emit m_window->lab()->noticed(QStringLiteral("Short."));
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Short."));
+    QCOMPARE(m_window->statusBar()->toolTip(), QString());
 }
 
 void tst_MainWindow::faultBannerNamesActiveFaultsAndClearsThem()
