@@ -125,7 +125,8 @@ static QList<LessonInfo> makeCatalog()
           tr("<p>rtlab-bench, a separate process, holds <b>200 idle WebSocket clients</b> on a server of its own "
              "(no ticks, a 5 s heartbeat); once they are all connected and a heartbeat has passed, the server's own "
              "figures give the cost per client.</p><p><b>Watch</b>: the claims row: open sockets, memory and "
-             "wake-ups per client. The idle-cost meter below compares all three transports the same way.</p>"),
+             "wake-ups per client. The <i>Idle cost</i> page beside this one compares all three transports the "
+             "same way.</p>"),
           20,
           {} },
         { QStringLiteral("ws-complex"),
@@ -151,8 +152,8 @@ static QList<LessonInfo> makeCatalog()
           tr("WebSocket upgrade blocked"),
           tr("<p>The relay refuses WebSocket upgrades with 403, as some proxies do, and the chat client runs in "
              "<b>Auto</b>: it falls back to SSE and keeps delivering.</p><p><b>Watch</b>: the toolbar, Timeline → "
-             "<i>fell back</i>. When the lesson ends, the relay lets upgrades through again and Auto climbs back to "
-             "WebSocket.</p>"),
+             "<i>fell back</i>. When the lesson ends, the relay lets upgrades through again and the chat client goes "
+             "back to the transport it had before.</p>"),
           10,
           {} },
         { QStringLiteral("ws-security"),
