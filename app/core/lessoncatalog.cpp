@@ -125,8 +125,9 @@ static QList<LessonInfo> makeCatalog()
           tr("<p>rtlab-bench, a separate process, holds <b>200 idle WebSocket clients</b> on a server of its own "
              "(no ticks, a 5 s heartbeat); once they are all connected and a heartbeat has passed, the server's own "
              "figures give the cost per client.</p><p><b>Watch</b>: the claims row: open sockets, memory and "
-             "wake-ups per client. The <i>Idle cost</i> page beside this one compares all three transports the "
-             "same way.</p>"),
+             "wake-ups per client (the times the server process was woken, read from /proc; one wake-up serves "
+             "every client whose pong arrived with it, so there are far fewer than one per pong). The "
+             "<i>Idle cost</i> page beside this one compares all three transports the same way.</p>"),
           20,
           {} },
         { QStringLiteral("ws-complex"),
