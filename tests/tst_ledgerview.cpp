@@ -22,6 +22,7 @@ class tst_LedgerView : public QObject
 private slots:
     void initTestCase();
     void publishedMessageStaysWhileTicksFlow();
+    void aLaneALessonLeftOutSaysHowToBringItBack();
 
 private:
     QPushButton *button(const QString &text) const;
@@ -124,6 +125,36 @@ void tst_LedgerView::publishedMessageStaysWhileTicksFlow()
     pause->click();
     QVERIFY(waitLaneMessages(1));
     QVERIFY(lanesHtml() != html);
+    m_view.reset();
+    m_controller.reset();
+}
+
+// After a lesson from the start page Compare is on with the lesson's lanes only: Bytes said
+// "the button above turns on Compare" for Short Polling, but Compare was on and the button
+// brought no lane (walked through at 1.5x, ws-low-overhead).
+void tst_LedgerView::aLaneALessonLeftOutSaysHowToBringItBack()
+{
+    m_controller = std::make_unique<AppController>();
+    m_controller->server()->setProgram(QStringLiteral(RTLAB_SERVER_BINARY));
+    m_controller->server()->setExtraArguments({ QStringLiteral("--tick-rate"), QStringLiteral("0") });
+    m_controller->start();
+    QVERIFY(QTest::qWaitFor([&] { return m_controller->server()->state() == ServerProcess::State::Running; }, WaitMs));
+    m_controller->setCompareEnabled(true);
+    m_controller->restartLanes({ TransportKind::LongPoll, TransportKind::Sse, TransportKind::WebSocket });
+    QVERIFY(!m_controller->laneRuns(TransportKind::Poll));
+    m_view = std::make_unique<LedgerView>(m_controller.get());
+    m_view->show();
+    QString poll;
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const QString &h : lanesHtml())
+                    if (h.contains(transportKindLabel(TransportKind::Poll)))
+                        poll = h;
+                return !poll.isEmpty();
+            },
+            WaitMs));
+    QVERIFY2(!poll.contains(QLatin1String("turns on Compare")), qPrintable(poll));
+    QVERIFY2(poll.contains(QLatin1String("off and on")), qPrintable(poll));
     m_view.reset();
     m_controller.reset();
 }

@@ -156,6 +156,13 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
                                                 > m.value(QLatin1String("requestsPerSecWs")).toDouble());
                                         QVERIFY(m.value(QLatin1String("idleLp_requestsPerSecPerClient")).toDouble()
                                                 > m.value(QLatin1String("idleWs_requestsPerSecPerClient")).toDouble());
+                                        // The request that opened a stream or socket is not one "after it
+                                        // opened": the claim says none, and the figures must say 0.
+                                        QCOMPARE(num(m, "requestsAfterOpenSse"), 0);
+                                        QCOMPARE(num(m, "requestsAfterOpenWs"), 0);
+                                        QVERIFY(num(m, "requestsAfterOpenLp") > 0);
+                                        QCOMPARE(m.value(QLatin1String("requestsPerSecSse")).toDouble(-1), 0.0);
+                                        QCOMPARE(m.value(QLatin1String("requestsPerSecWs")).toDouble(-1), 0.0);
                                     });
     QTest::newRow("lp-hold-timeouts") << QStringLiteral("lp-hold-timeouts") << true
                                       << Check([](const QJsonObject &m, const QJsonObject &) {

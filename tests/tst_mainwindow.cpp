@@ -35,10 +35,12 @@
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QScreen>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QSet>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -74,6 +76,9 @@ private slots:
     void aSilentChartSaysSo();
     void theLessonShowsEveryLine();
     void aRunningLessonsRowIsInView();
+    void aLessonsLineIsInViewAndKeepsItsVerdict();
+    void aRunningLessonsRowStaysInViewAsColumnsNarrow();
+    void aLongNoticeIsCutWhereItCanBeSeen();
     void faultBannerNamesActiveFaultsAndClearsThem();
     void serverMenuStartsAndStopsTheBundledServer();
     void aBrowserThatCannotStartShowsTheUrl();
@@ -733,6 +738,100 @@ void tst_MainWindow::aRunningLessonsRowIsInView()
                                 .arg(cell.y())
                                 .arg(table->viewport()->height())));
     m_window->lab()->lessons()->stop();
+}
+
+void tst_MainWindow::aLessonsLineIsInViewAndKeepsItsVerdict()
+{
+    // At 1.5x on 1280×720 the lesson's own line (time left, figures, verdict) sat under the
+    // lesson's text, scrolled out of the Lessons page; and when the lesson ended it said only
+    // "No lesson running", the verdict left to a status-bar message cut off by the window's edge.
+    QVERIFY(waitReady());
+    m_window->showTab(QStringLiteral("lab"));
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    auto *line = m_window->labView()->findChild<QLabel *>(QStringLiteral("lessonStatus"));
+    QVERIFY(line);
+    auto *page = qobject_cast<QScrollArea *>(
+            m_window->labView()->findChild<QTabWidget *>(QStringLiteral("labPages"))->currentWidget());
+    QVERIFY(page);
+    const QString id = QStringLiteral("ws-low-overhead");
+    QVERIFY(m_window->labView()->runLesson(id));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->lessons()->state() == LessonRunner::State::Running, 2 * WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(line->text().contains(QLatin1String("running")), WaitMs);
+    const QRect shown = page->viewport()->rect();
+    const QRect at(line->mapTo(page->viewport(), QPoint(0, 0)), line->size());
+    QVERIFY2(shown.contains(at.topLeft()) && at.top() + line->fontMetrics().height() <= shown.bottom(),
+             qPrintable(
+                     QStringLiteral("the lesson's line at y %1, the page shows 0-%2").arg(at.y()).arg(shown.bottom())));
+    m_window->lab()->lessons()->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->lessons()->state() == LessonRunner::State::Idle, WaitMs);
+    const QString verdict = ClaimsModel::verdict(m_window->lab()->claims()->claim(id)->holds, false);
+    QTRY_VERIFY2_WITH_TIMEOUT(line->text().contains(QLatin1String("ended")) && line->text().contains(verdict),
+                              qPrintable(line->text()), WaitMs);
+}
+
+void tst_MainWindow::aRunningLessonsRowStaysInViewAsColumnsNarrow()
+{
+    // The table was scrolled to the lesson's row once, at its start; when the columns then
+    // narrowed (the window, or the Holds column widening for "… measuring"), the rows above it
+    // wrapped taller and pushed it out of view: at 1.5x sse-efficient showed one line of it.
+    QVERIFY(waitReady());
+    m_window->resize(QSize(1280 - 16, SmallScreen.height()));
+    m_window->showTab(QStringLiteral("lab"));
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QTableView *table = m_window->labView()->claimsView();
+    const QString id = QStringLiteral("sse-one-way");
+    const int row = m_window->lab()->claims()->rowOf(id);
+    QVERIFY(row > 0);
+    auto cellInView = [&] {
+        const QRect cell = table->visualRect(table->model()->index(row, ClaimsModel::MeasuredColumn));
+        return cell.top() >= 0 && cell.bottom() <= table->viewport()->height();
+    };
+    QVERIFY(m_window->labView()->runLesson(id));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->lessons()->state() == LessonRunner::State::Running, 2 * WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(cellInView(), WaitMs);
+    const int wide = table->viewport()->width();
+    m_window->resize(SmallScreen);
+    QTRY_VERIFY_WITH_TIMEOUT(table->viewport()->width() < wide, WaitMs);
+    QCoreApplication::sendPostedEvents(); // the rows' new heights (queued on the columns' resize)
+    QCoreApplication::processEvents();
+    const QRect cell = table->visualRect(table->model()->index(row, ClaimsModel::MeasuredColumn));
+    QVERIFY2(cellInView(),
+             qPrintable(QStringLiteral("row %1 at y %2-%3, viewport %4 tall")
+                                .arg(row)
+                                .arg(cell.top())
+                                .arg(cell.bottom())
+                                .arg(table->viewport()->height())));
+    m_window->lab()->lessons()->stop();
+}
+
+void tst_MainWindow::aLongNoticeIsCutWhereItCanBeSeen()
+{
+    // At 1.5x a lesson's ended notice ran under the "client: open" label and stopped mid-word;
+    // a cut notice ends in "…" and its whole text is the status bar's tooltip.
+    m_window->resize(SmallScreen);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QLabel *client = nullptr;
+    for (QLabel *l : m_window->statusBar()->findChildren<QLabel *>())
+        if (l->text().startsWith(QLatin1String("client:")))
+            client = l;
+    QVERIFY(client);
+    const QString notice = QStringLiteral("Lesson “Long polling vs traditional polling” ended: ✓ holds. All else is "
+                                          "put back; Compare keeps its lanes: no SSE or WebSocket lane until you "
+                                          "turn Compare off and on.");
+    emit m_window->lab()->noticed(notice);
+    const QString shown = m_window->statusBar()->currentMessage();
+    const int room = m_window->statusBar()->width() - client->width();
+    QVERIFY2(m_window->statusBar()->fontMetrics().horizontalAdvance(shown) < room,
+             qPrintable(QStringLiteral("%1 px of text in %2 px")
+                                .arg(m_window->statusBar()->fontMetrics().horizontalAdvance(shown))
+                                .arg(room)));
+    QVERIFY2(shown.endsWith(QChar(0x2026)), qPrintable(shown));
+    QCOMPARE(m_window->statusBar()->toolTip(), notice);
+    // A short one is shown whole, with no tooltip left over.
+    emit m_window->lab()->noticed(QStringLiteral("Short."));
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Short."));
+    QCOMPARE(m_window->statusBar()->toolTip(), QString());
 }
 
 void tst_MainWindow::faultBannerNamesActiveFaultsAndClearsThem()

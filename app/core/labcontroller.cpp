@@ -6,6 +6,14 @@
 
 namespace rtlab {
 
+// "A", "A or B", "A, B or C": "no SSE, WebSocket lane" read as a typo.
+static QString orList(const QStringList &names)
+{
+    if (names.size() < 2)
+        return names.join(QString());
+    return LabController::tr("%1 or %2").arg(names.mid(0, names.size() - 1).join(QStringLiteral(", ")), names.last());
+}
+
 LabController::LabController(AppController *app, QObject *parent)
     : QObject(parent), m_app(app), m_runner(app, &m_stats, &m_idle)
 {
@@ -33,7 +41,7 @@ LabController::LabController(AppController *app, QObject *parent)
                              ? tr("%1 Everything it changed is back as it was.").arg(ended)
                              : tr("%1 All else is put back; Compare keeps its lanes: no %2 lane until you turn "
                                   "Compare off and on.")
-                                       .arg(ended, notRunning.join(QStringLiteral(", "))));
+                                       .arg(ended, orList(notRunning)));
     });
 }
 

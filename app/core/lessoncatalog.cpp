@@ -31,11 +31,11 @@ static QList<LessonInfo> makeCatalog()
         { QStringLiteral("lp-fallback"),
           QStringLiteral("lp"),
           tr("a fallback where newer transports are missing"),
-          tr("with upgrades refused and streams held back by a buffering proxy, Auto ends on Long Polling and keeps "
-             "delivering"),
+          tr("with upgrades and event streams refused by a proxy, Auto ends on Long Polling and keeps delivering"),
           tr("Long polling as the fallback"),
-          tr("<p>The relay now refuses WebSocket upgrades and buffers responses up to 64 KiB, like an old proxy: a "
-             "stream never gets through, a complete answer does. The chat client runs in <b>Auto</b>.</p>"
+          tr("<p>The relay now refuses WebSocket upgrades and event streams (<code>text/event-stream</code>), like "
+             "an old proxy: a stream never gets through, a complete answer does. The chat client runs in "
+             "<b>Auto</b>.</p>"
              "<p><b>Watch</b>: the toolbar and Timeline → <i>fell back</i> twice, WebSocket → SSE → Long Polling; "
              "Chat keeps receiving. The lesson puts the relay and the transport back when it ends.</p>"),
           20,
@@ -125,7 +125,9 @@ static QList<LessonInfo> makeCatalog()
           tr("<p>rtlab-bench, a separate process, holds <b>200 idle WebSocket clients</b> on a server of its own "
              "(no ticks, a 5 s heartbeat); once they are all connected and a heartbeat has passed, the server's own "
              "figures give the cost per client.</p><p><b>Watch</b>: the claims row: open sockets, memory and "
-             "wake-ups per client. The idle-cost meter below compares all three transports the same way.</p>"),
+             "wake-ups per client (the times the server process was woken, read from /proc; one wake-up serves "
+             "every client whose pong arrived with it, so there are far fewer than one per pong). The "
+             "<i>Idle cost</i> page beside this one compares all three transports the same way.</p>"),
           20,
           {} },
         { QStringLiteral("ws-complex"),
@@ -151,8 +153,8 @@ static QList<LessonInfo> makeCatalog()
           tr("WebSocket upgrade blocked"),
           tr("<p>The relay refuses WebSocket upgrades with 403, as some proxies do, and the chat client runs in "
              "<b>Auto</b>: it falls back to SSE and keeps delivering.</p><p><b>Watch</b>: the toolbar, Timeline → "
-             "<i>fell back</i>. When the lesson ends, the relay lets upgrades through again and Auto climbs back to "
-             "WebSocket.</p>"),
+             "<i>fell back</i>. When the lesson ends, the relay lets upgrades through again and the chat client goes "
+             "back to the transport it had before.</p>"),
           10,
           {} },
         { QStringLiteral("ws-security"),

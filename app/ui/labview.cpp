@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -141,6 +142,8 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
                 m_lessonText->setFixedHeight(int(std::ceil(size.height())) + m.top() + m.bottom() + 2);
             });
     m_lessonStatus = new QLabel(lessons);
+    m_lessonStatus->setObjectName(QStringLiteral("lessonStatus"));
+    m_lessonStatus->setTextFormat(Qt::RichText);
     m_lessonStatus->setWordWrap(true);
     auto showLesson = [this] {
         if (const LessonInfo *l = LessonCatalog::find(m_lesson->currentData().toString()))
@@ -164,15 +167,23 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         if (s != LessonRunner::State::Idle && row >= 0)
             m_claims->scrollTo(m_claims->model()->index(row, ClaimsModel::MeasuredColumn));
     });
+    // How the last lesson ended stays on its line: the status bar's copy goes after 15 s, and a
+    // small screen cuts it off.
+    connect(m_lab, &LabController::noticed, this, [this](const QString &notice) {
+        m_lastNotice = notice;
+        refreshLesson();
+    });
     stopLesson->setEnabled(false);
     auto *lessonRow = new QHBoxLayout;
     lessonRow->addWidget(m_lesson, 1);
     lessonRow->addWidget(startLesson);
     lessonRow->addWidget(stopLesson);
+    // The lesson's line (time left, figures, verdict) straight under its buttons, above the text:
+    // at 1.5x on a small screen the text fills the page and a line under it was scrolled away.
     auto *lv = new QVBoxLayout(lessons);
     lv->addLayout(lessonRow);
-    lv->addWidget(m_lessonText);
     lv->addWidget(m_lessonStatus);
+    lv->addWidget(m_lessonText);
 
     // The idle-cost meter: steady state, per client, on the meter's own short-cycle server.
     auto *idle = new QGroupBox(tr("What idle clients cost the server"), this);
@@ -313,12 +324,11 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         m_claims->setIndexWidget(lab->claims()->index(row, ClaimsModel::ActionColumn), b);
     }
     m_claims->resizeRowsToContents();
-    connect(lab->claims(), &QAbstractItemModel::dataChanged, m_claims, [this] { m_claims->resizeRowsToContents(); });
+    connect(lab->claims(), &QAbstractItemModel::dataChanged, this, &LabView::resizeClaimRows);
 
     // Rows as tall as their wrapped text at the columns' real widths (not those before the first show).
-    connect(
-            m_claims->horizontalHeader(), &QHeaderView::sectionResized, m_claims,
-            [this] { m_claims->resizeRowsToContents(); }, Qt::QueuedConnection);
+    connect(m_claims->horizontalHeader(), &QHeaderView::sectionResized, this, &LabView::resizeClaimRows,
+            Qt::QueuedConnection);
 
     // The claims across the top; below, one page each for the lessons, the faults and the idle
     // cost, full width and scrolling, so that each fits a small screen at 1.5x.
@@ -358,6 +368,26 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
         refreshLesson();
     });
     refreshRelay();
+}
+
+void LabView::resizeClaimRows()
+{
+    // Rows rewrap when the columns change width (the window, or the Holds column widening for
+    // "… measuring"), and those above the running lesson's row push it out of view: a row that
+    // was in view stays there. One the user scrolled away from stays away.
+    const int row = m_lab->claims()->rowOf(m_lab->lessons()->currentLesson());
+    const QModelIndex cell = m_lab->lessons()->state() != LessonRunner::State::Idle && row >= 0
+            ? m_claims->model()->index(row, ClaimsModel::MeasuredColumn)
+            : QModelIndex();
+    const bool inView = cell.isValid() && m_claims->viewport()->rect().intersects(m_claims->visualRect(cell));
+    m_claims->resizeRowsToContents();
+    if (!inView)
+        return;
+    // The scroll bar's range follows the new heights only at the view's next layout: clamped to
+    // the old one, the scroll would stop short.
+    QScrollBar *bar = m_claims->verticalScrollBar();
+    bar->setMaximum(qMax(bar->maximum(), m_claims->verticalHeader()->length() - m_claims->viewport()->height()));
+    m_claims->scrollTo(cell);
 }
 
 bool LabView::runLesson(const QString &id)
@@ -419,8 +449,10 @@ void LabView::refreshLesson()
     const LessonInfo *l = LessonCatalog::find(runner->currentLesson());
     switch (runner->state()) {
     case LessonRunner::State::Idle:
-        m_lessonStatus->setText(tr("No lesson running. Each lesson sets up its own conditions and puts them back "
-                                   "when it ends."));
+        m_lessonStatus->setText(m_lastNotice.isEmpty()
+                                        ? tr("No lesson running. Each lesson sets up its own conditions and puts "
+                                             "them back when it ends.")
+                                        : m_lastNotice.toHtmlEscaped());
         break;
     case LessonRunner::State::SettingUp:
         m_lessonStatus->setText(tr("<b>%1</b>: setting up (restarting the bundled server with the lesson's options)…")

@@ -31,6 +31,7 @@ private:
     void applyFaults();
     void refreshRelay();
     void refreshLesson();
+    void resizeClaimRows();
 
     AppController *m_app;
     LabController *m_lab;
@@ -46,6 +47,7 @@ private:
     QComboBox *m_lesson;
     QTextBrowser *m_lessonText;
     QLabel *m_lessonStatus;
+    QString m_lastNotice; // how the last lesson ended (or why it could not start)
     QComboBox *m_idleTransport;
     QSpinBox *m_idleClients;
     QLabel *m_idleResult;

@@ -197,7 +197,11 @@ void LedgerView::refresh()
                 QStringLiteral("<style>.c{color:%1} pre{white-space:pre-wrap}</style><h3 style='color:%2'>%3</h3>")
                         .arg(palette().color(QPalette::PlaceholderText).name(), color, transportKindLabel(kind));
         if (!lane.subscribed) {
-            html += tr("<p>Not subscribed: the button above turns on Compare (or turn it on there).</p>");
+            // Compare already on: a lesson chose its lanes, and the button brings no other.
+            html += m_app->compareEnabled()
+                    ? tr("<p>Not subscribed: a lesson chose its lanes. Turn Compare (“Subscribe with every "
+                         "transport”) off and on again for every lane.</p>")
+                    : tr("<p>Not subscribed: the button above turns on Compare (or turn it on there).</p>");
         } else if (!lane.ledger) {
             if (f.mode() == Mode::Latest)
                 html += tr("<p>No message seen yet.</p>");

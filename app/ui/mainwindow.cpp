@@ -74,7 +74,7 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_labView = new LabView(controller, m_lab, m_tabs);
     m_tabs->addTab(m_labView, tr("&Lab"));
     m_tabs->addTab(new LedgerView(controller, m_tabs), tr("&Bytes"));
-    connect(m_lab, &LabController::noticed, this, [this](const QString &m) { statusBar()->showMessage(m, 15000); });
+    connect(m_lab, &LabController::noticed, this, [this](const QString &m) { showNotice(m, 15000); });
     connect(m_lab, &LabController::openBrowserRequested, this, &MainWindow::openInBrowser);
 
     // The fault banner: a fault left on in the Lab changes what every tab shows, so every tab
@@ -176,16 +176,20 @@ MainWindow::MainWindow(AppController *controller, QWidget *parent) : QMainWindow
     m_clientStatus->setFixedWidth(fontMetrics().horizontalAdvance(tr("client: reconnecting")) + 8);
     statusBar()->addWidget(m_serverStatus, 1);
     statusBar()->addPermanentWidget(m_clientStatus);
+    connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString &m) {
+        if (m.isEmpty())
+            statusBar()->setToolTip({}); // the cut notice's whole text goes with it
+    });
     buildMenus();
     buildClassroom();
 
     connect(controller, &AppController::refreshed, this, &MainWindow::refreshStatus);
     connect(controller->client(), &RealtimeClient::authRefused, this, [this](const QString &why) {
-        statusBar()->showMessage(tr("The server refused the token: %1 (Server ▸ Connect… takes another)").arg(why));
+        showNotice(tr("The server refused the token: %1 (Server ▸ Connect… takes another)").arg(why));
         refreshStatus();
     });
     connect(controller, &AppController::errorOccurred, this,
-            [this](const QString &message) { statusBar()->showMessage(message, 10000); });
+            [this](const QString &message) { showNotice(message, 10000); });
     connect(controller->server(), &ServerProcess::stateChanged, this, &MainWindow::refreshStatus);
     connect(controller->server(), &ServerProcess::stateChanged, this, &MainWindow::refreshServerActions);
 
@@ -288,7 +292,7 @@ bool MainWindow::exportHar(const QString &path)
         QMessageBox::warning(this, tr("Export failed"), error);
         return false;
     }
-    statusBar()->showMessage(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
+    showNotice(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
     return true;
 }
 
@@ -304,7 +308,7 @@ void MainWindow::exportResults()
     if (!writeResults(path))
         QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
     else
-        statusBar()->showMessage(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
+        showNotice(tr("Wrote %1").arg(QDir::toNativeSeparators(path)), 10000);
 }
 
 bool MainWindow::writeResults(const QString &path)
@@ -367,6 +371,19 @@ void MainWindow::showStartPage()
 {
     m_pages->setCurrentWidget(m_startPage);
     m_startPage->tourButton()->setFocus();
+}
+
+void MainWindow::showNotice(const QString &text, int timeoutMs)
+{
+    // A status bar cannot wrap: a notice longer than the room left of the client's state ran
+    // under it and stopped mid-word (at 1.5x, every lesson's ended notice). Cut it with "…"
+    // and keep the whole text as the bar's tooltip.
+    QStatusBar *bar = statusBar();
+    // Less the bar's margins and the gap before the client's state.
+    const int room = bar->width() - m_clientStatus->width() - 4 * bar->fontMetrics().averageCharWidth();
+    const QString shown = bar->fontMetrics().elidedText(text, Qt::ElideRight, qMax(80, room));
+    bar->setToolTip(shown == text ? QString() : text);
+    bar->showMessage(shown, timeoutMs);
 }
 
 bool MainWindow::startLesson(const QString &id)
@@ -592,8 +609,7 @@ void MainWindow::buildClassroom()
             return;
         const QList<QHostAddress> join = Classroom::joinAddresses(a, Classroom::lanAddresses());
         if (!join.isEmpty())
-            statusBar()->showMessage(
-                    tr("Students join at %1").arg(Classroom::joinUrl(join.first(), a.port()).toString()), 30000);
+            showNotice(tr("Students join at %1").arg(Classroom::joinUrl(join.first(), a.port()).toString()), 30000);
         if (!std::exchange(m_classroomShown, true))
             showClassroom();
     });

@@ -83,6 +83,7 @@ private:
     void buildMenus();
     void buildStartPageAndTour();
     void refreshStatus();
+    void showNotice(const QString &text, int timeoutMs = 0);
     void connectToUrl();
     void refreshFaultBanner();
     void refreshServerActions();
