@@ -170,6 +170,26 @@ QList<Message> pollAll(quint16 port, quint64 after, const QString &epoch)
     return out;
 }
 
+// A client of each transport resuming at (after, epoch) over raw HTTP, as curl would: short polls
+// (read at once), an event stream with Last-Event-ID, a WebSocket with the resume query.
+struct RawResumers
+{
+    RawResumers(quint16 port, quint64 after, const QString &epoch)
+        : polled(pollAll(port, after, epoch)),
+          sse(port, "/events", { "Last-Event-ID: " + epoch.toLatin1() + ':' + QByteArray::number(after) }),
+          ws(port, QStringLiteral("?") + QString::fromLatin1(resumeQuery(after, epoch)))
+    {
+    }
+    bool waitOpen() { return sse.waitOpen() && ws.waitOpen(); }
+    // Both streams have n messages (a reset counts).
+    bool waitStreams(qsizetype n) { return sse.waitEvents(n) && ws.waitMessages(n); }
+    QList<QList<Message>> all() const { return { polled, sse.messages(), ws.messages }; }
+
+    QList<Message> polled;
+    SseClient sse;
+    WsClient ws;
+};
+
 // Publishes n chat messages "<prefix><number>" (numbered from `first`) over one keep-alive
 // connection, one at a time; the ids answered, up to the first refusal.
 QList<quint64> publishMany(quint16 port, int n, const QString &prefix, int first = 1)
@@ -481,22 +501,17 @@ void tst_DurableLog::restartResumesEveryTransport()
     }
 
     // Raw HTTP at (epoch, k), as curl would resume: a poll, an event stream, a WebSocket.
-    const QList<Message> polled = pollAll(port, k, before.epoch);
-    SseClient sse(port, "/events", { "Last-Event-ID: " + before.epoch.toLatin1() + ':' + QByteArray::number(k) });
-    WsClient ws(port, QStringLiteral("?") + QString::fromLatin1(resumeQuery(k, before.epoch)));
-    QVERIFY(sse.waitOpen());
-    QVERIFY(ws.waitOpen());
+    RawResumers raw(port, k, before.epoch);
+    QVERIFY(raw.waitOpen());
     relay.setDown(false);
 
     const quint64 next = durable ? n + 1 : 1;
     QCOMPARE(publish(port, QStringLiteral("after the restart")), next);
     QVERIFY(subscribers.waitFor(next, after.epoch));
     const qsizetype expected = durable ? n - k + 1 : 2; // k+1..N and the new one; or the reset and it
-    QVERIFY(sse.waitEvents(expected));
-    QVERIFY(ws.waitMessages(expected));
-    const QList<QList<Message>> raw = { polled, sse.messages(), ws.messages };
-    for (qsizetype i = 0; i < raw.size(); ++i) {
-        const QList<Message> &got = raw[i];
+    QVERIFY(raw.waitStreams(expected));
+    for (qsizetype i = 0; i < raw.all().size(); ++i) {
+        const QList<Message> got = raw.all()[i];
         const Message *reset = firstReset(got);
         if (durable) {
             QVERIFY2(!reset, qPrintable(QStringLiteral("raw client %1 was told to reset").arg(i)));
@@ -681,16 +696,13 @@ void tst_DurableLog::olderFileGetsANewEpoch()
     const StatsSnapshot restored = stats(port);
     QVERIFY2(restored.epoch != oldEpoch, qPrintable(restored.epoch));
 
-    const QList<Message> polled = pollAll(port, 10, oldEpoch);
-    SseClient sse(port, "/events", { "Last-Event-ID: " + oldEpoch.toLatin1() + ":10" });
-    WsClient ws(port, QStringLiteral("?") + QString::fromLatin1(resumeQuery(10, oldEpoch)));
-    QVERIFY(sse.waitOpen());
-    QVERIFY(ws.waitOpen());
+    RawResumers raw(port, 10, oldEpoch);
+    QVERIFY(raw.waitOpen());
     const quint64 id = publish(port, QStringLiteral("after the restore"));
     QVERIFY(id > 0);
-    QVERIFY(QTest::qWaitFor([&] { return ids(sse.messages()).contains(id) && ids(ws.messages).contains(id); }, WaitMs));
-    const QList<QList<Message>> got = { polled, sse.messages(), ws.messages };
-    for (const QList<Message> &messages : got) {
+    QVERIFY(QTest::qWaitFor([&] { return ids(raw.sse.messages()).contains(id) && ids(raw.ws.messages).contains(id); },
+                            WaitMs));
+    for (const QList<Message> &messages : raw.all()) {
         QVERIFY(!messages.isEmpty());
         QCOMPARE(messages.first().type, MessageType::Reset);
         QCOMPARE(messages.first().lost, qint64(-1));
@@ -698,7 +710,7 @@ void tst_DurableLog::olderFileGetsANewEpoch()
         for (const Message &m : messages) // nothing in the old epoch: an old id never means new content
             QCOMPARE(m.epoch, restored.epoch);
     }
-    QCOMPARE(ws.messages.last().text, QStringLiteral("after the restore"));
+    QCOMPARE(raw.ws.messages.last().text, QStringLiteral("after the restore"));
     QVERIFY(server.stop());
 }
 
@@ -857,12 +869,9 @@ void tst_DurableLog::retentionHoldsAcrossARestart()
     QCOMPARE(s.history.firstId, qint64(71));
     QCOMPARE(s.history.lastId, qint64(120));
 
-    const QList<Message> polled = pollAll(port, 10, epoch);
-    SseClient sse(port, "/events", { "Last-Event-ID: " + epoch.toLatin1() + ":10" });
-    WsClient ws(port, QStringLiteral("?") + QString::fromLatin1(resumeQuery(10, epoch)));
-    QVERIFY(sse.waitEvents(51));
-    QVERIFY(ws.waitMessages(51));
-    for (const QList<Message> &got : { polled, sse.messages(), ws.messages }) {
+    RawResumers raw(port, 10, epoch);
+    QVERIFY(raw.waitStreams(51));
+    for (const QList<Message> &got : raw.all()) {
         QCOMPARE(got.size(), 51);
         QCOMPARE(got.first().type, MessageType::Reset);
         QCOMPARE(got.first().lost, qint64(60)); // 11..70
@@ -891,12 +900,9 @@ void tst_DurableLog::resumeOlderThanTheRingAfterARestart()
     QVERIFY(server.stop());
     QVERIFY2(server.start(port, store), qPrintable(server.errors()));
 
-    const QList<Message> polled = pollAll(port, 10, epoch);
-    SseClient sse(port, "/events", { "Last-Event-ID: " + epoch.toLatin1() + ":10" });
-    WsClient ws(port, QStringLiteral("?") + QString::fromLatin1(resumeQuery(10, epoch)));
-    QVERIFY(sse.waitEvents(490));
-    QVERIFY(ws.waitMessages(490));
-    for (const QList<Message> &got : { polled, sse.messages(), ws.messages }) {
+    RawResumers raw(port, 10, epoch);
+    QVERIFY(raw.waitStreams(490));
+    for (const QList<Message> &got : raw.all()) {
         QVERIFY(!firstReset(got));
         QCOMPARE(ids(got, false), range(11, 500));
         for (const Message &m : got)
