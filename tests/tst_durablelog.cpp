@@ -795,15 +795,27 @@ void tst_DurableLog::fullDiskAnswers503AndKeepsServing()
         }
         acked.append(quint64(r.json().value(QLatin1String("id")).toInteger()));
     }
-    QCOMPARE(refused.status, 503);
+    if (!server.running())
+        server.waitExit();
+    QVERIFY2(refused.status == 503,
+             qPrintable(QStringLiteral("answered %1; the server %2 (exit status %3, code or signal %4): %5")
+                                .arg(refused.status)
+                                .arg(server.running() ? QStringLiteral("runs") : QStringLiteral("ended"))
+                                .arg(int(server.process().exitStatus()))
+                                .arg(server.process().exitCode())
+                                .arg(server.errors())));
     QVERIFY2(!refused.json().value(QLatin1String("error")).toString().isEmpty(), refused.body.constData());
     QCOMPARE(acked, range(1, quint64(acked.size())));
-    QVERIFY2(server.running(), qPrintable(server.errors())); // not killed by SIGXFSZ
+    QVERIFY2(server.running(), qPrintable(server.errors()));                        // not killed by SIGXFSZ
+    QVERIFY(QTest::qWaitFor([&] { return server.errors().contains(db); }, WaitMs)); // and said so, naming the file
 
+    // As large as the publish refused above: it needs as much room.
+    const QString wsText = big + QStringLiteral(" over a WebSocket");
     WsSteadyPublisher wsPublisher(port, QStringLiteral("ws"), 0);
     QVERIFY(QTest::qWaitFor([&] { return wsPublisher.socket.state() == QAbstractSocket::ConnectedState; }, WaitMs));
-    wsPublisher.sendOne(QStringLiteral("ws-full"), QStringLiteral("over a WebSocket, disk full"));
-    QVERIFY(QTest::qWaitFor([&] { return !wsPublisher.errors.isEmpty(); }, WaitMs));
+    wsPublisher.sendOne(QStringLiteral("ws-full"), wsText);
+    QVERIFY2(QTest::qWaitFor([&] { return !wsPublisher.errors.isEmpty(); }, WaitMs),
+             wsPublisher.acked.isEmpty() ? "no answer" : "acknowledged");
     const QJsonObject error = wsPublisher.errors.first();
     QCOMPARE(error.value(QLatin1String("status")).toInt(), 503);
     QCOMPARE(error.value(QLatin1String("clientMsgId")).toString(), QStringLiteral("ws-full"));
@@ -823,7 +835,7 @@ void tst_DurableLog::fullDiskAnswers503AndKeepsServing()
     QCOMPARE(::prlimit(server.pid(), RLIMIT_FSIZE, &unlimited, nullptr), 0);
     const quint64 next = acked.last() + 1;
     QCOMPARE(publish(port, QStringLiteral("room again")), next);
-    wsPublisher.sendOne(QStringLiteral("ws-full"), QStringLiteral("over a WebSocket, disk full"));
+    wsPublisher.sendOne(QStringLiteral("ws-full"), wsText);
     QVERIFY(QTest::qWaitFor([&] { return wsPublisher.acked.contains(QStringLiteral("ws-full")); }, WaitMs));
     QCOMPARE(wsPublisher.acked.value(QStringLiteral("ws-full")), next + 1);
     QVERIFY(subscriber.waitMessages(acked.size() - 3 + 2));
@@ -835,7 +847,7 @@ void tst_DurableLog::fullDiskAnswers503AndKeepsServing()
     QVERIFY2(server.start(port, store), qPrintable(server.errors()));
     const QList<Message> log = pollAll(port, 0, epoch);
     QCOMPARE(chatIdsOf(log), range(1, next + 1));
-    QCOMPARE(log.last().text, QStringLiteral("over a WebSocket, disk full"));
+    QCOMPARE(log.last().text, wsText);
     QVERIFY(server.stop());
 }
 
