@@ -456,9 +456,15 @@ QString tst_DurableLog::freshDb(const QString &name)
 
 void tst_DurableLog::restartResumesEveryTransport_data()
 {
+    QTest::addColumn<QStringList>("store");
     QTest::addColumn<bool>("durable");
-    QTest::newRow("sqlite: nothing lost, no reset") << true;
-    QTest::newRow("memory: a reset, lost unknown") << false;
+    QTest::newRow("sqlite: nothing lost, no reset")
+            << QStringList { QStringLiteral("--store"), QStringLiteral("sqlite") } << true;
+    QTest::newRow("sqlite, --store-sync full") << QStringList { QStringLiteral("--store"), QStringLiteral("sqlite"),
+                                                                QStringLiteral("--store-sync"), QStringLiteral("full") }
+                                               << true;
+    QTest::newRow("memory: a reset, lost unknown")
+            << QStringList { QStringLiteral("--store"), QStringLiteral("memory") } << false;
 }
 
 // Clients that have read up to k of N, then a restart: on the same SQLite file the epoch and the
@@ -468,9 +474,10 @@ void tst_DurableLog::restartResumesEveryTransport_data()
 // across both the gap and the restart.
 void tst_DurableLog::restartResumesEveryTransport()
 {
+    QFETCH(QStringList, store);
     QFETCH(bool, durable);
     const QString db = freshDb();
-    const QStringList store = { QStringLiteral("--store"), durable ? sqlite(db) : QStringLiteral("memory") };
+    store.replace(1, store[1] == u"sqlite" ? sqlite(db) : store[1]);
     const quint16 port = freePort();
     ServerProcess server;
     QVERIFY2(server.start(port, store), qPrintable(server.errors()));
