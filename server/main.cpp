@@ -120,6 +120,10 @@ int main(int argc, char *argv[])
 {
     // A peer that goes away mid-write must not kill the server.
     std::signal(SIGPIPE, SIG_IGN);
+    // A write past the file-size limit (RLIMIT_FSIZE: `ulimit -f`, systemd's LimitFSIZE=) must fail
+    // with EFBIG, which the store answers with 503 while reads go on; SIGXFSZ's default action
+    // would end the server, and every client's connection with it.
+    std::signal(SIGXFSZ, SIG_IGN);
     // Qt's own poll()-based event loop rather than glib's: the server needs no glib sources, and
     // glib's loop costs more per iteration (one extra wake-up bookkeeping pass per posted event).
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))

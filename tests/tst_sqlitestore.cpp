@@ -258,7 +258,10 @@ private slots:
         QCOMPARE(ids(read(*again, 0).entries), range(1, 7));
     }
 
-    void retentionByCountInChunks()
+    // A --history lowered since the last run holds from open() on, before the server serves: left
+    // to the writer's chunks, a client resuming in the first moments was replayed the rows over it
+    // (and /stats counted them; tst_durablelog saw it on a loaded machine).
+    void retentionByCountAtOpen()
     {
         {
             LogLimits big;
@@ -272,11 +275,10 @@ private slots:
         small.maxCount = 10;
         auto store = openStore(small);
         QVERIFY(store);
-        QSignalSpy changed(store.get(), &LogStore::headChanged);
-        QVERIFY(QTest::qWaitFor([&] { return store->head().firstId == 2491; }, test::WaitMs));
-        // At most SqliteStore::DeleteChunkRows a statement: 2,490 rows in three.
-        QCOMPARE(changed.count(), 3);
+        QCOMPARE(store->head().firstId, 2491u);
+        QCOMPARE(store->head().lastId, 2500u);
         QCOMPARE(ids(read(*store, 0).entries), range(2491, 2500));
+        QCOMPARE(ids(store->newest(100)), range(2491, 2500));
     }
 
     void retentionByAgeInChunks()

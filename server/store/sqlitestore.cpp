@@ -240,6 +240,20 @@ bool SqliteStore::open(const LogLimits &limits, QString *error)
     m_epoch = QString::fromLatin1(*epoch);
     w_lastId = lastId->toULongLong();
     w_firstId = firstId->isEmpty() ? w_lastId + 1 : firstId->toULongLong();
+    // The count bound holds from the first request on. A --history lowered since the last run is
+    // applied here, before the server listens: left to the writer's chunks, the rows over it
+    // would be replayed to a client resuming in the first moments, and counted by /stats. One
+    // statement (start-up reads the whole file for quick_check already); should it fail, the
+    // writer's chunks try again.
+    if (w_lastId - w_firstId + 1 > quint64(m_limits.maxCount)) {
+        const quint64 keepFrom = w_lastId - quint64(m_limits.maxCount) + 1;
+        Stmt trim(m_writeDb, "DELETE FROM messages WHERE id < ?");
+        sqlite3_bind_int64(trim.get(), 1, sqlite3_int64(keepFrom));
+        if (trim.ok() && sqlite3_step(trim.get()) == SQLITE_DONE)
+            w_firstId = keepFrom;
+        else
+            qWarning("sqlite store %s: retention at start: %s", qPrintable(m_path), qPrintable(errorOf(m_writeDb)));
+    }
 
     // The mark: the ids this log gave out, as last written. A database behind it was restored
     // from an older copy (or lost its last commits): a new epoch before anything is published, so

@@ -196,8 +196,8 @@ function request(port, method, target, body) {
   });
 }
 
-async function publish(text, from = 'curl') {
-  const r = await request(serverPort, 'POST', '/send', { type: 'chat', from, text });
+async function publish(text, from = 'curl', port = serverPort) {
+  const r = await request(port, 'POST', '/send', { type: 'chat', from, text });
   assert.equal(r.status, 202, `POST /send answered ${r.status}: ${JSON.stringify(r.json)}`);
   return r.json.id;
 }
@@ -521,6 +521,58 @@ test('a fresh page shows the three lanes live (screenshot)', async () => {
     await page.screenshot({ path: options.screenshot, fullPage: true });
   }
   assertConsoleClean();
+});
+
+// ---- A durable log (--store sqlite:PATH): killed with -9 and started again, the page loses nothing ---
+
+test('with --store sqlite, a server killed with -9 and started on the same file: every lane resumes, no reset', async () => {
+  phase = 'durable';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtlab-store-'));
+  const storeArgs = ['--store', `sqlite:${path.join(dir, 'chat.db')}`];
+  let { proc, port } = await startServer(0, 0, storeArgs);
+  const durablePage = await context.newPage();
+  const errors = [];
+  durablePage.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  durablePage.on('console', (m) => {
+    if (m.type() === 'error' && !NETWORK_FAILURE.test(m.text())) errors.push(m.text());
+  });
+  const durableSnapshot = () => durablePage.evaluate(() => window.rtlab.snapshot());
+  const waitEveryLane = (what, predicate) => waitFor(what, async () => {
+    const s = await durableSnapshot();
+    return LANES.every((k) => predicate(s.lanes[k])) ? s : null;
+  }, { describe: async () => summary(await durableSnapshot()) });
+  const hasIds = (ids) => (lane) => ids.every((id) => chats(lane).some((m) => m.id === id));
+  try {
+    await durablePage.goto(`http://127.0.0.1:${port}/`, { timeout: WAIT_MS });
+    await waitEveryLane('all lanes open', (lane) => lane.state === 'open');
+    const sent = [];
+    for (let i = 1; i <= 3; i++) sent.push(await publish(`before the kill ${i}`, 'curl', port));
+    const before = await waitEveryLane('what was sent before the kill on every lane', hasIds(sent));
+    const epoch = (await request(port, 'GET', '/healthz')).json.epoch;
+
+    proc.kill('SIGKILL');
+    await withTimeout(proc.exited, 10000, 'rtlab-server survived SIGKILL');
+    children.delete(proc);
+    ({ proc } = await startServer(port, 0, storeArgs));
+    assert.equal((await request(port, 'GET', '/healthz')).json.epoch, epoch, 'the same epoch after the restart');
+    for (let i = 1; i <= 3; i++) sent.push(await publish(`after the restart ${i}`, 'curl', port));
+    const s = await waitEveryLane('every lane back, with everything sent',
+      (lane) => lane.state === 'open' && hasIds(sent)(lane));
+    for (const key of LANES) {
+      const lane = s.lanes[key];
+      assert.equal(lane.resets, 0, `${key}: no reset`);
+      assert.equal(lane.gaps, 0, `${key}: gaps`);
+      assert.equal(lane.epoch, epoch, `${key}: epoch`);
+      assert.ok(lane.reconnects > before.lanes[key].reconnects, `${key}: reconnected`);
+      assert.deepEqual(chats(lane).map((m) => m.id), sent, `${key}: every id once, in order`);
+      assert.equal(await durablePage.locator(`[data-lane="${key}"] .row.reset`).count(), 0, `${key}: no reset shown`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await durablePage.close();
+    await stopServer(proc).catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ---- A server with tokens (--auth-key): the page signs in and gets the cookie ----------------------
