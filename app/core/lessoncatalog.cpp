@@ -273,7 +273,7 @@ static QList<LessonInfo> makeCatalog()
              "<p><b>Watch</b>: Timeline → the reset marks of the first crash and none at the second; the claim's "
              "figures per lane. (Moving to the lesson's new file is a new log too: the chat shows a reset "
              "then.)</p>"),
-          24,
+          15,
           {} },
     };
 }
