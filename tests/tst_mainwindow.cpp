@@ -964,12 +964,18 @@ static QAbstractButton *boxButton(QWidget *window, const QString &box, const QSt
     return nullptr;
 }
 
+// The test location's history, whatever a run before left there (its directory holds nothing else).
+static void removeHistory()
+{
+    QDir(QFileInfo(AppController::historyPath()).absolutePath()).removeRecursively();
+}
+
 // Settings → Keep history across restarts: asked first (it restarts the server), then the bundled
 // server runs on the history file, and a restart resumes the chat client with no reset.
 void tst_MainWindow::keepHistoryAsksThenRestartsOnSqlite()
 {
     QVERIFY(waitReady());
-    QFile::remove(AppController::historyPath());
+    removeHistory();
     QAction *keep = m_window->keepHistoryAction();
     QVERIFY(!keep->isChecked());
     keep->trigger();
@@ -1015,7 +1021,7 @@ void tst_MainWindow::keepHistoryAsksThenRestartsOnSqlite()
 void tst_MainWindow::aHistoryThatWillNotOpenOffersMemory()
 {
     QVERIFY(waitReady());
-    QFile::remove(AppController::historyPath());
+    removeHistory();
     QVERIFY(QDir().mkpath(AppController::historyPath())); // a directory: no database opens there
     m_controller->setKeepHistory(true);
     QAbstractButton *memory = nullptr;
@@ -1029,7 +1035,7 @@ void tst_MainWindow::aHistoryThatWillNotOpenOffersMemory()
     QVERIFY(!m_controller->keepHistory());
     QVERIFY(!m_window->keepHistoryAction()->isChecked());
     QVERIFY(waitReady());
-    QDir(AppController::historyPath()).removeRecursively();
+    removeHistory();
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -54,7 +54,7 @@ static QList<LessonInfo> makeCatalog()
              "message. Short polling asks every interval whether or not anything came (its <i>idle polls</i>); "
              "long polling asks once per answer. With messages far more frequent than the interval the request "
              "count turns the other way: one short poll then fetches many.</p>"),
-          15,
+          12,
           {} },
         { QStringLiteral("lp-resource"),
           QStringLiteral("lp"),
@@ -273,7 +273,7 @@ static QList<LessonInfo> makeCatalog()
              "<p><b>Watch</b>: Timeline → the reset marks of the first crash and none at the second; the claim's "
              "figures per lane. (Moving to the lesson's new file is a new log too: the chat shows a reset "
              "then.)</p>"),
-          15,
+          12,
           {} },
     };
 }

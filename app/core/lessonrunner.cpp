@@ -215,6 +215,7 @@ bool LessonRunner::start(const QString &id, int durationS)
     m_memoryRestart = {};
     m_sqliteRestart = {};
     m_storeError.clear();
+    m_storeReported.clear();
     m_saved = Saved { m_app->mode(), m_app->pollHoldMs() };
     setUp();
     return true;
@@ -443,6 +444,8 @@ void LessonRunner::keepRestartFigures()
     const bool memory = m_durablePhase == DurablePhase::MemoryCrashed;
     auto &kept = memory ? m_memoryRestart : m_sqliteRestart;
     m_app->events()->flush(); // the resets' events, with their "lost"
+    if (!memory && m_stats->latest())
+        m_storeReported = m_stats->latest()->store; // the store as the server itself names it
     for (TransportKind k : m_plan.lanes) {
         const auto lane = m_app->laneSnapshot(k);
         const LaneBefore &b = m_beforeCrash[size_t(k)];
@@ -753,6 +756,8 @@ void LessonRunner::measureDurableRestart(ClaimResult &r) const
     m.insert(QLatin1String("gaps"), gaps);
     if (!m_storeError.isEmpty())
         m.insert(QLatin1String("storeError"), m_storeError);
+    if (!m_storeReported.isEmpty())
+        m.insert(QLatin1String("sqliteStoreReported"), m_storeReported);
     const QString memory = memoryText.isEmpty() ? tr("memory: the crash is coming")
                                                 : tr("memory crash: %1").arg(memoryText.join(QStringLiteral(" · ")));
     QString sqlite;

@@ -192,6 +192,7 @@ private:
     std::array<LaneRestart, TransportKindCount> m_sqliteRestart {};
     std::unique_ptr<QTemporaryDir> m_lessonStore; // the SQLite file's directory, not the user's history
     QString m_storeError;                         // the server's words when the SQLite store did not open
+    QString m_storeReported;                      // /stats "store" on the SQLite server
 };
 
 } // namespace rtlab

@@ -579,14 +579,20 @@ void MainWindow::refreshFaultBanner()
 void MainWindow::refreshStatus()
 {
     const ServerProcess *server = m_controller->server();
+    // Where the server keeps its log, in its own words (/stats "store": "memory", "sqlite:PATH (WAL, …)").
+    const std::optional<StatsSnapshot> &stats = m_lab->serverStats()->latest();
+    const QString store = stats && !stats->store.isEmpty() ? tr(" — store: %1").arg(stats->store) : QString();
     if (m_controller->usingBundledServer()) {
-        m_serverStatus->setText(
-                tr("Bundled server %1 — %2").arg(server->url().toString(), ServerProcess::stateName(server->state())));
+        const bool running = server->state() == ServerProcess::State::Running;
+        m_serverStatus->setText(tr("Bundled server %1 — %2%3")
+                                        .arg(server->url().toString(), ServerProcess::stateName(server->state()),
+                                             running ? store : QString()));
         if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
             m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
     } else {
-        m_serverStatus->setText(tr("Server %1").arg(m_controller->serverUrl().toString()));
+        m_serverStatus->setText(tr("Server %1%2").arg(m_controller->serverUrl().toString(), store));
     }
+    m_serverStatus->setToolTip(m_serverStatus->text()); // whole, where the bar cuts it
     RealtimeClient *client = m_controller->client();
     const char *state = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state()));
     m_clientStatus->setText(tr("client: %1").arg(QString::fromLatin1(state).toLower()));
