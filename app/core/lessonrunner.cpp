@@ -413,6 +413,7 @@ void LessonRunner::crashServer()
         b = {};
         if (const auto lane = m_app->laneSnapshot(k)) {
             b.resets = lane->continuity.resets;
+            b.lostUnknown = lane->continuity.lostUnknown;
             b.gaps = lane->continuity.gaps;
             b.reconnects = lane->stats.reconnects;
             b.delivered = lane->continuity.delivered;
@@ -443,7 +444,6 @@ void LessonRunner::keepRestartFigures()
 {
     const bool memory = m_durablePhase == DurablePhase::MemoryCrashed;
     auto &kept = memory ? m_memoryRestart : m_sqliteRestart;
-    m_app->events()->flush(); // the resets' events, with their "lost"
     if (!memory && m_stats->latest())
         m_storeReported = m_stats->latest()->store; // the store as the server itself names it
     for (TransportKind k : m_plan.lanes) {
@@ -461,10 +461,7 @@ void LessonRunner::keepRestartFigures()
         r.epochBefore = b.epoch;
         r.epochAfter = lane->position.epoch;
         r.lastIdBefore = b.lastId;
-        for (const EventLogModel::Row &row : m_app->events()->rows())
-            if (row.source == u"lane" && row.event.type == ConnectionEvent::Type::Reset && row.event.transport == k
-                && row.event.timeMs >= m_phaseAtMs && row.event.lost < 0)
-                ++r.lostUnknown;
+        r.lostUnknown = lane->continuity.lostUnknown - b.lostUnknown;
     }
 }
 

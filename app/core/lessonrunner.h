@@ -180,7 +180,7 @@ private:
     };
     struct LaneBefore
     {
-        qint64 resets = 0, gaps = 0, reconnects = 0, delivered = 0;
+        qint64 resets = 0, lostUnknown = 0, gaps = 0, reconnects = 0, delivered = 0;
         QString epoch;
         std::optional<quint64> lastId;
     };
