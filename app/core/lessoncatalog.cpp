@@ -270,9 +270,9 @@ static QList<LessonInfo> makeCatalog()
              "a new log and a new epoch, so every lane gets a <b>reset</b> with an unknown loss. Then on a "
              "<b>SQLite</b> file of the lesson's own (not your history): the log, its epoch and its ids are on "
              "disk, so every lane resumes from its last id with <b>nothing lost and no reset</b>.</p>"
-             "<p><b>Watch</b>: Timeline → the reset marks of the first crash and none at the second; the claim's "
-             "figures per lane. (Moving to the lesson's new file is a new log too: the chat shows a reset "
-             "then.)</p>"),
+             "<p><b>Watch</b>: Timeline → a reset at the first crash and none at the second, only a close and an "
+             "open; the claim's figures per lane. (Moving to the lesson's new file, and back to your own store at "
+             "the end, is a new log too: a reset each time.)</p>"),
           12,
           {} },
     };
