@@ -502,6 +502,8 @@ void RealtimeClient::onMessage(ClientTransport *from, const Message &m)
     case StreamPosition::Arrival::Duplicate: m_continuity.dropped++; return;
     case StreamPosition::Arrival::Reset:
         m_continuity.resets++;
+        if (m.lost < 0)
+            m_continuity.lostUnknown++;
         if (m_capture)
             m_capture->mark(from->kind(), WireRecord::Kind::Note,
                             m.lost < 0            ? tr("reset: an unknown number lost")

@@ -33,11 +33,12 @@ public:
 
     struct Continuity
     {
-        qint64 delivered = 0;  // messages passed on
-        qint64 gaps = 0;       // an id skipped without a reset: must stay 0
-        qint64 duplicates = 0; // an id passed on twice: 0 by construction, checked anyway
-        qint64 dropped = 0;    // duplicates dropped (normal while two transports overlap)
-        qint64 resets = 0;     // resets passed on (loss the server admitted)
+        qint64 delivered = 0;   // messages passed on
+        qint64 gaps = 0;        // an id skipped without a reset: must stay 0
+        qint64 duplicates = 0;  // an id passed on twice: 0 by construction, checked anyway
+        qint64 dropped = 0;     // duplicates dropped (normal while two transports overlap)
+        qint64 resets = 0;      // resets passed on (loss the server admitted)
+        qint64 lostUnknown = 0; // of them, those that could not say how much (lost -1: a new epoch)
     };
 
     explicit RealtimeClient(QObject *parent = nullptr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The desktop client's item models, checked by QAbstractItemModelTester while they grow,
-// batch and drop their oldest rows.
+// batch and drop their oldest rows; and its settings, as the bundled server's arguments.
+#include "appcontroller.h"
 #include "chatmodel.h"
 #include "claimsmodel.h"
 #include "eventlogmodel.h"
@@ -8,7 +9,13 @@
 #include "timeseries.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rtlab;
@@ -17,6 +24,9 @@ class tst_AppModels : public QObject
 {
     Q_OBJECT
 private slots:
+    void initTestCase();
+    void keepHistoryIsOffByDefault();
+    void keepHistoryStartsTheServerOnSqlite();
     void chatModelBatchesAndStaysBounded();
     void chatModelBurstLargerThanCapacity();
     void chatModelOutgoingRowIsReplacedWhenDelivered();
@@ -27,6 +37,80 @@ private slots:
     void ledgerFollowerPauseFreezes();
     void aRunningLessonsVerdictIsProvisional();
 };
+
+void tst_AppModels::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings and the history go to a test location
+}
+
+// A stand-in for rtlab-server that refuses to start, as the real one does when its store will not
+// open: the store's error line when given --store, another line without.
+static QString refusingServer(const QTemporaryDir &dir)
+{
+    const QString path = dir.filePath(QStringLiteral("rtlab-server"));
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write("#!/bin/sh\n"
+            "for a in \"$@\"; do\n"
+            "  case \"$a\" in sqlite:*) echo \"rtlab-server: --store $a: unable to open database file\" >&2; exit 1;; "
+            "esac\n"
+            "done\n"
+            "echo 'rtlab-server: not a real server' >&2\n"
+            "exit 1\n");
+    f.close();
+    f.setPermissions(f.permissions() | QFile::ExeOwner);
+    return path;
+}
+
+// A restart is a lesson: without the setting the bundled server gets no --store (memory).
+void tst_AppModels::keepHistoryIsOffByDefault()
+{
+    QSettings().clear();
+    QTemporaryDir dir;
+    AppController app;
+    app.server()->setProgram(refusingServer(dir));
+    app.start();
+    QVERIFY(!app.keepHistory());
+    QCOMPARE(app.server()->runningArguments(), QStringList());
+    QTRY_COMPARE_WITH_TIMEOUT(app.server()->state(), ServerProcess::State::Failed, 10000);
+}
+
+// Settings → "Keep history across restarts": the bundled server keeps its log in SQLite in the
+// user's data directory; a history that will not open is reported in the server's words, and
+// turning the setting off starts the server again on memory.
+void tst_AppModels::keepHistoryStartsTheServerOnSqlite()
+{
+    QSettings().clear();
+    QSettings().setValue(QStringLiteral("server/keepHistory"), true);
+    QTemporaryDir dir;
+    const QString history = AppController::historyPath();
+    QVERIFY(history.startsWith(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)));
+    QVERIFY(history.endsWith(QLatin1String("/history.db")));
+    QDir(QFileInfo(history).absolutePath()).removeRecursively();
+    AppController app;
+    app.server()->setProgram(refusingServer(dir));
+    QSignalSpy failed(&app, &AppController::historyStoreFailed);
+    app.start();
+    QVERIFY(app.keepHistory());
+    const QStringList store { QStringLiteral("--store"), QStringLiteral("sqlite:") + history };
+    QCOMPARE(app.server()->runningArguments(), store);
+    QVERIFY(QFileInfo(QFileInfo(history).absolutePath()).isDir()); // created for the server
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.first().first().toString(),
+             QStringLiteral("rtlab-server: --store sqlite:%1: unable to open database file").arg(history));
+
+    // "Go on with memory": the setting off, saved, and the server started again without a store.
+    QSignalSpy errors(&app, &AppController::errorOccurred);
+    QVERIFY(app.setKeepHistory(false));
+    QCOMPARE(app.server()->runningArguments(), QStringList());
+    QCOMPARE(QSettings().value(QStringLiteral("server/keepHistory")).toBool(), false);
+    QVERIFY(errors.wait(10000));
+    QCOMPARE(errors.last().first().toString(), QStringLiteral("rtlab-server: not a real server"));
+    QCOMPARE(failed.size(), 1);          // not the history's failure
+    QVERIFY(!app.setKeepHistory(false)); // no change: no restart
+}
 
 // While its lesson runs, a claim's verdict is the figures so far, never the lesson's result.
 void tst_AppModels::aRunningLessonsVerdictIsProvisional()

@@ -70,6 +70,7 @@ static const QStringList &expectedLessons()
         QStringLiteral("sse-reconnect"),
         QStringLiteral("proxy-idle-kill"),
         QStringLiteral("server-restart"),
+        QStringLiteral("durable-restart"),
     };
     return ids;
 }
@@ -291,6 +292,26 @@ void tst_Lessons::lessonRunsAndPointsTheClaimsWay_data()
                                                    && num(m, "resets_ws") > 0);
                                            QCOMPARE(num(m, "gaps"), 0);
                                        });
+    // Both crashes measured in the run: memory resets with the loss unknown; SQLite resumes every
+    // lane in its epoch with no reset and no gap.
+    QTest::newRow("durable-restart") << QStringLiteral("durable-restart") << true
+                                     << Check([](const QJsonObject &m, const QJsonObject &) {
+                                            QVERIFY2(!m.contains(QLatin1String("storeError")),
+                                                     qPrintable(m.value(QLatin1String("storeError")).toString()));
+                                            for (const char *lane : { "lp", "sse", "ws" }) {
+                                                const auto key = [lane](const char *figure) {
+                                                    return QByteArray(figure) + lane;
+                                                };
+                                                QVERIFY2(num(m, key("memoryResets_")) > 0, lane);
+                                                QVERIFY2(num(m, key("memoryLostUnknown_")) > 0, lane);
+                                                QCOMPARE(num(m, key("sqliteResets_")), 0);
+                                                QCOMPARE(num(m, key("sqliteGaps_")), 0);
+                                                QVERIFY2(m.value(QLatin1String(key("sqliteSameEpoch_"))).toBool(),
+                                                         lane);
+                                                QVERIFY2(num(m, key("sqliteMessagesAfter_")) > 0, lane);
+                                            }
+                                            QCOMPARE(num(m, "gaps"), 0);
+                                        });
 }
 
 void tst_Lessons::lessonRunsAndPointsTheClaimsWay()

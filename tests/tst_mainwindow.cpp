@@ -16,11 +16,14 @@
 #include "timeserieschart.h"
 #include "tokenrefusingserver.h"
 
+#include <QAbstractButton>
 #include <QActionGroup>
 #include <QApplication>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QFrame>
 #include <QGroupBox>
 #include <QImage>
@@ -86,6 +89,9 @@ private slots:
     void exportsTheClaimsAndThisTab();
     // Issue 14.
     void connectDialogTakesATokenAndShowsItsRefusal();
+    // Issue 15.
+    void keepHistoryAsksThenRestartsOnSqlite();
+    void aHistoryThatWillNotOpenOffersMemory();
 
 private:
     bool waitReady();
@@ -1043,6 +1049,92 @@ void tst_MainWindow::connectDialogTakesATokenAndShowsItsRefusal()
         QVERIFY(!file.readAll().contains(token));
     // And no retry is scheduled: the same token would be refused again.
     QCOMPARE(m_controller->client()->msUntilNextAttempt(), qint64(-1));
+}
+
+// The button of an open question box (by object name) whose text is `label`; null if none.
+static QAbstractButton *boxButton(QWidget *window, const QString &box, const QString &label)
+{
+    auto *b = window->findChild<QMessageBox *>(box);
+    if (!b || !b->isVisible())
+        return nullptr;
+    for (QAbstractButton *button : b->buttons())
+        if (button->text() == label)
+            return button;
+    return nullptr;
+}
+
+// The test location's history, whatever a run before left there (its directory holds nothing else).
+static void removeHistory()
+{
+    QDir(QFileInfo(AppController::historyPath()).absolutePath()).removeRecursively();
+}
+
+// Settings → Keep history across restarts: asked first (it restarts the server), then the bundled
+// server runs on the history file, and a restart resumes the chat client with no reset.
+void tst_MainWindow::keepHistoryAsksThenRestartsOnSqlite()
+{
+    QVERIFY(waitReady());
+    removeHistory();
+    QAction *keep = m_window->keepHistoryAction();
+    QVERIFY(!keep->isChecked());
+    keep->trigger();
+    QAbstractButton *yes = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((yes = boxButton(m_window.get(), QStringLiteral("keepHistoryQuestion"),
+                                              QStringLiteral("Restart with history"))),
+                             WaitMs);
+    QVERIFY(!keep->isChecked()); // not before the user said yes
+    const qint64 pid = m_controller->server()->pid();
+    yes->click();
+    QVERIFY(m_controller->keepHistory());
+    QVERIFY(keep->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->server()->pid() != pid, WaitMs);
+    QVERIFY(waitReady());
+    QVERIFY(m_controller->server()->runningArguments().contains(QStringLiteral("sqlite:")
+                                                                + AppController::historyPath()));
+    QVERIFY(QFileInfo::exists(AppController::historyPath()));
+
+    // A restart on the kept history: the client resumes where it was, no reset.
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->client()->position().lastId.has_value(), WaitMs);
+    const StreamPosition before = m_controller->client()->position();
+    const qint64 resets = m_controller->client()->continuity().resets;
+    m_controller->restartServer();
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->client()->position().lastId > before.lastId, WaitMs);
+    QCOMPARE(m_controller->client()->position().epoch, before.epoch);
+    QCOMPARE(m_controller->client()->continuity().resets, resets);
+    QCOMPARE(m_controller->client()->continuity().gaps, 0);
+
+    keep->trigger(); // off again: asked too
+    QAbstractButton *memory = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((memory = boxButton(m_window.get(), QStringLiteral("keepHistoryQuestion"),
+                                                 QStringLiteral("Restart on memory"))),
+                             WaitMs);
+    memory->click();
+    QVERIFY(!m_controller->keepHistory());
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->server()->runningArguments().isEmpty()
+                                     || !m_controller->server()->runningArguments().contains(QStringLiteral("--store")),
+                             WaitMs);
+}
+
+// A history the server cannot open (here a directory where the file should be): the server's own
+// line in a dialog that offers memory, never a silent fall-back.
+void tst_MainWindow::aHistoryThatWillNotOpenOffersMemory()
+{
+    QVERIFY(waitReady());
+    removeHistory();
+    QVERIFY(QDir().mkpath(AppController::historyPath())); // a directory: no database opens there
+    m_controller->setKeepHistory(true);
+    QAbstractButton *memory = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (memory = boxButton(m_window.get(), QStringLiteral("historyFailed"), QStringLiteral("Go on with memory"))),
+            WaitMs);
+    auto *box = m_window->findChild<QMessageBox *>(QStringLiteral("historyFailed"));
+    QVERIFY2(box->text().contains(AppController::historyPath().toHtmlEscaped()), qPrintable(box->text()));
+    QCOMPARE(m_controller->server()->state(), ServerProcess::State::Failed);
+    memory->click();
+    QVERIFY(!m_controller->keepHistory());
+    QVERIFY(!m_window->keepHistoryAction()->isChecked());
+    QVERIFY(waitReady());
+    removeHistory();
 }
 
 QTEST_MAIN(tst_MainWindow)

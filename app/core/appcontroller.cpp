@@ -4,8 +4,11 @@
 #include "wirecontract.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QSettings>
+#include <QStandardPaths>
 
 #include <cstdio>
 #include <functional>
@@ -52,6 +55,12 @@ AppController::AppController(QObject *parent) : QObject(parent)
         // Also where `rtlab --listen` was typed: a port in use must not go unnoticed.
         std::fprintf(stderr, "rtlab: bundled server: %s\n", qPrintable(message));
         emit errorOccurred(message);
+        // A history that would not open (rtlab-server: --store sqlite:PATH: SQLite's message):
+        // the user decides whether to go on without it, never silently on memory.
+        const QStringList store = m_server.storeArguments();
+        if (!store.isEmpty() && m_server.runningArguments().contains(store.last())
+            && (message.contains(QLatin1String("--store")) || message.contains(historyPath())))
+            emit historyStoreFailed(message);
     });
     // The relay and the compare lanes run on a network thread of their own: the lanes take their
     // receive timestamps there, so that painting and models on the GUI thread cannot delay them
@@ -108,6 +117,8 @@ void AppController::start(const QUrl &server, const QByteArray &token)
     m_preset =
             ReconnectPolicy::presetFromName(s.value(QStringLiteral("reconnect"), QStringLiteral("default")).toString())
                     .value_or(ReconnectPolicy::Preset::Exponential);
+    m_keepHistory = s.value(QStringLiteral("server/keepHistory"), false).toBool();
+    applyStore();
     if (!m_listenFromCommandLine)
         m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
     const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
@@ -131,6 +142,41 @@ void AppController::saveSettings()
     s.setValue(QStringLiteral("pollIntervalMs"), m_pollIntervalMs);
     s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
     s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
+}
+
+QString AppController::historyPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+            .filePath(QStringLiteral("history.db"));
+}
+
+QStringList AppController::storeArguments(bool keepHistory, const QString &path)
+{
+    if (!keepHistory)
+        return {};
+    return { QStringLiteral("--store"), QStringLiteral("sqlite:") + path };
+}
+
+void AppController::applyStore()
+{
+    if (m_keepHistory) // the server creates the file, not its directory
+        QDir().mkpath(QFileInfo(historyPath()).absolutePath());
+    m_server.setStoreArguments(storeArguments(m_keepHistory, historyPath()));
+}
+
+bool AppController::setKeepHistory(bool keep)
+{
+    QSettings().setValue(QStringLiteral("server/keepHistory"), keep);
+    if (keep == m_keepHistory)
+        return false;
+    m_keepHistory = keep;
+    applyStore();
+    emit keepHistoryChanged(keep);
+    // Another store is another server process; a failed one (the history would not open) too.
+    if (!m_bundled || m_server.state() == ServerProcess::State::Stopped || !m_server.argumentsChanged())
+        return false;
+    m_server.restart();
+    return true;
 }
 
 void AppController::setListenAddress(const ListenAddress &address, bool remember)
@@ -194,6 +240,7 @@ std::optional<AppController::LaneSnapshot> AppController::laneSnapshot(Transport
         s.state = lane->state();
         s.stats = lane->stats(kind);
         s.continuity = lane->continuity();
+        s.position = lane->position();
     });
     return s;
 }

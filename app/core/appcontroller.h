@@ -61,6 +61,7 @@ public:
         ClientTransport::State state = ClientTransport::State::Closed;
         TransportStats stats;
         RealtimeClient::Continuity continuity;
+        StreamPosition position; // the epoch and last id it has: where it resumes from
     };
     std::optional<LaneSnapshot> laneSnapshot(TransportKind kind) const;
     bool hasLane(TransportKind kind) const { return m_lanes[size_t(kind)] != nullptr; }
@@ -106,6 +107,16 @@ public:
     void useBundledServer();
     void restartServer();
     void stopServer();
+    // Settings → "Keep history across restarts": the bundled server keeps its log in SQLite in
+    // the user's data directory (historyPath()), so a restart resumes every client with nothing
+    // lost. Off by default: a restart that loses the log is a lesson. Saved at once; a running
+    // bundled server restarts with it (returns true if it did).
+    bool keepHistory() const { return m_keepHistory; }
+    bool setKeepHistory(bool keep);
+    // <AppDataLocation>/history.db: where the kept history lives.
+    static QString historyPath();
+    // The bundled server's store arguments for the setting: none for memory (its default).
+    static QStringList storeArguments(bool keepHistory, const QString &path);
     // A lesson's server options on top of the usual ones (empty: none). Restarts the bundled
     // server when they change; returns true if it did.
     bool setServerOverrides(const QStringList &arguments);
@@ -135,6 +146,10 @@ signals:
     void nicknameChanged(const QString &nickname);
     void listenAddressChanged(const rtlab::ListenAddress &address);
     void errorOccurred(const QString &message);
+    void keepHistoryChanged(bool keep);
+    // The bundled server could not open the kept history: `why` in the server's words (the path
+    // and SQLite's message). The window offers to go on with memory.
+    void historyStoreFailed(const QString &why);
     // The lanes were replaced: views drop what they hold of the old ones.
     void lanesRestarted();
     // A lane's live one-way latency sample (µs), as the lane measured it on the network thread.
@@ -144,6 +159,7 @@ signals:
 
 private:
     void connectClient(const QUrl &url, const QByteArray &token);
+    void applyStore(); // the setting → the bundled server's store arguments
     void startLanes(bool fromLiveEnd = false);
     void stopLanes();
     void onMessage(const Message &m, TransportKind via);
@@ -175,6 +191,7 @@ private:
     qint64 m_pollHoldMs = 25000;
     qint64 m_pollIntervalMs = 1000;
     bool m_bundled = true;
+    bool m_keepHistory = false;
     bool m_compare = false;
     qint64 m_sent = 0;
     // The previous tick's cumulative bytes, for rates.

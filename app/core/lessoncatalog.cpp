@@ -54,7 +54,7 @@ static QList<LessonInfo> makeCatalog()
              "message. Short polling asks every interval whether or not anything came (its <i>idle polls</i>); "
              "long polling asks once per answer. With messages far more frequent than the interval the request "
              "count turns the other way: one short poll then fetches many.</p>"),
-          15,
+          12,
           {} },
         { QStringLiteral("lp-resource"),
           QStringLiteral("lp"),
@@ -262,6 +262,21 @@ static QList<LessonInfo> makeCatalog()
              "mark; the toolbar's reset count.</p>"),
           8,
           {} },
+        { QStringLiteral("durable-restart"),
+          QStringLiteral("all"),
+          tr("a durable log survives a restart: clients resume, nothing lost"),
+          tr("after a crash on the memory store every lane gets a reset with an unknown loss; after a crash on "
+             "SQLite every lane resumes in the same epoch with no reset and no gap"),
+          tr("History that survives a restart"),
+          tr("<p>The bundled server is killed (<b>kill -9</b>, a crash) twice. First on the <b>memory</b> store: "
+             "a new log and a new epoch, so every lane gets a <b>reset</b> with an unknown loss. Then on a "
+             "<b>SQLite</b> file of the lesson's own (not your history): the log, its epoch and its ids are on "
+             "disk, so every lane resumes from its last id with <b>nothing lost and no reset</b>.</p>"
+             "<p><b>Watch</b>: Timeline → a reset at the first crash and none at the second, only a close and an "
+             "open; the claim's figures per lane. (Moving to the lesson's new file, and back to your own store at "
+             "the end, is a new log too: a reset each time.)</p>"),
+          12,
+          {} },
     };
 }
 
@@ -329,6 +344,8 @@ QString LessonCatalog::cardTitle(const QString &id)
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Let a proxy kill quiet connections") },
         { QStringLiteral("server-restart"),
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Restart the server and catch the reset") },
+        { QStringLiteral("durable-restart"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Crash the server on memory, then on SQLite") },
     };
     if (const char *t = titles.value(id))
         return tr(t);

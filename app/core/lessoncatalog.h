@@ -7,7 +7,7 @@
 namespace rtlab {
 
 // The lessons: one for each benefit and drawback that the classic comparison of the three
-// transports lists (docs/lessons.md), plus two about recovery. A lesson names its claim, what
+// transports lists (docs/lessons.md), plus three about recovery. A lesson names its claim, what
 // the claim predicts in measurable terms, and how to watch it; LessonRunner sets it up.
 struct LessonInfo
 {

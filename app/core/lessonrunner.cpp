@@ -14,6 +14,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSet>
+#include <QTemporaryDir>
 #include <QTimeZone>
 #include <QWebSocket>
 
@@ -37,6 +38,11 @@ static constexpr qint64 BufferingBytes = 2048;
 // at every phase of it (1.7 s = 0.7 of an interval on: ten phases before one repeats).
 static constexpr int PollLessonMessages = 8;
 static constexpr int PollLessonSpacingMs = 1700;
+// durable-restart: the lanes run this long on each store before its crash, and each step waits at
+// most this long for the lanes (a reconnect backs off up to a few seconds) before it goes on with
+// what it has.
+static constexpr qint64 RunBeforeCrashMs = 2000;
+static constexpr qint64 DurableStepTimeoutMs = 10000;
 
 namespace {
 
@@ -83,6 +89,11 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
     connect(&m_endTimer, &QTimer::timeout, this, [this] {
         if (m_waitingForMeter || (m_securityProbe && !m_securityProbe->isDone())) {
             m_endTimer.start(1000); // the idle clients or the token server are still being measured
+            return;
+        }
+        // The second crash is still being watched (each step gives up on its own after a bound).
+        if (m_lesson && m_lesson->id == u"durable-restart" && m_durablePhase != DurablePhase::Done) {
+            m_endTimer.start(1000);
             return;
         }
         end(true);
@@ -200,6 +211,11 @@ bool LessonRunner::start(const QString &id, int durationS)
     m_idleResults.clear();
     m_idleError.clear();
     m_waitingForMeter = false;
+    m_durablePhase = DurablePhase::Memory;
+    m_memoryRestart = {};
+    m_sqliteRestart = {};
+    m_storeError.clear();
+    m_storeReported.clear();
     m_saved = Saved { m_app->mode(), m_app->pollHoldMs() };
     setUp();
     return true;
@@ -244,6 +260,12 @@ void LessonRunner::setUp()
     } else if (id == u"ws-complex") {
         // No ticks, so that the frames left are the lesson's; the server pings every 2 s.
         server = quietServer() + QStringList { QStringLiteral("--heartbeat"), QStringLiteral("2") };
+    } else if (id == u"durable-restart") {
+        // The first crash is on memory, whatever the user's setting keeps (ticks on: messages
+        // flow up to the crash and after it).
+        m_durableServer = server;
+        if (!m_app->server()->storeArguments().isEmpty())
+            server += QStringList { QStringLiteral("--store"), QStringLiteral("memory") };
     }
     if (!m_app->usingBundledServer())
         server.clear(); // another server's options are its own: the lesson says what it found
@@ -301,6 +323,12 @@ void LessonRunner::begin()
         m_actionTimer.start(3000);
     } else if (id == u"server-restart") {
         m_actionTimer.start(2000);
+    } else if (id == u"durable-restart") {
+        m_phaseAtMs = m_startedMs;
+        if (m_app->usingBundledServer())
+            m_actionTimer.start(250);
+        else // another server is not ours to kill
+            m_durablePhase = DurablePhase::Done;
     } else if (id == u"lp-vs-polling") {
         m_actionTimer.start(PollLessonSpacingMs);
     } else if (id == u"ws-complex") {
@@ -364,6 +392,8 @@ void LessonRunner::act()
     } else if (id == u"server-restart") {
         m_actionTimer.stop();
         m_app->restartServer();
+    } else if (id == u"durable-restart") {
+        actDurableRestart();
     } else if (id == u"ws-complex") {
         actWsComplex();
     } else if (id == u"sse-plain-http") {
@@ -372,6 +402,133 @@ void LessonRunner::act()
         s.bufferResponseBytes = BufferingBytes;
         m_app->relay()->setSettings(s);
         m_buffering = true;
+    }
+}
+
+// The lanes' figures the moment before a crash, to count what the crash did from.
+void LessonRunner::crashServer()
+{
+    for (TransportKind k : m_plan.lanes) {
+        LaneBefore &b = m_beforeCrash[size_t(k)];
+        b = {};
+        if (const auto lane = m_app->laneSnapshot(k)) {
+            b.resets = lane->continuity.resets;
+            b.lostUnknown = lane->continuity.lostUnknown;
+            b.gaps = lane->continuity.gaps;
+            b.reconnects = lane->stats.reconnects;
+            b.delivered = lane->continuity.delivered;
+            b.epoch = lane->position.epoch;
+            b.lastId = lane->position.lastId;
+        }
+    }
+    m_durablePhase = m_durablePhase == DurablePhase::Memory ? DurablePhase::MemoryCrashed : DurablePhase::SqliteCrashed;
+    m_phaseAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_app->server()->killAndRestart();
+}
+
+// Every lane is open again, reconnected since the crash and has had a message since (a reset
+// alone is not yet a lane that goes on).
+bool LessonRunner::lanesResumed() const
+{
+    for (TransportKind k : m_plan.lanes) {
+        const auto lane = m_app->laneSnapshot(k);
+        const LaneBefore &b = m_beforeCrash[size_t(k)];
+        if (!lane || lane->state != ClientTransport::State::Open || lane->stats.reconnects <= b.reconnects
+            || lane->continuity.delivered <= b.delivered)
+            return false;
+    }
+    return true;
+}
+
+void LessonRunner::keepRestartFigures()
+{
+    const bool memory = m_durablePhase == DurablePhase::MemoryCrashed;
+    auto &kept = memory ? m_memoryRestart : m_sqliteRestart;
+    if (!memory && m_stats->latest())
+        m_storeReported = m_stats->latest()->store; // the store as the server itself names it
+    for (TransportKind k : m_plan.lanes) {
+        const auto lane = m_app->laneSnapshot(k);
+        const LaneBefore &b = m_beforeCrash[size_t(k)];
+        LaneRestart &r = kept[size_t(k)];
+        r = {};
+        if (!lane)
+            continue;
+        r.measured = true;
+        r.resets = lane->continuity.resets - b.resets;
+        r.gaps = lane->continuity.gaps - b.gaps;
+        r.reconnects = lane->stats.reconnects - b.reconnects;
+        r.delivered = lane->continuity.delivered - b.delivered;
+        r.epochBefore = b.epoch;
+        r.epochAfter = lane->position.epoch;
+        r.lastIdBefore = b.lastId;
+        r.lostUnknown = lane->continuity.lostUnknown - b.lostUnknown;
+    }
+}
+
+// Memory: run, crash, watch every lane come back; then the lesson's SQLite file: run, crash,
+// watch again. Each step goes on after a bound with what it has: the figures then say what
+// happened instead.
+void LessonRunner::actDurableRestart()
+{
+    const qint64 inPhase = QDateTime::currentMSecsSinceEpoch() - m_phaseAtMs;
+    const auto finish = [this] {
+        m_durablePhase = DurablePhase::Done;
+        m_actionTimer.stop();
+        m_endTimer.start(1500); // the last figures in sight a moment, then the lesson ends
+    };
+    switch (m_durablePhase) {
+    case DurablePhase::Memory:
+    case DurablePhase::Sqlite: {
+        bool everyLaneHasAnId = true;
+        for (TransportKind k : m_plan.lanes) {
+            const auto lane = m_app->laneSnapshot(k);
+            everyLaneHasAnId = everyLaneHasAnId && lane && lane->position.lastId.has_value();
+        }
+        if (inPhase >= RunBeforeCrashMs && (everyLaneHasAnId || inPhase >= DurableStepTimeoutMs))
+            crashServer();
+        return;
+    }
+    case DurablePhase::MemoryCrashed:
+    case DurablePhase::SqliteCrashed:
+        if (!lanesResumed() && inPhase < DurableStepTimeoutMs)
+            return;
+        keepRestartFigures();
+        if (m_durablePhase == DurablePhase::SqliteCrashed) {
+            finish();
+            return;
+        }
+        m_lessonStore = std::make_unique<QTemporaryDir>();
+        if (!m_lessonStore->isValid()) {
+            m_storeError =
+                    tr("no temporary directory for the lesson's SQLite file: %1").arg(m_lessonStore->errorString());
+            finish();
+            return;
+        }
+        m_durablePhase = DurablePhase::Switching;
+        m_phaseAtMs = QDateTime::currentMSecsSinceEpoch();
+        m_app->setServerOverrides(
+                m_durableServer
+                + QStringList { QStringLiteral("--store"),
+                                QStringLiteral("sqlite:") + m_lessonStore->filePath(QStringLiteral("lesson.db")) });
+        return;
+    case DurablePhase::Switching: {
+        ServerProcess *server = m_app->server();
+        if (server->state() == ServerProcess::State::Failed) {
+            m_storeError = server->errorString(); // the server's own line: the path and SQLite's message
+            finish();
+        } else if (server->state() == ServerProcess::State::Running && !server->argumentsChanged()) {
+            // A new file is a new log: the lanes' reset for it is not the crash's. New lanes start
+            // from the new log's live end.
+            m_app->restartLanes(m_plan.lanes);
+            m_durablePhase = DurablePhase::Sqlite;
+            m_phaseAtMs = QDateTime::currentMSecsSinceEpoch();
+        } else if (inPhase >= SetupTimeoutMs) {
+            m_storeError = tr("the bundled server did not come back on SQLite within %1 s").arg(SetupTimeoutMs / 1000);
+            finish();
+        }
+        return;
+    }
+    case DurablePhase::Done: m_actionTimer.stop(); return;
     }
 }
 
@@ -536,6 +693,87 @@ void LessonRunner::measureWsComplex(ClaimResult &r, const TransportStats &lp, co
                              count(sse.httpRequests, "1", "%1"));
 }
 
+// Per lane and per store, what the crash did: the memory store's resets and whether they said the
+// loss was unknown; the SQLite store's resets, gaps, and whether the lane resumed in its epoch.
+void LessonRunner::measureDurableRestart(ClaimResult &r) const
+{
+    QJsonObject &m = r.measured;
+    if (!m_app->usingBundledServer()) {
+        r.summary = tr("this lesson kills the bundled server: Server → Use the bundled server, then run it again");
+        return;
+    }
+    bool memoryHolds = true, sqliteHolds = true, memoryDone = true, sqliteDone = true;
+    QStringList memoryText, sqliteText, contradictions;
+    qint64 gaps = 0;
+    for (TransportKind k : m_plan.lanes) {
+        const QString key = transportKindKey(k);
+        const QString name = transportKindLabel(k);
+        const LaneRestart &mem = m_memoryRestart[size_t(k)];
+        const LaneRestart &sql = m_sqliteRestart[size_t(k)];
+        memoryDone = memoryDone && mem.measured;
+        sqliteDone = sqliteDone && sql.measured;
+        if (mem.measured) {
+            m.insert(QLatin1String("memoryResets_") + key, mem.resets);
+            m.insert(QLatin1String("memoryLostUnknown_") + key, mem.lostUnknown);
+            m.insert(QLatin1String("memoryNewEpoch_") + key,
+                     !mem.epochAfter.isEmpty() && mem.epochAfter != mem.epochBefore);
+            memoryHolds = memoryHolds && mem.resets > 0 && mem.lostUnknown > 0;
+            memoryText += mem.resets == 0 ? tr("%1 no reset").arg(name)
+                    : mem.lostUnknown > 0
+                    ? tr("%1 %2, lost unknown").arg(name, count(mem.resets, "1 reset", "%1 resets"))
+                    : tr("%1 %2").arg(name, count(mem.resets, "1 reset", "%1 resets"));
+            gaps += mem.gaps;
+        }
+        if (sql.measured) {
+            const bool sameEpoch = !sql.epochBefore.isEmpty() && sql.epochAfter == sql.epochBefore;
+            m.insert(QLatin1String("sqliteResets_") + key, sql.resets);
+            m.insert(QLatin1String("sqliteGaps_") + key, sql.gaps);
+            m.insert(QLatin1String("sqliteSameEpoch_") + key, sameEpoch);
+            m.insert(QLatin1String("sqliteReconnects_") + key, sql.reconnects);
+            m.insert(QLatin1String("sqliteMessagesAfter_") + key, sql.delivered);
+            if (sql.lastIdBefore)
+                m.insert(QLatin1String("sqliteResumedAfterId_") + key, qint64(*sql.lastIdBefore));
+            const bool resumed =
+                    sql.resets == 0 && sql.gaps == 0 && sameEpoch && sql.reconnects > 0 && sql.delivered > 0;
+            sqliteHolds = sqliteHolds && resumed;
+            gaps += sql.gaps;
+            if (resumed)
+                sqliteText += tr("%1 resumed after #%2 in the same epoch").arg(name).arg(sql.lastIdBefore.value_or(0));
+            else
+                sqliteText += tr("%1 %2, %3%4")
+                                      .arg(name, count(sql.resets, "1 reset", "%1 resets"),
+                                           count(sql.gaps, "1 gap", "%1 gaps"),
+                                           sameEpoch ? QString() : tr(", another epoch"));
+            if (sql.resets > 0)
+                contradictions += tr("%1 got a reset on SQLite: its history did not survive the crash").arg(name);
+            else if (sql.reconnects == 0 || sql.delivered == 0)
+                contradictions += tr("%1 did not come back within %2 s").arg(name).arg(DurableStepTimeoutMs / 1000);
+        }
+    }
+    m.insert(QLatin1String("gaps"), gaps);
+    if (!m_storeError.isEmpty())
+        m.insert(QLatin1String("storeError"), m_storeError);
+    if (!m_storeReported.isEmpty())
+        m.insert(QLatin1String("sqliteStoreReported"), m_storeReported);
+    const QString memory = memoryText.isEmpty() ? tr("memory: the crash is coming")
+                                                : tr("memory crash: %1").arg(memoryText.join(QStringLiteral(" · ")));
+    QString sqlite;
+    if (!m_storeError.isEmpty())
+        sqlite = tr("SQLite: the store did not open (%1)").arg(m_storeError);
+    else if (!sqliteText.isEmpty())
+        sqlite = tr("SQLite crash: %1; %2 in all")
+                         .arg(sqliteText.join(QStringLiteral(" · ")), count(gaps, "1 gap", "%1 gaps"));
+    else if (memoryDone)
+        sqlite = tr("SQLite: the crash is coming");
+    r.summary = sqlite.isEmpty() ? memory : tr("%1 — %2").arg(memory, sqlite);
+    if (!contradictions.isEmpty())
+        r.summary += tr(". %1").arg(contradictions.join(QStringLiteral("; ")));
+    if (!m_storeError.isEmpty())
+        r.holds = false;
+    else if (memoryDone && sqliteDone)
+        r.holds = memoryHolds && sqliteHolds && gaps == 0;
+}
+
 void LessonRunner::openForeignHandshakes(int count)
 {
     QUrl url = m_app->serverUrl();
@@ -694,7 +932,18 @@ void LessonRunner::putBack()
         m_app->setMode(m_saved->mode);
     }
     m_saved.reset();
-    m_app->setServerOverrides({});
+    const bool restarted = m_app->setServerOverrides({});
+    if (m_lessonStore) {
+        // The lesson's SQLite file goes once its server has let go of it.
+        std::shared_ptr<QTemporaryDir> dir(m_lessonStore.release());
+        if (restarted)
+            connect(
+                    m_app->server(), &ServerProcess::stopped, this, [dir] {}, Qt::SingleShotConnection);
+    }
+    // A store that did not open left the server failed: back to the user's own.
+    if (!m_storeError.isEmpty() && m_app->usingBundledServer()
+        && m_app->server()->state() == ServerProcess::State::Failed)
+        m_app->useBundledServer();
 }
 
 std::optional<ClaimResult> LessonRunner::result(const QString &id) const
@@ -1061,6 +1310,8 @@ ClaimResult LessonRunner::evaluate() const
                                  count(sse->resets, "1 reset", "%1 resets"));
     } else if (id == u"ws-complex") {
         measureWsComplex(r, *lp, *sse);
+    } else if (id == u"durable-restart") {
+        measureDurableRestart(r);
     } else if (id == u"proxy-idle-kill" || id == u"server-restart") {
         const bool kill = id == u"proxy-idle-kill";
         qint64 worst = std::numeric_limits<qint64>::max(), totalGaps = 0;

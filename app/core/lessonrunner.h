@@ -13,6 +13,8 @@
 #include <QPointer>
 #include <QTimer>
 
+class QTemporaryDir;
+
 #include <array>
 #include <memory>
 #include <optional>
@@ -118,6 +120,12 @@ private:
     // ws-security's token row, from what the SecurityProbe observed.
     void measureTokens(ClaimResult &r, QJsonObject &m) const;
     void setState(State state);
+    // durable-restart: a crash on the memory store, then one on a SQLite file of the lesson's own.
+    void actDurableRestart();
+    void crashServer();
+    bool lanesResumed() const;
+    void keepRestartFigures();
+    void measureDurableRestart(ClaimResult &r) const;
 
     AppController *m_app;
     StatsPoller *m_stats;
@@ -156,6 +164,35 @@ private:
     bool m_waitingForMeter = false;
     bool m_stoppedByHand = false;
     QMap<QString, ClaimResult> m_results; // the last result of each lesson run in this session
+
+    enum class DurablePhase { Memory, MemoryCrashed, Switching, Sqlite, SqliteCrashed, Done };
+    // What a lane showed across one crash: the figures since the moment before it.
+    struct LaneRestart
+    {
+        bool measured = false;
+        qint64 resets = 0;
+        qint64 lostUnknown = 0; // resets that said "lost: -1": the server could not know
+        qint64 gaps = 0;
+        qint64 reconnects = 0;
+        qint64 delivered = 0; // messages after the crash (replayed or new)
+        QString epochBefore, epochAfter;
+        std::optional<quint64> lastIdBefore;
+    };
+    struct LaneBefore
+    {
+        qint64 resets = 0, lostUnknown = 0, gaps = 0, reconnects = 0, delivered = 0;
+        QString epoch;
+        std::optional<quint64> lastId;
+    };
+    DurablePhase m_durablePhase = DurablePhase::Memory;
+    qint64 m_phaseAtMs = 0;
+    QStringList m_durableServer; // the lesson's server options apart from the store
+    std::array<LaneBefore, TransportKindCount> m_beforeCrash {};
+    std::array<LaneRestart, TransportKindCount> m_memoryRestart {};
+    std::array<LaneRestart, TransportKindCount> m_sqliteRestart {};
+    std::unique_ptr<QTemporaryDir> m_lessonStore; // the SQLite file's directory, not the user's history
+    QString m_storeError;                         // the server's words when the SQLite store did not open
+    QString m_storeReported;                      // /stats "store" on the SQLite server
 };
 
 } // namespace rtlab

@@ -90,8 +90,9 @@ void ServerProcess::start()
     QStringList args { QStringLiteral("--host"), fixed ? m_listen.hostArgument() : QStringLiteral("127.0.0.1"),
                        QStringLiteral("--port"), QString::number(fixed ? m_listen.port() : m_port) };
     args += m_extra;
+    args += m_store;
     args += m_overrides; // last: rtlab-server takes the last value of an option given twice
-    m_running = m_extra + m_overrides;
+    m_running = m_extra + m_store + m_overrides;
     setState(State::Starting);
     m_startTimeout.start(StartTimeoutMs);
     m_process->start(m_program, args);
@@ -159,6 +160,17 @@ void ServerProcess::restart()
     }
     m_restartPending = true;
     stop();
+}
+
+void ServerProcess::killAndRestart()
+{
+    if (!m_process || m_state == State::Stopping) {
+        restart();
+        return;
+    }
+    m_restartPending = true;
+    setState(State::Stopping); // expected: onFinished starts it again rather than reporting a failure
+    m_process->kill();
 }
 
 void ServerProcess::stopAndWait(int timeoutMs)

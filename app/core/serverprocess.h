@@ -30,14 +30,19 @@ public:
     QString program() const { return m_program; }
     void setExtraArguments(const QStringList &arguments) { m_extra = arguments; }
     QStringList extraArguments() const { return m_extra; }
-    // A lesson's changes on top of the extra arguments (e.g. --tick-rate 0), taken back by setting
+    // Where the server keeps its log (Settings → "Keep history across restarts": --store
+    // sqlite:PATH; empty: the server's default, memory). Apart from the extra arguments, which
+    // tests and the meter replace whole; from the next start or restart.
+    void setStoreArguments(const QStringList &arguments) { m_store = arguments; }
+    QStringList storeArguments() const { return m_store; }
+    // A lesson's changes on top of the extra and store arguments (e.g. --tick-rate 0), taken back by setting
     // them empty; they apply from the next start or restart.
     void setOverrideArguments(const QStringList &arguments) { m_overrides = arguments; }
     QStringList overrideArguments() const { return m_overrides; }
-    // The arguments of the running process that came from setExtraArguments and overrides.
+    // The arguments of the running process that came from the extra, store and override ones.
     QStringList runningArguments() const { return m_running; }
     // True when the running process was started with other arguments than it would be now.
-    bool argumentsChanged() const { return m_running != m_extra + m_overrides; }
+    bool argumentsChanged() const { return m_running != m_extra + m_store + m_overrides; }
 
     // A fixed address for a class (rtlab --listen): from the next start, the server listens there
     // and nowhere else; a port in use is an error, never a fallback to another port. An invalid
@@ -55,6 +60,9 @@ public:
     void start();
     void stop();
     void restart();
+    // A crash on purpose: SIGKILL, so the server has no chance to close anything or flush, then
+    // a start with the same arguments on the same port (a lesson's honest restart).
+    void killAndRestart();
     // Stops and waits (bounded): for the application's exit.
     void stopAndWait(int timeoutMs = 3000);
 
@@ -77,6 +85,7 @@ private:
 
     QString m_program;
     QStringList m_extra;
+    QStringList m_store;
     QStringList m_overrides;
     QStringList m_running;
     QProcess *m_process = nullptr;

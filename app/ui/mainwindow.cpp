@@ -236,7 +236,8 @@ void MainWindow::buildMenus()
     QMenu *server = menuBar()->addMenu(tr("&Server"));
     QAction *restart = server->addAction(tr("&Restart bundled server"), QKeySequence(Qt::CTRL | Qt::Key_R),
                                          m_controller, &AppController::restartServer);
-    restart->setToolTip(tr("A new server process: a new epoch, and a reset the clients must handle"));
+    restart->setToolTip(tr("A new server process. On memory: a new epoch, and a reset the clients must handle; "
+                           "with Settings → Keep history across restarts, they resume with nothing lost"));
     m_startServer = server->addAction(tr("St&art bundled server"), m_controller, &AppController::useBundledServer);
     m_startServer->setToolTip(tr("Start the bundled server (and connect to it)"));
     m_stopServer = server->addAction(tr("S&top bundled server"), m_controller, &AppController::stopServer);
@@ -274,6 +275,8 @@ void MainWindow::buildMenus()
     connect(compare, &QAction::toggled, m_controller, &AppController::setCompareEnabled);
     connect(m_controller, &AppController::compareEnabledChanged, compare, &QAction::setChecked);
 
+    buildSettingsMenu();
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Start page"), this, &MainWindow::showStartPage);
     help->addAction(tr("Take the guided &tour"), m_tour, &GuidedTour::start);
@@ -283,6 +286,83 @@ void MainWindow::buildMenus()
                               "switch transport live, compare them side by side, and watch each one recover.</p>")
                                    .arg(QCoreApplication::applicationVersion()));
     });
+}
+
+// Settings: what the app keeps between runs. "Keep history across restarts" runs the bundled server
+// on SQLite in the user's data directory; it restarts the server, so the user is asked first.
+void MainWindow::buildSettingsMenu()
+{
+    QMenu *settings = menuBar()->addMenu(tr("Se&ttings"));
+    m_keepHistory = settings->addAction(tr("&Keep history across restarts"));
+    m_keepHistory->setObjectName(QStringLiteral("keepHistory"));
+    m_keepHistory->setCheckable(true);
+    m_keepHistory->setChecked(m_controller->keepHistory());
+    m_keepHistory->setToolTip(tr("The bundled server keeps its messages in %1 (SQLite): after a restart every "
+                                 "client resumes with nothing lost. Off: memory, and a restart is a new epoch.")
+                                      .arg(QDir::toNativeSeparators(AppController::historyPath())));
+    connect(m_keepHistory, &QAction::triggered, this, &MainWindow::askKeepHistory);
+    connect(m_controller, &AppController::keepHistoryChanged, m_keepHistory, &QAction::setChecked);
+    connect(m_controller, &AppController::historyStoreFailed, this, &MainWindow::offerMemory);
+}
+
+void MainWindow::askKeepHistory(bool keep)
+{
+    m_keepHistory->setChecked(m_controller->keepHistory()); // until the user has said yes
+    const bool restarts =
+            m_controller->usingBundledServer() && m_controller->server()->state() != ServerProcess::State::Stopped;
+    if (!restarts) { // nothing to restart: it applies from the bundled server's next start
+        m_controller->setKeepHistory(keep);
+        statusBar()->showMessage(keep ? tr("History kept from the bundled server's next start")
+                                      : tr("The bundled server keeps its log in memory from its next start"),
+                                 10000);
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Keep history across restarts"), QString(),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("keepHistoryQuestion"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setText(keep ? tr("<p>The bundled server <b>restarts now</b> and keeps its messages in<br><tt>%1</tt>.</p>"
+                           "<p>Its clients reconnect and get a reset this once (a new log). From then on a "
+                           "restart resumes every client with nothing lost.</p>")
+                                 .arg(QDir::toNativeSeparators(AppController::historyPath()).toHtmlEscaped())
+                      : tr("<p>The bundled server <b>restarts now</b> and keeps its messages in memory: the "
+                           "history stays on disk but the server no longer reads it, and from then on a restart "
+                           "loses the log (a new epoch, a reset).</p>"));
+    QPushButton *yes =
+            box->addButton(keep ? tr("Restart with history") : tr("Restart on memory"), QMessageBox::AcceptRole);
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(yes);
+    connect(box, &QMessageBox::finished, this, [this, box, yes, keep] {
+        if (box->clickedButton() == yes)
+            m_controller->setKeepHistory(keep);
+    });
+    box->open();
+}
+
+// The history did not open (a file that is not a database, a directory it may not write): the
+// server's words, and the choice to go on without it rather than a silent fall-back.
+void MainWindow::offerMemory(const QString &why)
+{
+    if (findChild<QMessageBox *>(QStringLiteral("historyFailed")))
+        return; // already asking
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("The history could not be opened"), QString(),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("historyFailed"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextFormat(Qt::RichText);
+    box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    box->setText(tr("<p>The bundled server did not start: it could not open the kept history.</p><p><tt>%1</tt></p>"
+                    "<p>Go on with the memory store? The history is not touched, and the server forgets its "
+                    "messages at each restart until the setting is on again.</p>")
+                         .arg(why.toHtmlEscaped()));
+    QPushButton *memory = box->addButton(tr("Go on with memory"), QMessageBox::AcceptRole);
+    box->addButton(tr("Leave it stopped"), QMessageBox::RejectRole);
+    box->setDefaultButton(memory);
+    connect(box, &QMessageBox::finished, this, [this, box, memory] {
+        if (box->clickedButton() == memory)
+            m_controller->setKeepHistory(false);
+    });
+    box->open();
 }
 
 bool MainWindow::exportHar(const QString &path)
@@ -516,14 +596,20 @@ void MainWindow::refreshFaultBanner()
 void MainWindow::refreshStatus()
 {
     const ServerProcess *server = m_controller->server();
+    // Where the server keeps its log, in its own words (/stats "store": "memory", "sqlite:PATH (WAL, …)").
+    const std::optional<StatsSnapshot> &stats = m_lab->serverStats()->latest();
+    const QString store = stats && !stats->store.isEmpty() ? tr(" — store: %1").arg(stats->store) : QString();
     if (m_controller->usingBundledServer()) {
-        m_serverStatus->setText(
-                tr("Bundled server %1 — %2").arg(server->url().toString(), ServerProcess::stateName(server->state())));
+        const bool running = server->state() == ServerProcess::State::Running;
+        m_serverStatus->setText(tr("Bundled server %1 — %2%3")
+                                        .arg(server->url().toString(), ServerProcess::stateName(server->state()),
+                                             running ? store : QString()));
         if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
             m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
     } else {
-        m_serverStatus->setText(tr("Server %1").arg(m_controller->serverUrl().toString()));
+        m_serverStatus->setText(tr("Server %1%2").arg(m_controller->serverUrl().toString(), store));
     }
+    m_serverStatus->setToolTip(m_serverStatus->text()); // whole, where the bar cuts it
     RealtimeClient *client = m_controller->client();
     const char *state = QMetaEnum::fromType<ClientTransport::State>().valueToKey(int(client->state()));
     m_clientStatus->setText(tr("client: %1").arg(QString::fromLatin1(state).toLower()));

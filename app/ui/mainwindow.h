@@ -52,6 +52,7 @@ public:
     QPushButton *clearFaultsButton() const { return m_clearFaults; }
     QAction *startServerAction() const { return m_startServer; }
     QAction *stopServerAction() const { return m_stopServer; }
+    QAction *keepHistoryAction() const { return m_keepHistory; } // Settings → Keep history across restarts
     void showTab(const QString &name); // "chat", "dashboard", "compare", "timeline", "lab", "bytes"
     // The start page (first launch, Help → Start page) in place of the tabs, and the guided tour.
     StartPage *startPage() const { return m_startPage; }
@@ -81,6 +82,9 @@ protected:
 
 private:
     void buildMenus();
+    void buildSettingsMenu();
+    void askKeepHistory(bool keep);
+    void offerMemory(const QString &why);
     void buildStartPageAndTour();
     void refreshStatus();
     void showNotice(const QString &text, int timeoutMs = 0);
@@ -114,6 +118,7 @@ private:
     QPushButton *m_clearFaults;
     QAction *m_startServer = nullptr;
     QAction *m_stopServer = nullptr;
+    QAction *m_keepHistory = nullptr;
     QMessageBox *m_browserFailed = nullptr;
     QList<QProcess *> m_browserLaunchers; // xdg-open runs, watched for failure; at most a few
     ClassroomPanel *m_classroom = nullptr;
