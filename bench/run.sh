@@ -7,7 +7,7 @@
 #
 #   bench/run.sh [--runs N] [--servers rtlab,nchan,node[,rtlab-qt]] [--scenarios S1,S2,S3,S4,S5,S6] [--n N]
 #                [--n-small N] [--build DIR] [--no-build] [--prev-server PATH]
-#                [--stores memory,normal,full] [--duration S]
+#                [--stores memory,normal,full] [--duration S] [--server-cpus LIST]
 #
 # rtlab is rtlab-server on its epoll core; rtlab-qt is the same server on the portable Qt core;
 # rtlab-prev is another rtlab-server binary (--prev-server: e.g. the previous commit's, built the
@@ -51,6 +51,7 @@ dobuild=1
 prev_server=
 stores=memory,normal,full
 duration=5
+server_cpus=0 # taskset's list for rtlab-server: its event loop and its store's writer thread share it
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -63,6 +64,7 @@ while [ $# -gt 0 ]; do
     --prev-server) prev_server=$2; shift 2 ;;
     --stores) stores=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
+    --server-cpus) server_cpus=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -95,7 +97,7 @@ store=memory # the store the next rtlab server is started with: memory, normal o
     echo "node: $(node --version); ws: $(node -p "require('$here/node_modules/ws/package.json').version")"
     echo "qt: $(dpkg-query -W -f='${Version}' qt6-base-dev 2>/dev/null)"
     echo "loadavg at start: $(cat /proc/loadavg)"
-    echo "runs: $runs; N: $n; N small: $nsmall"
+    echo "runs: $runs; N: $n; N small: $nsmall; rtlab-server on CPU $server_cpus, the bench on CPU 1"
     case $scenarios in *S7* | *S8*)
         echo "stores: $stores; duration: $duration s; SQLite files on: $(df -T /var/tmp | awk 'NR == 2 { print $2 " (" $1 ")" }')"
         echo "sqlite: $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null)" ;;
@@ -143,7 +145,7 @@ start_server() {
             dbdir=$(mktemp -d /var/tmp/rtlab-store.XXXXXX)
             store_args=(--store "sqlite:$dbdir/log.db" --store-sync "$store")
         fi
-        taskset -c 0 "$binary" --core $core --port $port --tick-rate 0 "${store_args[@]}" \
+        taskset -c "$server_cpus" "$binary" --core $core --port $port --tick-rate 0 "${store_args[@]}" \
             >>"$out/server-$1.log" 2>&1 &
         local pid=$!
         server_pids=$pid
