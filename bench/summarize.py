@@ -252,7 +252,7 @@ table('S7 acknowledged publishes/s, as fast as acknowledgements allow, 10 WebSoc
     ('acked/s', 'publishers.ackedPerSec'), ('vs memory', 'ratio-memory', 'publishers.ackedPerSec'),
     ('ack p50 ms', 'publishers.ackLatencyUs.p50', 1, 0.001), ('ack p99 ms', 'publishers.ackLatencyUs.p99', 1, 0.001),
     ('rows/commit', rows_per_commit, 1), ('commits/s', commits_per_sec),
-    ('commit mean ms', commit_ms(None), 2),
+    ('commit mean ms', commit_ms(None), 2), ('commit p99 ms (bucket edge)', commit_ms(0.99), 2),
     ('server CPU %', 'server.cpuPercent'), load1,
     ('lost', 'lost'), ('publish errors', 'publishErrors')],
     [v for v in variants if v[0] == 'S7'])
