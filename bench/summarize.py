@@ -248,12 +248,26 @@ def commit_ms(q):
 
 
 load1 = ('load (1 min) at start', lambda d: (d.get('load') or [None])[0], 1)
+
+
+def cpu_per_publish(d):
+    # The server's CPU (every thread: the event loop and the store's writer) per acknowledged publish.
+    cpu, acked = get(d, 'server.runCpuMs'), get(d, 'acked')
+    return cpu * 1000.0 / acked if cpu and acked else None
+
+
+def capacity(d):
+    # What one whole core would acknowledge at that cost: the figure the load on a shared machine hides.
+    c = cpu_per_publish(d)
+    return 1e6 / c if c else None
+
 table('S7 acknowledged publishes/s, as fast as acknowledgements allow, 10 WebSocket subscribers', [
     ('acked/s', 'publishers.ackedPerSec'), ('vs memory', 'ratio-memory', 'publishers.ackedPerSec'),
     ('ack p50 ms', 'publishers.ackLatencyUs.p50', 1, 0.001), ('ack p99 ms', 'publishers.ackLatencyUs.p99', 1, 0.001),
     ('rows/commit', rows_per_commit, 1), ('commits/s', commits_per_sec),
     ('commit mean ms', commit_ms(None), 2), ('commit p99 ms (bucket edge)', commit_ms(0.99), 2),
-    ('server CPU %', 'server.cpuPercent'), load1,
+    ('server CPU %', 'server.cpuPercent'), ('server CPU µs/publish', cpu_per_publish, 1),
+    ('acked/s at one whole core', capacity), load1,
     ('lost', 'lost'), ('publish errors', 'publishErrors')],
     [v for v in variants if v[0] == 'S7'])
 table('S8 publish → delivery at 1,000 publishes/s to 1,000 subscribers (one WebSocket publisher)', [
