@@ -25,6 +25,8 @@ TEST_COMMANDS=("chromium chromium" "node nodejs" "npm npm")
 
 # The X-ray tab exports its diagrams as SVG (Qt Svg).
 PACKAGES+=(qt6-svg-dev)
+# The durable log store (--store sqlite:PATH).
+PACKAGES+=(libsqlite3-dev)
 # The test command checks the format (clang-format) and builds the .deb (cpack's DEB generator
 # calls dpkg-shlibdeps, from dpkg-dev, for the package's Depends).
 PACKAGES+=(clang-format dpkg-dev)

@@ -225,6 +225,7 @@ QJsonObject StatsSnapshot::toJson() const
     writeFields(config, configRealFields, &c);
     QJsonObject o;
     o.insert(QLatin1String("epoch"), epoch);
+    o.insert(QLatin1String("store"), store);
     writeFields(*this, statsFields, &o);
     o.insert(QLatin1String("history"), h);
     o.insert(QLatin1String("transports"), t);
@@ -249,6 +250,8 @@ std::optional<StatsSnapshot> StatsSnapshot::fromJson(const QJsonObject &object, 
     return readAll<StatsSnapshot>(object, errorString, [](FieldReader &r) {
         StatsSnapshot s;
         s.epoch = r.string(QLatin1String("epoch"));
+        if (r.has(QLatin1String("store")))
+            s.store = r.string(QLatin1String("store"));
         readFields(&s, statsFields, r);
         FieldReader h = r.object(QLatin1String("history"));
         readFields(&s.history, historyFields, h);

@@ -73,6 +73,7 @@ struct StatsSnapshot
     };
 
     QString epoch;
+    QString store; // where the log is kept: "memory", "sqlite:PATH (…)"; empty from an older server
     qint64 uptimeMs = 0;
     qint64 rss = 0;
     qint64 cpuMicros = 0;

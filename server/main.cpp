@@ -144,6 +144,12 @@ int main(int argc, char *argv[])
         return 0;
 
     rtlab::Server server(config);
+    // The store opens before the server listens: a store that cannot be used (corrupt, unreadable)
+    // is a clear error, never an empty log in its place.
+    if (!server.hub()->openLog(&error)) {
+        std::fprintf(stderr, "rtlab-server: --store %s: %s\n", qPrintable(config.store.toString()), qPrintable(error));
+        return 1;
+    }
     if (!server.listen(&error)) {
         std::fprintf(stderr, "rtlab-server: cannot listen on %s:%u: %s\n", qPrintable(config.host),
                      unsigned(config.port), qPrintable(error));
@@ -155,7 +161,9 @@ int main(int argc, char *argv[])
                      [&server](int) { server.shutdown(); });
     QObject::connect(&server, &rtlab::Server::finished, &app, [] { QCoreApplication::exit(0); });
 
+    // The listening line first and as it always was (tools read it); the store on the next.
     std::printf("rtlab-server listening on %s\n", qPrintable(server.url().toString()));
+    std::printf("rtlab-server store: %s\n", qPrintable(server.hub()->log().store().describe()));
     std::fflush(stdout);
     return app.exec();
 }

@@ -57,6 +57,9 @@ Server::~Server()
 
 bool Server::listen(QString *errorString)
 {
+    // The log before the socket: a store that cannot open must not serve an empty log.
+    if (!m_hub.openLog(errorString))
+        return false;
     const QHostAddress address = m_hub.config().host == u"localhost" ? QHostAddress(QHostAddress::LocalHost)
                                                                      : QHostAddress(m_hub.config().host);
     return m_core->listen(address, m_hub.config().port, errorString);
@@ -102,7 +105,7 @@ void Server::checkFinished()
 {
     if (!m_shuttingDown || m_finished)
         return;
-    if (connectionCount() > 0 || m_hub.sessionCount() > 0)
+    if (connectionCount() > 0 || m_hub.sessionCount() > 0 || m_hub.pendingPublishes() > 0)
         return;
     m_finished = true;
     m_graceTimer.stop();

@@ -425,7 +425,7 @@ void tst_MessageLog::makeResetEntry()
     QFETCH(qint64, lost);
     QFETCH(quint64, cursor);
 
-    const LogEntryPtr e = MessageLog::makeResetEntry(Epoch, lost, cursor);
+    const LogEntryPtr e = rtlab::makeResetEntry(Epoch, lost, cursor);
     QVERIFY(e);
     QCOMPARE(e->message.type, MessageType::Reset);
     QCOMPARE(e->message.id, quint64(0));
@@ -449,8 +449,8 @@ void tst_MessageLog::makeResetEntry()
 
 void tst_MessageLog::newEpoch()
 {
-    const QString a = MessageLog::newEpoch();
-    const QString b = MessageLog::newEpoch();
+    const QString a = rtlab::LogStore::newEpoch();
+    const QString b = rtlab::LogStore::newEpoch();
     QCOMPARE(a.size(), 16);
     QVERIFY(a != b);
     for (QChar c : a)

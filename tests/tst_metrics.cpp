@@ -236,10 +236,11 @@ void tst_Metrics::histogramBucketsIncludeTheirBound()
     if (m_python.isEmpty())
         QSKIP("python3 with prometheus_client is not installed (python3-prometheus-client)");
     ServerStats stats;
-    stats.delivered(TransportKind::Sse, 0, 100'000);              // exactly 100 µs: the first bucket
-    stats.delivered(TransportKind::Sse, 0, 100'001);              // just over: the second
-    stats.delivered(TransportKind::WebSocket, 0, 10'000'000'000); // exactly 10 s: the last bound
-    stats.delivered(TransportKind::WebSocket, 0, 20'000'000'000); // +Inf only
+    // Appended at 1 ns (0 is an entry read back from disk: not timed).
+    stats.delivered(TransportKind::Sse, 1, 100'001);              // exactly 100 µs: the first bucket
+    stats.delivered(TransportKind::Sse, 1, 100'002);              // just over: the second
+    stats.delivered(TransportKind::WebSocket, 1, 10'000'000'001); // exactly 10 s: the last bound
+    stats.delivered(TransportKind::WebSocket, 1, 20'000'000'001); // +Inf only
     const QJsonObject families = parse(stats.toPrometheus());
     const QString name = QStringLiteral("rtlab_delivery_latency_seconds");
     const auto bucket = [&](const char *le) {

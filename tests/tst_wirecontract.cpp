@@ -39,6 +39,7 @@ StatsSnapshot sampleStats(bool withClients)
 {
     StatsSnapshot s;
     s.epoch = QStringLiteral("3f9a0c1d7b2e4a65");
+    s.store = QStringLiteral("memory");
     s.uptimeMs = 12345;
     s.rss = 9000000;
     s.cpuMicros = 4567;
@@ -161,10 +162,10 @@ void tst_WireContract::statsRoundTrip()
 void tst_WireContract::statsListsClientsOnlyWhenAsked()
 {
     const QJsonObject plain = sampleStats(false).toJson();
-    QCOMPARE(
-            plain.keys(),
-            keys({ "badRequests", "config", "cpuMicros", "duplicatePublishes", "epoch", "heartbeatTimeouts", "history",
-                   "pollTimeouts", "published", "rejectedOrigin", "rss", "slowReadersCut", "transports", "uptimeMs" }));
+    QCOMPARE(plain.keys(),
+             keys({ "badRequests", "config", "cpuMicros", "duplicatePublishes", "epoch", "heartbeatTimeouts", "history",
+                    "pollTimeouts", "published", "rejectedOrigin", "rss", "slowReadersCut", "store", "transports",
+                    "uptimeMs" }));
     const QJsonObject transports = plain.value(QLatin1String("transports")).toObject();
     QCOMPARE(transports.keys(), keys({ "lp", "other", "poll", "sse", "ws" }));
     QVERIFY(transports.value(QLatin1String("lp")).toObject().contains(QLatin1String("held")));

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "hub.h"
 
+#include "memorystore.h"
 #include "pollsession.h"
 #include "processinfo.h"
 #include "sseencoder.h"
 #include "ssesession.h"
+#include "storespec.h"
 #include "wshandshake.h"
 #include "wssession.h"
 
@@ -26,6 +28,32 @@ Q_LOGGING_CATEGORY(lcHub, "rtlab.server.hub")
 
 namespace rtlab {
 
+// Watches a stream whose answer waits for the store (a publish's commit, a page of history): the
+// connection may close meanwhile, and a closed stream must not be touched.
+class PendingAnswer final : public HttpStream::Observer
+{
+public:
+    explicit PendingAnswer(HttpStream *stream) : m_stream(stream) { m_stream->setObserver(this); }
+    ~PendingAnswer() override
+    {
+        if (m_stream)
+            m_stream->setObserver(nullptr);
+    }
+    Q_DISABLE_COPY_MOVE(PendingAnswer)
+    // The stream, still open, to answer now; null if it closed.
+    HttpStream *take()
+    {
+        HttpStream *stream = std::exchange(m_stream, nullptr);
+        if (stream)
+            stream->setObserver(nullptr);
+        return stream;
+    }
+    void streamClosed() override { m_stream = nullptr; }
+
+private:
+    HttpStream *m_stream;
+};
+
 // The default clock: time since the hub started, never set back.
 static Hub::Clock elapsedClock()
 {
@@ -34,14 +62,35 @@ static Hub::Clock elapsedClock()
     return [started] { return started.elapsed(); };
 }
 
+// The store config.store names; a memory store in its place when this build has none such, and
+// *why says so (openLog() then refuses to serve).
+static std::unique_ptr<LogStore> storeFor(const ServerConfig &config, QString *why)
+{
+    std::unique_ptr<LogStore> store = makeLogStore(config.store, why);
+    return store ? std::move(store) : std::make_unique<MemoryStore>();
+}
+
+// The log's bounds by age on the wall clock: a durable store keeps them across restarts.
+static MessageLog::Clock wallClockMs()
+{
+    return [] { return QDateTime::currentMSecsSinceEpoch(); };
+}
+
 Hub::Hub(const ServerConfig &config, QObject *parent) : Hub(config, elapsedClock(), parent) { }
 
-Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent)
+Hub::Hub(const ServerConfig &config, Clock clock, QObject *parent) : Hub(config, std::move(clock), nullptr, parent) { }
+
+Hub::Hub(const ServerConfig &config, Clock clock, std::unique_ptr<LogStore> store, QObject *parent)
     : QObject(parent), m_config(config), m_origins(config), m_auth(config.authKey, config.allowQueryToken),
-      m_publishRate(config.maxPublishRate), m_log({ config.historyCount, config.historyAgeMs }),
+      m_publishRate(config.maxPublishRate),
+      m_log({ config.historyCount, config.historyAgeMs }, store ? std::move(store) : storeFor(config, &m_storeError),
+            config.memoryRing, wallClockMs()),
       m_clock(std::move(clock)), m_forwardedPeers(config)
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
+    connect(&m_log, &MessageLog::appendsAnswered, this, &Hub::checkDrained);
+    if (m_storeError.isEmpty() && m_log.store().isSynchronous())
+        openLog(nullptr);
 
     m_heartbeatTimer.setInterval(int(m_config.heartbeatMs));
     connect(&m_heartbeatTimer, &QTimer::timeout, this, &Hub::sweepHeartbeats);
@@ -76,6 +125,23 @@ Hub::~Hub()
     qDeleteAll(polls);
 }
 
+bool Hub::openLog(QString *error)
+{
+    if (!m_storeError.isEmpty()) {
+        if (error)
+            *error = m_storeError;
+        return false;
+    }
+    QString why;
+    if (!m_log.open(&why)) {
+        qCWarning(lcHub) << "cannot open the store:" << why;
+        if (error)
+            *error = why;
+        return false;
+    }
+    return true;
+}
+
 int Hub::sessionCount() const
 {
     return int(m_streams.size() + m_polls.size());
@@ -101,7 +167,7 @@ void Hub::detach(PollSession *session)
 
 void Hub::checkDrained()
 {
-    if (m_shuttingDown && m_streams.isEmpty() && m_polls.isEmpty())
+    if (m_shuttingDown && m_streams.isEmpty() && m_polls.isEmpty() && m_log.pendingAppends() == 0)
         emit drained();
 }
 
@@ -138,14 +204,14 @@ void Hub::firePollDeadlines()
     armPollTimer();
 }
 
-void Hub::onAppended(const LogEntryPtr &entry)
+void Hub::onAppended(const LogEntryPtr &first, const LogEntryPtr &)
 {
     // Fan-out: the same prepared bytes go to every subscriber. Copies, because a session may
     // leave (a slow reader cut off) while we go through them.
     int written = 0;
     const auto tick = [&] {
         if (written++ % FanoutClockEvery == 0)
-            m_fanoutNs = MessageLog::steadyNs();
+            m_fanoutNs = LogEntry::steadyNs();
     };
     const QList<StreamSession *> streams = m_streams.values();
     for (StreamSession *s : streams) {
@@ -154,7 +220,7 @@ void Hub::onAppended(const LogEntryPtr &entry)
     }
     if (!m_polls.isEmpty()) {
         // Every poll woken at the live end gets the same answer: build it once.
-        const quint64 before = entry->message.id - 1;
+        const quint64 before = first->message.id - 1;
         QByteArray shared;
         const QList<PollSession *> polls = m_polls.values();
         for (PollSession *p : polls) {
@@ -216,27 +282,60 @@ void Hub::publishTick()
     Message m;
     m.type = MessageType::Tick;
     m.data = tickData().toJson();
-    m_log.append(std::move(m));
+    // A failed tick is counted, not retried: the next one says the same, newer.
+    m_log.append(std::move(m), [this](const AppendResult &r) {
+        if (!r.ok())
+            m_stats.tickFailures++;
+    });
 }
 
-LogEntryPtr Hub::publish(const PublishRequest &request, bool *duplicate)
+void Hub::publish(const PublishRequest &request, PublishDone done)
 {
     if (LogEntryPtr original = m_log.findPublished(request.from, request.clientMsgId)) {
         m_stats.duplicatePublishes++;
-        if (duplicate)
-            *duplicate = true;
-        return original;
+        if (done)
+            done({ std::move(original), true, 0, {} });
+        return;
     }
-    if (duplicate)
-        *duplicate = false;
+    const QString key =
+            request.clientMsgId.isEmpty() ? QString() : MessageLog::clientMsgIdKey(request.from, request.clientMsgId);
+    if (!key.isEmpty()) {
+        const auto pending = m_pendingByClientMsgId.find(key);
+        if (pending != m_pendingByClientMsgId.end()) {
+            // The first is waiting for its commit: this one is answered with it, as its duplicate.
+            m_stats.duplicatePublishes++;
+            pending->push_back(std::move(done));
+            return;
+        }
+        m_pendingByClientMsgId.insert(key, {});
+    }
     Message m;
     m.type = MessageType::Chat;
     m.from = request.from;
     m.text = request.text;
     m.clientTs = request.clientTs;
     m.clientMsgId = request.clientMsgId;
-    m_stats.published++;
-    return m_log.append(std::move(m));
+    m_log.append(std::move(m), [this, key, done = std::move(done)](const AppendResult &r) {
+        const std::vector<PublishDone> repeats =
+                key.isEmpty() ? std::vector<PublishDone>() : m_pendingByClientMsgId.take(key);
+        PublishResult result;
+        if (r.ok()) {
+            m_stats.published++;
+            result.entry = r.entries.front();
+        } else {
+            m_stats.publishFailures += qint64(1 + repeats.size());
+            result.status = r.status;
+            result.error = r.error;
+            qCWarning(lcHub) << "publish failed:" << r.error;
+        }
+        if (done)
+            done(result);
+        result.duplicate = true;
+        for (const PublishDone &repeat : repeats) {
+            if (repeat)
+                repeat(result);
+        }
+    });
 }
 
 static StatsSnapshot::Counters snapshotOf(const TransportCounters &c)
@@ -254,6 +353,7 @@ StatsSnapshot Hub::statsSnapshot(std::optional<int> clientsLimit) const
     o.history = { m_log.size(), qint64(m_log.firstId()), qint64(m_log.lastId()), m_log.limits().maxCount,
                   m_log.limits().maxAgeMs };
     o.epoch = m_log.epoch();
+    o.store = m_log.store().describe();
     o.uptimeMs = nowMs();
     o.rss = ProcessInfo::residentBytes();
     o.cpuMicros = ProcessInfo::cpuMicros();
@@ -615,7 +715,7 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         if (path == "/metrics") {
             HttpResponse r;
             r.setHeader("Content-Type", ServerStats::PrometheusContentType);
-            r.body = m_stats.toPrometheus();
+            r.body = m_stats.toPrometheus() + ServerStats::storePrometheus(m_log.store().stats());
             answer(r);
             return;
         }
@@ -724,16 +824,34 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Ident
         stream->respond(cors(request, r));
         return;
     }
-    bool duplicate = false;
-    const LogEntryPtr entry = publish(publishRequest, &duplicate);
-    QJsonObject o;
-    o.insert(QLatin1String("id"), qint64(entry->message.id));
-    o.insert(QLatin1String("epoch"), m_log.epoch());
-    if (!publishRequest.clientMsgId.isEmpty())
-        o.insert(MessageCodec::clientMsgIdKey(), publishRequest.clientMsgId);
-    if (duplicate)
-        o.insert(MessageCodec::duplicateKey(), true);
-    stream->respond(cors(request, HttpResponse::json(202, o)));
+    // Answered once the store has committed it: a 202 names a message on disk. The connection
+    // may close meanwhile (the guard), and its next request waits behind this one.
+    auto guard = std::make_shared<PendingAnswer>(stream);
+    const HttpResponse corsHead = cors(request, HttpResponse());
+    const QString clientMsgId = publishRequest.clientMsgId;
+    publish(publishRequest, [this, guard, corsHead, clientMsgId](const PublishResult &result) {
+        HttpStream *stream = guard->take();
+        if (!stream)
+            return;
+        HttpResponse r;
+        if (result.status) {
+            r = HttpResponse::error(result.status, result.error);
+            r.setHeader("Retry-After", "1");
+        } else {
+            QJsonObject o;
+            o.insert(QLatin1String("id"), qint64(result.entry->message.id));
+            o.insert(QLatin1String("epoch"), result.entry->message.epoch);
+            if (!clientMsgId.isEmpty())
+                o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
+            if (result.duplicate)
+                o.insert(MessageCodec::duplicateKey(), true);
+            r = HttpResponse::json(202, o);
+        }
+        for (const auto &[name, value] : corsHead.headers)
+            r.setHeader(name, value);
+        r.closeConnection = m_shuttingDown;
+        stream->respond(r);
+    });
 }
 
 void Hub::handleEvents(const HttpRequest &request, HttpStream *stream, const Identity &who)
@@ -833,6 +951,11 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     const QByteArray corsOrigin =
             checkOrigin(request) == OriginVerdict::Allowed ? request.header("origin") : QByteArray();
     const ResumeResult resumed = resume(point, firstPoll);
+    // Kept, but older than the ring: the answer starts with a page read from the store.
+    if (resumed.cursor < m_log.lastId() && resumed.cursor + 1 < m_log.ringFirstId()) {
+        handlePollPage(request, stream, transport, resumed, corsOrigin);
+        return;
+    }
     // No id named: answer at once with the live end, so the client learns where to start.
     if (!point.after || resumed.reset || resumed.cursor < m_log.lastId() || holdMs == 0) {
         qint64 sent = 0;
@@ -849,6 +972,35 @@ void Hub::handlePoll(const HttpRequest &request, HttpStream *stream, const Ident
     const qint64 tokenEnd = tokenDeadline(who);
     session->setTokenDeadline(tokenEnd);
     holdPoll(session, qMin(nowMs() + holdMs, tokenEnd));
+}
+
+void Hub::handlePollPage(const HttpRequest &request, HttpStream *stream, TransportKind transport,
+                         const ResumeResult &resumed, const QByteArray &corsOrigin)
+{
+    auto guard = std::make_shared<PendingAnswer>(stream);
+    const bool head = request.method == "HEAD";
+    const int limit = qMin(m_config.maxPollMessages, PollSession::PageEntries);
+    m_log.read(resumed.cursor, limit, [this, guard, transport, resumed, corsOrigin, head](ReadResult page) {
+        HttpStream *stream = guard->take();
+        if (!stream)
+            return;
+        if (!page.error.isEmpty()) {
+            // Never a silent gap: the client retries, as after any 503.
+            qCWarning(lcHub) << "cannot read the history for a poll:" << page.error;
+            HttpResponse r = HttpResponse::error(503, QStringLiteral("cannot read the history: %1").arg(page.error));
+            r.setHeader("Retry-After", "1");
+            r.allowOrigin(corsOrigin);
+            stream->respond(r);
+            return;
+        }
+        qint64 sent = 0;
+        QByteArray body = PollSession::answerFor(this, stream, resumed, &sent, &page.entries);
+        HttpResponse r = PollSession::response(std::move(body), corsOrigin);
+        r.omitBody = head;
+        if (!r.omitBody)
+            countPollAnswer(transport, stream, resumed.cursor, sent);
+        stream->respond(r);
+    });
 }
 
 void Hub::openWebSocket(WsChannel *channel)

@@ -28,6 +28,17 @@ namespace rtlab {
 class PollSession;
 class StreamSession;
 
+// What became of a publish: the entry (the original one for a duplicate), or the store's refusal
+// (status 503: nothing was kept, no id was used; the client may retry).
+struct PublishResult
+{
+    LogEntryPtr entry;
+    bool duplicate = false;
+    int status = 0;
+    QString error;
+};
+using PublishDone = std::function<void(const PublishResult &)>;
+
 // The protocol side of the server, independent of sockets: routes HTTP requests, runs the
 // long poll, SSE and WebSocket sessions over the one message log, publishes, keeps the
 // figures, sends heartbeats and ticks. The connection layer hands it HttpStreams and WsChannels.
@@ -42,7 +53,13 @@ public:
     // With its own clock (tests): they move time on and run the periodic work themselves
     // (sweepHeartbeats(), firePollDeadlines()) instead of waiting for the timers.
     Hub(const ServerConfig &config, Clock clock, QObject *parent = nullptr);
+    // With its own store (tests), used instead of the one config.store names.
+    Hub(const ServerConfig &config, Clock clock, std::unique_ptr<LogStore> store, QObject *parent = nullptr);
     ~Hub() override;
+
+    // Opens the log's store (before serving; a synchronous store is opened by the constructor).
+    // False with the store's reason: the server must not serve an empty log in its place.
+    bool openLog(QString *error);
 
     const ServerConfig &config() const { return m_config; }
     MessageLog &log() { return m_log; }
@@ -90,15 +107,20 @@ public:
         return m_origins.clientAddress(request, peer);
     }
 
-    // Publishes a chat message to every transport. Returns the entry. A repeat of a clientMsgId the
-    // log still remembers for the same sender appends nothing: it returns the original entry and
-    // sets *duplicate (docs/protocol.md, "Publishing").
-    LogEntryPtr publish(const PublishRequest &request, bool *duplicate = nullptr);
+    // Publishes a chat message to every transport; `done` runs once the store has committed it (at
+    // once with a synchronous store), or failed to (503). A repeat of a clientMsgId the log still
+    // remembers for the same sender appends nothing: it gets the original entry, marked duplicate;
+    // a repeat of one still waiting for its commit waits for it and is answered the same way
+    // (docs/protocol.md, "Publishing").
+    void publish(const PublishRequest &request, PublishDone done = {});
+    // Publishes that wait for their commit.
+    int pendingPublishes() const { return m_log.pendingAppends(); }
     // The dashboard sample of the server's own state, published as a tick message.
     TickData tickData();
 
     // Ends every stream politely: held polls are answered, SSE streams end, WebSockets close
-    // with 1001. New requests get 503. Emits drained() once no session is left.
+    // with 1001. New requests get 503; publishes waiting for their commit are answered when it
+    // comes back. Emits drained() once no session and no pending publish is left.
     void shutdown();
     bool isShuttingDown() const { return m_shuttingDown; }
     int sessionCount() const;
@@ -112,10 +134,10 @@ public:
     // each one's delivery latency.
     void countPollAnswer(TransportKind transport, const HttpStream *stream, quint64 cursor, qint64 sent);
     qint64 nowMs() const { return m_clock(); }
-    // When a message is written, for its delivery latency (MessageLog::steadyNs()). Within a fan-out
+    // When a message is written, for its delivery latency (LogEntry::steadyNs()). Within a fan-out
     // one clock read serves FanoutClockEvery writes: on a VM without a vDSO clock a read cost 340 ns,
     // as much as the rest of a delivery, while 64 writes take a few µs, under the first bucket (100 µs).
-    qint64 writeClockNs() const { return m_fanoutNs >= 0 ? m_fanoutNs : MessageLog::steadyNs(); }
+    qint64 writeClockNs() const { return m_fanoutNs >= 0 ? m_fanoutNs : LogEntry::steadyNs(); }
     static constexpr int FanoutClockEvery = 64;
 
     // The timers' work, callable on its own so that a test with its own clock needs no timer:
@@ -128,7 +150,9 @@ signals:
     void drained();
 
 private:
-    void onAppended(const LogEntryPtr &entry);
+    void onAppended(const LogEntryPtr &first, const LogEntryPtr &last);
+    void handlePollPage(const HttpRequest &request, HttpStream *stream, TransportKind transport,
+                        const ResumeResult &resumed, const QByteArray &corsOrigin);
     void armPollTimer();
     void publishTick();
     void listClients(int limit, StatsSnapshot *snapshot) const;
@@ -151,6 +175,7 @@ private:
     ResumeResult resume(const ResumePoint &point, bool counted);
 
     ServerConfig m_config;
+    QString m_storeError; // the store config.store names could not be made (before m_log)
     OriginPolicy m_origins;
     Authenticator m_auth;
     RateLimiter m_publishRate;
@@ -181,6 +206,8 @@ private:
     ForwardedPeers m_forwardedPeers; // --max-conns-per-ip behind --trust-proxy
     bool m_shuttingDown = false;
     qint64 m_fanoutNs = -1; // writeClockNs() during a fan-out, -1 outside one
+    // Publishes waiting for their commit, by sender + clientMsgId: a repeat waits with the first.
+    QHash<QString, std::vector<PublishDone>> m_pendingByClientMsgId;
 };
 
 } // namespace rtlab

@@ -1,82 +1,182 @@
 // SPDX-License-Identifier: MIT
 #include "messagelog.h"
 
-#include "messagecodec.h"
-#include "sseencoder.h"
-#include "wsframeparser.h"
+#include "memorystore.h"
 
 #include <QDateTime>
-#include <QRandomGenerator>
 
 namespace rtlab {
 
-MessageLog::MessageLog(Limits limits, QObject *parent)
-    : MessageLog(
-            limits, newEpoch(), [] { return QDateTime::currentMSecsSinceEpoch(); }, parent)
+static MessageLog::Clock wallClock()
+{
+    return [] { return QDateTime::currentMSecsSinceEpoch(); };
+}
+
+MessageLog::MessageLog(Limits limits, QObject *parent) : MessageLog(limits, LogStore::newEpoch(), wallClock(), parent)
 {
 }
 
 MessageLog::MessageLog(Limits limits, QString epoch, Clock clock, QObject *parent)
-    : QObject(parent), m_limits(limits), m_epoch(std::move(epoch)), m_clock(std::move(clock))
+    : MessageLog(limits, std::make_unique<MemoryStore>(std::move(epoch)), 0, std::move(clock), parent)
+{
+    // A memory store cannot fail to open: these logs are ready when built.
+    QString unused;
+    open(&unused);
+}
+
+MessageLog::MessageLog(Limits limits, std::unique_ptr<LogStore> store, qsizetype ringSize, Clock clock, QObject *parent)
+    : QObject(parent), m_limits(limits), m_store(std::move(store)), m_clock(std::move(clock))
 {
     m_limits.maxCount = qMax<qsizetype>(1, m_limits.maxCount);
+    // A synchronous store answers every read at once: the ring is the whole history, and no
+    // session ever waits. A store on disk keeps the newest in memory, the rest on disk.
+    m_ringCapacity = m_store->isSynchronous() ? m_limits.maxCount : qBound<qsizetype>(1, ringSize, m_limits.maxCount);
+    connect(m_store.get(), &LogStore::headChanged, this, [this] {
+        refreshHead();
+        trimRing();
+    });
 }
 
-QString MessageLog::newEpoch()
+// The store goes first, while the log it answers is whole: its destructor finishes its commits
+// and drops the `done`s not yet run.
+MessageLog::~MessageLog()
 {
-    // 64 random bits, hex: two server starts never share an epoch in practice.
-    return QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'));
+    m_store.reset();
 }
 
-quint64 MessageLog::firstId() const
+bool MessageLog::open(QString *error)
 {
-    return m_entries.empty() ? m_nextId : m_entries.front()->message.id;
+    if (m_open)
+        return true;
+    if (!m_store->open(m_limits, error))
+        return false;
+    m_open = true;
+    refreshHead();
+    m_ring.clear();
+    m_byClientMsgId.clear();
+    for (LogEntryPtr &e : m_store->newest(m_ringCapacity)) {
+        const Message &m = e->message;
+        if (m.type == MessageType::Chat && !m.clientMsgId.isEmpty())
+            m_byClientMsgId.insert(clientMsgIdKey(m.from, m.clientMsgId), m.id);
+        m_ring.push_back(std::move(e));
+    }
+    trimRing();
+    return true;
 }
 
-static QByteArray sseFor(const Message &m, const QByteArray &json)
+void MessageLog::refreshHead()
 {
-    const quint64 position = m.type == MessageType::Reset ? m.cursor : m.id;
-    return SseEncoder::event(MessageCodec::eventId(m.epoch, position).toUtf8(), messageTypeName(m.type).toUtf8(), json);
+    m_head = m_store->head();
 }
 
-LogEntryPtr MessageLog::append(Message message)
+quint64 MessageLog::ringFirstId() const
 {
-    message.id = m_nextId++;
-    message.epoch = m_epoch;
+    return m_ring.empty() ? m_head.lastId + 1 : qMax(m_ring.front()->message.id, m_head.firstId);
+}
+
+LogEntryPtr MessageLog::append(Message message, AppendDone done)
+{
     message.ts = nowMicros();
-    auto entry = std::make_shared<LogEntry>();
-    entry->appendedNs = steadyNs(); // before encoding: its cost is part of the delivery latency
-    entry->json = MessageCodec::encode(message);
-    entry->sse = sseFor(message, entry->json);
-    entry->wsFrame = WsFrameParser::encodeFrame(WsFrameParser::Text, entry->json);
-    entry->appendedMs = m_clock();
-    entry->message = std::move(message);
-    m_entries.push_back(entry);
-    if (entry->message.type == MessageType::Chat && !entry->message.clientMsgId.isEmpty())
-        m_byClientMsgId.insert(clientMsgIdKey(entry->message.from, entry->message.clientMsgId), entry->message.id);
-    while (qsizetype(m_entries.size()) > m_limits.maxCount)
-        dropOldest();
-    expire();
-    emit appended(entry);
-    return entry;
+    std::vector<AppendRequest> batch(1);
+    batch[0].appendedNs = LogEntry::steadyNs(); // before encoding: its cost is part of the delivery latency
+    batch[0].appendedMs = m_clock();
+    batch[0].message = std::move(message);
+    ++m_pending;
+    const bool nested = std::exchange(m_inAppend, true);
+    m_committedInCall = nullptr;
+    m_store->append(std::move(batch), [this, done = std::move(done)](AppendResult result) {
+        if (m_inAppend && result.ok() && !result.entries.empty())
+            m_committedInCall = result.entries.back();
+        committed(result, done);
+    });
+    m_inAppend = nested;
+    LogEntryPtr committedNow = std::exchange(m_committedInCall, nullptr);
+    // A synchronous store committed inside the call: announce now, as the log always did.
+    if (m_store->isSynchronous() && !nested)
+        announce();
+    return committedNow;
+}
+
+void MessageLog::committed(const AppendResult &result, const AppendDone &done)
+{
+    --m_pending;
+    refreshHead();
+    if (result.ok() && !result.entries.empty()) {
+        for (const LogEntryPtr &e : result.entries) {
+            m_ring.push_back(e);
+            const Message &m = e->message;
+            if (m.type == MessageType::Chat && !m.clientMsgId.isEmpty())
+                m_byClientMsgId.insert(clientMsgIdKey(m.from, m.clientMsgId), m.id);
+        }
+        if (!m_unannouncedFirst)
+            m_unannouncedFirst = result.entries.front();
+        m_unannouncedLast = result.entries.back();
+        if (m_store->isSynchronous())
+            m_store->expire(m_clock()); // cheap in memory; a store on disk expires on its timer
+        refreshHead();
+        trimRing();
+    }
+    m_unanswered.emplace_back(done, result);
+    if (!m_store->isSynchronous() && !m_announcePosted) {
+        // The batches a store commits together come back one after the other in one event: the
+        // fan-out waits for the last of them, so that sessions pump once per commit.
+        m_announcePosted = true;
+        QMetaObject::invokeMethod(this, &MessageLog::announce, Qt::QueuedConnection);
+    }
+}
+
+void MessageLog::announce()
+{
+    m_announcePosted = false;
+    LogEntryPtr first = std::exchange(m_unannouncedFirst, nullptr);
+    LogEntryPtr last = std::exchange(m_unannouncedLast, nullptr);
+    auto answers = std::exchange(m_unanswered, {});
+    // The ring may have dropped the oldest of a commit larger than itself: announce what it holds.
+    if (first && first->message.id < ringFirstId())
+        first = entry(ringFirstId());
+    if (first && last && first->message.id <= last->message.id)
+        emit appended(first, last);
+    for (auto &[done, result] : answers) {
+        if (done)
+            done(result);
+    }
+    if (!answers.empty())
+        emit appendsAnswered();
+}
+
+void MessageLog::read(quint64 after, int limit, ReadDone done)
+{
+    m_store->read(after, limit, std::move(done));
 }
 
 void MessageLog::expire()
 {
-    const qint64 oldest = m_clock() - m_limits.maxAgeMs;
-    while (!m_entries.empty() && m_entries.front()->appendedMs < oldest)
+    const qint64 now = m_clock();
+    m_store->expire(now);
+    // The ring by the same bound: a store on disk catches up on its writer (headChanged).
+    const qint64 oldest = now - m_limits.maxAgeMs;
+    while (!m_ring.empty() && m_ring.front()->appendedMs < oldest)
+        dropOldest();
+    refreshHead();
+    trimRing();
+}
+
+void MessageLog::trimRing()
+{
+    while (!m_ring.empty()
+           && (qsizetype(m_ring.size()) > m_ringCapacity || m_ring.front()->message.id < m_head.firstId))
         dropOldest();
 }
 
 void MessageLog::dropOldest()
 {
-    const Message &m = m_entries.front()->message;
+    const Message &m = m_ring.front()->message;
     if (!m.clientMsgId.isEmpty()) {
         const auto found = m_byClientMsgId.constFind(clientMsgIdKey(m.from, m.clientMsgId));
         if (found != m_byClientMsgId.cend() && *found == m.id)
             m_byClientMsgId.erase(found);
     }
-    m_entries.pop_front();
+    m_ring.pop_front();
 }
 
 QString MessageLog::clientMsgIdKey(const QString &from, const QString &clientMsgId)
@@ -96,10 +196,12 @@ LogEntryPtr MessageLog::findPublished(const QString &from, const QString &client
 
 LogEntryPtr MessageLog::entry(quint64 id) const
 {
-    const quint64 first = firstId();
-    if (id < first || id > lastId())
+    if (m_ring.empty())
         return nullptr;
-    return m_entries[size_t(id - first)];
+    const quint64 first = m_ring.front()->message.id;
+    if (id < first || id < m_head.firstId || id > m_ring.back()->message.id)
+        return nullptr;
+    return m_ring[size_t(id - first)];
 }
 
 ResumeResult MessageLog::resume(const ResumePoint &point) const
@@ -112,7 +214,7 @@ ResumeResult MessageLog::resume(const ResumePoint &point) const
     const quint64 after = *point.after;
     // Where a client that lost its place goes on: before the oldest kept message.
     const quint64 restart = firstId() - 1;
-    if (!point.epoch.isEmpty() && point.epoch != m_epoch) {
+    if (!point.epoch.isEmpty() && point.epoch != epoch()) {
         r.reset = true;
         r.lost = -1; // another log: nothing can say how much of it the client missed
         r.cursor = restart;
@@ -128,7 +230,7 @@ ResumeResult MessageLog::resume(const ResumePoint &point) const
         r.cursor = after;
         return r;
     }
-    r.resetEntry = makeResetEntry(m_epoch, r.lost, r.cursor);
+    r.resetEntry = makeResetEntry(epoch(), r.lost, r.cursor);
     return r;
 }
 

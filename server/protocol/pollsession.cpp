@@ -21,18 +21,34 @@ PollSession::~PollSession()
 }
 
 QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume, int maxMessages, qint64 maxBytes,
-                               qint64 *sent)
+                               qint64 *sent, const Page *page)
 {
     QList<QByteArray> messages;
     quint64 cursor = resume.cursor;
     qint64 bytes = 0;
-    if (resume.reset) {
-        messages.append(resume.resetEntry->json);
-        bytes += resume.resetEntry->json.size();
+    LogEntryPtr reset = resume.resetEntry;
+    quint64 pageFirst = 0;
+    if (page) {
+        // Where what the store kept goes on (the ring's start after an empty page): past the
+        // cursor is a gap, the exact count lost on top of what the resume already lost.
+        pageFirst = page->empty() ? log.ringFirstId() : page->front()->message.id;
+        if (pageFirst > cursor + 1) {
+            const qint64 gap = qint64(pageFirst - 1 - cursor);
+            const qint64 lost = resume.reset ? (resume.lost < 0 ? -1 : resume.lost + gap) : gap;
+            cursor = pageFirst - 1;
+            reset = makeResetEntry(log.epoch(), lost, cursor);
+        }
+    }
+    if (reset) {
+        messages.append(reset->json);
+        bytes += reset->json.size();
     }
     int n = 0;
     for (; n < maxMessages && cursor < log.lastId(); ++n) {
-        const LogEntryPtr entry = log.entry(cursor + 1);
+        const quint64 id = cursor + 1;
+        const LogEntryPtr entry = page && id >= pageFirst && id - pageFirst < page->size()
+                ? (*page)[size_t(id - pageFirst)]
+                : log.entry(id);
         if (!entry || (n > 0 && bytes + entry->json.size() > maxBytes))
             break;
         messages.append(entry->json);
@@ -44,12 +60,13 @@ QByteArray PollSession::answer(const MessageLog &log, const ResumeResult &resume
     return PollAnswer::encode(log.epoch(), messages, cursor);
 }
 
-QByteArray PollSession::answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent)
+QByteArray PollSession::answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent,
+                                  const Page *page)
 {
     // An answer the size of the history would sit whole in the connection's queue: cut it by bytes
     // as by count, and the client goes on from the cursor (docs/protocol.md, "Long poll").
     const qint64 room = hub->config().maxPendingBytes - stream->pendingBytes();
-    return answer(hub->log(), resume, hub->config().maxPollMessages, room, sent);
+    return answer(hub->log(), resume, hub->config().maxPollMessages, room, sent, page);
 }
 
 HttpResponse PollSession::response(QByteArray body, const QByteArray &corsOrigin)

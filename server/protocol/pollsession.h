@@ -30,15 +30,22 @@ public:
     void timeOut();
     void shutdown();
 
+    // How many entries a reader older than the memory ring asks the store for at a time.
+    static constexpr int PageEntries = 256;
+    using Page = std::vector<LogEntryPtr>;
+
     // The answer to a poll: {"epoch", "messages": [...], "cursor"}. After the cursor (a reset
     // first, if any): at most maxMessages, and no more bytes of messages than maxBytes, except
     // that one always goes; "cursor" says where the next poll goes on. *sent, if asked, is how
-    // many log messages it carries.
+    // many log messages it carries. With a page read from the store (older than the ring), its
+    // entries first; a page that starts later than the cursor is a gap, told as a reset.
     static QByteArray answer(const MessageLog &log, const ResumeResult &resume, int maxMessages,
-                             qint64 maxBytes = std::numeric_limits<qint64>::max(), qint64 *sent = nullptr);
+                             qint64 maxBytes = std::numeric_limits<qint64>::max(), qint64 *sent = nullptr,
+                             const Page *page = nullptr);
     // The answer to a poll on this stream: as many messages as maxPollMessages allows and
     // as fit in the room its connection has under the output bound (--max-pending).
-    static QByteArray answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent);
+    static QByteArray answerFor(Hub *hub, const HttpStream *stream, const ResumeResult &resume, qint64 *sent,
+                                const Page *page = nullptr);
     static HttpResponse response(QByteArray body, const QByteArray &corsOrigin);
 
 private:

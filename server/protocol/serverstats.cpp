@@ -111,6 +111,47 @@ QByteArray ServerStats::toPrometheus() const
     e.sample("rtlab_delivery_latency_seconds_bucket", "le", "+Inf", deliveryLatency.count);
     e.sample("rtlab_delivery_latency_seconds_sum", nullptr, {}, seconds(deliveryLatency.sumNs));
     e.sample("rtlab_delivery_latency_seconds_count", deliveryLatency.count);
+    e.family("rtlab_publish_failures_total", "counter",
+             "Publishes answered 503 because the store could not commit them (nothing was kept).");
+    e.sample("rtlab_publish_failures_total", publishFailures);
+    e.family("rtlab_tick_failures_total", "counter", "Tick messages the store could not commit.");
+    e.sample("rtlab_tick_failures_total", tickFailures);
+    return e.take();
+}
+
+// A histogram from per-bucket counts: Prometheus's buckets are cumulative.
+template<typename Bounds, typename Counts, typename Format>
+static void storeHistogram(Exposition &e, const char *name, const Bounds &bounds, const Counts &counts, Format format)
+{
+    const QByteArray bucket = QByteArray(name) + "_bucket";
+    quint64 cumulative = 0;
+    for (size_t i = 0; i < bounds.size(); ++i) {
+        cumulative += counts[i];
+        e.sample(bucket, "le", format(bounds[i]), qint64(cumulative));
+    }
+    cumulative += counts[bounds.size()];
+    e.sample(bucket, "le", "+Inf", qint64(cumulative));
+    e.sample(QByteArray(name) + "_count", qint64(cumulative));
+}
+
+QByteArray ServerStats::storePrometheus(const StoreStats &store)
+{
+    Exposition e;
+    e.family("rtlab_store_commits_total", "counter", "Transactions the log's store committed.");
+    e.sample("rtlab_store_commits_total", qint64(store.commits));
+    e.family("rtlab_store_rows_total", "counter", "Messages the log's store committed.");
+    e.sample("rtlab_store_rows_total", qint64(store.rows));
+    e.family("rtlab_store_failed_commits_total", "counter",
+             "Transactions that failed; their publishes were answered 503.");
+    e.sample("rtlab_store_failed_commits_total", qint64(store.failedCommits));
+    e.family("rtlab_store_reads_total", "counter", "Reads of history older than the memory ring.");
+    e.sample("rtlab_store_reads_total", qint64(store.reads));
+    e.family("rtlab_store_commit_batch_rows", "histogram", "Messages per committed transaction.");
+    storeHistogram(e, "rtlab_store_commit_batch_rows", StoreStats::BatchBounds, store.batchRows,
+                   [](int rows) { return QByteArray::number(rows); });
+    e.family("rtlab_store_commit_seconds", "histogram", "Time in a commit, sync to the disk included.");
+    storeHistogram(e, "rtlab_store_commit_seconds", StoreStats::CommitBoundsUs, store.commitUs,
+                   [](qint64 us) { return QByteArray::number(double(us) / 1e6, 'g', 6); });
     return e.take();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connectionevent.h"
+#include "logstore.h"
 
 #include <QJsonObject>
 
@@ -95,6 +96,8 @@ struct ServerStats
     qint64 readPauses = 0;       // times a connection stopped reading: its unsent bytes passed the bound
     qint64 peakPendingBytes = 0; // the most unsent bytes one connection has held
     qint64 requestTimeouts = 0;  // requests answered 408: a head or body that came too slowly
+    qint64 publishFailures = 0;  // publishes answered 503: the store could not commit them
+    qint64 tickFailures = 0;     // ticks the store could not commit (counted, not retried)
 
     // A connection's unsent bytes after a write: one comparison, cheap enough for every append.
     void notePending(qint64 bytes) { peakPendingBytes = qMax(peakPendingBytes, bytes); }
@@ -112,11 +115,15 @@ struct ServerStats
     void delivered(TransportKind t, qint64 appendedNs, qint64 nowNs)
     {
         at(t).messages++;
-        deliveryLatency.observe(nowNs - appendedNs);
+        // 0: read back from disk, appended by another process (its latency is not ours to measure).
+        if (appendedNs != 0)
+            deliveryLatency.observe(nowNs - appendedNs);
     }
 
     // GET /metrics: the Prometheus text exposition format 0.0.4 (docs/protocol.md).
     QByteArray toPrometheus() const;
+    // The store's figures (rtlab_store_*), appended to toPrometheus()'s.
+    static QByteArray storePrometheus(const StoreStats &store);
     static const QByteArray PrometheusContentType;
 };
 

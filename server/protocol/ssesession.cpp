@@ -62,6 +62,12 @@ void SseSession::tokenExpired()
     shutdown();
 }
 
+void SseSession::historyUnavailable(const QString &)
+{
+    // The stream ends; EventSource reconnects with its Last-Event-ID and resumes from there.
+    shutdown();
+}
+
 void SseSession::cutOff()
 {
     HttpStream *stream = std::exchange(m_stream, nullptr);

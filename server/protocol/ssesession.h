@@ -24,6 +24,7 @@ private:
     void deliver(const LogEntry &entry) override;
     qint64 pendingBytes() const override;
     void cutOff() override;
+    void historyUnavailable(const QString &why) override;
     void streamDrained() override;
     void streamClosed() override;
 

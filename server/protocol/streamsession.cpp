@@ -2,6 +2,12 @@
 #include "streamsession.h"
 
 #include "hub.h"
+#include "pollsession.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+Q_LOGGING_CATEGORY(lcStream, "rtlab.server.stream")
 
 namespace rtlab {
 
@@ -35,7 +41,7 @@ void StreamSession::start(const ResumeResult &resume)
 
 void StreamSession::pump()
 {
-    if (m_finished || m_pumping)
+    if (m_finished || m_pumping || m_reading)
         return;
     m_pumping = true;
     const MessageLog &log = m_hub->log();
@@ -43,15 +49,23 @@ void StreamSession::pump()
     while (m_cursor < log.lastId()) {
         if (!m_live && pendingBytes() >= replayHighWater(m_hub->config().maxPendingBytes))
             break; // go on when the connection drains
-        LogEntryPtr next = log.entry(m_cursor + 1);
+        LogEntryPtr next = nextEntry(log);
         if (!next) {
-            // The history moved past us while we caught up: say so, never a silent gap.
-            const quint64 restart = log.firstId() - 1;
-            deliver(*MessageLog::makeResetEntry(log.epoch(), qint64(restart - m_cursor), restart));
-            m_hub->stats().resumesReset++;
-            m_cursor = restart;
+            if (m_cursor + 1 < log.firstId()) {
+                // The history moved past us while we caught up: say so, never a silent gap.
+                skipTo(log.firstId() - 1);
+                continue;
+            }
+            // Kept, but older than the ring: a page from the store, then on from there.
+            requestPage();
+            if (m_reading || m_finished)
+                break;
             continue;
         }
+        if (next->message.id > m_cursor + 1)
+            skipTo(next->message.id - 1); // the page starts later than asked: the store moved past us
+        if (m_finished)
+            break;
         deliver(*next);
         m_cursor = next->message.id;
         if (nowNs < 0)
@@ -67,6 +81,60 @@ void StreamSession::pump()
         m_hub->stats().refuse(Refusal::SlowReader);
         cutOff();
     }
+}
+
+void StreamSession::skipTo(quint64 restart)
+{
+    const MessageLog &log = m_hub->log();
+    deliver(*makeResetEntry(log.epoch(), qint64(restart - m_cursor), restart));
+    m_hub->stats().resumesReset++;
+    m_cursor = restart;
+}
+
+LogEntryPtr StreamSession::nextEntry(const MessageLog &log)
+{
+    while (m_pageNext < m_page.size() && m_page[m_pageNext]->message.id <= m_cursor)
+        ++m_pageNext;
+    if (m_pageNext == m_page.size()) {
+        if (!m_page.empty()) {
+            m_page.clear();
+            m_pageNext = 0;
+        }
+        return log.entry(m_cursor + 1);
+    }
+    return std::move(m_page[m_pageNext++]);
+}
+
+void StreamSession::requestPage()
+{
+    m_reading = true;
+    QPointer<StreamSession> self(this);
+    // The session may be gone when the page comes back: the pointer says so.
+    m_hub->log().read(m_cursor, PollSession::PageEntries, [self](ReadResult page) {
+        if (self && !self->m_finished)
+            self->pageArrived(std::move(page));
+    });
+}
+
+void StreamSession::pageArrived(ReadResult page)
+{
+    m_reading = false;
+    if (!page.error.isEmpty()) {
+        qCWarning(lcStream) << "cannot read the history after" << m_cursor << ":" << page.error;
+        historyUnavailable(page.error);
+        return;
+    }
+    const MessageLog &log = m_hub->log();
+    if (page.entries.empty()) {
+        // Nothing kept after the cursor below the ring any more: the ring is where it goes on.
+        const quint64 restart = qMax(log.firstId(), log.ringFirstId()) - 1;
+        if (restart > m_cursor)
+            skipTo(restart);
+    }
+    m_page = std::move(page.entries);
+    m_pageNext = 0;
+    if (!m_pumping)
+        pump();
 }
 
 void StreamSession::finish()

@@ -7,6 +7,7 @@
 #include <QObject>
 
 #include <limits>
+#include <vector>
 
 namespace rtlab {
 
@@ -16,7 +17,8 @@ class Hub;
 // the SSE and WebSocket sessions. A resume replays from the history as the connection drains
 // (so a replay of the whole history never piles up in memory); once caught up it is live and
 // each new message is written at once. A live reader whose unsent bytes pass the bound is cut
-// off: it can come back and resume.
+// off: it can come back and resume. A reader older than the log's memory ring reads pages from
+// the store, off the event loop, and writes nothing more until its page is back.
 class StreamSession : public QObject
 {
     Q_OBJECT
@@ -40,6 +42,8 @@ public:
     void start(const ResumeResult &resume);
     // Writes what the log holds past the cursor.
     void pump();
+    // Waiting for a page of history from the store.
+    bool isReading() const { return m_reading; }
     virtual void heartbeat(qint64 nowMs) = 0;
     virtual void shutdown() = 0;
     // When the client's token stops being accepted (Hub::nowMs()); the hub's sweep then calls
@@ -53,6 +57,8 @@ protected:
     virtual void deliver(const LogEntry &entry) = 0;
     virtual qint64 pendingBytes() const = 0;
     virtual void cutOff() = 0;
+    // The history could not be read: end the stream as a server error (never a silent gap).
+    virtual void historyUnavailable(const QString &why) = 0;
     // Leave the hub; the session is deleted later. Safe to call more than once.
     void finish();
     bool isFinished() const { return m_finished; }
@@ -71,6 +77,16 @@ private:
     bool m_live = false;
     bool m_finished = false;
     bool m_pumping = false;
+    bool m_reading = false;
+    // Read from the store: the entries after the cursor, older than the ring. A vector, empty
+    // without an allocation: a std::deque allocates on construction, in each of 10,000 sessions.
+    std::vector<LogEntryPtr> m_page;
+    size_t m_pageNext = 0;
+
+    LogEntryPtr nextEntry(const MessageLog &log);
+    void requestPage();
+    void pageArrived(ReadResult page);
+    void skipTo(quint64 restart);
 };
 
 } // namespace rtlab

@@ -4,6 +4,7 @@
 #include "hub.h"
 
 #include <QJsonDocument>
+#include <QPointer>
 
 namespace rtlab {
 
@@ -13,6 +14,7 @@ enum : quint16 {
     ClosePolicyViolation = 1008,
     CloseUnsupportedData = 1003,
     CloseTooBig = 1009,
+    CloseInternalError = 1011,
 };
 
 WsSession::WsSession(Hub *hub, WsChannel *channel) : StreamSession(hub, TransportKind::WebSocket), m_channel(channel)
@@ -78,6 +80,12 @@ void WsSession::setPublisher(const QString &sub, bool mayPublish)
     m_mayPublish = mayPublish;
 }
 
+void WsSession::historyUnavailable(const QString &)
+{
+    // The client reconnects and resumes from its last id: nothing is skipped.
+    close(CloseInternalError, QStringLiteral("cannot read the history"));
+}
+
 void WsSession::cutOff()
 {
     WsChannel *channel = std::exchange(m_channel, nullptr);
@@ -138,14 +146,24 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
         sendError(429, QStringLiteral("publishing too fast; retry in %1 s").arg(*wait), utf8);
         return;
     }
-    // The answer is the message itself, arriving through the log like every other.
-    bool duplicate = false;
-    const LogEntryPtr entry = m_hub->publish(request, &duplicate);
-    // A repeat of a clientMsgId is answered like the original was: with the original message on
-    // this socket. A stream that has not reached it yet carries it in order anyway; one that has
-    // passed it gets it again (the client drops it by id if it has it: never out of order).
-    if (duplicate && m_channel && entry->message.id <= cursor())
-        deliver(*entry);
+    // The answer is the message itself, arriving through the log like every other once its commit
+    // is back; the socket may have closed by then (the pointer says so).
+    QPointer<WsSession> self(this);
+    m_hub->publish(request, [self, frame = utf8](const PublishResult &result) {
+        if (!self || !self->m_channel)
+            return;
+        if (result.status) {
+            // Nothing was kept: the client may send it again.
+            self->sendError(result.status, result.error, frame);
+            return;
+        }
+        // A repeat of a clientMsgId is answered like the original was: with the original message
+        // on this socket. A stream that has not reached it yet carries it in order anyway; one
+        // that has passed it gets it again (the client drops it by id if it has it: never out of
+        // order).
+        if (result.duplicate && result.entry->message.id <= self->cursor())
+            self->deliver(*result.entry);
+    });
 }
 
 void WsSession::channelBinaryReceived()

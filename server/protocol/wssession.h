@@ -27,6 +27,7 @@ private:
     void deliver(const LogEntry &entry) override;
     qint64 pendingBytes() const override;
     void cutOff() override;
+    void historyUnavailable(const QString &why) override;
     void close(quint16 code, const QString &reason);
     void channelTextReceived(const QByteArray &utf8) override;
     void channelBinaryReceived() override;

@@ -2,6 +2,7 @@
 #include "storespec.h"
 
 #include "memorystore.h"
+#include "sqlitestore.h"
 
 namespace rtlab {
 
@@ -52,7 +53,7 @@ std::unique_ptr<LogStore> makeLogStore(const StoreSpec &spec, QString *why)
 {
     switch (spec.kind) {
     case StoreSpec::Kind::Memory: return std::make_unique<MemoryStore>();
-    case StoreSpec::Kind::Sqlite: *why = QStringLiteral("this build has no SQLite store"); return nullptr;
+    case StoreSpec::Kind::Sqlite: return std::make_unique<SqliteStore>(spec.location, spec.sync);
     case StoreSpec::Kind::Redis: *why = QStringLiteral("this build has no Redis store"); return nullptr;
     }
     return nullptr;
