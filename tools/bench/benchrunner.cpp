@@ -864,10 +864,16 @@ void BenchRunner::printTable(const QJsonObject &r)
     }
     const QJsonObject storeMetrics = obj("storeMetrics");
     for (auto it = storeMetrics.begin(); it != storeMetrics.end(); ++it)
-        if (it.value().isObject()) // a histogram: how many, and their mean (rows per commit, seconds per commit)
-            std::fprintf(stderr, "  /metrics      %s: %.0f, mean %.4g\n", qPrintable(it.key()),
-                         it.value().toObject().value(QLatin1String("count")).toDouble(),
-                         it.value().toObject().value(QLatin1String("mean")).toDouble());
+        if (it.value().isObject()) { // a histogram: how many, and their mean if it has a _sum
+            const QJsonObject h = it.value().toObject();
+            std::fprintf(stderr, "  /metrics      %s: %.0f", qPrintable(it.key()),
+                         h.value(QLatin1String("count")).toDouble());
+            if (h.contains(QLatin1String("mean")))
+                std::fprintf(stderr, ", mean %.4g", h.value(QLatin1String("mean")).toDouble());
+            std::fprintf(stderr, "\n");
+        } else {
+            std::fprintf(stderr, "  /metrics      %s: %.0f\n", qPrintable(it.key()), it.value().toDouble());
+        }
     if (r.contains(QLatin1String("storeMetricsError")))
         std::fprintf(stderr, "  /metrics      unreadable (%s)\n",
                      qPrintable(r.value(QLatin1String("storeMetricsError")).toString()));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 namespace rtlab::bench::promtext {
@@ -22,7 +23,7 @@ struct Bucket
 struct Histogram
 {
     std::vector<Bucket> buckets;
-    double sum = 0;
+    std::optional<double> sum; // a histogram may leave _sum out (rtlab's store histograms do)
     double count = 0;
 };
 
@@ -142,11 +143,12 @@ QJsonObject delta(const Series &before, const Series &after)
                                          { QStringLiteral("count"), b.cumulative - below } });
             below = b.cumulative;
         }
-        out.insert(QString::fromStdString(family),
-                   QJsonObject { { QStringLiteral("buckets"), buckets },
-                                 { QStringLiteral("count"), h.count },
-                                 { QStringLiteral("sum"), h.sum },
-                                 { QStringLiteral("mean"), h.count > 0 ? h.sum / h.count : 0.0 } });
+        QJsonObject o { { QStringLiteral("buckets"), buckets }, { QStringLiteral("count"), h.count } };
+        if (h.sum) {
+            o.insert(QStringLiteral("sum"), *h.sum);
+            o.insert(QStringLiteral("mean"), h.count > 0 ? *h.sum / h.count : 0.0);
+        }
+        out.insert(QString::fromStdString(family), o);
     }
     return out;
 }

@@ -19,8 +19,9 @@ Series parse(std::string_view text, std::string_view prefix);
 
 // after − before, per series. A histogram (name_bucket{le="…"}, name_sum, name_count) becomes one
 // object under its name (plus its other labels, if any): {"buckets":[{"le":"1","count":n},…]
-// with the count in each bucket (not cumulative, so it reads as a distribution), "count", "sum",
-// "mean"}. Any other series is a number under its full "name{labels}".
+// with the count in each bucket (not cumulative, so it reads as a distribution), "count", and
+// "sum" and "mean" when the histogram has a _sum}. Any other series is a number under its full
+// "name{labels}".
 QJsonObject delta(const Series &before, const Series &after);
 
 } // namespace rtlab::bench::promtext
