@@ -7,6 +7,7 @@
 #
 #   bench/run.sh [--runs N] [--servers rtlab,nchan,node[,rtlab-qt]] [--scenarios S1,S2,S3,S4,S5,S6] [--n N]
 #                [--n-small N] [--build DIR] [--no-build] [--prev-server PATH]
+#                [--stores memory,normal,full] [--duration S] [--server-cpus LIST]
 #
 # rtlab is rtlab-server on its epoll core; rtlab-qt is the same server on the portable Qt core;
 # rtlab-prev is another rtlab-server binary (--prev-server: e.g. the previous commit's, built the
@@ -24,6 +25,19 @@
 #   S6  slow readers: N WebSocket subscribers, 10 % stop reading (4 KiB receive window), 16,000 B at
 #       4/s for 15 s; the same run with nobody slow as its baseline. Storm: N SSE subscribers,
 #       2 messages/s; 4 s in, all drop and reconnect at once with Last-Event-ID
+#
+# The durable log (issue 15; rtlab servers only, never in the default list): every figure once per
+# --stores entry in the same run, one after the other, so the machine's load weighs on each alike.
+# memory: --store memory; normal, full: --store sqlite:<a fresh directory under /var/tmp (the disk,
+# not a tmpfs)>/log.db --store-sync normal|full, the directory deleted after the run. /metrics is read
+# before and after each run: the store's commit batch size and commit time histograms.
+#   S7  acknowledged publishes/s: 1 and 16 WebSocket publishers, each with at most 64 messages
+#       unacknowledged (acknowledged = the message back on its socket), publishing as fast as the
+#       acknowledgements allow for --duration (5 s), 10 WebSocket subscribers; and 16 HTTP
+#       publishers (one POST in flight each, acknowledged by its 202)
+#   S8  publish → delivery at 1,000 publishes/s to 1,000 subscribers, WebSocket and SSE, for
+#       --duration, from one WebSocket publisher whose window (1,000: a second's worth) never
+#       holds the rate back, so a server that falls behind shows as latency, not as a lower rate
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -35,6 +49,9 @@ nsmall=2000
 build=$root/build-bench
 dobuild=1
 prev_server=
+stores=memory,normal,full
+duration=5
+server_cpus=0 # taskset's list for rtlab-server: its event loop and its store's writer thread share it
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -45,6 +62,9 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift 2 ;;
     --no-build) dobuild=0; shift ;;
     --prev-server) prev_server=$2; shift 2 ;;
+    --stores) stores=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --server-cpus) server_cpus=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -66,6 +86,7 @@ mkdir -p "$out"
 port=$((20000 + RANDOM % 20000))
 server_pids=
 server_kill=
+store=memory # the store the next rtlab server is started with: memory, normal or full
 
 {
     echo "date: $(date -Is)"
@@ -76,7 +97,11 @@ server_kill=
     echo "node: $(node --version); ws: $(node -p "require('$here/node_modules/ws/package.json').version")"
     echo "qt: $(dpkg-query -W -f='${Version}' qt6-base-dev 2>/dev/null)"
     echo "loadavg at start: $(cat /proc/loadavg)"
-    echo "runs: $runs; N: $n; N small: $nsmall"
+    echo "runs: $runs; N: $n; N small: $nsmall; rtlab-server on CPU $server_cpus, the bench on CPU 1"
+    case $scenarios in *S7* | *S8*)
+        echo "stores: $stores; duration: $duration s; SQLite files on: $(df -T /var/tmp | awk 'NR == 2 { print $2 " (" $1 ")" }')"
+        echo "sqlite: $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null)" ;;
+    esac
 } > "$out/machine.txt"
 cat "$out/machine.txt" >&2
 
@@ -115,10 +140,17 @@ start_server() {
             [ -x "$prev_server" ] || { echo "rtlab-prev needs --prev-server PATH" >&2; exit 2; }
             binary=$prev_server
         fi
-        taskset -c 0 "$binary" --core $core --port $port --tick-rate 0 >"$out/server-$1.log" 2>&1 &
+        local store_args=() dbdir=
+        if [ "$store" != memory ]; then
+            dbdir=$(mktemp -d /var/tmp/rtlab-store.XXXXXX)
+            store_args=(--store "sqlite:$dbdir/log.db" --store-sync "$store")
+        fi
+        taskset -c "$server_cpus" "$binary" --core $core --port $port --tick-rate 0 "${store_args[@]}" \
+            >>"$out/server-$1.log" 2>&1 &
         local pid=$!
         server_pids=$pid
         server_kill="kill $pid; wait $pid"
+        [ -z "$dbdir" ] || server_kill="$server_kill; rm -rf $dbdir"
         ws_url=ws://127.0.0.1:$port/ws; sse_url=$base/events; lp_url=$base/poll; pub_url=$base/send
         idle_url=$base/healthz; lp_style=cursor
         ;;
@@ -153,14 +185,19 @@ run_bench() {
     local server=$1 scenario=$2 variant=$3 run=$4
     shift 5
     start_server "$server"
+    # @base@ in an argument: this server's base URL, known only now (every run has its own port).
+    local args=("${@//@base@/$base}")
+    set -- "${args[@]}"
     local file=$out/$scenario-$variant-$server-$run.json
-    echo "== $scenario $variant $server run $run" >&2
+    echo "== $scenario $variant $server run $run (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    cut -d' ' -f1-3 /proc/loadavg >"${file%.json}.load"
     if ! timeout 600 taskset -c 1 "$bench" --ws-url "$ws_url" --sse-url "$sse_url" --lp-url "$lp_url" \
         --pub-url "$pub_url" --idle-url "$idle_url" --lp-style "$lp_style" --server-pid "$server_pids" \
         --json --label "$scenario/$variant/$server" "$@" >"$file" 2>"$out/$scenario-$variant-$server-$run.txt"; then
         echo "   (bench exited non-zero; see $file and .txt)" >&2
     fi
-    sed -n '2,8p' "$out/$scenario-$variant-$server-$run.txt" >&2
+    cut -d' ' -f1-3 /proc/loadavg >>"${file%.json}.load"
+    sed -n '2,12p' "$out/$scenario-$variant-$server-$run.txt" >&2
     stop_server
 }
 
@@ -200,6 +237,33 @@ for r in $(seq "$runs"); do
             done
             run_bench $s S6 storm $r -- --transport sse --subscribers $n --size 64 --rate 2 --messages 20 \
                 --storm-at 4 --publishers 1 --settle 1
+        fi
+        case $s in rtlab | rtlab-qt | rtlab-prev) durable=1 ;; *) durable=0 ;; esac
+        # Stores innermost: the figures compared (NORMAL / memory) are taken a few seconds apart.
+        if has S7 && [ $durable = 1 ]; then
+            for p in ws1 ws16 http16; do
+                for st in ${stores//,/ }; do
+                    store=$st
+                    case $p in
+                    ws*) pub=(--pub-transport ws --publishers "${p#ws}" --window 64) ;;
+                    http*) pub=(--pub-transport http --publishers "${p#http}") ;;
+                    esac
+                    run_bench $s S7 "$p-$st" $r -- --saturate "${pub[@]}" --transport ws --subscribers 10 \
+                        --duration "$duration" --metrics-url @base@/metrics --settle 1
+                done
+            done
+            store=memory
+        fi
+        if has S8 && [ $durable = 1 ]; then
+            for t in ws sse; do
+                for st in ${stores//,/ }; do
+                    store=$st
+                    run_bench $s S8 "$t-1000-$st" $r -- --transport $t --subscribers 1000 --rate 1000 \
+                        --duration "$duration" --pub-transport ws --publishers 1 --window 1000 \
+                        --metrics-url @base@/metrics --settle 1
+                done
+            done
+            store=memory
         fi
         if has S5; then
             run_bench $s S5 lp-held-5000 $r -- --transport lp --subscribers 5000 --rate 2 --messages 10 \

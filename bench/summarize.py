@@ -23,6 +23,9 @@ for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.json
             data = json.loads(f.read().strip().splitlines()[-1])
     except (ValueError, IndexError):
         data = None
+    load = path[:-5] + '.load'  # the load average (1, 5, 15 min) before and after the run
+    if data is not None and os.path.exists(load):
+        data['load'] = [float(line.split()[0]) for line in open(load) if line.strip()]
     runs.setdefault((m[1], m[2], m[3]), []).append(data)
 for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, '*.wrk'))):
     m = re.match(r'(S\d)-(.+)-(rtlab-prev|rtlab-qt|rtlab|nchan|node)-(\d+)\.wrk$', os.path.basename(path))
@@ -68,7 +71,7 @@ def cell(key, path, digits=0, scale=1.0):
         return ', '.join(vals) if vals else 'not run'
     med, lo, hi, n = stat(key, path)
     if med is None:
-        return 'not run'
+        return '—' if key in runs else 'not run'  # run, but without this figure (memory: no commits)
     s = fmt(med * scale, digits)
     if n > 1 and lo != hi:
         s += f' ({fmt(lo * scale, digits)}–{fmt(hi * scale, digits)})'
@@ -109,6 +112,8 @@ def table(title, columns, scenario_variants):
                 cells.append(ratio(key, c[2]))
             elif c[1] == 'ratio-variant':
                 cells.append(ratio(key, c[2], (key[0], c[3], key[2])))
+            elif c[1] == 'ratio-memory':  # against the memory store, same scenario, same session
+                cells.append(ratio(key, c[2], (key[0], key[1].rsplit('-', 1)[0] + '-memory', key[2])))
             else:
                 cells.append(cell(key, c[1], c[2] if len(c) > 2 else 0, c[3] if len(c) > 3 else 1.0))
         print(f'| {sv[0]} {sv[1]} | {names[s]} | {n} | ' + ' | '.join(cells) + ' |')
@@ -186,6 +191,132 @@ table('S6 reconnect storm: every SSE subscriber drops and reconnects at once (La
     ('lost', 'lost'), ('dup', 'duplicates'), ('errors', 'errors')],
     [v for v in variants if v[0] == 'S6' and v[1] == 'storm'])
 
+
+
+# The durable log (issue 15): S7, S8 once per store. The store's histograms come from /metrics
+# (storeMetrics: the change over the run, per-bucket counts).
+def histogram(d, want):
+    for name, h in (get(d, 'storeMetrics') or {}).items():
+        if isinstance(h, dict) and want(name):
+            return h
+    return None
+
+
+def batch_rows(d):
+    return histogram(d, lambda n: n.startswith('rtlab_store_commit_batch_rows'))
+
+
+def commit_time(d):
+    return histogram(d, lambda n: n.startswith('rtlab_store_commit') and 'batch' not in n)
+
+
+def quantile(h, q):
+    """The upper edge of the bucket holding quantile q (the last finite edge for +Inf)."""
+    if not h or not h.get('count'):
+        return None
+    seen, last = 0, None
+    for b in h['buckets']:
+        if b['le'] != '+Inf':
+            last = float(b['le'])
+        seen += b['count']
+        if seen >= q * h['count']:
+            return last
+    return last
+
+
+def rows_per_commit(d):
+    # The counters, exact (the batch histogram has no _sum).
+    rows, commits = get(d, 'storeMetrics.rtlab_store_rows_total'), get(d, 'storeMetrics.rtlab_store_commits_total')
+    return rows / commits if rows and commits else None
+
+
+def commits_per_sec(d):
+    # acknowledged/s ÷ rows per commit: every acknowledged publish is one committed row.
+    rpc, acked = rows_per_commit(d), get(d, 'publishers.ackedPerSec') or get(d, 'publishRate')
+    return acked / rpc if rpc and acked else None
+
+
+def commit_ms(q):
+    def f(d):
+        h = commit_time(d)
+        if not h:
+            return None
+        v = h.get('mean') if q is None else quantile(h, q)
+        # seconds (Prometheus' unit) or µs, by the name
+        scale = 1000.0 if 'seconds' in next(n for n, x in get(d, 'storeMetrics').items() if x is h) else 0.001
+        return v * scale if v is not None else None
+    return f
+
+
+load1 = ('load (1 min) at start', lambda d: (d.get('load') or [None])[0], 1)
+
+
+def cpu_per_publish(d):
+    # The server's CPU (every thread: the event loop and the store's writer) per acknowledged publish.
+    cpu, acked = get(d, 'server.runCpuMs'), get(d, 'acked')
+    return cpu * 1000.0 / acked if cpu and acked else None
+
+
+def capacity(d):
+    # What one whole core would acknowledge at that cost: the figure the load on a shared machine hides.
+    c = cpu_per_publish(d)
+    return 1e6 / c if c else None
+
+table('S7 acknowledged publishes/s, as fast as acknowledgements allow, 10 WebSocket subscribers', [
+    ('acked/s', 'publishers.ackedPerSec'), ('vs memory', 'ratio-memory', 'publishers.ackedPerSec'),
+    ('ack p50 ms', 'publishers.ackLatencyUs.p50', 1, 0.001), ('ack p99 ms', 'publishers.ackLatencyUs.p99', 1, 0.001),
+    ('rows/commit', rows_per_commit, 1), ('commits/s', commits_per_sec),
+    ('commit p50 ms (bucket edge)', commit_ms(0.5), 3), ('commit p99 ms (bucket edge)', commit_ms(0.99), 2),
+    ('server CPU %', 'server.cpuPercent'), ('server CPU µs/publish', cpu_per_publish, 1),
+    ('acked/s at one whole core', capacity), load1,
+    ('lost', 'lost'), ('publish errors', 'publishErrors')],
+    [v for v in variants if v[0] == 'S7'])
+table('S8 publish → delivery at 1,000 publishes/s to 1,000 subscribers (one WebSocket publisher)', [
+    ('subscribers open', 'connections.openAtPublish'), ('published/s', 'publishRate'),
+    *lat, ('p99 vs memory', 'ratio-memory', 'latencyUs.p99'),
+    ('rows/commit', rows_per_commit, 1), ('commit p99 ms (bucket edge)', commit_ms(0.99), 2),
+    ('server CPU %', 'server.cpuPercent'), load1,
+    ('lost', 'lost'), ('publish errors', 'publishErrors')],
+    [v for v in variants if v[0] == 'S8'])
+
+
+def batch_distribution():
+    """Share of commits per batch-size bucket, pooled over the runs of each SQLite variant."""
+    rows = []
+    for sv in variants:
+        if sv[0] not in ('S7', 'S8') or sv[1].endswith('-memory'):
+            continue
+        for s in servers:
+            pooled = {}
+            total = 0
+            for d in runs.get((sv[0], sv[1], s), []):
+                h = batch_rows(d) if d else None
+                for b in (h or {}).get('buckets', []):
+                    pooled[b['le']] = pooled.get(b['le'], 0) + b['count']
+                    total += b['count']
+            if total:
+                rows.append((sv, s, pooled, total))
+    if not rows:
+        return
+    les = list(rows[0][2].keys())
+    heads, prev = [], 0
+    for le in les:
+        if le == '+Inf':
+            heads.append(f'> {prev}')
+        else:
+            v = int(float(le))
+            heads.append(str(v) if v == prev + 1 else f'{prev + 1}–{v}')
+            prev = v
+    print('### The commit batch size: share of commits by rows per commit (pooled over the runs)\n')
+    print('| scenario | commits | ' + ' | '.join(heads) + ' |')
+    print('|' + '---|' * (2 + len(heads)))
+    for sv, s, pooled, total in rows:
+        cells = [f'{100 * pooled.get(le, 0) / total:.1f} %' if pooled.get(le) else '·' for le in les]
+        print(f'| {sv[0]} {sv[1]} | {total:,.0f} | ' + ' | '.join(cells) + ' |')
+    print()
+
+
+batch_distribution()
 
 # The chart: every ratio target as "times better than nchan" (nchan = 1; right of 1 is better),
 # on a log scale, one bar per server, with the issue's target as a tick. Written with --chart.

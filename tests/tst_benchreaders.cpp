@@ -7,9 +7,11 @@
 // the same result each way: a socket's reads may end anywhere.
 
 #include "httpresponsereader.h"
+#include "promtext.h"
 #include "wsframeparser.h"
 #include "wsframes.h"
 
+#include <QJsonArray>
 #include <QTest>
 
 #include "splitfeed.h"
@@ -120,6 +122,7 @@ private slots:
     void clientFramesAreWhatAServerReads_data();
     void clientFramesAreWhatAServerReads();
     void webSocketKeyIsSixteenBytes();
+    void metricsDeltaIsADistribution();
 };
 
 void tst_BenchReaders::responses_data()
@@ -266,6 +269,58 @@ void tst_BenchReaders::webSocketKeyIsSixteenBytes()
     QCOMPARE(decoded.decoded.size(), 16);
     QVERIFY(a != b);
     QCOMPARE(rtlab::bench::makeWebSocketKey(1), a); // a seed gives its key: runs repeat
+}
+
+// What rtlab-bench reports from /metrics: the change over the run, each histogram as the count in
+// each bucket (not Prometheus' cumulative counts), everything else as a number.
+void tst_BenchReaders::metricsDeltaIsADistribution()
+{
+    namespace promtext = rtlab::bench::promtext;
+    const char *before = "# HELP rtlab_store_commit_batch_rows rows per commit\n"
+                         "# TYPE rtlab_store_commit_batch_rows histogram\n"
+                         "rtlab_store_commit_batch_rows_bucket{le=\"1\"} 2\n"
+                         "rtlab_store_commit_batch_rows_bucket{le=\"4\"} 3\n"
+                         "rtlab_store_commit_batch_rows_bucket{le=\"+Inf\"} 3\n"
+                         "rtlab_store_commit_batch_rows_sum 5\n"
+                         "rtlab_store_commit_batch_rows_count 3\n"
+                         "rtlab_store_commits_total 3\n"
+                         "rtlab_published_total 99\n";
+    // Another order, a CRLF, a label besides le, a timestamp: all as a scraper may see them.
+    const char *after = "rtlab_store_commit_batch_rows_bucket{le=\"+Inf\"} 13\r\n"
+                        "rtlab_store_commit_batch_rows_bucket{le=\"4\"} 11\n"
+                        "rtlab_store_commit_batch_rows_bucket{le=\"1\"} 2\n"
+                        "rtlab_store_commit_batch_rows_sum 85\n"
+                        "rtlab_store_commit_batch_rows_count 13\n"
+                        "rtlab_store_commits_total 13 1700000000000\n"
+                        "rtlab_store_read_seconds_bucket{kind=\"old\",le=\"0.001\"} 4\n"
+                        "rtlab_store_read_seconds_bucket{kind=\"old\",le=\"+Inf\"} 5\n"
+                        "rtlab_store_read_seconds_count{kind=\"old\"} 5\n"
+                        "rtlab_published_total 120\n"
+                        "not a sample\n";
+    const promtext::Series b = promtext::parse(before, "rtlab_store_");
+    const promtext::Series a = promtext::parse(after, "rtlab_store_");
+    QVERIFY(!a.count("rtlab_published_total")); // outside the prefix
+    const QJsonObject d = promtext::delta(b, a);
+    QCOMPARE(d.value(QLatin1String("rtlab_store_commits_total")).toDouble(), 10.0);
+    const QJsonObject rows = d.value(QLatin1String("rtlab_store_commit_batch_rows")).toObject();
+    QCOMPARE(rows.value(QLatin1String("count")).toDouble(), 10.0);
+    QCOMPARE(rows.value(QLatin1String("sum")).toDouble(), 80.0);
+    QCOMPARE(rows.value(QLatin1String("mean")).toDouble(), 8.0);
+    const QJsonArray buckets = rows.value(QLatin1String("buckets")).toArray();
+    QCOMPARE(buckets.size(), 3);
+    const QStringList les { QStringLiteral("1"), QStringLiteral("4"), QStringLiteral("+Inf") };
+    const QList<double> counts { 0, 8, 2 };
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(buckets[i].toObject().value(QLatin1String("le")).toString(), les[i]);
+        QCOMPARE(buckets[i].toObject().value(QLatin1String("count")).toDouble(), counts[i]);
+    }
+    // A histogram with another label is its own family, named with that label.
+    const QJsonObject reads = d.value(QLatin1String("rtlab_store_read_seconds{kind=\"old\"}")).toObject();
+    QCOMPARE(reads.value(QLatin1String("count")).toDouble(), 5.0);
+    QCOMPARE(reads.value(QLatin1String("buckets")).toArray().size(), 2);
+    QVERIFY(!reads.contains(QLatin1String("sum"))); // it has no _sum: no sum, no mean, rather than a false 0
+    QVERIFY(!reads.contains(QLatin1String("mean")));
+    QCOMPARE(d.size(), 3);
 }
 
 QTEST_GUILESS_MAIN(tst_BenchReaders)

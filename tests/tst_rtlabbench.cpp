@@ -19,6 +19,8 @@ private slots:
     void stormResumesEverySubscriber();
     void slowReadersAreCountedApart();
     void slowReadersAreCutAtTheBound();
+    void saturateOverWebSocketCountsAcknowledgements();
+    void saturateOverHttpCountsAcknowledgements();
     void badArguments();
 };
 
@@ -245,6 +247,79 @@ void tst_RtlabBench::slowReadersAreCutAtTheBound()
     }
 }
 
+// As fast as acknowledgements allow: WebSocket publishers with a window of unacknowledged
+// messages, acknowledged when each comes back on its own socket. Bounded by --messages and
+// --duration; checks counts only (every message acknowledged once, delivered to every subscriber).
+static void checkSaturated(const BenchRun &r, const char *transport, int window, int subscribers)
+{
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    const QJsonObject &j = r.json;
+    QCOMPARE(j.value(QLatin1String("mode")).toString(), QStringLiteral("saturate"));
+    const qint64 acked = j.value(QLatin1String("acked")).toInteger();
+    QVERIFY(acked > 0);
+    QCOMPARE(acked, j.value(QLatin1String("published")).toInteger());
+    QCOMPARE(j.value(QLatin1String("publishErrors")).toInteger(), 0);
+    QCOMPARE(j.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(j.value(QLatin1String("duplicates")).toInteger(), 0);
+    QCOMPARE(j.value(QLatin1String("deliveries")).toInteger(), acked * subscribers);
+    const QJsonObject pub = j.value(QLatin1String("publishers")).toObject();
+    QCOMPARE(pub.value(QLatin1String("transport")).toString(), QLatin1String(transport));
+    QCOMPARE(pub.value(QLatin1String("window")).toInteger(), window);
+    QCOMPARE(pub.value(QLatin1String("saturate")).toBool(), true);
+    QCOMPARE(pub.value(QLatin1String("errors")).toInteger(), 0);
+    // One acknowledgement wait per acknowledged message, whoever else's messages the socket carried.
+    QCOMPARE(pub.value(QLatin1String("ackLatencyUs")).toObject().value(QLatin1String("count")).toInteger(), acked);
+    const qint64 inWindow = pub.value(QLatin1String("ackedInWindow")).toInteger();
+    QVERIFY(inWindow > 0 && inWindow <= acked);
+    QVERIFY(pub.value(QLatin1String("ackedPerSec")).toDouble() > 0);
+    // /metrics was read at both edges: its rtlab_store_* change is there (empty without a store's series).
+    QVERIFY2(!j.contains(QLatin1String("storeMetricsError")),
+             qPrintable(j.value(QLatin1String("storeMetricsError")).toString()));
+    QVERIFY(j.value(QLatin1String("storeMetrics")).isObject());
+}
+
+void tst_RtlabBench::saturateOverWebSocketCountsAcknowledgements()
+{
+    auto server = startServer(quietConfig());
+    const BenchRun r = runBench({ QStringLiteral("--url"),
+                                  url(server->port()),
+                                  QStringLiteral("--saturate"),
+                                  QStringLiteral("--pub-transport"),
+                                  QStringLiteral("ws"),
+                                  QStringLiteral("--publishers"),
+                                  QStringLiteral("3"),
+                                  QStringLiteral("--window"),
+                                  QStringLiteral("8"),
+                                  QStringLiteral("--subscribers"),
+                                  QStringLiteral("4"),
+                                  QStringLiteral("--duration"),
+                                  QStringLiteral("1"),
+                                  QStringLiteral("--messages"),
+                                  QStringLiteral("300"),
+                                  QStringLiteral("--metrics-url"),
+                                  url(server->port()) + QStringLiteral("/metrics"),
+                                  QStringLiteral("--settle"),
+                                  QStringLiteral("0.1"),
+                                  QStringLiteral("--json") });
+    checkSaturated(r, "ws", 8, 4);
+    // The publishers' sockets are WebSockets too: the server wrote every message to all 7.
+    QCOMPARE(server->hub()->stats().at(TransportKind::WebSocket).messages,
+             r.json.value(QLatin1String("acked")).toInteger() * 7);
+}
+
+void tst_RtlabBench::saturateOverHttpCountsAcknowledgements()
+{
+    auto server = startServer(quietConfig());
+    const BenchRun r = runBench({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--saturate"),
+                                  QStringLiteral("--publishers"), QStringLiteral("2"), QStringLiteral("--subscribers"),
+                                  QStringLiteral("3"), QStringLiteral("--transport"), QStringLiteral("sse"),
+                                  QStringLiteral("--duration"), QStringLiteral("1"), QStringLiteral("--messages"),
+                                  QStringLiteral("200"), QStringLiteral("--metrics-url"),
+                                  url(server->port()) + QStringLiteral("/metrics"), QStringLiteral("--settle"),
+                                  QStringLiteral("0.1"), QStringLiteral("--json") });
+    checkSaturated(r, "http", 1, 3);
+}
+
 void tst_RtlabBench::badArguments()
 {
     const BenchRun r = runBench({ QStringLiteral("--transport"), QStringLiteral("carrier-pigeon"),
@@ -262,6 +337,28 @@ void tst_RtlabBench::badArguments()
                                       QStringLiteral("--stats-url"), QStringLiteral("http://example.org/stats") });
     QCOMPARE(stats.exitCode, 2);
     QVERIFY2(stats.errText.contains("loopback only"), stats.errText.constData());
+    const auto refused = [](const QStringList &arguments, const char *why) {
+        const BenchRun r = runBench(arguments);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.errText.contains(why), r.errText.constData());
+    };
+    refused({ QStringLiteral("--saturate"), QStringLiteral("--window"), QStringLiteral("8"),
+              QStringLiteral("--duration"), QStringLiteral("1") },
+            "--window goes with --pub-transport ws");
+    refused({ QStringLiteral("--saturate"), QStringLiteral("--pub-transport"), QStringLiteral("pigeon"),
+              QStringLiteral("--duration"), QStringLiteral("1") },
+            "--pub-transport is http or ws");
+    refused({ QStringLiteral("--saturate"), QStringLiteral("--messages"), QStringLiteral("10") },
+            "--saturate needs --duration");
+    refused({ QStringLiteral("--saturate"), QStringLiteral("--ramp"), QStringLiteral("--duration"),
+              QStringLiteral("1") },
+            "--saturate is a run of its own");
+    refused({ QStringLiteral("--pub-transport"), QStringLiteral("ws"), QStringLiteral("--window"), QStringLiteral("0"),
+              QStringLiteral("--messages"), QStringLiteral("1") },
+            "--window must be");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--metrics-url"),
+              QStringLiteral("http://example.org/metrics") },
+            "loopback only");
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabBench)

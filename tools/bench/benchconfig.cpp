@@ -80,6 +80,24 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
     const auto duration = opt("duration", "Seconds to publish (or to hold, in idle mode).", "S", "0");
     const auto size = opt("size", "Payload bytes per message (the text; servers add their envelope).", "BYTES", "64");
     const auto publishers = opt("publishers", "Publisher connections (one request in flight each).", "P", "2");
+    const auto pubTransport =
+            opt("pub-transport",
+                "How the publishers publish: 'http' (POST to --pub-url, one request in flight, acknowledged by "
+                "its 2xx) or 'ws' (text frames on --ws-url, acknowledged when the message comes back on the "
+                "publisher's socket).",
+                "T", "http");
+    const auto window = opt("window",
+                            "WebSocket publishers: messages each may have unacknowledged (default 64). HTTP "
+                            "publishers have one.",
+                            "N");
+    const auto saturate = opt("saturate",
+                              "Publish as fast as the acknowledgements allow for --duration seconds (no --rate); "
+                              "reports acknowledged publishes per second.");
+    const auto metricsUrl =
+            opt("metrics-url",
+                "rtlab's /metrics, read before and after the run: the change in its rtlab_store_* series "
+                "(the commit batch size and commit time histograms) goes into the report.",
+                "URL");
     const auto ramp = opt("ramp", "Ramp the rate by --ramp-factor every --ramp-step until p99 > --ramp-p99.");
     const auto rampStart = opt("ramp-start", "First ramp rate, messages/s.", "R", "1");
     const auto rampFactor = opt("ramp-factor", "Rate multiplier per step.", "F", "1.5");
@@ -201,6 +219,29 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         c.warmupS = number(warmup, 0, 3600);
     c.size = int(number(size, 24, 1024 * 1024));
     c.publishers = int(number(publishers, 1, 64));
+    if (p.value(pubTransport) == u"ws")
+        c.pubTransport = PubTransport::WebSocket;
+    else if (p.value(pubTransport) != u"http") {
+        *errorString = QStringLiteral("--pub-transport is http or ws");
+        return false;
+    }
+    if (p.isSet(window)) {
+        c.window = int(number(window, 1, 4096));
+        if (ok && c.pubTransport == PubTransport::Http && c.window != 1) {
+            *errorString = QStringLiteral("--window goes with --pub-transport ws (an HTTP publisher has one "
+                                          "request in flight)");
+            return false;
+        }
+    } else {
+        c.window = c.pubTransport == PubTransport::WebSocket ? 64 : 1;
+    }
+    c.saturate = p.isSet(saturate);
+    if (p.isSet(metricsUrl)) {
+        Endpoint e;
+        if (!endpoint(p.value(metricsUrl), &e, errorString))
+            return false;
+        c.metricsUrl = e;
+    }
     c.ramp = p.isSet(ramp);
     c.rampStart = number(rampStart, 0.01, 1e6);
     c.rampFactor = number(rampFactor, 1.01, 100);
@@ -231,11 +272,20 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         *errorString = QStringLiteral("--storm-at and --slow-fraction go with a fixed-rate run");
         return false;
     }
+    if (c.saturate && (c.idleMode || c.ramp || c.stormAtS > 0 || c.slowFraction > 0)) {
+        *errorString = QStringLiteral("--saturate is a run of its own (no --idle, --ramp, --storm-at or "
+                                      "--slow-fraction)");
+        return false;
+    }
+    if (c.saturate && c.durationS <= 0) {
+        *errorString = QStringLiteral("--saturate needs --duration");
+        return false;
+    }
     if (c.idleMode && c.durationS <= 0) {
         *errorString = QStringLiteral("--idle needs --duration");
         return false;
     }
-    if (!c.idleMode && !c.ramp && c.messages == 0) {
+    if (!c.idleMode && !c.ramp && !c.saturate && c.messages == 0) {
         if (c.durationS <= 0) {
             *errorString = QStringLiteral("give --messages or --duration");
             return false;

@@ -7,6 +7,8 @@
 
 #include <QStringList>
 
+#include <optional>
+
 #include <vector>
 
 namespace rtlab::bench {
@@ -29,6 +31,13 @@ struct BenchConfig
     double durationS = 0;
     int size = 64;
     int publishers = 2;
+    // How the publishers publish: HTTP POST (one request in flight each) or WebSocket text
+    // frames (up to `window` unacknowledged each; acknowledged when the message comes back).
+    enum class PubTransport { Http, WebSocket };
+    PubTransport pubTransport = PubTransport::Http;
+    int window = 1;
+    bool saturate = false;              // publish as fast as the acknowledgements allow, for durationS
+    std::optional<Endpoint> metricsUrl; // rtlab's /metrics, read at the run's edges (store figures)
     bool ramp = false;
     double rampStart = 1;
     double rampFactor = 1.5;

@@ -2,6 +2,7 @@
 #include "benchrunner.h"
 
 #include "statsclient.h"
+#include "wspublisher.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -163,10 +164,10 @@ bool BenchRunner::publishDue(uint64_t due, uint16_t step)
 {
     // Returns false when no publisher was free for a due message (the publisher is the limit).
     while (m_seq < due) {
-        Publisher *free = nullptr;
+        PublishChannel *free = nullptr;
         for (size_t i = 0; i < m_publishers.size() && !free; ++i) {
-            Publisher *p = m_publishers[(m_nextPublisher + i) % m_publishers.size()].get();
-            if (p->ready())
+            PublishChannel *p = m_publishers[(m_nextPublisher + i) % m_publishers.size()].get();
+            if (p->canPublish())
                 free = p;
         }
         if (!free)
@@ -180,7 +181,7 @@ bool BenchRunner::publishDue(uint64_t due, uint16_t step)
             m_tally.stepOfSeq[m_seq] = step;
         }
         const std::string text = payload::make(m_seq, monotonicUs(), size_t(m_config.size));
-        free->post(payload::publishBody(m_config.pubFormat, m_seq, wallUs(), text));
+        free->publish(m_seq, payload::publishBody(m_config.pubFormat, m_seq, wallUs(), text));
     }
     return true;
 }
@@ -200,6 +201,31 @@ void BenchRunner::publishFixed()
         sampleRss();
         m_loop.runOnce(1);
     }
+    awaitAcksAndDeliveries();
+}
+
+void BenchRunner::publishSaturated()
+{
+    // As fast as the acknowledgements allow: every free slot (an HTTP publisher without a request
+    // in flight, a WebSocket publisher below its window) gets the next message at once, so the
+    // rate is the server's (and, with a store on disk, its commits'). Acknowledged publishes
+    // per second count over --duration exactly; what is still unacknowledged then is waited
+    // for (bounded), for the loss and delivery counts.
+    const uint64_t cap = m_config.messages > 0 ? uint64_t(m_config.messages) : UINT64_MAX;
+    m_publishStartUs = monotonicUs();
+    const int64_t end = m_publishStartUs + int64_t(m_config.durationS * Second);
+    while (monotonicUs() < end && m_seq < cap) {
+        publishDue(cap, 0);
+        sampleRss();
+        m_loop.runOnce(1);
+    }
+    m_ackedInWindow = acked();
+    m_saturateS = double(monotonicUs() - m_publishStartUs) / double(Second);
+    awaitAcksAndDeliveries();
+}
+
+void BenchRunner::awaitAcksAndDeliveries()
+{
     // Every publish answered (bounded), then the deliveries drain.
     runUntil(
             [&] {
@@ -393,6 +419,19 @@ void BenchRunner::publishRamp()
                      { QStringLiteral("maxRateUnderThreshold"), round1(bestRate) } };
 }
 
+void BenchRunner::readMetrics(promtext::Series *into)
+{
+    // Outside the /proc samples, so the server's work answering is not counted in the run.
+    if (!m_config.metricsUrl)
+        return;
+    std::string body, why;
+    if (!StatsClient::getText(*m_config.metricsUrl, 5000, &body, &why)) {
+        m_metricsError = why;
+        return;
+    }
+    *into = promtext::parse(body, "rtlab_store_");
+}
+
 std::optional<StatsSnapshot> BenchRunner::readStats()
 {
     if (!m_config.readStats)
@@ -564,8 +603,15 @@ int BenchRunner::run()
     m_before = ProcSample::take(m_config.serverPids);
     if (!m_config.idleMode) {
         for (int i = 0; i < m_config.publishers; ++i) {
-            m_publishers.push_back(std::make_unique<Publisher>(&m_loop, m_config.pubUrl));
-            m_publishers.back()->begin();
+            if (m_config.pubTransport == BenchConfig::PubTransport::WebSocket)
+                // Ids above every subscriber's, for distinct handshake keys.
+                m_publishers.push_back(std::make_unique<WsPublisher>(
+                        &m_loop, m_config.wsUrl, &m_pubTally,
+                        uint64_t(m_config.idleConnections + m_config.subscribers + i) + 1, m_config.window));
+            else
+                m_publishers.push_back(std::make_unique<Publisher>(&m_loop, m_config.pubUrl));
+            m_publishers.back()->setAckLatency(&m_ackLatency);
+            m_publishers.back()->connectChannel();
         }
     }
     const int64_t cpuBeforeConnect = selfCpuUs();
@@ -579,12 +625,13 @@ int BenchRunner::run()
         runUntil(
                 [&] {
                     return std::all_of(m_publishers.begin(), m_publishers.end(),
-                                       [](const auto &p) { return p->ready(); });
+                                       [](const auto &p) { return p->canPublish(); });
                 },
                 monotonicUs() + 10 * Second);
     }
     m_openAtPublish = openSubscribers();
     if (!m_config.idleMode) { // idle mode opens its window after a warm-up (holdIdle)
+        readMetrics(&m_metricsStart);
         m_runStart = ProcSample::take(m_config.serverPids);
         m_selfCpuStartUs = selfCpuUs();
     }
@@ -594,6 +641,8 @@ int BenchRunner::run()
         holdIdle();
     else if (m_config.ramp)
         publishRamp();
+    else if (m_config.saturate)
+        publishSaturated();
     else
         publishFixed();
     m_tally.counting = false;
@@ -601,6 +650,7 @@ int BenchRunner::run()
     if (!m_config.idleMode) {
         m_runEnd = ProcSample::take(m_config.serverPids);
         m_selfCpuEndUs = selfCpuUs();
+        readMetrics(&m_metricsEnd);
     }
     drainSlowReaders();
     m_slowTally.counting = false;
@@ -616,7 +666,7 @@ int BenchRunner::run()
     for (auto &s : m_idle)
         s->close();
     for (auto &p : m_publishers)
-        p->close();
+        p->closeChannel();
     return (m_openAtPublish == 0 && m_config.subscribers > 0) ? 1 : 0;
 }
 
@@ -628,9 +678,10 @@ QJsonObject BenchRunner::report()
         transports.append(kindName(k));
     r.insert(QStringLiteral("label"), m_config.label);
     r.insert(QStringLiteral("mode"),
-             m_config.idleMode       ? QStringLiteral("idle")
-                     : m_config.ramp ? QStringLiteral("ramp")
-                                     : QStringLiteral("broadcast"));
+             m_config.idleMode           ? QStringLiteral("idle")
+                     : m_config.ramp     ? QStringLiteral("ramp")
+                     : m_config.saturate ? QStringLiteral("saturate")
+                                         : QStringLiteral("broadcast"));
     r.insert(QStringLiteral("transports"), transports);
     r.insert(QStringLiteral("size"), m_config.size);
     r.insert(QStringLiteral("fdLimit"), m_fdSoft);
@@ -691,6 +742,27 @@ QJsonObject BenchRunner::report()
         r.insert(QStringLiteral("foreign"), qint64(m_tally.foreign));
         r.insert(QStringLiteral("latencyUs"), m_tally.latency.toJson());
         r.insert(QStringLiteral("pollRequests"), qint64(m_tally.pollRequests));
+        QJsonObject pub { { QStringLiteral("transport"),
+                            m_config.pubTransport == BenchConfig::PubTransport::WebSocket ? QStringLiteral("ws")
+                                                                                          : QStringLiteral("http") },
+                          { QStringLiteral("count"), m_config.publishers },
+                          { QStringLiteral("window"), m_config.window },
+                          { QStringLiteral("ackLatencyUs"), m_ackLatency.toJson() },
+                          { QStringLiteral("errors"), qint64(m_pubTally.errors) } };
+        if (m_config.saturate) {
+            pub.insert(QStringLiteral("saturate"), true);
+            pub.insert(QStringLiteral("windowSeconds"), std::round(m_saturateS * 1000) / 1000);
+            pub.insert(QStringLiteral("ackedInWindow"), qint64(m_ackedInWindow));
+            pub.insert(QStringLiteral("ackedPerSec"),
+                       std::round(double(m_ackedInWindow) / std::max(m_saturateS, 1e-6)));
+        }
+        r.insert(QStringLiteral("publishers"), pub);
+        if (m_config.metricsUrl) {
+            if (m_metricsError.empty())
+                r.insert(QStringLiteral("storeMetrics"), promtext::delta(m_metricsStart, m_metricsEnd));
+            else
+                r.insert(QStringLiteral("storeMetricsError"), QString::fromStdString(m_metricsError));
+        }
     }
     r.insert(QStringLiteral("errors"), qint64(m_tally.errors));
     r.insert(QStringLiteral("closedByServer"), qint64(m_tally.closedByServer));
@@ -771,6 +843,16 @@ void BenchRunner::printTable(const QJsonObject &r)
                      r.value(QLatin1String("published")).toInteger(), r.value(QLatin1String("acked")).toInteger(),
                      r.value(QLatin1String("publishErrors")).toInteger(),
                      r.value(QLatin1String("publishRate")).toDouble());
+        const QJsonObject pub = obj("publishers");
+        const QJsonObject ackL = pub.value(QLatin1String("ackLatencyUs")).toObject();
+        std::fprintf(stderr, "  publishers    %d over %s, window %d: ack µs p50 %lld p99 %lld", m_config.publishers,
+                     qPrintable(pub.value(QLatin1String("transport")).toString()), m_config.window,
+                     ackL.value(QLatin1String("p50")).toInteger(), ackL.value(QLatin1String("p99")).toInteger());
+        if (m_config.saturate)
+            std::fprintf(stderr, "; %.0f acknowledged/s over %.3f s",
+                         pub.value(QLatin1String("ackedPerSec")).toDouble(),
+                         pub.value(QLatin1String("windowSeconds")).toDouble());
+        std::fprintf(stderr, "\n");
         std::fprintf(stderr, "  deliveries    %lld of %lld expected, %.0f/s; lost %lld, duplicates %lld\n",
                      r.value(QLatin1String("deliveries")).toInteger(), r.value(QLatin1String("expected")).toInteger(),
                      r.value(QLatin1String("deliveriesPerSec")).toDouble(), r.value(QLatin1String("lost")).toInteger(),
@@ -780,6 +862,21 @@ void BenchRunner::printTable(const QJsonObject &r)
                      l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
                      l.value(QLatin1String("max")).toInteger());
     }
+    const QJsonObject storeMetrics = obj("storeMetrics");
+    for (auto it = storeMetrics.begin(); it != storeMetrics.end(); ++it)
+        if (it.value().isObject()) { // a histogram: how many, and their mean if it has a _sum
+            const QJsonObject h = it.value().toObject();
+            std::fprintf(stderr, "  /metrics      %s: %.0f", qPrintable(it.key()),
+                         h.value(QLatin1String("count")).toDouble());
+            if (h.contains(QLatin1String("mean")))
+                std::fprintf(stderr, ", mean %.4g", h.value(QLatin1String("mean")).toDouble());
+            std::fprintf(stderr, "\n");
+        } else {
+            std::fprintf(stderr, "  /metrics      %s: %.0f\n", qPrintable(it.key()), it.value().toDouble());
+        }
+    if (r.contains(QLatin1String("storeMetricsError")))
+        std::fprintf(stderr, "  /metrics      unreadable (%s)\n",
+                     qPrintable(r.value(QLatin1String("storeMetricsError")).toString()));
     std::fprintf(stderr, "  bench         cpu %.1f ms (%.1f %% of one core)\n",
                  obj("bench").value(QLatin1String("cpuMs")).toDouble(),
                  obj("bench").value(QLatin1String("cpuPercent")).toDouble());

@@ -4,6 +4,7 @@
 #include "benchconfig.h"
 #include "epollloop.h"
 #include "procstats.h"
+#include "promtext.h"
 #include "publisher.h"
 #include "subscriber.h"
 #include "tally.h"
@@ -34,6 +35,9 @@ private:
     void connectAll();
     void publishFixed();
     void publishRamp();
+    void publishSaturated();
+    void awaitAcksAndDeliveries();
+    void readMetrics(promtext::Series *into);
     void holdIdle();
     QJsonObject idleReport(size_t idleOpen) const;
     std::optional<StatsSnapshot> readStats(); // nullopt: not asked for, or not read (m_statsError)
@@ -57,7 +61,13 @@ private:
     std::vector<std::unique_ptr<Subscriber>> m_idle;
     std::vector<std::unique_ptr<Subscriber>> m_subscribers;
     std::vector<std::unique_ptr<Subscriber>> m_slow;
-    std::vector<std::unique_ptr<Publisher>> m_publishers;
+    std::vector<std::unique_ptr<PublishChannel>> m_publishers;
+    Tally m_pubTally;              // what WebSocket publishers read: acknowledgements, not deliveries
+    LatencyHistogram m_ackLatency; // publish → acknowledgement (202, or the message back on the socket)
+    uint64_t m_ackedInWindow = 0;  // --saturate: acknowledged by the end of --duration
+    double m_saturateS = 0;
+    promtext::Series m_metricsStart, m_metricsEnd;
+    std::string m_metricsError;
     size_t m_nextPublisher = 0;
     uint64_t m_seq = 0;
     uint64_t m_openAtPublish = 0;

@@ -5,15 +5,16 @@ namespace rtlab::bench {
 
 Publisher::Publisher(EpollLoop *loop, Endpoint endpoint) : Connection(loop, std::move(endpoint)) { }
 
-void Publisher::post(const std::string &body)
+void Publisher::publish(uint64_t, const std::string &body)
 {
     m_inFlight = true;
+    m_postedAtUs = monotonicUs();
     const Endpoint &e = endpoint();
     send("POST " + e.target + " HTTP/1.1\r\nHost: " + e.host
          + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
-void Publisher::onData(const char *data, size_t size, int64_t)
+void Publisher::onData(const char *data, size_t size, int64_t nowUs)
 {
     while (size > 0 && hasSocket()) {
         const size_t used = m_reader.feed(data, size, &m_body);
@@ -28,9 +29,10 @@ void Publisher::onData(const char *data, size_t size, int64_t)
         if (m_reader.state() != HttpResponseReader::State::Done)
             return;
         m_lastStatus = m_reader.status();
-        if (m_lastStatus >= 200 && m_lastStatus < 300)
+        if (m_lastStatus >= 200 && m_lastStatus < 300) {
             ++m_acked;
-        else
+            recordAck(nowUs - m_postedAtUs);
+        } else
             ++m_failed;
         const bool keepAlive = m_reader.keepAlive();
         m_reader.reset();

@@ -35,7 +35,7 @@ bool waitFor(int fd, short events, int64_t deadlineUs)
 }
 } // namespace
 
-bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out, std::string *error)
+bool StatsClient::getText(const Endpoint &endpoint, int timeoutMs, std::string *body, std::string *error)
 {
     const int64_t deadline = monotonicUs() + int64_t(timeoutMs) * 1000;
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -76,7 +76,7 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
         }
     }
     HttpResponseReader reader;
-    std::string body;
+    body->clear();
     char buffer[16384];
     while (reader.state() != HttpResponseReader::State::Done) {
         if (!waitFor(fd, POLLIN, deadline))
@@ -90,10 +90,10 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
                 break;
             return fail("connection closed before the answer");
         }
-        reader.feed(buffer, size_t(n), &body);
+        reader.feed(buffer, size_t(n), body);
         if (reader.state() == HttpResponseReader::State::Error)
             return fail("malformed answer");
-        if (body.size() > MaxBodyBytes)
+        if (body->size() > MaxBodyBytes)
             return fail("answer too large");
     }
     ::close(fd);
@@ -101,6 +101,14 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
         *error = "status " + std::to_string(reader.status());
         return false;
     }
+    return true;
+}
+
+bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out, std::string *error)
+{
+    std::string body;
+    if (!getText(endpoint, timeoutMs, &body, error))
+        return false;
     QJsonParseError parseError {};
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray(body.data(), qsizetype(body.size())), &parseError);
     if (!doc.isObject()) {

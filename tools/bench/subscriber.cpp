@@ -297,7 +297,7 @@ void Subscriber::handleWsFrames(int64_t nowUs)
             if (const std::optional<WsMessage> message = m_ws.takeMessage()) {
                 if (m_tally->counting)
                     ++m_tally->events;
-                markers(std::string_view(message->data.constData(), size_t(message->data.size())), nowUs);
+                received(std::string_view(message->data.constData(), size_t(message->data.size())), nowUs);
             }
             break;
         case WsFrameParser::Ping:

@@ -53,6 +53,10 @@ public:
     void setPollHoldMs(int ms) { m_pollHoldMs = ms; }
 
 protected:
+    // A whole WebSocket message: its markers count as deliveries. A publisher on the socket reads
+    // them as its acknowledgements instead (WsPublisher).
+    virtual void received(std::string_view message, int64_t nowUs) { markers(message, nowUs); }
+    void markers(std::string_view bytes, int64_t nowUs);
     void onConnected() override;
     void onData(const char *data, size_t size, int64_t nowUs) override;
     void onClosed(bool error) override;
@@ -64,7 +68,6 @@ private:
     void handleWsFrames(int64_t nowUs);
     void handlePollAnswer(int64_t nowUs);
     void sendPoll();
-    void markers(std::string_view bytes, int64_t nowUs);
 
     std::optional<TransportKind> m_kind;
     PollStyle m_pollStyle = PollStyle::Cursor;
