@@ -60,8 +60,12 @@ struct HttpParserCallbacks
     static int onBody(http_parser *p, const char *at, size_t length)
     {
         HttpRequestParser *s = self(p);
-        if (s->m_request.body.size() + qsizetype(length) > s->m_limits.maxBodyBytes)
+        if (s->m_request.body.size() + qsizetype(length) > s->m_limits.maxBodyBytes) {
+            // The first byte over the limit: feedSome() stops there, wherever http_parser cut
+            // the chunk's data (a chunk read whole comes in one call, read bytewise in many).
+            s->m_bodyOverflowAt = at + (s->m_limits.maxBodyBytes - s->m_request.body.size());
             return s->fail(413, QStringLiteral("request body is larger than %1 bytes").arg(s->m_limits.maxBodyBytes));
+        }
         s->m_request.body.append(at, qsizetype(length));
         return 0;
     }
@@ -215,11 +219,14 @@ qsizetype HttpRequestParser::feedSome(QByteArrayView bytes)
         input = qMin(input, qMax<qsizetype>(room, 0));
     }
     const bool headWasComplete = m_headComplete;
+    m_bodyOverflowAt = nullptr;
     const size_t parsed =
             http_parser_execute(m_parser.get(), &HttpParserCallbacks::settings(), bytes.data(), size_t(input));
     if (!headWasComplete && !m_headComplete)
         m_headBytes += qsizetype(parsed);
     const http_errno err = HTTP_PARSER_ERRNO(m_parser.get());
+    if (m_state == State::Error && m_bodyOverflowAt)
+        return qsizetype(m_bodyOverflowAt - bytes.data()) + 1;
     if (m_state == State::Error)
         return qsizetype(parsed);
     if (err == HPE_PAUSED)

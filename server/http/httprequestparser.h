@@ -58,6 +58,7 @@ private:
     HttpHeaderLines m_headerLines;
     bool m_headComplete = false;
     qsizetype m_headBytes = 0;
+    const char *m_bodyOverflowAt = nullptr; // in the bytes of the current feedSome(): see onBody
     State m_state = State::NeedMore;
     int m_errorStatus = 0;
     QString m_errorString;
