@@ -27,6 +27,9 @@ TEST_COMMANDS=("chromium chromium" "node nodejs" "npm npm")
 PACKAGES+=(qt6-svg-dev)
 # The durable log store (--store sqlite:PATH).
 PACKAGES+=(libsqlite3-dev)
+# The shared log of a cluster (--store redis://…): hiredis, and the redis-server that the tests and
+# the "Scale out" lesson start themselves on a free loopback port (the system service is not used).
+PACKAGES+=(libhiredis-dev redis-server redis-tools)
 # The test command checks the format (clang-format) and builds the .deb (cpack's DEB generator
 # calls dpkg-shlibdeps, from dpkg-dev, for the package's Depends).
 PACKAGES+=(clang-format dpkg-dev)

@@ -176,6 +176,8 @@ QJsonObject TickData::toJson() const
     o.insert(QLatin1String("messagesPerSec"), messagesPerSec);
     o.insert(QLatin1String("bytesOut"), byTransport(bytesOut));
     o.insert(QLatin1String("rss"), rss);
+    if (!node.isEmpty())
+        o.insert(QLatin1String("node"), node);
     return o;
 }
 
@@ -188,6 +190,8 @@ std::optional<TickData> TickData::fromJson(const QJsonObject &object, QString *e
         t.messagesPerSec = r.real(QLatin1String("messagesPerSec"));
         t.bytesOut = byTransport(r.object(QLatin1String("bytesOut")));
         t.rss = r.integer(QLatin1String("rss"));
+        if (r.has(QLatin1String("node")))
+            t.node = r.string(QLatin1String("node"));
         return t;
     });
 }

@@ -28,6 +28,7 @@ struct TickData
     qint64 heldPolls = 0;                                  // long polls held now ("held":{"lp"})
     double messagesPerSec = 0;                             // log messages, one decimal
     qint64 rss = 0;                                        // resident bytes of the server process
+    QString node; // the node that sent the tick, on a shared (Redis) log; "" otherwise (not sent)
 
     bool operator==(const TickData &) const = default;
     QJsonObject toJson() const;

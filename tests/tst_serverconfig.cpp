@@ -60,6 +60,12 @@ QString difference(const ServerConfig &a, const ServerConfig &b)
         a.authKey == b.authKey ? QString() : QStringLiteral("authKey differs"),
         field("allowQueryToken", a.allowQueryToken, b.allowQueryToken),
         field("maxPublishRate", a.maxPublishRate, b.maxPublishRate),
+        a.store == b.store ? QString()
+                           : QStringLiteral("store: %1 log %2 node %3 state %4 vs %5 log %6 node %7 state %8")
+                                     .arg(a.store.toString(), a.store.logName, a.store.nodeName, a.store.stateDir,
+                                          b.store.toString(), b.store.logName, b.store.nodeName, b.store.stateDir),
+        field("memoryRing", a.memoryRing, b.memoryRing),
+        field("reusePort", a.reusePort, b.reusePort),
     };
     for (const QString &d : diffs) {
         if (!d.isEmpty())
@@ -238,6 +244,17 @@ void tst_ServerConfig::options_data()
     row("--max-publish-rate 5", args({ "--max-publish-rate", "5" }), [](ServerConfig &c) { c.maxPublishRate = 5; });
     row("--max-publish-rate 0.5", args({ "--max-publish-rate", "0.5" }),
         [](ServerConfig &c) { c.maxPublishRate = 0.5; });
+    // A node of a cluster on a Redis log.
+    row("--store redis:// --log --node --state-dir",
+        args({ "--store", "redis://127.0.0.1:6379/2", "--log", "chat", "--node", "A", "--state-dir", "/var/lib/x" }),
+        [](ServerConfig &c) {
+            c.store.kind = rtlab::StoreSpec::Kind::Redis;
+            c.store.location = QStringLiteral("redis://127.0.0.1:6379/2");
+            c.store.logName = QStringLiteral("chat");
+            c.store.nodeName = QStringLiteral("A");
+            c.store.stateDir = QStringLiteral("/var/lib/x");
+        });
+    row("--reuse-port", args({ "--reuse-port" }), [](ServerConfig &c) { c.reusePort = true; });
     row("every option at once", args({ "--host",         "0.0.0.0", "--port",         "9999",
                                        "--history",      "50",      "--history-age",  "1.5",
                                        "--poll-timeout", "10",      "--heartbeat",    "0.25",
@@ -286,6 +303,11 @@ void tst_ServerConfig::errors_data()
     };
 
     row("bad port 70000", args({ "--port", "70000" }), { "--port", "70000" });
+    row("--node without redis", args({ "--node", "A" }), { "--node", "redis" });
+    row("--log without redis", args({ "--log", "x" }), { "--log", "redis" });
+    row("--state-dir without redis", args({ "--state-dir", "/tmp" }), { "--state-dir", "redis" });
+    row("--node with a space", args({ "--store", "redis://h:1", "--node", "a b" }), { "--node", "a b" });
+    row("--log empty", args({ "--store", "redis://h:1", "--log", "" }), { "--log" });
     row("port not a number", args({ "--port", "http" }), { "--port", "http" });
     row("negative port", args({ "--port=-1" }), { "--port", "-1" });
     row("port missing its value", args({ "--port" }), { "port" });

@@ -115,6 +115,7 @@ class tst_WireContract : public QObject
 private slots:
     void tickRoundTrip();
     void tickAsTheProtocolShowsIt();
+    void tickNamesItsNode();
     void statsRoundTrip_data();
     void statsRoundTrip();
     void statsListsClientsOnlyWhenAsked();
@@ -143,6 +144,16 @@ void tst_WireContract::tickAsTheProtocolShowsIt()
     QVERIFY(t);
     QCOMPARE(*t, sampleTick());
     QCOMPARE(QJsonDocument(t->toJson()).toJson(QJsonDocument::Compact), wire);
+}
+
+// A node of a cluster names itself; a server alone sends no "node" at all.
+void tst_WireContract::tickNamesItsNode()
+{
+    TickData t = sampleTick();
+    QVERIFY(!t.toJson().contains(QLatin1String("node")));
+    t.node = QStringLiteral("B");
+    QCOMPARE(t.toJson().value(QLatin1String("node")).toString(), QStringLiteral("B"));
+    checkRoundTrip(t);
 }
 
 void tst_WireContract::statsRoundTrip_data()

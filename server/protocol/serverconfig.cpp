@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QRegularExpression>
 
 #include <cmath>
 #include <cstdio>
@@ -138,10 +139,30 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("With a store on disk: the newest messages kept in memory for replay; an older "
                                   "resume reads the store"),
                    "count", QString::number(d.memoryRing));
-    p.addOptions({ host,           port,          history,      historyAge, pollTimeout, heartbeat,
-                   tickRate,       allowOrigin,   sseRetry,     maxPending, headTimeout, bodyTimeout,
-                   core,           allowedHost,   publicOrigin, trustProxy, authKey,     allowQueryToken,
-                   maxPublishRate, maxConnsPerIp, store,        storeSync,  memoryRing });
+    // A cluster of nodes on one Redis log.
+    const QCommandLineOption logName =
+            valued("log",
+                   QStringLiteral("Redis only: the log's name; its keys share the hash tag {NAME}, so nodes with the "
+                                  "same --store and --log share one log"),
+                   "name", d.store.logName);
+    const QCommandLineOption nodeName =
+            valued("node",
+                   QStringLiteral("Redis only: this node's name, unique among the nodes live on the log (a name "
+                                  "already live refuses to start); default HOSTNAME:PORT"),
+                   "name", QString());
+    const QCommandLineOption stateDir =
+            valued("state-dir",
+                   QStringLiteral("Redis only: a directory where the node keeps the highest id it has seen, so that "
+                                  "after its own restart it still notices a Redis restored from an older copy"),
+                   "dir", QString());
+    const QCommandLineOption reusePort(
+            { QStringLiteral("reuse-port") },
+            QStringLiteral("Listen with SO_REUSEPORT: several nodes on one machine share the port, the kernel "
+                           "spreads connections over them"));
+    p.addOptions({ host,         port,       history,    historyAge,      pollTimeout,    heartbeat,     tickRate,
+                   allowOrigin,  sseRetry,   maxPending, headTimeout,     bodyTimeout,    core,          allowedHost,
+                   publicOrigin, trustProxy, authKey,    allowQueryToken, maxPublishRate, maxConnsPerIp, store,
+                   storeSync,    memoryRing, logName,    nodeName,        stateDir,       reusePort });
 
     auto failed = [&](const QString &why) {
         if (errorString)
@@ -187,6 +208,20 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
     if (p.isSet(storeSync) && c.store.kind != StoreSpec::Kind::Sqlite)
         return failed(QStringLiteral("--store-sync applies to --store sqlite:PATH only"));
     c.store.sync = *sync;
+    for (const QCommandLineOption *redisOnly : { &logName, &nodeName, &stateDir }) {
+        if (p.isSet(*redisOnly) && c.store.kind != StoreSpec::Kind::Redis)
+            return failed(
+                    QStringLiteral("--%1 applies to --store redis://… only").arg(redisOnly->names().constFirst()));
+    }
+    static const QRegularExpression nameChars(QStringLiteral("^[A-Za-z0-9._:-]{1,64}$"));
+    c.store.logName = p.value(logName);
+    if (!nameChars.match(c.store.logName).hasMatch())
+        return failed(QStringLiteral("--log: 1-64 of A-Z a-z 0-9 . _ : -, got %1").arg(c.store.logName));
+    c.store.nodeName = p.value(nodeName);
+    if (p.isSet(nodeName) && !nameChars.match(c.store.nodeName).hasMatch())
+        return failed(QStringLiteral("--node: 1-64 of A-Z a-z 0-9 . _ : -, got %1").arg(c.store.nodeName));
+    c.store.stateDir = p.value(stateDir);
+    c.reusePort = p.isSet(reusePort);
     c.memoryRing = p.value(memoryRing).toLongLong(&ok);
     if (!ok || c.memoryRing < 1 || c.memoryRing > 10000000)
         return failed(QStringLiteral("--memory-ring: expected 1-10000000, got %1").arg(p.value(memoryRing)));

@@ -56,6 +56,9 @@ struct ServerConfig
     // With a store on disk: the newest messages kept in memory for replay and fan-out (--memory-ring);
     // an older resume reads the store, off the event loop. The memory store keeps its whole history.
     qsizetype memoryRing = 4096;
+    // --reuse-port: listen with SO_REUSEPORT, so several nodes on one machine share the port and
+    // the kernel spreads connections over them (with --store redis://…: one log, a node per core).
+    bool reusePort = false;
 
     // Parses rtlab-server's arguments (argv[0] first). On failure returns false with the reason;
     // --help and --version are handled by the caller through the parser it is given.

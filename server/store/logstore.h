@@ -41,6 +41,10 @@ struct AppendResult
     std::vector<LogEntryPtr> entries; // committed, ids ascending and contiguous; empty on failure
     int status = 0;                   // 0, or 503: nothing of this batch was kept and no id was used
     QString error;                    // with a status: why, in words (for the log and the client)
+    // A shared store only (isShared()): empty, or one per request of the batch — 0 for a request
+    // committed now (it is in `entries`), else the id the log already gave the same sender's
+    // clientMsgId (published earlier, through any node). `entries` holds only the new ones.
+    std::vector<quint64> duplicateOf;
     bool ok() const { return status == 0; }
 };
 
@@ -50,6 +54,14 @@ struct ReadResult
     // after `after`: when it is not after + 1 the history moved past the reader (a gap to report).
     std::vector<LogEntryPtr> entries;
     QString error; // could not read (I/O error): entries empty
+};
+
+// Whether a store can take publishes now (a shared store loses its server; the others are always
+// up). Readers are served from what the node has either way.
+struct StoreState
+{
+    bool available = true;
+    QString detail; // "ok", or why not in words: "redis 127.0.0.1:6379: connection refused"
 };
 
 // The figures of a store, for /metrics. Histograms count per bucket (not cumulative).
@@ -69,7 +81,16 @@ struct StoreStats
 
 // Where the message log keeps its history (docs/architecture.md, "The log and its stores"). The
 // log (MessageLog) keeps the newest entries in memory for replay and fan-out; the store keeps the
-// history within its limits and decides the epoch. Implementations: MemoryStore, SqliteStore.
+// history within its limits and decides the epoch. Implementations: MemoryStore, SqliteStore,
+// RedisStore.
+//
+// A shared store (isShared(): Redis, one log for several server processes, "nodes") differs in
+// one way: the log's entries reach this node through entriesArrived(), in id order and without a
+// gap, its own publishes included, and only then are they the log's. An append's `done` is the
+// publisher's answer (its ids, or 503), and may run before or after its entries arrive; head()
+// follows what arrived, not what this node appended. When the shared log's epoch changes under
+// the node (Redis came back empty or older), the store says epochChanged(): the log refills its
+// ring from newest() and every session learns by the resume rule.
 //
 // Threads: a store belongs to the thread that created it (the server's event loop). Every method
 // is called there, and every `done` runs there — a store on disk does its work on its own threads
@@ -110,6 +131,11 @@ public:
     virtual void expire(qint64 nowMs) = 0;
 
     virtual bool isSynchronous() const = 0;
+    // Entries arrive through entriesArrived() (see above); append's `done` does not put them in the log.
+    virtual bool isShared() const { return false; }
+    // This node's name on a shared log ("" otherwise): in /stats, /healthz and each tick.
+    virtual QString nodeName() const { return {}; }
+    virtual StoreState state() const { return {}; }
     // For the start-up line and /stats: "memory", "sqlite:/srv/chat.db (WAL, synchronous=NORMAL)".
     virtual QString describe() const = 0;
     virtual StoreStats stats() const { return {}; }
@@ -120,6 +146,14 @@ public:
 signals:
     // head().firstId moved on its own (expiry or the count bound on the writer thread).
     void headChanged();
+    // A shared store: the next entries of the log, ids contiguous from the last that arrived + 1,
+    // ascending; head() counts them when this is emitted.
+    void entriesArrived(const std::vector<rtlab::LogEntryPtr> &entries);
+    // A shared store: the log's epoch changed (head() has the new epoch, last id and first id);
+    // what arrived before belongs to the old epoch.
+    void epochChanged();
+    // state() changed (a shared store lost or regained its server).
+    void stateChanged();
 };
 
 } // namespace rtlab

@@ -21,6 +21,10 @@ struct StoreSpec
     Kind kind = Kind::Memory;
     QString location; // sqlite: the file's path; redis: the URL
     Sync sync = Sync::Normal;
+    // Redis only (docs/architecture.md, "The Redis store"):
+    QString logName = QStringLiteral("rtlab"); // --log: the log's keys share the hash tag {NAME}
+    QString nodeName;                          // --node: unique among the nodes live on the log; empty: HOSTNAME:PORT
+    QString stateDir; // --state-dir: where the node keeps its high-water mark; empty: memory only
 
     // "memory", "sqlite:PATH" (PATH not empty; relative to the working directory), "redis://…".
     static std::optional<StoreSpec> parse(const QString &text, QString *why);
