@@ -107,7 +107,7 @@ void RedisConnection::open()
         return;
     }
     if (ac->err) {
-        const QString why = errorText(ac->errstr);
+        const QString why = errorText(ac->c.errstr);
         redisAsyncFree(ac);
         dropped(why);
         return;
@@ -169,7 +169,7 @@ void RedisConnection::onConnect(const redisAsyncContext *ac, int status)
     if (status != REDIS_OK) {
         // hiredis frees the context after this returns.
         c->m_ac = nullptr;
-        c->dropped(errorText(ac->errstr));
+        c->dropped(errorText(ac->c.errstr));
         return;
     }
     c->handshake();
@@ -219,7 +219,7 @@ void RedisConnection::onDisconnect(const redisAsyncContext *ac, int)
     if (!c || c->m_aborting)
         return;
     c->m_ac = nullptr;
-    c->dropped(c->m_lastError.isEmpty() ? errorText(ac->err ? ac->errstr : "server closed the connection")
+    c->dropped(c->m_lastError.isEmpty() ? errorText(ac->c.err ? ac->c.errstr : "server closed the connection")
                                         : c->m_lastError);
 }
 
@@ -239,7 +239,7 @@ void RedisConnection::onReply(redisAsyncContext *ac, void *reply, void *privdata
         c->m_ac = nullptr;
         c->m_ready = false;
         const QString why = !c->m_lastError.isEmpty() ? c->m_lastError
-                : ac->err                             ? errorText(ac->errstr)
+                : ac->c.err                           ? errorText(ac->c.errstr)
                                                       : QStringLiteral("connection lost");
         call->fn(nullptr, QStringLiteral("redis %1: %2").arg(c->m_url.address(), why));
         return;

@@ -249,9 +249,9 @@ bool RedisStore::open(const LogLimits &limits, QString *error)
     QString lostWhy;
     const auto lost = connect(&m_cmd, &RedisConnection::lost, this, [&](const QString &why) { lostWhy = why; });
     m_cmd.open();
-    const bool up = waitFor([&] { return m_cmd.isReady() || !lostWhy.isEmpty(); }, OpenTimeoutMs);
+    waitFor([&] { return m_cmd.isReady() || !lostWhy.isEmpty(); }, OpenTimeoutMs);
     disconnect(lost);
-    if (!up)
+    if (!m_cmd.isReady())
         return fail(lostWhy.isEmpty() ? QStringLiteral("no answer within %1 ms").arg(OpenTimeoutMs) : lostWhy);
 
     // The steps in order, each waited for: the script, the lease, the meta, the newest entries.
