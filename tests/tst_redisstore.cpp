@@ -284,6 +284,38 @@ private slots:
         QCOMPARE(ids(read(*b, 0).entries), range(1, 4));
     }
 
+    // Redis alive but not answering (stopped with SIGSTOP): the command times out, what waits is
+    // answered 503, and the store says so. The script may still run once Redis goes on (it was in
+    // Redis's socket): the publisher's retry with the same clientMsgIds is answered with the ids
+    // the log gave them, so each message is in the log once.
+    void redisFrozen()
+    {
+        auto a = openNode(QStringLiteral("A"));
+        QVERIFY(a);
+        QVERIFY(append(*a, chats(1)).ok());
+        auto batch = [] {
+            return std::vector<AppendRequest> {
+                chatFrom(QStringLiteral("ann"), QStringLiteral("x"), QStringLiteral("c1")),
+                chatFrom(QStringLiteral("ann"), QStringLiteral("y"), QStringLiteral("c2"))
+            };
+        };
+        QCOMPARE(::kill(pid_t(m_redis->pid()), SIGSTOP), 0);
+        const AppendResult frozen = append(*a, batch());
+        ::kill(pid_t(m_redis->pid()), SIGCONT);
+        QCOMPARE(frozen.status, 503);
+        QVERIFY2(frozen.error.contains(u"no reply within"), qPrintable(frozen.error));
+        QTRY_VERIFY_WITH_TIMEOUT(a->state().available, test::WaitMs);
+        const AppendResult retry = append(*a, batch());
+        QVERIFY(retry.ok());
+        const AppendResult next = append(*a, chats(1));
+        QCOMPARE(ids(next.entries), range(4, 4));
+        QTRY_COMPARE_WITH_TIMEOUT(a->head().lastId, 4u, test::WaitMs);
+        QStringList texts;
+        for (const LogEntryPtr &e : read(*a, 0).entries)
+            texts.append(e->message.text);
+        QCOMPARE(texts.join(u','), QStringLiteral("0,x,y,0"));
+    }
+
     // Redis back from an older snapshot (same epoch, fewer ids): a new epoch before anything is
     // published or tailed again — on a node that remembers in memory (A, B), and on a node that
     // starts fresh with only its state directory (C). No (epoch, id) is handed out twice.

@@ -130,19 +130,6 @@ QByteArray num(quint64 n)
     return QByteArray::number(n);
 }
 
-template<typename Bounds, typename Counts>
-void count(const Bounds &bounds, Counts &counts, qint64 value)
-{
-    const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), value);
-    counts[size_t(bucket - bounds.begin())]++;
-}
-
-qint64 steadyUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-}
-
 } // namespace
 
 RedisStore::RedisStore(RedisUrl url, QString logName, QString nodeName, QString stateDir, QObject *parent)
@@ -381,7 +368,7 @@ void RedisStore::append(std::vector<AppendRequest> batch, AppendDone done)
                          : QByteArray())
              << storedBody(m) << QByteArray::number(r.appendedMs) << QByteArray::number(r.appendedNs);
     }
-    const qint64 startUs = steadyUs();
+    const qint64 startUs = LogEntry::steadyNs() / 1000;
     auto shared = std::make_shared<std::vector<AppendRequest>>(std::move(batch));
     const bool sent =
             m_cmd.command(args, [this, shared, done, startUs, failed](const redisReply *r, const QString &err) {
@@ -413,8 +400,7 @@ void RedisStore::append(std::vector<AppendRequest> batch, AppendDone done)
                     seeId(epoch, top);
                 m_stats.commits++;
                 m_stats.rows += result.entries.size();
-                count(StoreStats::BatchBounds, m_stats.batchRows, qint64(shared->size()));
-                count(StoreStats::CommitBoundsUs, m_stats.commitUs, steadyUs() - startUs);
+                m_stats.countCommit(qint64(shared->size()), LogEntry::steadyNs() / 1000 - startUs);
                 if (done)
                     done(std::move(result));
             });

@@ -68,19 +68,6 @@ std::optional<QByteArray> queryValue(sqlite3 *db, const char *sql, QString *erro
     return std::nullopt;
 }
 
-template<typename Bounds, typename Counts>
-void count(const Bounds &bounds, Counts &counts, qint64 value)
-{
-    const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), value);
-    counts[size_t(bucket - bounds.begin())]++;
-}
-
-qint64 steadyUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-}
-
 } // namespace
 
 SqliteStore::SqliteStore(QString path, StoreSpec::Sync sync, QObject *parent)
@@ -436,7 +423,7 @@ void SqliteStore::writerLoop()
 
 void SqliteStore::commit(std::vector<Pending> work)
 {
-    const qint64 startUs = steadyUs();
+    const qint64 startUs = LogEntry::steadyNs() / 1000;
     quint64 id = w_lastId;
     QString why;
     bool ok = exec(m_writeDb, "BEGIN IMMEDIATE", &why);
@@ -479,7 +466,7 @@ void SqliteStore::commit(std::vector<Pending> work)
         // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): then this fails, harmlessly.
         exec(m_writeDb, "ROLLBACK", nullptr);
     }
-    const qint64 tookUs = steadyUs() - startUs;
+    const qint64 tookUs = LogEntry::steadyNs() / 1000 - startUs;
 
     size_t rows = 0;
     for (const Pending &p : work)
@@ -503,8 +490,7 @@ void SqliteStore::commit(std::vector<Pending> work)
         if (ok && rows > 0) { // batches of no message commit nothing worth counting
             m_stats.commits++;
             m_stats.rows += rows;
-            count(StoreStats::BatchBounds, m_stats.batchRows, qint64(rows));
-            count(StoreStats::CommitBoundsUs, m_stats.commitUs, tookUs);
+            m_stats.countCommit(qint64(rows), tookUs);
         } else if (!ok) {
             m_stats.failedCommits++;
         }
