@@ -316,6 +316,47 @@ private slots:
         QCOMPARE(texts.join(u','), QStringLiteral("0,x,y,0"));
     }
 
+    // A node whose tail was away while the stream was trimmed past it: what it missed is gone, and
+    // it says so (head() moves, headChanged) before the entries that follow arrive.
+    void tailTrimmedPastWhileAway()
+    {
+        LogLimits limits;
+        limits.maxCount = 5;
+        QString why;
+        auto url = RedisUrl::parse(m_redis->url(), &why);
+        auto b = std::make_unique<RedisStore>(*url, m_log, QStringLiteral("B"));
+        QVERIFY2(b->open(limits, &why), qPrintable(why));
+        Arrivals onB;
+        onB.attach(b.get(), this);
+        QVERIFY(append(*b, chats(2)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(onB.ids, range(1, 2), test::WaitMs);
+        QSignalSpy headChanged(b.get(), &LogStore::headChanged);
+        // While this thread runs no event loop: B's tail connection goes, and ten more entries are
+        // published in the store's layout (docs/architecture.md) and trimmed to the newest five.
+        bool ok = false;
+        m_redis->cli({ QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"),
+                       QStringLiteral("default"), QStringLiteral("SKIPME"), QStringLiteral("yes") },
+                     &ok);
+        QVERIFY(ok);
+        const QString script = QStringLiteral(
+                "local e = redis.call('HGET', KEYS[1], 'epoch') "
+                "for i = 1, 10 do local id = redis.call('HINCRBY', KEYS[1], 'last', 1) "
+                "redis.call('XADD', KEYS[2], string.format('%d-0', id), 'b', ARGV[1], 't', ARGV[2], 'e', e, "
+                "'n', 'X', 's', 0) end "
+                "redis.call('XTRIM', KEYS[2], 'MAXLEN', 5) return 1");
+        const QByteArray body = storedBody(chat(QStringLiteral("late")).message);
+        m_redis->cli({ QStringLiteral("EVAL"), script, QStringLiteral("2"), QStringLiteral("{%1}:meta").arg(m_log),
+                       QStringLiteral("{%1}:log").arg(m_log), QString::fromUtf8(body), QStringLiteral("1000") },
+                     &ok);
+        QVERIFY(ok);
+        QTRY_COMPARE_WITH_TIMEOUT(onB.ids, QList<quint64>({ 1, 2, 8, 9, 10, 11, 12 }), test::WaitMs);
+        QVERIFY(headChanged.count() >= 1);
+        QCOMPARE(b->head().firstId, 8u);
+        QCOMPARE(b->head().lastId, 12u);
+        QCOMPARE(ids(read(*b, 0).entries), range(8, 12));
+        QCOMPARE(ids(b->newest(10)), range(8, 12));
+    }
+
     // Redis back from an older snapshot (same epoch, fewer ids): a new epoch before anything is
     // published or tailed again — on a node that remembers in memory (A, B), and on a node that
     // starts fresh with only its state directory (C). No (epoch, id) is handed out twice.

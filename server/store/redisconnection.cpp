@@ -70,8 +70,8 @@ qint64 nowMs()
 
 } // namespace
 
-RedisConnection::RedisConnection(RedisUrl url, QString role, QObject *parent)
-    : QObject(parent), m_url(std::move(url)), m_role(std::move(role))
+RedisConnection::RedisConnection(RedisUrl url, QString name, QObject *parent)
+    : QObject(parent), m_url(std::move(url)), m_name(std::move(name))
 {
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this,
@@ -187,6 +187,13 @@ void RedisConnection::handshake()
     }
     if (m_url.db != 0)
         steps << QList<QByteArray> { "SELECT", QByteArray::number(m_url.db) };
+    if (!m_name.isEmpty()) {
+        // Redis takes '!' to '~' only.
+        QByteArray name = m_name.toUtf8();
+        for (char &ch : name)
+            ch = ch >= '!' && ch <= '~' ? ch : '_';
+        steps << QList<QByteArray> { "CLIENT", "SETNAME", name };
+    }
     steps << QList<QByteArray> { "PING" };
     for (qsizetype i = 0; i < steps.size(); ++i) {
         const bool last = i == steps.size() - 1;
@@ -301,6 +308,13 @@ void RedisConnection::abort(const QString &why)
     m_ac = nullptr;
     (void)wasConnected;
     dropped(why);
+}
+
+void RedisConnection::close(const QString &why)
+{
+    m_reconnect = false;
+    m_retryTimer.stop();
+    abort(why);
 }
 
 void RedisConnection::dropped(const QString &why)

@@ -50,9 +50,11 @@ public:
     static constexpr int ConnectTimeoutMs = 3000;
     static constexpr int CommandTimeoutMs = 3000;
 
-    RedisConnection(RedisUrl url, QString role, QObject *parent = nullptr);
+    // `name`: the connection's CLIENT SETNAME, so that CLIENT LIST tells an operator whose it is.
+    RedisConnection(RedisUrl url, QString name, QObject *parent = nullptr);
     ~RedisConnection() override;
 
+    void setName(const QString &name) { m_name = name; }
     // Starts connecting (if not connected or connecting).
     void open();
     // Whether failures connect again on their own (after the first open() succeeded, say).
@@ -62,6 +64,9 @@ public:
     QString lastError() const { return m_lastError; }
     // Sends a command; false (and `reply` never runs) when not ready. `reply` runs on this thread.
     bool command(const QList<QByteArray> &args, ReplyFn reply, int timeoutMs = CommandTimeoutMs);
+    // Drops the connection now and stops reconnecting: every command waiting is answered with
+    // the error before this returns.
+    void close(const QString &why);
     // Sends what is buffered and waits, at most `ms`, for the replies to the commands sent: for a
     // destructor that must not leave a last command unsent (no event loop runs then).
     void flush(int ms);
@@ -85,7 +90,7 @@ private:
     void checkDeadlines();
 
     RedisUrl m_url;
-    QString m_role;
+    QString m_name;
     redisAsyncContext *m_ac = nullptr;
     QSocketNotifier *m_read = nullptr;
     QSocketNotifier *m_write = nullptr;

@@ -145,12 +145,7 @@ RedisStore::RedisStore(RedisUrl url, QString logName, QString nodeName, QString 
 RedisStore::~RedisStore()
 {
     m_leaseTimer.stop();
-    if (m_open && m_cmd.isReady()) {
-        // The name is free again at once, not after the lease: a restarted node may take it.
-        m_cmd.command({ "EVAL", ReleaseLua, "1", key(":node:") + m_node.toUtf8(), m_leaseToken },
-                      [](const redisReply *, const QString &) {});
-        m_cmd.flush(500);
-    }
+    releaseLease();
     if (m_markFd >= 0)
         ::close(m_markFd);
 }
@@ -211,8 +206,13 @@ bool RedisStore::open(const LogLimits &limits, QString *error)
     m_limits.maxCount = qMax<qsizetype>(1, m_limits.maxCount);
     if (m_node.isEmpty())
         m_node = QSysInfo::machineHostName();
+    m_cmd.setName(QStringLiteral("rtlab:%1:%2:commands").arg(m_log, m_node));
+    m_tail.setName(QStringLiteral("rtlab:%1:%2:tail").arg(m_log, m_node));
     auto fail = [&](const QString &why) {
         *error = QStringLiteral("redis %1: %2").arg(m_url.address(), why);
+        releaseLease();
+        // A step that timed out may still be answered: its callback points into this frame.
+        m_cmd.close(why);
         return false;
     };
 
@@ -309,6 +309,18 @@ void RedisStore::commandReady()
                       renewLease();
                       setState(true, QStringLiteral("ok"));
                   });
+}
+
+void RedisStore::releaseLease()
+{
+    if (!m_open || !m_cmd.isReady())
+        return;
+    m_open = false;
+    // The name is free again at once, not after the lease: a restarted node may take it. Waited
+    // for (bounded) without an event loop: this runs in a destructor.
+    m_cmd.command({ "EVAL", ReleaseLua, "1", key(":node:") + m_node.toUtf8(), m_leaseToken },
+                  [](const redisReply *, const QString &) {});
+    m_cmd.flush(500);
 }
 
 void RedisStore::renewLease()
@@ -433,6 +445,8 @@ void RedisStore::read(quint64 after, int limit, ReadDone done)
                               result.error = err;
                               if (err.isEmpty())
                                   result.entries = decode(r, false, &result.error);
+                              if (!result.error.isEmpty())
+                                  result.entries.clear();
                               // A reset while the read was out: nothing of the old epoch.
                               std::erase_if(result.entries, [this](const LogEntryPtr &e) {
                                   return e->message.id < m_head.firstId || e->message.id > m_head.lastId;
@@ -508,7 +522,7 @@ std::vector<LogEntryPtr> RedisStore::decode(const redisReply *entries, bool live
             *error = QStringLiteral("entry %1 of %2 does not decode: %3")
                              .arg(id)
                              .arg(QString::fromUtf8(key(":log")), why);
-            return {};
+            return out; // what decoded before it
         }
         // appendedNs is this process's monotonic clock: the publish's own for this node's
         // entries, the arrival for the others' (clocks of two machines do not compare).
@@ -622,9 +636,7 @@ void RedisStore::tailRead()
                         m_tailRetry.start(1000);
                     return;
                 }
-                if (!isNil(r))
-                    tailArrived(at(at(r, 0), 1));
-                if (!m_tailBusy)
+                if (isNil(r) || tailArrived(at(at(r, 0), 1)))
                     tailRead();
             },
             TailBlockMs + RedisConnection::CommandTimeoutMs);
@@ -632,7 +644,7 @@ void RedisStore::tailRead()
         m_tailBusy = false;
 }
 
-void RedisStore::tailArrived(const redisReply *entries)
+bool RedisStore::tailArrived(const redisReply *entries)
 {
     // An entry of another epoch: the log was reset under this node (another node rotated it).
     size_t n = 0;
@@ -651,8 +663,12 @@ void RedisStore::tailArrived(const redisReply *entries)
         part.elements = n;
         QString error;
         std::vector<LogEntryPtr> arrived = decode(&part, true, &error);
-        if (!error.isEmpty())
+        if (!error.isEmpty()) {
+            // Delivered up to it; the tail stops there and tries again each second, saying why:
+            // never a silent gap, never a busy loop.
             qWarning("redis store: %s", qPrintable(error));
+            m_tailRetry.start(1000);
+        }
         if (!arrived.empty()) {
             const quint64 first = arrived.front()->message.id;
             if (first != m_head.lastId + 1) {
@@ -673,8 +689,13 @@ void RedisStore::tailArrived(const redisReply *entries)
         }
     }
     m_epochChecked = false;
-    if (foreign)
+    if (m_tailRetry.isActive())
+        return false;
+    if (foreign) {
         tailSync();
+        return false;
+    }
+    return true;
 }
 
 } // namespace rtlab

@@ -66,13 +66,16 @@ private:
     // a new epoch, then reads the tail.
     void tailSync();
     void tailRead();
-    void tailArrived(const redisReply *streams);
+    // Delivers what arrived; false when the tail must not read on at once (an epoch to adopt, an
+    // entry that does not decode).
+    bool tailArrived(const redisReply *entries);
     // Takes Redis's epoch: head, ring (XREVRANGE) and mark; epochChanged when it is new.
     void adopt(const Meta &meta, bool announce);
     void fillRing(const redisReply *revrange);
     std::vector<LogEntryPtr> decode(const redisReply *entries, bool ownNs, QString *error) const;
     void commandReady();
     void renewLease();
+    void releaseLease();
     void setState(bool available, const QString &detail);
     void seeId(const QString &epoch, quint64 id);
     void writeMark();
