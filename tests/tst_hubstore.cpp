@@ -664,12 +664,15 @@ void tst_HubStore::sharedEpochChangeEndsSessions()
     b.store->arrive();
     Bench::settle();
     const QByteArray oldEpoch = b.epoch();
+    static_cast<void>(b.hub.tickData()); // a rate sample at id 3
     const Reader r = liveReader(b, transport); // at 3
     // Redis came back empty: the log's epoch is new, the ids start again.
     b.store->changeEpoch(QStringLiteral("e2"));
     Bench::settle();
     QCOMPARE(b.hub.log().epoch(), QStringLiteral("e2"));
     QCOMPARE(b.hub.log().lastId(), 0u);
+    b.nowMs += 500;
+    QCOMPARE(b.hub.tickData().messagesPerSec, 0.0); // not a rate across the ids starting again
     QCOMPARE(b.hub.log().ringSize(), 0);
     if (transport == u"sse") {
         QVERIFY(r.stream->ended());

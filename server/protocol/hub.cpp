@@ -246,6 +246,7 @@ void Hub::onEpochReset(const QString &oldEpoch)
     // Each session ends the way its client reconnects with its (epoch, id), and that reconnect,
     // on any node, gets the reset: SSE ends (EventSource comes back with Last-Event-ID), a
     // WebSocket closes 1012 (service restart), a held poll is answered with the reset now.
+    m_rateSamples.clear(); // the ids start again: a rate across the change would be nonsense
     const QList<StreamSession *> streams = m_streams.values();
     for (StreamSession *s : streams)
         s->logReset();
