@@ -168,10 +168,10 @@ Reader resumeAfter1(Bench &b, const QString &transport)
     return r;
 }
 
-// A live subscriber on `transport` of this log (a poll names the live end, so it is held).
-Reader liveReader(Bench &b, const QString &transport)
+// A subscriber on `transport` of this log resuming after `id` of this epoch.
+Reader readerAfter(Bench &b, const QString &transport, quint64 id)
 {
-    const QByteArray after = QByteArray::number(b.hub.log().lastId());
+    const QByteArray after = QByteArray::number(id);
     Reader r { transport, b.stream(), b.channel("/ws?after=" + after + "&epoch=" + b.epoch()) };
     if (transport == u"sse")
         b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":" + after } }), r.stream);
@@ -180,6 +180,19 @@ Reader liveReader(Bench &b, const QString &transport)
     else
         b.hub.handleRequest(request("GET", "/poll?after=" + after + "&epoch=" + b.epoch()), r.stream);
     return r;
+}
+
+// A live subscriber on `transport` of this log (a poll names the live end, so it is held).
+Reader liveReader(Bench &b, const QString &transport)
+{
+    return readerAfter(b, transport, b.hub.log().lastId());
+}
+
+// `count` messages another node published (ids lastId + 1 ...), not arrived yet.
+void publishedElsewhere(Bench &b, int count)
+{
+    for (int i = 1; i <= count; ++i)
+        b.store->publishElsewhere(QStringLiteral("bob"), QStringLiteral("m%1").arg(i));
 }
 
 // What a fresh poll after `after` of `epoch` is answered.
@@ -659,12 +672,11 @@ void tst_HubStore::sharedEpochChangeEndsSessions()
 {
     QFETCH(QString, transport);
     Bench b(QStringLiteral("A"));
-    for (int i = 1; i <= 3; ++i)
-        b.store->publishElsewhere(QStringLiteral("bob"), QStringLiteral("m%1").arg(i));
+    publishedElsewhere(b, 3);
     b.store->arrive();
     Bench::settle();
     const QByteArray oldEpoch = b.epoch();
-    static_cast<void>(b.hub.tickData()); // a rate sample at id 3
+    static_cast<void>(b.hub.tickData());       // a rate sample at id 3
     const Reader r = liveReader(b, transport); // at 3
     // Redis came back empty: the log's epoch is new, the ids start again.
     b.store->changeEpoch(QStringLiteral("e2"));
@@ -774,19 +786,12 @@ void tst_HubStore::sharedResumeAheadOfTheTail()
 {
     QFETCH(QString, transport);
     Bench b(QStringLiteral("A"));
-    for (int i = 1; i <= 5; ++i)
-        b.store->publishElsewhere(QStringLiteral("bob"), QStringLiteral("m%1").arg(i));
+    publishedElsewhere(b, 5);
     b.store->arrive(1);
     Bench::settle();
     QCOMPARE(b.hub.log().lastId(), 1u);
     // The client read up to 4 from another node, whose tail is ahead of this one's.
-    Reader r { transport, b.stream(), b.channel("/ws?after=4&epoch=" + b.epoch()) };
-    if (transport == u"sse")
-        b.hub.handleRequest(request("GET", "/events", {}, { { "last-event-id", b.epoch() + ":4" } }), r.stream);
-    else if (transport == u"ws")
-        b.hub.openWebSocket(r.channel);
-    else
-        b.hub.handleRequest(request("GET", "/poll?after=4&epoch=" + b.epoch()), r.stream);
+    const Reader r = readerAfter(b, transport, 4);
     QCOMPARE(r.says(), QString()); // no reset: nothing was lost
     if (transport == u"poll")
         QVERIFY(!r.stream->response()); // held
