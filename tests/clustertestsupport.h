@@ -56,6 +56,15 @@ public:
     }
 
     ServerProcess &node(const QString &name) { return m_nodes[name]; }
+    // The names of the nodes running now.
+    QStringList running() const
+    {
+        QStringList out;
+        for (const auto &[name, node] : m_nodes)
+            if (node.running())
+                out.append(name);
+        return out;
+    }
     quint16 port(const QString &name) { return m_nodes[name].port(); }
     QString errors(const QString &name) { return m_nodes[name].errors(); }
 
@@ -82,9 +91,7 @@ public:
         const bool all = QTest::qWaitFor(
                 [&] {
                     epochs.clear();
-                    for (auto &[name, node] : m_nodes) {
-                        if (!node.running())
-                            continue;
+                    for (const QString &name : running()) {
                         const QJsonObject h = health(name);
                         if (quint64(h.value(QLatin1String("lastId")).toInteger()) != lastId)
                             return false;
