@@ -343,13 +343,15 @@ private:
 // The three real-time transports as RealtimeClients (the desktop client's and rtlab-cli's engine).
 struct Subscribers
 {
-    explicit Subscribers(const QUrl &server, const StreamPosition &from = {})
+    explicit Subscribers(const QUrl &server, const StreamPosition &from = {}) : Subscribers(QList { server }, from) { }
+    // With several servers (the nodes of one log), in the order the clients try them.
+    explicit Subscribers(const QList<QUrl> &servers, const StreamPosition &from = {})
     {
         for (const RealtimeClient::Mode mode :
              { RealtimeClient::Mode::LongPoll, RealtimeClient::Mode::Sse, RealtimeClient::Mode::WebSocket }) {
             clients.push_back(std::make_unique<RealtimeClient>());
             RealtimeClient &c = *clients.back();
-            c.setServerUrl(server);
+            c.setServerUrls(servers);
             c.setReconnectPolicy(fastPolicy());
             recorders.push_back(std::make_unique<Recorder>(c));
             c.start(mode, from);

@@ -11,6 +11,7 @@
 // that a test moves to another node, as a load balancer would.
 #include "clustertestsupport.h"
 
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 using namespace rtlab;
@@ -101,6 +102,8 @@ private slots:
     void stateDirRemembersTheMarkAcrossARestart();
     void redisUnreachableAtStartIsAClearError();
     void aLiveNodeNameIsRefused();
+    void cliMovesToTheNextNode_data();
+    void cliMovesToTheNextNode();
 
 private:
     // Starts redis and the named nodes on it; skips when this build has no Redis store.
@@ -230,8 +233,10 @@ void tst_Cluster::killNineOfANodeUnderLoad()
     ImpairmentRelay relay; // what a load balancer in front of A would be
     QVERIFY(relay.listen(QHostAddress::LocalHost, cluster.port(A)));
     Subscribers clients(urlOf(relay.port()));
+    // And RealtimeClients given the nodes' URLs, A first: they move on by themselves.
+    Subscribers listed({ urlOf(cluster.port(A)), urlOf(cluster.port(B)), urlOf(cluster.port(C)) });
     QVERIFY(raw.waitOpen());
-    QVERIFY(clients.waitOpen());
+    QVERIFY(clients.waitOpen() && listed.waitOpen());
 
     const int each = 600; // 5 publishers: 3,000 at most
     std::vector<std::unique_ptr<HttpSteadyPublisher>> http;
@@ -318,12 +323,16 @@ void tst_Cluster::killNineOfANodeUnderLoad()
         QVERIFY2(r->portsUsed.first() == cluster.port(A) && !r->portsUsed.endsWith(cluster.port(A)),
                  FollowingReader::name(r->kind()));
     }
-    QVERIFY(clients.waitFor(last, epoch));
-    for (size_t i = 0; i < clients.clients.size(); ++i) {
-        const RealtimeClient &c = *clients.clients[i];
-        QVERIFY2(c.continuity().resets == 0 && c.continuity().gaps == 0, Subscribers::name(i));
-        QVERIFY2(identities(clients.recorders[i]->messages) == identities(log), Subscribers::name(i));
+    for (Subscribers *s : { &clients, &listed }) {
+        QVERIFY(s->waitFor(last, epoch));
+        for (size_t i = 0; i < s->clients.size(); ++i) {
+            const RealtimeClient &c = *s->clients[i];
+            QVERIFY2(c.continuity().resets == 0 && c.continuity().gaps == 0, Subscribers::name(i));
+            QVERIFY2(identities(s->recorders[i]->messages) == identities(log), Subscribers::name(i));
+        }
     }
+    for (const auto &c : listed.clients)
+        QVERIFY(c->serverUrl() != urlOf(cluster.port(A)));
 }
 
 // Redis (AOF on) is killed with -9 while publishers run, and started again on the same port and
@@ -551,6 +560,69 @@ void tst_Cluster::aLiveNodeNameIsRefused()
     QVERIFY(!twin.output().contains("listening"));
     QVERIFY2(twin.errors().contains(name), qPrintable(twin.errors()));
     QCOMPARE(publish(cluster.port(name), QStringLiteral("still here")), quint64(1));
+}
+
+void tst_Cluster::cliMovesToTheNextNode_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::newRow("lp") << QStringLiteral("lp");
+    QTest::newRow("sse") << QStringLiteral("sse");
+    QTest::newRow("ws") << QStringLiteral("ws");
+}
+
+// rtlab-cli given --url A --url B, following while A is killed with -9: it moves to B, keeps its
+// (epoch, id), prints every message once in order, all in one epoch, and reports no reset.
+void tst_Cluster::cliMovesToTheNextNode()
+{
+    QFETCH(QString, transport);
+    Cluster cluster;
+    CLUSTER_START(cluster, { A, B });
+    QProcess cli;
+    cli.start(QStringLiteral(RTLAB_CLI_BINARY),
+              { QStringLiteral("--url"), urlOf(cluster.port(A)).toString(), QStringLiteral("--url"),
+                urlOf(cluster.port(B)).toString(), QStringLiteral("--transport"), transport, QStringLiteral("--count"),
+                QStringLiteral("6") });
+    const auto stopCli = qScopeGuard([&] {
+        if (cli.state() != QProcess::NotRunning) {
+            cli.kill();
+            cli.waitForFinished();
+        }
+    });
+    QByteArray out;
+    QByteArray err;
+    const auto printed = [&](qsizetype lines) {
+        return QTest::qWaitFor(
+                [&] {
+                    out += cli.readAllStandardOutput();
+                    err += cli.readAllStandardError();
+                    return out.count('\n') >= lines || cli.state() == QProcess::NotRunning;
+                },
+                3 * WaitMs);
+    };
+    QVERIFY(QTest::qWaitFor(
+            [&] {
+                err += cli.readAllStandardError();
+                return err.contains("\"event\":\"opened\"");
+            },
+            WaitMs));
+    QCOMPARE(publishMany(cluster.port(B), 3, QStringLiteral("m")), range(1, 3));
+    QVERIFY(printed(3));
+    cluster.node(A).killNine();
+    QCOMPARE(publishMany(cluster.port(B), 3, QStringLiteral("n"), 4), range(4, 6));
+    QVERIFY(printed(6));
+    QVERIFY(QTest::qWaitFor([&] { return cli.state() == QProcess::NotRunning; }, WaitMs));
+    out += cli.readAllStandardOutput();
+    err += cli.readAllStandardError();
+    QCOMPARE(cli.exitCode(), 0);
+    QList<Message> messages;
+    for (const QByteArray &line : out.split('\n'))
+        if (const std::optional<Message> m = MessageCodec::decode(line))
+            messages.append(*m);
+    QCOMPARE(ids(messages, false), range(1, 6));
+    for (const Message &m : messages)
+        QCOMPARE(m.epoch, messages.first().epoch);
+    QVERIFY2(!err.contains("\"event\":\"reset\""), err.constData());
+    QVERIFY2(err.contains("\"event\":\"moved\""), err.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
