@@ -42,6 +42,10 @@ private slots:
     void tokenIsSentAndARefusalEndsTheRun_data();
     void tokenIsSentAndARefusalEndsTheRun();
     void tokenArgumentsAreChecked();
+    void severalUrlsMoveFromADeadOneAndResume();
+    void severalUrlsStayOnTheFirstThatWorks();
+    void severalUrlsAreChecked_data();
+    void severalUrlsAreChecked();
 };
 
 struct Run
@@ -605,6 +609,79 @@ void tst_RtlabCli::tokenArgumentsAreChecked()
     QVERIFY2(empty.errText.contains("empty"), empty.errText.constData());
     const Run spaced = runCli({ QStringLiteral("--url"), u, QStringLiteral("--token"), QStringLiteral("a b") });
     QCOMPARE(spaced.exitCode, 2);
+}
+
+// A port with nothing behind it (free a moment ago).
+static quint16 deadPort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+}
+
+// --url A --url B: A refuses, so the client moves to B at once and resumes from --after there;
+// stderr says where it went and why.
+void tst_RtlabCli::severalUrlsMoveFromADeadOneAndResume()
+{
+    const quint16 dead = deadPort();
+    QVERIFY(dead);
+    auto server = startServer(quietConfig());
+    for (int i = 1; i <= 5; ++i)
+        publish(server->port(), QStringLiteral("m%1").arg(i));
+    const Run r = runCli({ QStringLiteral("--url"), url(dead), QStringLiteral("--url"), url(server->port()),
+                           QStringLiteral("--transport"), QStringLiteral("sse"), QStringLiteral("--after"),
+                           QStringLiteral("2"), QStringLiteral("--epoch"), server->hub()->log().epoch(),
+                           QStringLiteral("--count"), QStringLiteral("3") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    QCOMPARE(r.out.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(r.out[i].value(QLatin1String("id")).toInteger(), i + 3);
+    const auto moved = std::find_if(r.err.begin(), r.err.end(), [](const QJsonObject &e) {
+        return e.value(QLatin1String("event")).toString() == u"moved";
+    });
+    QVERIFY2(moved != r.err.end(), r.errText.constData());
+    const QString detail = moved->value(QLatin1String("detail")).toString();
+    QVERIFY2(detail.startsWith(QStringLiteral("moved to %1/ after ").arg(url(server->port())))
+                     || detail.startsWith(QStringLiteral("moved to %1 after ").arg(url(server->port()))),
+             qPrintable(detail));
+}
+
+void tst_RtlabCli::severalUrlsStayOnTheFirstThatWorks()
+{
+    auto server = startServer(quietConfig());
+    const Run r = runCli({ QStringLiteral("--url"), url(server->port()), QStringLiteral("--url"), url(deadPort()),
+                           QStringLiteral("--transport"), QStringLiteral("ws"), QStringLiteral("--send"),
+                           QStringLiteral("hello") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.size(), 1);
+    QVERIFY(std::none_of(r.err.begin(), r.err.end(),
+                         [](const QJsonObject &e) { return e.value(QLatin1String("event")).toString() == u"moved"; }));
+}
+
+void tst_RtlabCli::severalUrlsAreChecked_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("says");
+    const QString a = QStringLiteral("http://127.0.0.1:1"), b = QStringLiteral("http://127.0.0.1:2");
+    QTest::newRow("the second is not a URL")
+            << QStringList { QStringLiteral("--url"), a, QStringLiteral("--url"), QStringLiteral("nonsense") }
+            << QStringLiteral("--url: not a URL: nonsense");
+    QTest::newRow("the second is not http") << QStringList { QStringLiteral("--url"), a, QStringLiteral("--url"),
+                                                             QStringLiteral("ws://127.0.0.1:2/ws") }
+                                            << QStringLiteral("ws://127.0.0.1:2/ws");
+    QTest::newRow("twice the same") << QStringList { QStringLiteral("--url"), a, QStringLiteral("--url"), a }
+                                    << QStringLiteral("given twice");
+    QTest::newRow("--raw reads one") << QStringList { QStringLiteral("--raw"), QStringLiteral("--url"), a,
+                                                      QStringLiteral("--url"), b }
+                                     << QStringLiteral("--raw reads one --url");
+}
+
+void tst_RtlabCli::severalUrlsAreChecked()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, says);
+    const Run r = runCli(arguments);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.errText.contains(says.toUtf8()), r.errText.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabCli)

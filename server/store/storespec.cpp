@@ -5,6 +5,8 @@
 #include "redisstore.h"
 #include "sqlitestore.h"
 
+#include <QUrl>
+
 namespace rtlab {
 
 std::optional<StoreSpec> StoreSpec::parse(const QString &text, QString *why)
@@ -47,7 +49,8 @@ QString StoreSpec::toString() const
     switch (kind) {
     case Kind::Memory: return QStringLiteral("memory");
     case Kind::Sqlite: return QStringLiteral("sqlite:") + location;
-    case Kind::Redis: return location;
+    // Said in errors and logs: never the password the URL may carry.
+    case Kind::Redis: return QUrl(location).toString(QUrl::RemoveUserInfo);
     }
     return {};
 }

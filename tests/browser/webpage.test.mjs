@@ -575,6 +575,86 @@ test('with --store sqlite, a server killed with -9 and started on the same file:
   }
 });
 
+// ---- Two nodes on one Redis log (--store redis://…): the page on node A shows what node B is sent ---
+
+// A redis-server on a free loopback port in a directory of its own (as tests/redistestsupport.h starts
+// one); null when redis-server is not installed.
+async function startRedis(dir) {
+  const free = net.createServer();
+  await new Promise((resolve) => free.listen(0, '127.0.0.1', resolve));
+  const port = free.address().port;
+  await new Promise((resolve) => free.close(resolve));
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const started = await new Promise((resolve) => {
+    proc.once('error', () => resolve(false));
+    proc.once('exit', () => resolve(false));
+    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (line.includes('Ready to accept connections')) resolve(true);
+    });
+  });
+  if (!started) return null;
+  children.add(proc);
+  return { proc, url: `redis://127.0.0.1:${port}` };
+}
+
+test('two nodes on one Redis log: every lane of the page on node A shows what node B is sent, in order', async (t) => {
+  phase = 'cluster';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtlab-redis-'));
+  const redis = await startRedis(dir);
+  if (!redis) {
+    t.skip('redis-server is not installed (dev.sh installs it)');
+    return;
+  }
+  const nodes = [];
+  const clusterPage = await context.newPage();
+  const errors = [];
+  clusterPage.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  clusterPage.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  try {
+    for (const name of ['A', 'B']) {
+      try {
+        nodes.push(await startServer(0, 0, ['--store', redis.url, '--node', name]));
+      } catch (error) {
+        if (/this build has no Redis store/.test(error.message)) {
+          t.skip('this build has no Redis store');
+          return;
+        }
+        throw error;
+      }
+    }
+    const [a, b] = nodes;
+    const clusterSnapshot = () => clusterPage.evaluate(() => window.rtlab.snapshot());
+    const waitEveryLane = (what, predicate) => waitFor(what, async () => {
+      const s = await clusterSnapshot();
+      return LANES.every((k) => predicate(s.lanes[k])) ? s : null;
+    }, { describe: async () => summary(await clusterSnapshot()) });
+    await clusterPage.goto(`http://127.0.0.1:${a.port}/`, { timeout: WAIT_MS });
+    await waitEveryLane('all lanes open', (lane) => lane.state === 'open');
+    const sent = [];
+    for (let i = 1; i <= 6; i++) sent.push(await publish(`to node ${i % 2 ? 'B' : 'A'} ${i}`, 'curl', i % 2 ? b.port : a.port));
+    assert.deepEqual(sent, [1, 2, 3, 4, 5, 6], 'the cluster gives ids in one sequence');
+    const s = await waitEveryLane('everything sent to either node on every lane',
+      (lane) => sent.every((id) => chats(lane).some((m) => m.id === id)));
+    for (const key of LANES) {
+      const lane = s.lanes[key];
+      assert.equal(lane.gaps, 0, `${key}: gaps`);
+      assert.equal(lane.resets, 0, `${key}: resets`);
+      assert.deepEqual(chats(lane).map((m) => m.text), sent.map((id) => `to node ${id % 2 ? 'B' : 'A'} ${id}`),
+        `${key}: every message once, in the log's order`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await clusterPage.close();
+    for (const node of nodes) await stopServer(node.proc).catch(() => {});
+    redis.proc.kill('SIGTERM');
+    children.delete(redis.proc);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- A server with tokens (--auth-key): the page signs in and gets the cookie ----------------------
 
 // `rtlab-server token …`: the token alone on stdout.

@@ -25,7 +25,9 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     const QCommandLineOption version = p.addVersionOption();
     const QCommandLineOption url({ QStringLiteral("url") },
                                  QStringLiteral("The rtlab server, http://HOST:PORT (with --raw: any SSE http(s):// or "
-                                                "WebSocket ws(s):// URL)."),
+                                                "WebSocket ws(s):// URL). Repeat it for the nodes of a cluster "
+                                                "(--url A --url B ...): when one fails the client moves to the "
+                                                "next, in that order, resuming where it was."),
                                  QStringLiteral("url"));
     const QCommandLineOption transport({ QStringLiteral("transport") },
                                        QStringLiteral("lp (long polling), sse, ws, poll (traditional short polling: "
@@ -113,13 +115,23 @@ bool CliRunner::parse(const QStringList &arguments, Options *o, QString *error, 
     }
     if (!p.isSet(url))
         return fail(QStringLiteral("--url is required"));
-    o->url = QUrl(p.value(url));
-    const QString scheme = o->url.scheme();
-    if (!o->url.isValid() || o->url.host().isEmpty())
-        return fail(QStringLiteral("--url: not a URL: %1").arg(p.value(url)));
     o->raw = p.isSet(raw);
-    if (!o->raw && scheme != u"http" && scheme != u"https")
-        return fail(QStringLiteral("--url: an rtlab server is http:// or https://"));
+    const QStringList urlValues = p.values(url);
+    if (o->raw && urlValues.size() > 1)
+        return fail(QStringLiteral("--raw reads one --url"));
+    o->urls.clear();
+    for (const QString &value : urlValues) {
+        const QUrl u(value);
+        if (!u.isValid() || u.host().isEmpty())
+            return fail(QStringLiteral("--url: not a URL: %1").arg(value));
+        if (!o->raw && u.scheme() != u"http" && u.scheme() != u"https")
+            return fail(QStringLiteral("--url: an rtlab server is http:// or https://, got %1").arg(value));
+        if (o->urls.contains(u))
+            return fail(QStringLiteral("--url: %1 is given twice").arg(value));
+        o->urls.append(u);
+    }
+    o->url = o->urls.constFirst();
+    const QString scheme = o->url.scheme();
     if (p.isSet(transport)) {
         if (!RealtimeClient::modeFromKey(p.value(transport), &o->mode))
             return fail(
@@ -206,7 +218,7 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
         m_capture = std::make_shared<WireCapture>();
         m_client.setWireCapture(m_capture);
     }
-    m_client.setServerUrl(options.url);
+    m_client.setServerUrls(options.urls.isEmpty() ? QList<QUrl> { options.url } : options.urls);
     m_client.setReconnectPolicy(options.policy);
     m_client.setHeartbeatMs(options.heartbeatMs);
     m_client.setPollIntervalMs(options.pollIntervalMs);
@@ -227,7 +239,7 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
         if (!m_everOpened)
             finish(1,
                    QStringLiteral("could not connect to %1%2")
-                           .arg(m_options.url.toString(),
+                           .arg(urlsText(),
                                 m_lastFailure.isEmpty() ? QString() : QStringLiteral(": ") + m_lastFailure));
         else
             finish(0);
@@ -236,7 +248,7 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         finish(1,
                QStringLiteral("could not connect to %1 within %2 s%3")
-                       .arg(m_options.url.toString())
+                       .arg(urlsText())
                        .arg(m_options.connectTimeoutS)
                        .arg(m_lastFailure.isEmpty() ? QString()
                                                     : QStringLiteral(" (last attempt: %1)").arg(m_lastFailure)));
@@ -245,6 +257,16 @@ CliRunner::CliRunner(const Options &options, QObject *parent) : QObject(parent),
         m_cycleIndex = (m_cycleIndex + 1) % int(m_options.cycle.size());
         m_client.switchTo(m_options.cycle.at(m_cycleIndex));
     });
+}
+
+QString CliRunner::urlsText() const
+{
+    if (m_options.urls.size() < 2)
+        return m_options.url.toString();
+    QStringList all;
+    for (const QUrl &u : m_options.urls)
+        all.append(u.toString());
+    return all.join(QLatin1String(", "));
 }
 
 void CliRunner::start()

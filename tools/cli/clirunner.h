@@ -19,7 +19,8 @@ class CliRunner : public QObject
 public:
     struct Options
     {
-        QUrl url;
+        QUrl url;         // the first of urls
+        QList<QUrl> urls; // --url, repeatable: the servers of one log (a cluster), tried in this order
         RealtimeClient::Mode mode = RealtimeClient::Mode::Auto;
         StreamPosition after;
         qint64 count = -1;     // stop after this many printed messages
@@ -57,6 +58,7 @@ private:
     void printLine(FILE *stream, const QJsonObject &object);
     void finish(int code, const QString &why = {});
     QString notAStreamHint(const QString &answered) const;
+    QString urlsText() const; // "http://a" or "http://a, http://b" for the messages
 
     Options m_options;
     std::shared_ptr<WireCapture> m_capture; // --har
