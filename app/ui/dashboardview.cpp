@@ -77,11 +77,37 @@ DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent
     clientsLayout->addWidget(m_table, 1);
     connect(c->connectedClients(), &ConnectedClientsModel::updated, this, &DashboardView::refreshCounts);
 
+    // A cluster's nodes (their ticks name them): hidden until a tick names one.
+    m_cluster = new QWidget(this);
+    m_cluster->setObjectName(QStringLiteral("clusterPane"));
+    m_clusterTitle = new QLabel(m_cluster);
+    m_clusterTitle->setObjectName(QStringLiteral("clusterTitle"));
+    m_clusterTitle->setWordWrap(true);
+    m_clusterTitle->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_nodes = new QTableView(m_cluster);
+    m_nodes->setObjectName(QStringLiteral("clusterNodes"));
+    m_nodes->setModel(c->clusterNodes());
+    m_nodes->setSelectionMode(QAbstractItemView::NoSelection);
+    m_nodes->setAlternatingRowColors(true);
+    m_nodes->verticalHeader()->hide();
+    m_nodes->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_nodes->horizontalHeader()->setSectionResizeMode(ClusterNodesModel::NodeColumn, QHeaderView::Stretch);
+    auto *clusterLayout = new QVBoxLayout(m_cluster);
+    clusterLayout->setContentsMargins(0, 0, 0, 0);
+    clusterLayout->addWidget(m_clusterTitle);
+    clusterLayout->addWidget(m_nodes, 1);
+    connect(c->clusterNodes(), &QAbstractItemModel::modelReset, this, &DashboardView::refreshCluster);
+    connect(c->clusterNodes(), &QAbstractItemModel::rowsInserted, this, &DashboardView::refreshCluster);
+    connect(c->clusterNodes(), &QAbstractItemModel::rowsRemoved, this, &DashboardView::refreshCluster);
+    refreshCluster();
+
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(charts);
+    split->addWidget(m_cluster);
     split->addWidget(clients);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    split->setStretchFactor(2, 1);
     split->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
@@ -105,6 +131,16 @@ void DashboardView::hideEvent(QHideEvent *event)
 {
     m_controller->connectedClients()->setActive(false);
     QWidget::hideEvent(event);
+}
+
+void DashboardView::refreshCluster()
+{
+    const ClusterNodesModel *nodes = m_controller->clusterNodes();
+    m_cluster->setVisible(nodes->isCluster());
+    m_clusterTitle->setText(nodes->nodeCount() == 1
+                                    ? tr("Cluster — 1 node on this log; the charts above show the cluster's total.")
+                                    : tr("Cluster — %1 nodes on this log; the charts above show the cluster's total.")
+                                              .arg(nodes->nodeCount()));
 }
 
 void DashboardView::refreshCounts()

@@ -476,10 +476,10 @@ bool MainWindow::startLesson(const QString &id)
 void MainWindow::connectToUrl()
 {
     ConnectDialog dialog(this);
-    dialog.setUrl(m_controller->serverUrl());
+    dialog.setUrls(m_controller->serverUrls());
     dialog.setToken(m_controller->token());
     if (dialog.exec() == QDialog::Accepted)
-        m_controller->connectTo(dialog.url(), dialog.token());
+        m_controller->connectTo(dialog.urls(), dialog.token());
 }
 
 void MainWindow::refreshServerActions()
