@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Server ▸ Connect with the nodes of a cluster: the first URL and the others one per line, each
 // checked with an error that names its line, in the order the client will try them.
+#include "appcontroller.h"
 #include "connectdialog.h"
 
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace rtlab;
@@ -18,6 +21,7 @@ private slots:
     void eachLineIsChecked_data();
     void eachLineIsChecked();
     void setUrlsFillsBothFields();
+    void aClusterIsKeptInTheSettings();
 };
 
 static void fill(ConnectDialog &d, const QString &first, const QString &others)
@@ -77,6 +81,29 @@ void tst_ConnectDialog::setUrlsFillsBothFields()
              QStringLiteral("http://b:2\nhttp://c:3"));
     d.accept();
     QCOMPARE(d.urls().size(), 3);
+}
+
+// The nodes go to the chat client as they are (the impairment relay stands in front of one server
+// only), are saved, and come back at the next start.
+void tst_ConnectDialog::aClusterIsKeptInTheSettings()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location
+    QSettings().clear();
+    const QList<QUrl> nodes { QUrl(QStringLiteral("http://127.0.0.1:1")), QUrl(QStringLiteral("http://127.0.0.1:2")) };
+    {
+        AppController controller;
+        controller.connectTo(nodes);
+        QCOMPARE(controller.serverUrls(), nodes);
+        QCOMPARE(controller.serverUrl(), nodes.constFirst());
+        QCOMPARE(controller.client()->serverUrls(), nodes);
+        controller.saveSettings();
+    }
+    QCOMPARE(QSettings().value(QStringLiteral("serverUrl")).toUrl(), nodes.constFirst()); // what older versions read
+    AppController again;
+    again.start();
+    QCOMPARE(again.serverUrls(), nodes);
+    QCOMPARE(again.client()->serverUrls(), nodes);
+    QSettings().clear();
 }
 
 QTEST_MAIN(tst_ConnectDialog)
