@@ -51,7 +51,8 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     note->setTextFormat(Qt::RichText);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
-    m_error->setForegroundRole(QPalette::BrightText);
+    // Red as the Classroom panel's errors (BrightText is white on a light palette: unreadable).
+    m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_error->hide();
 
     auto *form = new QFormLayout;
