@@ -44,6 +44,12 @@ AppController::AppController(QObject *parent) : QObject(parent)
             });
     connect(&m_client, &RealtimeClient::eventOccurred, this,
             [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("client")); });
+    // A failover on a cluster: the Dashboard's client list and the Lab's figures come from the node
+    // the chat client is on, not from a dead one. (The relay is never in front of a cluster.)
+    connect(&m_client, &RealtimeClient::serverChanged, this, [this](const QUrl &now) {
+        m_clients.setServer(now, m_token);
+        emit nodeChanged(now);
+    });
     connect(&m_server, &ServerProcess::started, this, [this](const QUrl &url) {
         // Say where it is, so that curl, rtlab-cli or a browser can join in.
         std::printf("rtlab: bundled server listening on %s\n", qPrintable(url.toString()));

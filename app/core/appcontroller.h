@@ -150,6 +150,8 @@ public:
 
 signals:
     void serverUrlChanged(const QUrl &url);
+    // On a cluster: the chat client moved to another node (a failover); the figures follow it.
+    void nodeChanged(const QUrl &url);
     void modeChanged(rtlab::RealtimeClient::Mode mode);
     void compareEnabledChanged(bool enabled);
     void nicknameChanged(const QString &nickname);

@@ -14,6 +14,29 @@
 
 namespace rtlab {
 
+// A pane of the lower half: a line of text over a table of `model` whose `stretch` column takes
+// the width left.
+static QWidget *tablePane(QWidget *parent, const QString &name, QLabel **label, QTableView **table,
+                          QAbstractItemModel *model, int stretch)
+{
+    auto *pane = new QWidget(parent);
+    *label = new QLabel(pane);
+    (*label)->setWordWrap(true);
+    (*label)->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    *table = new QTableView(pane);
+    (*table)->setObjectName(name);
+    (*table)->setModel(model);
+    (*table)->setAlternatingRowColors(true);
+    (*table)->verticalHeader()->hide();
+    (*table)->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    (*table)->horizontalHeader()->setSectionResizeMode(stretch, QHeaderView::Stretch);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(*label);
+    layout->addWidget(*table, 1);
+    return pane;
+}
+
 DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent), m_controller(c)
 {
     const QPalette &pal = palette();
@@ -57,45 +80,19 @@ DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent
 
     // The connected clients: counts per transport on top (the server's own, all of them), then
     // one row per client (the first 500 the server lists), grouped by transport.
-    auto *clients = new QWidget(this);
-    m_counts = new QLabel(clients);
+    QWidget *clients = tablePane(this, QStringLiteral("clientTable"), &m_counts, &m_table, c->connectedClients(),
+                                 ConnectedClientsModel::PeerColumn);
     m_counts->setObjectName(QStringLiteral("clientCounts"));
     m_counts->setTextFormat(Qt::RichText);
-    m_counts->setWordWrap(true);
-    m_counts->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_table = new QTableView(clients);
-    m_table->setObjectName(QStringLiteral("clientTable"));
-    m_table->setModel(c->connectedClients());
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ConnectedClientsModel::PeerColumn, QHeaderView::Stretch);
-    auto *clientsLayout = new QVBoxLayout(clients);
-    clientsLayout->setContentsMargins(0, 0, 0, 0);
-    clientsLayout->addWidget(m_counts);
-    clientsLayout->addWidget(m_table, 1);
     connect(c->connectedClients(), &ConnectedClientsModel::updated, this, &DashboardView::refreshCounts);
 
     // A cluster's nodes (their ticks name them): hidden until a tick names one.
-    m_cluster = new QWidget(this);
+    m_cluster = tablePane(this, QStringLiteral("clusterNodes"), &m_clusterTitle, &m_nodes, c->clusterNodes(),
+                          ClusterNodesModel::NodeColumn);
     m_cluster->setObjectName(QStringLiteral("clusterPane"));
-    m_clusterTitle = new QLabel(m_cluster);
     m_clusterTitle->setObjectName(QStringLiteral("clusterTitle"));
-    m_clusterTitle->setWordWrap(true);
-    m_clusterTitle->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_nodes = new QTableView(m_cluster);
-    m_nodes->setObjectName(QStringLiteral("clusterNodes"));
-    m_nodes->setModel(c->clusterNodes());
     m_nodes->setSelectionMode(QAbstractItemView::NoSelection);
-    m_nodes->setAlternatingRowColors(true);
-    m_nodes->verticalHeader()->hide();
-    m_nodes->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_nodes->horizontalHeader()->setSectionResizeMode(ClusterNodesModel::NodeColumn, QHeaderView::Stretch);
-    auto *clusterLayout = new QVBoxLayout(m_cluster);
-    clusterLayout->setContentsMargins(0, 0, 0, 0);
-    clusterLayout->addWidget(m_clusterTitle);
-    clusterLayout->addWidget(m_nodes, 1);
     connect(c->clusterNodes(), &QAbstractItemModel::modelReset, this, &DashboardView::refreshCluster);
     connect(c->clusterNodes(), &QAbstractItemModel::rowsInserted, this, &DashboardView::refreshCluster);
     connect(c->clusterNodes(), &QAbstractItemModel::rowsRemoved, this, &DashboardView::refreshCluster);
@@ -137,6 +134,11 @@ void DashboardView::refreshCluster()
 {
     const ClusterNodesModel *nodes = m_controller->clusterNodes();
     m_cluster->setVisible(nodes->isCluster());
+    // Every row in view, the cluster's total included (up to six; beyond, it scrolls).
+    const int rows = qMin(nodes->rowCount(), 6);
+    const int height = m_nodes->horizontalHeader()->sizeHint().height()
+            + rows * m_nodes->verticalHeader()->defaultSectionSize() + 2 * m_nodes->frameWidth();
+    m_nodes->setFixedHeight(height);
     m_clusterTitle->setText(nodes->nodeCount() == 1
                                     ? tr("Cluster — 1 node on this log; the charts above show the cluster's total.")
                                     : tr("Cluster — %1 nodes on this log; the charts above show the cluster's total.")
