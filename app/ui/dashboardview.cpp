@@ -134,11 +134,13 @@ void DashboardView::refreshCluster()
 {
     const ClusterNodesModel *nodes = m_controller->clusterNodes();
     m_cluster->setVisible(nodes->isCluster());
-    // Every row in view, the cluster's total included (up to six; beyond, it scrolls).
+    // Every row in view where there is room, the cluster's total included (up to six; beyond, it
+    // scrolls); on a short screen the charts keep their share and the table scrolls from one row.
     const int rows = qMin(nodes->rowCount(), 6);
-    const int height = m_nodes->horizontalHeader()->sizeHint().height()
-            + rows * m_nodes->verticalHeader()->defaultSectionSize() + 2 * m_nodes->frameWidth();
-    m_nodes->setFixedHeight(height);
+    const int chrome = m_nodes->horizontalHeader()->sizeHint().height() + 2 * m_nodes->frameWidth();
+    const int row = m_nodes->verticalHeader()->defaultSectionSize();
+    m_nodes->setMinimumHeight(chrome + row);
+    m_nodes->setMaximumHeight(chrome + rows * row);
     m_clusterTitle->setText(nodes->nodeCount() == 1
                                     ? tr("Cluster — 1 node on this log; the charts above show the cluster's total.")
                                     : tr("Cluster — %1 nodes on this log; the charts above show the cluster's total.")
