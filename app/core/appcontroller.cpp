@@ -44,12 +44,18 @@ AppController::AppController(QObject *parent) : QObject(parent)
             });
     connect(&m_client, &RealtimeClient::eventOccurred, this,
             [this](const ConnectionEvent &e) { m_events.append(e, QStringLiteral("client")); });
+    // A failover on a cluster: the Dashboard's client list and the Lab's figures come from the node
+    // the chat client is on, not from a dead one. (The relay is never in front of a cluster.)
+    connect(&m_client, &RealtimeClient::serverChanged, this, [this](const QUrl &now) {
+        m_clients.setServer(now, m_token);
+        emit nodeChanged(now);
+    });
     connect(&m_server, &ServerProcess::started, this, [this](const QUrl &url) {
         // Say where it is, so that curl, rtlab-cli or a browser can join in.
         std::printf("rtlab: bundled server listening on %s\n", qPrintable(url.toString()));
         std::fflush(stdout);
         if (m_bundled)
-            connectClient(url, {});
+            connectClient({ url }, {});
     });
     connect(&m_server, &ServerProcess::errorOccurred, this, [this](const QString &message) {
         // Also where `rtlab --listen` was typed: a port in use must not go unnoticed.
@@ -121,8 +127,18 @@ void AppController::start(const QUrl &server, const QByteArray &token)
     applyStore();
     if (!m_listenFromCommandLine)
         m_server.setListenAddress(ListenAddress::parse(s.value(QStringLiteral("classroom/listen")).toString()));
-    const QUrl saved = server.isEmpty() ? s.value(QStringLiteral("serverUrl")).toUrl() : server;
-    if (saved.isValid() && !saved.isEmpty())
+    QList<QUrl> saved;
+    if (!server.isEmpty()) {
+        saved = { server };
+    } else {
+        // serverUrls: every node of a cluster (serverUrl, its first, is what older versions read).
+        for (const QString &u : s.value(QStringLiteral("serverUrls")).toStringList())
+            if (const QUrl url(u); url.isValid() && !url.isEmpty() && !saved.contains(url))
+                saved.append(url);
+        if (saved.isEmpty())
+            saved = { s.value(QStringLiteral("serverUrl")).toUrl() };
+    }
+    if (saved.constFirst().isValid() && !saved.constFirst().isEmpty())
         connectTo(saved, server.isEmpty() ? QByteArray() : token); // a token is never saved
     else
         useBundledServer();
@@ -142,6 +158,11 @@ void AppController::saveSettings()
     s.setValue(QStringLiteral("pollIntervalMs"), m_pollIntervalMs);
     s.setValue(QStringLiteral("reconnect"), ReconnectPolicy::presetName(m_preset));
     s.setValue(QStringLiteral("serverUrl"), m_bundled ? QUrl() : m_url);
+    QStringList urls;
+    if (!m_bundled)
+        for (const QUrl &u : std::as_const(m_urls))
+            urls.append(u.toString());
+    s.setValue(QStringLiteral("serverUrls"), urls);
 }
 
 QString AppController::historyPath()
@@ -254,21 +275,29 @@ bool AppController::lanePublish(TransportKind kind, const QString &from, const Q
     return ok;
 }
 
-void AppController::connectClient(const QUrl &url, const QByteArray &token)
+void AppController::connectClient(const QList<QUrl> &urls, const QByteArray &token)
 {
-    const bool changed = url != m_url || token != m_token;
+    const QUrl url = urls.value(0);
+    const bool changed = urls != m_urls || token != m_token;
     m_url = url;
+    m_urls = urls;
     m_token = token;
-    if (changed)
+    if (changed) {
         m_clients.setServer(url, token); // straight to the server: the relay's faults are not its figures
+        m_nodes.clear();
+    }
     const QHostAddress address(url.host());
-    if (!address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
+    if (urls.size() == 1 && !address.isNull() && url.scheme() == u"http" && m_relay->port() != 0) {
         m_relay->setTarget(address, quint16(url.port(80)));
         m_clientUrl = m_relay->url();
+        m_clientUrls = { m_clientUrl };
     } else {
-        m_clientUrl = url; // a name or TLS: straight there, without the relay's faults
+        // A name or TLS, or a cluster (the relay stands in front of one server): straight there,
+        // without the relay's faults.
+        m_clientUrl = url;
+        m_clientUrls = urls;
     }
-    m_client.setServerUrl(m_clientUrl);
+    m_client.setServerUrls(m_clientUrls);
     m_client.setToken(m_token);
     m_client.setPollHoldMs(m_pollHoldMs);
     m_client.setPollIntervalMs(m_pollIntervalMs);
@@ -283,16 +312,23 @@ void AppController::connectClient(const QUrl &url, const QByteArray &token)
 
 void AppController::connectTo(const QUrl &url, const QByteArray &token)
 {
+    connectTo(QList<QUrl> { url }, token);
+}
+
+void AppController::connectTo(const QList<QUrl> &urls, const QByteArray &token)
+{
+    if (urls.isEmpty())
+        return;
     m_bundled = false;
     m_server.stop();
-    connectClient(url, token);
+    connectClient(urls, token);
 }
 
 void AppController::useBundledServer()
 {
     m_bundled = true;
     if (m_server.state() == ServerProcess::State::Running)
-        connectClient(m_server.url(), {});
+        connectClient({ m_server.url() }, {});
     else
         m_server.start();
 }
@@ -432,7 +468,7 @@ void AppController::startLanes(bool fromLiveEnd)
                 m_laneLatency[size_t(kind)].append(QDateTime::currentMSecsSinceEpoch(), double(us) / 1000.0);
                 emit laneLatencyMeasured(kind, us);
             });
-            lane->setServerUrl(m_clientUrl);
+            lane->setServerUrls(m_clientUrls);
             lane->setToken(token);
             lane->setPollHoldMs(m_pollHoldMs);
             lane->setPollIntervalMs(m_pollIntervalMs);
@@ -496,6 +532,10 @@ void AppController::onTick(const Message &m)
         return values[size_t(kind)];
     };
     const qint64 t = m.ts / 1000;
+    if (!tick->node.isEmpty()) {
+        onClusterTick(t, *tick);
+        return;
+    }
     m_series.at(Series::ConnectionsLp).append(t, double(at(tick->connections, TransportKind::LongPoll)));
     m_series.at(Series::ConnectionsSse).append(t, double(at(tick->connections, TransportKind::Sse)));
     m_series.at(Series::ConnectionsWs).append(t, double(at(tick->connections, TransportKind::WebSocket)));
@@ -512,6 +552,25 @@ void AppController::onTick(const Message &m)
         m_lastBytes[i] = total;
     }
     m_lastTickMs = t;
+}
+
+// A cluster's nodes each tick into the shared log: the charts draw the cluster (the sum over live
+// nodes, the log's rate once), the table each node; one node's figures between another's ticks
+// would make a saw of every line.
+void AppController::onClusterTick(qint64 tMs, const TickData &tick)
+{
+    m_nodes.addTick(tMs, tick);
+    const ClusterNodesModel::Figures total = m_nodes.total();
+    const auto at = [&total](TransportKind kind) { return double(total.connections[size_t(kind)]); };
+    m_series.at(Series::ConnectionsLp).append(tMs, at(TransportKind::LongPoll));
+    m_series.at(Series::ConnectionsSse).append(tMs, at(TransportKind::Sse));
+    m_series.at(Series::ConnectionsWs).append(tMs, at(TransportKind::WebSocket));
+    m_series.at(Series::HeldPolls).append(tMs, double(total.heldPolls));
+    m_series.at(Series::MessagesPerSec).append(tMs, total.messagesPerSec);
+    m_series.at(Series::Rss).append(tMs, double(total.rss) / (1024.0 * 1024.0));
+    m_series.at(Series::BytesLp).append(tMs, total.bytesPerSec[size_t(TransportKind::LongPoll)]);
+    m_series.at(Series::BytesSse).append(tMs, total.bytesPerSec[size_t(TransportKind::Sse)]);
+    m_series.at(Series::BytesWs).append(tMs, total.bytesPerSec[size_t(TransportKind::WebSocket)]);
 }
 
 } // namespace rtlab

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "chatmodel.h"
+#include "clusternodesmodel.h"
 #include "connectedclientsmodel.h"
 #include "eventlogmodel.h"
 #include "impairmentrelay.h"
@@ -81,6 +82,9 @@ public:
 
     bool usingBundledServer() const { return m_bundled; }
     QUrl serverUrl() const { return m_url; }
+    // Every server the clients may use, the first being serverUrl(): the nodes of a cluster,
+    // which the chat client and every lane move between when one fails (RealtimeClient).
+    QList<QUrl> serverUrls() const { return m_urls; }
     // Where this window's clients connect: the impairment relay in front of the server (when
     // the server has an IP address), so that faults can be made on purpose.
     QUrl clientUrl() const { return m_clientUrl; }
@@ -90,6 +94,8 @@ public:
     qint64 pollHoldMs() const { return m_pollHoldMs; }
     // The clients the server has now, per transport (its /stats?clients=1), for the Dashboard.
     ConnectedClientsModel *connectedClients() { return &m_clients; }
+    // On a cluster: each node's figures from its ticks, and the cluster's (the Dashboard's table).
+    ClusterNodesModel *clusterNodes() { return &m_nodes; }
     // Classroom mode: where the bundled server listens (invalid: loopback on a free port).
     // Restarts a running bundled server there. `remember` keeps it for the next launch (the
     // Classroom panel); rtlab --listen applies it to this run only.
@@ -103,6 +109,9 @@ public:
     // with --auth-key (empty: none). The token is kept in memory only, never in the settings, and
     // goes to that server only: the bundled server gets none.
     void connectTo(const QUrl &url, const QByteArray &token = {});
+    // The same with the nodes of a cluster, in the order the clients try them (straight there:
+    // the impairment relay stands in front of one server only).
+    void connectTo(const QList<QUrl> &urls, const QByteArray &token = {});
     QByteArray token() const { return m_token; }
     void useBundledServer();
     void restartServer();
@@ -141,6 +150,8 @@ public:
 
 signals:
     void serverUrlChanged(const QUrl &url);
+    // On a cluster: the chat client moved to another node (a failover); the figures follow it.
+    void nodeChanged(const QUrl &url);
     void modeChanged(rtlab::RealtimeClient::Mode mode);
     void compareEnabledChanged(bool enabled);
     void nicknameChanged(const QString &nickname);
@@ -158,12 +169,13 @@ signals:
     void refreshed();
 
 private:
-    void connectClient(const QUrl &url, const QByteArray &token);
+    void connectClient(const QList<QUrl> &urls, const QByteArray &token);
     void applyStore(); // the setting → the bundled server's store arguments
     void startLanes(bool fromLiveEnd = false);
     void stopLanes();
     void onMessage(const Message &m, TransportKind via);
     void onTick(const Message &m);
+    void onClusterTick(qint64 tMs, const TickData &tick);
     // Runs work on the network thread and waits for it.
     void onNetwork(const std::function<void()> &work) const;
 
@@ -177,6 +189,9 @@ private:
     std::shared_ptr<WireCapture> m_capture = std::make_shared<WireCapture>();
     ChatModel m_chat;
     ConnectedClientsModel m_clients;
+    ClusterNodesModel m_nodes;
+    QList<QUrl> m_urls;
+    QList<QUrl> m_clientUrls; // where the clients connect: the relay for one server, else m_urls
     bool m_listenFromCommandLine = false;
     EventLogModel m_events;
     std::map<Series, TimeSeries> m_series;

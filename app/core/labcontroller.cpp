@@ -18,6 +18,7 @@ LabController::LabController(AppController *app, QObject *parent)
     : QObject(parent), m_app(app), m_runner(app, &m_stats, &m_idle)
 {
     connect(app, &AppController::serverUrlChanged, this, &LabController::onServerUrl);
+    connect(app, &AppController::nodeChanged, this, &LabController::onServerUrl);
     if (app->serverUrl().isValid())
         onServerUrl(app->serverUrl());
     m_stats.start();

@@ -14,6 +14,29 @@
 
 namespace rtlab {
 
+// A pane of the lower half: a line of text over a table of `model` whose `stretch` column takes
+// the width left.
+static QWidget *tablePane(QWidget *parent, const QString &name, QLabel **label, QTableView **table,
+                          QAbstractItemModel *model, int stretch)
+{
+    auto *pane = new QWidget(parent);
+    *label = new QLabel(pane);
+    (*label)->setWordWrap(true);
+    (*label)->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    *table = new QTableView(pane);
+    (*table)->setObjectName(name);
+    (*table)->setModel(model);
+    (*table)->setAlternatingRowColors(true);
+    (*table)->verticalHeader()->hide();
+    (*table)->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    (*table)->horizontalHeader()->setSectionResizeMode(stretch, QHeaderView::Stretch);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(*label);
+    layout->addWidget(*table, 1);
+    return pane;
+}
+
 DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent), m_controller(c)
 {
     const QPalette &pal = palette();
@@ -57,31 +80,31 @@ DashboardView::DashboardView(AppController *c, QWidget *parent) : QWidget(parent
 
     // The connected clients: counts per transport on top (the server's own, all of them), then
     // one row per client (the first 500 the server lists), grouped by transport.
-    auto *clients = new QWidget(this);
-    m_counts = new QLabel(clients);
+    QWidget *clients = tablePane(this, QStringLiteral("clientTable"), &m_counts, &m_table, c->connectedClients(),
+                                 ConnectedClientsModel::PeerColumn);
     m_counts->setObjectName(QStringLiteral("clientCounts"));
     m_counts->setTextFormat(Qt::RichText);
-    m_counts->setWordWrap(true);
-    m_counts->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_table = new QTableView(clients);
-    m_table->setObjectName(QStringLiteral("clientTable"));
-    m_table->setModel(c->connectedClients());
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ConnectedClientsModel::PeerColumn, QHeaderView::Stretch);
-    auto *clientsLayout = new QVBoxLayout(clients);
-    clientsLayout->setContentsMargins(0, 0, 0, 0);
-    clientsLayout->addWidget(m_counts);
-    clientsLayout->addWidget(m_table, 1);
     connect(c->connectedClients(), &ConnectedClientsModel::updated, this, &DashboardView::refreshCounts);
+
+    // A cluster's nodes (their ticks name them): hidden until a tick names one.
+    m_cluster = tablePane(this, QStringLiteral("clusterNodes"), &m_clusterTitle, &m_nodes, c->clusterNodes(),
+                          ClusterNodesModel::NodeColumn);
+    m_cluster->setObjectName(QStringLiteral("clusterPane"));
+    m_clusterTitle->setObjectName(QStringLiteral("clusterTitle"));
+    m_nodes->setSelectionMode(QAbstractItemView::NoSelection);
+    connect(c->clusterNodes(), &QAbstractItemModel::modelReset, this, &DashboardView::refreshCluster);
+    connect(c->clusterNodes(), &QAbstractItemModel::rowsInserted, this, &DashboardView::refreshCluster);
+    connect(c->clusterNodes(), &QAbstractItemModel::rowsRemoved, this, &DashboardView::refreshCluster);
+    refreshCluster();
 
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(charts);
+    split->addWidget(m_cluster);
     split->addWidget(clients);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    split->setStretchFactor(2, 1);
     split->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
@@ -105,6 +128,23 @@ void DashboardView::hideEvent(QHideEvent *event)
 {
     m_controller->connectedClients()->setActive(false);
     QWidget::hideEvent(event);
+}
+
+void DashboardView::refreshCluster()
+{
+    const ClusterNodesModel *nodes = m_controller->clusterNodes();
+    m_cluster->setVisible(nodes->isCluster());
+    // Every row in view where there is room, the cluster's total included (up to six; beyond, it
+    // scrolls); on a short screen the charts keep their share and the table scrolls from one row.
+    const int rows = qMin(nodes->rowCount(), 6);
+    const int chrome = m_nodes->horizontalHeader()->sizeHint().height() + 2 * m_nodes->frameWidth();
+    const int row = m_nodes->verticalHeader()->defaultSectionSize();
+    m_nodes->setMinimumHeight(chrome + row);
+    m_nodes->setMaximumHeight(chrome + rows * row);
+    m_clusterTitle->setText(nodes->nodeCount() == 1
+                                    ? tr("Cluster — 1 node on this log; the charts above show the cluster's total.")
+                                    : tr("Cluster — %1 nodes on this log; the charts above show the cluster's total.")
+                                              .arg(nodes->nodeCount()));
 }
 
 void DashboardView::refreshCounts()

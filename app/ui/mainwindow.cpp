@@ -476,10 +476,10 @@ bool MainWindow::startLesson(const QString &id)
 void MainWindow::connectToUrl()
 {
     ConnectDialog dialog(this);
-    dialog.setUrl(m_controller->serverUrl());
+    dialog.setUrls(m_controller->serverUrls());
     dialog.setToken(m_controller->token());
     if (dialog.exec() == QDialog::Accepted)
-        m_controller->connectTo(dialog.url(), dialog.token());
+        m_controller->connectTo(dialog.urls(), dialog.token());
 }
 
 void MainWindow::refreshServerActions()
@@ -606,6 +606,11 @@ void MainWindow::refreshStatus()
                                              running ? store : QString()));
         if (server->state() == ServerProcess::State::Failed) // why, for as long as it lasts
             m_serverStatus->setText(tr("Bundled server failed: %1").arg(server->errorString()));
+    } else if (const qsizetype nodes = m_controller->serverUrls().size(); nodes > 1) {
+        // A cluster: which node the chat client is on now (it moves when one fails).
+        m_serverStatus->setText(tr("Cluster of %1 nodes — on %2%3")
+                                        .arg(nodes)
+                                        .arg(m_controller->client()->serverUrl().toString(), store));
     } else {
         m_serverStatus->setText(tr("Server %1%2").arg(m_controller->serverUrl().toString(), store));
     }
