@@ -56,6 +56,7 @@ QString ConnectionEvent::typeName(Type type)
     case Type::Switched: return QStringLiteral("switched");
     case Type::FellBack: return QStringLiteral("fell-back");
     case Type::Error: return QStringLiteral("error");
+    case Type::Moved: return QStringLiteral("moved");
     }
     return {};
 }

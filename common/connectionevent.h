@@ -31,6 +31,7 @@ struct ConnectionEvent
         Switched,       // the client moved to this transport (detail: from which)
         FellBack,       // auto mode gave up on a transport (detail: why)
         Error,          // a request or publish failed (detail: why)
+        Moved,          // the client moved to another server of its list (detail: to which, after what)
     };
     qint64 timeMs = 0; // milliseconds since the Unix epoch
     TransportKind transport = TransportKind::WebSocket;

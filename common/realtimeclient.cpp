@@ -30,6 +30,11 @@ RealtimeClient::RealtimeClient(QObject *parent) : QObject(parent), m_clock(std::
         if (m_mode == Mode::Auto && m_active && m_active->state() == ClientTransport::State::Reconnecting)
             checkReachability(m_active, {});
     });
+    m_roundTimer.setSingleShot(true);
+    connect(&m_roundTimer, &QTimer::timeout, this, [this] {
+        if (m_active && m_active->state() == ClientTransport::State::Idle)
+            m_active->start(m_position);
+    });
     setUpOutbox();
 }
 
@@ -92,9 +97,12 @@ void RealtimeClient::resetStats()
         *s = TransportStats(); // in place: the transports hold the same object
 }
 
-void RealtimeClient::setServerUrl(const QUrl &url)
+void RealtimeClient::setServerUrls(const QList<QUrl> &urls)
 {
-    m_server = url;
+    m_urls = urls;
+    m_urlIndex = qMax<qsizetype>(0, urls.indexOf(m_server));
+    m_server = urls.isEmpty() ? QUrl() : urls.at(m_urlIndex);
+    m_failedInRound = 0;
 }
 
 std::optional<TransportKind> RealtimeClient::activeTransport() const
@@ -106,6 +114,8 @@ std::optional<TransportKind> RealtimeClient::activeTransport() const
 
 ClientTransport::State RealtimeClient::state() const
 {
+    if (m_roundTimer.isActive())
+        return ClientTransport::State::Reconnecting; // (m_active waits for the next round)
     if (!m_active)
         return m_bootstrap ? ClientTransport::State::Connecting : ClientTransport::State::Closed;
     return m_active->state();
@@ -113,6 +123,8 @@ ClientTransport::State RealtimeClient::state() const
 
 qint64 RealtimeClient::msUntilNextAttempt() const
 {
+    if (m_roundTimer.isActive())
+        return qMax(0, m_roundTimer.remainingTime());
     return m_active ? m_active->msUntilNextAttempt() : -1;
 }
 
@@ -146,6 +158,9 @@ void RealtimeClient::start(Mode mode, const StreamPosition &from)
     m_mode = mode;
     m_position = from;
     m_authError.clear();
+    m_failedInRound = 0;
+    m_rounds = 0;
+    m_bootstrapMisses = 0;
     if (from.lastId || !m_server.isValid())
         begin(kindFor(mode));
     else
@@ -179,7 +194,18 @@ void RealtimeClient::bootstrap(TransportKind kind)
         go();
     });
     // Not an rtlab server, or not there yet: start anyway; the transport reconnects by its policy.
-    connect(m_bootstrap.get(), &HttpClientConnection::failed, this, go);
+    // With several servers, ask the next ones first (once each): a live one knows the live end.
+    connect(m_bootstrap.get(), &HttpClientConnection::failed, this, [this, kind, go](const QString &why) {
+        if (!m_bootstrap || m_urls.size() < 2 || ++m_bootstrapMisses >= m_urls.size()) {
+            go();
+            return;
+        }
+        m_bootstrapTimeout.stop();
+        m_bootstrap->disconnect(this);
+        m_bootstrap.release()->deleteLater(); // we are inside its signal
+        moveToNextServer(kind, why);
+        bootstrap(kind);
+    });
     m_bootstrapTimeout.setSingleShot(true);
     m_bootstrapTimeout.disconnect(this);
     connect(&m_bootstrapTimeout, &QTimer::timeout, this, go);
@@ -199,6 +225,7 @@ void RealtimeClient::begin(TransportKind kind)
 void RealtimeClient::stop()
 {
     m_probeTimer.stop();
+    m_roundTimer.stop();
     m_bootstrapTimeout.stop();
     m_bootstrap.reset();
     m_reachTimeout.stop();
@@ -255,6 +282,7 @@ void RealtimeClient::promote(ClientTransport *t)
 {
     ClientTransport *old = std::exchange(m_active, t);
     m_pending = nullptr;
+    m_roundTimer.stop(); // (a switch that opened while the client waited for the next round)
     if (old) {
         retire(old, QStringLiteral("switched to %1").arg(transportKindLabel(t->kind())));
         emitClientEvent(t->kind(), ConnectionEvent::Type::Switched,
@@ -269,14 +297,68 @@ void RealtimeClient::promote(ClientTransport *t)
         m_probeTimer.start(m_probeIntervalMs);
 }
 
-void RealtimeClient::emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail)
+void RealtimeClient::emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail,
+                                     qint64 delayMs)
 {
     ConnectionEvent e;
     e.timeMs = QDateTime::currentMSecsSinceEpoch();
     e.transport = kind;
     e.type = type;
     e.detail = detail;
+    e.delayMs = delayMs;
     emit eventOccurred(e);
+}
+
+void RealtimeClient::moveToNextServer(TransportKind kind, const QString &why)
+{
+    const QUrl previous = m_server;
+    m_urlIndex = (m_urlIndex + 1) % m_urls.size();
+    m_server = m_urls.at(m_urlIndex);
+    const QString detail = why.isEmpty() ? QStringLiteral("moved to %1").arg(m_server.toString())
+                                         : QStringLiteral("moved to %1 after %2").arg(m_server.toString(), why);
+    emitClientEvent(kind, ConnectionEvent::Type::Moved, detail);
+    if (m_capture)
+        m_capture->mark(kind, WireRecord::Kind::Note, detail);
+    emit serverChanged(m_server, previous);
+}
+
+// The nodes of a cluster share one log and its ids, so any of them resumes us from our (epoch,
+// id) exactly — no sticky sessions. A move is a new transport of the same kind on the next
+// server, from the client's position (what the old one delivered, no more); its Opened requeues
+// what the outbox had sent without an answer. Each server is tried once per round, at once; the
+// policy's delay is waited between rounds, and when the policy gives up, the client does.
+void RealtimeClient::failOver(ClientTransport *failed)
+{
+    const TransportKind kind = m_mode == Mode::Auto ? failed->kind() : kindFor(m_mode);
+    std::optional<int> wait = 0;
+    if (++m_failedInRound >= m_urls.size()) {
+        m_failedInRound = 0;
+        wait = m_policy.nextDelay(++m_rounds);
+    }
+    if (!wait) {
+        failed->stop(QStringLiteral("the reconnect policy gave up")); // Closed: the client is done
+        emitClientEvent(kind, ConnectionEvent::Type::GaveUp,
+                        QStringLiteral("the reconnect policy gave up after %1 rounds of %2 servers")
+                                .arg(m_rounds)
+                                .arg(m_urls.size()));
+        return;
+    }
+    const QString why = std::exchange(m_lastLoss, QString());
+    retire(std::exchange(m_active, nullptr), QStringLiteral("moving to another server"), false);
+    if (m_pending)
+        retire(std::exchange(m_pending, nullptr), QStringLiteral("moving to another server"));
+    moveToNextServer(kind, why);
+    m_active = makeTransport(kind);
+    if (kind != failed->kind())
+        emit activeTransportChanged(kind);
+    if (m_mode == Mode::Auto && kind != TransportKind::WebSocket && !m_probeTimer.isActive())
+        m_probeTimer.start(m_probeIntervalMs); // (a probe up in flight went with the old server)
+    if (*wait == 0 && m_failedInRound > 0) {
+        m_active->start(m_position);
+        return;
+    }
+    m_roundTimer.start(*wait); // every server failed this round: the policy's back-off
+    emitClientEvent(kind, ConnectionEvent::Type::RetryScheduled, {}, *wait);
 }
 
 void RealtimeClient::fallBack(const QString &why, bool closedAlready)
@@ -319,8 +401,19 @@ void RealtimeClient::onEvent(ClientTransport *from, const ConnectionEvent &e)
     // requeued before anyone hears of the opening, so that a message published in answer to it
     // (rtlab-cli --send) is sent once, not sent and then sent again.
     const bool opened = e.type == ConnectionEvent::Type::Opened && (from == m_active || from == m_pending);
-    if (opened)
+    if (opened) {
         m_outbox.requeueSent(QStringLiteral("%1 opened").arg(transportKindLabel(from->kind())));
+        m_failedInRound = 0;
+        m_rounds = 0;
+    }
+    if (from == m_active && m_urls.size() > 1) {
+        if (e.type == ConnectionEvent::Type::Closed)
+            m_lastLoss = e.detail;
+        if (e.type == ConnectionEvent::Type::RetryScheduled) {
+            failOver(from); // (instead of the retry on the same server it announces)
+            return;
+        }
+    }
     emit eventOccurred(e);
     if (e.type == ConnectionEvent::Type::Opened) {
         m_failures[from] = 0;
@@ -385,6 +478,9 @@ void RealtimeClient::onActiveFailed(ClientTransport *from, const ConnectionEvent
         fallBack(e.detail, true); // (inside the transport's own Closed event)
         return;
     }
+    // (With several servers an outage moves the client to the next one instead: see failOver.)
+    if (m_urls.size() > 1 && from->state() != ClientTransport::State::Closed)
+        return;
     if (e.type == ConnectionEvent::Type::Closed || from->state() == ClientTransport::State::Closed)
         checkReachability(from, e.detail);
 }

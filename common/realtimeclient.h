@@ -44,7 +44,18 @@ public:
     explicit RealtimeClient(QObject *parent = nullptr);
     ~RealtimeClient() override;
 
-    void setServerUrl(const QUrl &url);
+    // Several servers that share one log (nodes of a cluster, docs/architecture.md "Client
+    // failover"): the client is on one at a time. When a connection fails or drops — the cases in
+    // which a transport would reconnect — the next attempt goes to the next URL in this order,
+    // round again after the last, resuming from the same (epoch, id); the outbox sends what was not
+    // acknowledged again, with its clientMsgId, to the new one. A move to the next server is
+    // immediate; the reconnect policy's delay applies between rounds (so a live node is reached at
+    // most one attempt after a dead one). Transports made from now on use it. Keeps the server in
+    // use if it is in the list, else takes the first.
+    void setServerUrls(const QList<QUrl> &urls);
+    QList<QUrl> serverUrls() const { return m_urls; }
+    void setServerUrl(const QUrl &url) { setServerUrls({ url }); }
+    // The server in use now.
     QUrl serverUrl() const { return m_server; }
     // A signed token for a server with `--auth-key` (docs/protocol.md, "Authentication"): every
     // request and WebSocket handshake of the transports made from now on carries it as
@@ -124,6 +135,8 @@ signals:
     void publishStateChanged(const QString &clientMsgId, rtlab::Outbox::State state);
     // The server refused the token (see authError()): the client has stopped retrying.
     void authRefused(const QString &why);
+    // The client moved to another server of its list (serverUrls()).
+    void serverChanged(const QUrl &now, const QUrl &previous);
 
 private:
     ClientTransport *makeTransport(TransportKind kind);
@@ -141,7 +154,11 @@ private:
     void checkReachability(ClientTransport *failed, const QString &why);
     void askHealthz(std::function<void(bool reachable)> answer);
     void onReachability(bool reachable);
-    void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail);
+    void emitClientEvent(TransportKind kind, ConnectionEvent::Type type, const QString &detail, qint64 delayMs = 0);
+    // Several servers: the active transport would reconnect; its next attempt goes to the next one.
+    void failOver(ClientTransport *failed);
+    // The next server of the list becomes the one in use, and everyone hears why.
+    void moveToNextServer(TransportKind kind, const QString &why);
     // The outbox: what goes out over the active transport, and what happened to it.
     void setUpOutbox();
     void connectOutbox(ClientTransport *transport);
@@ -149,7 +166,16 @@ private:
     void sendOutbox();
     void armOutboxTimer();
 
-    QUrl m_server;
+    QUrl m_server; // the one in use: m_urls[m_urlIndex] (or none)
+    QList<QUrl> m_urls;
+    qsizetype m_urlIndex = 0;
+    // Since the last open: servers failed in this round, and rounds every server failed in (the
+    // reconnect policy's attempt number). While m_roundTimer runs, m_active waits, not started.
+    qsizetype m_failedInRound = 0;
+    int m_rounds = 0;
+    QTimer m_roundTimer;
+    QString m_lastLoss; // why the active transport's connection last closed
+    int m_bootstrapMisses = 0;
     QByteArray m_token;
     QString m_authError;
     ReconnectPolicy m_policy;

@@ -120,6 +120,10 @@ private slots:
     void forbiddenWithoutATokenStillBlocks();
     void refusedPublishIsKeptOrFailedVisibly_data();
     void refusedPublishIsKeptOrFailedVisibly();
+    void failsOverInOrderAndRoundAgain();
+    void aLiveServerIsNotDelayedByADeadOnesBackoff();
+    void outboxResendsToTheNextServer();
+    void autoMovesInsteadOfAskingADeadServer();
 };
 
 void tst_RealtimeClient::cleanup()
@@ -542,6 +546,131 @@ void tst_RealtimeClient::refusedPublishIsKeptOrFailedVisibly()
     QCOMPARE(item->state, state);
     QCOMPARE(item->errorString, why);
     QCOMPARE(bench.client.state(), ClientTransport::State::Open); // the stream goes on
+}
+
+// Several servers that share one log (a cluster): a connection that drops or fails moves to the
+// next server at once, in the list's order, resuming from the client's position; after a round in
+// which every server failed, the reconnect policy's delay; when the policy gives up, the client does.
+void tst_RealtimeClient::failsOverInOrderAndRoundAgain()
+{
+    const QUrl a(QStringLiteral("http://a.test:8080")), b(QStringLiteral("http://b.test:8080")),
+            c(QStringLiteral("http://c.test:8080"));
+    Bench bench;
+    bench.client.setServerUrls({ a, b, c });
+    bench.client.setReconnectPolicy(ReconnectPolicy::fixed({ 0 })); // one round's wait, then give up
+    QSignalSpy moves(&bench.client, &RealtimeClient::serverChanged);
+    FakeTransport *onA = bench.start(RealtimeClient::Mode::WebSocket);
+    QCOMPARE(onA->options().server, a);
+    onA->open();
+    onA->receive(chat(6));
+    onA->drop(QStringLiteral("connection reset"));
+
+    FakeTransport *onB = bench.fakes.last();
+    QVERIFY(onB != onA);
+    QCOMPARE(onB->options().server, b);
+    QCOMPARE(onB->kind(), TransportKind::WebSocket);
+    QCOMPARE(onB->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 6 } })); // at once, from 6
+    QCOMPARE(bench.client.serverUrl(), b);
+    QCOMPARE(moves.size(), 1);
+    QCOMPARE(moves.at(0).at(0).toUrl(), b);
+    QCOMPARE(moves.at(0).at(1).toUrl(), a);
+    QCOMPARE(bench.count(ConnectionEvent::Type::Moved), 1);
+    const auto moved = std::find_if(bench.events.cbegin(), bench.events.cend(),
+                                    [](const ConnectionEvent &e) { return e.type == ConnectionEvent::Type::Moved; });
+    QCOMPARE(moved->detail, QStringLiteral("moved to http://b.test:8080 after connection reset"));
+    QCOMPARE(bench.count(ConnectionEvent::Type::RetryScheduled), 0); // not a retry on A
+
+    onB->drop(QStringLiteral("connection refused")); // B is down too: C, at once
+    FakeTransport *onC = bench.fakes.last();
+    QCOMPARE(onC->options().server, c);
+    QCOMPARE(onC->attempts(), 1);
+    onC->drop(QStringLiteral("connection refused")); // every server failed: the policy's wait, then A
+    FakeTransport *again = bench.fakes.last();
+    QCOMPARE(again->options().server, a);
+    QCOMPARE(bench.count(ConnectionEvent::Type::RetryScheduled), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(again->attempts(), 1, 5000);
+    QCOMPARE(again->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 6 } }));
+    again->open(); // A is back: it replays 6 (dropped) and goes on
+    again->receive(chat(6));
+    again->receive(chat(7));
+    QCOMPARE(bench.ids, (QList<quint64> { 6, 7 }));
+    QCOMPARE(bench.client.continuity().gaps, 0);
+
+    // An open starts the rounds over: the policy allows one more round's wait before it gives up.
+    again->drop();
+    bench.fakes.last()->drop(); // B
+    bench.fakes.last()->drop(); // C: end of the round
+    QCOMPARE(bench.client.state(), ClientTransport::State::Reconnecting);
+    QTRY_COMPARE_WITH_TIMEOUT(bench.fakes.last()->attempts(), 1, 5000);
+    bench.fakes.last()->drop(); // A
+    bench.fakes.last()->drop(); // B
+    QCOMPARE(bench.count(ConnectionEvent::Type::GaveUp), 0);
+    bench.fakes.last()->drop(); // C: a second round failed, and fixed({0}) has one wait only
+    QCOMPARE(bench.count(ConnectionEvent::Type::GaveUp), 1);
+    QCOMPARE(bench.client.state(), ClientTransport::State::Closed);
+    QCOMPARE(moves.size(), 8);
+}
+
+// A dead node's back-off does not hold a client away from a live one: the move is immediate even
+// with an hour's policy; the hour is waited only once every server failed.
+void tst_RealtimeClient::aLiveServerIsNotDelayedByADeadOnesBackoff()
+{
+    const QUrl dead(QStringLiteral("http://127.0.0.1:1")), live(QStringLiteral("http://127.0.0.1:2"));
+    Bench bench;
+    bench.client.setServerUrls({ dead, live });
+    bench.client.setReconnectPolicy(ReconnectPolicy::fixed({ 3600 * 1000 }));
+    FakeTransport *first = bench.start(RealtimeClient::Mode::LongPoll);
+    first->drop(QStringLiteral("could not connect: connection refused"));
+    FakeTransport *second = bench.fakes.last();
+    QCOMPARE(second->options().server, live);
+    QCOMPARE(second->attemptsFrom(), (QList<StreamPosition> { StreamPosition { Epoch, 5 } }));
+    second->open();
+    QCOMPARE(bench.client.state(), ClientTransport::State::Open);
+    QCOMPARE(bench.client.serverUrl(), live);
+
+    second->drop(); // the live one goes too: back to the first at once, which fails
+    FakeTransport *third = bench.fakes.last();
+    QCOMPARE(third->options().server, dead);
+    third->drop();
+    QCOMPARE(bench.client.state(), ClientTransport::State::Reconnecting);
+    QVERIFY(bench.client.msUntilNextAttempt() > 60 * 1000);
+    QCOMPARE(bench.fakes.last()->options().server, live);
+    QCOMPARE(bench.fakes.last()->attempts(), 0); // waits out the round's back-off
+    QCOMPARE(bench.client.activeTransport(), TransportKind::LongPoll);
+}
+
+// What was sent to a server that went away without an answer goes to the next one, with the same
+// clientMsgId (the cluster publishes one clientMsgId once, whichever node it reaches).
+void tst_RealtimeClient::outboxResendsToTheNextServer()
+{
+    Bench bench;
+    bench.client.setServerUrls({ QUrl(QStringLiteral("http://a.test:1")), QUrl(QStringLiteral("http://b.test:2")) });
+    FakeTransport *a = bench.start(RealtimeClient::Mode::Sse);
+    a->open();
+    QString id;
+    QVERIFY(bench.client.publish(QStringLiteral("ann"), QStringLiteral("hello"), &id));
+    QCOMPARE(a->published().size(), 1);
+    a->drop();
+    FakeTransport *b = bench.fakes.last();
+    QVERIFY(b->published().isEmpty());
+    b->open();
+    QCOMPARE(b->published().size(), 1);
+    QCOMPARE(b->published().constFirst().clientMsgId, id);
+    QCOMPARE(bench.client.outbox().find(id)->state, Outbox::State::Sent);
+}
+
+// Auto with several servers: an outage moves the client on; it does not ask the dead server's
+// /healthz first, nor fall back to a lesser transport.
+void tst_RealtimeClient::autoMovesInsteadOfAskingADeadServer()
+{
+    Bench bench;
+    bench.client.setServerUrls({ QUrl(QStringLiteral("http://a.test:1")), QUrl(QStringLiteral("http://b.test:2")) });
+    FakeTransport *a = bench.startAutoOpenedThenDropped();
+    QVERIFY(bench.checks.isEmpty());
+    QVERIFY(bench.fakes.last() != a);
+    QCOMPARE(bench.fakes.last()->kind(), TransportKind::WebSocket);
+    QCOMPARE(bench.fakes.last()->options().server, QUrl(QStringLiteral("http://b.test:2")));
+    QCOMPARE(bench.count(ConnectionEvent::Type::FellBack), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_RealtimeClient)
