@@ -27,17 +27,6 @@ static const QString Sender = QStringLiteral("scale-out");
 
 namespace {
 
-// D's RealtimeClient takes a list of servers and moves to the next when one fails; until that
-// lands the lane has its first node only (and the lesson says it did not move).
-template<typename Client>
-void pointAt(Client *client, const QList<QUrl> &urls)
-{
-    if constexpr (requires { client->setServerUrls(urls); })
-        client->setServerUrls(urls);
-    else
-        client->setServerUrl(urls.first());
-}
-
 QString seconds(qint64 ms)
 {
     return QString::number(double(ms) / 1000.0, 'f', 2);
@@ -149,7 +138,7 @@ void ScaleOutLab::openLanes()
         QList<QUrl> mine;
         for (int n : lane.order)
             mine.append(urls[n]);
-        pointAt(client, mine);
+        client->setServerUrls(mine); // a failed or dropped connection moves on to the next
         connect(client, &RealtimeClient::messageReceived, this,
                 [this, i](const Message &m, TransportKind) { onLaneMessage(i, m); });
         client->start(RealtimeClient::modeFor(lane.kind));
