@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "scaleoutlab.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -52,10 +53,13 @@ ScaleOutLab::ScaleOutLab(QString serverProgram, QObject *parent)
         connect(node.get(), &ServerProcess::errorOccurred, this,
                 [this, n](const QString &why) { onNodeError(n, why); });
         connect(node.get(), &ServerProcess::stateChanged, this, &ScaleOutLab::changed);
+        connect(node.get(), &ServerProcess::started, this,
+                [this, n](const QUrl &url) { note(tr("node %1 up on :%2").arg(nodeName(n)).arg(url.port())); });
         m_nodes[size_t(n)] = std::move(node);
     }
     connect(&m_redis, &RedisProcess::stateChanged, this, &ScaleOutLab::changed);
     connect(&m_redis, &RedisProcess::started, this, [this] {
+        note(tr("Redis up on :%1").arg(m_redis.port()));
         if (m_redisDownSinceMs >= 0) {
             m_redisOutageMs = nowMs() - m_redisDownSinceMs;
             m_redisUpAtMs = nowMs();
@@ -99,6 +103,12 @@ void ScaleOutLab::goTo(Step step)
     emit changed();
 }
 
+void ScaleOutLab::note(const QString &event)
+{
+    if (m_events.size() < 100)
+        m_events.append(tr("%1 s: %2").arg(seconds(nowMs()), event));
+}
+
 void ScaleOutLab::fail(const QString &why)
 {
     m_error = why;
@@ -108,18 +118,23 @@ void ScaleOutLab::fail(const QString &why)
 
 void ScaleOutLab::onNodeError(int node, const QString &why)
 {
+    note(tr("node %1: %2").arg(nodeName(node), why));
     if (m_step == Step::StartingNodes) {
         fail(tr("node %1 did not start: %2").arg(nodeName(node), why));
         return;
     }
     // A restart refused while the dead node's lease is still live in Redis: try again shortly.
-    if (m_nodeWanted[size_t(node)] && m_nodeRetries[size_t(node)]++ < NodeRetries)
+    if (m_startPending[size_t(node)] && m_nodeRetries[size_t(node)]++ < NodeRetries) {
         QTimer::singleShot(NodeRetryMs, this, [this, node] {
-            if (m_nodeWanted[size_t(node)] && m_nodes[size_t(node)]->state() != ServerProcess::State::Running)
+            if (m_startPending[size_t(node)] && m_nodes[size_t(node)]->state() != ServerProcess::State::Running)
                 m_nodes[size_t(node)]->start();
         });
-    else
+    } else {
+        if (!m_startPending[size_t(node)])
+            ++m_nodeCrashes;
+        m_startPending[size_t(node)] = false;
         m_error = tr("node %1: %2").arg(nodeName(node), why);
+    }
     emit changed();
 }
 
@@ -238,8 +253,9 @@ void ScaleOutLab::killNode(int node, bool byUser)
     ServerProcess *p = m_nodes[size_t(node)].get();
     if (p->state() != ServerProcess::State::Running)
         return;
-    m_nodeWanted[size_t(node)] = false;
+    m_startPending[size_t(node)] = false;
     ++m_nodeKills;
+    note(tr("kill -9 node %1 (PID %2)").arg(nodeName(node)).arg(p->pid()));
     const qint64 now = nowMs();
     for (Lane &lane : m_lanes)
         if (laneNode(lane) == node) {
@@ -259,8 +275,9 @@ void ScaleOutLab::restartNode(int node, bool byUser)
     ServerProcess *p = m_nodes[size_t(node)].get();
     if (p->state() == ServerProcess::State::Running || p->state() == ServerProcess::State::Starting)
         return;
-    m_nodeWanted[size_t(node)] = true;
+    m_startPending[size_t(node)] = true;
     m_nodeRetries[size_t(node)] = 0;
+    note(tr("restart node %1").arg(nodeName(node)));
     p->start(); // the same port: lanes that list it find it there again
     emit changed();
 }
@@ -274,6 +291,7 @@ void ScaleOutLab::killRedis(bool byUser)
     if (m_redis.state() != RedisProcess::State::Running)
         return;
     ++m_redisKills;
+    note(tr("kill -9 Redis (PID %1)").arg(m_redis.pid()));
     m_redisDownSinceMs = nowMs();
     m_redisUpAtMs = -1;
     for (Lane &lane : m_lanes) {
@@ -292,6 +310,7 @@ void ScaleOutLab::restartRedis(bool byUser)
     }
     if (m_redis.state() == RedisProcess::State::Running || m_redis.state() == RedisProcess::State::Starting)
         return;
+    note(tr("restart Redis"));
     m_redis.restart();
     emit changed();
 }
@@ -364,7 +383,7 @@ void ScaleOutLab::tick()
                 m_nodes[size_t(n)]->setExtraArguments({ QStringLiteral("--store"), m_redis.url(),
                                                         QStringLiteral("--node"), nodeName(n),
                                                         QStringLiteral("--tick-rate"), QStringLiteral("0") });
-                m_nodeWanted[size_t(n)] = true;
+                m_startPending[size_t(n)] = true;
                 m_nodes[size_t(n)]->start();
             }
             goTo(Step::StartingNodes);
@@ -396,10 +415,15 @@ void ScaleOutLab::tick()
         bool flowing = true; // every lane has had a message: there is a last id to resume from
         for (const Lane &lane : m_lanes)
             flowing = flowing && !lane.received.isEmpty();
-        if (inStep >= SteadyMs && (flowing || inStep > StepBoundMs))
+        if (inStep < SteadyMs || (!flowing && inStep <= StepBoundMs))
+            break;
+        if (m_nodes[0]->state() == ServerProcess::State::Running) {
             killNode(0, false);
-        if (m_nodeKills > 0)
             goTo(Step::NodeKilled);
+        } else {
+            note(tr("node A is not up: nothing to kill"));
+            finish();
+        }
         break;
     }
     case Step::NodeKilled:
@@ -510,6 +534,7 @@ QJsonObject ScaleOutLab::measured() const
         m.insert(QStringLiteral("redisMissing"), true);
     if (!m_error.isEmpty())
         m.insert(QStringLiteral("clusterError"), m_error);
+    m.insert(QStringLiteral("events"), QJsonArray::fromStringList(m_events));
     m.insert(QStringLiteral("nodes"), NodeCount);
     m.insert(QStringLiteral("published"), m_published);
     m.insert(QStringLiteral("acknowledged"), qint64(m_acked.size()));
@@ -518,6 +543,7 @@ QJsonObject ScaleOutLab::measured() const
     m.insert(QStringLiteral("notAnsweredNodeDied"), m_notAnswered);
     m.insert(QStringLiteral("otherStatus"), m_otherStatus);
     m.insert(QStringLiteral("nodeKills"), m_nodeKills);
+    m.insert(QStringLiteral("nodeCrashes"), m_nodeCrashes);
     m.insert(QStringLiteral("redisKills"), m_redisKills);
     if (m_redisKills > 0 && m_redisOutageMs > 0)
         m.insert(QStringLiteral("redisOutageMs"), m_redisOutageMs);
@@ -567,7 +593,7 @@ std::optional<bool> ScaleOutLab::holds() const
             || lane.waitsForRedis)
             return false;
     }
-    return m_answered503Up == 0 && m_otherStatus == 0;
+    return m_answered503Up == 0 && m_otherStatus == 0 && m_nodeCrashes == 0;
 }
 
 QString ScaleOutLab::summary() const

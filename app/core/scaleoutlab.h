@@ -114,6 +114,7 @@ private:
     void onLaneMessage(int lane, const Message &m);
     int laneNode(const Lane &lane) const; // index of the node it uses now, -1 if unknown
     void goTo(Step step);
+    void note(const QString &event);
     void fail(const QString &why);
     bool everyLaneMoved() const;
     bool everyLaneResumedAfterRedis() const;
@@ -124,7 +125,9 @@ private:
     QString m_serverProgram;
     RedisProcess m_redis;
     std::array<std::unique_ptr<ServerProcess>, NodeCount> m_nodes;
-    std::array<bool, NodeCount> m_nodeWanted {}; // restart it when its start fails (its old lease)
+    // A start asked for and not yet up: tried again when refused (a killed node's lease is live
+    // in Redis for a while). A node that dies by itself once up is not restarted: it is a fault.
+    std::array<bool, NodeCount> m_startPending {};
     std::array<int, NodeCount> m_nodeRetries {};
     std::array<Lane, LaneCount> m_lanes;
     QNetworkAccessManager m_net;
@@ -147,10 +150,12 @@ private:
     qint64 m_otherStatus = 0;   // any other status: a fault the summary names
     qint64 m_noNodeUp = 0;      // ticks with no node to publish to
     qint64 m_nodeKills = 0;     // what was done, by the script or the user
+    qint64 m_nodeCrashes = 0;   // a node that died by itself
     qint64 m_redisKills = 0;
     qint64 m_redisDownSinceMs = -1; // while Redis is dead or starting
     qint64 m_redisUpAtMs = -1;      // its last start after a kill
     qint64 m_redisOutageMs = 0;     // the last outage: kill → ready
+    QStringList m_events;           // what happened to the processes, with the lesson's time (bounded)
 };
 
 } // namespace rtlab
