@@ -243,13 +243,19 @@ void ScaleOutLab::publishOne()
     });
 }
 
+// A user's action ends the script: from then on the lesson does only what the user asks.
+void ScaleOutLab::takeOver(bool byUser)
+{
+    if (!byUser || isDone() || m_step == Step::Draining)
+        return;
+    m_scripted = false;
+    if (m_step > Step::OpeningLanes && m_step != Step::Manual)
+        goTo(Step::Manual);
+}
+
 void ScaleOutLab::killNode(int node, bool byUser)
 {
-    if (byUser && m_step != Step::Draining && !isDone()) {
-        m_scripted = false;
-        if (m_step > Step::OpeningLanes)
-            goTo(Step::Manual);
-    }
+    takeOver(byUser);
     ServerProcess *p = m_nodes[size_t(node)].get();
     if (p->state() != ServerProcess::State::Running)
         return;
@@ -268,10 +274,7 @@ void ScaleOutLab::killNode(int node, bool byUser)
 
 void ScaleOutLab::restartNode(int node, bool byUser)
 {
-    if (byUser && m_step > Step::OpeningLanes && !isDone() && m_step != Step::Draining) {
-        m_scripted = false;
-        goTo(Step::Manual);
-    }
+    takeOver(byUser);
     ServerProcess *p = m_nodes[size_t(node)].get();
     if (p->state() == ServerProcess::State::Running || p->state() == ServerProcess::State::Starting)
         return;
@@ -284,10 +287,7 @@ void ScaleOutLab::restartNode(int node, bool byUser)
 
 void ScaleOutLab::killRedis(bool byUser)
 {
-    if (byUser && m_step > Step::OpeningLanes && !isDone() && m_step != Step::Draining) {
-        m_scripted = false;
-        goTo(Step::Manual);
-    }
+    takeOver(byUser);
     if (m_redis.state() != RedisProcess::State::Running)
         return;
     ++m_redisKills;
@@ -304,10 +304,7 @@ void ScaleOutLab::killRedis(bool byUser)
 
 void ScaleOutLab::restartRedis(bool byUser)
 {
-    if (byUser && m_step > Step::OpeningLanes && !isDone() && m_step != Step::Draining) {
-        m_scripted = false;
-        goTo(Step::Manual);
-    }
+    takeOver(byUser);
     if (m_redis.state() == RedisProcess::State::Running || m_redis.state() == RedisProcess::State::Starting)
         return;
     note(tr("restart Redis"));

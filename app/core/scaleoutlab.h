@@ -114,6 +114,7 @@ private:
     void onLaneMessage(int lane, const Message &m);
     int laneNode(const Lane &lane) const; // index of the node it uses now, -1 if unknown
     void goTo(Step step);
+    void takeOver(bool byUser);
     void note(const QString &event);
     void fail(const QString &why);
     bool everyLaneMoved() const;
