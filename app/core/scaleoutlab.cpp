@@ -352,11 +352,17 @@ bool ScaleOutLab::everyLaneResumedAfterRedis() const
     return true;
 }
 
+// Once done, every acknowledged id the lane lacks. Before, only those below its newest: an id
+// above it may still be on its way (or wait for the lane's move), and is not lost yet.
 qint64 ScaleOutLab::lost(const Lane &lane) const
 {
+    quint64 newest = 0;
+    if (m_step != Step::Done)
+        for (quint64 id : lane.received)
+            newest = qMax(newest, id);
     qint64 n = 0;
     for (quint64 id : m_acked)
-        if (!lane.received.contains(id))
+        if (!lane.received.contains(id) && (m_step == Step::Done || id < newest))
             ++n;
     return n;
 }
@@ -364,8 +370,9 @@ qint64 ScaleOutLab::lost(const Lane &lane) const
 bool ScaleOutLab::everyLaneHasEverything() const
 {
     for (const Lane &lane : m_lanes)
-        if (lost(lane) > 0)
-            return false;
+        for (quint64 id : m_acked)
+            if (!lane.received.contains(id))
+                return false;
     return true;
 }
 
