@@ -296,7 +296,7 @@ static QList<LessonInfo> makeCatalog()
              "panel — each process with its PID, each lane's node and its moves; kill or restart a node or "
              "Redis yourself with its buttons (the lesson then does only what you ask). Needs redis-server "
              "(<code>sudo apt-get install redis-server</code>).</p>"),
-          40,
+          30,
           {} },
     };
 }

@@ -225,16 +225,19 @@ void ScaleOutLab::publishOne()
     const bool redisDownAtSend = m_redis.state() != RedisProcess::State::Running;
     QNetworkReply *reply = m_net.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
     ++m_inFlight;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, redisDownAtSend] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, redisDownAtSend, target] {
         reply->deleteLater();
         --m_inFlight;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (status == 202) {
             const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
             m_acked.insert(quint64(answer.value(QStringLiteral("id")).toInteger()));
+            if (m_redis.state() == RedisProcess::State::Running)
+                m_nodeBackAfterRedis[size_t(target)] = true;
         } else if (status == 503) {
-            const bool redisDown = redisDownAtSend || m_redis.state() != RedisProcess::State::Running;
-            ++(redisDown ? m_answered503 : m_answered503Up);
+            const bool outage = redisDownAtSend || m_redis.state() != RedisProcess::State::Running
+                    || !m_nodeBackAfterRedis[size_t(target)];
+            ++(outage ? m_answered503 : m_answered503Up);
         } else if (status == 0) {
             ++m_notAnswered;
         } else {
@@ -294,6 +297,7 @@ void ScaleOutLab::killRedis(bool byUser)
     note(tr("kill -9 Redis (PID %1)").arg(m_redis.pid()));
     m_redisDownSinceMs = nowMs();
     m_redisUpAtMs = -1;
+    m_nodeBackAfterRedis.fill(false);
     for (Lane &lane : m_lanes) {
         lane.waitsForRedis = true;
         lane.redisResumeMs.reset();

@@ -130,6 +130,9 @@ private:
     // in Redis for a while). A node that dies by itself once up is not restarted: it is a fault.
     std::array<bool, NodeCount> m_startPending {};
     std::array<int, NodeCount> m_nodeRetries {};
+    // Whether the node has acknowledged a publish since Redis's last death: until then its 503s
+    // are the outage as that node sees it (it reconnects to Redis after Redis is up again).
+    std::array<bool, NodeCount> m_nodeBackAfterRedis { true, true };
     std::array<Lane, LaneCount> m_lanes;
     QNetworkAccessManager m_net;
     QTimer m_tickTimer;
