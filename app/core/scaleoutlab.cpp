@@ -503,8 +503,10 @@ QString ScaleOutLab::processesLine() const
     parts += describe(tr("Redis"), redisState, m_redis.port(), m_redis.pid());
     for (int n = 0; n < NodeCount; ++n) {
         const ServerProcess *p = m_nodes[size_t(n)].get();
+        // A restart refused (the dead node's lease is live a while) is tried again: not a failure yet.
         const QString state = p->state() == ServerProcess::State::Running ? tr("up")
                 : p->state() == ServerProcess::State::Starting            ? tr("starting")
+                : m_startPending[size_t(n)]                               ? tr("restart refused, trying again")
                 : p->state() == ServerProcess::State::Failed              ? tr("failed")
                                                                           : tr("DEAD");
         parts += describe(tr("node %1").arg(nodeName(n)), state, quint16(p->url().port()), p->pid());
