@@ -238,6 +238,9 @@ void ScaleOutLab::publishOne()
             const bool outage = redisDownAtSend || m_redis.state() != RedisProcess::State::Running
                     || !m_nodeBackAfterRedis[size_t(target)];
             ++(outage ? m_answered503 : m_answered503Up);
+            if (!outage) // a fault: the node's own words, for whoever reads the export
+                note(tr("node %1 answered 503 with Redis up and after a 202: %2")
+                             .arg(nodeName(target), QString::fromUtf8(reply->readAll().left(200))));
         } else if (status == 0) {
             ++m_notAnswered;
         } else {
