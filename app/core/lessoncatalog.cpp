@@ -277,6 +277,27 @@ static QList<LessonInfo> makeCatalog()
              "the end, is a new log too: a reset each time.)</p>"),
           12,
           {} },
+        { QStringLiteral("scale-out"),
+          QStringLiteral("all"),
+          tr("several servers on one log: a node or Redis dies, clients fail over, nothing lost"),
+          tr("with two nodes on one Redis log, after kill -9 of a node every lane on it moves to the other and "
+             "after kill -9 of Redis every lane resumes: 0 lost, 0 duplicated, 0 resets on every lane, and "
+             "publishes during Redis's outage answered 503"),
+          tr("Scale out: two nodes, one Redis log"),
+          tr("<p>The lesson starts a <b>redis-server</b> of its own (on a free loopback port, its data in a "
+             "temporary directory, every write on disk before it is acknowledged) and two rtlab-servers, nodes "
+             "<b>A</b> and <b>B</b>, on one log in it. Three lanes connect: Long Polling and WebSocket to A with "
+             "B as their fallback, SSE to B with A as its fallback. A publisher posts 20 messages a second to "
+             "the nodes in turn.</p><p>Then it kills node A (<b>kill -9</b>): its lanes move to B and resume "
+             "from their last id — no sticky sessions, the ids are the cluster's. A comes back. Then it kills "
+             "<b>Redis</b>: publishes are answered <b>503</b> (not acknowledged, so not lost), subscribers wait; "
+             "Redis comes back from its append-only file and every node's tail catches up. Each lane counts "
+             "what it received against every publish a node acknowledged.</p><p><b>Watch</b>: the lesson's "
+             "panel — each process with its PID, each lane's node and its moves; kill or restart a node or "
+             "Redis yourself with its buttons (the lesson then does only what you ask). Needs redis-server "
+             "(<code>sudo apt-get install redis-server</code>).</p>"),
+          30,
+          {} },
     };
 }
 
@@ -346,6 +367,8 @@ QString LessonCatalog::cardTitle(const QString &id)
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Restart the server and catch the reset") },
         { QStringLiteral("durable-restart"),
           QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Crash the server on memory, then on SQLite") },
+        { QStringLiteral("scale-out"),
+          QT_TRANSLATE_NOOP("rtlab::LessonCatalog", "Kill a node, then Redis, and watch every lane fail over") },
     };
     if (const char *t = titles.value(id))
         return tr(t);

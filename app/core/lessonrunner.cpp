@@ -3,6 +3,7 @@
 
 #include "appcontroller.h"
 #include "idlecostmeter.h"
+#include "scaleoutlab.h"
 #include "securityprobe.h"
 #include "statspoller.h"
 #include "wsframeparser.h"
@@ -94,6 +95,14 @@ LessonRunner::LessonRunner(AppController *app, StatsPoller *serverStats, IdleCos
         // The second crash is still being watched (each step gives up on its own after a bound).
         if (m_lesson && m_lesson->id == u"durable-restart" && m_durablePhase != DurablePhase::Done) {
             m_endTimer.start(1000);
+            return;
+        }
+        // scale-out's script bounds each of its steps; once the user has taken over, the time
+        // that is up ends the publishing, and what was acknowledged is given a moment to arrive.
+        if (m_scaleOut && !m_scaleOut->isDone()) {
+            if (m_scaleOut->step() == ScaleOutLab::Step::Manual)
+                m_scaleOut->finish();
+            m_endTimer.start(500);
             return;
         }
         end(true);
@@ -216,6 +225,8 @@ bool LessonRunner::start(const QString &id, int durationS)
     m_sqliteRestart = {};
     m_storeError.clear();
     m_storeReported.clear();
+    if (std::exchange(m_scaleOut, nullptr))
+        emit scaleOutChanged();
     m_saved = Saved { m_app->mode(), m_app->pollHoldMs() };
     setUp();
     return true;
@@ -305,7 +316,8 @@ void LessonRunner::begin()
         m_wsComplexClosed = false;
     }
     m_app->resetMeasurements(); // the chat client's figures; the new lanes start from nothing
-    m_app->restartLanes(m_plan.lanes);
+    if (id != u"scale-out")     // its lanes are its own, on its own nodes
+        m_app->restartLanes(m_plan.lanes);
     m_relayAtStart = m_app->relay()->counters();
     m_rejectedOriginAtStart = -1;
     if (m_stats->latest())
@@ -329,6 +341,16 @@ void LessonRunner::begin()
             m_actionTimer.start(250);
         else // another server is not ours to kill
             m_durablePhase = DurablePhase::Done;
+    } else if (id == u"scale-out") {
+        // Its own Redis and nodes, beside the bundled server (which it leaves alone).
+        m_scaleOut = std::make_unique<ScaleOutLab>(m_app->server()->program());
+        // Done (or failed to start) ends the lesson: its figures in sight a moment first.
+        connect(m_scaleOut.get(), &ScaleOutLab::changed, this, [this] {
+            if (m_scaleOut && m_scaleOut->isDone() && m_endTimer.remainingTime() > 1500)
+                m_endTimer.start(1500);
+        });
+        m_scaleOut->start();
+        emit scaleOutChanged();
     } else if (id == u"lp-vs-polling") {
         m_actionTimer.start(PollLessonSpacingMs);
     } else if (id == u"ws-complex") {
@@ -915,6 +937,11 @@ void LessonRunner::end(bool keepResult)
             r->abort();
         m_browserLike.release()->deleteLater();
     }
+    if (m_scaleOut) {
+        m_scaleOut->stopAll(); // every process it started, by PID, before the window goes on
+        m_scaleOut.reset();
+        emit scaleOutChanged();
+    }
     putBack();
     m_lesson = nullptr;
     setState(State::Idle);
@@ -993,11 +1020,16 @@ static QJsonObject lanesJsonOf(const LaneSnapshots &snapshots)
     return lanes;
 }
 
+std::optional<AppController::LaneSnapshot> LessonRunner::laneSnapshot(TransportKind kind) const
+{
+    return m_scaleOut ? m_scaleOut->laneSnapshot(kind) : m_app->laneSnapshot(kind);
+}
+
 QJsonObject LessonRunner::lanesJson() const
 {
     LaneSnapshots lanes;
     for (int i = 0; i < TransportKindCount; ++i)
-        lanes[size_t(i)] = m_app->laneSnapshot(TransportKind(i));
+        lanes[size_t(i)] = laneSnapshot(TransportKind(i));
     return lanesJsonOf(lanes);
 }
 
@@ -1010,7 +1042,7 @@ ClaimResult LessonRunner::evaluate() const
     const double seconds = qMax(0.001, double(m_clock.elapsed()) / 1000.0);
     LaneSnapshots lanes;
     for (int i = 0; i < TransportKindCount; ++i)
-        lanes[size_t(i)] = m_app->laneSnapshot(TransportKind(i));
+        lanes[size_t(i)] = laneSnapshot(TransportKind(i));
     auto stats = [&lanes](TransportKind k) -> const TransportStats * {
         const auto &l = lanes[size_t(k)];
         return l ? &l->stats : nullptr;
@@ -1028,6 +1060,16 @@ ClaimResult LessonRunner::evaluate() const
     r.lanes = lanesJsonOf(lanes); // the same copies the claim is measured from
     QJsonObject &m = r.measured;
     m.insert(QLatin1String("seconds"), round1(seconds));
+    if (id == u"scale-out") {
+        if (m_scaleOut) { // it is measured while it runs; the kept result after
+            const QJsonObject cluster = m_scaleOut->measured();
+            for (auto it = cluster.begin(); it != cluster.end(); ++it)
+                m.insert(it.key(), it.value());
+            r.holds = m_scaleOut->holds();
+            r.summary = m_scaleOut->summary();
+        }
+        return r;
+    }
     if (id == u"lp-vs-polling" ? !lp || !poll : !lp || !sse || !ws) {
         r.summary = tr("the compare lanes are not running");
         return r;

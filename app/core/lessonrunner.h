@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "appcontroller.h"
 #include "impairmentrelay.h"
 #include "latencystats.h"
 #include "lessoncatalog.h"
@@ -25,6 +26,7 @@ namespace rtlab {
 
 class AppController;
 class IdleCostMeter;
+class ScaleOutLab;
 class SecurityProbe;
 class StatsPoller;
 
@@ -83,12 +85,16 @@ public:
     QJsonObject lanesJson() const;
     // What is in force now: the bundled server's options, the relay's faults, the poll hold.
     QJsonObject conditionsJson() const;
+    // scale-out's cluster (Redis, two nodes, its lanes) while that lesson runs; null otherwise.
+    ScaleOutLab *scaleOut() const { return m_scaleOut.get(); }
 
 signals:
     void stateChanged(rtlab::LessonRunner::State state);
     // The lesson's time is up (it then puts everything back), or it was stopped.
     void finished(const QString &id);
     void failed(const QString &why);
+    // scale-out's cluster came or went (scaleOut()).
+    void scaleOutChanged();
 
 private:
     struct Saved
@@ -126,6 +132,8 @@ private:
     bool lanesResumed() const;
     void keepRestartFigures();
     void measureDurableRestart(ClaimResult &r) const;
+    // A lane's figures now: scale-out's own lanes (on its nodes) while it runs, else the window's.
+    std::optional<AppController::LaneSnapshot> laneSnapshot(TransportKind kind) const;
 
     AppController *m_app;
     StatsPoller *m_stats;
@@ -193,6 +201,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_lessonStore; // the SQLite file's directory, not the user's history
     QString m_storeError;                         // the server's words when the SQLite store did not open
     QString m_storeReported;                      // /stats "store" on the SQLite server
+    std::unique_ptr<ScaleOutLab> m_scaleOut;      // scale-out: its Redis, nodes and lanes
 };
 
 } // namespace rtlab

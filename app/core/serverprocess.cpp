@@ -173,6 +173,16 @@ void ServerProcess::killAndRestart()
     m_process->kill();
 }
 
+void ServerProcess::kill()
+{
+    if (!m_process)
+        return;
+    m_restartPending = false;
+    m_startTimeout.stop();
+    setState(State::Stopping); // expected: onFinished reports Stopped, not a failure
+    m_process->kill();
+}
+
 void ServerProcess::stopAndWait(int timeoutMs)
 {
     if (!m_process)

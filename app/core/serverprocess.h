@@ -63,6 +63,8 @@ public:
     // A crash on purpose: SIGKILL, so the server has no chance to close anything or flush, then
     // a start with the same arguments on the same port (a lesson's honest restart).
     void killAndRestart();
+    // SIGKILL and no restart (a node's death, on purpose): start() brings it back on the same port.
+    void kill();
     // Stops and waits (bounded): for the application's exit.
     void stopAndWait(int timeoutMs = 3000);
 

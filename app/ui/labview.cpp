@@ -5,6 +5,7 @@
 #include "impairmentrelay.h"
 #include "labcontroller.h"
 #include "lessoncatalog.h"
+#include "scaleoutpanel.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QCheckBox>
@@ -183,6 +184,7 @@ LabView::LabView(AppController *app, LabController *lab, QWidget *parent) : QWid
     auto *lv = new QVBoxLayout(lessons);
     lv->addLayout(lessonRow);
     lv->addWidget(m_lessonStatus);
+    lv->addWidget(new ScaleOutPanel(m_lab->lessons(), lessons)); // shown while scale-out runs
     lv->addWidget(m_lessonText);
 
     // The idle-cost meter: steady state, per client, on the meter's own short-cycle server.
