@@ -473,6 +473,9 @@ void tst_RtlabBench::badArguments()
               QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:2"),
               QStringLiteral("--ws-url"), QStringLiteral("ws://127.0.0.1:1/ws") },
             "go with one node");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--nchan-channel"),
+              QStringLiteral("c1"), QStringLiteral("--pub-url"), QStringLiteral("http://127.0.0.1:1/send") },
+            "no --nchan-channel");
     refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--sub-node"),
               QStringLiteral("https://127.0.0.1:1") },
             "--url must be http://");

@@ -49,6 +49,10 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
                              "every delivery crosses nodes.",
                              "URL");
     const auto pubNode = opt("pub-node", "A base URL for publishers only (repeatable; default every --url).", "URL");
+    const auto nchanChannel = opt("nchan-channel",
+                                  "The nodes are nginx + nchan (bench/peers/nchan.conf): subscribers on each --url's "
+                                  "/sub/CHANNEL, publishers on /pub/CHANNEL, long polls by nchan's headers.",
+                                  "CHANNEL");
     const auto stormMove =
             opt("storm-move",
                 "The storm sends each subscriber to the next subscriber node, resuming there with its (epoch, id): "
@@ -170,6 +174,12 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         QString wsBase = base;
         wsBase.replace(0, 4, QStringLiteral("ws")); // http → ws
         out->base = base;
+        if (p.isSet(nchanChannel)) {
+            const QString sub = QStringLiteral("/sub/") + p.value(nchanChannel);
+            return endpoint(wsBase + sub, &out->ws, errorString) && endpoint(base + sub, &out->sse, errorString)
+                    && endpoint(base + sub, &out->lp, errorString)
+                    && endpoint(base + QStringLiteral("/pub/") + p.value(nchanChannel), &out->pub, errorString);
+        }
         return pick(wsUrl, wsBase + QStringLiteral("/ws"), &out->ws)
                 && pick(sseUrl, base + QStringLiteral("/events"), &out->sse)
                 && pick(lpUrl, base + QStringLiteral("/poll"), &out->lp)
@@ -188,8 +198,10 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
     QStringList distinct = subBases + pubBases;
     distinct.removeDuplicates();
     c.nodeCount = size_t(distinct.size());
-    if (c.nodeCount > 1 && (p.isSet(wsUrl) || p.isSet(sseUrl) || p.isSet(lpUrl) || p.isSet(pubUrl))) {
-        *errorString = QStringLiteral("--ws-url, --sse-url, --lp-url and --pub-url go with one node (one --url)");
+    if ((c.nodeCount > 1 || p.isSet(nchanChannel))
+        && (p.isSet(wsUrl) || p.isSet(sseUrl) || p.isSet(lpUrl) || p.isSet(pubUrl))) {
+        *errorString = QStringLiteral(
+                "--ws-url, --sse-url, --lp-url and --pub-url go with one node (one --url) and no --nchan-channel");
         return false;
     }
     for (const auto &[bases, into] : { std::pair { &subBases, &c.subNodes }, std::pair { &pubBases, &c.pubNodes } })
@@ -205,7 +217,7 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
     const QString base = c.subNodes.front().base;
     if (!pick(idleUrl, base + QStringLiteral("/healthz"), &c.idleUrl))
         return false;
-    if (p.value(statsUrl) == u"none")
+    if (p.value(statsUrl) == u"none" || p.isSet(nchanChannel))
         c.readStats = false;
     else if (!pick(statsUrl, base + QStringLiteral("/stats"), &c.statsUrl))
         return false;
@@ -239,7 +251,7 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         *errorString = QStringLiteral("--transport is empty");
         return false;
     }
-    if (p.value(lpStyle) == u"headers")
+    if (p.value(lpStyle) == u"headers" || p.isSet(nchanChannel))
         c.pollStyle = Subscriber::PollStyle::Headers;
     else if (p.value(lpStyle) != u"cursor") {
         *errorString = QStringLiteral("--lp-style is cursor or headers");
