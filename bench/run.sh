@@ -51,11 +51,13 @@
 #       (memory and Redis), ramp ×1.5 every 2 s until p99 > 1 s
 #   C4  the reconnect storm: 10,000 clients (WebSocket, SSE, long poll) over the nodes, 20 publishes/s,
 #       all drop 3 s in and resume on the next node with their (epoch, id): time until every client
-#       holds all that was published before, lost, duplicated, Redis commands meanwhile
+#       holds all that was published before, lost, duplicated, Redis commands meanwhile; and the same
+#       storm against one node with its log in memory
 #   C5  C1 at 1,000/s and C4 against nginx + nchan on the same Redis (nchan_redis_url, one nginx
 #       with one worker per node, one channel)
 #   C6  --reuse-port: one node against two nodes on one port (the kernel spreads the connections),
-#       both on Redis: C3's ramp with 10,000 subscribers
+#       both on Redis: C3's ramp with 10,000 subscribers (all on --server-cpus: run it again with
+#       --server-cpus 0,1 to let the two nodes use both cores, shared with the bench)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -428,10 +430,13 @@ for r in $(seq "$runs"); do
         run_cluster rtlab 1 C3 "ws-1x$((5000 * k))-redis" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
         run_cluster rtlab-memory 1 C3 "ws-1x$((5000 * k))-memory" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
     fi
-    storm=(--subscribers 10000 --rate 20 --messages 120 --storm-at 3 --storm-move --publishers 1
-        --connect-timeout 120 --settle 1 --drain 5)
+    storm1=(--subscribers 10000 --rate 20 --messages 120 --storm-at 3 --publishers 1 --connect-timeout 120
+        --settle 1 --drain 5)
+    storm=("${storm1[@]}" --storm-move)
     if has C4; then
         run_cluster rtlab "$k" C4 storm-10000 $r -- --transport ws,sse,lp "${storm[@]}"
+        # The same storm on one node with its log in memory (no move: there is no other node).
+        run_cluster rtlab-memory 1 C4 storm-10000-1node $r -- --transport ws,sse,lp "${storm1[@]}"
     fi
     if has C5; then
         # nchan's WebSocket carries no message id to resume from: its storm is SSE and long poll.
