@@ -49,7 +49,8 @@
 #       with its log in memory, one node on Redis, and the nodes on Redis (publishers spread over them)
 #   C3  deliveries/s: 3 × 5,000 WebSocket subscribers (one per node) against one node with 15,000
 #       (memory and Redis), ramp ×1.5 every 2 s until p99 > 1 s
-#   C4  the reconnect storm: 10,000 clients (WebSocket, SSE, long poll) over the nodes, 20 publishes/s,
+#   C4  the reconnect storm: 10,000 clients (WebSocket, SSE, long poll) over the nodes, 20 publishes/s
+#       (4 HTTP publishers),
 #       all drop 3 s in and resume on the next node with their (epoch, id): time until every client
 #       holds all that was published before, lost, duplicated, Redis commands meanwhile; and the same
 #       storm against one node with its log in memory
@@ -121,7 +122,7 @@ store=memory # the store the next rtlab server is started with: memory, normal o
     echo "loadavg at start: $(cat /proc/loadavg)"
     echo "runs: $runs; N: $n; N small: $nsmall; rtlab-server on CPU $server_cpus, the bench on CPU 1"
     case $scenarios in *C[1-6]*)
-        echo "cluster: $cluster_nodes nodes and $(redis-server --version | cut -d' ' -f3) on CPU $server_cpus" ;;
+        echo "cluster: $cluster_nodes nodes and $(redis-server --version | sed 's/.*v=\([^ ]*\).*/redis-server \1/') on CPU $server_cpus" ;;
     esac
     case $scenarios in *S7* | *S8*)
         echo "stores: $stores; duration: $duration s; SQLite files on: $(df -T /var/tmp | awk 'NR == 2 { print $2 " (" $1 ")" }')"
@@ -257,13 +258,13 @@ start_cluster() {
             server_pids=$server_pids,$master,$(pgrep -P "$master" | head -1)
             server_kill="kill -QUIT $master; for _ in \$(seq 50); do kill -0 $master 2>/dev/null || break; sleep 0.1; done; cp $prefix/error.log $out/nchan-error-$port.log; $server_kill"
             cluster_urls+=(--url "http://127.0.0.1:$port")
-            wait_port
+            wait_port || return 1
             continue ;;
         esac
         local pid=$!
         server_pids=$server_pids${server_pids:+,}$pid
         server_kill="kill $pid; wait $pid; $server_kill"
-        wait_port
+        wait_port || return 1
         [ -n "$shared_port" ] && [ "$i" -gt 1 ] || cluster_urls+=(--url "http://127.0.0.1:$port")
     done
     server_pids=${server_pids#,}
@@ -277,7 +278,11 @@ run_cluster() {
     shift 5
     [ "$1" = reuse ] && { reuse=1; shift; }
     shift # --
-    start_cluster "$kind" "$nodes" $reuse
+    if ! start_cluster "$kind" "$nodes" $reuse; then
+        echo "   ($kind did not start: see $out/server-cluster.log; skipped)" >&2
+        stop_server
+        return 0
+    fi
     local args=() a i
     for a in "$@"; do
         for i in $(seq "$nodes"); do
@@ -430,7 +435,7 @@ for r in $(seq "$runs"); do
         run_cluster rtlab 1 C3 "ws-1x$((5000 * k))-redis" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
         run_cluster rtlab-memory 1 C3 "ws-1x$((5000 * k))-memory" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
     fi
-    storm1=(--subscribers 10000 --rate 20 --messages 120 --storm-at 3 --publishers 1 --connect-timeout 120
+    storm1=(--subscribers 10000 --rate 20 --messages 120 --storm-at 3 --publishers 4 --connect-timeout 120
         --settle 1 --drain 5)
     storm=("${storm1[@]}" --storm-move)
     if has C4; then
