@@ -30,7 +30,7 @@ def row(name, d, load):
         ramp.get('maxDeliveriesPerSec', d.get('deliveriesPerSec', '')),
         storm.get('allOpenMs', ''), storm.get('allResumedMs', ''),
         d.get('lost', ''), d.get('duplicates', ''),
-        redis.get('commands', ''), redis.get('perNode', ''),
+        redis.get('commands', ''), redis.get('perNode', ''), redis.get('cpuMs', ''),
     ]
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
@@ -52,7 +52,7 @@ def main(folders):
         runs.setdefault(m.group(1), []).append((f'{m.group(2)} #{m.group(3)}', data, load))
     head = ('| run | load 1 min (start → end) | open/subscribers | acked | acked/s | p50 ms | p99 ms '
             '| p99 ms by subscriber node | deliveries/s (ramp: max) | storm: all open ms '
-            '| storm: all resumed ms | lost | dup | Redis commands | per node |')
+            '| storm: all resumed ms | lost | dup | Redis commands | per node | Redis CPU ms |')
     for scenario in sorted(runs):
         print(f'\n### {scenario}\n')
         print(head)

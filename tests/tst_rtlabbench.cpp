@@ -268,7 +268,7 @@ void tst_RtlabBench::stormMovesEveryTransportToTheNextNode()
     QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
 }
 
-// --redis: Redis's INFO commandstats at the run's edges, the bench's own INFO left out. The
+// --redis: Redis's INFO cpu and commandstats at the run's edges, the bench's own INFO left out. The
 // server here keeps its log in memory, so what the report counts is what the test sends.
 void tst_RtlabBench::redisCommandsAreCountedOverTheRun()
 {
@@ -297,6 +297,7 @@ void tst_RtlabBench::redisCommandsAreCountedOverTheRun()
     QCOMPARE(r.value(QLatin1String("byCommand")).toObject().value(QLatin1String("set")).toInteger(), 3);
     QVERIFY(!r.value(QLatin1String("byCommand")).toObject().contains(QLatin1String("info")));
     QVERIFY(r.value(QLatin1String("commands")).toInteger() >= 3);
+    QVERIFY(r.value(QLatin1String("cpuMs")).toDouble() >= 0); // Redis's own CPU over the run
 }
 
 // Slow readers are dealt evenly over the transports and kept out of the others' figures; once they

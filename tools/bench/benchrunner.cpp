@@ -337,7 +337,7 @@ QJsonObject BenchRunner::redisDelta(const std::map<std::string, uint64_t> &from,
     QJsonObject byCommand;
     uint64_t total = 0;
     for (const auto &[command, calls] : to) {
-        if (command == "info")
+        if (command == "info" || command == StatsClient::CpuKey)
             continue;
         const auto before = from.find(command);
         const uint64_t d = calls - (before == from.end() ? 0 : std::min(before->second, calls));
@@ -346,7 +346,12 @@ QJsonObject BenchRunner::redisDelta(const std::map<std::string, uint64_t> &from,
             total += d;
         }
     }
+    const auto cpu = [](const std::map<std::string, uint64_t> &m) {
+        const auto it = m.find(StatsClient::CpuKey);
+        return it == m.end() ? uint64_t(0) : it->second;
+    };
     return { { QStringLiteral("commands"), qint64(total) },
+             { QStringLiteral("cpuMs"), round1(double(cpu(to) - std::min(cpu(from), cpu(to))) / 1000.0) },
              { QStringLiteral("perNode"), std::round(double(total) / double(std::max<size_t>(m_config.nodeCount, 1))) },
              { QStringLiteral("byCommand"), byCommand } };
 }
@@ -1008,9 +1013,10 @@ void BenchRunner::printTable(const QJsonObject &r)
         }
         const QJsonObject redis = obj("redis");
         if (!redis.isEmpty())
-            std::fprintf(stderr, "  redis         %lld commands over the run, %.0f per node\n",
+            std::fprintf(stderr, "  redis         %lld commands over the run, %.0f per node; Redis's CPU %.1f ms\n",
                          redis.value(QLatin1String("commands")).toInteger(),
-                         redis.value(QLatin1String("perNode")).toDouble());
+                         redis.value(QLatin1String("perNode")).toDouble(),
+                         redis.value(QLatin1String("cpuMs")).toDouble());
     }
     const QJsonObject storeMetrics = obj("storeMetrics");
     for (auto it = storeMetrics.begin(); it != storeMetrics.end(); ++it)

@@ -21,8 +21,9 @@ public:
     // The body of a 200 answer as it is (rtlab's /metrics, for the store's histograms).
     static bool getText(const Endpoint &endpoint, int timeoutMs, std::string *body, std::string *error);
 
-    // Redis's INFO commandstats on 127.0.0.1:port: calls by command ("xadd" → 1234). Same blocking
-    // exchange, RESP instead of HTTP.
+    // Redis's INFO commandstats on 127.0.0.1:port: calls by command ("xadd" → 1234), and under
+    // CpuKey the CPU time Redis has used, µs. Same blocking exchange, RESP instead of HTTP.
+    static constexpr const char *CpuKey = "(cpu µs)";
     static bool redisCommandStats(uint16_t port, int timeoutMs, std::map<std::string, uint64_t> *calls,
                                   std::string *error);
 
