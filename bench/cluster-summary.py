@@ -3,11 +3,10 @@
 # The cluster scenarios (C1-C6) of bench/run.sh as one Markdown table per scenario, one row per run
 # (not medians: a cluster run is long and the rows say their load). summarize.py covers S1-S8.
 #   bench/cluster-summary.py RESULTS_DIR [...]
-import glob
 import json
-import os
 import re
 import sys
+from pathlib import Path
 
 
 def ms(us):
@@ -35,21 +34,24 @@ def row(name, d, load):
     return '| ' + ' | '.join(str(c) for c in cells) + ' |'
 
 
+def last_json(path):
+    """A run's report: the last line of its file (a bench that failed leaves none)."""
+    try:
+        return json.loads(path.read_text().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {'error': 'no JSON (see the .txt)'}
+
+
 def main(folders):
     runs = {}
-    for path in sorted(p for f in folders for p in glob.glob(os.path.join(f, 'C[0-9]-*.json'))):
-        m = re.match(r'(C\d)-(.+)-(\d+)\.json$', os.path.basename(path))
-        if not m:
+    files = sorted(f for folder in folders for f in Path(folder).glob('C[0-9]-*.json'))
+    for path in files:
+        name = re.fullmatch(r'(C\d)-(.+)-(\d+)\.json', path.name)
+        if name is None:
             continue
-        try:
-            with open(path) as f:
-                data = json.loads(f.read().strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            data = {'error': 'no JSON (see the .txt)'}
-        load = ''
-        if os.path.exists(path[:-5] + '.load'):
-            load = ' → '.join(line.split()[0] for line in open(path[:-5] + '.load') if line.strip())
-        runs.setdefault(m.group(1), []).append((f'{m.group(2)} #{m.group(3)}', data, load))
+        loads = path.with_suffix('.load')
+        load = ' → '.join(l.split()[0] for l in loads.read_text().splitlines() if l.strip()) if loads.exists() else ''
+        runs.setdefault(name[1], []).append((f'{name[2]} #{name[3]}', last_json(path), load))
     head = ('| run | load 1 min (start → end) | open/subscribers | acked | acked/s | p50 ms | p99 ms '
             '| p99 ms by subscriber node | deliveries/s (ramp: max) | storm: all open ms '
             '| storm: all resumed ms | lost | dup | Redis commands | per node | Redis CPU ms |')
