@@ -230,6 +230,12 @@ QJsonObject StatsSnapshot::toJson() const
     QJsonObject o;
     o.insert(QLatin1String("epoch"), epoch);
     o.insert(QLatin1String("store"), store);
+    o.insert(QLatin1String("storeState"),
+             QJsonObject { { QLatin1String("state"),
+                             storeState.available ? QLatin1String("ok") : QLatin1String("unavailable") },
+                           { QLatin1String("detail"), storeState.detail } });
+    if (!node.isEmpty())
+        o.insert(QLatin1String("node"), node);
     writeFields(*this, statsFields, &o);
     o.insert(QLatin1String("history"), h);
     o.insert(QLatin1String("transports"), t);
@@ -256,6 +262,13 @@ std::optional<StatsSnapshot> StatsSnapshot::fromJson(const QJsonObject &object, 
         s.epoch = r.string(QLatin1String("epoch"));
         if (r.has(QLatin1String("store")))
             s.store = r.string(QLatin1String("store"));
+        if (r.has(QLatin1String("storeState"))) {
+            FieldReader st = r.object(QLatin1String("storeState"));
+            s.storeState.available = st.string(QLatin1String("state")) != u"unavailable";
+            s.storeState.detail = st.string(QLatin1String("detail"));
+        }
+        if (r.has(QLatin1String("node")))
+            s.node = r.string(QLatin1String("node"));
         readFields(&s, statsFields, r);
         FieldReader h = r.object(QLatin1String("history"));
         readFields(&s.history, historyFields, h);

@@ -75,6 +75,15 @@ struct StatsSnapshot
 
     QString epoch;
     QString store; // where the log is kept: "memory", "sqlite:PATH (…)"; empty from an older server
+    // Whether the store takes publishes ("storeState": {"state": "ok"|"unavailable", "detail"}).
+    struct StoreState
+    {
+        bool available = true;
+        QString detail;
+        bool operator==(const StoreState &) const = default;
+    };
+    StoreState storeState; // older servers do not send it: available
+    QString node;          // this node's name on a shared (Redis) log; "" otherwise (not sent)
     qint64 uptimeMs = 0;
     qint64 rss = 0;
     qint64 cpuMicros = 0;

@@ -5,7 +5,9 @@
 #include "epollcore.h"
 #include "qtcore.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
+#include <QSysInfo>
 
 Q_LOGGING_CATEGORY(lcServer, "rtlab.server")
 
@@ -30,8 +32,19 @@ static std::unique_ptr<ConnectionCore> makeCore(ServerConfig::Core, Hub *hub)
 }
 #endif
 
+ServerConfig Server::withDefaultNodeName(ServerConfig config)
+{
+    if (config.store.kind != StoreSpec::Kind::Redis || !config.store.nodeName.isEmpty())
+        return config;
+    QString name = QSysInfo::machineHostName() + QLatin1Char(':') + QString::number(config.port);
+    if (config.port == 0 || config.reusePort)
+        name += QLatin1Char('-') + QString::number(QCoreApplication::applicationPid());
+    config.store.nodeName = name;
+    return config;
+}
+
 Server::Server(const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_hub(config), m_core(makeCore(config.core, &m_hub))
+    : QObject(parent), m_hub(withDefaultNodeName(config)), m_core(makeCore(config.core, &m_hub))
 {
     connect(m_core.get(), &ConnectionCore::connectionClosed, this, &Server::checkFinished);
     // Fine enough for the request deadlines (a quarter of the shorter, so one ends at most that

@@ -23,6 +23,11 @@ public:
     explicit Server(const ServerConfig &config, QObject *parent = nullptr);
     ~Server() override;
 
+    // The config with a shared store's node name filled in when --node was not given:
+    // HOSTNAME:PORT, or HOSTNAME:PORT-PID when the port does not tell this machine's nodes apart
+    // (--port 0, known only after the store is made; --reuse-port, one port for several nodes).
+    static ServerConfig withDefaultNodeName(ServerConfig config);
+
     bool listen(QString *errorString = nullptr);
     quint16 port() const;
     QUrl url() const;

@@ -95,7 +95,8 @@ public:
     QString url() const
     {
         const QString auth = m_options.password.isEmpty() ? QString() : QLatin1Char(':') + m_options.password + u'@';
-        return QStringLiteral("redis://%1127.0.0.1:%2").arg(auth).arg(m_port);
+        // Not arg(): "%1127.0.0.1" would read as placeholder %11.
+        return QStringLiteral("redis://") + auth + QStringLiteral("127.0.0.1:") + QString::number(m_port);
     }
     // The path of the RDB file redis writes on SAVE (dump.rdb in its directory).
     QString rdbPath() const { return m_dir.filePath(QStringLiteral("dump.rdb")); }

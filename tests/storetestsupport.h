@@ -33,7 +33,8 @@ inline std::vector<rtlab::AppendRequest> chats(int n, qint64 appendedMs = 1000)
     return batch;
 }
 
-// Appends and waits for `done`; a default result (status -1) if it never came.
+// Appends and waits for `done`; a default result (status -1) if it never came. On a shared store
+// it waits for the entries to arrive from the log's tail too: head() counts them then.
 inline rtlab::AppendResult append(rtlab::LogStore &store, std::vector<rtlab::AppendRequest> batch)
 {
     rtlab::AppendResult out;
@@ -45,6 +46,10 @@ inline rtlab::AppendResult append(rtlab::LogStore &store, std::vector<rtlab::App
     });
     // A missing answer shows as the default result: the caller's comparison fails.
     (void)QTest::qWaitFor([&] { return got; }, rtlab::test::WaitMs);
+    if (store.isShared() && out.ok() && !out.entries.empty()) {
+        const quint64 last = out.entries.back()->message.id;
+        (void)QTest::qWaitFor([&] { return store.head().lastId >= last; }, rtlab::test::WaitMs);
+    }
     return out;
 }
 

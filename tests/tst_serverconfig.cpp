@@ -308,6 +308,9 @@ void tst_ServerConfig::errors_data()
     row("--state-dir without redis", args({ "--state-dir", "/tmp" }), { "--state-dir", "redis" });
     row("--node with a space", args({ "--store", "redis://h:1", "--node", "a b" }), { "--node", "a b" });
     row("--log empty", args({ "--store", "redis://h:1", "--log", "" }), { "--log" });
+    row("--store redis without a host", args({ "--store", "redis://:6379" }), { "--store", "host" });
+    row("--store redis bad port", args({ "--store", "redis://h:port" }), { "--store", "port" });
+    row("--store redis db not a number", args({ "--store", "redis://h:1/two" }), { "--store", "database", "two" });
     row("port not a number", args({ "--port", "http" }), { "--port", "http" });
     row("negative port", args({ "--port=-1" }), { "--port", "-1" });
     row("port missing its value", args({ "--port" }), { "port" });

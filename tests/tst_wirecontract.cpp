@@ -175,8 +175,16 @@ void tst_WireContract::statsListsClientsOnlyWhenAsked()
     const QJsonObject plain = sampleStats(false).toJson();
     QCOMPARE(plain.keys(),
              keys({ "badRequests", "config", "cpuMicros", "duplicatePublishes", "epoch", "heartbeatTimeouts", "history",
-                    "pollTimeouts", "published", "rejectedOrigin", "rss", "slowReadersCut", "store", "transports",
-                    "uptimeMs" }));
+                    "pollTimeouts", "published", "rejectedOrigin", "rss", "slowReadersCut", "store", "storeState",
+                    "transports", "uptimeMs" }));
+    // A node of a cluster names itself, with its store's state; a server alone sends no "node".
+    StatsSnapshot node = sampleStats(false);
+    node.node = QStringLiteral("B");
+    node.storeState = { false, QStringLiteral("redis 127.0.0.1:6379: connection refused") };
+    checkRoundTrip(node);
+    QCOMPARE(node.toJson().value(QLatin1String("storeState")).toObject().value(QLatin1String("state")).toString(),
+             QStringLiteral("unavailable"));
+    QCOMPARE(node.toJson().value(QLatin1String("node")).toString(), QStringLiteral("B"));
     const QJsonObject transports = plain.value(QLatin1String("transports")).toObject();
     QCOMPARE(transports.keys(), keys({ "lp", "other", "poll", "sse", "ws" }));
     QVERIFY(transports.value(QLatin1String("lp")).toObject().contains(QLatin1String("held")));

@@ -89,6 +89,7 @@ Hub::Hub(const ServerConfig &config, Clock clock, std::unique_ptr<LogStore> stor
 {
     connect(&m_log, &MessageLog::appended, this, &Hub::onAppended);
     connect(&m_log, &MessageLog::appendsAnswered, this, &Hub::checkDrained);
+    connect(&m_log, &MessageLog::epochReset, this, &Hub::onEpochReset);
     if (m_storeError.isEmpty() && m_log.store().isSynchronous())
         openLog(nullptr);
 
@@ -240,6 +241,23 @@ void Hub::onAppended(const LogEntryPtr &first, const LogEntryPtr &)
     m_fanoutNs = -1;
 }
 
+void Hub::onEpochReset(const QString &oldEpoch)
+{
+    // Each session ends the way its client reconnects with its (epoch, id), and that reconnect,
+    // on any node, gets the reset: SSE ends (EventSource comes back with Last-Event-ID), a
+    // WebSocket closes 1012 (service restart), a held poll is answered with the reset now.
+    const QList<StreamSession *> streams = m_streams.values();
+    for (StreamSession *s : streams)
+        s->logReset();
+    const QList<PollSession *> polls = m_polls.values();
+    for (PollSession *p : polls) {
+        ResumePoint point;
+        point.after = p->cursor();
+        point.epoch = oldEpoch;
+        p->answerWith(resume(point, false));
+    }
+}
+
 void Hub::sweepHeartbeats()
 {
     const qint64 now = nowMs();
@@ -272,6 +290,8 @@ TickData Hub::tickData()
     data.heldPolls = m_stats.at(TransportKind::LongPoll).held;
     data.messagesPerSec = std::round(rate * 10) / 10;
     data.rss = ProcessInfo::residentBytes();
+    if (m_log.store().isShared())
+        data.node = m_log.store().nodeName();
     return data;
 }
 
@@ -319,14 +339,26 @@ void Hub::publish(const PublishRequest &request, PublishDone done)
         const std::vector<PublishDone> repeats =
                 key.isEmpty() ? std::vector<PublishDone>() : m_pendingByClientMsgId.take(key);
         PublishResult result;
-        if (r.ok()) {
+        if (r.ok() && !r.duplicateOf.empty() && r.duplicateOf.front() != 0) {
+            // A shared log already had this clientMsgId (published through this node or another):
+            // the same answer as a duplicate found in the ring.
+            m_stats.duplicatePublishes++;
+            result.duplicate = true;
+            result.duplicateOf = r.duplicateOf.front();
+            result.entry = m_log.entry(result.duplicateOf);
+        } else if (r.ok()) {
             m_stats.published++;
             result.entry = r.entries.front();
         } else {
             m_stats.publishFailures += qint64(1 + repeats.size());
             result.status = r.status;
-            result.error = r.error;
-            qCWarning(lcHub) << "publish failed:" << r.error;
+            // The client is told why: a shared store's state says what it lost ("redis ...:
+            // connection refused") when the failure itself does not.
+            const StoreState state = m_log.store().state();
+            result.error = r.error.isEmpty() ? state.detail : r.error;
+            if (!state.available && !result.error.contains(state.detail))
+                result.error += QStringLiteral(" (%1)").arg(state.detail);
+            qCWarning(lcHub) << "publish failed:" << result.error;
         }
         if (done)
             done(result);
@@ -354,6 +386,9 @@ StatsSnapshot Hub::statsSnapshot(std::optional<int> clientsLimit) const
                   m_log.limits().maxAgeMs };
     o.epoch = m_log.epoch();
     o.store = m_log.store().describe();
+    o.node = m_log.store().nodeName();
+    const StoreState state = m_log.store().state();
+    o.storeState = { state.available, state.detail };
     o.uptimeMs = nowMs();
     o.rss = ProcessInfo::residentBytes();
     o.cpuMicros = ProcessInfo::cpuMicros();
@@ -715,7 +750,8 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         if (path == "/metrics") {
             HttpResponse r;
             r.setHeader("Content-Type", ServerStats::PrometheusContentType);
-            r.body = m_stats.toPrometheus() + ServerStats::storePrometheus(m_log.store().stats());
+            r.body = m_stats.toPrometheus()
+                    + ServerStats::storePrometheus(m_log.store().stats(), m_log.store().state().available);
             answer(r);
             return;
         }
@@ -729,6 +765,16 @@ void Hub::handleRequest(const HttpRequest &request, HttpStream *stream)
         o.insert(QLatin1String("status"), QLatin1String("ok"));
         o.insert(QLatin1String("epoch"), m_log.epoch());
         o.insert(QLatin1String("lastId"), qint64(m_log.lastId()));
+        // 200 even when the store is down: readers are still served, so a load balancer keeps the
+        // node; the store's state says whether it takes publishes.
+        if (!m_log.store().nodeName().isEmpty())
+            o.insert(QLatin1String("node"), m_log.store().nodeName());
+        const StoreState state = m_log.store().state();
+        o.insert(QLatin1String("store"),
+                 QJsonObject {
+                         { QLatin1String("state"),
+                           state.available ? QLatin1String("ok") : QLatin1String("unavailable") },
+                         { QLatin1String("detail"), state.detail.isEmpty() ? QStringLiteral("ok") : state.detail } });
         answer(HttpResponse::json(200, o));
         return;
     }
@@ -839,8 +885,8 @@ void Hub::handleSend(const HttpRequest &request, HttpStream *stream, const Ident
             r.setHeader("Retry-After", "1");
         } else {
             QJsonObject o;
-            o.insert(QLatin1String("id"), qint64(result.entry->message.id));
-            o.insert(QLatin1String("epoch"), result.entry->message.epoch);
+            o.insert(QLatin1String("id"), qint64(result.id()));
+            o.insert(QLatin1String("epoch"), result.entry ? result.entry->message.epoch : m_log.epoch());
             if (!clientMsgId.isEmpty())
                 o.insert(MessageCodec::clientMsgIdKey(), clientMsgId);
             if (result.duplicate)
@@ -980,11 +1026,22 @@ void Hub::handlePollPage(const HttpRequest &request, HttpStream *stream, Transpo
     auto guard = std::make_shared<PendingAnswer>(stream);
     const bool head = request.method == "HEAD";
     const int limit = qMin(m_config.maxPollMessages, PollSession::PageEntries);
-    m_log.read(resumed.cursor, limit, [this, guard, transport, resumed, corsOrigin, head](ReadResult page) {
+    const QString epoch = m_log.epoch();
+    m_log.read(resumed.cursor, limit, [this, guard, transport, resumed, corsOrigin, head, epoch](ReadResult page) {
         HttpStream *stream = guard->take();
         if (!stream)
             return;
-        if (!page.error.isEmpty()) {
+        ResumeResult from = resumed;
+        const PollSession::Page *entries = &page.entries;
+        if (m_log.epoch() != epoch) {
+            // The shared log's epoch changed while the page was read: the page may be either
+            // epoch's, so the poll is answered by the resume rule instead (a reset).
+            ResumePoint point;
+            point.after = resumed.cursor;
+            point.epoch = epoch;
+            from = resume(point, false);
+            entries = nullptr;
+        } else if (!page.error.isEmpty()) {
             // Never a silent gap: the client retries, as after any 503.
             qCWarning(lcHub) << "cannot read the history for a poll:" << page.error;
             HttpResponse r = HttpResponse::error(503, QStringLiteral("cannot read the history: %1").arg(page.error));
@@ -994,11 +1051,11 @@ void Hub::handlePollPage(const HttpRequest &request, HttpStream *stream, Transpo
             return;
         }
         qint64 sent = 0;
-        QByteArray body = PollSession::answerFor(this, stream, resumed, &sent, &page.entries);
+        QByteArray body = PollSession::answerFor(this, stream, from, &sent, entries);
         HttpResponse r = PollSession::response(std::move(body), corsOrigin);
         r.omitBody = head;
         if (!r.omitBody)
-            countPollAnswer(transport, stream, resumed.cursor, sent);
+            countPollAnswer(transport, stream, from.cursor, sent);
         stream->respond(r);
     });
 }

@@ -32,10 +32,14 @@ class StreamSession;
 // (status 503: nothing was kept, no id was used; the client may retry).
 struct PublishResult
 {
-    LogEntryPtr entry;
+    LogEntryPtr entry; // null for a duplicate this node does not hold (duplicateOf names it)
     bool duplicate = false;
     int status = 0;
     QString error;
+    // A shared store's duplicate: the id the log already gave this clientMsgId (through any node),
+    // when its entry is not in this node's ring.
+    quint64 duplicateOf = 0;
+    quint64 id() const { return entry ? entry->message.id : duplicateOf; }
 };
 using PublishDone = std::function<void(const PublishResult &)>;
 
@@ -150,6 +154,8 @@ signals:
     void drained();
 
 private:
+    // The shared log's epoch changed: every session learns by the resume rule from `oldEpoch`.
+    void onEpochReset(const QString &oldEpoch);
     void onAppended(const LogEntryPtr &first, const LogEntryPtr &last);
     void handlePollPage(const HttpRequest &request, HttpStream *stream, TransportKind transport,
                         const ResumeResult &resumed, const QByteArray &corsOrigin);

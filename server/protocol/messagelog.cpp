@@ -35,6 +35,8 @@ MessageLog::MessageLog(Limits limits, std::unique_ptr<LogStore> store, qsizetype
         refreshHead();
         trimRing();
     });
+    connect(m_store.get(), &LogStore::entriesArrived, this, &MessageLog::arrived);
+    connect(m_store.get(), &LogStore::epochChanged, this, &MessageLog::storeEpochChanged);
 }
 
 // The store goes first, while the log it answers is whole: its destructor finishes its commits
@@ -51,22 +53,77 @@ bool MessageLog::open(QString *error)
     if (!m_store->open(m_limits, error))
         return false;
     m_open = true;
+    fillRing();
+    return true;
+}
+
+void MessageLog::fillRing()
+{
     refreshHead();
     m_ring.clear();
     m_byClientMsgId.clear();
     for (LogEntryPtr &e : m_store->newest(m_ringCapacity)) {
-        const Message &m = e->message;
-        if (m.type == MessageType::Chat && !m.clientMsgId.isEmpty())
-            m_byClientMsgId.insert(clientMsgIdKey(m.from, m.clientMsgId), m.id);
+        index(e);
         m_ring.push_back(std::move(e));
     }
     trimRing();
-    return true;
+}
+
+void MessageLog::index(const LogEntryPtr &e)
+{
+    const Message &m = e->message;
+    if (m.type == MessageType::Chat && !m.clientMsgId.isEmpty())
+        m_byClientMsgId.insert(clientMsgIdKey(m.from, m.clientMsgId), m.id);
 }
 
 void MessageLog::refreshHead()
 {
     m_head = m_store->head();
+    if (m_arrivalFloor > m_head.firstId)
+        m_head.firstId = qMin(m_arrivalFloor, m_head.lastId + 1);
+}
+
+void MessageLog::arrived(const std::vector<LogEntryPtr> &entries)
+{
+    // What the ring has already (a tail that read again after reconnecting) is not news.
+    // m_head is still as of the last arrival here: the store's head already counts these.
+    const quint64 have = m_ring.empty() ? m_head.lastId : m_ring.back()->message.id;
+    auto next = entries.cbegin();
+    while (next != entries.cend() && (*next)->message.id <= have)
+        ++next;
+    if (next == entries.cend()) {
+        refreshHead();
+        return;
+    }
+    if ((*next)->message.id != have + 1) {
+        // The tail missed entries (trimmed from the log while it was away): the ring must stay
+        // contiguous, and whoever is behind is told what was lost, never a silent gap.
+        m_ring.clear();
+        m_byClientMsgId.clear();
+        m_arrivalFloor = (*next)->message.id;
+    }
+    const LogEntryPtr &firstNew = *next;
+    for (; next != entries.cend(); ++next) {
+        index(*next);
+        m_ring.push_back(*next);
+    }
+    refreshHead();
+    trimRing();
+    // One announcement per arrival: the sessions pump once for the batch the tail read.
+    LogEntryPtr first = firstNew;
+    if (first->message.id < ringFirstId())
+        first = entry(ringFirstId());
+    const LogEntryPtr &last = entries.back();
+    if (first && first->message.id <= last->message.id)
+        emit appended(first, last);
+}
+
+void MessageLog::storeEpochChanged()
+{
+    const QString oldEpoch = m_head.epoch;
+    m_arrivalFloor = 0;
+    fillRing();
+    emit epochReset(oldEpoch);
 }
 
 quint64 MessageLog::ringFirstId() const
@@ -101,12 +158,11 @@ void MessageLog::committed(const AppendResult &result, const AppendDone &done)
 {
     --m_pending;
     refreshHead();
-    if (result.ok() && !result.entries.empty()) {
+    // A shared store's entries are the log's when they arrive from its tail (arrived()).
+    if (result.ok() && !result.entries.empty() && !m_store->isShared()) {
         for (const LogEntryPtr &e : result.entries) {
             m_ring.push_back(e);
-            const Message &m = e->message;
-            if (m.type == MessageType::Chat && !m.clientMsgId.isEmpty())
-                m_byClientMsgId.insert(clientMsgIdKey(m.from, m.clientMsgId), m.id);
+            index(e);
         }
         if (!m_unannouncedFirst)
             m_unannouncedFirst = result.entries.front();
@@ -218,6 +274,11 @@ ResumeResult MessageLog::resume(const ResumePoint &point) const
         r.reset = true;
         r.lost = -1; // another log: nothing can say how much of it the client missed
         r.cursor = restart;
+    } else if (after > lastId() && m_store->isShared() && point.epoch == epoch()) {
+        // A client that read further on another node: this node's tail has not got there yet.
+        // It goes on from its id once the tail does; nothing is lost.
+        r.cursor = after;
+        return r;
     } else if (after > lastId()) {
         r.reset = true;
         r.lost = -1; // an id this log never gave out

@@ -34,7 +34,10 @@ struct ResumeResult
 // (LogStore), which keeps the history within its bounds of count and age. The log keeps the
 // newest entries in memory, the ring, for fan-out and replay: the whole history with a
 // synchronous store, the newest --memory-ring otherwise. A publish enters the ring, and is
-// announced, only once its commit is back; a resume older than the ring reads the store.
+// announced, only once its commit is back; a resume older than the ring reads the store. On a
+// shared store (several nodes, one log) the ring is fed from the log's tail only (arrived()),
+// this node's publishes included, so every node announces one order; an append's answer is the
+// publisher's alone.
 class MessageLog : public QObject
 {
     Q_OBJECT
@@ -78,7 +81,9 @@ public:
     // Sets ts and the append times, hands the message to the store. Once it commits the entry
     // enters the ring and is announced (appended(), once per commit), then `done` runs; a failed
     // commit announces nothing and `done` gets the status. Returns the entry when the store
-    // committed before returning (a synchronous store), null otherwise.
+    // committed before returning (a synchronous store), null otherwise. On a shared store `done`
+    // only answers: the entry enters the ring when it arrives from the tail (before or after), and
+    // a clientMsgId the log already had comes back as AppendResult::duplicateOf.
     LogEntryPtr append(Message message, AppendDone done = {});
     // The entry with this id from the ring, or null if the ring does not hold it.
     LogEntryPtr entry(quint64 id) const;
@@ -94,6 +99,8 @@ public:
     static QString clientMsgIdKey(const QString &from, const QString &clientMsgId);
 
     // Applies the resume rule: where the client goes on and whether it must be told of a reset.
+    // On a shared store an id of this epoch past lastId() is one this node's tail has not read
+    // yet (the client read it from another node): no reset, the cursor is that id.
     ResumeResult resume(const ResumePoint &point) const;
 
     // Drops messages older than the age limit. append() does it too; a timer calls it when idle.
@@ -104,8 +111,15 @@ signals:
     void appended(const rtlab::LogEntryPtr &first, const rtlab::LogEntryPtr &last);
     // The appends of a commit were answered (their `done`s ran).
     void appendsAnswered();
+    // A shared store's epoch changed under the node: the ring holds the new epoch's newest, and
+    // every session must learn by the resume rule, from `oldEpoch`.
+    void epochReset(const QString &oldEpoch);
 
 private:
+    void arrived(const std::vector<LogEntryPtr> &entries);
+    void storeEpochChanged();
+    void fillRing();
+    void index(const LogEntryPtr &e);
     void committed(const AppendResult &result, const AppendDone &done);
     void announce();
     void refreshHead();
@@ -129,6 +143,10 @@ private:
     bool m_announcePosted = false;
     bool m_inAppend = false;
     LogEntryPtr m_committedInCall; // what a synchronous store committed inside append()
+    // A shared store: the first id of an arrival that came after a gap (its tail missed entries
+    // trimmed meanwhile). Nothing before it can be read any more, whatever the store's head says:
+    // a reader behind it gets a reset with the count lost. 0: no gap.
+    quint64 m_arrivalFloor = 0;
 };
 
 } // namespace rtlab

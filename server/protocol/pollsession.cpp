@@ -90,15 +90,34 @@ void PollSession::respond(HttpResponse r)
 
 void PollSession::wake(QByteArray body)
 {
-    if (!m_stream)
+    // Still ahead of what arrived (a shared log's client that read further on another node): held on.
+    if (!m_stream || m_cursor >= m_hub->log().lastId())
         return;
-    ResumeResult resume;
-    resume.cursor = m_cursor;
     // A shared answer (Hub::onAppended) carries the one message after the live end.
     qint64 sent = qint64(qMin<quint64>(m_hub->log().lastId() - m_cursor, quint64(m_hub->config().maxPollMessages)));
-    if (body.isEmpty())
+    ResumeResult resume;
+    resume.cursor = m_cursor;
+    if (body.isEmpty()) {
+        // The history may have moved past the cursor meanwhile (a shared log's tail that missed
+        // trimmed entries): the resume rule says so, never a silent gap.
+        ResumePoint point;
+        point.after = m_cursor;
+        resume = m_hub->log().resume(point);
+        if (resume.reset)
+            m_hub->stats().resumesReset++;
         body = answerFor(m_hub, m_stream, resume, &sent);
-    m_hub->countPollAnswer(TransportKind::LongPoll, m_stream, m_cursor, sent);
+    }
+    m_hub->countPollAnswer(TransportKind::LongPoll, m_stream, resume.cursor, sent);
+    respond(response(std::move(body), m_corsOrigin));
+}
+
+void PollSession::answerWith(const ResumeResult &resume)
+{
+    if (!m_stream)
+        return;
+    qint64 sent = 0;
+    QByteArray body = answerFor(m_hub, m_stream, resume, &sent);
+    m_hub->countPollAnswer(TransportKind::LongPoll, m_stream, resume.cursor, sent);
     respond(response(std::move(body), m_corsOrigin));
 }
 

@@ -27,6 +27,8 @@ public:
     void setTokenDeadline(qint64 ms) { m_tokenDeadlineMs = ms; }
     // Answers with what the log holds past the cursor.
     void wake(QByteArray body = {});
+    // Answers from this resume result (the resume rule re-applied: a shared log's epoch changed).
+    void answerWith(const ResumeResult &resume);
     void timeOut();
     void shutdown();
 

@@ -145,11 +145,12 @@ bool ServerConfig::fromArguments(const QStringList &arguments, ServerConfig *con
                    QStringLiteral("Redis only: the log's name; its keys share the hash tag {NAME}, so nodes with the "
                                   "same --store and --log share one log"),
                    "name", d.store.logName);
-    const QCommandLineOption nodeName =
-            valued("node",
-                   QStringLiteral("Redis only: this node's name, unique among the nodes live on the log (a name "
-                                  "already live refuses to start); default HOSTNAME:PORT"),
-                   "name", QString());
+    const QCommandLineOption nodeName = valued(
+            "node",
+            QStringLiteral("Redis only: this node's name, unique among the nodes live on the log (a name "
+                           "already live refuses to start); default HOSTNAME:PORT (HOSTNAME:PORT-PID with --port 0 or "
+                           "--reuse-port)"),
+            "name", QString());
     const QCommandLineOption stateDir =
             valued("state-dir",
                    QStringLiteral("Redis only: a directory where the node keeps the highest id it has seen, so that "

@@ -134,9 +134,11 @@ static void storeHistogram(Exposition &e, const char *name, const Bounds &bounds
     e.sample(QByteArray(name) + "_count", qint64(cumulative));
 }
 
-QByteArray ServerStats::storePrometheus(const StoreStats &store)
+QByteArray ServerStats::storePrometheus(const StoreStats &store, bool up)
 {
     Exposition e;
+    e.family("rtlab_store_up", "gauge", "1 when the log's store takes publishes, 0 when it does not (Redis lost).");
+    e.sample("rtlab_store_up", up ? 1 : 0);
     e.family("rtlab_store_commits_total", "counter", "Transactions the log's store committed.");
     e.sample("rtlab_store_commits_total", qint64(store.commits));
     e.family("rtlab_store_rows_total", "counter", "Messages the log's store committed.");

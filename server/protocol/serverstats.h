@@ -123,7 +123,8 @@ struct ServerStats
     // GET /metrics: the Prometheus text exposition format 0.0.4 (docs/protocol.md).
     QByteArray toPrometheus() const;
     // The store's figures (rtlab_store_*), appended to toPrometheus()'s.
-    static QByteArray storePrometheus(const StoreStats &store);
+    // `up`: whether the store takes publishes now (rtlab_store_up; a shared store can lose its server).
+    static QByteArray storePrometheus(const StoreStats &store, bool up = true);
     static const QByteArray PrometheusContentType;
 };
 

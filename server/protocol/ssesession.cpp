@@ -62,6 +62,12 @@ void SseSession::tokenExpired()
     shutdown();
 }
 
+void SseSession::logReset()
+{
+    // EventSource reconnects with its Last-Event-ID, which names the old epoch.
+    shutdown();
+}
+
 void SseSession::historyUnavailable(const QString &)
 {
     // The stream ends; EventSource reconnects with its Last-Event-ID and resumes from there.

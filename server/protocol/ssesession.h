@@ -18,6 +18,7 @@ public:
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
     void tokenExpired() override;
+    void logReset() override;
     QByteArray peerAddress() const override { return m_stream ? m_stream->peerAddress() : QByteArray(); }
 
 private:

@@ -73,7 +73,7 @@ void StreamSession::pump()
         m_hub->stats().delivered(m_transport, next->appendedNs, nowNs);
         m_delivered++;
     }
-    if (m_cursor == log.lastId())
+    if (m_cursor >= log.lastId()) // ahead: a shared log's client that read further on another node
         m_live = true;
     m_pumping = false;
     if (m_live && pendingBytes() > m_hub->config().maxPendingBytes) {

@@ -51,6 +51,9 @@ public:
     void setTokenDeadline(qint64 ms) { m_tokenDeadlineMs = ms; }
     qint64 tokenDeadlineMs() const { return m_tokenDeadlineMs; }
     virtual void tokenExpired() = 0;
+    // The shared log's epoch changed: end so that the client reconnects with its (epoch, id) and
+    // gets the reset (the resume rule), on whichever node it reaches.
+    virtual void logReset() = 0;
 
 protected:
     // Write one message (or a reset) to the connection.

@@ -15,6 +15,7 @@ enum : quint16 {
     CloseUnsupportedData = 1003,
     CloseTooBig = 1009,
     CloseInternalError = 1011,
+    CloseServiceRestart = 1012,
 };
 
 WsSession::WsSession(Hub *hub, WsChannel *channel) : StreamSession(hub, TransportKind::WebSocket), m_channel(channel)
@@ -72,6 +73,11 @@ void WsSession::shutdown()
 void WsSession::tokenExpired()
 {
     close(ClosePolicyViolation, QStringLiteral("token expired"));
+}
+
+void WsSession::logReset()
+{
+    close(CloseServiceRestart, QStringLiteral("log reset"));
 }
 
 void WsSession::setPublisher(const QString &sub, bool mayPublish)
@@ -161,8 +167,17 @@ void WsSession::channelTextReceived(const QByteArray &utf8)
         // on this socket. A stream that has not reached it yet carries it in order anyway; one
         // that has passed it gets it again (the client drops it by id if it has it: never out of
         // order).
-        if (result.duplicate && result.entry->message.id <= self->cursor())
+        if (!result.duplicate || result.id() > self->cursor())
+            return;
+        if (result.entry) {
             self->deliver(*result.entry);
+            return;
+        }
+        // A shared log's duplicate older than this node's ring: its entry is read from the store.
+        self->m_hub->log().read(result.id() - 1, 1, [self, id = result.id()](ReadResult page) {
+            if (self && self->m_channel && !page.entries.empty() && page.entries.front()->message.id == id)
+                self->deliver(*page.entries.front());
+        });
     });
 }
 

@@ -18,6 +18,7 @@ public:
     void heartbeat(qint64 nowMs) override;
     void shutdown() override;
     void tokenExpired() override;
+    void logReset() override;
     // With tokens: the sender every publish frame is sent as (the token's sub, whatever the frame
     // says), and whether the token may publish.
     void setPublisher(const QString &sub, bool mayPublish);

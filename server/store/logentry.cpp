@@ -5,6 +5,11 @@
 #include "sseencoder.h"
 #include "wsframeparser.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
 namespace rtlab {
 
 static LogEntryPtr encoded(Message message, qint64 appendedMs, qint64 appendedNs)
@@ -35,6 +40,40 @@ LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor)
     m.lost = lost;
     m.cursor = cursor;
     return encoded(std::move(m), 0, 0);
+}
+
+QByteArray storedBody(const Message &m)
+{
+    QJsonObject o = MessageCodec::toJsonObject(m);
+    o.remove(QLatin1String("id"));
+    o.remove(QLatin1String("epoch"));
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+std::optional<Message> messageFromStoredBody(const QByteArray &body, quint64 id, const QString &epoch, QString *why)
+{
+    QJsonObject o = QJsonDocument::fromJson(body).object();
+    o.insert(QLatin1String("id"), qint64(id));
+    o.insert(QLatin1String("epoch"), epoch);
+    return MessageCodec::fromJsonObject(o, why);
+}
+
+QByteArray HighWaterMark::toText() const
+{
+    char line[96];
+    const int n = std::snprintf(line, sizeof line, "rtlab-hwm 1 %-32s %020llu\n", epoch.toLatin1().constData(),
+                                static_cast<unsigned long long>(lastId));
+    return QByteArray(line, n);
+}
+
+std::optional<HighWaterMark> HighWaterMark::parse(const QByteArray &text)
+{
+    const QList<QByteArray> parts = text.simplified().split(' ');
+    bool ok = false;
+    if (parts.size() != 4 || parts[0] != "rtlab-hwm" || parts[1] != "1")
+        return std::nullopt;
+    HighWaterMark mark { QString::fromLatin1(parts[2]), parts[3].toULongLong(&ok) };
+    return ok ? std::optional<HighWaterMark>(mark) : std::nullopt;
 }
 
 } // namespace rtlab

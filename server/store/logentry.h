@@ -4,9 +4,11 @@
 #include "message.h"
 
 #include <QByteArray>
+#include <QString>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 namespace rtlab {
 
@@ -40,5 +42,21 @@ LogEntryPtr makeLogEntry(Message message, qint64 appendedMs, qint64 appendedNs);
 
 // A reset as one client is told it: not an entry of the log (no id), the same encodings.
 LogEntryPtr makeResetEntry(const QString &epoch, qint64 lost, quint64 cursor);
+
+// The message as a store keeps it: its JSON without id and epoch, which the store gives at read
+// time (a new epoch then applies to kept entries without rewriting them).
+QByteArray storedBody(const Message &m);
+// The message of a stored body, with its id and epoch; nullopt (and why) when it does not decode.
+std::optional<Message> messageFromStoredBody(const QByteArray &body, quint64 id, const QString &epoch, QString *why);
+
+// A store's high-water mark: the epoch and the highest id it gave out or saw. Kept in a file of
+// one fixed-width line ("rtlab-hwm 1 EPOCH LASTID"), so that each update overwrites it in place.
+struct HighWaterMark
+{
+    QString epoch;
+    quint64 lastId = 0;
+    QByteArray toText() const;
+    static std::optional<HighWaterMark> parse(const QByteArray &text);
+};
 
 } // namespace rtlab

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <vector>
@@ -39,8 +40,11 @@ struct AppendRequest
 struct AppendResult
 {
     std::vector<LogEntryPtr> entries; // committed, ids ascending and contiguous; empty on failure
-    int status = 0;                   // 0, or 503: nothing of this batch was kept and no id was used
-    QString error;                    // with a status: why, in words (for the log and the client)
+    // 0, or 503: nothing of this batch was kept and no id was used — except on a shared store whose
+    // server committed the batch and then lost the reply (a timeout, a dropped connection): the
+    // entries arrive all the same, and a retry with the same clientMsgId gets duplicateOf.
+    int status = 0;
+    QString error; // with a status: why, in words (for the log and the client)
     // A shared store only (isShared()): empty, or one per request of the batch — 0 for a request
     // committed now (it is in `entries`), else the id the log already gave the same sender's
     // clientMsgId (published earlier, through any node). `entries` holds only the new ones.
@@ -77,6 +81,13 @@ struct StoreStats
     quint64 reads = 0;         // reads that went to the store (older than the memory ring)
     std::array<quint64, BatchBounds.size() + 1> batchRows {};   // the last bucket is +Inf
     std::array<quint64, CommitBoundsUs.size() + 1> commitUs {}; // time in commit (+fsync)
+
+    // One commit of `rows` that took `us`: its histogram buckets.
+    void countCommit(qint64 rows, qint64 us)
+    {
+        batchRows[size_t(std::lower_bound(BatchBounds.begin(), BatchBounds.end(), rows) - BatchBounds.begin())]++;
+        commitUs[size_t(std::lower_bound(CommitBoundsUs.begin(), CommitBoundsUs.end(), us) - CommitBoundsUs.begin())]++;
+    }
 };
 
 // Where the message log keeps its history (docs/architecture.md, "The log and its stores"). The

@@ -68,54 +68,6 @@ std::optional<QByteArray> queryValue(sqlite3 *db, const char *sql, QString *erro
     return std::nullopt;
 }
 
-template<typename Bounds, typename Counts>
-void count(const Bounds &bounds, Counts &counts, qint64 value)
-{
-    const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), value);
-    counts[size_t(bucket - bounds.begin())]++;
-}
-
-// The message as stored: its JSON without id and epoch, which the log gives at read time (a new
-// epoch then applies to kept rows without rewriting them).
-QByteArray storedBody(const Message &m)
-{
-    QJsonObject o = MessageCodec::toJsonObject(m);
-    o.remove(QLatin1String("id"));
-    o.remove(QLatin1String("epoch"));
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-struct Mark
-{
-    QString epoch;
-    quint64 lastId = 0;
-};
-
-// PATH.hwm: "rtlab-hwm 1 EPOCH LASTID", fixed width so that each commit overwrites it in place.
-QByteArray markText(const QString &epoch, quint64 lastId)
-{
-    char line[96];
-    const int n = std::snprintf(line, sizeof line, "rtlab-hwm 1 %-32s %020llu\n", epoch.toLatin1().constData(),
-                                static_cast<unsigned long long>(lastId));
-    return QByteArray(line, n);
-}
-
-std::optional<Mark> parseMark(const QByteArray &text)
-{
-    const QList<QByteArray> parts = text.simplified().split(' ');
-    bool ok = false;
-    if (parts.size() != 4 || parts[0] != "rtlab-hwm" || parts[1] != "1")
-        return std::nullopt;
-    Mark mark { QString::fromLatin1(parts[2]), parts[3].toULongLong(&ok) };
-    return ok ? std::optional<Mark>(mark) : std::nullopt;
-}
-
-qint64 steadyUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-}
-
 } // namespace
 
 SqliteStore::SqliteStore(QString path, StoreSpec::Sync sync, QObject *parent)
@@ -261,8 +213,8 @@ bool SqliteStore::open(const LogLimits &limits, QString *error)
     // under the same id. A database just created has a new epoch already.
     QFile markFile(markPath());
     if (!created && markFile.exists()) {
-        const std::optional<Mark> mark =
-                markFile.open(QIODevice::ReadOnly) ? parseMark(markFile.readAll()) : std::nullopt;
+        const std::optional<HighWaterMark> mark =
+                markFile.open(QIODevice::ReadOnly) ? HighWaterMark::parse(markFile.readAll()) : std::nullopt;
         QString reason;
         if (!mark)
             reason = QStringLiteral("the mark %1 is unreadable").arg(markPath());
@@ -304,7 +256,7 @@ bool SqliteStore::open(const LogLimits &limits, QString *error)
 
 void SqliteStore::writeMark()
 {
-    const QByteArray text = markText(m_epoch, w_lastId);
+    const QByteArray text = HighWaterMark { m_epoch, w_lastId }.toText();
     // Fixed width, overwritten in place: one pwrite per commit, no fsync (see docs/architecture.md).
     if (::pwrite(m_markFd, text.constData(), size_t(text.size()), 0) != text.size())
         logFailure(QStringLiteral("cannot write the mark %1: %2")
@@ -348,13 +300,10 @@ std::vector<LogEntryPtr> SqliteStore::select(sqlite3 *db, quint64 after, int lim
     int rc = st.ok() ? SQLITE_ROW : SQLITE_ERROR;
     while (st.ok() && (rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         const auto *body = static_cast<const char *>(sqlite3_column_blob(st.get(), 2));
-        const QJsonDocument doc =
-                QJsonDocument::fromJson(QByteArray(body ? body : "", sqlite3_column_bytes(st.get(), 2)));
-        QJsonObject o = doc.object();
-        o.insert(QLatin1String("id"), sqlite3_column_int64(st.get(), 0));
-        o.insert(QLatin1String("epoch"), m_epoch);
         QString why;
-        std::optional<Message> m = MessageCodec::fromJsonObject(o, &why);
+        std::optional<Message> m =
+                messageFromStoredBody(QByteArray(body ? body : "", sqlite3_column_bytes(st.get(), 2)),
+                                      quint64(sqlite3_column_int64(st.get(), 0)), m_epoch, &why);
         if (!m) {
             *error = QStringLiteral("row %1 does not decode: %2").arg(sqlite3_column_int64(st.get(), 0)).arg(why);
             return {};
@@ -474,7 +423,7 @@ void SqliteStore::writerLoop()
 
 void SqliteStore::commit(std::vector<Pending> work)
 {
-    const qint64 startUs = steadyUs();
+    const qint64 startUs = LogEntry::steadyNs() / 1000;
     quint64 id = w_lastId;
     QString why;
     bool ok = exec(m_writeDb, "BEGIN IMMEDIATE", &why);
@@ -517,7 +466,7 @@ void SqliteStore::commit(std::vector<Pending> work)
         // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): then this fails, harmlessly.
         exec(m_writeDb, "ROLLBACK", nullptr);
     }
-    const qint64 tookUs = steadyUs() - startUs;
+    const qint64 tookUs = LogEntry::steadyNs() / 1000 - startUs;
 
     size_t rows = 0;
     for (const Pending &p : work)
@@ -541,8 +490,7 @@ void SqliteStore::commit(std::vector<Pending> work)
         if (ok && rows > 0) { // batches of no message commit nothing worth counting
             m_stats.commits++;
             m_stats.rows += rows;
-            count(StoreStats::BatchBounds, m_stats.batchRows, qint64(rows));
-            count(StoreStats::CommitBoundsUs, m_stats.commitUs, tookUs);
+            m_stats.countCommit(qint64(rows), tookUs);
         } else if (!ok) {
             m_stats.failedCommits++;
         }

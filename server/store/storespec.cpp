@@ -2,6 +2,7 @@
 #include "storespec.h"
 
 #include "memorystore.h"
+#include "redisstore.h"
 #include "sqlitestore.h"
 
 namespace rtlab {
@@ -23,6 +24,8 @@ std::optional<StoreSpec> StoreSpec::parse(const QString &text, QString *why)
     if (text.startsWith(u"redis://")) {
         spec.kind = Kind::Redis;
         spec.location = text;
+        if (!RedisUrl::parse(text, why))
+            return std::nullopt;
         return spec;
     }
     *why = QStringLiteral("expected memory, sqlite:PATH or redis://HOST:PORT, got %1").arg(text);
@@ -54,7 +57,12 @@ std::unique_ptr<LogStore> makeLogStore(const StoreSpec &spec, QString *why)
     switch (spec.kind) {
     case StoreSpec::Kind::Memory: return std::make_unique<MemoryStore>();
     case StoreSpec::Kind::Sqlite: return std::make_unique<SqliteStore>(spec.location, spec.sync);
-    case StoreSpec::Kind::Redis: *why = QStringLiteral("this build has no Redis store"); return nullptr;
+    case StoreSpec::Kind::Redis: {
+        const std::optional<RedisUrl> url = RedisUrl::parse(spec.location, why);
+        if (!url)
+            return nullptr;
+        return std::make_unique<RedisStore>(*url, spec.logName, spec.nodeName, spec.stateDir);
+    }
     }
     return nullptr;
 }

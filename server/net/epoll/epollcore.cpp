@@ -3,6 +3,7 @@
 
 #include "epollconnection.h"
 #include "hub.h"
+#include "listensocket.h"
 
 #include <QLoggingCategory>
 #include <QTimer>
@@ -56,61 +57,30 @@ EpollCore::~EpollCore()
 
 bool EpollCore::listen(const QHostAddress &address, quint16 port, QString *errorString)
 {
-    auto failed = [&](const char *what) {
-        if (errorString)
-            *errorString =
-                    QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(std::strerror(errno)));
-        if (m_listenFd >= 0) {
-            ::close(m_listenFd);
-            m_listenFd = -1;
-        }
-        return false;
-    };
-    sockaddr_storage storage {};
-    socklen_t length = 0;
-    int family = AF_INET;
-    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
-        family = AF_INET6;
-        auto *a = reinterpret_cast<sockaddr_in6 *>(&storage);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        const Q_IPV6ADDR ip = address.toIPv6Address();
-        std::memcpy(&a->sin6_addr, &ip, sizeof ip);
-        length = sizeof *a;
-    } else {
-        auto *a = reinterpret_cast<sockaddr_in *>(&storage);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        a->sin_addr.s_addr = htonl(address.toIPv4Address());
-        length = sizeof *a;
-    }
-    m_listenFd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (m_listenFd < 0)
-        return failed("socket");
-    const int one = 1;
-    ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     // Accepted sockets inherit these from the listener (Linux copies the socket): two fewer
     // syscalls per connection. No Nagle, since we coalesce writes ourselves; and a fixed kernel
     // send buffer instead of autotuning (up to tcp_wmem's 4 MiB): what a reader has not taken
     // waits in our queue as shared bytes, counted against --max-pending, so a reader that
     // stops reading costs at most this (the kernel doubles it) plus references.
-    ::setsockopt(m_listenFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::setsockopt(m_listenFd, SOL_SOCKET, SO_SNDBUF, &SendBufferBytes, sizeof SendBufferBytes);
-    if (::bind(m_listenFd, reinterpret_cast<sockaddr *>(&storage), length) < 0)
-        return failed("bind");
-    if (::listen(m_listenFd, ListenBacklog) < 0)
-        return failed("listen");
-    sockaddr_storage bound {};
-    socklen_t boundLength = sizeof bound;
-    ::getsockname(m_listenFd, reinterpret_cast<sockaddr *>(&bound), &boundLength);
-    m_port = family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port)
-                                : ntohs(reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
+    m_listenFd = openListeningSocket(address, port, m_hub->config().reusePort, ListenBacklog, errorString, [](int fd) {
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &SendBufferBytes, sizeof SendBufferBytes);
+    });
+    if (m_listenFd < 0)
+        return false;
+    m_port = boundPort(m_listenFd);
     m_address = address;
     epoll_event ev {};
     ev.events = EPOLLIN;
     ev.data.ptr = nullptr; // the listening socket
-    if (::epoll_ctl(m_epfd, EPOLL_CTL_ADD, m_listenFd, &ev) < 0)
-        return failed("epoll_ctl");
+    if (::epoll_ctl(m_epfd, EPOLL_CTL_ADD, m_listenFd, &ev) < 0) {
+        if (errorString)
+            *errorString = QStringLiteral("epoll_ctl: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        ::close(m_listenFd);
+        m_listenFd = -1;
+        return false;
+    }
     return true;
 }
 

@@ -3,6 +3,7 @@
 
 #include "httpconnection.h"
 #include "hub.h"
+#include "listensocket.h"
 #include "qtwschannel.h"
 
 #include <QTimer>
@@ -58,9 +59,22 @@ QtCore::~QtCore()
 
 bool QtCore::listen(const QHostAddress &address, quint16 port, QString *errorString)
 {
-    if (!m_tcp.listen(address, port)) {
+    if (m_hub->config().reusePort) {
+        // QTcpServer (Qt 6.4) binds in listen(), with no way to set SO_REUSEPORT before: the
+        // socket is made here and handed over, listening already.
+        const int fd = openListeningSocket(address, port, true, m_tcp.listenBacklogSize(), errorString);
+        if (fd < 0)
+            return false;
+        if (!m_tcp.setSocketDescriptor(fd)) {
+            if (errorString)
+                *errorString = m_tcp.errorString();
+            closeListeningSocket(fd);
+            return false;
+        }
+    } else if (!m_tcp.listen(address, port)) {
         if (errorString)
-            *errorString = m_tcp.errorString();
+            *errorString = m_tcp.serverError() == QAbstractSocket::AddressInUseError ? portInUseMessage(port)
+                                                                                     : m_tcp.errorString();
         return false;
     }
     m_exhaustionCheck.start();
