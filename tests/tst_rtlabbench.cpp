@@ -21,6 +21,7 @@ private slots:
     void subscribersAndPublishersSpreadOverNodes();
     void stormMovesEveryTransportToTheNextNode();
     void redisCommandsAreCountedOverTheRun();
+    void crossNodeDeliveriesOnARedisLog();
     void slowReadersAreCountedApart();
     void slowReadersAreCutAtTheBound();
     void saturateOverWebSocketCountsAcknowledgements();
@@ -281,9 +282,8 @@ void tst_RtlabBench::redisCommandsAreCountedOverTheRun()
     bench.start(QStringLiteral(RTLAB_BENCH_BINARY),
                 { QStringLiteral("--url"), url(server->port()), QStringLiteral("--subscribers"), QStringLiteral("2"),
                   QStringLiteral("--messages"), QStringLiteral("200"), QStringLiteral("--rate"), QStringLiteral("100"),
-                  // Not redis.url(): on 934dabd it misplaces the port (C fixes it on wip16-C).
-                  QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:%1").arg(redis.port()),
-                  QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+                  QStringLiteral("--redis"), redis.url(), QStringLiteral("--settle"), QStringLiteral("0.2"),
+                  QStringLiteral("--json") });
     QVERIFY(bench.waitForStarted(WaitMs));
     // While it publishes (2 s), three commands of the test's own.
     QVERIFY2(QTest::qWaitFor([&] { return server->hub()->log().lastId() > 0; }, WaitMs),
@@ -298,6 +298,43 @@ void tst_RtlabBench::redisCommandsAreCountedOverTheRun()
     QVERIFY(!r.value(QLatin1String("byCommand")).toObject().contains(QLatin1String("info")));
     QVERIFY(r.value(QLatin1String("commands")).toInteger() >= 3);
     QVERIFY(r.value(QLatin1String("cpuMs")).toDouble() >= 0); // Redis's own CPU over the run
+}
+
+// Two real nodes on one log in Redis: publishers on A, subscribers of every transport on B, so every
+// delivery crossed nodes (through Redis and B's tail); the report counts Redis's commands.
+void tst_RtlabBench::crossNodeDeliveriesOnARedisLog()
+{
+    REDISTEST_REQUIRE_INSTALLED();
+    redistest::RedisServer redis;
+    QString why;
+    QVERIFY2(redis.start(&why), qPrintable(why));
+    const auto node = [&](const char *name) {
+        ServerConfig c = quietConfig();
+        c.store = StoreSpec::parse(redis.url(), &why).value();
+        c.store.logName = QStringLiteral("bench");
+        c.store.nodeName = QString::fromLatin1(name);
+        return startServer(c);
+    };
+    auto a = node("A");
+    auto b = node("B");
+    const int subscribers = 30;
+    const int messages = 40;
+    const BenchRun r =
+            runBench({ QStringLiteral("--pub-node"), url(a->port()), QStringLiteral("--sub-node"), url(b->port()),
+                       QStringLiteral("--transport"), QStringLiteral("ws,sse,lp"), QStringLiteral("--subscribers"),
+                       QString::number(subscribers), QStringLiteral("--messages"), QString::number(messages),
+                       QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--redis"), redis.url(),
+                       QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    QCOMPARE(r.json.value(QLatin1String("acked")).toInteger(), messages);
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("duplicates")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
+    QCOMPARE(r.json.value(QLatin1String("nodes")).toObject().value(QLatin1String("crossNodeOnly")).toBool(), true);
+    const QJsonObject byCommand =
+            r.json.value(QLatin1String("redis")).toObject().value(QLatin1String("byCommand")).toObject();
+    QVERIFY(byCommand.value(QLatin1String("evalsha")).toInteger() >= 1); // publishes, batched or not
+    QVERIFY(byCommand.value(QLatin1String("xread")).toInteger() >= 1);   // the tails
 }
 
 // Slow readers are dealt evenly over the transports and kept out of the others' figures; once they
