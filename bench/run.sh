@@ -38,6 +38,27 @@
 #   S8  publish → delivery at 1,000 publishes/s to 1,000 subscribers, WebSocket and SSE, for
 #       --duration, from one WebSocket publisher whose window (1,000: a second's worth) never
 #       holds the rate back, so a server that falls behind shows as latency, not as a lower rate
+#
+# A cluster on Redis (issue 16; never in the default list): one redis-server on a free loopback port
+# and rtlab-server nodes on one log (--store redis://…), all on --server-cpus with Redis, the bench on
+# CPU 1; every process stopped by its PID after each run. --cluster-nodes (3) nodes, named A, B, C, …
+#   C1  publish → delivery across nodes: one WebSocket publisher on node A, 1,000 WebSocket subscribers
+#       on each node, at 100 and 1,000 publishes/s for --duration; node B's and C's deliveries all
+#       crossed nodes (the report's per-node latency)
+#   C2  acknowledged publishes/s with 10 subscribers, 16 WebSocket publishers (window 64): one node
+#       with its log in memory, one node on Redis, and the nodes on Redis (publishers spread over them)
+#   C3  deliveries/s: 3 × 5,000 WebSocket subscribers (one per node) against one node with 15,000
+#       (memory and Redis), ramp ×1.5 every 2 s until p99 > 1 s
+#   C4  the reconnect storm: 10,000 clients (WebSocket, SSE, long poll) over the nodes, 20 publishes/s
+#       (4 HTTP publishers),
+#       all drop 3 s in and resume on the next node with their (epoch, id): time until every client
+#       holds all that was published before, lost, duplicated, Redis commands meanwhile; and the same
+#       storm against one node with its log in memory
+#   C5  C1 at 1,000/s and C4 against nginx + nchan on the same Redis (nchan_redis_url, one nginx
+#       with one worker per node, one channel)
+#   C6  --reuse-port: one node against two nodes on one port (the kernel spreads the connections),
+#       both on Redis: C3's ramp with 10,000 subscribers (all on --server-cpus: run it again with
+#       --server-cpus 0,1 to let the two nodes use both cores, shared with the bench)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -51,6 +72,7 @@ dobuild=1
 prev_server=
 stores=memory,normal,full
 duration=5
+cluster_nodes=3
 server_cpus=0 # taskset's list for rtlab-server: its event loop and its store's writer thread share it
 while [ $# -gt 0 ]; do
     case $1 in
@@ -65,6 +87,7 @@ while [ $# -gt 0 ]; do
     --stores) stores=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
+    --cluster-nodes) cluster_nodes=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -98,6 +121,9 @@ store=memory # the store the next rtlab server is started with: memory, normal o
     echo "qt: $(dpkg-query -W -f='${Version}' qt6-base-dev 2>/dev/null)"
     echo "loadavg at start: $(cat /proc/loadavg)"
     echo "runs: $runs; N: $n; N small: $nsmall; rtlab-server on CPU $server_cpus, the bench on CPU 1"
+    case $scenarios in *C[1-6]*)
+        echo "cluster: $cluster_nodes nodes and $(redis-server --version | sed 's/.*v=\([^ ]*\).*/redis-server \1/') on CPU $server_cpus" ;;
+    esac
     case $scenarios in *S7* | *S8*)
         echo "stores: $stores; duration: $duration s; SQLite files on: $(df -T /var/tmp | awk 'NR == 2 { print $2 " (" $1 ")" }')"
         echo "sqlite: $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null)" ;;
@@ -178,6 +204,105 @@ start_server() {
         ;;
     esac
     wait_port
+}
+
+# The next loopback port nothing listens on.
+next_port() {
+    port=$((port + 1))
+    while ss -ltn "sport = :$port" | grep -q LISTEN; do port=$((port + 1)); done
+}
+
+# start_cluster KIND NODES [reuse] — KIND: rtlab-memory (one node, no Redis), rtlab (nodes on one
+# Redis log), nchan (nginx + nchan per node on one Redis). With "reuse", every node listens on one
+# port (--reuse-port). Sets cluster_urls (the bench's --url per node), server_pids, redis_port.
+start_cluster() {
+    local kind=$1 nodes=$2 reuse=${3:-}
+    cluster_urls=()
+    server_pids=
+    server_kill=
+    redis_port=
+    local tmp
+    tmp=$(mktemp -d /tmp/rtlab-cluster.XXXXXX)
+    server_kill="rm -rf $tmp"
+    if [ "$kind" != rtlab-memory ]; then
+        next_port
+        redis_port=$port
+        taskset -c "$server_cpus" redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+            --dir "$tmp" --daemonize no >"$out/redis-$redis_port.log" 2>&1 &
+        local rpid=$!
+        server_kill="kill $rpid; wait $rpid; $server_kill"
+        for _ in $(seq 100); do
+            [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+            sleep 0.05
+        done
+        server_pids=$rpid
+    fi
+    local shared_port= i name
+    [ -z "$reuse" ] || { next_port; shared_port=$port; }
+    channel=c$RANDOM$RANDOM
+    for i in $(seq "$nodes"); do
+        name=$(echo ABCDEFGHIJKLMNOPQRSTUVWXYZ | cut -c"$i")
+        if [ -n "$shared_port" ]; then port=$shared_port; else next_port; fi
+        case $kind in
+        rtlab-memory)
+            taskset -c "$server_cpus" "$server_bin" --port "$port" --tick-rate 0 >>"$out/server-cluster.log" 2>&1 & ;;
+        rtlab)
+            taskset -c "$server_cpus" "$server_bin" --port "$port" --tick-rate 0 --node "$name" \
+                --store "redis://127.0.0.1:$redis_port" --log bench ${shared_port:+--reuse-port} \
+                >>"$out/server-cluster.log" 2>&1 & ;;
+        nchan)
+            local prefix=$tmp/nchan-$name master
+            master=$(NCHAN_REDIS_URL="redis://127.0.0.1:$redis_port" taskset -c "$server_cpus" \
+                "$here/peers/start-nchan.sh" "$port" "$prefix")
+            sleep 0.2
+            server_pids=$server_pids,$master,$(pgrep -P "$master" | head -1)
+            server_kill="kill -QUIT $master; for _ in \$(seq 50); do kill -0 $master 2>/dev/null || break; sleep 0.1; done; cp $prefix/error.log $out/nchan-error-$port.log; $server_kill"
+            cluster_urls+=(--url "http://127.0.0.1:$port")
+            wait_port || return 1
+            continue ;;
+        esac
+        local pid=$!
+        server_pids=$server_pids${server_pids:+,}$pid
+        server_kill="kill $pid; wait $pid; $server_kill"
+        wait_port || return 1
+        [ -n "$shared_port" ] && [ "$i" -gt 1 ] || cluster_urls+=(--url "http://127.0.0.1:$port")
+    done
+    server_pids=${server_pids#,}
+}
+
+# run_cluster KIND NODES SCENARIO VARIANT RUN [reuse] -- bench arguments (@nodeA@, @nodeB@, … in
+# an argument: that node's base URL). The bench gets every node's --url (nchan: and the channel, so
+# it uses nchan's paths), and --redis for Redis's commands.
+run_cluster() {
+    local kind=$1 nodes=$2 scenario=$3 variant=$4 run=$5 reuse=
+    shift 5
+    [ "$1" = reuse ] && { reuse=1; shift; }
+    shift # --
+    if ! start_cluster "$kind" "$nodes" $reuse; then
+        echo "   ($kind did not start: see $out/server-cluster.log; skipped)" >&2
+        stop_server
+        return 0
+    fi
+    local args=() a i
+    for a in "$@"; do
+        for i in $(seq "$nodes"); do
+            a=${a//@node$(echo ABCDEFGHIJKLMNOPQRSTUVWXYZ | cut -c"$i")@/${cluster_urls[$((2 * i - 1))]:-}}
+        done
+        args+=("$a")
+    done
+    local extra=()
+    [ -z "$redis_port" ] || extra+=(--redis "redis://127.0.0.1:$redis_port")
+    [ "$kind" != nchan ] || extra+=(--nchan-channel "$channel")
+    local file=$out/$scenario-$variant-$kind-$run.json
+    echo "== $scenario $variant $kind ($nodes nodes${reuse:+, one port}) run $run (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    cut -d' ' -f1-3 /proc/loadavg >"${file%.json}.load"
+    if ! timeout 600 taskset -c 1 "$bench" "${cluster_urls[@]}" "${extra[@]}" --server-pid "$server_pids" --json \
+        --label "$scenario/$variant/$kind" "${args[@]}" >"$file" 2>"${file%.json}.txt"; then
+        echo "   (bench exited non-zero; see $file and .txt)" >&2
+    fi
+    cut -d' ' -f1-3 /proc/loadavg >>"${file%.json}.load"
+    grep -v '^nginx: \[warn\]' "${file%.json}.txt" | sed -n '1,22p' >&2
+    stop_server
 }
 
 # run_bench SERVER SCENARIO VARIANT RUN -- bench arguments
@@ -285,6 +410,53 @@ for r in $(seq "$runs"); do
     done
 done
 
+# The cluster scenarios: once per run, not per --servers entry (C5 is nchan's).
+for r in $(seq "$runs"); do
+    k=$cluster_nodes
+    if has C1; then
+        for rate in 100 1000; do
+            pub=(--pub-transport http --publishers 16 --rate $rate --duration "$duration" --settle 1)
+            run_cluster rtlab-memory 1 C1 "ws-$rate-1node" $r -- --transport ws --subscribers 1000 "${pub[@]}"
+            run_cluster rtlab "$k" C1 "ws-$rate" $r -- --transport ws --subscribers $((1000 * k)) \
+                --pub-node @nodeA@ "${pub[@]}"
+        done
+    fi
+    if has C2; then
+        sat=(--saturate --pub-transport ws --publishers 16 --window 64 --transport ws --subscribers 10
+            --duration "$duration" --settle 1)
+        run_cluster rtlab-memory 1 C2 memory-1node $r -- "${sat[@]}"
+        run_cluster rtlab 1 C2 redis-1node $r -- "${sat[@]}"
+        run_cluster rtlab "$k" C2 "redis-${k}nodes" $r -- "${sat[@]}"
+    fi
+    ramp=(--transport ws --ramp --ramp-start 1 --ramp-factor 1.5 --ramp-step 2 --ramp-p99 1000 --ramp-max-steps 14
+        --publishers 4 --connect-timeout 120 --settle 1)
+    if has C3; then
+        run_cluster rtlab "$k" C3 "ws-${k}x5000" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
+        run_cluster rtlab 1 C3 "ws-1x$((5000 * k))-redis" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
+        run_cluster rtlab-memory 1 C3 "ws-1x$((5000 * k))-memory" $r -- --subscribers $((5000 * k)) "${ramp[@]}"
+    fi
+    storm1=(--subscribers 10000 --rate 20 --messages 120 --storm-at 3 --publishers 4 --connect-timeout 120
+        --settle 1 --drain 5)
+    storm=("${storm1[@]}" --storm-move)
+    if has C4; then
+        run_cluster rtlab "$k" C4 storm-10000 $r -- --transport ws,sse,lp "${storm[@]}"
+        # The same storm on one node with its log in memory (no move: there is no other node).
+        run_cluster rtlab-memory 1 C4 storm-10000-1node $r -- --transport ws,sse,lp "${storm1[@]}"
+    fi
+    if has C5; then
+        # nchan's WebSocket carries no message id to resume from: its storm is SSE and long poll.
+        run_cluster nchan "$k" C5 ws-1000 $r -- --transport ws --subscribers $((1000 * k)) --pub-node @nodeA@ \
+            --pub-transport http --publishers 16 --rate 1000 --duration "$duration" --settle 1
+        run_cluster nchan "$k" C5 storm-10000 $r -- --transport sse,lp "${storm[@]}"
+        run_cluster rtlab "$k" C5 storm-10000-sse-lp $r -- --transport sse,lp "${storm[@]}"
+    fi
+    if has C6; then
+        run_cluster rtlab 1 C6 ramp-10000-1node $r -- --subscribers 10000 "${ramp[@]}"
+        run_cluster rtlab 2 C6 ramp-10000-2nodes-one-port $r reuse -- --subscribers 10000 "${ramp[@]}"
+    fi
+done
+
 python3 "$here/summarize.py" "$out" >"$out/summary.md"
+python3 "$here/cluster-summary.py" "$out" >>"$out/summary.md"
 cat "$out/summary.md"
 echo "results: $out" >&2

@@ -2,6 +2,7 @@
 // rtlab-bench end to end, as a smoke test: the real executable against the in-process server,
 // every transport at once. It checks counts only (nothing lost, nothing repeated, every message to
 // every subscriber), never timings: figures belong in docs/benchmarks.md.
+#include "redistestsupport.h"
 #include "testsupport.h"
 
 #include <QProcess>
@@ -17,6 +18,10 @@ private slots:
     void idleModeReportsTheServer();
     void idleSteadyStateShowsWhatEachTransportCosts();
     void stormResumesEverySubscriber();
+    void subscribersAndPublishersSpreadOverNodes();
+    void stormMovesEveryTransportToTheNextNode();
+    void redisCommandsAreCountedOverTheRun();
+    void crossNodeDeliveriesOnARedisLog();
     void slowReadersAreCountedApart();
     void slowReadersAreCutAtTheBound();
     void saturateOverWebSocketCountsAcknowledgements();
@@ -197,6 +202,141 @@ void tst_RtlabBench::stormResumesEverySubscriber()
     QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
 }
 
+// Several nodes: subscribers dealt over the --sub-node URLs (every transport on each), publishers
+// on the --pub-node ones, and each node's deliveries counted apart. Two spellings of one server's
+// address stand for two nodes of one log (tst_cluster runs real ones on Redis).
+void tst_RtlabBench::subscribersAndPublishersSpreadOverNodes()
+{
+    auto server = startServer(quietConfig());
+    const QString a = url(server->port());
+    const QString b = QStringLiteral("http://localhost:%1").arg(server->port());
+    const int subscribers = 48;
+    const int messages = 30;
+    const BenchRun r =
+            runBench({ QStringLiteral("--pub-node"), a, QStringLiteral("--sub-node"), b, QStringLiteral("--sub-node"),
+                       a + QStringLiteral("/"), QStringLiteral("--transport"), QStringLiteral("ws,sse,lp"),
+                       QStringLiteral("--subscribers"), QString::number(subscribers), QStringLiteral("--messages"),
+                       QString::number(messages), QStringLiteral("--rate"), QStringLiteral("300"),
+                       QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("duplicates")).toInteger(), 0);
+    const QJsonObject nodes = r.json.value(QLatin1String("nodes")).toObject();
+    QCOMPARE(nodes.value(QLatin1String("count")).toInteger(), 2); // "a/" is node a
+    QCOMPARE(nodes.value(QLatin1String("crossNodeOnly")).toBool(), false);
+    const QJsonArray subs = nodes.value(QLatin1String("subscriberNodes")).toArray();
+    QCOMPARE(subs.size(), 2);
+    for (const QJsonValue v : subs) {
+        QCOMPARE(v.toObject().value(QLatin1String("subscribers")).toInteger(), subscribers / 2);
+        QCOMPARE(v.toObject().value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers / 2);
+    }
+    QCOMPARE(subs.at(0).toObject().value(QLatin1String("url")).toString(), b);
+    QCOMPARE(nodes.value(QLatin1String("publisherNodes")).toArray(), QJsonArray { a });
+
+    // Publishers on a, subscribers on b only: every delivery crossed nodes.
+    const BenchRun cross = runBench(
+            { QStringLiteral("--pub-node"), a, QStringLiteral("--sub-node"), b, QStringLiteral("--subscribers"),
+              QStringLiteral("4"), QStringLiteral("--messages"), QStringLiteral("5"), QStringLiteral("--rate"),
+              QStringLiteral("100"), QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(cross.exitCode == 0, cross.errText.constData());
+    QCOMPARE(cross.json.value(QLatin1String("nodes")).toObject().value(QLatin1String("crossNodeOnly")).toBool(), true);
+    QCOMPARE(cross.json.value(QLatin1String("deliveries")).toInteger(), 20);
+}
+
+// The storm on every transport, WebSockets included (rtlab's /ws?after=&epoch= from the last
+// message a subscriber had), each subscriber resuming on the next node: nothing lost or repeated,
+// and the report says when every subscriber held all that was published before the storm.
+void tst_RtlabBench::stormMovesEveryTransportToTheNextNode()
+{
+    auto server = startServer(quietConfig());
+    const int subscribers = 48;
+    const int messages = 60;
+    const BenchRun r = runBench(
+            { QStringLiteral("--url"), url(server->port()), QStringLiteral("--url"),
+              QStringLiteral("http://localhost:%1").arg(server->port()), QStringLiteral("--transport"),
+              QStringLiteral("ws,sse,lp"), QStringLiteral("--subscribers"), QString::number(subscribers),
+              QStringLiteral("--messages"), QString::number(messages), QStringLiteral("--rate"), QStringLiteral("60"),
+              QStringLiteral("--storm-at"), QStringLiteral("0.4"), QStringLiteral("--storm-move"),
+              QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    const QJsonObject storm = r.json.value(QLatin1String("storm")).toObject();
+    QCOMPARE(storm.value(QLatin1String("reopened")).toInteger(), subscribers);
+    QCOMPARE(storm.value(QLatin1String("moved")).toBool(), true);
+    QVERIFY(storm.value(QLatin1String("messagesBefore")).toInteger() > 0);
+    QVERIFY2(storm.value(QLatin1String("allResumedMs")).toDouble() >= 0, r.errText.constData());
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("duplicates")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
+}
+
+// --redis: Redis's INFO cpu and commandstats at the run's edges, the bench's own INFO left out. The
+// server here keeps its log in memory, so what the report counts is what the test sends.
+void tst_RtlabBench::redisCommandsAreCountedOverTheRun()
+{
+    REDISTEST_REQUIRE_INSTALLED();
+    redistest::RedisServer redis;
+    QString why;
+    QVERIFY2(redis.start(&why), qPrintable(why));
+    auto server = startServer(quietConfig());
+    QProcess bench;
+    bench.start(QStringLiteral(RTLAB_BENCH_BINARY),
+                { QStringLiteral("--url"), url(server->port()), QStringLiteral("--subscribers"), QStringLiteral("2"),
+                  QStringLiteral("--messages"), QStringLiteral("200"), QStringLiteral("--rate"), QStringLiteral("100"),
+                  QStringLiteral("--redis"), redis.url(), QStringLiteral("--settle"), QStringLiteral("0.2"),
+                  QStringLiteral("--json") });
+    QVERIFY(bench.waitForStarted(WaitMs));
+    // While it publishes (2 s), three commands of the test's own.
+    QVERIFY2(QTest::qWaitFor([&] { return server->hub()->log().lastId() > 0; }, WaitMs),
+             bench.readAllStandardError().constData());
+    for (int i = 0; i < 3; ++i)
+        redis.cli({ QStringLiteral("SET"), QStringLiteral("k"), QString::number(i) });
+    QVERIFY(QTest::qWaitFor([&] { return bench.state() == QProcess::NotRunning; }, 120000));
+    const QJsonObject j = QJsonDocument::fromJson(bench.readAllStandardOutput().trimmed()).object();
+    QVERIFY2(bench.exitCode() == 0, bench.readAllStandardError().constData());
+    const QJsonObject r = j.value(QLatin1String("redis")).toObject();
+    QCOMPARE(r.value(QLatin1String("byCommand")).toObject().value(QLatin1String("set")).toInteger(), 3);
+    QVERIFY(!r.value(QLatin1String("byCommand")).toObject().contains(QLatin1String("info")));
+    QVERIFY(r.value(QLatin1String("commands")).toInteger() >= 3);
+    QVERIFY(r.value(QLatin1String("cpuMs")).toDouble() >= 0); // Redis's own CPU over the run
+}
+
+// Two real nodes on one log in Redis: publishers on A, subscribers of every transport on B, so every
+// delivery crossed nodes (through Redis and B's tail); the report counts Redis's commands.
+void tst_RtlabBench::crossNodeDeliveriesOnARedisLog()
+{
+    REDISTEST_REQUIRE_INSTALLED();
+    redistest::RedisServer redis;
+    QString why;
+    QVERIFY2(redis.start(&why), qPrintable(why));
+    const auto node = [&](const char *name) {
+        ServerConfig c = quietConfig();
+        c.store = StoreSpec::parse(redis.url(), &why).value();
+        c.store.logName = QStringLiteral("bench");
+        c.store.nodeName = QString::fromLatin1(name);
+        return startServer(c);
+    };
+    auto a = node("A");
+    auto b = node("B");
+    const int subscribers = 30;
+    const int messages = 40;
+    const BenchRun r =
+            runBench({ QStringLiteral("--pub-node"), url(a->port()), QStringLiteral("--sub-node"), url(b->port()),
+                       QStringLiteral("--transport"), QStringLiteral("ws,sse,lp"), QStringLiteral("--subscribers"),
+                       QString::number(subscribers), QStringLiteral("--messages"), QString::number(messages),
+                       QStringLiteral("--rate"), QStringLiteral("200"), QStringLiteral("--redis"), redis.url(),
+                       QStringLiteral("--settle"), QStringLiteral("0.2"), QStringLiteral("--json") });
+    QVERIFY2(r.exitCode == 0, r.errText.constData());
+    QCOMPARE(r.json.value(QLatin1String("acked")).toInteger(), messages);
+    QCOMPARE(r.json.value(QLatin1String("lost")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("duplicates")).toInteger(), 0);
+    QCOMPARE(r.json.value(QLatin1String("deliveries")).toInteger(), qint64(messages) * subscribers);
+    QCOMPARE(r.json.value(QLatin1String("nodes")).toObject().value(QLatin1String("crossNodeOnly")).toBool(), true);
+    const QJsonObject byCommand =
+            r.json.value(QLatin1String("redis")).toObject().value(QLatin1String("byCommand")).toObject();
+    QVERIFY(byCommand.value(QLatin1String("evalsha")).toInteger() >= 1); // publishes, batched or not
+    QVERIFY(byCommand.value(QLatin1String("xread")).toInteger() >= 1);   // the tails
+}
+
 // Slow readers are dealt evenly over the transports and kept out of the others' figures; once they
 // read again they get what the server kept for them.
 void tst_RtlabBench::slowReadersAreCountedApart()
@@ -359,6 +499,24 @@ void tst_RtlabBench::badArguments()
     refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--metrics-url"),
               QStringLiteral("http://example.org/metrics") },
             "loopback only");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--redis"),
+              QStringLiteral("redis://:secret@127.0.0.1:6379") },
+            "--redis must be redis://127.0.0.1:PORT");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--redis"),
+              QStringLiteral("redis://example.org:6379") },
+            "loopback only");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--storm-move") },
+            "--storm-move goes with --storm-at");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--url"),
+              QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:2"),
+              QStringLiteral("--ws-url"), QStringLiteral("ws://127.0.0.1:1/ws") },
+            "go with one node");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--nchan-channel"),
+              QStringLiteral("c1"), QStringLiteral("--pub-url"), QStringLiteral("http://127.0.0.1:1/send") },
+            "no --nchan-channel");
+    refused({ QStringLiteral("--messages"), QStringLiteral("1"), QStringLiteral("--sub-node"),
+              QStringLiteral("https://127.0.0.1:1") },
+            "--url must be http://");
 }
 
 QTEST_GUILESS_MAIN(tst_RtlabBench)

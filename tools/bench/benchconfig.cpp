@@ -40,8 +40,27 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         p.addOption(o);
         return o;
     };
-    const auto url = opt("url", "rtlab base URL: /ws, /events, /poll, /send and /healthz below it.", "URL",
-                         "http://127.0.0.1:8080");
+    const auto url = opt("url",
+                         "rtlab base URL: /ws, /events, /poll, /send and /healthz below it. Repeatable: the nodes "
+                         "of one log (a cluster); subscribers and publishers are dealt over them round robin.",
+                         "URL", "http://127.0.0.1:8080");
+    const auto subNode = opt("sub-node",
+                             "A base URL for subscribers only (repeatable; default every --url): with --pub-node, "
+                             "every delivery crosses nodes.",
+                             "URL");
+    const auto pubNode = opt("pub-node", "A base URL for publishers only (repeatable; default every --url).", "URL");
+    const auto nchanChannel = opt("nchan-channel",
+                                  "The nodes are nginx + nchan (bench/peers/nchan.conf): subscribers on each --url's "
+                                  "/sub/CHANNEL, publishers on /pub/CHANNEL, long polls by nchan's headers.",
+                                  "CHANNEL");
+    const auto stormMove =
+            opt("storm-move",
+                "The storm sends each subscriber to the next subscriber node, resuming there with its (epoch, id): "
+                "a failover, as a client with a URL list does.");
+    const auto redis = opt("redis",
+                           "redis://127.0.0.1:PORT the nodes share: its INFO commandstats is read at the run's and "
+                           "the storm's edges (Redis commands in all and per node).",
+                           "URL");
     const auto wsUrl = opt("ws-url", "WebSocket subscriber URL (ws://...).", "URL");
     const auto sseUrl = opt("sse-url", "SSE subscriber URL.", "URL");
     const auto lpUrl = opt("lp-url", "Long-poll subscriber URL.", "URL");
@@ -120,7 +139,8 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
                 "F", "0");
     const auto stormAt = opt("storm-at",
                              "Seconds into publishing at which every subscriber drops its connection and reconnects at "
-                             "once, resuming (SSE: Last-Event-ID; long poll: its cursor).",
+                             "once, resuming (SSE: Last-Event-ID; long poll: its cursor; WebSocket: rtlab's "
+                             "after= and epoch= from the last message it had).",
                              "S", "0");
     const auto serverPid =
             opt("server-pid", "Server process to measure from /proc (repeatable, or a comma list).", "PID");
@@ -142,28 +162,79 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
     }
 
     BenchConfig c;
-    QString base = p.value(url);
-    while (base.endsWith(u'/'))
-        base.chop(1);
-    QString wsBase = base;
-    wsBase.replace(0, 4, QStringLiteral("ws")); // http → ws
     const auto pick = [&](const QCommandLineOption &o, const QString &def, Endpoint *out) {
         return endpoint(p.isSet(o) ? p.value(o) : def, out, errorString);
     };
-    if (!base.startsWith(QLatin1String("http://"))) {
-        *errorString = QStringLiteral("--url must be http://127.0.0.1:PORT");
+    // A node's URLs below its base; the explicit per-path URLs (--ws-url, ...) only go with one node.
+    const auto node = [&](const QString &base, NodeUrls *out) {
+        if (!base.startsWith(QLatin1String("http://"))) {
+            *errorString = QStringLiteral("--url must be http://127.0.0.1:PORT");
+            return false;
+        }
+        QString wsBase = base;
+        wsBase.replace(0, 4, QStringLiteral("ws")); // http → ws
+        out->base = base;
+        if (p.isSet(nchanChannel)) {
+            const QString sub = QStringLiteral("/sub/") + p.value(nchanChannel);
+            return endpoint(wsBase + sub, &out->ws, errorString) && endpoint(base + sub, &out->sse, errorString)
+                    && endpoint(base + sub, &out->lp, errorString)
+                    && endpoint(base + QStringLiteral("/pub/") + p.value(nchanChannel), &out->pub, errorString);
+        }
+        return pick(wsUrl, wsBase + QStringLiteral("/ws"), &out->ws)
+                && pick(sseUrl, base + QStringLiteral("/events"), &out->sse)
+                && pick(lpUrl, base + QStringLiteral("/poll"), &out->lp)
+                && pick(pubUrl, base + QStringLiteral("/send"), &out->pub);
+    };
+    const auto bases = [&](const QCommandLineOption &o) {
+        QStringList list = p.values(o);
+        for (QString &b : list)
+            while (b.endsWith(u'/'))
+                b.chop(1);
+        return list;
+    };
+    const QStringList urls = bases(url);
+    const QStringList subBases = p.isSet(subNode) ? bases(subNode) : urls;
+    const QStringList pubBases = p.isSet(pubNode) ? bases(pubNode) : urls;
+    QStringList distinct = subBases + pubBases;
+    distinct.removeDuplicates();
+    c.nodeCount = size_t(distinct.size());
+    if ((c.nodeCount > 1 || p.isSet(nchanChannel))
+        && (p.isSet(wsUrl) || p.isSet(sseUrl) || p.isSet(lpUrl) || p.isSet(pubUrl))) {
+        *errorString = QStringLiteral(
+                "--ws-url, --sse-url, --lp-url and --pub-url go with one node (one --url) and no --nchan-channel");
         return false;
     }
-    if (!pick(wsUrl, wsBase + QStringLiteral("/ws"), &c.wsUrl)
-        || !pick(sseUrl, base + QStringLiteral("/events"), &c.sseUrl)
-        || !pick(lpUrl, base + QStringLiteral("/poll"), &c.lpUrl)
-        || !pick(pubUrl, base + QStringLiteral("/send"), &c.pubUrl)
-        || !pick(idleUrl, base + QStringLiteral("/healthz"), &c.idleUrl))
+    for (const auto &[bases, into] : { std::pair { &subBases, &c.subNodes }, std::pair { &pubBases, &c.pubNodes } })
+        for (const QString &b : *bases) {
+            into->emplace_back();
+            if (!node(b, &into->back()))
+                return false;
+        }
+    c.wsUrl = c.subNodes.front().ws;
+    c.sseUrl = c.subNodes.front().sse;
+    c.lpUrl = c.subNodes.front().lp;
+    c.pubUrl = c.pubNodes.front().pub;
+    const QString base = c.subNodes.front().base;
+    if (!pick(idleUrl, base + QStringLiteral("/healthz"), &c.idleUrl))
         return false;
-    if (p.value(statsUrl) == u"none")
+    if (p.value(statsUrl) == u"none" || p.isSet(nchanChannel))
         c.readStats = false;
     else if (!pick(statsUrl, base + QStringLiteral("/stats"), &c.statsUrl))
         return false;
+    c.stormMove = p.isSet(stormMove);
+    if (p.isSet(redis)) {
+        // redis://127.0.0.1:PORT[/DB]: INFO is server-wide, so the database does not matter.
+        const QString r = p.value(redis);
+        Endpoint e;
+        QString why;
+        if (!r.startsWith(QLatin1String("redis://")) || r.contains(u'@')
+            || !endpoint(QStringLiteral("http://") + r.mid(8), &e, &why)) {
+            *errorString = QStringLiteral("--redis must be redis://127.0.0.1:PORT (no password): ")
+                    + (why.isEmpty() ? r : why);
+            return false;
+        }
+        c.redisPort = e.port;
+    }
 
     c.transports.clear();
     for (const QString &t : p.value(transport).split(u',', Qt::SkipEmptyParts)) {
@@ -180,7 +251,7 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         *errorString = QStringLiteral("--transport is empty");
         return false;
     }
-    if (p.value(lpStyle) == u"headers")
+    if (p.value(lpStyle) == u"headers" || p.isSet(nchanChannel))
         c.pollStyle = Subscriber::PollStyle::Headers;
     else if (p.value(lpStyle) != u"cursor") {
         *errorString = QStringLiteral("--lp-style is cursor or headers");
@@ -261,11 +332,8 @@ bool BenchConfig::fromArguments(const QStringList &arguments, BenchConfig *confi
         *errorString = QStringLiteral("at most 19,000 connections in all (the fd limit is 20,000)");
         return false;
     }
-    if (c.stormAtS > 0 && std::any_of(c.transports.begin(), c.transports.end(), [](TransportKind k) {
-            return k == TransportKind::WebSocket;
-        })) {
-        *errorString = QStringLiteral("--storm-at needs sse or lp subscribers (they resume by "
-                                      "Last-Event-ID or cursor; a WebSocket has no standard way)");
+    if (c.stormMove && c.stormAtS <= 0) {
+        *errorString = QStringLiteral("--storm-move goes with --storm-at");
         return false;
     }
     if ((c.stormAtS > 0 || c.slowFraction > 0) && (c.idleMode || c.ramp)) {

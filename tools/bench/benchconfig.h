@@ -13,10 +13,29 @@
 
 namespace rtlab::bench {
 
+// One server's URLs (a node of a cluster, or the one server): where its subscribers and
+// publishers connect.
+struct NodeUrls
+{
+    QString base; // the --url it came from, for the report
+    Endpoint ws, sse, lp, pub;
+};
+
 // Everything rtlab-bench can be told on its command line (rtlab-bench --help).
 struct BenchConfig
 {
+    // The first subscriber node's (idle connections and /stats go there), and the first
+    // publisher node's publish URL.
     Endpoint wsUrl, sseUrl, lpUrl, pubUrl, idleUrl, statsUrl;
+    // Subscriber i connects to subNodes[i % size], publisher j to pubNodes[j % size]: several
+    // nodes of one log, so a delivery may cross nodes (publishers on A, subscribers on B and C).
+    std::vector<NodeUrls> subNodes, pubNodes;
+    size_t nodeCount = 1; // distinct nodes over both lists
+    // The storm: each subscriber reconnects to the next subscriber node (a failover), not its own.
+    bool stormMove = false;
+    // A Redis the nodes share (redis://127.0.0.1:PORT): its INFO commandstats is read at the
+    // run's and the storm's edges, so the report says what the cluster asked of it.
+    std::optional<uint16_t> redisPort;
     std::vector<TransportKind> transports { TransportKind::WebSocket }; // round robin over subscribers
     Subscriber::PollStyle pollStyle = Subscriber::PollStyle::Cursor;
     payload::Format pubFormat = payload::Format::Rtlab;

@@ -45,6 +45,12 @@ double round1(double v)
     return std::round(v * 10) / 10;
 }
 
+// Where a subscriber of this transport connects on a node.
+const Endpoint &nodeEndpoint(const NodeUrls &node, TransportKind kind)
+{
+    return kind == TransportKind::WebSocket ? node.ws : kind == TransportKind::Sse ? node.sse : node.lp;
+}
+
 } // namespace
 
 BenchRunner::BenchRunner(BenchConfig config) : m_config(std::move(config)) { }
@@ -113,11 +119,17 @@ void BenchRunner::connectAll()
                 std::make_unique<Subscriber>(&m_loop, m_config.idleUrl, std::nullopt, &m_tally, uint64_t(i) + 1));
         all.push_back(m_idle.back().get());
     }
+    const size_t nodes = m_config.subNodes.size();
+    if (nodes > 1) {
+        m_tally.nodeLatency.resize(nodes);
+        m_tally.nodeDeliveries.resize(nodes);
+    }
     for (int i = 0; i < m_config.subscribers; ++i) {
-        const auto kind = m_config.transports[size_t(i) % m_config.transports.size()];
-        const Endpoint &e = kind == TransportKind::WebSocket ? m_config.wsUrl
-                : kind == TransportKind::Sse                 ? m_config.sseUrl
-                                                             : m_config.lpUrl;
+        const size_t t = m_config.transports.size();
+        const auto kind = m_config.transports[size_t(i) % t];
+        // Nodes dealt by rounds of the transports, so every node gets every transport alike.
+        const size_t node = size_t(i) / t % nodes;
+        const Endpoint &e = nodeEndpoint(m_config.subNodes[node], kind);
         // Slow readers spread evenly over each transport: the k-th subscriber of a transport is
         // slow when the running share crosses a step.
         const double k = double(size_t(i) / m_config.transports.size());
@@ -128,6 +140,7 @@ void BenchRunner::connectAll()
         group.back()->setPollStyle(m_config.pollStyle);
         group.back()->setPollHoldMs(int(std::lround(m_config.pollHoldS * 1000)));
         group.back()->setSlow(slow);
+        group.back()->setNode(node);
         all.push_back(group.back().get());
     }
     size_t started = 0;
@@ -198,6 +211,7 @@ void BenchRunner::publishFixed()
         if (m_config.stormAtS > 0 && !m_stormStartUs
             && monotonicUs() >= m_publishStartUs + int64_t(m_config.stormAtS * Second))
             storm();
+        watchStorm();
         sampleRss();
         m_loop.runOnce(1);
     }
@@ -241,6 +255,7 @@ void BenchRunner::awaitAcksAndDeliveries()
     runUntil(
             [&] {
                 sampleRss();
+                watchStorm();
                 if (m_tally.deliveries != lastDeliveries) {
                     lastDeliveries = m_tally.deliveries;
                     lastProgressUs = monotonicUs();
@@ -266,15 +281,79 @@ void BenchRunner::sampleRss()
 
 void BenchRunner::storm()
 {
-    // Every subscriber at once: reset, reconnect, resume. The connects go out in one burst, so
-    // the server's accept backlog and accept rate decide how long the storm takes; publishing
-    // goes on meanwhile (stormReport() counts the result at the end of the run).
+    // Every subscriber at once: reset, reconnect, resume (with --storm-move on the next node).
+    // The connects go out in one burst, so the servers' accept backlogs and accept rates decide
+    // how long the storm takes; publishing goes on meanwhile (stormReport() counts the result at
+    // the end of the run). A subscriber has resumed once it holds every message published
+    // before the storm (watchStorm()).
+    readRedis(&m_redisStormStart);
+    m_stormSeq = m_seq;
     m_stormStartUs = monotonicUs();
     size_t started = 0;
-    for (auto &s : m_subscribers)
-        started += s->reconnectNow() ? 1 : 0;
+    const size_t nodes = m_config.subNodes.size();
+    for (auto &s : m_subscribers) {
+        if (m_config.stormMove) {
+            const size_t next = (s->node() + 1) % nodes;
+            s->setNode(next);
+            started += s->reconnectNow(&nodeEndpoint(m_config.subNodes[next], *s->kind())) ? 1 : 0;
+        } else {
+            started += s->reconnectNow() ? 1 : 0;
+        }
+    }
     m_stormIssueUs = monotonicUs() - m_stormStartUs;
     m_stormStarted = started;
+}
+
+void BenchRunner::watchStorm()
+{
+    // Every 5 ms at most (a scan of every subscriber), from the storm until all have resumed.
+    const int64_t now = monotonicUs();
+    if (!m_stormStartUs || m_stormResumedUs || now - m_lastStormScanUs < 5000)
+        return;
+    m_lastStormScanUs = now;
+    const bool all = std::all_of(m_subscribers.begin(), m_subscribers.end(), [&](const auto &s) {
+        return s->lastOpenUs() >= m_stormStartUs && s->seen().unique() >= m_stormSeq;
+    });
+    if (!all)
+        return;
+    m_stormResumedUs = now;
+    readRedis(&m_redisStormEnd);
+}
+
+void BenchRunner::readRedis(std::map<std::string, uint64_t> *into)
+{
+    if (!m_config.redisPort)
+        return;
+    std::string why;
+    if (!StatsClient::redisCommandStats(*m_config.redisPort, 5000, into, &why))
+        m_redisError = why;
+}
+
+QJsonObject BenchRunner::redisDelta(const std::map<std::string, uint64_t> &from,
+                                    const std::map<std::string, uint64_t> &to) const
+{
+    // Commands in all and by command, and the mean per node (INFO cannot tell the nodes apart).
+    // The bench's own INFO is left out (a node sends none).
+    QJsonObject byCommand;
+    uint64_t total = 0;
+    for (const auto &[command, calls] : to) {
+        if (command == "info" || command == StatsClient::CpuKey)
+            continue;
+        const auto before = from.find(command);
+        const uint64_t d = calls - (before == from.end() ? 0 : std::min(before->second, calls));
+        if (d) {
+            byCommand.insert(QString::fromStdString(command), qint64(d));
+            total += d;
+        }
+    }
+    const auto cpu = [](const std::map<std::string, uint64_t> &m) {
+        const auto it = m.find(StatsClient::CpuKey);
+        return it == m.end() ? uint64_t(0) : it->second;
+    };
+    return { { QStringLiteral("commands"), qint64(total) },
+             { QStringLiteral("cpuMs"), round1(double(cpu(to) - std::min(cpu(from), cpu(to))) / 1000.0) },
+             { QStringLiteral("perNode"), std::round(double(total) / double(std::max<size_t>(m_config.nodeCount, 1))) },
+             { QStringLiteral("byCommand"), byCommand } };
 }
 
 void BenchRunner::stormReport()
@@ -292,16 +371,36 @@ void BenchRunner::stormReport()
         }
     }
     const double spanMs = double(lastOpen - m_stormStartUs) / 1000.0;
-    m_stormReport = { { QStringLiteral("dropped"), qint64(m_subscribers.size()) },
-                      { QStringLiteral("started"), qint64(m_stormStarted) },
-                      { QStringLiteral("reopened"), qint64(reopened) },
-                      { QStringLiteral("failed"), qint64(failed) },
-                      { QStringLiteral("issueMs"), round1(double(m_stormIssueUs) / 1000.0) },
-                      { QStringLiteral("allOpenMs"), reopened == m_subscribers.size() ? round1(spanMs) : -1.0 },
-                      { QStringLiteral("reopenedPerSec"),
-                        std::round(double(reopened) / std::max(spanMs / 1000.0, 1e-6)) } };
-    std::fprintf(stderr, "  storm         %zu of %zu reopened in %.1f ms, %zu failed\n", reopened, m_subscribers.size(),
-                 spanMs, failed);
+    if (m_stormResumedUs) {
+        m_stormReport.insert(QStringLiteral("allResumedMs"),
+                             round1(double(m_stormResumedUs - m_stormStartUs) / 1000.0));
+        if (m_config.redisPort && m_redisError.empty())
+            m_stormReport.insert(QStringLiteral("redis"), redisDelta(m_redisStormStart, m_redisStormEnd));
+    } else {
+        m_stormReport.insert(QStringLiteral("allResumedMs"), -1.0);
+    }
+    m_stormReport.insert(QStringLiteral("messagesBefore"), qint64(m_stormSeq));
+    m_stormReport.insert(QStringLiteral("moved"), m_config.stormMove);
+    const QJsonObject head = {
+        { QStringLiteral("dropped"), qint64(m_subscribers.size()) },
+        { QStringLiteral("started"), qint64(m_stormStarted) },
+        { QStringLiteral("reopened"), qint64(reopened) },
+        { QStringLiteral("failed"), qint64(failed) },
+        { QStringLiteral("issueMs"), round1(double(m_stormIssueUs) / 1000.0) },
+        { QStringLiteral("allOpenMs"), reopened == m_subscribers.size() ? round1(spanMs) : -1.0 },
+        { QStringLiteral("reopenedPerSec"), std::round(double(reopened) / std::max(spanMs / 1000.0, 1e-6)) }
+    };
+    for (auto it = head.begin(); it != head.end(); ++it)
+        m_stormReport.insert(it.key(), it.value());
+    std::fprintf(stderr,
+                 "  storm         %zu of %zu reopened in %.1f ms, all resumed in %.1f ms (-1: not all), %zu failed\n",
+                 reopened, m_subscribers.size(), spanMs, m_stormReport.value(QLatin1String("allResumedMs")).toDouble(),
+                 failed);
+    const QJsonObject redis = m_stormReport.value(QLatin1String("redis")).toObject();
+    if (!redis.isEmpty())
+        std::fprintf(stderr, "  storm redis   %lld commands meanwhile, %.0f per node\n",
+                     redis.value(QLatin1String("commands")).toInteger(),
+                     redis.value(QLatin1String("perNode")).toDouble());
 }
 
 void BenchRunner::drainSlowReaders()
@@ -603,13 +702,14 @@ int BenchRunner::run()
     m_before = ProcSample::take(m_config.serverPids);
     if (!m_config.idleMode) {
         for (int i = 0; i < m_config.publishers; ++i) {
+            const NodeUrls &node = m_config.pubNodes[size_t(i) % m_config.pubNodes.size()];
             if (m_config.pubTransport == BenchConfig::PubTransport::WebSocket)
                 // Ids above every subscriber's, for distinct handshake keys.
                 m_publishers.push_back(std::make_unique<WsPublisher>(
-                        &m_loop, m_config.wsUrl, &m_pubTally,
+                        &m_loop, node.ws, &m_pubTally,
                         uint64_t(m_config.idleConnections + m_config.subscribers + i) + 1, m_config.window));
             else
-                m_publishers.push_back(std::make_unique<Publisher>(&m_loop, m_config.pubUrl));
+                m_publishers.push_back(std::make_unique<Publisher>(&m_loop, node.pub));
             m_publishers.back()->setAckLatency(&m_ackLatency);
             m_publishers.back()->connectChannel();
         }
@@ -632,6 +732,7 @@ int BenchRunner::run()
     m_openAtPublish = openSubscribers();
     if (!m_config.idleMode) { // idle mode opens its window after a warm-up (holdIdle)
         readMetrics(&m_metricsStart);
+        readRedis(&m_redisStart);
         m_runStart = ProcSample::take(m_config.serverPids);
         m_selfCpuStartUs = selfCpuUs();
     }
@@ -651,6 +752,7 @@ int BenchRunner::run()
         m_runEnd = ProcSample::take(m_config.serverPids);
         m_selfCpuEndUs = selfCpuUs();
         readMetrics(&m_metricsEnd);
+        readRedis(&m_redisEnd);
     }
     drainSlowReaders();
     m_slowTally.counting = false;
@@ -757,6 +859,14 @@ QJsonObject BenchRunner::report()
                        std::round(double(m_ackedInWindow) / std::max(m_saturateS, 1e-6)));
         }
         r.insert(QStringLiteral("publishers"), pub);
+        if (m_config.redisPort) {
+            if (m_redisError.empty())
+                r.insert(QStringLiteral("redis"), redisDelta(m_redisStart, m_redisEnd));
+            else
+                r.insert(QStringLiteral("redisError"), QString::fromStdString(m_redisError));
+        }
+        if (m_config.nodeCount > 1)
+            r.insert(QStringLiteral("nodes"), nodesReport());
         if (m_config.metricsUrl) {
             if (m_metricsError.empty())
                 r.insert(QStringLiteral("storeMetrics"), promtext::delta(m_metricsStart, m_metricsEnd));
@@ -824,6 +934,35 @@ QJsonObject BenchRunner::report()
     return r;
 }
 
+QJsonObject BenchRunner::nodesReport() const
+{
+    // Each subscriber node's deliveries and latency (by the node a subscriber is on at the end),
+    // and which nodes published: a node that subscribes and does not publish sees only
+    // deliveries that crossed nodes.
+    QJsonArray subs, pubs;
+    for (size_t i = 0; i < m_config.subNodes.size(); ++i) {
+        const size_t n = size_t(std::count_if(m_subscribers.begin(), m_subscribers.end(),
+                                              [i](const auto &s) { return s->node() == i; }));
+        QJsonObject o { { QStringLiteral("url"), m_config.subNodes[i].base },
+                        { QStringLiteral("subscribers"), qint64(n) } };
+        if (i < m_tally.nodeLatency.size()) {
+            o.insert(QStringLiteral("deliveries"), qint64(m_tally.nodeDeliveries[i]));
+            o.insert(QStringLiteral("latencyUs"), m_tally.nodeLatency[i].toJson());
+        }
+        subs.append(o);
+    }
+    for (const NodeUrls &n : m_config.pubNodes)
+        pubs.append(n.base);
+    bool crossOnly = true;
+    for (const NodeUrls &s : m_config.subNodes)
+        for (const NodeUrls &p : m_config.pubNodes)
+            crossOnly = crossOnly && s.base != p.base;
+    return { { QStringLiteral("count"), qint64(m_config.nodeCount) },
+             { QStringLiteral("subscriberNodes"), subs },
+             { QStringLiteral("publisherNodes"), pubs },
+             { QStringLiteral("crossNodeOnly"), crossOnly } };
+}
+
 void BenchRunner::printTable(const QJsonObject &r)
 {
     const auto obj = [&](const char *k) { return r.value(QLatin1String(k)).toObject(); };
@@ -861,6 +1000,23 @@ void BenchRunner::printTable(const QJsonObject &r)
                      l.value(QLatin1String("p50")).toInteger(), l.value(QLatin1String("p90")).toInteger(),
                      l.value(QLatin1String("p99")).toInteger(), l.value(QLatin1String("p999")).toInteger(),
                      l.value(QLatin1String("max")).toInteger());
+        const QJsonObject nodes = obj("nodes");
+        for (const QJsonValue v : nodes.value(QLatin1String("subscriberNodes")).toArray()) {
+            const QJsonObject n = v.toObject();
+            const QJsonObject nl = n.value(QLatin1String("latencyUs")).toObject();
+            std::fprintf(stderr, "  node          %s: %lld subscribers, %lld deliveries, µs p50 %lld p99 %lld%s\n",
+                         qPrintable(n.value(QLatin1String("url")).toString()),
+                         n.value(QLatin1String("subscribers")).toInteger(),
+                         n.value(QLatin1String("deliveries")).toInteger(), nl.value(QLatin1String("p50")).toInteger(),
+                         nl.value(QLatin1String("p99")).toInteger(),
+                         nodes.value(QLatin1String("crossNodeOnly")).toBool() ? " (every delivery crossed nodes)" : "");
+        }
+        const QJsonObject redis = obj("redis");
+        if (!redis.isEmpty())
+            std::fprintf(stderr, "  redis         %lld commands over the run, %.0f per node; Redis's CPU %.1f ms\n",
+                         redis.value(QLatin1String("commands")).toInteger(),
+                         redis.value(QLatin1String("perNode")).toDouble(),
+                         redis.value(QLatin1String("cpuMs")).toDouble());
     }
     const QJsonObject storeMetrics = obj("storeMetrics");
     for (auto it = storeMetrics.begin(); it != storeMetrics.end(); ++it)

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,7 +44,12 @@ private:
     std::optional<StatsSnapshot> readStats(); // nullopt: not asked for, or not read (m_statsError)
     bool publishDue(uint64_t due, uint16_t step);
     void storm();
+    void watchStorm();
     void stormReport();
+    void readRedis(std::map<std::string, uint64_t> *into);
+    QJsonObject redisDelta(const std::map<std::string, uint64_t> &from,
+                           const std::map<std::string, uint64_t> &to) const;
+    QJsonObject nodesReport() const;
     void drainSlowReaders();
     void sampleRss();
     uint64_t acked() const;
@@ -88,6 +94,11 @@ private:
     QJsonObject m_rampReport;
     QJsonObject m_stormReport, m_slowReport;
     int64_t m_stormStartUs = 0, m_stormIssueUs = 0;
+    int64_t m_stormResumedUs = 0, m_lastStormScanUs = 0;
+    uint64_t m_stormSeq = 0; // published before the storm: what a resumed subscriber holds
+    // Redis's commands by name (INFO commandstats) at the run's and the storm's edges.
+    std::map<std::string, uint64_t> m_redisStart, m_redisEnd, m_redisStormStart, m_redisStormEnd;
+    std::string m_redisError;
     size_t m_stormStarted = 0;
     int64_t m_rssPeakKiB = 0, m_lastRssSampleUs = 0;
     int64_t m_kernelTcpConnectedKiB = -1, m_kernelTcpPeakKiB = -1;

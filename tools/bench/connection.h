@@ -28,6 +28,8 @@ public:
     // window stays small) and, while paused, nothing is read; errors and hang-ups still arrive.
     void setReceiveBuffer(int bytes) { m_receiveBuffer = bytes; }
     void pauseReading(bool paused);
+    // Where the next start() connects (a storm that moves a subscriber to another node).
+    void setEndpoint(Endpoint endpoint) { m_endpoint = std::move(endpoint); }
     bool readingPaused() const { return m_paused; }
 
     void onEvents(uint32_t events) override;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace rtlab::bench {
@@ -33,24 +34,23 @@ bool waitFor(int fd, short events, int64_t deadlineUs)
             return false;
     }
 }
-} // namespace
 
-bool StatsClient::getText(const Endpoint &endpoint, int timeoutMs, std::string *body, std::string *error)
+// A connected loopback socket with request sent, or -1 with the reason.
+int connectAndSend(uint16_t port, const std::string &request, int64_t deadline, std::string *error)
 {
-    const int64_t deadline = monotonicUs() + int64_t(timeoutMs) * 1000;
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *error = std::string("socket: ") + std::strerror(errno);
-        return false;
+        return -1;
     }
     const auto fail = [&](const std::string &why) {
         ::close(fd);
         *error = why;
-        return false;
+        return -1;
     };
     sockaddr_in addr {};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(endpoint.port);
+    addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 && errno != EINPROGRESS)
         return fail(std::string("connect: ") + std::strerror(errno));
@@ -61,8 +61,6 @@ bool StatsClient::getText(const Endpoint &endpoint, int timeoutMs, std::string *
     getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len);
     if (soError != 0)
         return fail(std::string("connect: ") + std::strerror(soError));
-    const std::string request =
-            "GET " + endpoint.target + " HTTP/1.1\r\nHost: " + endpoint.host + "\r\nConnection: close\r\n\r\n";
     size_t sent = 0;
     while (sent < request.size()) {
         const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -75,6 +73,24 @@ bool StatsClient::getText(const Endpoint &endpoint, int timeoutMs, std::string *
             return fail(std::string("send: ") + std::strerror(errno));
         }
     }
+    return fd;
+}
+} // namespace
+
+bool StatsClient::getText(const Endpoint &endpoint, int timeoutMs, std::string *body, std::string *error)
+{
+    const int64_t deadline = monotonicUs() + int64_t(timeoutMs) * 1000;
+    const int fd = connectAndSend(endpoint.port,
+                                  "GET " + endpoint.target + " HTTP/1.1\r\nHost: " + endpoint.host
+                                          + "\r\nConnection: close\r\n\r\n",
+                                  deadline, error);
+    if (fd < 0)
+        return false;
+    const auto fail = [&](const std::string &why) {
+        ::close(fd);
+        *error = why;
+        return false;
+    };
     HttpResponseReader reader;
     body->clear();
     char buffer[16384];
@@ -116,6 +132,61 @@ bool StatsClient::get(const Endpoint &endpoint, int timeoutMs, QJsonObject *out,
         return false;
     }
     *out = doc.object();
+    return true;
+}
+
+bool StatsClient::redisCommandStats(uint16_t port, int timeoutMs, std::map<std::string, uint64_t> *calls,
+                                    std::string *error)
+{
+    // An inline command; the answer is one bulk string: "$<length>\r\n" then lines
+    // "used_cpu_sys:1.23", "cmdstat_xadd:calls=12,usec=…" (or "-ERR …", "-NOAUTH …").
+    const int64_t deadline = monotonicUs() + int64_t(timeoutMs) * 1000;
+    const int fd = connectAndSend(port, "INFO cpu commandstats\r\n", deadline, error);
+    if (fd < 0)
+        return false;
+    std::string in;
+    size_t need = 0; // the whole answer's size, once its length line is read
+    char buffer[16384];
+    while (need == 0 || in.size() < need) {
+        if (!waitFor(fd, POLLIN, deadline)) {
+            ::close(fd);
+            *error = "no answer from Redis in time";
+            return false;
+        }
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (n <= 0 || in.size() > MaxBodyBytes) {
+            ::close(fd);
+            *error = n <= 0 ? "Redis closed the connection" : "answer too large";
+            return false;
+        }
+        in.append(buffer, size_t(n));
+        const size_t eol = in.find("\r\n");
+        if (need == 0 && eol != std::string::npos) {
+            if (in[0] != '$') {
+                ::close(fd);
+                *error = "Redis: " + in.substr(0, eol);
+                return false;
+            }
+            need = eol + 2 + size_t(std::strtoull(in.c_str() + 1, nullptr, 10)) + 2;
+        }
+    }
+    ::close(fd);
+    calls->clear();
+    // Redis's own CPU (its main thread and the rest), in µs, under a name no command has.
+    for (const char *field : { "used_cpu_sys:", "used_cpu_user:" })
+        if (const size_t at = in.find(field); at != std::string::npos)
+            (*calls)[CpuKey] += uint64_t(std::strtod(in.c_str() + at + std::strlen(field), nullptr) * 1e6);
+    size_t pos = 0;
+    while ((pos = in.find("cmdstat_", pos)) != std::string::npos) {
+        const size_t colon = in.find(':', pos);
+        const size_t value = in.find("calls=", pos);
+        if (colon == std::string::npos || value == std::string::npos)
+            break;
+        (*calls)[in.substr(pos + 8, colon - pos - 8)] = std::strtoull(in.c_str() + value + 6, nullptr, 10);
+        pos = colon;
+    }
     return true;
 }
 

@@ -45,9 +45,11 @@ bool Subscriber::begin()
     return true;
 }
 
-bool Subscriber::reconnectNow()
+bool Subscriber::reconnectNow(const Endpoint *to)
 {
     close();
+    if (to)
+        setEndpoint(*to);
     m_reader.reset();
     m_body.clear();
     m_ws.reset();
@@ -96,9 +98,12 @@ void Subscriber::onConnected()
     }
     switch (*m_kind) {
     case TransportKind::WebSocket:
-        send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
-             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + makeWebSocketKey(m_id)
-             + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        // A reconnect resumes after the last message it had (rtlab's /ws?after=N&epoch=E).
+        send("GET "
+             + e.targetWith(m_cursor.empty() ? std::string()
+                                             : "after=" + m_cursor + (m_epoch.empty() ? "" : "&epoch=" + m_epoch))
+             + " HTTP/1.1\r\nHost: " + e.host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+             + makeWebSocketKey(m_id) + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
         break;
     case TransportKind::Sse:
         send("GET " + e.target + " HTTP/1.1\r\nHost: " + e.host
@@ -320,6 +325,22 @@ void Subscriber::handleWsFrames(int64_t nowUs)
     }
 }
 
+void Subscriber::received(std::string_view message, int64_t nowUs)
+{
+    markers(message, nowUs);
+    // The position to resume from: a log entry's id and epoch, or a reset's cursor. A message
+    // without either (an error frame) leaves it as it was.
+    std::string id = jsonScalar(message, "id");
+    if (id.empty())
+        id = jsonScalar(message, "cursor");
+    if (id.empty())
+        return;
+    m_cursor = id;
+    const std::string epoch = jsonScalar(message, "epoch");
+    if (!epoch.empty() && epoch.size() <= 64)
+        m_epoch = epoch;
+}
+
 void Subscriber::markers(std::string_view bytes, int64_t nowUs)
 {
     if (!m_tally->counting)
@@ -337,6 +358,10 @@ void Subscriber::markers(std::string_view bytes, int64_t nowUs)
         const int64_t latency = nowUs - sendUs;
         ++t.deliveries;
         t.latency.record(latency);
+        if (m_node < t.nodeLatency.size()) {
+            t.nodeLatency[m_node].record(latency);
+            ++t.nodeDeliveries[m_node];
+        }
         if (!t.firstDeliveryUs)
             t.firstDeliveryUs = nowUs;
         t.lastDeliveryUs = nowUs;

@@ -32,7 +32,12 @@ public:
     bool begin();
     // The storm: drop the connection (reset) and open it again at once, resuming where it was
     // (SSE: Last-Event-ID; long poll: its cursor).
-    bool reconnectNow();
+    // to: another node's URL to resume on instead (the storm's failover).
+    bool reconnectNow(const Endpoint *to = nullptr);
+    // Which node it subscribes on (an index into the run's subscriber nodes): its deliveries are
+    // counted per node too.
+    void setNode(size_t node) { m_node = node; }
+    size_t node() const { return m_node; }
     // A slow reader: reads its handshake answer, then nothing (a clamped receive window).
     void setSlow(bool slow);
     bool slow() const { return m_slow; }
@@ -55,7 +60,7 @@ public:
 protected:
     // A whole WebSocket message: its markers count as deliveries. A publisher on the socket reads
     // them as its acknowledgements instead (WsPublisher).
-    virtual void received(std::string_view message, int64_t nowUs) { markers(message, nowUs); }
+    virtual void received(std::string_view message, int64_t nowUs);
     void markers(std::string_view bytes, int64_t nowUs);
     void onConnected() override;
     void onData(const char *data, size_t size, int64_t nowUs) override;
@@ -80,6 +85,7 @@ private:
     int64_t m_reopenedAtUs = 0;
     int64_t m_reconnectAtUs = 0;
     bool m_slow = false;
+    size_t m_node = 0;
     std::string m_lastEventId;    // SSE: the id of the last event dispatched, sent back as Last-Event-ID
     std::string m_pendingEventId; // SSE: an id: field of the event being read (applied at its end)
     bool m_hasPendingEventId = false;
@@ -87,7 +93,7 @@ private:
     std::string m_body;
     WsFrameParser m_ws { WsFrameParser::Role::Client };
     SeqWindow m_seen;
-    // Long poll position.
+    // Long poll position; a WebSocket's too (the id and epoch of the last message, for after= and epoch=).
     std::string m_cursor;
     std::string m_epoch;
     std::string m_lastModified;

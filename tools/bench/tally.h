@@ -17,7 +17,10 @@ struct Tally
     std::vector<uint64_t> stepDeliveries;
     std::vector<int64_t> stepLastDeliveryUs;
     std::vector<uint16_t> stepOfSeq; // seq → step; empty when not ramping
-    bool counting = false;           // deliveries count only while a run measures
+    // By the subscriber's node (sized to the subscriber nodes; empty with one node).
+    std::vector<LatencyHistogram> nodeLatency;
+    std::vector<uint64_t> nodeDeliveries;
+    bool counting = false; // deliveries count only while a run measures
     uint64_t deliveries = 0;
     uint64_t duplicates = 0;
     uint64_t foreign = 0;    // markers with a seq this run never published
