@@ -33,6 +33,12 @@ QString seconds(qint64 ms)
     return QString::number(double(ms) / 1000.0, 'f', 2);
 }
 
+// A failover on loopback takes milliseconds: "0.00 s" would read as none at all.
+QString duration(qint64 ms)
+{
+    return ms < 1000 ? QStringLiteral("%1 ms").arg(ms) : seconds(ms) + QStringLiteral(" s");
+}
+
 } // namespace
 
 ScaleOutLab::ScaleOutLab(QString serverProgram, QObject *parent)
@@ -186,7 +192,7 @@ void ScaleOutLab::onLaneMessage(int i, const Message &m)
     if (lane.pendingFrom >= 0 && at >= 0 && at != lane.pendingFrom) {
         lane.failoverMs = now - lane.pendingSinceMs;
         lane.moves.append(
-                tr("%1 → %2 in %3 s").arg(nodeName(lane.pendingFrom), nodeName(at), seconds(*lane.failoverMs)));
+                tr("%1 → %2 in %3").arg(nodeName(lane.pendingFrom), nodeName(at), duration(*lane.failoverMs)));
         lane.pendingFrom = -1;
     }
     if (lane.waitsForRedis && m_redisUpAtMs >= 0 && m_redis.state() == RedisProcess::State::Running) {
@@ -620,7 +626,7 @@ QString ScaleOutLab::summary() const
     for (const Lane &lane : m_lanes) {
         const QString name = transportKindLabel(lane.kind);
         if (lane.failoverMs)
-            moved += tr("%1 in %2 s").arg(name, seconds(*lane.failoverMs));
+            moved += tr("%1 in %2").arg(name, duration(*lane.failoverMs));
         else if (lane.pendingFrom >= 0)
             stuck += name;
         else
